@@ -1,0 +1,48 @@
+namespace NeuralNotebooks;
+
+/// <summary>
+/// An n-dimensional array of 32-bit floats, stored contiguously in row-major order, that can
+/// record the operations applied to it so that <c>Backward()</c> computes gradients.
+/// </summary>
+/// <remarks>
+/// Operations never modify their inputs: each returns a new tensor. Element-wise operations
+/// broadcast like NumPy and PyTorch. Shapes follow the usual conventions: a batch of images is
+/// (batch, height, width, channels).
+/// </remarks>
+public sealed partial class Tensor
+{
+    /// <summary>The elements, row-major. Exactly <see cref="Size"/> long.</summary>
+    internal readonly float[] data;
+
+    /// <summary>Wraps <paramref name="data"/> (not copied) as a tensor of the given shape.</summary>
+    /// <exception cref="ArgumentException">The number of elements does not match the shape.</exception>
+    public Tensor(float[] data, params int[] shape) : this(data, new Shape(shape)) { }
+
+    /// <summary>Wraps <paramref name="data"/> (not copied) as a tensor of the given shape.</summary>
+    public Tensor(float[] data, Shape shape)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        if (data.Length != shape.Size)
+            throw new ArgumentException($"Cannot make a tensor of shape {shape} ({shape.Size} elements) from {data.Length} values.");
+        this.data = data;
+        Shape = shape;
+    }
+
+    /// <summary>The size along each axis.</summary>
+    public Shape Shape { get; }
+
+    /// <summary>The number of axes (0 for a scalar, 4 for a batch of images).</summary>
+    public int Rank => Shape.Rank;
+
+    /// <summary>The number of elements.</summary>
+    public int Size => data.Length;
+
+    /// <summary>The element type; always <see cref="DType.Float32"/>.</summary>
+    public DType DType => DType.Float32;
+
+    /// <summary>The elements as a span, row-major. Writing to it changes the tensor.</summary>
+    public Span<float> AsSpan() => data;
+
+    /// <summary>A copy of the elements, row-major.</summary>
+    public float[] ToArray() => (float[])data.Clone();
+}
