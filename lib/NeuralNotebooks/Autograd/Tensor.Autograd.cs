@@ -1,0 +1,140 @@
+using NeuralNotebooks.Kernels;
+
+namespace NeuralNotebooks;
+
+// Reverse-mode automatic differentiation at tensor granularity, in the shape of micrograd:
+// every operation that produces a tensor records its inputs and a closure that, given the
+// gradient of the result, adds the gradients of its inputs. Backward() walks the graph in
+// reverse topological order and calls those closures.
+public sealed partial class Tensor
+{
+    private Tensor[] _parents = [];
+    private Action? _backward;
+
+    /// <summary>Whether operations on this tensor are recorded so that gradients flow back to it.</summary>
+    public bool RequiresGrad { get; set; }
+
+    /// <summary>The gradient accumulated by <see cref="Backward()"/>, same shape as the tensor; null before.</summary>
+    public Tensor? Grad { get; set; }
+
+    /// <summary>The name of the operation that produced this tensor (e.g. "matmul"), or null for a leaf.</summary>
+    public string? Op { get; private set; }
+
+    /// <summary>Marks the tensor as a parameter whose gradient is wanted, and returns it.</summary>
+    public Tensor RequireGrad(bool requires = true)
+    {
+        RequiresGrad = requires;
+        return this;
+    }
+
+    /// <summary>A tensor with the same values that is cut off from the graph (no gradient flows through it).</summary>
+    public Tensor Detach() => new(data, Shape);
+
+    /// <summary>Forgets the accumulated gradient (call before each backward pass when training by hand).</summary>
+    public void ZeroGrad() => Grad = null;
+
+    /// <summary>
+    /// Computes the gradient of this scalar with respect to every tensor it was computed from that
+    /// requires a gradient, and adds it to their <see cref="Grad"/>.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The tensor has more than one element, or nothing requires a gradient.</exception>
+    public void Backward()
+    {
+        if (Size != 1)
+            throw new InvalidOperationException($"backward: the gradient can only be implicitly created for a scalar, but this tensor has shape {Shape}. Reduce it first (e.g. .Sum() or .Mean()) or call Backward(gradient).");
+        Backward(Full(Shape, 1f));
+    }
+
+    /// <summary>Back-propagates <paramref name="gradient"/> (the gradient of some scalar with respect to this tensor).</summary>
+    public void Backward(Tensor gradient)
+    {
+        ArgumentNullException.ThrowIfNull(gradient);
+        if (gradient.Shape != Shape)
+            throw new ArgumentException($"backward: the gradient has shape {gradient.Shape} but the tensor has shape {Shape}.");
+        if (!RequiresGrad)
+            throw new InvalidOperationException("backward: this tensor does not require a gradient: nothing it was computed from has RequireGrad() set.");
+
+        var order = TopologicalOrder();
+        AccumulateGrad(gradient.data);
+        for (int i = order.Count - 1; i >= 0; i--) order[i]._backward?.Invoke();
+    }
+
+    private List<Tensor> TopologicalOrder()
+    {
+        // Iterative depth-first search: a deep network would overflow a recursive one.
+        var order = new List<Tensor>();
+        var visited = new HashSet<Tensor>(ReferenceEqualityComparer.Instance);
+        var stack = new Stack<(Tensor node, int next)>();
+        stack.Push((this, 0));
+        visited.Add(this);
+        while (stack.Count > 0)
+        {
+            var (node, next) = stack.Pop();
+            if (next < node._parents.Length)
+            {
+                stack.Push((node, next + 1));
+                var p = node._parents[next];
+                if (p.RequiresGrad && visited.Add(p)) stack.Push((p, 0));
+            }
+            else order.Add(node);
+        }
+        return order;
+    }
+
+    /// <summary>Adds <paramref name="g"/> (same number of elements) to this tensor's gradient.</summary>
+    internal void AccumulateGrad(ReadOnlySpan<float> g)
+    {
+        if (Grad is null) Grad = new Tensor(g.ToArray(), Shape);
+        else Simd.Add(Grad.data, g, Grad.data);
+    }
+
+    /// <summary>Adds a gradient given for a broadcast shape, summing it back to this tensor's shape.</summary>
+    internal void AccumulateGrad(float[] g, Shape gShape)
+    {
+        if (gShape == Shape) AccumulateGrad(g);
+        else AccumulateGrad(Broadcasting.SumTo(g, gShape, Shape));
+    }
+
+    /// <summary>
+    /// Records <paramref name="backward"/> as the way to push this result's gradient to its inputs,
+    /// if gradients are enabled and any input requires one. Returns the result.
+    /// </summary>
+    internal Tensor Record(string op, Tensor[] parents, Action<float[]> backward)
+    {
+        Op = op;
+        if (!GradMode.Enabled) return this;
+        bool any = false;
+        foreach (var p in parents) any |= p.RequiresGrad;
+        if (!any) return this;
+        RequiresGrad = true;
+        _parents = parents;
+        _backward = () => { if (Grad is not null) backward(Grad.data); };
+        return this;
+    }
+
+    /// <summary>
+    /// Turns off gradient recording until the returned scope is disposed, for inference:
+    /// <c>using (Tensor.NoGrad()) { var y = model.Predict(x); }</c>.
+    /// </summary>
+    public static IDisposable NoGrad() => new GradMode.Scope();
+}
+
+/// <summary>Whether operations record the graph (per thread, like PyTorch's grad mode).</summary>
+internal static class GradMode
+{
+    [ThreadStatic] private static int _disabledDepth;
+
+    public static bool Enabled => _disabledDepth == 0;
+
+    internal sealed class Scope : IDisposable
+    {
+        private bool _disposed;
+        public Scope() => _disabledDepth++;
+        public void Dispose()
+        {
+            if (_disposed) return;
+            _disposed = true;
+            _disabledDepth--;
+        }
+    }
+}

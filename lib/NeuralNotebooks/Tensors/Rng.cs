@@ -1,0 +1,118 @@
+namespace NeuralNotebooks;
+
+/// <summary>
+/// A seeded random number generator: the same seed gives the same numbers on every run, every
+/// machine and every .NET version (it does not depend on <see cref="System.Random"/>'s algorithm).
+/// Everything random in the library (initial weights, shuffling, dropout) takes one of these.
+/// </summary>
+/// <remarks>The generator is xoshiro128** seeded through SplitMix64; normal samples use Box-Muller.</remarks>
+public sealed class Rng
+{
+    private uint _s0, _s1, _s2, _s3;
+    private float? _spareNormal;
+
+    /// <summary>Creates a generator from a seed.</summary>
+    public Rng(int seed = 0)
+    {
+        Seed = seed;
+        ulong z = (ulong)(uint)seed;
+        _s0 = (uint)SplitMix(ref z); _s1 = (uint)SplitMix(ref z);
+        _s2 = (uint)SplitMix(ref z); _s3 = (uint)SplitMix(ref z);
+        if ((_s0 | _s1 | _s2 | _s3) == 0) _s0 = 1;
+    }
+
+    /// <summary>The seed this generator started from.</summary>
+    public int Seed { get; }
+
+    private static ulong SplitMix(ref ulong x)
+    {
+        ulong z = x += 0x9E3779B97F4A7C15UL;
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+        return z ^ (z >> 31);
+    }
+
+    /// <summary>The next 32 random bits.</summary>
+    public uint NextUInt()
+    {
+        uint result = uint.RotateLeft(_s1 * 5, 7) * 9;
+        uint t = _s1 << 9;
+        _s2 ^= _s0; _s3 ^= _s1; _s1 ^= _s2; _s0 ^= _s3;
+        _s2 ^= t;
+        _s3 = uint.RotateLeft(_s3, 11);
+        return result;
+    }
+
+    /// <summary>A float uniformly distributed in [0, 1).</summary>
+    public float NextFloat() => (NextUInt() >> 8) * (1f / (1 << 24));
+
+    /// <summary>A float uniformly distributed in [low, high).</summary>
+    public float Uniform(float low, float high) => low + (high - low) * NextFloat();
+
+    /// <summary>An integer uniformly distributed in [0, n).</summary>
+    public int NextInt(int n)
+    {
+        if (n <= 0) throw new ArgumentOutOfRangeException(nameof(n), $"NextInt needs a positive bound, got {n}.");
+        // Lemire's multiply-shift with rejection: unbiased.
+        ulong m = (ulong)NextUInt() * (uint)n;
+        if ((uint)m < (uint)n)
+        {
+            uint threshold = (uint)(-n) % (uint)n;
+            while ((uint)m < threshold) m = (ulong)NextUInt() * (uint)n;
+        }
+        return (int)(m >> 32);
+    }
+
+    /// <summary>A sample of the normal distribution with the given mean and standard deviation.</summary>
+    public float Normal(float mean = 0f, float std = 1f)
+    {
+        if (_spareNormal is float spare)
+        {
+            _spareNormal = null;
+            return mean + std * spare;
+        }
+        // Box-Muller in double: u1 in (0, 1] so the log is finite.
+        double u1 = 1.0 - NextFloat(), u2 = NextFloat();
+        double r = Math.Sqrt(-2.0 * Math.Log(u1));
+        _spareNormal = (float)(r * Math.Sin(2 * Math.PI * u2));
+        return mean + std * (float)(r * Math.Cos(2 * Math.PI * u2));
+    }
+
+    /// <summary>Shuffles <paramref name="items"/> in place (Fisher-Yates).</summary>
+    public void Shuffle<T>(Span<T> items)
+    {
+        for (int i = items.Length - 1; i > 0; i--)
+        {
+            int j = NextInt(i + 1);
+            (items[i], items[j]) = (items[j], items[i]);
+        }
+    }
+
+    /// <summary>The numbers 0..n-1 in random order.</summary>
+    public int[] Permutation(int n)
+    {
+        var p = new int[n];
+        for (int i = 0; i < n; i++) p[i] = i;
+        Shuffle<int>(p);
+        return p;
+    }
+
+    /// <summary>A tensor of normal samples.</summary>
+    public Tensor Normal(Shape shape, float mean = 0f, float std = 1f)
+    {
+        var d = new float[shape.Size];
+        for (int i = 0; i < d.Length; i++) d[i] = Normal(mean, std);
+        return new Tensor(d, shape);
+    }
+
+    /// <summary>A tensor of samples uniform in [low, high).</summary>
+    public Tensor Uniform(Shape shape, float low = 0f, float high = 1f)
+    {
+        var d = new float[shape.Size];
+        for (int i = 0; i < d.Length; i++) d[i] = Uniform(low, high);
+        return new Tensor(d, shape);
+    }
+
+    /// <inheritdoc/>
+    public override string ToString() => $"Rng(seed: {Seed})";
+}

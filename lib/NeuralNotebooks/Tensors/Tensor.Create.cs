@@ -1,0 +1,127 @@
+namespace NeuralNotebooks;
+
+// Ways to make a tensor.
+public sealed partial class Tensor
+{
+    /// <summary>A rank-0 tensor holding one number.</summary>
+    public static Tensor Scalar(float value) => new([value], Array.Empty<int>());
+
+    /// <summary>A vector (rank 1) with a copy of the values.</summary>
+    public static Tensor From(params float[] values) => new((float[])values.Clone(), values.Length);
+
+    /// <summary>A matrix (rank 2) from a 2-D array, e.g. <c>new float[,] { { 1, 2 }, { 3, 4 } }</c>.</summary>
+    public static Tensor From(float[,] values) => FromMultidimensional(values);
+
+    /// <summary>A rank-3 tensor from a 3-D array.</summary>
+    public static Tensor From(float[,,] values) => FromMultidimensional(values);
+
+    /// <summary>A rank-4 tensor from a 4-D array.</summary>
+    public static Tensor From(float[,,,] values) => FromMultidimensional(values);
+
+    /// <summary>A matrix from nested arrays; every row must have the same length.</summary>
+    public static Tensor From(float[][] rows) => FromNested(rows);
+
+    /// <summary>A rank-3 tensor from nested arrays; all must be rectangular.</summary>
+    public static Tensor From(float[][][] values) => FromNested(values);
+
+    /// <summary>
+    /// A tensor from any rectangular array or nested arrays of numbers (float, double, int, byte...),
+    /// converted to float32: the shape is read from the nesting.
+    /// </summary>
+    public static Tensor FromArray(Array values)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        return values.Rank > 1 ? FromMultidimensional(values) : FromNested(values);
+    }
+
+    private static Tensor FromMultidimensional(Array values)
+    {
+        var shape = new int[values.Rank];
+        for (int i = 0; i < shape.Length; i++) shape[i] = values.GetLength(i);
+        var d = new float[values.Length];
+        int k = 0;
+        foreach (var v in values) d[k++] = Convert.ToSingle(v, System.Globalization.CultureInfo.InvariantCulture);
+        return new Tensor(d, shape);
+    }
+
+    private static Tensor FromNested(Array values)
+    {
+        // Read the shape from the first element at each depth, then check every array against it.
+        var shape = new List<int>();
+        object? cur = values;
+        while (cur is Array a && a.Rank == 1)
+        {
+            shape.Add(a.Length);
+            cur = a.Length > 0 ? a.GetValue(0) : null;
+            if (a.Length == 0) break;
+        }
+        var d = new float[new Shape(shape.ToArray()).Size];
+        int k = 0;
+        Fill(values, 0);
+        return new Tensor(d, shape.ToArray());
+
+        void Fill(Array a, int depth)
+        {
+            if (a.Length != shape[depth])
+                throw new ArgumentException($"Nested arrays are ragged: expected length {shape[depth]} at depth {depth}, found {a.Length}.");
+            foreach (var item in a)
+            {
+                if (depth + 1 < shape.Count)
+                {
+                    if (item is not Array inner) throw new ArgumentException($"Nested arrays are ragged: expected an array at depth {depth + 1}, found {item ?? "null"}.");
+                    Fill(inner, depth + 1);
+                }
+                else
+                {
+                    if (item is Array) throw new ArgumentException($"Nested arrays are ragged: found an array where a number was expected at depth {depth + 1}.");
+                    d[k++] = Convert.ToSingle(item, System.Globalization.CultureInfo.InvariantCulture);
+                }
+            }
+        }
+    }
+
+    /// <summary>A tensor of zeros.</summary>
+    public static Tensor Zeros(params int[] shape) => new(new float[new Shape(shape).Size], shape);
+
+    /// <summary>A tensor of ones.</summary>
+    public static Tensor Ones(params int[] shape) => Full(shape, 1f);
+
+    /// <summary>A tensor with every element equal to <paramref name="value"/>.</summary>
+    public static Tensor Full(Shape shape, float value)
+    {
+        var d = new float[shape.Size];
+        Array.Fill(d, value);
+        return new Tensor(d, shape);
+    }
+
+    /// <summary>A tensor of zeros with the shape of <paramref name="like"/>.</summary>
+    public static Tensor ZerosLike(Tensor like) => new(new float[like.Size], like.Shape);
+
+    /// <summary>The numbers 0, 1, ..., n-1.</summary>
+    public static Tensor Arange(int n) => Arange(0, n, 1);
+
+    /// <summary>The numbers start, start+step, ... up to but not including stop (like <c>torch.arange</c>).</summary>
+    public static Tensor Arange(float start, float stop, float step = 1f)
+    {
+        if (step == 0 || float.IsNaN(step)) throw new ArgumentException("arange: step must be non-zero.");
+        int n = Math.Max(0, (int)Math.Ceiling((stop - start) / (double)step));
+        var d = new float[n];
+        for (int i = 0; i < n; i++) d[i] = start + i * step;
+        return new Tensor(d, n);
+    }
+
+    /// <summary><paramref name="count"/> evenly spaced numbers from start to stop, both included (for plotting).</summary>
+    public static Tensor Linspace(float start, float stop, int count)
+    {
+        if (count < 0) throw new ArgumentOutOfRangeException(nameof(count), "linspace: count must be zero or more.");
+        var d = new float[count];
+        for (int i = 0; i < count; i++) d[i] = count == 1 ? start : start + (stop - start) * i / (count - 1);
+        return new Tensor(d, count);
+    }
+
+    /// <summary>Samples of the normal distribution, from a seeded <see cref="Rng"/>.</summary>
+    public static Tensor RandomNormal(Shape shape, Rng rng, float mean = 0f, float std = 1f) => rng.Normal(shape, mean, std);
+
+    /// <summary>Samples uniform in [low, high), from a seeded <see cref="Rng"/>.</summary>
+    public static Tensor RandomUniform(Shape shape, Rng rng, float low = 0f, float high = 1f) => rng.Uniform(shape, low, high);
+}

@@ -1,0 +1,94 @@
+using System.Globalization;
+using System.Text;
+
+namespace NeuralNotebooks;
+
+// Printing a tensor the way PyTorch does, so a notebook cell that returns one shows its values.
+public sealed partial class Tensor
+{
+    /// <summary>Tensors with more elements than this print only their corners (like PyTorch's threshold).</summary>
+    public const int PrintThreshold = 1000;
+
+    /// <summary>How many leading and trailing entries per axis a summarised tensor shows.</summary>
+    public const int PrintEdgeItems = 3;
+
+    /// <summary>
+    /// The values in PyTorch's layout, e.g. <c>tensor([[1., 2.], [3., 4.]], shape=(2, 2))</c>; large
+    /// tensors show only their first and last entries along each axis, with <c>...</c>.
+    /// </summary>
+    public override string ToString()
+    {
+        bool summarize = Size > PrintThreshold;
+        var fmt = NumberFormat.For(data);
+        var sb = new StringBuilder("tensor(");
+        if (Rank == 0) sb.Append(fmt.Format(data[0]));
+        else AppendAxis(sb, 0, 0, summarize, fmt, indent: 7);
+        sb.Append(", shape=").Append(Shape);
+        if (Op is not null && RequiresGrad) sb.Append(", grad_fn=").Append(Op);
+        else if (RequiresGrad) sb.Append(", requires_grad=True");
+        return sb.Append(')').ToString();
+    }
+
+    private void AppendAxis(StringBuilder sb, int axis, int offset, bool summarize, NumberFormat fmt, int indent)
+    {
+        int n = Shape[axis];
+        int stride = 1;
+        for (int i = axis + 1; i < Rank; i++) stride *= Shape[i];
+        sb.Append('[');
+        bool cut = summarize && n > 2 * PrintEdgeItems;
+        bool last = axis == Rank - 1;
+        for (int i = 0; i < n; i++)
+        {
+            if (cut && i == PrintEdgeItems)
+            {
+                sb.Append(last ? "..., " : "...,\n" + new string(' ', indent + axis + 1));
+                i = n - PrintEdgeItems - 1;
+                continue;
+            }
+            if (last) sb.Append(fmt.Format(data[offset + i]));
+            else AppendAxis(sb, axis + 1, offset + i * stride, summarize, fmt, indent);
+            if (i < n - 1)
+                sb.Append(last ? ", " : "," + new string('\n', Rank - axis - 1) + new string(' ', indent + axis + 1));
+        }
+        sb.Append(']');
+    }
+
+    /// <summary>One number format for the whole tensor, chosen like PyTorch: integers as "3.", else fixed or scientific.</summary>
+    private sealed class NumberFormat
+    {
+        private readonly bool _integers, _scientific;
+        private readonly int _width;
+
+        private NumberFormat(bool integers, bool scientific, int width) { _integers = integers; _scientific = scientific; _width = width; }
+
+        public static NumberFormat For(ReadOnlySpan<float> values)
+        {
+            bool integers = true;
+            float maxAbs = 0, minAbs = float.PositiveInfinity;
+            foreach (var v in values)
+            {
+                if (!float.IsFinite(v)) continue;
+                if (v != MathF.Round(v)) integers = false;
+                float a = MathF.Abs(v);
+                maxAbs = MathF.Max(maxAbs, a);
+                if (a > 0) minAbs = MathF.Min(minAbs, a);
+            }
+            bool scientific = maxAbs >= 1e8f || (!integers && (maxAbs >= 1e4f || (minAbs < 1e-4f && maxAbs / minAbs > 1e3f)));
+            var probe = new NumberFormat(integers && !scientific, scientific, 0);
+            int width = 0;
+            foreach (var v in values) width = Math.Max(width, probe.Raw(v).Length);
+            return new NumberFormat(integers && !scientific, scientific, width);
+        }
+
+        private string Raw(float v)
+        {
+            if (float.IsNaN(v)) return "nan";
+            if (float.IsInfinity(v)) return v > 0 ? "inf" : "-inf";
+            if (_integers) return v.ToString("0", CultureInfo.InvariantCulture) + ".";
+            if (_scientific) return v.ToString("0.0000e+00", CultureInfo.InvariantCulture);
+            return v.ToString("0.0000", CultureInfo.InvariantCulture);
+        }
+
+        public string Format(float v) => Raw(v).PadLeft(_width);
+    }
+}

@@ -1,0 +1,96 @@
+namespace NeuralNotebooks.Tests.Autograd;
+
+public class GradientTests
+{
+    private static Tensor R(int seed, params int[] shape) => new Rng(seed).Uniform(shape, -1f, 1f);
+    private static Tensor Pos(int seed, params int[] shape) => new Rng(seed).Uniform(shape, 0.5f, 2f);
+
+    [Fact] public void Add_broadcast() => GradCheck.Check(t => t[0] + t[1], R(1, 2, 3), R(2, 3));
+    [Fact] public void Add_broadcast_middle_axis() => GradCheck.Check(t => t[0] + t[1], R(1, 2, 3, 4), R(2, 3, 1));
+    [Fact] public void Sub_broadcast() => GradCheck.Check(t => t[0] - t[1], R(1, 4, 1), R(2, 1, 5));
+    [Fact] public void Mul_broadcast() => GradCheck.Check(t => t[0] * t[1], R(1, 3, 4), R(2, 3, 1));
+    [Fact] public void Div_broadcast() => GradCheck.Check(t => t[0] / t[1], R(1, 3, 4), Pos(2, 4));
+    [Fact] public void Maximum() => GradCheck.Check(t => Tensor.Maximum(t[0], t[1]), R(1, 3, 4), R(2, 4));
+    [Fact] public void Minimum() => GradCheck.Check(t => Tensor.Minimum(t[0], t[1]), R(1, 3, 4), R(2, 3, 4));
+    [Fact] public void Scalar_operands() => GradCheck.Check(t => (2f - t[0]) * 3f / 4f + 1f, R(1, 5));
+    [Fact] public void Scalar_divided_by_tensor() => GradCheck.Check(t => 2f / t[0], Pos(1, 5));
+    [Fact] public void Neg() => GradCheck.Check(t => -t[0], R(1, 5));
+    [Fact] public void Pow() => GradCheck.Check(t => t[0].Pow(2.5f), Pos(1, 6));
+    [Fact] public void Pow_integer_negative_base() => GradCheck.Check(t => t[0].Pow(3f), R(1, 6));
+    [Fact] public void Exp() => GradCheck.Check(t => t[0].Exp(), R(1, 6));
+    [Fact] public void Log() => GradCheck.Check(t => t[0].Log(), Pos(1, 6));
+    [Fact] public void Sqrt() => GradCheck.Check(t => t[0].Sqrt(), Pos(1, 6));
+    [Fact] public void Abs() => GradCheck.Check(t => t[0].Abs(), R(1, 6));
+    [Fact] public void Clamp() => GradCheck.Check(t => t[0].Clamp(-0.5f, 0.5f), R(3, 8));
+    [Fact] public void Max_with_scalar() => GradCheck.Check(t => t[0].Maximum(0.1f), R(4, 8));
+    [Fact] public void Min_with_scalar() => GradCheck.Check(t => t[0].Minimum(0.1f), R(4, 8));
+    [Fact] public void Sigmoid() => GradCheck.Check(t => t[0].Sigmoid(), R(1, 6));
+    [Fact] public void Tanh() => GradCheck.Check(t => t[0].Tanh(), R(1, 6));
+    [Fact] public void Atan() => GradCheck.Check(t => t[0].Atan(), R(1, 6));
+    [Fact] public void Relu() => GradCheck.Check(t => t[0].Relu(), R(5, 6));
+    [Fact] public void LeakyRelu() => GradCheck.Check(t => t[0].LeakyRelu(0.2f), R(5, 6));
+    [Fact] public void Softmax() => GradCheck.Check(t => t[0].Softmax(), R(1, 3, 5));
+    [Fact] public void LogSoftmax() => GradCheck.Check(t => t[0].LogSoftmax(), R(1, 3, 5));
+    [Fact] public void Sum_all() => GradCheck.Check(t => t[0].Sum(), R(1, 3, 4));
+    [Fact] public void Mean_all() => GradCheck.Check(t => t[0].Mean(), R(1, 3, 4));
+    [Fact] public void Sum_axis() => GradCheck.Check(t => t[0].Sum(1), R(1, 2, 3, 4));
+    [Fact] public void Sum_axis_keepdims() => GradCheck.Check(t => t[0].Sum(-1, keepDims: true), R(1, 2, 3, 4));
+    [Fact] public void Mean_axis() => GradCheck.Check(t => t[0].Mean(0), R(1, 3, 4));
+    [Fact] public void Max_all() => GradCheck.Check(t => t[0].Max(), R(1, 3, 4));
+    [Fact] public void Max_axis() => GradCheck.Check(t => t[0].Max(1, keepDims: true), R(1, 3, 4, 2));
+    [Fact] public void MatMul() => GradCheck.Check(t => t[0].MatMul(t[1]), R(1, 3, 4), R(2, 4, 5));
+    [Fact] public void MatMul_batched() => GradCheck.Check(t => t[0].MatMul(t[1]), R(1, 2, 3, 4), R(2, 4, 5));
+    [Fact] public void Transpose() => GradCheck.Check(t => t[0].T * t[1], R(1, 3, 4), R(2, 4, 3));
+    [Fact] public void Reshape_and_flatten() => GradCheck.Check(t => t[0].Reshape(4, -1).Flatten() * t[1], R(1, 2, 2, 3), R(2, 12));
+    [Fact] public void Index_and_slice() => GradCheck.Check(t => t[0][1] + t[0][..2].Sum(0), R(1, 4, 3));
+    [Fact] public void Concat() => GradCheck.Check(t => Tensor.Concat([t[0], t[1]], axis: 1), R(1, 2, 3), R(2, 2, 2));
+
+    [Fact]
+    public void Gradients_accumulate_over_uses_and_backward_calls()
+    {
+        var x = Tensor.From(1f, 2f).RequireGrad();
+        (x * x + x).Sum().Backward(); // d/dx = 2x + 1
+        Assert.Equal([3f, 5f], x.Grad!.ToArray());
+        (x * 2f).Sum().Backward();
+        Assert.Equal([5f, 7f], x.Grad!.ToArray());
+        x.ZeroGrad();
+        Assert.Null(x.Grad);
+    }
+
+    [Fact]
+    public void Diamond_graph_visits_each_node_once()
+    {
+        var x = Tensor.Scalar(3f).RequireGrad();
+        var y = x * 2f;
+        var z = y * y + y; // dz/dx = (2y + 1)·2 = 26
+        z.Backward();
+        Assert.Equal(26f, x.Grad!.Item());
+    }
+
+    [Fact]
+    public void NoGrad_records_nothing()
+    {
+        var x = Tensor.From(1f, 2f).RequireGrad();
+        Tensor y;
+        using (Tensor.NoGrad()) y = x * 2f;
+        Assert.False(y.RequiresGrad);
+        Assert.True((x * 2f).RequiresGrad);
+    }
+
+    [Fact]
+    public void Backward_needs_a_scalar_and_says_so()
+    {
+        var x = Tensor.From(1f, 2f).RequireGrad();
+        var e = Assert.Throws<InvalidOperationException>(() => (x * 2f).Backward());
+        Assert.Contains("(2,)", e.Message);
+    }
+
+    [Fact]
+    public void Detach_cuts_the_graph()
+    {
+        var x = Tensor.From(1f, 2f).RequireGrad();
+        var y = (x.Detach() * x).Sum();
+        y.Backward();
+        Assert.Equal([1f, 2f], x.Grad!.ToArray());
+    }
+}

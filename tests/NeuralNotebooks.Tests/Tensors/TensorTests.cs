@@ -1,0 +1,338 @@
+namespace NeuralNotebooks.Tests.Tensors;
+
+public class CreationTests
+{
+    [Fact]
+    public void Scalars_vectors_matrices_and_image_batches_have_rank_shape_and_dtype()
+    {
+        var s = Tensor.Scalar(3f);
+        Assert.Equal(0, s.Rank);
+        Assert.Equal("()", s.Shape.ToString());
+        Assert.Equal(3f, s.Item());
+
+        var v = Tensor.From(1f, 2f, 3f);
+        Assert.Equal(1, v.Rank);
+        Assert.Equal("(3,)", v.Shape.ToString());
+
+        var m = Tensor.From(new float[,] { { 1, 2, 3 }, { 4, 5, 6 } });
+        Assert.Equal(new Shape(2, 3), m.Shape);
+        Assert.Equal(6f, m.Item(1, 2));
+
+        var batch = Tensor.Zeros(32, 28, 28, 1);
+        Assert.Equal(4, batch.Rank);
+        Assert.Equal(DType.Float32, batch.DType);
+        Assert.Equal(32 * 28 * 28, batch.Size);
+    }
+
+    [Fact]
+    public void Nested_arrays_of_any_number_type_become_float_tensors()
+    {
+        var t = Tensor.FromArray(new[] { new[] { new[] { 1, 2 }, new[] { 3, 4 } }, new[] { new[] { 5, 6 }, new[] { 7, 8 } } });
+        Assert.Equal(new Shape(2, 2, 2), t.Shape);
+        Assert.Equal(Enumerable.Range(1, 8).Select(i => (float)i), t.ToArray());
+        Assert.Equal(new Shape(2, 2), Tensor.FromArray(new double[,] { { 1.5, 2 }, { 3, 4 } }).Shape);
+    }
+
+    [Fact]
+    public void Ragged_nested_arrays_are_an_error()
+    {
+        var e = Assert.Throws<ArgumentException>(() => Tensor.From(new[] { new[] { 1f, 2f }, new[] { 3f } }));
+        Assert.Contains("ragged", e.Message);
+    }
+
+    [Fact]
+    public void Wrong_number_of_values_names_the_shape()
+    {
+        var e = Assert.Throws<ArgumentException>(() => new Tensor(new float[5], 2, 3));
+        Assert.Contains("(2, 3)", e.Message);
+        Assert.Contains("5 values", e.Message);
+    }
+
+    [Fact]
+    public void Full_ones_arange_linspace()
+    {
+        Assert.Equal([7f, 7f], Tensor.Full(new Shape(2), 7f).ToArray());
+        Assert.Equal([1f, 1f, 1f], Tensor.Ones(3).ToArray());
+        Assert.Equal([0f, 1f, 2f, 3f], Tensor.Arange(4).ToArray());
+        Assert.Equal([1f, 1.5f, 2f, 2.5f], Tensor.Arange(1f, 3f, 0.5f).ToArray());
+        Assert.Equal([-1f, 0f, 1f], Tensor.Linspace(-1f, 1f, 3).ToArray());
+    }
+
+    [Fact]
+    public void A_seed_gives_the_same_numbers_every_time()
+    {
+        var a = Tensor.RandomNormal(new Shape(100), new Rng(42));
+        var b = Tensor.RandomNormal(new Shape(100), new Rng(42));
+        Assert.Equal(a.ToArray(), b.ToArray());
+        Assert.NotEqual(a.ToArray(), Tensor.RandomNormal(new Shape(100), new Rng(43)).ToArray());
+        // Pinned values, computed by an independent Python implementation of SplitMix64-seeded xoshiro128**:
+        // the generator is ours, so these never change across machines or .NET versions.
+        var rng = new Rng(1);
+        Assert.Equal([264704485u, 1194741267u, 1678852802u], new[] { rng.NextUInt(), rng.NextUInt(), rng.NextUInt() });
+    }
+
+    [Fact]
+    public void Normal_and_uniform_samples_have_the_right_moments()
+    {
+        var n = Tensor.RandomNormal(new Shape(100_000), new Rng(3), mean: 2f, std: 0.5f);
+        float mean = n.Mean().Item();
+        float std = MathF.Sqrt(((n - mean).Pow(2f)).Mean().Item());
+        Assert.InRange(mean, 1.99f, 2.01f);
+        Assert.InRange(std, 0.49f, 0.51f);
+        var u = Tensor.RandomUniform(new Shape(100_000), new Rng(3), -1f, 1f);
+        Assert.InRange(u.Mean().Item(), -0.01f, 0.01f);
+        Assert.True(u.ToArray().All(v => v >= -1f && v < 1f));
+    }
+
+    [Fact]
+    public void Permutation_contains_every_index_once()
+    {
+        var p = new Rng(5).Permutation(1000);
+        Assert.Equal(Enumerable.Range(0, 1000), p.Order());
+        Assert.NotEqual(Enumerable.Range(0, 1000), p);
+    }
+}
+
+public class BroadcastingTests
+{
+    [Fact]
+    public void Row_vector_broadcasts_over_rows()
+    {
+        var m = Tensor.From(new float[,] { { 1, 2, 3 }, { 4, 5, 6 } });
+        var bias = Tensor.From(10f, 20f, 30f);
+        Assert.Equal([11f, 22f, 33f, 14f, 25f, 36f], (m + bias).ToArray());
+    }
+
+    [Fact]
+    public void Column_and_row_broadcast_to_a_grid()
+    {
+        var col = Tensor.From(new float[,] { { 1 }, { 2 } });
+        var row = Tensor.From(10f, 20f, 30f);
+        var g = col * row;
+        Assert.Equal(new Shape(2, 3), g.Shape);
+        Assert.Equal([10f, 20f, 30f, 20f, 40f, 60f], g.ToArray());
+    }
+
+    [Fact]
+    public void Broadcast_matches_an_element_by_element_loop_in_4d()
+    {
+        var a = new Rng(1).Uniform(new Shape(2, 1, 4, 3));
+        var b = new Rng(2).Uniform(new Shape(3, 1, 3));
+        var c = a - b;
+        Assert.Equal(new Shape(2, 3, 4, 3), c.Shape);
+        for (int i = 0; i < 2; i++) for (int j = 0; j < 3; j++) for (int k = 0; k < 4; k++) for (int l = 0; l < 3; l++)
+            Assert.Equal(a.Item(i, 0, k, l) - b.Item(j, 0, l), c.Item(i, j, k, l));
+    }
+
+    [Fact]
+    public void Incompatible_shapes_name_the_op_and_both_shapes()
+    {
+        var e = Assert.Throws<ArgumentException>(() => Tensor.Zeros(2, 3) + Tensor.Zeros(4));
+        Assert.Contains("add", e.Message);
+        Assert.Contains("(2, 3)", e.Message);
+        Assert.Contains("(4,)", e.Message);
+    }
+
+    [Fact]
+    public void Scalar_operators_and_elementwise_functions()
+    {
+        var x = Tensor.From(1f, 4f, 9f);
+        Assert.Equal([2f, 5f, 10f], (x + 1f).ToArray());
+        Assert.Equal([-1f, 2f, 7f], (x - 2f).ToArray());
+        Assert.Equal([1f, -2f, -7f], (2f - x).ToArray());
+        Assert.Equal([0.5f, 2f, 4.5f], (x / 2f).ToArray());
+        Assert.Equal([1f, 0.25f, 1f / 9f], (1f / x).ToArray());
+        Assert.Equal([1f, 2f, 3f], x.Sqrt().ToArray());
+        Assert.Equal([1f, 16f, 81f], x.Pow(2f).ToArray());
+        Assert.Equal([2f, 4f, 5f], x.Clamp(2f, 5f).ToArray());
+        Assert.Equal([3f, 4f, 9f], x.Maximum(3f).ToArray());
+        Assert.Equal([1f, 3f, 3f], x.Minimum(3f).ToArray());
+        Assert.Equal([1f, 2f], Tensor.From(-1f, 2f).Abs().ToArray());
+        Assert.Equal(MathF.Log(4f), x.Log().Item(1), 6);
+        Assert.Equal(MathF.Exp(1f), Tensor.From(1f).Exp().Item(0), 5);
+    }
+}
+
+public class ReductionTests
+{
+    private static readonly Tensor M = Tensor.From(new float[,] { { 1, 5, 3 }, { 4, 2, 6 } });
+
+    [Fact]
+    public void Over_all_elements()
+    {
+        Assert.Equal(21f, M.Sum().Item());
+        Assert.Equal(3.5f, M.Mean().Item());
+        Assert.Equal(6f, M.Max().Item());
+        Assert.Equal(5, M.ArgMax());
+    }
+
+    [Fact]
+    public void Along_an_axis_with_and_without_keepdims()
+    {
+        Assert.Equal([5f, 7f, 9f], M.Sum(0).ToArray());
+        Assert.Equal([9f, 12f], M.Sum(1).ToArray());
+        Assert.Equal(new Shape(2, 1), M.Sum(1, keepDims: true).Shape);
+        Assert.Equal([3f, 4f], M.Mean(-1).ToArray());
+        Assert.Equal([4f, 5f, 6f], M.Max(0).ToArray());
+        Assert.Equal([1f, 2f], M.ArgMax(1).ToArray());
+        Assert.Equal([1f, 0f, 1f], M.ArgMax(0).ToArray());
+        Assert.Equal(new Shape(1, 3), M.ArgMax(0, keepDims: true).Shape);
+    }
+
+    [Fact]
+    public void Middle_axis_of_a_3d_tensor()
+    {
+        var t = Tensor.Arange(24).Reshape(2, 3, 4);
+        var s = t.Sum(1);
+        Assert.Equal(new Shape(2, 4), s.Shape);
+        Assert.Equal(0f + 4 + 8, s.Item(0, 0));
+        Assert.Equal(15f + 19 + 23, s.Item(1, 3));
+        Assert.Equal([2f, 2f, 2f, 2f, 2f, 2f, 2f, 2f], t.ArgMax(1).ToArray());
+    }
+
+    [Fact]
+    public void First_maximum_wins_ties()
+    {
+        Assert.Equal(1, Tensor.From(0f, 3f, 3f).ArgMax());
+    }
+
+    [Fact]
+    public void Bad_axis_names_the_shape()
+    {
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => M.Sum(2));
+        Assert.Contains("(2, 3)", e.Message);
+    }
+}
+
+public class MatMulTests
+{
+    [Fact]
+    public void Two_by_two()
+    {
+        var a = Tensor.From(new float[,] { { 1, 2 }, { 3, 4 } });
+        var b = Tensor.From(new float[,] { { 5, 6 }, { 7, 8 } });
+        Assert.Equal([19f, 22f, 43f, 50f], a.MatMul(b).ToArray());
+    }
+
+    [Fact]
+    public void Batched_3d_by_2d_equals_each_matrix_times_b()
+    {
+        var a = new Rng(1).Uniform(new Shape(3, 4, 5));
+        var b = new Rng(2).Uniform(new Shape(5, 6));
+        var c = a.MatMul(b);
+        Assert.Equal(new Shape(3, 4, 6), c.Shape);
+        for (int i = 0; i < 3; i++)
+        {
+            var ci = a[i].MatMul(b).ToArray();
+            Assert.Equal(ci, c[i].ToArray());
+        }
+    }
+
+    [Fact]
+    public void Mismatched_inner_dimensions_name_both_shapes()
+    {
+        var e = Assert.Throws<ArgumentException>(() => Tensor.Zeros(64, 784).MatMul(Tensor.Zeros(100, 10)));
+        Assert.StartsWith("matmul: cannot multiply (64x784) by (100x10)", e.Message);
+    }
+
+    [Fact]
+    public void Large_product_matches_a_plain_loop()
+    {
+        var a = new Rng(3).Uniform(new Shape(67, 300), -1f, 1f);
+        var b = new Rng(4).Uniform(new Shape(300, 45), -1f, 1f);
+        var c = a.MatMul(b);
+        for (int i = 0; i < 67; i += 11)
+            for (int j = 0; j < 45; j += 7)
+            {
+                double s = 0;
+                for (int k = 0; k < 300; k++) s += (double)a.Item(i, k) * b.Item(k, j);
+                Assert.Equal(s, c.Item(i, j), 3);
+            }
+    }
+}
+
+public class ShapeOpsTests
+{
+    [Fact]
+    public void Reshape_infers_one_dimension_and_shares_memory()
+    {
+        var t = Tensor.Arange(12);
+        var r = t.Reshape(3, -1);
+        Assert.Equal(new Shape(3, 4), r.Shape);
+        t.AsSpan()[0] = 100f;
+        Assert.Equal(100f, r.Item(0, 0));
+        var e = Assert.Throws<ArgumentException>(() => t.Reshape(5, -1));
+        Assert.Contains("(12,)", e.Message);
+    }
+
+    [Fact]
+    public void Flatten_keeps_the_batch_axis_on_request()
+    {
+        var t = Tensor.Zeros(8, 28, 28, 1);
+        Assert.Equal(new Shape(8 * 784), t.Flatten().Shape);
+        Assert.Equal(new Shape(8, 784), t.Flatten(1).Shape);
+    }
+
+    [Fact]
+    public void Transpose_swaps_rows_and_columns()
+    {
+        var t = Tensor.Arange(6).Reshape(2, 3).T;
+        Assert.Equal(new Shape(3, 2), t.Shape);
+        Assert.Equal([0f, 3f, 1f, 4f, 2f, 5f], t.ToArray());
+        var big = new Rng(1).Uniform(new Shape(70, 45));
+        Assert.Equal(big.ToArray(), big.T.T.ToArray());
+    }
+
+    [Fact]
+    public void Index_a_sample_and_slice_a_batch()
+    {
+        var t = Tensor.Arange(24).Reshape(4, 3, 2);
+        Assert.Equal(new Shape(3, 2), t[1].Shape);
+        Assert.Equal([6f, 7f, 8f, 9f, 10f, 11f], t[1].ToArray());
+        Assert.Equal(t[3].ToArray(), t[-1].ToArray());
+        Assert.Equal(new Shape(2, 3, 2), t[1..3].Shape);
+        Assert.Equal(t[^1].ToArray(), t[^1..][0].ToArray());
+        Assert.Throws<IndexOutOfRangeException>(() => t[4]);
+    }
+
+    [Fact]
+    public void Concat_along_each_axis()
+    {
+        var a = Tensor.From(new float[,] { { 1, 2 } });
+        var b = Tensor.From(new float[,] { { 3, 4 } });
+        Assert.Equal([1f, 2f, 3f, 4f], Tensor.Concat([a, b]).ToArray());
+        Assert.Equal(new Shape(2, 2), Tensor.Concat([a, b]).Shape);
+        Assert.Equal(new Shape(1, 4), Tensor.Concat([a, b], axis: 1).Shape);
+        var e = Assert.Throws<ArgumentException>(() => Tensor.Concat([a, Tensor.Zeros(1, 3)]));
+        Assert.Contains("(1, 3)", e.Message);
+    }
+}
+
+public class FormatTests
+{
+    [Fact]
+    public void Prints_like_pytorch_with_the_shape()
+    {
+        Assert.Equal("tensor([[1., 2.],\n        [3., 4.]], shape=(2, 2))", Tensor.From(new float[,] { { 1, 2 }, { 3, 4 } }).ToString());
+        Assert.Equal("tensor([0.5000, 0.2500], shape=(2,))", Tensor.From(0.5f, 0.25f).ToString());
+        Assert.Equal("tensor(3., shape=())", Tensor.Scalar(3f).ToString());
+    }
+
+    [Fact]
+    public void Long_tensors_are_truncated()
+    {
+        var s = Tensor.Arange(5000).ToString();
+        Assert.StartsWith("tensor([   0.,    1.,    2., ..., 4997., 4998., 4999.]", s);
+        var m = Tensor.Zeros(100, 100).ToString();
+        Assert.Contains("...", m);
+        Assert.True(m.Split('\n').Length < 10);
+    }
+
+    [Fact]
+    public void Shows_the_operation_that_made_a_tensor_needing_a_gradient()
+    {
+        var x = Tensor.From(1f, 2f).RequireGrad();
+        Assert.EndsWith("requires_grad=True)", x.ToString());
+        Assert.EndsWith("grad_fn=mul)", (x * 2f).ToString());
+    }
+}
