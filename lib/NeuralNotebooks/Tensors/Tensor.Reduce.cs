@@ -84,6 +84,12 @@ public sealed partial class Tensor
         });
     }
 
+    /// <summary>The smallest element, as a scalar tensor (the gradient goes to the first minimum).</summary>
+    public Tensor Min() => Neg().Max().Neg();
+
+    /// <summary>The smallest element along one axis (the gradient goes to the first minimum).</summary>
+    public Tensor Min(int axis, bool keepDims = false) => Neg().Max(axis, keepDims).Neg();
+
     /// <summary>The flat index of the first largest element.</summary>
     public int ArgMax()
     {
