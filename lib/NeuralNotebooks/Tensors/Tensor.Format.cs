@@ -1,3 +1,4 @@
+using NeuralNotebooks.Display;
 using System.Globalization;
 using System.Text;
 
@@ -52,6 +53,13 @@ public sealed partial class Tensor
         }
         sb.Append(']');
     }
+
+    /// <summary>A notebook shows a tensor as its printed values in a fixed-width block.</summary>
+    string IRichDisplay.MimeType => "text/html";
+
+    /// <summary>The printed values as an HTML <c>pre</c> block (so a notebook keeps the alignment).</summary>
+    string IRichDisplay.Render() =>
+        $"<pre style=\"margin:0\">{System.Net.WebUtility.HtmlEncode(ToString())}</pre>";
 
     /// <summary>One number format for the whole tensor, chosen like PyTorch: integers as "3.", else fixed or scientific.</summary>
     private sealed class NumberFormat

@@ -1,3 +1,5 @@
+using NeuralNotebooks.Display;
+
 namespace NeuralNotebooks;
 
 /// <summary>
@@ -9,7 +11,8 @@ namespace NeuralNotebooks;
 /// broadcast like NumPy and PyTorch. Shapes follow the usual conventions: a batch of images is
 /// (batch, height, width, channels).
 /// </remarks>
-public sealed partial class Tensor
+[TypeFormatterSource(typeof(RichDisplayFormatterSource))]
+public sealed partial class Tensor : IRichDisplay
 {
     /// <summary>The elements, row-major. Exactly <see cref="Size"/> long.</summary>
     internal readonly float[] data;

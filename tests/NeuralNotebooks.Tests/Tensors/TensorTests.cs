@@ -336,3 +336,16 @@ public class FormatTests
         Assert.EndsWith("grad_fn=mul)", (x * 2f).ToString());
     }
 }
+
+public class TensorDisplayTests
+{
+    [Fact]
+    public void A_notebook_shows_a_tensor_as_its_printed_values()
+    {
+        NeuralNotebooks.Display.IRichDisplay d = Tensor.From(1f, 2f);
+        Assert.Equal("text/html", d.MimeType);
+        Assert.Equal("<pre style=\"margin:0\">tensor([1., 2.], shape=(2,))</pre>", d.Render());
+        var attribute = typeof(Tensor).GetCustomAttributes(true).Single(a => a.GetType().Name == "TypeFormatterSourceAttribute");
+        Assert.NotNull(attribute);
+    }
+}
