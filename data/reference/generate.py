@@ -515,6 +515,21 @@ def conv2d_nhwc(x, kernel, bias, strides, padding):
     return y.permute(0, 2, 3, 1)
 
 
+def conv2d_numpy(x, kernel, bias, s, padding):
+    """Plain loop over output positions, float64: an independent check of conv2d_nhwc."""
+    kh, kw = kernel.shape[:2]
+    if padding == "same":
+        (t, b), (l, r) = tf_same_pads(x.shape[1], kh, s), tf_same_pads(x.shape[2], kw, s)
+        x = np.pad(x, ((0, 0), (t, b), (l, r), (0, 0)))
+    oh, ow = (x.shape[1] - kh) // s + 1, (x.shape[2] - kw) // s + 1
+    y = np.zeros((x.shape[0], oh, ow, kernel.shape[3]))
+    for i in range(oh):
+        for j in range(ow):
+            y[:, i, j, :] = np.einsum("nabc,abcf->nf", x[:, i * s:i * s + kh, j * s:j * s + kw, :],
+                                      kernel) + bias
+    return y
+
+
 def layer_cases():
     f = "layers.json"
     rng = np.random.default_rng(4)
@@ -557,6 +572,13 @@ def layer_cases():
         add(name, "layer", "conv2d", params, {"x": x},
             lambda t, s=s, pad=pad, a=acts[act]: a(conv2d_nhwc(t["x"], t["kernel"], t["bias"], [s, s], pad)),
             T, weights=wt)
+        ref = conv2d_numpy(x.astype(np.float64), wt["kernel"].astype(np.float64),
+                           wt["bias"].astype(np.float64), s, pad)
+        if act == "relu":
+            ref = np.maximum(ref, 0)
+        got = np.array(C[-1]["output"]["data"].text[1:-1].split(","), np.float64).reshape(ref.shape)
+        if np.max(np.abs(got - ref)) > 1e-5:
+            raise SystemExit("conv2d case %s disagrees with the NumPy loop" % name)
 
     def pool(t):
         return F.max_pool2d(t["x"].permute(0, 3, 1, 2), 2, 2).permute(0, 2, 3, 1)
@@ -692,7 +714,8 @@ def read_idx(directory, name):
                 raise ValueError("%s is not an unsigned-byte IDX file" % path)
             dims = struct.unpack(">" + "I" * ndim, raw[4:4 + 4 * ndim])
             return np.frombuffer(raw, np.uint8, offset=4 + 4 * ndim).reshape(dims)
-    raise FileNotFoundError("MNIST file %s(.gz) not found in %s" % (name, directory))
+    raise SystemExit("MNIST file %s(.gz) not found in %s: pass --mnist DIR, or --skip-mnist"
+                     % (name, directory))
 
 
 def splitmix64_uniform(stream, count):
