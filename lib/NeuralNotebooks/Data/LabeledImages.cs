@@ -1,0 +1,72 @@
+using NeuralNotebooks.Display;
+
+namespace NeuralNotebooks;
+
+/// <summary>
+/// Images with their class labels: <c>Images</c> is (N, height, width) or (N, height, width, channels)
+/// with pixels in [0, 1]; <c>Labels</c> holds each image's class index. Deconstructs like Keras's
+/// pairs: <c>var (x, y) = train;</c>.
+/// </summary>
+public sealed record LabeledImages(Tensor Images, int[] Labels)
+{
+    /// <summary>The number of images.</summary>
+    public int Count => Labels.Length;
+
+    /// <summary>The labels as a float tensor of shape (N,), for losses and metrics that take tensors.</summary>
+    public Tensor LabelTensor => new(Labels.Select(l => (float)l).ToArray(), Labels.Length);
+
+    /// <summary>The first <paramref name="count"/> images and labels (a copy).</summary>
+    public LabeledImages Take(int count) => new(Images[..count], Labels[..count]);
+
+    /// <summary>
+    /// Splits off a validation set, stratified: each class keeps its share in both parts. The split
+    /// is drawn from a seeded generator, so the same seed gives the same split.
+    /// </summary>
+    public (LabeledImages Train, LabeledImages Validation) Split(double validationFraction, int seed = 0)
+    {
+        if (validationFraction is <= 0 or >= 1)
+            throw new ArgumentOutOfRangeException(nameof(validationFraction), $"The validation fraction must be between 0 and 1, got {validationFraction}.");
+        var rng = new Rng(seed);
+        var train = new List<int>();
+        var validation = new List<int>();
+        foreach (var group in Enumerable.Range(0, Count).GroupBy(i => Labels[i]).OrderBy(g => g.Key))
+        {
+            var members = group.ToArray();
+            rng.Shuffle<int>(members);
+            int v = (int)Math.Round(members.Length * validationFraction);
+            validation.AddRange(members[..v]);
+            train.AddRange(members[v..]);
+        }
+        train.Sort(); validation.Sort();
+        return (Gather(train), Gather(validation));
+    }
+
+    /// <summary>The images and labels at the given indices, in that order (a copy).</summary>
+    public LabeledImages Gather(IReadOnlyList<int> indices)
+    {
+        int per = Count == 0 ? 0 : Images.Size / Count;
+        var dims = Images.Shape.ToArray();
+        dims[0] = indices.Count;
+        var pixels = new float[indices.Count * per];
+        var labels = new int[indices.Count];
+        for (int k = 0; k < indices.Count; k++)
+        {
+            Images.data.AsSpan(indices[k] * per, per).CopyTo(pixels.AsSpan(k * per, per));
+            labels[k] = Labels[indices[k]];
+        }
+        return new LabeledImages(new Tensor(pixels, dims), labels);
+    }
+
+    /// <inheritdoc/>
+    public override string ToString() => $"{Count} images {Images.Shape} with labels";
+}
+
+/// <summary>A dataset's training and test parts, deconstructible like Keras's <c>load_data()</c>: <c>var ((xTrain, yTrain), (xTest, yTest)) = Mnist.Load();</c>.</summary>
+public sealed record ImageDataset(string Name, LabeledImages Train, LabeledImages Test, IReadOnlyList<string> ClassNames)
+{
+    /// <summary>Deconstructs into the training and test parts.</summary>
+    public void Deconstruct(out LabeledImages train, out LabeledImages test) { train = Train; test = Test; }
+
+    /// <inheritdoc/>
+    public override string ToString() => $"{Name}: {Train.Count:N0} training and {Test.Count:N0} test images of shape {Train.Images.Shape}, {ClassNames.Count} classes";
+}
