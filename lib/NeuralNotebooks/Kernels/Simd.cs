@@ -85,7 +85,7 @@ public static class Simd
     /// <summary>See the scalar twin.</summary>
     public static void LogSoftmax(ReadOnlySpan<float> x, Span<float> destination) => Scalar.LogSoftmax(x, destination);
     /// <summary>See the scalar twin.</summary>
-    public static void Gemm(int m, int n, int k, ReadOnlySpan<float> a, bool transposeA, ReadOnlySpan<float> b, bool transposeB, Span<float> c, bool accumulate = false) => Scalar.Gemm(m, n, k, a, transposeA, b, transposeB, c, accumulate);
+    public static void Gemm(int m, int n, int k, ReadOnlySpan<float> a, bool transposeA, ReadOnlySpan<float> b, bool transposeB, Span<float> c, bool accumulate = false) => Kernels.Gemm.Multiply(m, n, k, a, transposeA, b, transposeB, c, accumulate);
     /// <summary>See the scalar twin.</summary>
     public static void Im2Col(ReadOnlySpan<float> input, int batch, int height, int width, int channels, int kernelH, int kernelW, int strideH, int strideW, int padTop, int padLeft, int outH, int outW, Span<float> columns) => Scalar.Im2Col(input, batch, height, width, channels, kernelH, kernelW, strideH, strideW, padTop, padLeft, outH, outW, columns);
     /// <summary>See the scalar twin.</summary>

@@ -1,0 +1,257 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace NeuralNotebooks.Kernels;
+
+/// <summary>
+/// Single-precision matrix multiplication, <c>C = op(A)·op(B)</c> (+ C), in the style of BLIS/GotoBLAS:
+/// the operands are cut into blocks that fit the caches, each block is copied ("packed") into the
+/// order the inner kernel reads it, and a register-tiled micro-kernel computes 6×32 tiles of C with
+/// 12 AVX-512 accumulators and fused multiply-adds. Large products are spread over the cores.
+/// </summary>
+internal static unsafe class Gemm
+{
+    /// <summary>Rows of C per micro-tile: 6 rows × 2 vectors = 12 accumulators (of 32 zmm registers).</summary>
+    private const int MR = 6;
+    /// <summary>Columns of C per micro-tile: two vectors of 16 floats.</summary>
+    private const int NR = 32;
+    /// <summary>Depth of a packed block: a 6×KC panel of A and a KC×32 panel of B stay in L1/L2.</summary>
+    private const int KC = 256;
+    /// <summary>Rows of A per packed block (a multiple of MR): MC×KC floats ≈ 96 KB sit in L2.</summary>
+    private const int MC = 96;
+    /// <summary>Columns of B per packed block (a multiple of NR): KC×NC floats ≈ 2 MB, shared by the cores.</summary>
+    private const int NC = 2048;
+
+    /// <summary>Below this many multiply-adds the packing costs more than it saves.</summary>
+    private const long SmallWork = 16 * 1024;
+    /// <summary>Above this many multiply-adds both cores share the work.</summary>
+    private const long ParallelWork = 1L << 21;
+
+    [ThreadStatic] private static float[]? _packA;
+    [ThreadStatic] private static float[]? _packB;
+    [ThreadStatic] private static float[]? _tile;
+
+    public static void Multiply(int m, int n, int k, ReadOnlySpan<float> a, bool transposeA,
+        ReadOnlySpan<float> b, bool transposeB, Span<float> c, bool accumulate)
+    {
+        Scalar.CheckGemm(m, n, k, a, b, c);
+        if (m == 0 || n == 0) return;
+        if (k == 0)
+        {
+            if (!accumulate) c[..(m * n)].Clear();
+            return;
+        }
+        long work = (long)m * n * k;
+        if (!Vector512.IsHardwareAccelerated || work < SmallWork)
+        {
+            Small(m, n, k, a, transposeA, b, transposeB, c, accumulate);
+            return;
+        }
+        fixed (float* pa = a, pb = b, pc = c)
+            Blocked(m, n, k, pa, transposeA, pb, transposeB, pc, accumulate, work >= ParallelWork);
+    }
+
+    /// <summary>Row-by-row: C[i,:] (+)= Σ_p A[i,p]·B[p,:], vectorized along the row of B.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Small(int m, int n, int k, ReadOnlySpan<float> a, bool transposeA,
+        ReadOnlySpan<float> b, bool transposeB, Span<float> c, bool accumulate)
+    {
+        ReadOnlySpan<float> rowsOfB = b;
+        float[]? transposed = null;
+        if (transposeB)
+        {
+            // B is stored n×k; make its k×n transpose once so every row below is contiguous.
+            transposed = System.Buffers.ArrayPool<float>.Shared.Rent(k * n);
+            for (int j = 0; j < n; j++)
+                for (int p = 0; p < k; p++)
+                    transposed[p * n + j] = b[j * k + p];
+            rowsOfB = transposed.AsSpan(0, k * n);
+        }
+        for (int i = 0; i < m; i++)
+        {
+            var row = c.Slice(i * n, n);
+            if (!accumulate) row.Clear();
+            for (int p = 0; p < k; p++)
+            {
+                float av = transposeA ? a[p * m + i] : a[i * k + p];
+                if (av != 0f) Simd.AddScaled(av, rowsOfB.Slice(p * n, n), row);
+            }
+        }
+        if (transposed is not null) System.Buffers.ArrayPool<float>.Shared.Return(transposed);
+    }
+
+    private static void Blocked(int m, int n, int k, float* a, bool transposeA, float* b, bool transposeB,
+        float* c, bool accumulate, bool parallel)
+    {
+        for (int jc = 0; jc < n; jc += NC)
+        {
+            int nc = Math.Min(NC, n - jc);
+            int panelsB = (nc + NR - 1) / NR;
+            for (int pc = 0; pc < k; pc += KC)
+            {
+                int kc = Math.Min(KC, k - pc);
+                bool add = accumulate || pc > 0;
+                var packB = Rent(ref _packB, panelsB * NR * kc);
+                fixed (float* bp = packB)
+                {
+                    PackB(b, transposeB, k, n, pc, kc, jc, nc, bp);
+                    int blocksA = (m + MC - 1) / MC;
+                    float* bpLocal = bp;
+                    if (parallel && blocksA >= 2)
+                    {
+                        // Each core takes whole row blocks of A and packs them itself; B's pack is shared.
+                        Parallel.For(0, blocksA, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount },
+                            ib => RowBlock(ib * MC, Math.Min(MC, m - ib * MC), m, k, n, a, transposeA, pc, kc, jc, nc, bpLocal, c, add, 0, panelsB));
+                    }
+                    else if (parallel && panelsB >= 2)
+                    {
+                        // Few rows (e.g. a batch of 32): split the column panels of B between the cores.
+                        int half = (panelsB + 1) / 2;
+                        Parallel.For(0, 2, t =>
+                        {
+                            int from = t * half, to = Math.Min(panelsB, from + half);
+                            for (int ic = 0; ic < m; ic += MC)
+                                RowBlock(ic, Math.Min(MC, m - ic), m, k, n, a, transposeA, pc, kc, jc, nc, bpLocal, c, add, from, to);
+                        });
+                    }
+                    else
+                    {
+                        for (int ic = 0; ic < m; ic += MC)
+                            RowBlock(ic, Math.Min(MC, m - ic), m, k, n, a, transposeA, pc, kc, jc, nc, bp, c, add, 0, panelsB);
+                    }
+                }
+            }
+        }
+    }
+
+    private static float[] Rent(ref float[]? buffer, int size)
+    {
+        if (buffer is null || buffer.Length < size) buffer = GC.AllocateUninitializedArray<float>(size, pinned: true);
+        return buffer;
+    }
+
+    /// <summary>Packs rows ic..ic+mc of A (depth pc..pc+kc) and multiplies them by column panels [fromPanel, toPanel) of packed B.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void RowBlock(int ic, int mc, int m, int k, int n, float* a, bool transposeA, int pc, int kc,
+        int jc, int nc, float* bp, float* c, bool add, int fromPanel, int toPanel)
+    {
+        int panelsA = (mc + MR - 1) / MR;
+        var packA = Rent(ref _packA, panelsA * MR * kc);
+        var tile = Rent(ref _tile, MR * NR);
+        fixed (float* ap = packA, tp = tile)
+        {
+            PackA(a, transposeA, m, k, ic, mc, pc, kc, ap);
+            for (int jp = fromPanel; jp < toPanel; jp++)
+            {
+                int j = jp * NR, nr = Math.Min(NR, nc - j);
+                float* bPanel = bp + (long)jp * NR * kc;
+                for (int ip = 0; ip < panelsA; ip++)
+                {
+                    int i = ip * MR, mr = Math.Min(MR, mc - i);
+                    float* aPanel = ap + (long)ip * MR * kc;
+                    float* cTile = c + (long)(ic + i) * n + jc + j;
+                    if (mr == MR && nr == NR)
+                        Kernel6x32(kc, aPanel, bPanel, cTile, n, add);
+                    else
+                    {
+                        // Edge tile: compute the full 6×32 tile into a scratch buffer, then copy the valid part.
+                        Kernel6x32(kc, aPanel, bPanel, tp, NR, false);
+                        for (int r = 0; r < mr; r++)
+                            for (int q = 0; q < nr; q++)
+                                cTile[(long)r * n + q] = add ? cTile[(long)r * n + q] + tp[r * NR + q] : tp[r * NR + q];
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>Copies A[ic.., pc..] into panels of MR rows, stored column by column (MR floats per depth step), zero-padded.</summary>
+    private static void PackA(float* a, bool transposeA, int m, int k, int ic, int mc, int pc, int kc, float* dst)
+    {
+        for (int i0 = 0; i0 < mc; i0 += MR)
+        {
+            int mr = Math.Min(MR, mc - i0);
+            for (int p = 0; p < kc; p++, dst += MR)
+            {
+                for (int r = 0; r < mr; r++)
+                {
+                    int row = ic + i0 + r, col = pc + p;
+                    dst[r] = transposeA ? a[(long)col * m + row] : a[(long)row * k + col];
+                }
+                for (int r = mr; r < MR; r++) dst[r] = 0f;
+            }
+        }
+    }
+
+    /// <summary>Copies B[pc.., jc..] into panels of NR columns, stored row by row (NR floats per depth step), zero-padded.</summary>
+    private static void PackB(float* b, bool transposeB, int k, int n, int pc, int kc, int jc, int nc, float* dst)
+    {
+        for (int j0 = 0; j0 < nc; j0 += NR)
+        {
+            int nr = Math.Min(NR, nc - j0);
+            for (int p = 0; p < kc; p++, dst += NR)
+            {
+                int row = pc + p;
+                if (!transposeB && nr == NR)
+                {
+                    float* src = b + (long)row * n + jc + j0;
+                    Vector512.Store(Vector512.Load(src), dst);
+                    Vector512.Store(Vector512.Load(src + 16), dst + 16);
+                    continue;
+                }
+                for (int q = 0; q < nr; q++)
+                {
+                    int col = jc + j0 + q;
+                    dst[q] = transposeB ? b[(long)col * k + row] : b[(long)row * n + col];
+                }
+                for (int q = nr; q < NR; q++) dst[q] = 0f;
+            }
+        }
+    }
+
+    /// <summary>
+    /// The micro-kernel: a 6×32 tile of C from a 6×kc panel of A and a kc×32 panel of B. Twelve
+    /// independent accumulators hide the 4-cycle FMA latency on both FMA pipes.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Kernel6x32(int kc, float* a, float* b, float* c, int ldc, bool add)
+    {
+        Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
+        Vector512<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+        for (int p = 0; p < kc; p++, a += MR, b += NR)
+        {
+            var b0 = Vector512.Load(b);
+            var b1 = Vector512.Load(b + 16);
+            var x = Vector512.Create(a[0]);
+            c00 = Vector512.FusedMultiplyAdd(x, b0, c00); c01 = Vector512.FusedMultiplyAdd(x, b1, c01);
+            x = Vector512.Create(a[1]);
+            c10 = Vector512.FusedMultiplyAdd(x, b0, c10); c11 = Vector512.FusedMultiplyAdd(x, b1, c11);
+            x = Vector512.Create(a[2]);
+            c20 = Vector512.FusedMultiplyAdd(x, b0, c20); c21 = Vector512.FusedMultiplyAdd(x, b1, c21);
+            x = Vector512.Create(a[3]);
+            c30 = Vector512.FusedMultiplyAdd(x, b0, c30); c31 = Vector512.FusedMultiplyAdd(x, b1, c31);
+            x = Vector512.Create(a[4]);
+            c40 = Vector512.FusedMultiplyAdd(x, b0, c40); c41 = Vector512.FusedMultiplyAdd(x, b1, c41);
+            x = Vector512.Create(a[5]);
+            c50 = Vector512.FusedMultiplyAdd(x, b0, c50); c51 = Vector512.FusedMultiplyAdd(x, b1, c51);
+        }
+        Store(c, c00, c01, add); c += ldc;
+        Store(c, c10, c11, add); c += ldc;
+        Store(c, c20, c21, add); c += ldc;
+        Store(c, c30, c31, add); c += ldc;
+        Store(c, c40, c41, add); c += ldc;
+        Store(c, c50, c51, add);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store(float* c, Vector512<float> lo, Vector512<float> hi, bool add)
+    {
+        if (add)
+        {
+            lo += Vector512.Load(c);
+            hi += Vector512.Load(c + 16);
+        }
+        Vector512.Store(lo, c);
+        Vector512.Store(hi, c + 16);
+    }
+}

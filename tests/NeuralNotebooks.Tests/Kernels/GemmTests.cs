@@ -1,0 +1,45 @@
+using NeuralNotebooks.Kernels;
+
+namespace NeuralNotebooks.Tests.Kernels;
+
+public class GemmTests
+{
+    public static TheoryData<int, int, int> Sizes => new()
+    {
+        { 0, 5, 3 }, { 4, 0, 3 }, { 3, 4, 0 }, { 1, 1, 1 }, { 7, 33, 5 }, { 6, 32, 1 }, { 17, 65, 300 },
+        { 130, 97, 513 }, { 32, 128, 300 }, { 300, 400, 500 }, { 200, 100, 784 }, { 500, 28, 9 }, { 9, 28, 700 },
+    };
+
+    [Theory, MemberData(nameof(Sizes))]
+    public void Matches_the_scalar_reference_for_every_transpose_and_accumulate(int m, int n, int k)
+    {
+        var rng = new Rng(m * 10007 + n * 101 + k);
+        var a = rng.Uniform(new Shape(m * k + 3), -1f, 1f).ToArray();
+        var b = rng.Uniform(new Shape(k * n + 3), -1f, 1f).ToArray();
+        var start = rng.Uniform(new Shape(m * n + 3), -1f, 1f).ToArray();
+        foreach (var ta in new[] { false, true })
+            foreach (var tb in new[] { false, true })
+                foreach (var acc in new[] { false, true })
+                {
+                    var expected = (float[])start.Clone();
+                    var actual = (float[])start.Clone();
+                    // Unaligned: operands start one element into their arrays.
+                    Scalar.Gemm(m, n, k, a.AsSpan(1), ta, b.AsSpan(2), tb, expected.AsSpan(1), acc);
+                    Simd.Gemm(m, n, k, a.AsSpan(1), ta, b.AsSpan(2), tb, actual.AsSpan(1), acc);
+                    // Different summation orders: each entry's error is bounded by k·ε·Σ|a||b| ≤ k·ε·k (|a|,|b| ≤ 1).
+                    float tol = 1e-6f * Math.Max(k, 1) * 4;
+                    for (int i = 0; i < expected.Length; i++)
+                        Assert.True(Math.Abs(expected[i] - actual[i]) <= tol,
+                            $"m={m} n={n} k={k} tA={ta} tB={tb} acc={acc}: element {i} is {actual[i]}, scalar {expected[i]}");
+                    Assert.Equal(start[0], actual[0]);   // nothing written before C
+                    if (m * n + 1 < actual.Length) Assert.Equal(start[m * n + 1], actual[m * n + 1]);   // nor after it
+                }
+    }
+
+    [Fact]
+    public void Too_short_operands_are_an_error()
+    {
+        var e = Assert.Throws<ArgumentException>(() => Simd.Gemm(2, 2, 2, new float[3], false, new float[4], false, new float[4]));
+        Assert.Contains("A needs 4", e.Message);
+    }
+}
