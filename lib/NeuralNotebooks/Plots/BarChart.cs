@@ -1,0 +1,71 @@
+using NeuralNotebooks.Display;
+
+namespace NeuralNotebooks.Plots;
+
+/// <summary>Vertical bars with a label under each and its value above, the largest highlighted.</summary>
+[TypeFormatterSource(typeof(RichDisplayFormatterSource))]
+public sealed class BarChart : Chart
+{
+    private readonly string[] _labels;
+    private readonly double[] _values;
+    private string? _yLabel;
+    private bool _highlightMax = true;
+
+    /// <summary>One bar per label.</summary>
+    public BarChart(IReadOnlyList<string> labels, IReadOnlyList<double> values, int width = 640, int height = 360)
+    {
+        if (labels.Count != values.Count) throw new ArgumentException($"Bar chart: {labels.Count} labels but {values.Count} values.");
+        if (values.Any(v => !double.IsFinite(v))) throw new ArgumentException("Bar chart: every value must be finite.");
+        _labels = labels.ToArray(); _values = values.ToArray(); Width = width; Height = height;
+    }
+
+    /// <summary>The bars' labels.</summary>
+    public IReadOnlyList<string> Labels => _labels;
+    /// <summary>The bars' values.</summary>
+    public IReadOnlyList<double> Values => _values;
+
+    /// <summary>Sets the title.</summary>
+    public BarChart Title(string title) { TitleText = title; return this; }
+    /// <summary>Labels the y axis.</summary>
+    public BarChart YLabel(string label) { _yLabel = label; return this; }
+    /// <summary>Whether the largest bar is drawn in a stronger colour (on by default).</summary>
+    public BarChart HighlightMax(bool on) { _highlightMax = on; return this; }
+
+    /// <inheritdoc/>
+    public override string ToSvg()
+    {
+        if (_values.Length == 0) throw new InvalidOperationException("Bar chart: no bars.");
+        var yt = Ticks.Nice(Math.Min(0, _values.Min()), Math.Max(0, _values.Max()), 6);
+        const int left = 64, right = 16, bottom = 40;
+        int top = TitleText is null ? 24 : 44;
+        double pw = Width - left - right, ph = Height - top - bottom, y0 = yt[0], y1 = yt[^1];
+        double Y(double v) => top + ph - (v - y0) / (y1 - y0) * ph;
+        var sb = Svg.Begin(Width, Height);
+        if (TitleText is not null) Svg.Text(sb, Width / 2.0, 24, TitleText, size: 15, extra: "font-weight=\"bold\"");
+        var yl = Ticks.Labels(yt);
+        for (int i = 0; i < yt.Length; i++)
+        {
+            sb.Append($"<line x1=\"{left}\" y1=\"{Svg.N(Y(yt[i]))}\" x2=\"{Svg.N(left + pw)}\" y2=\"{Svg.N(Y(yt[i]))}\" stroke=\"#e5e5e5\"/>");
+            Svg.Text(sb, left - 8, Y(yt[i]) + 4, yl[i], anchor: "end");
+        }
+        if (_yLabel is not null) Svg.Text(sb, 16, top + ph / 2, _yLabel, size: 13, extra: $"transform=\"rotate(-90 16 {Svg.N(top + ph / 2)})\"");
+        int best = Array.IndexOf(_values, _values.Max());
+        double slot = pw / _values.Length, bw = slot * 0.7;
+        for (int i = 0; i < _values.Length; i++)
+        {
+            double x = left + slot * i + (slot - bw) / 2, ya = Y(Math.Max(0, _values[i])), yb = Y(Math.Min(0, _values[i]));
+            string color = _highlightMax && i == best ? "#d62728" : "#1f77b4";
+            sb.Append($"<rect class=\"bar\" data-label=\"{Svg.Escape(_labels[i])}\" x=\"{Svg.N(x)}\" y=\"{Svg.N(ya)}\" width=\"{Svg.N(bw)}\" height=\"{Svg.N(Math.Max(yb - ya, 0.5))}\" fill=\"{color}\"/>");
+            Svg.Text(sb, x + bw / 2, top + ph + 18, _labels[i], size: _labels.Length > 12 ? 10 : 12);
+            Svg.Text(sb, x + bw / 2, ya - 4, FormatValue(_values[i]), size: 10, fill: "#444");
+        }
+        sb.Append($"<line x1=\"{left}\" y1=\"{Svg.N(Y(0))}\" x2=\"{Svg.N(left + pw)}\" y2=\"{Svg.N(Y(0))}\" stroke=\"#444\"/>");
+        return sb.Append("</svg>").ToString();
+    }
+
+    private static string FormatValue(double v) => Math.Abs(v) >= 100 ? v.ToString("N0") : Math.Abs(v) >= 1 ? v.ToString("0.##") : v.ToString("0.###");
+
+    /// <inheritdoc/>
+    public override string ToString() => $"BarChart{(TitleText is null ? "" : $" '{TitleText}'")}: " +
+        string.Join(", ", _labels.Zip(_values, (l, v) => $"{l}={FormatValue(v)}"));
+}

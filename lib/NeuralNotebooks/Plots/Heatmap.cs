@@ -1,0 +1,102 @@
+using NeuralNotebooks.Display;
+
+namespace NeuralNotebooks.Plots;
+
+/// <summary>
+/// A matrix drawn as coloured cells with row and column labels, optional values in the cells and a
+/// colour scale: a confusion matrix (counts, white to blue) or weights (diverging blue-white-red).
+/// </summary>
+[TypeFormatterSource(typeof(RichDisplayFormatterSource))]
+public sealed class Heatmap : Chart
+{
+    private readonly double[,] _values;
+    private readonly string[] _rows, _columns;
+    private string? _rowTitle, _columnTitle;
+    private bool _showValues;
+    private readonly bool _diverging;
+
+    /// <summary>A heatmap of <paramref name="values"/>; signed data gets the diverging scale automatically.</summary>
+    public Heatmap(double[,] values, IReadOnlyList<string>? rowLabels = null, IReadOnlyList<string>? columnLabels = null, bool? showValues = null)
+    {
+        _values = (double[,])values.Clone();
+        int r = values.GetLength(0), c = values.GetLength(1);
+        if (r == 0 || c == 0) throw new ArgumentException("Heatmap: the matrix is empty.");
+        _rows = (rowLabels ?? Enumerable.Range(0, r).Select(i => i.ToString()).ToArray()).ToArray();
+        _columns = (columnLabels ?? Enumerable.Range(0, c).Select(i => i.ToString()).ToArray()).ToArray();
+        if (_rows.Length != r || _columns.Length != c)
+            throw new ArgumentException($"Heatmap: {r}x{c} values but {_rows.Length} row and {_columns.Length} column labels.");
+        _diverging = values.Cast<double>().Any(v => v < 0);
+        _showValues = showValues ?? (r * c <= 400);
+        int cell = Math.Clamp(560 / Math.Max(r, c), 8, 48);
+        Cell = cell;
+        Width = 90 + c * cell + 80;
+        Height = 60 + r * cell + 50;
+    }
+
+    private int Cell { get; }
+
+    /// <summary>The values drawn, by row and column.</summary>
+    public double this[int row, int column] => _values[row, column];
+
+    /// <summary>Sets the title.</summary>
+    public Heatmap Title(string title) { TitleText = title; return this; }
+    /// <summary>Names the axes, e.g. ("true", "predicted").</summary>
+    public Heatmap AxisTitles(string rows, string columns) { _rowTitle = rows; _columnTitle = columns; return this; }
+    /// <summary>Whether each cell shows its value.</summary>
+    public Heatmap ShowValues(bool on) { _showValues = on; return this; }
+
+    /// <inheritdoc/>
+    public override string ToSvg()
+    {
+        int r = _values.GetLength(0), c = _values.GetLength(1);
+        double max = _values.Cast<double>().Select(Math.Abs).Max(), min = _values.Cast<double>().Min();
+        var sb = Svg.Begin(Width, Height);
+        if (TitleText is not null) Svg.Text(sb, Width / 2.0, 22, TitleText, size: 15, extra: "font-weight=\"bold\"");
+        int left = 90, top = 60;
+        bool integers = _values.Cast<double>().All(v => v == Math.Round(v));
+        for (int i = 0; i < r; i++)
+        {
+            Svg.Text(sb, left - 6, top + i * Cell + Cell / 2.0 + 4, _rows[i], anchor: "end", size: 11);
+            for (int j = 0; j < c; j++)
+            {
+                double v = _values[i, j];
+                string fill; double darkness;
+                if (_diverging)
+                {
+                    var (R, G, B) = Svg.Diverging(max == 0 ? 0 : v / max);
+                    fill = $"#{R:x2}{G:x2}{B:x2}"; darkness = max == 0 ? 0 : Math.Abs(v / max);
+                }
+                else
+                {
+                    double t = max == min ? 0 : (v - Math.Min(min, 0)) / (max - Math.Min(min, 0));
+                    fill = Svg.Sequential(t); darkness = t;
+                }
+                double x = left + j * Cell, y = top + i * Cell;
+                sb.Append($"<rect class=\"cell\" x=\"{x}\" y=\"{y}\" width=\"{Cell}\" height=\"{Cell}\" fill=\"{fill}\" stroke=\"white\"/>");
+                if (_showValues && Cell >= 18)
+                    Svg.Text(sb, x + Cell / 2.0, y + Cell / 2.0 + 4, integers ? v.ToString("0") : v.ToString("0.00"), size: Cell >= 36 ? 11 : 9,
+                        fill: darkness > 0.55 ? "white" : "#222", extra: "class=\"value\"");
+            }
+        }
+        for (int j = 0; j < c; j++) Svg.Text(sb, left + j * Cell + Cell / 2.0, top - 6, _columns[j], size: 11);
+        if (_columnTitle is not null) Svg.Text(sb, left + c * Cell / 2.0, top - 24, _columnTitle, size: 13);
+        if (_rowTitle is not null) Svg.Text(sb, 16, top + r * Cell / 2.0, _rowTitle, size: 13, extra: $"transform=\"rotate(-90 16 {Svg.N(top + r * Cell / 2.0)})\"");
+        // Colour scale.
+        double sx = left + c * Cell + 20, sh = r * Cell;
+        for (int k = 0; k < 50; k++)
+        {
+            double t = 1 - k / 49.0;
+            string fill = _diverging ? Hex(Svg.Diverging(2 * t - 1)) : Svg.Sequential(t);
+            sb.Append($"<rect x=\"{Svg.N(sx)}\" y=\"{Svg.N(top + k * sh / 50)}\" width=\"14\" height=\"{Svg.N(sh / 50 + 0.5)}\" fill=\"{fill}\"/>");
+        }
+        string hiLabel = max.ToString(integers ? "0" : "0.##"), loLabel = _diverging ? (-max).ToString("0.##") : Math.Min(min, 0).ToString(integers ? "0" : "0.##");
+        Svg.Text(sb, sx + 18, top + 10, hiLabel, anchor: "start", size: 10);
+        Svg.Text(sb, sx + 18, top + sh, loLabel, anchor: "start", size: 10);
+        return sb.Append("</svg>").ToString();
+    }
+
+    private static string Hex((byte R, byte G, byte B) c) => $"#{c.R:x2}{c.G:x2}{c.B:x2}";
+
+    /// <inheritdoc/>
+    public override string ToString() => $"Heatmap{(TitleText is null ? "" : $" '{TitleText}'")}: {_values.GetLength(0)}x{_values.GetLength(1)}";
+}

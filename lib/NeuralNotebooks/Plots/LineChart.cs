@@ -1,0 +1,137 @@
+using System.Text;
+using NeuralNotebooks.Display;
+
+namespace NeuralNotebooks.Plots;
+
+/// <summary>
+/// Lines (and optionally markers) of one or more series against a common x axis, with nice ticks,
+/// axis labels, a legend and shaded bands. Built fluently:
+/// <c>Plot.Line(epochs, loss, label: "loss").Add(epochs, valLoss, label: "val_loss").Title("Loss")</c>.
+/// </summary>
+[TypeFormatterSource(typeof(RichDisplayFormatterSource))]
+public sealed class LineChart : Chart
+{
+    private readonly List<Series> _series = [];
+    private readonly List<(double From, double To)> _bands = [];
+    private string? _xLabel, _yLabel;
+    private bool _markers;
+    private (double Min, double Max)? _yRange;
+
+    /// <summary>One named line.</summary>
+    public sealed record Series(string Label, double[] X, double[] Y, bool Scatter);
+
+    /// <summary>An empty chart of the given size.</summary>
+    public LineChart(int width = 640, int height = 400) { Width = width; Height = height; }
+
+    /// <summary>The series drawn, in order.</summary>
+    public IReadOnlyList<Series> AllSeries => _series;
+
+    /// <summary>Adds a line. x and y must have the same length; NaN values are an error.</summary>
+    public LineChart Add(IReadOnlyList<float> x, IReadOnlyList<float> y, string? label = null) =>
+        Add(x.Select(v => (double)v).ToArray(), y.Select(v => (double)v).ToArray(), label);
+
+    /// <summary>Adds a line from two vectors.</summary>
+    public LineChart Add(Tensor x, Tensor y, string? label = null) => Add(x.ToArray(), y.ToArray(), label);
+
+    /// <summary>Adds a line.</summary>
+    public LineChart Add(double[] x, double[] y, string? label = null) => AddSeries(x, y, label, scatter: false);
+
+    internal LineChart AddSeries(double[] x, double[] y, string? label, bool scatter)
+    {
+        if (x.Length != y.Length) throw new ArgumentException($"Plot: x has {x.Length} values but y has {y.Length}.");
+        for (int i = 0; i < x.Length; i++)
+            if (!double.IsFinite(x[i]) || !double.IsFinite(y[i]))
+                throw new ArgumentException($"Plot: series '{label ?? $"series {_series.Count + 1}"}' has a non-finite value at index {i} (x = {x[i]}, y = {y[i]}).");
+        _series.Add(new Series(label ?? $"series {_series.Count + 1}", x, y, scatter));
+        return this;
+    }
+
+    /// <summary>Sets the title.</summary>
+    public LineChart Title(string title) { TitleText = title; return this; }
+    /// <summary>Labels the x axis.</summary>
+    public LineChart XLabel(string label) { _xLabel = label; return this; }
+    /// <summary>Labels the y axis.</summary>
+    public LineChart YLabel(string label) { _yLabel = label; return this; }
+    /// <summary>Shades the vertical band between two x values (e.g. where a gradient vanishes).</summary>
+    public LineChart Shade(double from, double to) { _bands.Add((Math.Min(from, to), Math.Max(from, to))); return this; }
+    /// <summary>Draws a dot at every point.</summary>
+    public LineChart Markers(bool on = true) { _markers = on; return this; }
+    /// <summary>Fixes the y range instead of fitting it to the data.</summary>
+    public LineChart YRange(double min, double max) { _yRange = (min, max); return this; }
+
+    /// <inheritdoc/>
+    public override string ToSvg()
+    {
+        if (_series.Count == 0 || _series.All(s => s.X.Length == 0))
+            throw new InvalidOperationException("Plot: the chart has no data; add a series first.");
+        double xMin = _series.SelectMany(s => s.X).Min(), xMax = _series.SelectMany(s => s.X).Max();
+        double yMin = _yRange?.Min ?? _series.SelectMany(s => s.Y).Min(), yMax = _yRange?.Max ?? _series.SelectMany(s => s.Y).Max();
+        var xt = Ticks.Nice(xMin, xMax, Math.Max(3, Width / 90));
+        var yt = Ticks.Nice(yMin, yMax, Math.Max(3, Height / 70));
+        const int left = 64, right = 20, bottom = 52;
+        int top = TitleText is null ? 16 : 40;
+        double pw = Width - left - right, ph = Height - top - bottom;
+        double x0 = xt[0], x1 = xt[^1], y0 = yt[0], y1 = yt[^1];
+        double X(double v) => left + (v - x0) / (x1 - x0) * pw;
+        double Y(double v) => top + ph - (v - y0) / (y1 - y0) * ph;
+
+        var sb = Svg.Begin(Width, Height);
+        if (TitleText is not null) Svg.Text(sb, Width / 2.0, 24, TitleText, size: 15, extra: "font-weight=\"bold\"");
+        foreach (var (from, to) in _bands)
+        {
+            double a = X(Math.Max(from, x0)), b = X(Math.Min(to, x1));
+            if (b > a) sb.Append($"<rect class=\"band\" x=\"{Svg.N(a)}\" y=\"{top}\" width=\"{Svg.N(b - a)}\" height=\"{Svg.N(ph)}\" fill=\"#999\" fill-opacity=\"0.18\"/>");
+        }
+        var xl = Ticks.Labels(xt); var yl = Ticks.Labels(yt);
+        for (int i = 0; i < xt.Length; i++)
+        {
+            double x = X(xt[i]);
+            sb.Append($"<line x1=\"{Svg.N(x)}\" y1=\"{top}\" x2=\"{Svg.N(x)}\" y2=\"{Svg.N(top + ph)}\" stroke=\"#e5e5e5\"/>");
+            Svg.Text(sb, x, top + ph + 18, xl[i], extra: "class=\"xtick\"");
+        }
+        for (int i = 0; i < yt.Length; i++)
+        {
+            double y = Y(yt[i]);
+            sb.Append($"<line x1=\"{left}\" y1=\"{Svg.N(y)}\" x2=\"{Svg.N(left + pw)}\" y2=\"{Svg.N(y)}\" stroke=\"#e5e5e5\"/>");
+            Svg.Text(sb, left - 8, y + 4, yl[i], anchor: "end", extra: "class=\"ytick\"");
+        }
+        sb.Append($"<rect x=\"{left}\" y=\"{top}\" width=\"{Svg.N(pw)}\" height=\"{Svg.N(ph)}\" fill=\"none\" stroke=\"#444\"/>");
+        if (_xLabel is not null) Svg.Text(sb, left + pw / 2, Height - 12, _xLabel, size: 13, extra: "class=\"xlabel\"");
+        if (_yLabel is not null) Svg.Text(sb, 16, top + ph / 2, _yLabel, size: 13, extra: $"class=\"ylabel\" transform=\"rotate(-90 16 {Svg.N(top + ph / 2)})\"");
+
+        for (int s = 0; s < _series.Count; s++)
+        {
+            var ser = _series[s];
+            string color = Svg.Palette[s % Svg.Palette.Length];
+            if (!ser.Scatter)
+            {
+                var pts = new StringBuilder();
+                for (int i = 0; i < ser.X.Length; i++) pts.Append(Svg.N(X(ser.X[i]))).Append(',').Append(Svg.N(Y(ser.Y[i]))).Append(' ');
+                sb.Append($"<polyline class=\"series\" data-label=\"{Svg.Escape(ser.Label)}\" points=\"{pts.ToString().TrimEnd()}\" fill=\"none\" stroke=\"{color}\" stroke-width=\"2\"/>");
+            }
+            if (_markers || ser.Scatter)
+                for (int i = 0; i < ser.X.Length; i++)
+                    sb.Append($"<circle cx=\"{Svg.N(X(ser.X[i]))}\" cy=\"{Svg.N(Y(ser.Y[i]))}\" r=\"{(ser.Scatter ? 2.5 : 3)}\" fill=\"{color}\"{(ser.Scatter ? " fill-opacity=\"0.7\"" : "")}/>");
+        }
+        // Legend, top right inside the plot area.
+        if (_series.Count > 1 || _series[0].Label != "series 1")
+        {
+            int lw = 24 + 7 * _series.Max(s => s.Label.Length) + 12, lh = 8 + 18 * _series.Count;
+            double lx = left + pw - lw - 8, ly = top + 8;
+            sb.Append($"<g class=\"legend\"><rect x=\"{Svg.N(lx)}\" y=\"{Svg.N(ly)}\" width=\"{lw}\" height=\"{lh}\" fill=\"white\" fill-opacity=\"0.85\" stroke=\"#bbb\"/>");
+            for (int s = 0; s < _series.Count; s++)
+            {
+                double y = ly + 14 + 18 * s;
+                string color = Svg.Palette[s % Svg.Palette.Length];
+                sb.Append($"<line x1=\"{Svg.N(lx + 6)}\" y1=\"{Svg.N(y - 4)}\" x2=\"{Svg.N(lx + 24)}\" y2=\"{Svg.N(y - 4)}\" stroke=\"{color}\" stroke-width=\"3\"/>");
+                Svg.Text(sb, lx + 30, y, _series[s].Label, anchor: "start");
+            }
+            sb.Append("</g>");
+        }
+        return sb.Append("</svg>").ToString();
+    }
+
+    /// <inheritdoc/>
+    public override string ToString() =>
+        $"LineChart{(TitleText is null ? "" : $" '{TitleText}'")}: {_series.Count} series ({string.Join(", ", _series.Select(s => $"{s.Label}: {s.X.Length} points"))})";
+}

@@ -1,0 +1,43 @@
+using System.Globalization;
+using System.Text;
+
+namespace NeuralNotebooks.Plots;
+
+/// <summary>Small helpers for writing SVG by hand: number formatting, escaping, the palette.</summary>
+internal static class Svg
+{
+    /// <summary>Ten distinguishable colours (matplotlib's "tab10"), used in order for series and classes.</summary>
+    public static readonly string[] Palette =
+        ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"];
+
+    public const string Font = "font-family=\"DejaVu Sans, Helvetica, Arial, sans-serif\"";
+
+    public static string N(double v) => Math.Round(v, 2).ToString("0.##", CultureInfo.InvariantCulture);
+
+    public static string Escape(string s) => System.Security.SecurityElement.Escape(s) ?? "";
+
+    public static StringBuilder Begin(int width, int height) => new StringBuilder()
+        .Append($"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height}\" viewBox=\"0 0 {width} {height}\" {Font} font-size=\"12\">")
+        .Append($"<rect width=\"{width}\" height=\"{height}\" fill=\"white\"/>");
+
+    public static void Text(StringBuilder sb, double x, double y, string text, string anchor = "middle", int size = 12,
+        string extra = "", string fill = "#222")
+        => sb.Append($"<text x=\"{N(x)}\" y=\"{N(y)}\" text-anchor=\"{anchor}\" font-size=\"{size}\" fill=\"{fill}\" {extra}>{Escape(text)}</text>");
+
+    /// <summary>A colour for a value in [0, 1] on a white-to-blue scale.</summary>
+    public static string Sequential(double t)
+    {
+        t = Math.Clamp(double.IsNaN(t) ? 0 : t, 0, 1);
+        int r = (int)(247 - t * (247 - 8)), g = (int)(251 - t * (251 - 48)), b = (int)(255 - t * (255 - 107));
+        return $"#{r:x2}{g:x2}{b:x2}";
+    }
+
+    /// <summary>RGB for a value in [-1, 1]: blue for negative, white at 0, red for positive.</summary>
+    public static (byte R, byte G, byte B) Diverging(double t)
+    {
+        t = Math.Clamp(double.IsNaN(t) ? 0 : t, -1, 1);
+        return t >= 0
+            ? ((byte)255, (byte)(255 - 200 * t), (byte)(255 - 215 * t))
+            : ((byte)(255 + 215 * t), (byte)(255 + 170 * t), (byte)255);
+    }
+}

@@ -1,0 +1,148 @@
+using System.Xml.Linq;
+using NeuralNotebooks.Plots;
+
+namespace NeuralNotebooks.Tests.Plots;
+
+public class ChartTests
+{
+    private static readonly XNamespace S = "http://www.w3.org/2000/svg";
+
+    private static XElement Parse(Chart chart)
+    {
+        var root = XElement.Parse(chart.ToSvg());
+        Assert.Equal(S + "svg", root.Name);
+        Assert.NotNull(root.Attribute("viewBox"));
+        Assert.Equal("image/svg+xml", chart.MimeType);
+        return root;
+    }
+
+    private static IEnumerable<string> Texts(XElement root, string? cls = null) =>
+        root.Descendants(S + "text").Where(t => cls is null || (t.Attribute("class")?.Value ?? "").Split(' ').Contains(cls)).Select(t => t.Value);
+
+    [Fact]
+    public void Line_chart_has_a_line_and_a_legend_entry_per_series_and_nice_ticks()
+    {
+        var x = new float[] { 1, 2, 3, 4, 5 };
+        var chart = Plot.Line(x, new float[] { 0.9f, 0.5f, 0.3f, 0.2f, 0.15f }, label: "loss")
+            .Add(x, new float[] { 0.95f, 0.6f, 0.4f, 0.35f, 0.33f }, label: "val_loss")
+            .Title("Loss per epoch").XLabel("epoch").YLabel("cross-entropy").Shade(1, 2);
+        var svg = Parse(chart);
+        var lines = svg.Descendants(S + "polyline").Where(p => p.Attribute("class")?.Value == "series").ToList();
+        Assert.Equal(["loss", "val_loss"], lines.Select(l => l.Attribute("data-label")!.Value));
+        Assert.All(lines, l => Assert.Equal(5, l.Attribute("points")!.Value.Split(' ').Length));
+        var texts = Texts(svg).ToList();
+        Assert.Contains("Loss per epoch", texts);
+        Assert.Contains("epoch", texts);
+        Assert.Contains("cross-entropy", texts);
+        Assert.Contains("val_loss", Texts(svg.Descendants(S + "g").Single(g => g.Attribute("class")?.Value == "legend")));
+        Assert.Equal(["0.0", "0.2", "0.4", "0.6", "0.8", "1.0"], Texts(svg, "ytick"));
+        Assert.Equal(["1", "2", "3", "4", "5"], Texts(svg, "xtick"));
+        Assert.Single(svg.Descendants(S + "rect"), r => r.Attribute("class")?.Value == "band");
+        Assert.Equal("LineChart 'Loss per epoch': 2 series (loss: 5 points, val_loss: 5 points)", chart.ToString());
+    }
+
+    [Fact]
+    public void Non_finite_values_are_an_error_naming_the_series()
+    {
+        var e = Assert.Throws<ArgumentException>(() => Plot.Line(new float[] { 1, 2 }, new float[] { 1, float.NaN }, label: "loss"));
+        Assert.Contains("'loss'", e.Message);
+        Assert.Contains("index 1", e.Message);
+    }
+
+    [Theory]
+    [InlineData(0, 0.97, new[] { 0, 0.2, 0.4, 0.6, 0.8, 1.0 })]
+    [InlineData(-5, 5, new[] { -6.0, -4, -2, 0, 2, 4, 6 })]
+    [InlineData(3, 3, new[] { 2.6, 2.8, 3.0, 3.2, 3.4 })]
+    [InlineData(0, 60000, new[] { 0.0, 20000, 40000, 60000 })]
+    public void Nice_ticks_cover_the_range_in_steps_of_1_2_or_5(double min, double max, double[] expected)
+    {
+        var t = Ticks.Nice(min, max);
+        Assert.Equal(expected.Length, t.Length);
+        for (int i = 0; i < t.Length; i++) Assert.Equal(expected[i], t[i], 9);
+    }
+
+    [Fact]
+    public void Nice_ticks_reject_non_finite_ranges() => Assert.Throws<ArgumentException>(() => Ticks.Nice(0, double.NaN));
+
+    [Fact]
+    public void Bar_chart_has_one_bar_per_label_and_highlights_the_largest()
+    {
+        var chart = Plot.Bar(["a", "b", "c"], [0.2, 0.7, 0.1]).Title("p");
+        var bars = Parse(chart).Descendants(S + "rect").Where(r => r.Attribute("class")?.Value == "bar").ToList();
+        Assert.Equal(["a", "b", "c"], bars.Select(b => b.Attribute("data-label")!.Value));
+        Assert.Equal("#d62728", bars[1].Attribute("fill")!.Value);
+        Assert.Equal("#1f77b4", bars[0].Attribute("fill")!.Value);
+    }
+
+    [Fact]
+    public void Image_grid_has_one_image_per_digit_with_labels_and_marks_wrong_predictions()
+    {
+        var images = new Rng(1).Uniform(new Shape(5, 28, 28, 1));
+        var chart = Plot.Images(images, [0, 1, 2, 3, 4], labels: [7, 2, 1, 0, 4], predictions: [7, 2, 8, 0, 4]);
+        var svg = Parse(chart);
+        var cells = svg.Descendants(S + "image").ToList();
+        Assert.Equal(5, cells.Count);
+        Assert.All(cells, c => Assert.StartsWith("data:image/png;base64,", c.Attribute("href")!.Value));
+        Assert.Equal(["7", "2", "1→8", "0", "4"], Texts(svg, "caption"));
+        Assert.Equal(["1→8"], Texts(svg, "wrong"));
+        Assert.Single(svg.Descendants(S + "rect"), r => r.Attribute("class")?.Value == "wrong");
+        Assert.Contains("1 marked wrong", chart.ToString());
+    }
+
+    [Fact]
+    public void Sixty_four_digits_stay_small()
+    {
+        var m = Mnist.Load();
+        var svg = Plot.Images(m.Test.Images, Enumerable.Range(0, 64).ToArray(), labels: m.Test.Labels[..64]).ToSvg();
+        Assert.True(svg.Length < 200_000, $"{svg.Length} characters");
+    }
+
+    [Fact]
+    public void Filters_and_feature_maps_one_image_per_channel()
+    {
+        var filters = Plot.Filters(new Rng(2).Normal(new Shape(3, 3, 1, 28)));
+        Assert.Equal(28, Parse(filters).Descendants(S + "image").Count());
+        var maps = Plot.FeatureMaps(new Rng(3).Normal(new Shape(1, 26, 26, 28)));
+        Assert.Equal(28, Parse(maps).Descendants(S + "image").Count());
+        Assert.Throws<ArgumentException>(() => Plot.Filters(Tensor.Zeros(3, 3)));
+    }
+
+    [Fact]
+    public void Heatmap_of_a_confusion_matrix_has_n_by_n_cells_with_counts()
+    {
+        var cm = global::NeuralNotebooks.Metrics.ConfusionMatrix(new[] { 0, 0, 1, 1, 2, 2, 2 }, new[] { 0, 1, 1, 1, 2, 0, 2 });
+        var svg = Parse(Plot.ConfusionMatrix(cm));
+        Assert.Equal(9, svg.Descendants(S + "rect").Count(r => r.Attribute("class")?.Value == "cell"));
+        Assert.Equal(["1", "1", "0", "0", "2", "0", "1", "0", "2"], Texts(svg, "value"));
+        Assert.Contains("predicted", Texts(svg));
+        Assert.Contains("true", Texts(svg));
+    }
+
+    [Fact]
+    public void Png_encoder_writes_a_valid_header_and_chunk_crcs()
+    {
+        var png = Png.Encode(new byte[] { 0, 128, 255, 64, 32, 16 }, 3, 2);
+        Assert.Equal(new byte[] { 0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A }, png[..8]);
+        int pos = 8;
+        var types = new List<string>();
+        while (pos < png.Length)
+        {
+            int len = System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(pos));
+            var typeAndData = png.AsSpan(pos + 4, 4 + len);
+            uint crc = System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(png.AsSpan(pos + 8 + len));
+            Assert.Equal(crc, Png.Crc32(typeAndData));
+            types.Add(System.Text.Encoding.ASCII.GetString(typeAndData[..4]));
+            pos += 12 + len;
+        }
+        Assert.Equal(["IHDR", "IDAT", "IEND"], types);
+        Assert.Equal(0xCBF43926u, Png.Crc32("123456789"u8));   // the standard CRC-32 check value
+        Assert.Throws<ArgumentException>(() => Png.Encode(new byte[5], 3, 2));
+    }
+
+    [Fact]
+    public void Charts_carry_the_notebook_formatter_attribute()
+    {
+        foreach (var t in new[] { typeof(LineChart), typeof(BarChart), typeof(ImageGrid), typeof(Heatmap) })
+            Assert.Contains(t.GetCustomAttributes(true), a => a.GetType().Name == "TypeFormatterSourceAttribute");
+    }
+}
