@@ -1,0 +1,137 @@
+using NeuralNotebooks.Kernels;
+
+namespace NeuralNotebooks;
+
+/// <summary>
+/// A 2-D convolution over images (batch, height, width, channels), like Keras's <c>Conv2D</c>:
+/// <c>filters</c> kernels of <c>kernelSize</c> slide over the image with the given strides; each output
+/// channel is one kernel's response plus its bias. Computed as one matrix product per batch: the
+/// image patches are unfolded into rows (im2col) and multiplied by the kernel reshaped to
+/// (kh·kw·channels, filters), which gives the output directly in (batch, height, width, filters) order.
+/// </summary>
+public sealed class Conv2D : Layer
+{
+    private Tensor? _kernel, _bias, _dKernel, _dBias;
+    private Tensor? _cols, _out, _z, _dz, _dCols, _dx, _input;
+    private int _outH, _outW, _padTop, _padLeft;
+
+    /// <summary>A convolution with <paramref name="filters"/> kernels of size <paramref name="kernelSize"/>.</summary>
+    /// <param name="filters">Number of kernels (output channels).</param>
+    /// <param name="kernelSize">Kernel height and width.</param>
+    /// <param name="strides">Step between positions, (1, 1) by default.</param>
+    /// <param name="padding">"valid" (no padding: the output shrinks) or "same" (zero padding so that out = ceil(in / stride)).</param>
+    /// <param name="activation">Activation applied to the output, or null for none (Keras's default).</param>
+    /// <param name="useBias">Whether to add a bias per filter.</param>
+    /// <param name="inputShape">(height, width, channels) of one image, for the model's first layer.</param>
+    /// <param name="kernelInitializer">"glorot_uniform" (Keras's default), "he_normal", "he_uniform", "glorot_normal".</param>
+    public Conv2D(int filters, (int Height, int Width) kernelSize, (int Height, int Width)? strides = null, string padding = "valid",
+        string? activation = null, bool useBias = true, (int Height, int Width, int Channels)? inputShape = null, string kernelInitializer = "glorot_uniform")
+    {
+        if (filters <= 0) throw new ArgumentOutOfRangeException(nameof(filters), $"Conv2D: filters must be positive, got {filters}.");
+        if (kernelSize.Height <= 0 || kernelSize.Width <= 0) throw new ArgumentOutOfRangeException(nameof(kernelSize), $"Conv2D: kernel size must be positive, got {kernelSize}.");
+        Padding = padding.ToLowerInvariant() is "valid" or "same" ? padding.ToLowerInvariant()
+            : throw new ArgumentException($"Conv2D: padding must be \"valid\" or \"same\", got \"{padding}\".");
+        Filters = filters;
+        KernelSize = kernelSize;
+        Strides = strides ?? (1, 1);
+        if (Strides.Height <= 0 || Strides.Width <= 0) throw new ArgumentOutOfRangeException(nameof(strides), $"Conv2D: strides must be positive, got {Strides}.");
+        Activation = Activations.Get(activation);
+        UseBias = useBias;
+        KernelInitializer = kernelInitializer;
+        DeclaredInputShape = inputShape is { } s ? [s.Height, s.Width, s.Channels] : null;
+    }
+
+    /// <summary>Number of kernels (output channels).</summary>
+    public int Filters { get; }
+    /// <summary>Kernel height and width.</summary>
+    public (int Height, int Width) KernelSize { get; }
+    /// <summary>Step between positions.</summary>
+    public (int Height, int Width) Strides { get; }
+    /// <summary>"valid" or "same".</summary>
+    public string Padding { get; }
+    /// <summary>The activation applied to the output.</summary>
+    public ActivationFunction Activation { get; }
+    /// <summary>Whether a bias is added per filter.</summary>
+    public bool UseBias { get; }
+    /// <summary>How the kernel is initialised.</summary>
+    public string KernelInitializer { get; }
+
+    /// <summary>The kernels, shape (kernel height, kernel width, input channels, filters), as Keras stores them.</summary>
+    public Tensor Kernel => _kernel ?? throw new InvalidOperationException($"{Describe()} is not built yet.");
+    /// <summary>One bias per filter.</summary>
+    public Tensor Bias => _bias ?? throw new InvalidOperationException($"{Describe()} has no bias or is not built yet.");
+
+    /// <inheritdoc/>
+    public override IReadOnlyList<Tensor> Weights => _kernel is null ? [] : UseBias ? [_kernel, _bias!] : [_kernel];
+    internal override IReadOnlyList<Tensor> Gradients => _dKernel is null ? [] : UseBias ? [_dKernel, _dBias!] : [_dKernel];
+    internal override IReadOnlyList<string> WeightNames => UseBias ? ["kernel", "bias"] : ["kernel"];
+
+    /// <summary>Output size along one axis: valid: ⌊(in - k) / s⌋ + 1; same: ⌈in / s⌉.</summary>
+    public static int OutputSize(int input, int kernel, int stride, string padding) =>
+        padding == "same" ? (input + stride - 1) / stride : (input - kernel) / stride + 1;
+
+    /// <inheritdoc/>
+    protected override int[] OnBuild(int[] inputShape, Rng rng)
+    {
+        if (inputShape.Length != 3)
+            throw new ArgumentException($"{Describe()}: expects images (height, width, channels), got samples of shape ({string.Join(", ", inputShape)}).");
+        int h = inputShape[0], w = inputShape[1], c = inputShape[2];
+        var (kh, kw) = KernelSize;
+        _outH = OutputSize(h, kh, Strides.Height, Padding);
+        _outW = OutputSize(w, kw, Strides.Width, Padding);
+        if (_outH <= 0 || _outW <= 0)
+            throw new ArgumentException($"{Describe()}: a {kh}x{kw} kernel does not fit in a {h}x{w} image with \"{Padding}\" padding.");
+        // TensorFlow's "same": total padding (out-1)·s + k - in, the odd pixel at the bottom/right.
+        _padTop = Padding == "same" ? Math.Max((_outH - 1) * Strides.Height + kh - h, 0) / 2 : 0;
+        _padLeft = Padding == "same" ? Math.Max((_outW - 1) * Strides.Width + kw - w, 0) / 2 : 0;
+        _kernel = Tensor.Zeros(kh, kw, c, Filters);
+        Initializers.Fill(KernelInitializer, _kernel.AsSpan(), kh * kw * c, kh * kw * Filters, rng);
+        _dKernel = Tensor.Zeros(kh, kw, c, Filters);
+        if (UseBias) { _bias = Tensor.Zeros(Filters); _dBias = Tensor.Zeros(Filters); }
+        return [_outH, _outW, Filters];
+    }
+
+    private int PatchSize => KernelSize.Height * KernelSize.Width * InputShape[2];
+
+    internal override Tensor Forward(Tensor x, bool training)
+    {
+        int n = x.Shape[0], rows = n * _outH * _outW;
+        var cols = Ensure(ref _cols, rows, PatchSize);
+        Simd.Im2Col(x.data, n, InputShape[0], InputShape[1], InputShape[2], KernelSize.Height, KernelSize.Width,
+            Strides.Height, Strides.Width, _padTop, _padLeft, _outH, _outW, cols.data);
+        var y = Ensure(ref _out, n, _outH, _outW, Filters);
+        Simd.Gemm(rows, Filters, PatchSize, cols.data, false, _kernel!.data, false, y.data);
+        if (UseBias)
+            for (int r = 0; r < rows; r++) Simd.Add(y.data.AsSpan(r * Filters, Filters), _bias!.data, y.data.AsSpan(r * Filters, Filters));
+        if (Activation.NeedsInput) y.data.AsSpan().CopyTo(Ensure(ref _z, n, _outH, _outW, Filters).data);
+        Activation.ForwardInPlace(y.data, Filters);
+        _input = x;
+        return y;
+    }
+
+    internal override Tensor? Backward(Tensor dy, bool needInputGradient)
+    {
+        int n = dy.Shape[0], rows = n * _outH * _outW;
+        Tensor dz = dy;
+        if (Activation.Name != "linear")
+        {
+            dz = Ensure(ref _dz, n, _outH, _outW, Filters);
+            Activation.Backward(_z is null ? default : _z.data, _out!.data, dy.data, dz.data, Filters);
+        }
+        Simd.Gemm(PatchSize, Filters, rows, _cols!.data, true, dz.data, false, _dKernel!.data);   // dK = colsᵀ·dz
+        if (UseBias)
+        {
+            var db = _dBias!.data.AsSpan();
+            db.Clear();
+            for (int r = 0; r < rows; r++) Simd.Add(db, dz.data.AsSpan(r * Filters, Filters), db);
+        }
+        if (!needInputGradient) return null;
+        var dCols = Ensure(ref _dCols, rows, PatchSize);
+        Simd.Gemm(rows, PatchSize, Filters, dz.data, false, _kernel!.data, true, dCols.data);     // dcols = dz·Kᵀ
+        var dx = Ensure(ref _dx, [n, .. InputShape]);
+        dx.data.AsSpan().Clear();
+        Simd.Col2Im(dCols.data, n, InputShape[0], InputShape[1], InputShape[2], KernelSize.Height, KernelSize.Width,
+            Strides.Height, Strides.Width, _padTop, _padLeft, _outH, _outW, dx.data);
+        return dx;
+    }
+}

@@ -1,0 +1,96 @@
+namespace NeuralNotebooks;
+
+/// <summary>
+/// Inverted dropout: during training each input is zeroed with probability <c>rate</c> and the others
+/// are scaled by 1 / (1 - rate), so nothing changes at inference (where the layer is the identity).
+/// It keeps a network from relying on any single neuron. The mask is drawn from the model's seed.
+/// </summary>
+public sealed class Dropout : Layer
+{
+    private Tensor? _out, _dx;
+    private float[]? _mask;
+    private Rng _rng = new(0);
+
+    /// <summary>Drops inputs with probability <paramref name="rate"/> while training.</summary>
+    public Dropout(double rate)
+    {
+        if (rate is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(rate), $"Dropout: rate must be in [0, 1), got {rate}.");
+        Rate = (float)rate;
+    }
+
+    /// <summary>The probability of dropping an input.</summary>
+    public float Rate { get; }
+
+    /// <inheritdoc/>
+    protected override int[] OnBuild(int[] inputShape, Rng rng)
+    {
+        _rng = new Rng((int)rng.NextUInt());
+        return inputShape;
+    }
+
+    internal override Tensor Forward(Tensor x, bool training)
+    {
+        if (!training || Rate == 0) { _mask = null; return x; }
+        var y = Ensure(ref _out, x.Shape.ToArray());
+        if (_mask is null || _mask.Length != x.Size) _mask = new float[x.Size];
+        float keep = 1f / (1f - Rate);
+        for (int i = 0; i < _mask.Length; i++) _mask[i] = _rng.NextFloat() < Rate ? 0f : keep;
+        Kernels.Simd.Multiply(x.data, _mask, y.data);
+        return y;
+    }
+
+    internal override Tensor? Backward(Tensor dy, bool needInputGradient)
+    {
+        if (!needInputGradient) return null;
+        if (_mask is null) return dy;
+        var dx = Ensure(ref _dx, dy.Shape.ToArray());
+        Kernels.Simd.Multiply(dy.data, _mask, dx.data);
+        return dx;
+    }
+
+    /// <summary>Fixes the mask used by the next training forward pass (for tests and demonstrations).</summary>
+    internal void UseRng(Rng rng) => _rng = rng;
+}
+
+/// <summary>An activation function as a layer of its own: <c>new Activation("relu")</c>.</summary>
+public class Activation : Layer
+{
+    private Tensor? _out, _in, _dx;
+
+    /// <summary>A layer applying the named activation (see <see cref="Activations.Get"/>).</summary>
+    public Activation(string name, float slope = 0.3f) => Function = Activations.Get(name, slope);
+
+    /// <summary>The function applied.</summary>
+    public ActivationFunction Function { get; }
+
+    /// <inheritdoc/>
+    protected override int[] OnBuild(int[] inputShape, Rng rng) => inputShape;
+
+    internal override Tensor Forward(Tensor x, bool training)
+    {
+        var y = Ensure(ref _out, x.Shape.ToArray());
+        x.data.AsSpan().CopyTo(y.data);
+        Function.ForwardInPlace(y.data, OutputShape[^1]);
+        _in = x;
+        return y;
+    }
+
+    internal override Tensor? Backward(Tensor dy, bool needInputGradient)
+    {
+        if (!needInputGradient) return null;
+        var dx = Ensure(ref _dx, dy.Shape.ToArray());
+        Function.Backward(_in!.data, _out!.data, dy.data, dx.data, OutputShape[^1]);
+        return dx;
+    }
+}
+
+/// <summary>The rectified linear unit as a layer.</summary>
+public sealed class ReLU() : Activation("relu");
+/// <summary>Leaky ReLU as a layer (Keras's default slope 0.3).</summary>
+public sealed class LeakyReLU(float alpha = 0.3f) : Activation("leaky_relu", alpha);
+/// <summary>The logistic sigmoid as a layer.</summary>
+public sealed class Sigmoid() : Activation("sigmoid");
+/// <summary>The hyperbolic tangent as a layer.</summary>
+public sealed class Tanh() : Activation("tanh");
+/// <summary>The softmax over the last axis as a layer.</summary>
+public sealed class Softmax() : Activation("softmax");

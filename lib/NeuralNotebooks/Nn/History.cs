@@ -1,0 +1,98 @@
+using System.Globalization;
+using System.Text;
+using NeuralNotebooks.Display;
+using NeuralNotebooks.Plots;
+
+namespace NeuralNotebooks;
+
+/// <summary>What one epoch of training measured: passed to <c>Fit</c>'s <c>onEpochEnd</c> callback.</summary>
+public sealed record EpochLog(int Epoch, int Epochs, double Seconds, IReadOnlyDictionary<string, float> Metrics)
+{
+    /// <summary>Keras's progress line: "Epoch 1/5 - 4.1s - loss: 0.2134 - accuracy: 0.9370 - val_loss: ...".</summary>
+    public override string ToString() =>
+        $"Epoch {Epoch}/{Epochs} - {Seconds.ToString("0.0", CultureInfo.InvariantCulture)}s - " +
+        string.Join(" - ", Metrics.Select(kv => $"{kv.Key}: {kv.Value.ToString("0.0000", CultureInfo.InvariantCulture)}"));
+}
+
+/// <summary>
+/// The per-epoch record of <c>Fit</c>, like Keras's <c>History</c>: <c>history["loss"]</c>,
+/// <c>history["val_accuracy"]</c>... A notebook shows it as charts of loss and accuracy.
+/// </summary>
+[TypeFormatterSource(typeof(RichDisplayFormatterSource))]
+public sealed class History : IRichDisplay
+{
+    private readonly Dictionary<string, List<float>> _values = [];
+    private readonly List<double> _seconds = [];
+    private long _samples;
+    private double _trainSeconds;
+
+    /// <summary>The recorded series by name ("loss", "accuracy", "val_loss", "val_accuracy").</summary>
+    public IReadOnlyDictionary<string, float[]> Values => _values.ToDictionary(kv => kv.Key, kv => kv.Value.ToArray());
+
+    /// <summary>One series, e.g. <c>history["val_loss"]</c>.</summary>
+    public float[] this[string name] => _values.TryGetValue(name, out var v) ? v.ToArray()
+        : throw new KeyNotFoundException($"History has no '{name}'; it has: {string.Join(", ", _values.Keys)}.");
+
+    /// <summary>The epoch numbers 1, 2, ... as floats, for plotting.</summary>
+    public float[] Epochs => Enumerable.Range(1, _seconds.Count).Select(e => (float)e).ToArray();
+
+    /// <summary>Wall-clock seconds of each epoch (training and validation).</summary>
+    public IReadOnlyList<double> Seconds => _seconds;
+
+    /// <summary>Training samples per second, over all epochs (the training passes only).</summary>
+    public double SamplesPerSecond => _trainSeconds > 0 ? _samples / _trainSeconds : 0;
+
+    internal void Add(EpochLog log, long samples, double trainSeconds)
+    {
+        foreach (var (k, v) in log.Metrics)
+        {
+            if (!_values.TryGetValue(k, out var list)) _values[k] = list = [];
+            list.Add(v);
+        }
+        _seconds.Add(log.Seconds);
+        _samples += samples;
+        _trainSeconds += trainSeconds;
+    }
+
+    /// <summary>Text/HTML: charts of the losses and of the accuracies per epoch.</summary>
+    public string MimeType => "text/html";
+
+    /// <summary>The loss chart (and the accuracy chart, if measured) as inline SVG.</summary>
+    public string Render()
+    {
+        if (_seconds.Count == 0) return "<p>History: no epochs yet</p>";
+        var sb = new StringBuilder("<div style=\"display:flex;flex-wrap:wrap;gap:8px\">");
+        foreach (var group in new[] { "loss", "accuracy" })
+        {
+            var names = _values.Keys.Where(k => k == group || k == "val_" + group).ToList();
+            if (names.Count == 0) continue;
+            var chart = new LineChart(480, 320).Title(group).XLabel("epoch").Markers();
+            foreach (var n in names) chart.Add(Epochs, _values[n], n);
+            sb.Append(chart.ToSvg());
+        }
+        return sb.Append("</div>").ToString();
+    }
+
+    /// <summary>One line per epoch, like Keras prints while training.</summary>
+    public override string ToString()
+    {
+        var sb = new StringBuilder($"History: {_seconds.Count} epochs");
+        for (int e = 0; e < _seconds.Count; e++)
+            sb.Append('\n').Append(new EpochLog(e + 1, _seconds.Count, _seconds[e], _values.ToDictionary(kv => kv.Key, kv => kv.Value[e])));
+        return sb.ToString();
+    }
+}
+
+/// <summary>A model's loss and accuracy on a dataset; deconstructs as <c>var (loss, accuracy) = model.Evaluate(x, y);</c>.</summary>
+public readonly record struct Evaluation(float Loss, float Accuracy);
+
+/// <summary>Training stopped because the loss became NaN or infinite.</summary>
+public sealed class TrainingDivergedException(int epoch, int batch, float loss, float learningRate)
+    : Exception($"Training diverged: the loss became {loss} at epoch {epoch}, batch {batch} (learning rate {learningRate}). " +
+                "Try a smaller learning rate, or check the inputs for NaN or very large values.")
+{
+    /// <summary>The epoch (1-based) where it happened.</summary>
+    public int Epoch { get; } = epoch;
+    /// <summary>The batch (1-based) where it happened.</summary>
+    public int Batch { get; } = batch;
+}

@@ -1,0 +1,195 @@
+using NeuralNotebooks.Kernels;
+
+namespace NeuralNotebooks;
+
+/// <summary>
+/// A loss: how wrong a batch of predictions is, as one number averaged over the batch (like Keras),
+/// with its gradient with respect to the predictions for training.
+/// </summary>
+public abstract class Loss
+{
+    /// <summary>Keras's name, e.g. "sparse_categorical_crossentropy".</summary>
+    public abstract string Name { get; }
+
+    /// <summary>Whether the targets are class indices (one per sample) rather than tensors shaped like the predictions.</summary>
+    public virtual bool SparseTargets => false;
+
+    /// <summary>The mean loss of <paramref name="predictions"/> against <paramref name="targets"/>.</summary>
+    public float Compute(Tensor targets, Tensor predictions)
+    {
+        Check(targets, predictions);
+        return Forward(predictions.data, targets.data, predictions.Shape[0], predictions.Size / Math.Max(1, predictions.Shape[0]), default);
+    }
+
+    /// <summary>The gradient of the mean loss with respect to the predictions.</summary>
+    public Tensor Gradient(Tensor targets, Tensor predictions)
+    {
+        Check(targets, predictions);
+        var g = new float[predictions.Size];
+        Forward(predictions.data, targets.data, predictions.Shape[0], predictions.Size / Math.Max(1, predictions.Shape[0]), g);
+        return new Tensor(g, predictions.Shape);
+    }
+
+    private void Check(Tensor targets, Tensor predictions)
+    {
+        bool ok = SparseTargets ? targets.Size == predictions.Shape[0] : targets.Shape == predictions.Shape;
+        if (predictions.Rank == 0 || !ok)
+            throw new ArgumentException($"{Name}: targets of shape {targets.Shape} do not fit predictions of shape {predictions.Shape}" +
+                (SparseTargets ? " (expected one class index per sample)." : " (expected the same shape)."));
+    }
+
+    /// <summary>
+    /// Computes the mean loss over <paramref name="n"/> samples of <paramref name="width"/> values and, when
+    /// <paramref name="grad"/> is not empty, writes the gradient with respect to the predictions.
+    /// </summary>
+    internal abstract float Forward(ReadOnlySpan<float> pred, ReadOnlySpan<float> target, int n, int width, Span<float> grad);
+
+    /// <summary>The losses by Keras's names: "mse", "binary_crossentropy", "categorical_crossentropy", "sparse_categorical_crossentropy".</summary>
+    public static Loss Get(string name) => name.ToLowerInvariant() switch
+    {
+        "mse" or "mean_squared_error" => new MeanSquaredError(),
+        "binary_crossentropy" or "bce" => new BinaryCrossentropy(),
+        "categorical_crossentropy" => new CategoricalCrossentropy(),
+        "sparse_categorical_crossentropy" => new SparseCategoricalCrossentropy(),
+        _ => throw new ArgumentException($"Unknown loss '{name}'. Known: mse, binary_crossentropy, categorical_crossentropy, sparse_categorical_crossentropy."),
+    };
+
+    /// <summary>Keras clips probabilities to [ε, 1 - ε] with ε = 1e-7 before taking a logarithm.</summary>
+    internal const float Epsilon = 1e-7f;
+
+    /// <inheritdoc/>
+    public override string ToString() => Name;
+}
+
+/// <summary>Mean squared error: the mean of (prediction - target)² over all values.</summary>
+public sealed class MeanSquaredError : Loss
+{
+    /// <inheritdoc/>
+    public override string Name => "mse";
+
+    internal override float Forward(ReadOnlySpan<float> pred, ReadOnlySpan<float> target, int n, int width, Span<float> grad)
+    {
+        double sum = 0;
+        float scale = 2f / pred.Length;
+        for (int i = 0; i < pred.Length; i++)
+        {
+            float d = pred[i] - target[i];
+            sum += (double)d * d;
+            if (!grad.IsEmpty) grad[i] = scale * d;
+        }
+        return (float)(sum / pred.Length);
+    }
+}
+
+/// <summary>Binary cross-entropy, <c>-mean(y log p + (1 - y) log(1 - p))</c>, on probabilities (clipped) or logits.</summary>
+public sealed class BinaryCrossentropy(bool fromLogits = false) : Loss
+{
+    /// <inheritdoc/>
+    public override string Name => "binary_crossentropy";
+    /// <summary>Whether the predictions are logits (before a sigmoid) rather than probabilities.</summary>
+    public bool FromLogits { get; } = fromLogits;
+
+    internal override float Forward(ReadOnlySpan<float> pred, ReadOnlySpan<float> target, int n, int width, Span<float> grad)
+    {
+        double sum = 0;
+        int count = pred.Length;
+        for (int i = 0; i < count; i++)
+        {
+            float y = target[i], z = pred[i];
+            if (FromLogits)
+            {
+                // Stable: max(z, 0) - z·y + log(1 + e^-|z|).
+                sum += Math.Max(z, 0) - z * y + Math.Log(1 + Math.Exp(-Math.Abs(z)));
+                if (!grad.IsEmpty) grad[i] = (1f / (1f + MathF.Exp(-z)) - y) / count;
+            }
+            else
+            {
+                float p = Math.Clamp(z, Epsilon, 1 - Epsilon);
+                sum -= y * Math.Log(p) + (1 - y) * Math.Log(1 - p);
+                if (!grad.IsEmpty) grad[i] = z < Epsilon || z > 1 - Epsilon ? 0f : (p - y) / (p * (1 - p)) / count;
+            }
+        }
+        return (float)(sum / count);
+    }
+}
+
+/// <summary>Categorical cross-entropy, <c>-mean over samples of Σ y log p</c>, with one-hot (or soft) targets.</summary>
+public sealed class CategoricalCrossentropy(bool fromLogits = false) : Loss
+{
+    /// <inheritdoc/>
+    public override string Name => "categorical_crossentropy";
+    /// <summary>Whether the predictions are logits (before a softmax) rather than probabilities.</summary>
+    public bool FromLogits { get; } = fromLogits;
+
+    internal override float Forward(ReadOnlySpan<float> pred, ReadOnlySpan<float> target, int n, int width, Span<float> grad)
+    {
+        double sum = 0;
+        Span<float> row = width <= 1024 ? stackalloc float[width] : new float[width];
+        for (int s = 0; s < n; s++)
+        {
+            var p = pred.Slice(s * width, width);
+            var y = target.Slice(s * width, width);
+            if (FromLogits)
+            {
+                Simd.LogSoftmax(p, row);
+                for (int c = 0; c < width; c++) sum -= y[c] * row[c];
+                if (!grad.IsEmpty)
+                {
+                    float ySum = Simd.Sum(y);
+                    for (int c = 0; c < width; c++) grad[s * width + c] = (MathF.Exp(row[c]) * ySum - y[c]) / n;
+                }
+            }
+            else
+            {
+                for (int c = 0; c < width; c++)
+                {
+                    float q = Math.Clamp(p[c], Epsilon, 1 - Epsilon);
+                    sum -= y[c] * Math.Log(q);
+                    if (!grad.IsEmpty) grad[s * width + c] = p[c] < Epsilon || p[c] > 1 - Epsilon ? 0f : -y[c] / q / n;
+                }
+            }
+        }
+        return (float)(sum / n);
+    }
+}
+
+/// <summary>Sparse categorical cross-entropy: categorical cross-entropy with class indices as targets.</summary>
+public sealed class SparseCategoricalCrossentropy(bool fromLogits = false) : Loss
+{
+    /// <inheritdoc/>
+    public override string Name => "sparse_categorical_crossentropy";
+    /// <summary>Whether the predictions are logits (before a softmax) rather than probabilities.</summary>
+    public bool FromLogits { get; } = fromLogits;
+    /// <inheritdoc/>
+    public override bool SparseTargets => true;
+
+    internal override float Forward(ReadOnlySpan<float> pred, ReadOnlySpan<float> target, int n, int width, Span<float> grad)
+    {
+        double sum = 0;
+        Span<float> row = width <= 1024 ? stackalloc float[width] : new float[width];
+        if (!grad.IsEmpty) grad.Clear();
+        for (int s = 0; s < n; s++)
+        {
+            int label = (int)target[s];
+            if (label < 0 || label >= width) throw new ArgumentOutOfRangeException(nameof(target), $"{Name}: label {target[s]} of sample {s} is outside 0..{width - 1}.");
+            var p = pred.Slice(s * width, width);
+            if (FromLogits)
+            {
+                Simd.LogSoftmax(p, row);
+                sum -= row[label];
+                if (!grad.IsEmpty)
+                {
+                    for (int c = 0; c < width; c++) grad[s * width + c] = MathF.Exp(row[c]) / n;
+                    grad[s * width + label] -= 1f / n;
+                }
+            }
+            else
+            {
+                float q = Math.Clamp(p[label], Epsilon, 1 - Epsilon);
+                sum -= Math.Log(q);
+                if (!grad.IsEmpty && p[label] >= Epsilon && p[label] <= 1 - Epsilon) grad[s * width + label] = -1f / q / n;
+            }
+        }
+        return (float)(sum / n);
+    }
+}

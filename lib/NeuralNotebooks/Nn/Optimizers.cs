@@ -1,0 +1,149 @@
+using System.Runtime.CompilerServices;
+
+namespace NeuralNotebooks;
+
+/// <summary>
+/// Updates parameters from their gradients. Each optimizer keeps per-parameter state (momentum,
+/// running averages) and applies Keras's formula and defaults, stated on each class.
+/// </summary>
+public abstract class Optimizer
+{
+    private readonly ConditionalWeakTable<Tensor, float[][]> _slots = new();
+
+    /// <summary>The step size η.</summary>
+    public float LearningRate { get; set; }
+
+    /// <summary>
+    /// Decoupled weight decay (Keras's <c>weight_decay</c>, AdamW's form): before each update every
+    /// parameter shrinks by <c>LearningRate · WeightDecay · p</c>. 0 (off) by default.
+    /// </summary>
+    public float WeightDecay { get; init; }
+
+    /// <summary>How many steps have been taken.</summary>
+    public int Iterations { get; private set; }
+
+    /// <summary>Creates an optimizer with the given learning rate.</summary>
+    protected Optimizer(float learningRate)
+    {
+        if (!(learningRate > 0)) throw new ArgumentOutOfRangeException(nameof(learningRate), $"The learning rate must be positive, got {learningRate}.");
+        LearningRate = learningRate;
+    }
+
+    /// <summary>Number of state arrays per parameter (momentum, averages...).</summary>
+    protected abstract int SlotCount { get; }
+
+    /// <summary>One update of one parameter at step <paramref name="t"/> (1 for the first).</summary>
+    protected abstract void Update(Span<float> p, ReadOnlySpan<float> g, float[][] slots, int t);
+
+    /// <summary>Takes one step: updates every parameter from its gradient (same order, same shapes).</summary>
+    public void Step(IReadOnlyList<Tensor> parameters, IReadOnlyList<Tensor> gradients)
+    {
+        if (parameters.Count != gradients.Count) throw new ArgumentException($"{GetType().Name}: {parameters.Count} parameters but {gradients.Count} gradients.");
+        Iterations++;
+        for (int i = 0; i < parameters.Count; i++)
+        {
+            var p = parameters[i]; var g = gradients[i];
+            if (p.Size != g.Size) throw new ArgumentException($"{GetType().Name}: parameter {i} has shape {p.Shape} but its gradient {g.Shape}.");
+            var slots = _slots.GetValue(p, key => Enumerable.Range(0, SlotCount).Select(_ => new float[key.Size]).ToArray());
+            if (WeightDecay != 0) Kernels.Simd.AddScaled(-LearningRate * WeightDecay, p.data, p.data);
+            Update(p.data, g.data, slots, Iterations);
+        }
+    }
+
+    /// <summary>Looks an optimizer up by Keras's name with its defaults: "sgd", "rmsprop", "adam".</summary>
+    public static Optimizer Get(string name) => name.ToLowerInvariant() switch
+    {
+        "sgd" => new SGD(),
+        "rmsprop" => new RMSprop(),
+        "adam" => new Adam(),
+        _ => throw new ArgumentException($"Unknown optimizer '{name}'. Known: sgd, rmsprop, adam."),
+    };
+}
+
+/// <summary>
+/// Stochastic gradient descent, Keras's form: without momentum <c>p ← p - η g</c>; with momentum
+/// <c>v ← μ v - η g; p ← p + v</c>; Nesterov <c>p ← p + μ v - η g</c> (v updated first). Defaults η = 0.01,
+/// μ = 0. PyTorch's momentum (<c>b ← μ b + g; p ← p - η b</c>) is the same for a constant η.
+/// </summary>
+public sealed class SGD(float learningRate = 0.01f, float momentum = 0f, bool nesterov = false) : Optimizer(learningRate)
+{
+    /// <summary>The momentum μ.</summary>
+    public float Momentum { get; } = momentum;
+    /// <summary>Whether to use Nesterov momentum.</summary>
+    public bool Nesterov { get; } = nesterov;
+
+    /// <inheritdoc/>
+    protected override int SlotCount => Momentum == 0 ? 0 : 1;
+
+    /// <inheritdoc/>
+    protected override void Update(Span<float> p, ReadOnlySpan<float> g, float[][] slots, int t)
+    {
+        float lr = LearningRate, mu = Momentum;
+        if (mu == 0) { Kernels.Simd.AddScaled(-lr, g, p); return; }
+        var v = slots[0];
+        for (int i = 0; i < p.Length; i++)
+        {
+            v[i] = mu * v[i] - lr * g[i];
+            p[i] += Nesterov ? mu * v[i] - lr * g[i] : v[i];
+        }
+    }
+}
+
+/// <summary>
+/// RMSprop, Keras's form: <c>v ← ρ v + (1 - ρ) g²; p ← p - η g / √(v + ε)</c>. Defaults η = 0.001, ρ = 0.9,
+/// ε = 1e-7. (PyTorch puts ε outside the square root, <c>η g / (√v + ε)</c>: the same unless gradients are tiny.)
+/// </summary>
+public sealed class RMSprop(float learningRate = 0.001f, float rho = 0.9f, float epsilon = 1e-7f) : Optimizer(learningRate)
+{
+    /// <summary>The decay ρ of the running average of squared gradients.</summary>
+    public float Rho { get; } = rho;
+    /// <summary>ε, for numerical stability.</summary>
+    public float Epsilon { get; } = epsilon;
+
+    /// <inheritdoc/>
+    protected override int SlotCount => 1;
+
+    /// <inheritdoc/>
+    protected override void Update(Span<float> p, ReadOnlySpan<float> g, float[][] slots, int t)
+    {
+        var v = slots[0];
+        float lr = LearningRate, rho = Rho, eps = Epsilon;
+        for (int i = 0; i < p.Length; i++)
+        {
+            v[i] = rho * v[i] + (1 - rho) * g[i] * g[i];
+            p[i] -= lr * g[i] / MathF.Sqrt(v[i] + eps);
+        }
+    }
+}
+
+/// <summary>
+/// Adam, Keras's form: <c>m ← β₁ m + (1 - β₁) g; v ← β₂ v + (1 - β₂) g²; α = η √(1 - β₂ᵗ) / (1 - β₁ᵗ);
+/// p ← p - α m / (√v + ε)</c>. Defaults η = 0.001, β₁ = 0.9, β₂ = 0.999, ε = 1e-7. (PyTorch adds ε after
+/// the bias correction, <c>η m̂ / (√v̂ + ε)</c>: the same except for tiny gradients.)
+/// </summary>
+public sealed class Adam(float learningRate = 0.001f, float beta1 = 0.9f, float beta2 = 0.999f, float epsilon = 1e-7f) : Optimizer(learningRate)
+{
+    /// <summary>β₁, the decay of the gradient average.</summary>
+    public float Beta1 { get; } = beta1;
+    /// <summary>β₂, the decay of the squared-gradient average.</summary>
+    public float Beta2 { get; } = beta2;
+    /// <summary>ε, for numerical stability.</summary>
+    public float Epsilon { get; } = epsilon;
+
+    /// <inheritdoc/>
+    protected override int SlotCount => 2;
+
+    /// <inheritdoc/>
+    protected override void Update(Span<float> p, ReadOnlySpan<float> g, float[][] slots, int t)
+    {
+        var m = slots[0]; var v = slots[1];
+        float b1 = Beta1, b2 = Beta2, eps = Epsilon;
+        float alpha = (float)(LearningRate * Math.Sqrt(1 - Math.Pow(b2, t)) / (1 - Math.Pow(b1, t)));
+        for (int i = 0; i < p.Length; i++)
+        {
+            m[i] = b1 * m[i] + (1 - b1) * g[i];
+            v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i];
+            p[i] -= alpha * m[i] / (MathF.Sqrt(v[i]) + eps);
+        }
+    }
+}
