@@ -1,0 +1,134 @@
+namespace NeuralNotebooks.Tests.Nn;
+
+/// <summary>
+/// Each layer's hand-written backward pass against central finite differences of
+/// L = Σ forward(x) ⊙ w (w fixed and random), for the input and for every weight.
+/// </summary>
+public class LayerGradientTests
+{
+    internal static void Check(Layer layer, int[] batchShape, int seed = 1, float h = 1e-2f, float tol = 2e-2f)
+    {
+        var rng = new Rng(seed);
+        layer.Build(batchShape[1..], rng);
+        var x = rng.Uniform(new Shape(batchShape), -1f, 1f);
+        var y = layer.Forward(x, training: true);
+        var w = rng.Uniform(y.Shape, -1f, 1f);
+        var dx = layer.Backward(w, needInputGradient: true)!.ToArray();
+        var grads = layer.Gradients.Select(g => g.ToArray()).ToList();
+
+        double L()
+        {
+            var o = layer.Forward(x, training: true).AsSpan();
+            var ws = w.AsSpan();
+            double s = 0;
+            for (int i = 0; i < o.Length; i++) s += (double)o[i] * ws[i];
+            return s;
+        }
+
+        void Compare(Span<float> values, float[] analytic, string what)
+        {
+            for (int i = 0; i < values.Length; i++)
+            {
+                float orig = values[i];
+                values[i] = orig + h; double up = L();
+                values[i] = orig - h; double down = L();
+                values[i] = orig;
+                double numeric = (up - down) / (2 * h);
+                Assert.True(Math.Abs(numeric - analytic[i]) <= tol * Math.Max(1, Math.Abs(numeric)),
+                    $"{layer.GetType().Name} {what}[{i}]: backward {analytic[i]}, finite difference {numeric}");
+            }
+        }
+
+        Compare(x.AsSpan(), dx, "input");
+        for (int k = 0; k < layer.Weights.Count; k++) Compare(layer.Weights[k].AsSpan(), grads[k], $"weight {k}");
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("relu")]
+    [InlineData("sigmoid")]
+    [InlineData("tanh")]
+    [InlineData("arctan")]
+    [InlineData("leaky_relu")]
+    [InlineData("softmax")]
+    public void Dense(string? activation) => Check(new Dense(4, activation), [3, 5]);
+
+    [Theory]
+    [InlineData("valid", 1, 1)]
+    [InlineData("same", 1, 1)]
+    [InlineData("same", 2, 3)]
+    [InlineData("valid", 2, 2)]
+    public void Conv2D(string padding, int stride, int channels) =>
+        Check(new Conv2D(3, (3, 3), strides: (stride, stride), padding: padding, activation: "tanh"), [2, 6, 5, channels]);
+
+    [Fact]
+    public void MaxPool2D_even_and_odd_sizes()
+    {
+        Check(new MaxPool2D((2, 2)), [2, 4, 4, 3], seed: 3);
+        Check(new MaxPool2D((2, 2)), [1, 5, 7, 2], seed: 4);
+    }
+
+    [Fact]
+    public void Flatten() => Check(new Flatten(), [2, 3, 2, 2]);
+
+    [Fact]
+    public void Activation_layers()
+    {
+        Check(new ReLU(), [3, 4], seed: 5);
+        Check(new LeakyReLU(0.2f), [3, 4], seed: 6);
+        Check(new Softmax(), [3, 4]);
+        Check(new Sigmoid(), [3, 4]);
+        Check(new Tanh(), [3, 4]);
+        Check(new Activation("arctan"), [3, 4]);
+    }
+
+    [Fact]
+    public void Dropout_in_training_with_a_fixed_mask_and_identity_at_inference()
+    {
+        var d = new Dropout(0.5);
+        d.Build([1000], new Rng(1));
+        var x = Tensor.Ones(1, 1000);
+        var y = d.Forward(x, training: true).ToArray();
+        Assert.All(y, v => Assert.True(v == 0f || v == 2f));
+        Assert.InRange(y.Count(v => v == 0f), 400, 600);
+        var dx = d.Backward(Tensor.Ones(1, 1000), true)!.ToArray();
+        Assert.Equal(y, dx);
+        Assert.Equal(x.ToArray(), d.Forward(x, training: false).ToArray());
+    }
+
+    [Fact]
+    public void Dense_backward_equals_autograd()
+    {
+        var dense = new Dense(5, "tanh");
+        dense.Build([4], new Rng(2));
+        var x = new Rng(3).Uniform(new Shape(3, 4), -1f, 1f);
+        var dy = new Rng(4).Uniform(new Shape(3, 5), -1f, 1f);
+        dense.Forward(x, true);
+        var dx = dense.Backward(dy, true)!;
+        var xa = x.Detach().RequireGrad(); var wa = dense.Kernel.Detach().RequireGrad(); var ba = dense.Bias.Detach().RequireGrad();
+        ((xa.MatMul(wa) + ba).Tanh() * dy).Sum().Backward();
+        Assert.True(ReferenceCase.MaxAbsDifference(xa.Grad!, dx) < 1e-5f);
+        Assert.True(ReferenceCase.MaxAbsDifference(wa.Grad!, dense.Gradients[0]) < 1e-5f);
+        Assert.True(ReferenceCase.MaxAbsDifference(ba.Grad!, dense.Gradients[1]) < 1e-5f);
+    }
+
+    [Fact]
+    public void Activation_derivatives_match_finite_differences()
+    {
+        var z = Tensor.Linspace(-3f, 3f, 13) + 0.05f;
+        foreach (var name in new[] { "sigmoid", "tanh", "arctan", "relu", "leaky_relu", "linear" })
+        {
+            var f = Activations.Get(name);
+            var d = f.Derivative(z).ToArray();
+            var up = f.Forward(z + 1e-3f).ToArray(); var down = f.Forward(z - 1e-3f).ToArray();
+            for (int i = 0; i < d.Length; i++) Assert.Equal((up[i] - down[i]) / 2e-3f, d[i], 2);
+        }
+    }
+
+    [Fact]
+    public void Unknown_activation_lists_the_known_ones()
+    {
+        var e = Assert.Throws<ArgumentException>(() => Activations.Get("swishy"));
+        Assert.Contains("relu", e.Message);
+    }
+}

@@ -1,0 +1,126 @@
+namespace NeuralNotebooks.Tests.Nn;
+
+public class SequentialTests
+{
+    private static Sequential CourseCnn(int seed = 1)
+    {
+        var model = new Sequential(seed);
+        model.Add(new Conv2D(28, kernelSize: (3, 3), inputShape: (28, 28, 1)));
+        model.Add(new MaxPool2D((2, 2)));
+        model.Add(new Flatten());
+        model.Add(new Dense(128, activation: "relu"));
+        model.Add(new Dropout(0.2));
+        model.Add(new Dense(10, activation: "softmax"));
+        model.Compile(optimizer: new Adam(), loss: "sparse_categorical_crossentropy", metrics: ["accuracy"]);
+        return model;
+    }
+
+    [Fact]
+    public void Summary_prints_the_parameter_counts_keras_prints_for_the_course_cnn()
+    {
+        var s = CourseCnn().Summary();
+        Assert.Equal([280L, 0, 0, 605_824, 0, 1_290], s.Rows.Select(r => r.Parameters));
+        Assert.Equal(607_394, s.TotalParameters);
+        var text = s.ToString();
+        Assert.Contains("conv2d (Conv2D)             (None, 26, 26, 28)        280", text);
+        Assert.Contains("dense (Dense)               (None, 128)               605,824", text);
+        Assert.Contains("Total params: 607,394", text);
+        Assert.Contains("(None, 4732)", text);
+    }
+
+    [Fact]
+    public void An_mlp_learns_xor()
+    {
+        var x = Tensor.From(new float[,] { { 0, 0 }, { 0, 1 }, { 1, 0 }, { 1, 1 } });
+        int[] y = [0, 1, 1, 0];
+        var model = new Sequential(seed: 3);
+        model.Add(new Dense(8, activation: "tanh", inputShape: 2));
+        model.Add(new Dense(2, activation: "softmax"));
+        model.Compile(optimizer: new Adam(0.05f), loss: "sparse_categorical_crossentropy", metrics: ["accuracy"]);
+        var history = model.Fit(x, y, epochs: 300, batchSize: 4, verbose: false);
+        Assert.Equal(1f, model.Evaluate(x, y).Accuracy);
+        Assert.True(history["loss"][^1] < 0.05f, $"final loss {history["loss"][^1]}");
+    }
+
+    [Fact]
+    public void A_cnn_overfits_a_small_batch()
+    {
+        var rng = new Rng(5);
+        var x = rng.Uniform(new Shape(16, 8, 8, 1));
+        var y = Enumerable.Range(0, 16).Select(_ => rng.NextInt(4)).ToArray();
+        var model = new Sequential(seed: 2);
+        model.Add(new Conv2D(8, (3, 3), padding: "same", activation: "relu", inputShape: (8, 8, 1)));
+        model.Add(new MaxPool2D());
+        model.Add(new Flatten());
+        model.Add(new Dense(4, activation: "softmax"));
+        model.Compile(new Adam(0.01f), "sparse_categorical_crossentropy", ["accuracy"]);
+        model.Fit(x, y, epochs: 150, batchSize: 16, verbose: false);
+        Assert.Equal(1f, model.Evaluate(x, y).Accuracy);
+    }
+
+    [Fact]
+    public void The_same_seed_gives_the_same_weights_after_training()
+    {
+        var m = Mnist.Load(channels: true);
+        float[] Train()
+        {
+            var model = CourseCnn(seed: 7);
+            model.Fit(m.Train.Images[..256], m.Train.Labels[..256], epochs: 1, batchSize: 32, verbose: false);
+            return model.GetWeights().SelectMany(w => w.ToArray()).ToArray();
+        }
+        Assert.Equal(Train(), Train());
+    }
+
+    [Fact]
+    public void Save_and_load_round_trip_and_mismatches_are_explained()
+    {
+        var model = CourseCnn(seed: 4);
+        var path = Path.Combine(Path.GetTempPath(), $"nn-{Guid.NewGuid():N}.safetensors");
+        model.SaveWeights(path);
+        var other = CourseCnn(seed: 9);
+        Assert.NotEqual(model.GetWeights()[0].ToArray(), other.GetWeights()[0].ToArray());
+        other.LoadWeights(path);
+        for (int i = 0; i < model.GetWeights().Count; i++) Assert.Equal(model.GetWeights()[i].ToArray(), other.GetWeights()[i].ToArray());
+        var header = System.Text.Encoding.UTF8.GetString(File.ReadAllBytes(path), 8, 200);
+        Assert.Contains("\"conv2d/kernel\"", header);
+        var small = new Sequential();
+        small.Add(new Dense(3, inputShape: 2));
+        var e = Assert.Throws<DataFormatException>(() => small.LoadWeights(path));
+        Assert.Contains("dense/kernel", e.Message);
+        Assert.Contains(path, e.Message);
+    }
+
+    [Fact]
+    public void A_nan_loss_stops_training_naming_epoch_and_batch()
+    {
+        var x = Tensor.From(new float[,] { { 1, 2 }, { 3, 4 }, { 5, float.NaN }, { 7, 8 } });
+        var model = new Sequential();
+        model.Add(new Dense(2, activation: "softmax", inputShape: 2));
+        model.Compile(new SGD(), "sparse_categorical_crossentropy");
+        var e = Assert.Throws<TrainingDivergedException>(() => model.Fit(x, [0, 1, 0, 1], batchSize: 2, shuffle: false, verbose: false));
+        Assert.Equal((1, 2), (e.Epoch, e.Batch));
+        Assert.Contains("epoch 1, batch 2", e.Message);
+    }
+
+    [Fact]
+    public void Wrong_input_shape_names_the_layer_and_both_shapes()
+    {
+        var e = Assert.Throws<ArgumentException>(() => CourseCnn().Predict(Tensor.Zeros(2, 784)));
+        Assert.Contains("conv2d (Conv2D)", e.Message);
+        Assert.Contains("(None, 28, 28, 1)", e.Message);
+        Assert.Contains("(2, 784)", e.Message);
+    }
+
+    [Fact]
+    public void An_mlp_reaches_93_percent_on_a_6000_image_mnist_subset()
+    {
+        var m = Mnist.Load();
+        var model = new Sequential(seed: 1);
+        model.Add(new Dense(128, activation: "relu", inputShape: 784));
+        model.Add(new Dense(10, activation: "softmax"));
+        model.Compile(new Adam(), "sparse_categorical_crossentropy", ["accuracy"]);
+        model.Fit(m.Train.Images[..6000].Reshape(-1, 784), m.Train.Labels[..6000], epochs: 5, batchSize: 32, verbose: false);
+        var (_, accuracy) = model.Evaluate(m.Test.Images.Reshape(-1, 784), m.Test.Labels);
+        Assert.True(accuracy >= 0.93f, $"test accuracy {accuracy}");
+    }
+}
