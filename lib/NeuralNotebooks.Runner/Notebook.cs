@@ -1,0 +1,214 @@
+using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace NeuralNotebooks.Runner;
+
+/// <summary>One cell of a notebook: its kind ("code" or "markdown"), kernel name and source text.</summary>
+public sealed class Cell
+{
+    internal Cell(string kind, string kernel, string source, JsonObject? json)
+    {
+        Kind = kind; Kernel = kernel; Source = source; Json = json;
+    }
+
+    /// <summary>"code" or "markdown".</summary>
+    public string Kind { get; }
+    /// <summary>The kernel of a code cell ("csharp"), as Polyglot Notebooks records it.</summary>
+    public string Kernel { get; }
+    /// <summary>The cell's text.</summary>
+    public string Source { get; }
+    /// <summary>The cell's JSON in an .ipynb (kept as it was, apart from outputs and execution count).</summary>
+    internal JsonObject? Json { get; }
+    /// <summary>The outputs of the last run, in Jupyter's format.</summary>
+    public List<JsonObject> Outputs { get; } = [];
+    /// <summary>The execution count of the last run.</summary>
+    public int? ExecutionCount { get; set; }
+}
+
+/// <summary>
+/// A Polyglot notebook read from .ipynb (nbformat 4, as VS Code writes it) or .dib (plain text),
+/// written back as .ipynb with outputs the way Jupyter stores them. Everything the runner does not
+/// change (metadata, markdown, ids, key order) is written back as it was.
+/// </summary>
+public sealed class Notebook
+{
+    private static readonly HashSet<string> CSharpNames = ["csharp", "c#", "C#"];
+    private static readonly HashSet<string> MarkdownNames = ["markdown", "md"];
+
+    private Notebook(string path, List<Cell> cells, JsonObject? json)
+    {
+        Path = path; Cells = cells; Json = json;
+    }
+
+    /// <summary>The file it was read from.</summary>
+    public string Path { get; }
+    /// <summary>The cells, in order.</summary>
+    public IReadOnlyList<Cell> Cells { get; }
+    private JsonObject? Json { get; }
+
+    /// <summary>Reads an .ipynb or .dib file.</summary>
+    /// <exception cref="FormatException">The file is not a notebook; the message names it.</exception>
+    public static Notebook Load(string path)
+    {
+        var text = File.ReadAllText(path);
+        return System.IO.Path.GetExtension(path).Equals(".dib", StringComparison.OrdinalIgnoreCase) ? ParseDib(path, text) : ParseIpynb(path, text);
+    }
+
+    private static Notebook ParseIpynb(string path, string text)
+    {
+        JsonObject root;
+        try { root = JsonNode.Parse(text)?.AsObject() ?? throw new FormatException($"{path}: empty notebook."); }
+        catch (JsonException e) { throw new FormatException($"{path}: not valid JSON ({e.Message}).", e); }
+        if (root["cells"] is not JsonArray cellsJson) throw new FormatException($"{path}: not a Jupyter notebook (no \"cells\" array).");
+        string defaultKernel = root["metadata"]?["polyglot_notebook"]?["kernelInfo"]?["defaultKernelName"]?.GetValue<string>() ?? "csharp";
+        var cells = new List<Cell>();
+        foreach (var node in cellsJson)
+        {
+            var c = node!.AsObject();
+            string kind = c["cell_type"]?.GetValue<string>() ?? "code";
+            string source = c["source"] switch
+            {
+                JsonArray a => string.Concat(a.Select(l => l!.GetValue<string>())),
+                JsonValue v => v.GetValue<string>(),
+                _ => "",
+            };
+            string kernel = c["metadata"]?["polyglot_notebook"]?["kernelName"]?.GetValue<string>()
+                ?? c["metadata"]?["dotnet_interactive"]?["language"]?.GetValue<string>() ?? defaultKernel;
+            cells.Add(new Cell(kind, kernel, source, c));
+        }
+        return new Notebook(path, cells, root);
+    }
+
+    private static Notebook ParseDib(string path, string text)
+    {
+        var lines = text.Replace("\r\n", "\n").Split('\n');
+        var extraKernels = new HashSet<string>();
+        var cells = new List<Cell>();
+        string? kernel = null;
+        var buffer = new List<string>();
+        void Flush()
+        {
+            if (kernel is null || kernel == "meta") { buffer.Clear(); return; }
+            var body = string.Join("\n", buffer).Trim('\n');
+            buffer.Clear();
+            if (body.Trim().Length == 0) return;
+            bool markdown = MarkdownNames.Contains(kernel);
+            cells.Add(new Cell(markdown ? "markdown" : "code", markdown ? "markdown" : CSharpNames.Contains(kernel) ? "csharp" : kernel, body, null));
+        }
+        for (int i = 0; i < lines.Length; i++)
+        {
+            var line = lines[i];
+            if (line.StartsWith("#!", StringComparison.Ordinal))
+            {
+                var name = line[2..].Trim();
+                if (name == "meta" || CSharpNames.Contains(name) || MarkdownNames.Contains(name) || extraKernels.Contains(name))
+                {
+                    Flush();
+                    kernel = name;
+                    if (name == "meta")
+                    {
+                        // The #!meta block is JSON; it may name further kernels and aliases.
+                        var json = new StringBuilder();
+                        while (i + 1 < lines.Length && !lines[i + 1].StartsWith("#!", StringComparison.Ordinal)) json.AppendLine(lines[++i]);
+                        try
+                        {
+                            var items = JsonNode.Parse(json.ToString())?["kernelInfo"]?["items"]?.AsArray();
+                            foreach (var item in items ?? [])
+                            {
+                                if (item?["name"]?.GetValue<string>() is string n) extraKernels.Add(n);
+                                foreach (var alias in item?["aliases"]?.AsArray() ?? []) if (alias?.GetValue<string>() is string a) extraKernels.Add(a);
+                            }
+                        }
+                        catch (JsonException e) { throw new FormatException($"{path}: the #!meta block is not valid JSON ({e.Message}).", e); }
+                        kernel = null;
+                    }
+                    continue;
+                }
+            }
+            buffer.Add(line);
+        }
+        Flush();
+        return new Notebook(path, cells, null);
+    }
+
+    /// <summary>Writes the notebook with its outputs as .ipynb to <paramref name="path"/>, atomically (temporary file, then rename).</summary>
+    public void Save(string path)
+    {
+        var root = Json?.DeepClone().AsObject() ?? NewIpynb();
+        var cellsJson = root["cells"]!.AsArray();
+        for (int i = 0; i < Cells.Count; i++)
+        {
+            var cell = Cells[i];
+            JsonObject c;
+            if (Json is not null) c = cellsJson[i]!.AsObject();
+            else
+            {
+                c = NewCell(cell, i);
+                cellsJson.Add(c);
+            }
+            if (cell.Kind != "code") continue;
+            c["execution_count"] = cell.ExecutionCount is int n ? JsonValue.Create(n) : null;
+            var outputs = new JsonArray();
+            foreach (var o in cell.Outputs) outputs.Add(o.DeepClone());
+            c["outputs"] = outputs;
+        }
+        var full = System.IO.Path.GetFullPath(path);
+        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(full)!);
+        var temp = full + $".{Environment.ProcessId}.tmp";
+        File.WriteAllText(temp, Serialize(root), new UTF8Encoding(false));
+        File.Move(temp, full, overwrite: true);
+    }
+
+    /// <summary>JSON with one-space indentation and unescaped non-ASCII text, as VS Code and Jupyter write notebooks.</summary>
+    internal static string Serialize(JsonNode node)
+    {
+        using var ms = new MemoryStream();
+        using (var w = new Utf8JsonWriter(ms, new JsonWriterOptions { Indented = true, IndentSize = 1, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+            node.WriteTo(w);
+        return Encoding.UTF8.GetString(ms.ToArray()) + "\n";
+    }
+
+    private static JsonObject NewIpynb() => new()
+    {
+        ["cells"] = new JsonArray(),
+        ["metadata"] = new JsonObject
+        {
+            ["kernelspec"] = new JsonObject { ["display_name"] = ".NET (C#)", ["language"] = "C#", ["name"] = ".net-csharp" },
+            ["language_info"] = new JsonObject { ["name"] = "csharp" },
+            ["polyglot_notebook"] = new JsonObject
+            {
+                ["kernelInfo"] = new JsonObject
+                {
+                    ["defaultKernelName"] = "csharp",
+                    ["items"] = new JsonArray(new JsonObject { ["aliases"] = new JsonArray(), ["name"] = "csharp" }),
+                },
+            },
+        },
+        ["nbformat"] = 4,
+        ["nbformat_minor"] = 5,
+    };
+
+    private static JsonObject NewCell(Cell cell, int index)
+    {
+        var lines = cell.Source.Split('\n');
+        var source = new JsonArray(lines.Select((l, i) => (JsonNode)JsonValue.Create(i < lines.Length - 1 ? l + "\n" : l)!).ToArray());
+        var id = Convert.ToHexStringLower(System.Security.Cryptography.SHA1.HashData(Encoding.UTF8.GetBytes($"{index}:{cell.Source}")))[..8];
+        if (cell.Kind == "markdown") return new JsonObject { ["cell_type"] = "markdown", ["id"] = id, ["metadata"] = new JsonObject(), ["source"] = source };
+        return new JsonObject
+        {
+            ["cell_type"] = "code",
+            ["execution_count"] = null,
+            ["id"] = id,
+            ["metadata"] = new JsonObject
+            {
+                ["dotnet_interactive"] = new JsonObject { ["language"] = cell.Kernel },
+                ["polyglot_notebook"] = new JsonObject { ["kernelName"] = cell.Kernel },
+                ["vscode"] = new JsonObject { ["languageId"] = "polyglot-notebook" },
+            },
+            ["outputs"] = new JsonArray(),
+            ["source"] = source,
+        };
+    }
+}

@@ -1,0 +1,190 @@
+using NeuralNotebooks.Kernels;
+
+namespace NeuralNotebooks;
+
+/// <summary>
+/// A multilayer-perceptron classifier that behaves like scikit-learn's <c>MLPClassifier</c>: hidden
+/// layers of the chosen activation, a softmax output, log-loss plus an L2 penalty <c>alpha</c>, trained
+/// with scikit-learn's Adam on batches of min(200, n), stopping when the training loss stops improving
+/// by <c>tol</c> for <c>nIterNoChange</c> epochs or after <c>maxIter</c> epochs.
+/// </summary>
+public sealed class MLPClassifier
+{
+    private readonly List<Dense> _layers = [];
+    private int _classes;
+    private readonly List<float> _lossCurve = [];
+
+    /// <summary>Creates a classifier with scikit-learn's parameters and defaults.</summary>
+    public MLPClassifier(int[]? hiddenLayerSizes = null, string activation = "relu", string solver = "adam", float alpha = 0.0001f,
+        int? batchSize = null, float learningRateInit = 0.001f, int maxIter = 200, float tol = 1e-4f, int nIterNoChange = 10,
+        bool shuffle = true, int randomState = 0, bool verbose = false)
+    {
+        if (solver != "adam") throw new ArgumentException($"MLPClassifier: only solver \"adam\" is implemented, got \"{solver}\".");
+        HiddenLayerSizes = hiddenLayerSizes ?? [100];
+        Activation = activation switch
+        {
+            "logistic" or "relu" or "tanh" or "identity" => activation,
+            _ => throw new ArgumentException($"MLPClassifier: activation must be \"identity\", \"logistic\", \"tanh\" or \"relu\", got \"{activation}\"."),
+        };
+        Alpha = alpha; BatchSize = batchSize; LearningRateInit = learningRateInit; MaxIter = maxIter; Tol = tol;
+        NIterNoChange = nIterNoChange; Shuffle = shuffle; RandomState = randomState; Verbose = verbose;
+    }
+
+    /// <summary>Units per hidden layer, e.g. [100].</summary>
+    public int[] HiddenLayerSizes { get; }
+    /// <summary>"identity", "logistic", "tanh" or "relu".</summary>
+    public string Activation { get; }
+    /// <summary>L2 penalty strength.</summary>
+    public float Alpha { get; }
+    /// <summary>Samples per batch; null for min(200, n).</summary>
+    public int? BatchSize { get; }
+    /// <summary>Adam's step size.</summary>
+    public float LearningRateInit { get; }
+    /// <summary>Maximum number of epochs.</summary>
+    public int MaxIter { get; }
+    /// <summary>Minimum loss improvement that counts.</summary>
+    public float Tol { get; }
+    /// <summary>Epochs without improvement before stopping.</summary>
+    public int NIterNoChange { get; }
+    /// <summary>Whether each epoch visits the samples in a new order.</summary>
+    public bool Shuffle { get; }
+    /// <summary>The seed of the initial weights and the shuffling.</summary>
+    public int RandomState { get; }
+    /// <summary>Whether to print the loss after each epoch.</summary>
+    public bool Verbose { get; }
+
+    /// <summary>The training loss after each epoch.</summary>
+    public IReadOnlyList<float> LossCurve => _lossCurve;
+    /// <summary>The number of epochs run.</summary>
+    public int NIter => _lossCurve.Count;
+    /// <summary>The weight matrices, one per layer (inputs, units).</summary>
+    public IReadOnlyList<Tensor> Coefs => _layers.Select(l => l.Kernel).ToList();
+
+    /// <summary>Trains on samples <paramref name="x"/> (N, features) or images (N, H, W) with labels <paramref name="y"/>.</summary>
+    public MLPClassifier Fit(Tensor x, int[] y)
+    {
+        if (x.Rank < 2 || x.Shape[0] != y.Length) throw new ArgumentException($"MLPClassifier.Fit: {(x.Rank == 0 ? 0 : x.Shape[0])} samples in x {x.Shape} but {y.Length} labels.");
+        x = x.Reshape(x.Shape[0], -1);
+        int n = x.Shape[0], features = x.Shape[1];
+        _classes = y.Max() + 1;
+        var rng = new Rng(RandomState);
+        _layers.Clear();
+        _lossCurve.Clear();
+        var sizes = new[] { features }.Concat(HiddenLayerSizes).Append(_classes).ToArray();
+        for (int l = 0; l + 1 < sizes.Length; l++)
+        {
+            bool last = l + 2 == sizes.Length;
+            var dense = new Dense(sizes[l + 1], last ? "softmax" : Activation);
+            dense.Build([sizes[l]], rng);
+            // scikit-learn's Glorot init: weights and intercepts uniform in ±sqrt(factor / (fan_in + fan_out)).
+            float bound = MathF.Sqrt((Activation == "logistic" ? 2f : 6f) / (sizes[l] + sizes[l + 1]));
+            foreach (var w in dense.Weights) { var s = w.AsSpan(); for (int i = 0; i < s.Length; i++) s[i] = rng.Uniform(-bound, bound); }
+            _layers.Add(dense);
+        }
+        _layers[^1].GradientIsPreActivation = true;
+        int batch = Math.Clamp(BatchSize ?? Math.Min(200, n), 1, n);
+        var weights = _layers.SelectMany(l => l.Weights).ToList();
+        var grads = _layers.SelectMany(l => l.Gradients).ToList();
+        var m = weights.Select(w => new float[w.Size]).ToList();
+        var v = weights.Select(w => new float[w.Size]).ToList();
+        int t = 0, noImprovement = 0;
+        float best = float.PositiveInfinity;
+        Tensor? xb = null, grad = null;
+        for (int epoch = 0; epoch < MaxIter; epoch++)
+        {
+            int[] order = Shuffle ? rng.Permutation(n) : Enumerable.Range(0, n).ToArray();
+            double lossSum = 0;
+            for (int start = 0; start < n; start += batch)
+            {
+                int count = Math.Min(batch, n - start);
+                var xbt = Layer.Ensure(ref xb, count, features);
+                for (int k = 0; k < count; k++) x.data.AsSpan(order[start + k] * features, features).CopyTo(xbt.data.AsSpan(k * features, features));
+                Tensor h = xbt;
+                foreach (var layer in _layers) h = layer.Forward(h, true);
+                var g = Layer.Ensure(ref grad, count, _classes);
+                double loss = 0;
+                for (int k = 0; k < count; k++)
+                {
+                    int label = y[order[start + k]];
+                    var p = h.data.AsSpan(k * _classes, _classes);
+                    loss -= Math.Log(Math.Clamp(p[label], 1e-10f, 1f));
+                    Simd.Multiply(p, 1f / count, g.data.AsSpan(k * _classes, _classes));
+                    g.data[k * _classes + label] -= 1f / count;
+                }
+                loss /= count;
+                double penalty = 0;
+                foreach (var layer in _layers) penalty += Simd.SumOfSquares(layer.Kernel.data);
+                loss += 0.5 * Alpha * penalty / count;
+                if (!double.IsFinite(loss)) throw new TrainingDivergedException(epoch + 1, start / batch + 1, (float)loss, LearningRateInit);
+                lossSum += loss * count;
+                Tensor? d = g;
+                for (int l = _layers.Count - 1; l >= 0 && d is not null; l--) d = _layers[l].Backward(d, l > 0);
+                // L2 penalty on the weights (not the intercepts): grad += alpha·W / batch.
+                for (int l = 0; l < _layers.Count; l++) Simd.AddScaled(Alpha / count, _layers[l].Kernel.data, _layers[l].Gradients[0].data);
+                t++;
+                // scikit-learn's Adam: lr_t = lr·sqrt(1 - β2^t)/(1 - β1^t); p -= lr_t·m/(sqrt(v) + 1e-8).
+                float lrT = (float)(LearningRateInit * Math.Sqrt(1 - Math.Pow(0.999, t)) / (1 - Math.Pow(0.9, t)));
+                for (int i = 0; i < weights.Count; i++)
+                {
+                    var p = weights[i].data; var gi = grads[i].data; var mi = m[i]; var vi = v[i];
+                    for (int k = 0; k < p.Length; k++)
+                    {
+                        mi[k] = 0.9f * mi[k] + 0.1f * gi[k];
+                        vi[k] = 0.999f * vi[k] + 0.001f * gi[k] * gi[k];
+                        p[k] -= lrT * mi[k] / (MathF.Sqrt(vi[k]) + 1e-8f);
+                    }
+                }
+            }
+            float epochLoss = (float)(lossSum / n);
+            _lossCurve.Add(epochLoss);
+            if (Verbose) Console.WriteLine($"Iteration {epoch + 1}, loss = {epochLoss:F8}");
+            if (epochLoss > best - Tol) noImprovement++; else noImprovement = 0;
+            best = Math.Min(best, epochLoss);
+            if (noImprovement > NIterNoChange) break;
+        }
+        return this;
+    }
+
+    /// <summary>Class probabilities, one row per sample.</summary>
+    public Tensor PredictProba(Tensor x)
+    {
+        if (_layers.Count == 0) throw new InvalidOperationException("MLPClassifier: call Fit first.");
+        x = x.Reshape(x.Shape[0], -1);
+        int n = x.Shape[0], features = x.Shape[1];
+        if (features != _layers[0].InputShape[0]) throw new ArgumentException($"MLPClassifier: trained on {_layers[0].InputShape[0]} features, got samples of {features}.");
+        var result = new float[n * _classes];
+        const int Chunk = 1024;
+        Tensor? xb = null;
+        for (int start = 0; start < n; start += Chunk)
+        {
+            int count = Math.Min(Chunk, n - start);
+            var xbt = Layer.Ensure(ref xb, count, features);
+            x.data.AsSpan(start * features, count * features).CopyTo(xbt.data);
+            Tensor h = xbt;
+            foreach (var layer in _layers) h = layer.Forward(h, false);
+            h.data.AsSpan(0, count * _classes).CopyTo(result.AsSpan(start * _classes));
+        }
+        return new Tensor(result, n, _classes);
+    }
+
+    /// <summary>The predicted class of each sample.</summary>
+    public int[] Predict(Tensor x)
+    {
+        var p = PredictProba(x);
+        var r = new int[p.Shape[0]];
+        for (int i = 0; i < r.Length; i++) r[i] = Simd.IndexOfMax(p.data.AsSpan(i * _classes, _classes));
+        return r;
+    }
+
+    /// <summary>The accuracy on <paramref name="x"/> with labels <paramref name="y"/>.</summary>
+    public double Score(Tensor x, int[] y)
+    {
+        var p = Predict(x);
+        if (p.Length != y.Length) throw new ArgumentException($"MLPClassifier.Score: {p.Length} samples but {y.Length} labels.");
+        return (double)p.Where((c, i) => c == y[i]).Count() / y.Length;
+    }
+
+    /// <inheritdoc/>
+    public override string ToString() =>
+        $"MLPClassifier(hidden_layer_sizes=({string.Join(", ", HiddenLayerSizes)}{(HiddenLayerSizes.Length == 1 ? "," : "")}), activation='{Activation}', alpha={Alpha}, max_iter={MaxIter}, random_state={RandomState})";
+}
