@@ -78,6 +78,7 @@ public static partial class NotebookRunner
                 .WithMetadataResolver(ScriptMetadataResolver.Default.WithBaseDirectory(folder).WithSearchPaths(RuntimeDirectory()))
                 .WithSourceResolver(new SourceFileResolver([], folder))
                 .WithEmitDebugInformation(true)
+                .WithFileEncoding(System.Text.Encoding.UTF8)
                 .WithOptimizationLevel(OptimizationLevel.Release)
                 .WithAllowUnsafe(true);
             ScriptState<object>? state = null;

@@ -83,9 +83,38 @@ internal static unsafe class Gemm
     private static void Blocked(int m, int n, int k, float* a, bool transposeA, float* b, bool transposeB,
         float* c, bool accumulate, bool parallel)
     {
-        for (int jc = 0; jc < n; jc += NC)
+        if (!parallel)
         {
-            int nc = Math.Min(NC, n - jc);
+            Blocked(m, n, k, a, transposeA, b, transposeB, c, accumulate, 0, m, 0, n);
+            return;
+        }
+        // Two cores: split C once, into two halves of rows (tall products) or of columns (a small batch
+        // times a wide matrix), and let each core run the whole blocked algorithm on its half with its
+        // own packing buffers. One fork per product keeps the synchronisation cost negligible.
+        bool byRows = m >= 2 * MR * 4 && (m >= n || n < 2 * NR);
+        int total = byRows ? m : n;
+        int half = byRows ? (m / 2 + MR - 1) / MR * MR : (n / 2 + NR - 1) / NR * NR;
+        if (half <= 0 || half >= total)
+        {
+            // Too narrow to split at a tile boundary: one core does it all.
+            Blocked(m, n, k, a, transposeA, b, transposeB, c, accumulate, 0, m, 0, n);
+            return;
+        }
+        Parallel.For(0, 2, t =>
+        {
+            if (byRows) Blocked(m, n, k, a, transposeA, b, transposeB, c, accumulate, t == 0 ? 0 : half, t == 0 ? half : m, 0, n);
+            else Blocked(m, n, k, a, transposeA, b, transposeB, c, accumulate, 0, m, t == 0 ? 0 : half, t == 0 ? half : n);
+        });
+    }
+
+    /// <summary>The blocked algorithm on rows [rowFrom, rowTo) and columns [colFrom, colTo) of C.</summary>
+    private static void Blocked(int m, int n, int k, float* a, bool transposeA, float* b, bool transposeB,
+        float* c, bool accumulate, int rowFrom, int rowTo, int colFrom, int colTo)
+    {
+        if (rowTo <= rowFrom || colTo <= colFrom) return;
+        for (int jc = colFrom; jc < colTo; jc += NC)
+        {
+            int nc = Math.Min(NC, colTo - jc);
             int panelsB = (nc + NR - 1) / NR;
             for (int pc = 0; pc < k; pc += KC)
             {
@@ -95,30 +124,8 @@ internal static unsafe class Gemm
                 fixed (float* bp = packB)
                 {
                     PackB(b, transposeB, k, n, pc, kc, jc, nc, bp);
-                    int blocksA = (m + MC - 1) / MC;
-                    float* bpLocal = bp;
-                    if (parallel && blocksA >= 2)
-                    {
-                        // Each core takes whole row blocks of A and packs them itself; B's pack is shared.
-                        Parallel.For(0, blocksA, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount },
-                            ib => RowBlock(ib * MC, Math.Min(MC, m - ib * MC), m, k, n, a, transposeA, pc, kc, jc, nc, bpLocal, c, add, 0, panelsB));
-                    }
-                    else if (parallel && panelsB >= 2)
-                    {
-                        // Few rows (e.g. a batch of 32): split the column panels of B between the cores.
-                        int half = (panelsB + 1) / 2;
-                        Parallel.For(0, 2, t =>
-                        {
-                            int from = t * half, to = Math.Min(panelsB, from + half);
-                            for (int ic = 0; ic < m; ic += MC)
-                                RowBlock(ic, Math.Min(MC, m - ic), m, k, n, a, transposeA, pc, kc, jc, nc, bpLocal, c, add, from, to);
-                        });
-                    }
-                    else
-                    {
-                        for (int ic = 0; ic < m; ic += MC)
-                            RowBlock(ic, Math.Min(MC, m - ic), m, k, n, a, transposeA, pc, kc, jc, nc, bp, c, add, 0, panelsB);
-                    }
+                    for (int ic = rowFrom; ic < rowTo; ic += MC)
+                        RowBlock(ic, Math.Min(MC, rowTo - ic), m, k, n, a, transposeA, pc, kc, jc, nc, bp, c, add, 0, panelsB);
                 }
             }
         }

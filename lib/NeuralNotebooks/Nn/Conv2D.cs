@@ -100,9 +100,8 @@ public sealed class Conv2D : Layer
         Simd.Im2Col(x.data, n, InputShape[0], InputShape[1], InputShape[2], KernelSize.Height, KernelSize.Width,
             Strides.Height, Strides.Width, _padTop, _padLeft, _outH, _outW, cols.data);
         var y = Ensure(ref _out, n, _outH, _outW, Filters);
-        Simd.Gemm(rows, Filters, PatchSize, cols.data, false, _kernel!.data, false, y.data);
-        if (UseBias)
-            for (int r = 0; r < rows; r++) Simd.Add(y.data.AsSpan(r * Filters, Filters), _bias!.data, y.data.AsSpan(r * Filters, Filters));
+        if (UseBias) Layer.FillRows(y.data, _bias!.data);
+        Simd.Gemm(rows, Filters, PatchSize, cols.data, false, _kernel!.data, false, y.data, accumulate: UseBias);
         if (Activation.NeedsInput) y.data.AsSpan().CopyTo(Ensure(ref _z, n, _outH, _outW, Filters).data);
         Activation.ForwardInPlace(y.data, Filters);
         _input = x;

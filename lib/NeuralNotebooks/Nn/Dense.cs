@@ -66,9 +66,9 @@ public sealed class Dense : Layer
     {
         int n = x.Shape[0], inputs = InputShape[0];
         var y = Ensure(ref _out, n, Units);
-        Simd.Gemm(n, Units, inputs, x.data, false, _kernel!.data, false, y.data);
-        if (UseBias)
-            for (int r = 0; r < n; r++) Simd.Add(y.data.AsSpan(r * Units, Units), _bias!.data, y.data.AsSpan(r * Units, Units));
+        // Start every row at the bias, then accumulate x·W onto it: the bias costs no extra pass.
+        if (UseBias) Layer.FillRows(y.data, _bias!.data);
+        Simd.Gemm(n, Units, inputs, x.data, false, _kernel!.data, false, y.data, accumulate: UseBias);
         if (Activation.NeedsInput) y.data.AsSpan().CopyTo(Ensure(ref _z, n, Units).data);
         Activation.ForwardInPlace(y.data, Units);
         _input = x;

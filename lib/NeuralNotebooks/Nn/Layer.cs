@@ -96,6 +96,15 @@ public abstract class Layer
     private InvalidOperationException NotBuilt() =>
         new($"{Describe()} is not built yet: add it to a model with an input shape, or call Build().");
 
+    /// <summary>Fills every row of <paramref name="destination"/> with <paramref name="row"/>, by doubling copies.</summary>
+    internal static void FillRows(Span<float> destination, ReadOnlySpan<float> row)
+    {
+        if (destination.IsEmpty) return;
+        row.CopyTo(destination);
+        for (int filled = row.Length; filled < destination.Length; filled *= 2)
+            destination[..Math.Min(filled, destination.Length - filled)].CopyTo(destination[filled..]);
+    }
+
     /// <summary>Returns <paramref name="t"/> if it already has this shape, else a new zero tensor of it.</summary>
     internal static Tensor Ensure(ref Tensor? t, params int[] shape)
     {
