@@ -1,0 +1,181 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Numerics.Tensors;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using NeuralNotebooks;
+using NeuralNotebooks.Kernels;
+
+namespace Benchmarks;
+
+/// <summary>
+/// The end-to-end comparison: the library and its Python peers (PyTorch 1.13, scikit-learn 1.2) on
+/// the same MNIST data in the same run, several repetitions each, medians, and their ratio; the
+/// table is printed and written to data/benchmarks/latest.json.
+/// </summary>
+internal static class Compare
+{
+    private sealed record Row(string Workload, string Description, double Library, double Peer, string PeerName, string Unit, double Goal)
+    {
+        public double Ratio => Library / Peer;
+    }
+
+    public static int Run(string[] args)
+    {
+        int repeats = 3;
+        for (int i = 0; i < args.Length; i++) if (args[i] == "--repeats" && i + 1 < args.Length) repeats = int.Parse(args[++i], CultureInfo.InvariantCulture);
+        var root = FindRoot();
+        var mnistDir = Path.Combine(root, "data", "mnist");
+        var mnist = Mnist.Load(mnistDir);
+        var rows = new List<Row>();
+        string python = File.Exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
+        JsonObject Peer(string script, params string[] extra)
+        {
+            var psi = new ProcessStartInfo(python) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = root };
+            psi.ArgumentList.Add(Path.Combine(root, "tests", "Benchmarks", "peers", script));
+            foreach (var a in new[] { "--repeats", repeats.ToString(CultureInfo.InvariantCulture), "--mnist", mnistDir }.Concat(extra)) psi.ArgumentList.Add(a);
+            psi.Environment.Remove("OPENBLAS_CORETYPE");
+            Console.Error.WriteLine($"  peer: {script} {string.Join(' ', extra)}");
+            using var p = Process.Start(psi)!;
+            var stdout = p.StandardOutput.ReadToEnd();
+            var stderr = p.StandardError.ReadToEnd();
+            p.WaitForExit();
+            var line = stdout.Split('\n').LastOrDefault(l => l.TrimStart().StartsWith('{'));
+            if (p.ExitCode != 0 || line is null)
+                throw new InvalidOperationException($"{script} failed (exit {p.ExitCode}). Are python3-torch, python3-sklearn and libopenblas0-pthread installed? {stderr.Trim()}");
+            return JsonNode.Parse(line)!.AsObject();
+        }
+        double Median(Func<double> measure)
+        {
+            measure(); // warm-up: JIT, buffers
+            var v = Enumerable.Range(0, repeats).Select(_ => measure()).Order().ToList();
+            return v[v.Count / 2];
+        }
+
+        // SGEMM
+        Console.Error.WriteLine("SGEMM");
+        var torchGemm = Peer("torch_sgemm.py");
+        foreach (var n in new[] { 256, 1024 })
+        {
+            var a = new Rng(1).Uniform(new Shape(n * n)).ToArray(); var b = new Rng(2).Uniform(new Shape(n * n)).ToArray(); var c = new float[n * n];
+            int iters = Math.Max(3, (int)(4e9 / (2.0 * n * n * n)));
+            double gflops = Median(() => { var sw = Stopwatch.StartNew(); for (int i = 0; i < iters; i++) Simd.Gemm(n, n, n, a, false, b, false, c); return 2.0 * n * n * n * iters / sw.Elapsed.TotalSeconds / 1e9; });
+            rows.Add(new Row($"sgemm_{n}", $"SGEMM {n}x{n}x{n}", gflops, torchGemm["sizes"]![n.ToString(CultureInfo.InvariantCulture)]!["gflops_median"]!.GetValue<double>(),
+                "OpenBLAS via torch.matmul", "GFLOP/s", n == 256 ? 1.5 : 1.0));
+        }
+
+        // Element-wise kernels against TensorPrimitives, in process.
+        Console.Error.WriteLine("element-wise");
+        var x = new Rng(3).Uniform(new Shape(1_000_000), -5f, 5f).ToArray(); var y = new Rng(4).Uniform(new Shape(1_000_000), -5f, 5f).ToArray(); var d = new float[x.Length];
+        foreach (var (name, ours, theirs) in new (string, Action, Action)[]
+        {
+            ("add", () => Simd.Add(x, y, d), () => TensorPrimitives.Add(x, y, d)),
+            ("multiply", () => Simd.Multiply(x, y, d), () => TensorPrimitives.Multiply(x, y, d)),
+            ("exp", () => Simd.Exp(x, d), () => TensorPrimitives.Exp(x, d)),
+            ("sigmoid", () => Simd.Sigmoid(x, d), () => TensorPrimitives.Sigmoid(x, d)),
+            ("tanh", () => Simd.Tanh(x, d), () => TensorPrimitives.Tanh(x, d)),
+        })
+        {
+            double Rate(Action f) => Median(() => { for (int w = 0; w < 50; w++) f(); var sw = Stopwatch.StartNew(); for (int i = 0; i < 100; i++) f(); return 100 * 1e6 / sw.Elapsed.TotalSeconds / 1e9; });
+            rows.Add(new Row($"elementwise_{name}", $"{name} over 1M floats", Rate(ours), Rate(theirs), "TensorPrimitives (System.Numerics.Tensors 11)", "Gelem/s", 1.0));
+        }
+
+        // MLP 784-100-10, sigmoid, Adam, batch 200, one epoch.
+        Console.Error.WriteLine("MLP");
+        var flat = mnist.Train.Images.Reshape(-1, 784);
+        double mlp = Median(() =>
+        {
+            var m = new Sequential(seed: 1);
+            m.Add(new Dense(100, activation: "sigmoid", inputShape: 784));
+            m.Add(new Dense(10, activation: "softmax"));
+            m.Compile(new Adam(), "sparse_categorical_crossentropy", ["accuracy"]);
+            return m.Fit(flat, mnist.Train.Labels, epochs: 1, batchSize: 200, verbose: false).SamplesPerSecond;
+        });
+        var torchMlp2 = Peer("torch_mlp.py", "--threads", "2");
+        var torchMlp1 = Peer("torch_mlp.py", "--threads", "1");
+        double torchMlp = Math.Max(torchMlp2["samples_per_s"]!.GetValue<double>(), torchMlp1["samples_per_s"]!.GetValue<double>());
+        rows.Add(new Row("mlp_train", "MLP 784-100-10 sigmoid, Adam, batch 200, 1 epoch", mlp, torchMlp, "PyTorch 1.13 (best of 1 and 2 threads)", "samples/s", 1.0));
+
+        Console.Error.WriteLine("MLPClassifier");
+        double sk = Median(() =>
+        {
+            var clf = new MLPClassifier(hiddenLayerSizes: [100], activation: "logistic", maxIter: 5, tol: 0, nIterNoChange: 1000, randomState: 1);
+            var sw = Stopwatch.StartNew();
+            clf.Fit(flat, mnist.Train.Labels);
+            return 5.0 * flat.Shape[0] / sw.Elapsed.TotalSeconds;
+        });
+        var sklearn = Peer("sklearn_mlp.py");
+        rows.Add(new Row("mlpclassifier_train", "MLPClassifier(100, logistic), 5 epochs", sk, sklearn["samples_per_s"]!.GetValue<double>(), "scikit-learn 1.2", "samples/s", 3.0));
+
+        // The course CNN.
+        Console.Error.WriteLine("CNN");
+        var images = Mnist.Load(mnistDir, channels: true);
+        Sequential? trained = null;
+        double cnn = Median(() =>
+        {
+            var m = CourseCnn();
+            var h = m.Fit(images.Train.Images, images.Train.Labels, epochs: 1, batchSize: 32, verbose: false);
+            trained = m;
+            return h.SamplesPerSecond;
+        });
+        double infer = Median(() => { var sw = Stopwatch.StartNew(); trained!.Predict(images.Test.Images); return images.Test.Count / sw.Elapsed.TotalSeconds; });
+        var torchCnn = Peer("torch_cnn.py");
+        double torchInfer = torchCnn["inference"]!.AsArray().Max(r => r!["samples_per_s"]!.GetValue<double>());
+        rows.Add(new Row("cnn_train", "course CNN, Adam, batch 32, 1 epoch of 60k", cnn, torchCnn["train"]!["samples_per_s"]!.GetValue<double>(), "PyTorch 1.13", "samples/s", 4.0));
+        rows.Add(new Row("cnn_inference", "course CNN, inference on the 10k test images", infer, torchInfer, "PyTorch 1.13 (best batch size)", "samples/s", 4.0));
+
+        // Report.
+        string date = DateTime.UtcNow.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+        string machine = Machine();
+        string command = $"dotnet run -c Release --project tests/Benchmarks -- compare --repeats {repeats}";
+        Console.WriteLine($"{date}, {machine}; medians of {repeats} runs");
+        Console.WriteLine($"{"workload",-22} {"library",12} {"peer",12} {"unit",-10} {"ratio",7} {"goal",6}  peer");
+        foreach (var r in rows)
+            Console.WriteLine($"{r.Workload,-22} {r.Library,12:N1} {r.Peer,12:N1} {r.Unit,-10} {r.Ratio,7:F2} {r.Goal,6:F1}  {r.PeerName}{(r.Ratio >= r.Goal ? "" : "  (below goal)")}");
+        var json = new JsonObject
+        {
+            ["date"] = date,
+            ["machine"] = machine,
+            ["command"] = command,
+            ["repeats"] = repeats,
+            ["rows"] = new JsonArray(rows.Select(r => (JsonNode)new JsonObject
+            {
+                ["workload"] = r.Workload, ["description"] = r.Description, ["library"] = Math.Round(r.Library, 1), ["peer"] = Math.Round(r.Peer, 1),
+                ["peer_name"] = r.PeerName, ["unit"] = r.Unit, ["ratio"] = Math.Round(r.Ratio, 2), ["goal"] = r.Goal,
+            }).ToArray()),
+        };
+        var outPath = Path.Combine(root, "data", "benchmarks", "latest.json");
+        Directory.CreateDirectory(Path.GetDirectoryName(outPath)!);
+        File.WriteAllText(outPath, json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
+        Console.WriteLine($"wrote {Path.GetRelativePath(root, outPath)}");
+        return 0;
+    }
+
+    internal static Sequential CourseCnn()
+    {
+        var m = new Sequential(seed: 1);
+        m.Add(new Conv2D(28, kernelSize: (3, 3), inputShape: (28, 28, 1)));
+        m.Add(new MaxPool2D((2, 2)));
+        m.Add(new Flatten());
+        m.Add(new Dense(128, activation: "relu"));
+        m.Add(new Dropout(0.2));
+        m.Add(new Dense(10, activation: "softmax"));
+        m.Compile(new Adam(), "sparse_categorical_crossentropy", ["accuracy"]);
+        return m;
+    }
+
+    private static string Machine()
+    {
+        string cpu = "unknown CPU";
+        try { cpu = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim() ?? cpu; }
+        catch (IOException) { }
+        return $"{cpu}, {Environment.ProcessorCount} cores, .NET {Environment.Version}";
+    }
+
+    internal static string FindRoot()
+    {
+        for (var dir = new DirectoryInfo(Directory.GetCurrentDirectory()); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "NeuralNotebooks.sln"))) return dir.FullName;
+        throw new InvalidOperationException("Run the benchmarks from inside the repository.");
+    }
+}
