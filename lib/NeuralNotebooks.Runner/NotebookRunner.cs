@@ -101,9 +101,12 @@ public static partial class NotebookRunner
                     foreach (var package in packages)
                         scriptOptions = scriptOptions.AddReferences(await NuGet.RestoreAsync(package.Name, package.Version).ConfigureAwait(false));
                     var cellOptions = scriptOptions.WithFilePath(CellPath(folder, i));
-                    var run = state is null
+                    // Scripts run synchronously until their first await: start them on the thread pool so the
+                    // time limit below can fire while a cell computes.
+                    var previous = state;
+                    var run = Task.Run(() => previous is null
                         ? CSharpScript.RunAsync(code, cellOptions, new KernelGlobals(), typeof(KernelGlobals))
-                        : state.ContinueWithAsync(code, cellOptions);
+                        : previous.ContinueWithAsync(code, cellOptions));
                     var finished = await Task.WhenAny(run, Task.Delay(options.CellTimeout)).ConfigureAwait(false);
                     if (finished != run)
                         throw new CellException(0, $"timed out after {options.CellTimeout.TotalSeconds:0} s (the per-cell limit; the run stops here).");
