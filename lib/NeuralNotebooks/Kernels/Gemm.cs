@@ -42,6 +42,18 @@ internal static unsafe class Gemm
             return;
         }
         long work = (long)m * n * k;
+        if (Vector512.IsHardwareAccelerated && !transposeB && k <= 16 && n <= 64 && m >= 64)
+        {
+            // A convolution's im2col product: thousands of rows, a few columns, a tiny depth.
+            fixed (float* pa = a, pb = b, pc = c) SmallDepth(m, n, k, pa, transposeA, pb, pc, accumulate, work >= ParallelWork);
+            return;
+        }
+        if (Vector512.IsHardwareAccelerated && !transposeB && m <= 16 && n <= 64 && k >= 256)
+        {
+            // A convolution's kernel gradient: a small result summed over thousands of rows.
+            fixed (float* pa = a, pb = b, pc = c) SmallResult(m, n, k, pa, transposeA, pb, pc, accumulate, work >= ParallelWork);
+            return;
+        }
         if (!Vector512.IsHardwareAccelerated || work < SmallWork)
         {
             Small(m, n, k, a, transposeA, b, transposeB, c, accumulate);
@@ -78,6 +90,109 @@ internal static unsafe class Gemm
             }
         }
         if (transposed is not null) System.Buffers.ArrayPool<float>.Shared.Return(transposed);
+    }
+
+    /// <summary>
+    /// C[i,:] (+)= Σ_p A[i,p]·B[p,:] for k ≤ 16 and n ≤ 64: B (at most 16×64 floats) stays in L1, each
+    /// row of C is built in up to four vector accumulators and written once.
+    /// </summary>
+    private static void SmallDepth(int m, int n, int k, float* a, bool transposeA, float* b, float* c, bool accumulate, bool parallel)
+    {
+        // B padded to whole vectors so the loop needs no masks; the padding columns are never stored.
+        int vectors = (n + 15) / 16;
+        var padded = GC.AllocateUninitializedArray<float>(k * vectors * 16, pinned: true);
+        fixed (float* bp = padded)
+        {
+            for (int p = 0; p < k; p++)
+                for (int j = 0; j < vectors * 16; j++) bp[p * vectors * 16 + j] = j < n ? b[(long)p * n + j] : 0f;
+            float* B = bp;
+            if (parallel) Parallel.For(0, 2, t => SmallDepthRows(t == 0 ? 0 : m / 2, t == 0 ? m / 2 : m, m, n, k, a, transposeA, B, vectors, c, accumulate));
+            else SmallDepthRows(0, m, m, n, k, a, transposeA, B, vectors, c, accumulate);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void SmallDepthRows(int from, int to, int m, int n, int k, float* a, bool transposeA, float* b, int vectors, float* c, bool accumulate)
+    {
+        int stride = vectors * 16;
+        Span<float> row = stackalloc float[64];
+        fixed (float* r = row)
+            for (int i = from; i < to; i++)
+            {
+                Vector512<float> c0 = default, c1 = default, c2 = default, c3 = default;
+                for (int p = 0; p < k; p++)
+                {
+                    var x = Vector512.Create(transposeA ? a[(long)p * m + i] : a[(long)i * k + p]);
+                    float* bp = b + p * stride;
+                    c0 = Vector512.FusedMultiplyAdd(x, Vector512.Load(bp), c0);
+                    if (vectors > 1) c1 = Vector512.FusedMultiplyAdd(x, Vector512.Load(bp + 16), c1);
+                    if (vectors > 2) c2 = Vector512.FusedMultiplyAdd(x, Vector512.Load(bp + 32), c2);
+                    if (vectors > 3) c3 = Vector512.FusedMultiplyAdd(x, Vector512.Load(bp + 48), c3);
+                }
+                float* ci = c + (long)i * n;
+                if ((n & 15) == 0)
+                {
+                    // Whole vectors: store straight into C.
+                    Put(ci, c0, accumulate);
+                    if (vectors > 1) Put(ci + 16, c1, accumulate);
+                    if (vectors > 2) Put(ci + 32, c2, accumulate);
+                    if (vectors > 3) Put(ci + 48, c3, accumulate);
+                    continue;
+                }
+                Vector512.Store(c0, r); Vector512.Store(c1, r + 16); Vector512.Store(c2, r + 32); Vector512.Store(c3, r + 48);
+                for (int j = 0; j < n; j++) ci[j] = accumulate ? ci[j] + r[j] : r[j];
+            }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Put(float* c, Vector512<float> v, bool accumulate) => Vector512.Store(accumulate ? v + Vector512.Load(c) : v, c);
+
+    /// <summary>
+    /// C (m ≤ 16, n ≤ 64) (+)= Σ_p A[:,p] ⊗ B[p,:] over a long depth: each core sums half of the depth
+    /// into its own small buffer, then the halves are added.
+    /// </summary>
+    private static void SmallResult(int m, int n, int k, float* a, bool transposeA, float* b, float* c, bool accumulate, bool parallel)
+    {
+        int vectors = (n + 15) / 16, stride = vectors * 16;
+        int parts = parallel ? 2 : 1;
+        var partial = GC.AllocateUninitializedArray<float>(parts * m * stride, pinned: true);
+        fixed (float* pp = partial)
+        {
+            float* P = pp;
+            if (parts == 2) Parallel.For(0, 2, t => SmallResultRange(t == 0 ? 0 : k / 2, t == 0 ? k / 2 : k, m, n, k, a, transposeA, b, P + t * m * stride, stride));
+            else SmallResultRange(0, k, m, n, k, a, transposeA, b, P, stride);
+            for (int i = 0; i < m; i++)
+                for (int j = 0; j < n; j++)
+                {
+                    float sum = pp[i * stride + j] + (parts == 2 ? pp[m * stride + i * stride + j] : 0f);
+                    c[(long)i * n + j] = accumulate ? c[(long)i * n + j] + sum : sum;
+                }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void SmallResultRange(int from, int to, int m, int n, int k, float* a, bool transposeA, float* b, float* acc, int stride)
+    {
+        new Span<float>(acc, m * stride).Clear();
+        Span<float> rowB = stackalloc float[64];
+        fixed (float* rb = rowB)
+            for (int p = from; p < to; p++)
+            {
+                // B's row p, padded to whole vectors.
+                float* bp = b + (long)p * n;
+                for (int j = 0; j < n; j++) rb[j] = bp[j];
+                var b0 = Vector512.Load(rb); var b1 = Vector512.Load(rb + 16); var b2 = Vector512.Load(rb + 32); var b3 = Vector512.Load(rb + 48);
+                int vectors = stride / 16;
+                for (int i = 0; i < m; i++)
+                {
+                    var x = Vector512.Create(transposeA ? a[(long)p * m + i] : a[(long)i * k + p]);
+                    float* ci = acc + i * stride;
+                    Vector512.Store(Vector512.FusedMultiplyAdd(x, b0, Vector512.Load(ci)), ci);
+                    if (vectors > 1) Vector512.Store(Vector512.FusedMultiplyAdd(x, b1, Vector512.Load(ci + 16)), ci + 16);
+                    if (vectors > 2) Vector512.Store(Vector512.FusedMultiplyAdd(x, b2, Vector512.Load(ci + 32)), ci + 32);
+                    if (vectors > 3) Vector512.Store(Vector512.FusedMultiplyAdd(x, b3, Vector512.Load(ci + 48)), ci + 48);
+                }
+            }
     }
 
     private static void Blocked(int m, int n, int k, float* a, bool transposeA, float* b, bool transposeB,
