@@ -109,13 +109,19 @@ public static partial class NotebookRunner
                         scriptOptions = scriptOptions.AddReferences(await NuGet.RestoreAsync(package.Name, package.Version).ConfigureAwait(false));
                     var cellOptions = scriptOptions.WithFilePath(CellPath(folder, i));
                     // Source with an encoding, so the submission carries debug information (line numbers in stack traces).
-                    using var source = new MemoryStream(Encoding.UTF8.GetBytes(code));
-                    var run = state is null
-                        ? CSharpScript.Create(source, cellOptions, typeof(KernelGlobals)).RunAsync(new KernelGlobals())
-                        : state.Script.ContinueWith(source, cellOptions).RunFromAsync(state);
+                    // Compiled and run on the thread pool: a script runs synchronously until its first await,
+                    // and the timeout must be able to give up on a cell that never yields.
+                    var previous = state;
+                    var run = Task.Run(() =>
+                    {
+                        using var source = new MemoryStream(Encoding.UTF8.GetBytes(code));
+                        return previous is null
+                            ? CSharpScript.Create(source, cellOptions, typeof(KernelGlobals)).RunAsync(new KernelGlobals())
+                            : previous.Script.ContinueWith(source, cellOptions).RunFromAsync(previous);
+                    });
                     var finished = await Task.WhenAny(run, Task.Delay(options.CellTimeout)).ConfigureAwait(false);
                     if (finished != run)
-                        throw new CellException(0, $"timed out after {options.CellTimeout.TotalSeconds:0} s (the per-cell limit; the run stops here).");
+                        throw new CellException(0, $"timed out after {options.CellTimeout.TotalSeconds.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture)} s (the per-cell limit; the run stops here).");
                     state = await run.ConfigureAwait(false);
                     if (state.Exception is { } thrown) throw thrown;
                     if (state.ReturnValue is { } value) lock (kernel) AddResult(cell, count, value);
