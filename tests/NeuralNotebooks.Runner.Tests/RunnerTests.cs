@@ -216,6 +216,8 @@ public class RunnerTests
         Assert.False(result.Succeeded);
         Assert.StartsWith("nuget.ipynb cell 2", result.Error);
         Assert.Contains("could not restore NuGet package 'NeuralNotebooks.NoSuchPackage.Anywhere' version 1.2.3", result.Error);
+        Assert.Contains("NU1101", result.Error);
+        Assert.DoesNotContain(Path.GetTempPath(), result.Error); // the message is stored in the notebook
         Assert.Equal("error", Assert.Single(result.Notebook.Cells[1].Outputs).Type());
     }
 
