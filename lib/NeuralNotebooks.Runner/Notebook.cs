@@ -1,5 +1,4 @@
 using System.Text;
-using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
@@ -37,9 +36,9 @@ public sealed class Notebook
     private static readonly HashSet<string> CSharpNames = ["csharp", "c#", "C#"];
     private static readonly HashSet<string> MarkdownNames = ["markdown", "md"];
 
-    private Notebook(string path, List<Cell> cells, JsonObject? json)
+    private Notebook(string path, List<Cell> cells, JsonObject? json, NotebookJson.Layout? layout = null)
     {
-        Path = path; Cells = cells; Json = json;
+        Path = path; Cells = cells; Json = json; Layout = layout ?? NotebookJson.Layout.VsCode;
     }
 
     /// <summary>The file it was read from.</summary>
@@ -47,6 +46,7 @@ public sealed class Notebook
     /// <summary>The cells, in order.</summary>
     public IReadOnlyList<Cell> Cells { get; }
     private JsonObject? Json { get; }
+    private NotebookJson.Layout Layout { get; }
 
     /// <summary>Reads an .ipynb or .dib file.</summary>
     /// <exception cref="FormatException">The file is not a notebook; the message names it.</exception>
@@ -78,7 +78,7 @@ public sealed class Notebook
                 ?? c["metadata"]?["dotnet_interactive"]?["language"]?.GetValue<string>() ?? defaultKernel;
             cells.Add(new Cell(kind, kernel, source, c));
         }
-        return new Notebook(path, cells, root);
+        return new Notebook(path, cells, root, NotebookJson.Layout.Of(text));
     }
 
     private static Notebook ParseDib(string path, string text)
@@ -134,7 +134,10 @@ public sealed class Notebook
     }
 
     /// <summary>Writes the notebook with its outputs as .ipynb to <paramref name="path"/>, atomically (temporary file, then rename).</summary>
-    public void Save(string path)
+    public void Save(string path) => WriteAtomically(path, ToIpynb());
+
+    /// <summary>The notebook as .ipynb text, with the outputs of the last run.</summary>
+    public string ToIpynb()
     {
         var root = Json?.DeepClone().AsObject() ?? NewIpynb();
         var cellsJson = root["cells"]!.AsArray();
@@ -148,27 +151,36 @@ public sealed class Notebook
                 c = NewCell(cell, i);
                 cellsJson.Add(c);
             }
-            if (cell.Kind != "code") continue;
-            c["execution_count"] = cell.ExecutionCount is int n ? JsonValue.Create(n) : null;
+            // A code cell that did not run (after a failing one) keeps what it had, as in VS Code's "run all".
+            if (cell.Kind != "code" || cell.ExecutionCount is null) continue;
             var outputs = new JsonArray();
-            foreach (var o in cell.Outputs) outputs.Add(o.DeepClone());
-            c["outputs"] = outputs;
+            lock (cell.Outputs) foreach (var o in cell.Outputs) outputs.Add(o.DeepClone());
+            NotebookJson.Set(c, "execution_count", JsonValue.Create(cell.ExecutionCount.Value));
+            NotebookJson.Set(c, "outputs", outputs);
         }
-        var full = System.IO.Path.GetFullPath(path);
-        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(full)!);
-        var temp = full + $".{Environment.ProcessId}.tmp";
-        File.WriteAllText(temp, Serialize(root), new UTF8Encoding(false));
-        File.Move(temp, full, overwrite: true);
+        return NotebookJson.Write(root, Layout);
     }
 
-    /// <summary>JSON with one-space indentation and unescaped non-ASCII text, as VS Code and Jupyter write notebooks.</summary>
-    internal static string Serialize(JsonNode node)
+    /// <summary>
+    /// Writes <paramref name="text"/> to a temporary file in the target's folder, then renames it over
+    /// the target: a reader (or an interrupted run) sees the old file or the new one, never half of one.
+    /// </summary>
+    internal static void WriteAtomically(string path, string text)
     {
-        using var ms = new MemoryStream();
-        using (var w = new Utf8JsonWriter(ms, new JsonWriterOptions { Indented = true, IndentSize = 1, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
-            node.WriteTo(w);
-        return Encoding.UTF8.GetString(ms.ToArray()) + "\n";
+        var full = System.IO.Path.GetFullPath(path);
+        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(full)!);
+        var temp = System.IO.Path.Combine(System.IO.Path.GetDirectoryName(full)!, $".{System.IO.Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            File.WriteAllText(temp, text, new UTF8Encoding(false));
+            File.Move(temp, full, overwrite: true);
+        }
+        finally
+        {
+            if (File.Exists(temp)) File.Delete(temp);
+        }
     }
+
 
     private static JsonObject NewIpynb() => new()
     {

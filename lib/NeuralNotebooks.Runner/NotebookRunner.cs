@@ -1,10 +1,12 @@
 using System.Diagnostics;
 using System.Reflection;
+using System.Text;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Scripting;
 using Microsoft.CodeAnalysis.Scripting;
+using NeuralNotebooks.Runner.Scripting;
 
 namespace NeuralNotebooks.Runner;
 
@@ -49,9 +51,14 @@ public static partial class NotebookRunner
 {
     private static readonly SemaphoreSlim OneAtATime = new(1, 1);
 
-    /// <summary>Namespaces every cell sees, as in the C# kernel.</summary>
+    /// <summary>
+    /// Namespaces every cell sees, as in the C# kernel (which has no System.IO: a notebook that uses
+    /// File says <c>using System.IO;</c>), plus the kernel helpers' namespace (<c>x.Display()</c>).
+    /// </summary>
     public static readonly string[] DefaultImports =
-        ["System", "System.IO", "System.Linq", "System.Text", "System.Threading.Tasks", "System.Collections.Generic", "NeuralNotebooks.Runner"];
+        ["System", "System.Collections", "System.Collections.Generic", "System.Linq", "System.Text", "System.Threading.Tasks", "NeuralNotebooks.Runner.Scripting"];
+
+    private static readonly HashSet<string> CSharpKernelNames = ["csharp", "c#", "C#"];
 
     /// <summary>Runs every code cell of the notebook at <paramref name="path"/> and returns the notebook with its outputs.</summary>
     public static async Task<NotebookResult> RunAsync(string path, RunnerOptions? options = null)
@@ -65,6 +72,7 @@ public static partial class NotebookRunner
 
         // Console and the working directory are process-wide: one notebook at a time.
         await OneAtATime.WaitAsync();
+        Kernel.EnsureConnected();
         var (oldOut, oldErr, oldDir) = (Console.Out, Console.Error, Directory.GetCurrentDirectory());
         var kernel = new Kernel();
         try
@@ -78,7 +86,6 @@ public static partial class NotebookRunner
                 .WithMetadataResolver(ScriptMetadataResolver.Default.WithBaseDirectory(folder).WithSearchPaths(RuntimeDirectory()))
                 .WithSourceResolver(new SourceFileResolver([], folder))
                 .WithEmitDebugInformation(true)
-                .WithFileEncoding(System.Text.Encoding.UTF8)
                 .WithOptimizationLevel(OptimizationLevel.Release)
                 .WithAllowUnsafe(true);
             ScriptState<object>? state = null;
@@ -95,24 +102,29 @@ public static partial class NotebookRunner
                 string? error = null;
                 try
                 {
-                    if (cell.Kernel is not ("csharp" or "c#" or "C#"))
-                        throw new CellException(1, $"cell kernel '{cell.Kernel}' is not supported: the runner runs C# cells (#!csharp) and markdown.");
+                    if (!CSharpKernelNames.Contains(cell.Kernel))
+                        throw new CellException(0, $"cell kernel '{cell.Kernel}' is not supported: the runner runs C# cells (#!csharp) and markdown.");
                     var (code, packages) = Preprocess(cell.Source);
                     foreach (var package in packages)
                         scriptOptions = scriptOptions.AddReferences(await NuGet.RestoreAsync(package.Name, package.Version).ConfigureAwait(false));
                     var cellOptions = scriptOptions.WithFilePath(CellPath(folder, i));
-                    // Scripts run synchronously until their first await: start them on the thread pool so the
-                    // time limit below can fire while a cell computes.
+                    // Source with an encoding, so the submission carries debug information (line numbers in stack traces).
+                    // Compiled and run on the thread pool: a script runs synchronously until its first await,
+                    // and the timeout must be able to give up on a cell that never yields.
                     var previous = state;
-                    var run = Task.Run(() => previous is null
-                        ? CSharpScript.RunAsync(code, cellOptions, new KernelGlobals(), typeof(KernelGlobals))
-                        : previous.ContinueWithAsync(code, cellOptions));
+                    var run = Task.Run(() =>
+                    {
+                        using var source = new MemoryStream(Encoding.UTF8.GetBytes(code));
+                        return previous is null
+                            ? CSharpScript.Create(source, cellOptions, typeof(KernelGlobals)).RunAsync(new KernelGlobals())
+                            : previous.Script.ContinueWith(source, cellOptions).RunFromAsync(previous);
+                    });
                     var finished = await Task.WhenAny(run, Task.Delay(options.CellTimeout)).ConfigureAwait(false);
                     if (finished != run)
-                        throw new CellException(0, $"timed out after {options.CellTimeout.TotalSeconds:0} s (the per-cell limit; the run stops here).");
+                        throw new CellException(0, $"timed out after {options.CellTimeout.TotalSeconds.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture)} s (the per-cell limit; the run stops here).");
                     state = await run.ConfigureAwait(false);
                     if (state.Exception is { } thrown) throw thrown;
-                    if (state.ReturnValue is { } value) AddResult(cell, count, value);
+                    if (state.ReturnValue is { } value) lock (kernel) AddResult(cell, count, value);
                 }
                 catch (CompilationErrorException e)
                 {
@@ -131,7 +143,7 @@ public static partial class NotebookRunner
                     var inner = e is TargetInvocationException { InnerException: { } ie } ? ie : e;
                     int line = LineInCell(inner, CellPath(folder, i));
                     error = $"{name} cell {i + 1}{(line > 0 ? $" line {line}" : "")}: {inner.GetType().Name}: {inner.Message}";
-                    AddError(cell, inner.GetType().Name, inner.Message, [error, .. (inner.StackTrace ?? "").Split('\n').Select(l => l.TrimEnd())]);
+                    AddError(cell, inner.GetType().Name, inner.Message, [error, .. ScriptFrames(inner, folder)]);
                 }
                 finally
                 {
@@ -157,16 +169,35 @@ public static partial class NotebookRunner
         return result;
     }
 
-    private static string CellPath(string folder, int index) => Path.Combine(folder, $"cell{index + 1}.csx");
+    /// <summary>The file name a cell's code is compiled under: it names the cell in stack traces.</summary>
+    private static string CellPath(string folder, int index) => Path.Combine(folder, $"cell {index + 1}");
+
+    /// <summary>
+    /// The stack frames of the notebook's own code and what it called, without the runner's and
+    /// Roslyn's frames and without this machine's folders (the traceback is stored in the notebook).
+    /// </summary>
+    private static IEnumerable<string> ScriptFrames(Exception e, string folder)
+    {
+        foreach (var raw in (e.StackTrace ?? "").Split('\n'))
+        {
+            var line = raw.TrimEnd();
+            if (line.StartsWith("--- End of stack trace", StringComparison.Ordinal) || line.Contains(" Microsoft.CodeAnalysis.Scripting.", StringComparison.Ordinal)) break;
+            if (line.Length == 0) continue;
+            int inAt = line.IndexOf(" in ", StringComparison.Ordinal);
+            if (inAt >= 0 && line[(inAt + 4)..].StartsWith(folder + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+                line = line[..(inAt + 4)] + line[(inAt + 4 + folder.Length + 1)..];
+            else if (inAt >= 0) line = line[..inAt];
+            yield return line;
+        }
+    }
 
     private static string RuntimeDirectory() => Path.GetDirectoryName(typeof(object).Assembly.Location)!;
 
     private static void AddResult(Cell cell, int count, object value)
     {
-        var (mime, text) = value is HtmlString h ? ("text/html", h.Html) : Formatting.Format(value);
         cell.Outputs.Add(new JsonObject
         {
-            ["data"] = new JsonObject { [mime] = text },
+            ["data"] = Formatting.ToData(value, null),
             ["execution_count"] = count,
             ["metadata"] = new JsonObject(),
             ["output_type"] = "execute_result",
@@ -192,8 +223,8 @@ public static partial class NotebookRunner
     }
 
     /// <summary>
-    /// Finds <c>#r "nuget: Name, Version"</c> lines (blanked out, so line numbers stay) and rejects
-    /// magic commands the runner does not implement.
+    /// Finds <c>#r "nuget: Name, Version"</c> lines and <c>#!csharp</c> kernel selectors (blanked out,
+    /// so line numbers stay) and rejects magic commands the runner does not implement.
     /// </summary>
     internal static (string Code, List<(string Name, string? Version)> Packages) Preprocess(string source)
     {
@@ -208,8 +239,12 @@ public static partial class NotebookRunner
                 packages.Add((m.Groups["name"].Value.Trim(), m.Groups["version"].Success ? m.Groups["version"].Value.Trim() : null));
                 lines[i] = "";
             }
+            else if (t.StartsWith("#!", StringComparison.Ordinal) && CSharpKernelNames.Contains(t[2..].Trim()))
+                lines[i] = "";
             else if (t.StartsWith("#!", StringComparison.Ordinal))
-                throw new CellException(i + 1, $"unsupported magic command '{t}': the runner understands #r \"path.dll\" and #r \"nuget: Name, Version\" in C# cells.");
+                throw new CellException(i + 1, $"unsupported magic command '{t}': the runner understands #!csharp, #r \"path.dll\" and #r \"nuget: Name, Version\" in C# cells.");
+            else if (t.StartsWith("#i ", StringComparison.Ordinal))
+                throw new CellException(i + 1, $"unsupported directive '{t}': package sources (#i) are not supported; packages come from the machine's NuGet configuration.");
         }
         return (string.Join("\n", lines), packages);
     }

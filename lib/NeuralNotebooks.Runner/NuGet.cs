@@ -51,7 +51,11 @@ internal static class NuGet
             p.WaitForExit();
             if (p.ExitCode != 0)
             {
-                var why = string.Join("\n", (stdout.Result + stderr.Result).Split('\n').Where(l => l.Contains("error", StringComparison.OrdinalIgnoreCase)).Distinct().Take(5));
+                // "…/restore.csproj : error NU1101: Unable to find package X. … [/…/restore.csproj]" -> "NU1101: Unable to find package X. …"
+                var why = string.Join("\n", (stdout.Result + stderr.Result).Split('\n')
+                    .Select(l => System.Text.RegularExpressions.Regex.Match(l, @"error (?<what>[A-Z]+\d+: .*?)(\s+\[[^\]]*\])?\s*$"))
+                    .Where(m => m.Success).Select(m => m.Groups["what"].Value).Distinct().Take(5));
+                if (why.Length == 0) why = "dotnet build of the restore project failed";
                 throw new CellException(0, $"could not restore NuGet package '{name}'{(version is null ? "" : $" version {version}")}: {why.Trim()}");
             }
             File.WriteAllText(marker, "");

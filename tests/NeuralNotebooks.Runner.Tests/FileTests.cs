@@ -1,0 +1,161 @@
+using System.Text;
+using System.Text.Json.Nodes;
+
+namespace NeuralNotebooks.Runner.Tests;
+
+public class FileTests
+{
+    private static readonly RunnerOptions Options = new() { CellTimeout = TimeSpan.FromSeconds(60) };
+
+    [Fact]
+    public async Task A_notebook_is_written_back_byte_for_byte_where_the_run_changed_nothing()
+    {
+        using var f = new Fixture();
+        // Non-ASCII, an emoji, HTML characters, a tab and a control character in markdown; metadata with numbers.
+        var text = Fixture.IpynbText("md:# Tëst 😀 <b>&amp;</b>\n\ttab \u0001 \"quoted\" \\ back", "md:second")
+            .Replace("\"nbformat_minor\": 5", "\"nbformat_minor\": 5,\n \"x_custom\": {\n  \"ratio\": 1.50,\n  \"big\": 1e3,\n  \"flag\": true,\n  \"nothing\": null\n }");
+        var path = f.Write("same.ipynb", text);
+
+        var result = await NotebookRunner.RunAsync(path, Options);
+
+        Assert.True(result.Succeeded, result.Error);
+        Assert.Equal(text, result.Notebook.ToIpynb());
+    }
+
+    [Fact]
+    public async Task Running_again_reproduces_the_file_exactly_and_keeps_two_space_indentation()
+    {
+        using var f = new Fixture();
+        var path = f.Ipynb("twice.ipynb", "md:# Twice", "Console.WriteLine(\"hi\");\n40 + 2");
+
+        var first = await NotebookRunner.RunAsync(path, Options);
+        File.WriteAllText(path, first.Notebook.ToIpynb());
+        var second = await NotebookRunner.RunAsync(path, Options);
+        Assert.Equal(first.Notebook.ToIpynb(), second.Notebook.ToIpynb());
+
+        var twoSpaces = f.Write("two.ipynb", JsonNode.Parse(File.ReadAllText(path))!.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true, IndentSize = 2, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }) + "\n");
+        var third = await NotebookRunner.RunAsync(twoSpaces, Options);
+        Assert.Equal(File.ReadAllText(twoSpaces), third.Notebook.ToIpynb());
+    }
+
+    [Fact]
+    public async Task Outputs_are_stored_as_jupyter_stores_them_with_sorted_keys()
+    {
+        using var f = new Fixture();
+        var path = f.Ipynb("stored.ipynb", "Console.WriteLine(\"a\\nb\");\n\"text\"");
+
+        var result = await NotebookRunner.RunAsync(path, Options);
+        var written = result.Notebook.ToIpynb();
+
+        Assert.Contains("""
+               "execution_count": 1,
+            """, written);
+        Assert.Contains("""
+               "outputs": [
+                {
+                 "name": "stdout",
+                 "output_type": "stream",
+                 "text": [
+                  "a\n",
+                  "b\n"
+                 ]
+                },
+                {
+                 "data": {
+                  "text/plain": [
+                   "text"
+                  ]
+                 },
+                 "execution_count": 1,
+                 "metadata": {},
+                 "output_type": "execute_result"
+                }
+               ],
+            """.Replace("\r\n", "\n"), written);
+    }
+
+    [Fact]
+    public async Task A_dib_notebook_runs_and_is_written_as_a_polyglot_ipynb()
+    {
+        using var f = new Fixture();
+        var path = f.Write("plain.dib", """
+            #!meta
+
+            {"kernelInfo":{"defaultKernelName":"csharp","items":[{"aliases":[],"name":"csharp"}]}}
+
+            #!markdown
+
+            # A title
+
+            Some text.
+
+            #!csharp
+
+            var a = 20;
+            #!import is not a cell marker; this line is a C# comment?
+
+            #!c#
+
+
+            #!C#
+
+            a + 22
+
+
+            """.Replace("#!import is not a cell marker; this line is a C# comment?\n", ""));
+
+        var notebook = Notebook.Load(path);
+        Assert.Equal(["markdown", "code", "code"], notebook.Cells.Select(c => c.Kind));
+        Assert.Equal("# A title\n\nSome text.", notebook.Cells[0].Source);
+        Assert.Equal("var a = 20;", notebook.Cells[1].Source);
+        Assert.Equal("a + 22", notebook.Cells[2].Source);
+
+        var result = await NotebookRunner.RunAsync(path, Options);
+        Assert.True(result.Succeeded, result.Error);
+        var ipynb = JsonNode.Parse(result.Notebook.ToIpynb())!;
+        Assert.Equal(".net-csharp", ipynb["metadata"]!["kernelspec"]!["name"]!.GetValue<string>());
+        Assert.Equal("csharp", ipynb["metadata"]!["polyglot_notebook"]!["kernelInfo"]!["defaultKernelName"]!.GetValue<string>());
+        var cells = ipynb["cells"]!.AsArray();
+        Assert.Equal("csharp", cells[1]!["metadata"]!["polyglot_notebook"]!["kernelName"]!.GetValue<string>());
+        Assert.Equal("polyglot-notebook", cells[1]!["metadata"]!["vscode"]!["languageId"]!.GetValue<string>());
+        Assert.Equal("42", JupyterText.Join(cells[2]!["outputs"]![0]!["data"]!["text/plain"]));
+    }
+
+    [Fact]
+    public async Task A_magic_command_inside_a_dib_cell_is_not_a_new_cell_and_fails_clearly()
+    {
+        using var f = new Fixture();
+        var path = f.Write("magic.dib", "#!csharp\n\nvar a = 1;\n#!set --name x --value 1\nvar b = 2;\n");
+
+        var notebook = Notebook.Load(path);
+        Assert.Single(notebook.Cells);
+        var result = await NotebookRunner.RunAsync(path, Options);
+        Assert.Contains("magic.dib cell 1 line 2: unsupported magic command '#!set --name x --value 1'", result.Error);
+    }
+
+    [Fact]
+    public void An_unreadable_notebook_is_a_format_error_naming_the_file()
+    {
+        using var f = new Fixture();
+        var path = f.Write("bad.ipynb", "{ not json");
+        var e = Assert.Throws<FormatException>(() => Notebook.Load(path));
+        Assert.Contains("bad.ipynb", e.Message);
+    }
+
+    [Fact]
+    public void Saving_replaces_the_file_whole_and_leaves_no_temporary_file()
+    {
+        using var f = new Fixture();
+        var path = f.Write("target.ipynb", "old");
+        Notebook.WriteAtomically(path, "new content");
+        Assert.Equal("new content", File.ReadAllText(path));
+        Assert.Equal(["target.ipynb"], Directory.GetFiles(f.Folder).Select(Path.GetFileName));
+
+        // A write that cannot complete (the target is a folder) leaves neither a temporary file nor a changed target.
+        var folderTarget = Path.Combine(f.Folder, "folder.ipynb");
+        Directory.CreateDirectory(folderTarget);
+        Assert.ThrowsAny<IOException>(() => Notebook.WriteAtomically(folderTarget, "x"));
+        Assert.True(Directory.Exists(folderTarget));
+        Assert.Equal(["target.ipynb"], Directory.GetFiles(f.Folder).Select(Path.GetFileName));
+    }
+}
