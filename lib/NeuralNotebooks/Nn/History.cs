@@ -83,6 +83,31 @@ public sealed class History : IRichDisplay
     }
 }
 
+/// <summary>
+/// The live view of a training run: a notebook shows every epoch so far (one output, updated after each
+/// epoch); a terminal prints each epoch's line as it ends.
+/// </summary>
+[TypeFormatterSource(typeof(RichDisplayFormatterSource))]
+public sealed class TrainingProgress : IRichDisplay
+{
+    private readonly List<EpochLog> _epochs = [];
+
+    internal void Add(EpochLog log) => _epochs.Add(log);
+
+    /// <summary>The epochs finished so far.</summary>
+    public IReadOnlyList<EpochLog> Epochs => _epochs;
+
+    /// <summary>HTML: one line per finished epoch.</summary>
+    public string MimeType => "text/html";
+
+    /// <summary>The epoch lines in a fixed-width block.</summary>
+    public string Render() =>
+        $"<pre style=\"margin:0\">{System.Net.WebUtility.HtmlEncode(string.Join("\n", _epochs))}</pre>";
+
+    /// <summary>The latest epoch's line (what a terminal prints after each epoch).</summary>
+    public override string ToString() => _epochs.Count == 0 ? "" : _epochs[^1].ToString();
+}
+
 /// <summary>A model's loss and accuracy on a dataset; deconstructs as <c>var (loss, accuracy) = model.Evaluate(x, y);</c>.</summary>
 public readonly record struct Evaluation(float Loss, float Accuracy);
 

@@ -245,6 +245,8 @@ public sealed partial class Sequential
         bool fused = Fused(loss);
         if (_layers[^1] is Dense last) last.GradientIsPreActivation = fused;
         var history = new History();
+        var progress = new TrainingProgress();
+        Display.IDisplayHandle? live = null;
         var parameters = GetWeights();
         var gradients = _layers.SelectMany(l => l.Gradients).ToList();
         for (int epoch = 1; epoch <= epochs; epoch++)
@@ -279,7 +281,13 @@ public sealed partial class Sequential
             }
             var log = new EpochLog(epoch, epochs, clock.Elapsed.TotalSeconds, metrics);
             history.Add(log, n, trainSeconds);
-            if (verbose) Console.WriteLine(log);
+            if (verbose)
+            {
+                // One live output in a notebook, one line per epoch in a terminal.
+                progress.Add(log);
+                if (live is null) live = Display.Notebook.Display(progress);
+                else live.Update(progress);
+            }
             onEpochEnd?.Invoke(log);
         }
         return history;

@@ -1,0 +1,57 @@
+using System.Runtime.CompilerServices;
+
+namespace NeuralNotebooks.Kernels;
+
+/// <summary>The vectorized im2col: whole kernel rows copied at once when they lie inside the image.</summary>
+internal static class Convolution
+{
+    public static void Im2Col(ReadOnlySpan<float> input, int batch, int height, int width, int channels,
+        int kernelH, int kernelW, int strideH, int strideW, int padTop, int padLeft, int outH, int outW, Span<float> columns)
+    {
+        int rowLength = kernelH * kernelW * channels;
+        Scalar.CheckConv(input, batch, height, width, channels, outH, outW, columns, rowLength);
+        unsafe
+        {
+            fixed (float* inp = input, col = columns)
+            {
+                float* I = inp, C = col;
+                void Sample(int b) => Im2ColSample(I, C, b, height, width, channels, kernelH, kernelW, strideH, strideW, padTop, padLeft, outH, outW, rowLength);
+                if ((long)batch * outH * outW * rowLength >= 1 << 16) Parallel.For(0, batch, Sample);
+                else for (int b = 0; b < batch; b++) Sample(b);
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void Im2ColSample(float* input, float* columns, int b, int height, int width, int channels,
+        int kernelH, int kernelW, int strideH, int strideW, int padTop, int padLeft, int outH, int outW, int rowLength)
+    {
+        int run = kernelW * channels;
+        float* dst = columns + (long)b * outH * outW * rowLength;
+        for (int oy = 0; oy < outH; oy++)
+            for (int ox = 0; ox < outW; ox++, dst += rowLength)
+            {
+                int x0 = ox * strideW - padLeft;
+                bool fullWidth = x0 >= 0 && x0 + kernelW <= width;
+                for (int ky = 0; ky < kernelH; ky++)
+                {
+                    int iy = oy * strideH - padTop + ky;
+                    float* d = dst + ky * run;
+                    if (iy < 0 || iy >= height) { new Span<float>(d, run).Clear(); continue; }
+                    float* src = input + (((long)b * height + iy) * width + x0) * channels;
+                    if (fullWidth)
+                    {
+                        // The kernel row lies inside the image: one contiguous run of kernelW·channels floats.
+                        for (int j = 0; j < run; j++) d[j] = src[j];
+                        continue;
+                    }
+                    for (int kx = 0; kx < kernelW; kx++)
+                    {
+                        int ix = x0 + kx;
+                        bool inside = ix >= 0 && ix < width;
+                        for (int ch = 0; ch < channels; ch++) d[kx * channels + ch] = inside ? src[kx * channels + ch] : 0f;
+                    }
+                }
+            }
+    }
+}

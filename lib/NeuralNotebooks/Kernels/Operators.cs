@@ -1,0 +1,255 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
+namespace NeuralNotebooks.Kernels;
+
+// The vectorized loops are written once; an operation is a small struct plugged into them (the JIT
+// specialises each loop for each struct, so the call is inlined). A struct may carry a value such as
+// a scalar operand or leaky ReLU's slope.
+
+/// <summary>An element-wise function of one float, for scalars and for 512- and 256-bit vectors.</summary>
+internal interface IUnaryOperator
+{
+    float Invoke(float x);
+    Vector512<float> Invoke(Vector512<float> x);
+    Vector256<float> Invoke(Vector256<float> x);
+}
+
+/// <summary>An element-wise function of two floats.</summary>
+internal interface IBinaryOperator
+{
+    float Invoke(float x, float y);
+    Vector512<float> Invoke(Vector512<float> x, Vector512<float> y);
+    Vector256<float> Invoke(Vector256<float> x, Vector256<float> y);
+}
+
+internal static class Loops
+{
+    /// <summary>d[i] = op(x[i]): four 512-bit vectors per step, then one, then 256 bits, then scalars.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Map<T>(ReadOnlySpan<float> x, Span<float> d, T op) where T : struct, IUnaryOperator
+    {
+        Scalar.Check(x, d);
+        int n = x.Length, i = 0;
+        ref float xr = ref MemoryMarshal.GetReference(x);
+        ref float dr = ref MemoryMarshal.GetReference(d);
+        if (Vector512.IsHardwareAccelerated)
+        {
+            for (; i <= n - 64; i += 64)
+            {
+                var a = op.Invoke(Vector512.LoadUnsafe(ref xr, (nuint)i));
+                var b = op.Invoke(Vector512.LoadUnsafe(ref xr, (nuint)i + 16));
+                var c = op.Invoke(Vector512.LoadUnsafe(ref xr, (nuint)i + 32));
+                var e = op.Invoke(Vector512.LoadUnsafe(ref xr, (nuint)i + 48));
+                a.StoreUnsafe(ref dr, (nuint)i); b.StoreUnsafe(ref dr, (nuint)i + 16);
+                c.StoreUnsafe(ref dr, (nuint)i + 32); e.StoreUnsafe(ref dr, (nuint)i + 48);
+            }
+            for (; i <= n - 16; i += 16) op.Invoke(Vector512.LoadUnsafe(ref xr, (nuint)i)).StoreUnsafe(ref dr, (nuint)i);
+        }
+        if (Vector256.IsHardwareAccelerated)
+            for (; i <= n - 8; i += 8) op.Invoke(Vector256.LoadUnsafe(ref xr, (nuint)i)).StoreUnsafe(ref dr, (nuint)i);
+        for (; i < n; i++) Unsafe.Add(ref dr, i) = op.Invoke(Unsafe.Add(ref xr, i));
+    }
+
+    /// <summary>d[i] = op(x[i], y[i]).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Zip<T>(ReadOnlySpan<float> x, ReadOnlySpan<float> y, Span<float> d, T op) where T : struct, IBinaryOperator
+    {
+        Scalar.Check(x, y, d);
+        int n = x.Length, i = 0;
+        ref float xr = ref MemoryMarshal.GetReference(x);
+        ref float yr = ref MemoryMarshal.GetReference(y);
+        ref float dr = ref MemoryMarshal.GetReference(d);
+        if (Vector512.IsHardwareAccelerated)
+        {
+            for (; i <= n - 64; i += 64)
+            {
+                var a = op.Invoke(Vector512.LoadUnsafe(ref xr, (nuint)i), Vector512.LoadUnsafe(ref yr, (nuint)i));
+                var b = op.Invoke(Vector512.LoadUnsafe(ref xr, (nuint)i + 16), Vector512.LoadUnsafe(ref yr, (nuint)i + 16));
+                var c = op.Invoke(Vector512.LoadUnsafe(ref xr, (nuint)i + 32), Vector512.LoadUnsafe(ref yr, (nuint)i + 32));
+                var e = op.Invoke(Vector512.LoadUnsafe(ref xr, (nuint)i + 48), Vector512.LoadUnsafe(ref yr, (nuint)i + 48));
+                a.StoreUnsafe(ref dr, (nuint)i); b.StoreUnsafe(ref dr, (nuint)i + 16);
+                c.StoreUnsafe(ref dr, (nuint)i + 32); e.StoreUnsafe(ref dr, (nuint)i + 48);
+            }
+            for (; i <= n - 16; i += 16)
+                op.Invoke(Vector512.LoadUnsafe(ref xr, (nuint)i), Vector512.LoadUnsafe(ref yr, (nuint)i)).StoreUnsafe(ref dr, (nuint)i);
+        }
+        if (Vector256.IsHardwareAccelerated)
+            for (; i <= n - 8; i += 8)
+                op.Invoke(Vector256.LoadUnsafe(ref xr, (nuint)i), Vector256.LoadUnsafe(ref yr, (nuint)i)).StoreUnsafe(ref dr, (nuint)i);
+        for (; i < n; i++) Unsafe.Add(ref dr, i) = op.Invoke(Unsafe.Add(ref xr, i), Unsafe.Add(ref yr, i));
+    }
+
+    /// <summary>Σ op(x[i], y[i]) with four independent 512-bit accumulators (op is x·y or x·x here).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static float SumOf<T>(ReadOnlySpan<float> x, ReadOnlySpan<float> y, T op) where T : struct, IBinaryOperator
+    {
+        Scalar.Check(x, y);
+        int n = x.Length, i = 0;
+        ref float xr = ref MemoryMarshal.GetReference(x);
+        ref float yr = ref MemoryMarshal.GetReference(y);
+        float sum = 0;
+        if (Vector512.IsHardwareAccelerated && n >= 16)
+        {
+            Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
+            for (; i <= n - 64; i += 64)
+            {
+                a0 += op.Invoke(Vector512.LoadUnsafe(ref xr, (nuint)i), Vector512.LoadUnsafe(ref yr, (nuint)i));
+                a1 += op.Invoke(Vector512.LoadUnsafe(ref xr, (nuint)i + 16), Vector512.LoadUnsafe(ref yr, (nuint)i + 16));
+                a2 += op.Invoke(Vector512.LoadUnsafe(ref xr, (nuint)i + 32), Vector512.LoadUnsafe(ref yr, (nuint)i + 32));
+                a3 += op.Invoke(Vector512.LoadUnsafe(ref xr, (nuint)i + 48), Vector512.LoadUnsafe(ref yr, (nuint)i + 48));
+            }
+            for (; i <= n - 16; i += 16) a0 += op.Invoke(Vector512.LoadUnsafe(ref xr, (nuint)i), Vector512.LoadUnsafe(ref yr, (nuint)i));
+            sum = Vector512.Sum((a0 + a1) + (a2 + a3));
+        }
+        for (; i < n; i++) sum += op.Invoke(Unsafe.Add(ref xr, i), Unsafe.Add(ref yr, i));
+        return sum;
+    }
+}
+
+// ---- arithmetic ----
+
+internal readonly struct AddOperator : IBinaryOperator
+{
+    public float Invoke(float x, float y) => x + y;
+    public Vector512<float> Invoke(Vector512<float> x, Vector512<float> y) => x + y;
+    public Vector256<float> Invoke(Vector256<float> x, Vector256<float> y) => x + y;
+}
+
+internal readonly struct SubtractOperator : IBinaryOperator
+{
+    public float Invoke(float x, float y) => x - y;
+    public Vector512<float> Invoke(Vector512<float> x, Vector512<float> y) => x - y;
+    public Vector256<float> Invoke(Vector256<float> x, Vector256<float> y) => x - y;
+}
+
+internal readonly struct MultiplyOperator : IBinaryOperator
+{
+    public float Invoke(float x, float y) => x * y;
+    public Vector512<float> Invoke(Vector512<float> x, Vector512<float> y) => x * y;
+    public Vector256<float> Invoke(Vector256<float> x, Vector256<float> y) => x * y;
+}
+
+internal readonly struct DivideOperator : IBinaryOperator
+{
+    public float Invoke(float x, float y) => x / y;
+    public Vector512<float> Invoke(Vector512<float> x, Vector512<float> y) => x / y;
+    public Vector256<float> Invoke(Vector256<float> x, Vector256<float> y) => x / y;
+}
+
+/// <summary>max(x, y) with MathF.Max's rules: NaN if either is NaN; +0 is greater than -0.</summary>
+internal readonly struct MaxOperator : IBinaryOperator
+{
+    public float Invoke(float x, float y) => MathF.Max(x, y);
+    public Vector512<float> Invoke(Vector512<float> x, Vector512<float> y) => Vector512.Max(x, y);
+    public Vector256<float> Invoke(Vector256<float> x, Vector256<float> y) => Vector256.Max(x, y);
+}
+
+/// <summary>min(x, y) with MathF.Min's rules.</summary>
+internal readonly struct MinOperator : IBinaryOperator
+{
+    public float Invoke(float x, float y) => MathF.Min(x, y);
+    public Vector512<float> Invoke(Vector512<float> x, Vector512<float> y) => Vector512.Min(x, y);
+    public Vector256<float> Invoke(Vector256<float> x, Vector256<float> y) => Vector256.Min(x, y);
+}
+
+/// <summary>A binary operator with its second operand fixed to a scalar.</summary>
+internal readonly struct WithScalar<T>(T op, float y) : IUnaryOperator where T : struct, IBinaryOperator
+{
+    public float Invoke(float x) => op.Invoke(x, y);
+    public Vector512<float> Invoke(Vector512<float> x) => op.Invoke(x, Vector512.Create(y));
+    public Vector256<float> Invoke(Vector256<float> x) => op.Invoke(x, Vector256.Create(y));
+}
+
+/// <summary>A binary operator with its first operand fixed to a scalar.</summary>
+internal readonly struct ScalarWith<T>(T op, float x) : IUnaryOperator where T : struct, IBinaryOperator
+{
+    public float Invoke(float y) => op.Invoke(x, y);
+    public Vector512<float> Invoke(Vector512<float> y) => op.Invoke(Vector512.Create(x), y);
+    public Vector256<float> Invoke(Vector256<float> y) => op.Invoke(Vector256.Create(x), y);
+}
+
+/// <summary>alpha·x + y (axpy). Multiply then add, not fused, so it rounds exactly like the scalar twin.</summary>
+internal readonly struct ScaledAddOperator(float alpha) : IBinaryOperator
+{
+    public float Invoke(float x, float y) => alpha * x + y;
+    public Vector512<float> Invoke(Vector512<float> x, Vector512<float> y) => Vector512.Create(alpha) * x + y;
+    public Vector256<float> Invoke(Vector256<float> x, Vector256<float> y) => Vector256.Create(alpha) * x + y;
+}
+
+internal readonly struct NegateOperator : IUnaryOperator
+{
+    public float Invoke(float x) => -x;
+    public Vector512<float> Invoke(Vector512<float> x) => -x;
+    public Vector256<float> Invoke(Vector256<float> x) => -x;
+}
+
+internal readonly struct AbsOperator : IUnaryOperator
+{
+    public float Invoke(float x) => MathF.Abs(x);
+    public Vector512<float> Invoke(Vector512<float> x) => Vector512.Abs(x);
+    public Vector256<float> Invoke(Vector256<float> x) => Vector256.Abs(x);
+}
+
+internal readonly struct SqrtOperator : IUnaryOperator
+{
+    public float Invoke(float x) => MathF.Sqrt(x);
+    public Vector512<float> Invoke(Vector512<float> x) => Vector512.Sqrt(x);
+    public Vector256<float> Invoke(Vector256<float> x) => Vector256.Sqrt(x);
+}
+
+internal readonly struct ClampOperator(float min, float max) : IUnaryOperator
+{
+    public float Invoke(float x) => MathF.Min(MathF.Max(x, min), max);
+    public Vector512<float> Invoke(Vector512<float> x) => Vector512.Min(Vector512.Max(x, Vector512.Create(min)), Vector512.Create(max));
+    public Vector256<float> Invoke(Vector256<float> x) => Vector256.Min(Vector256.Max(x, Vector256.Create(min)), Vector256.Create(max));
+}
+
+/// <summary>x where x &gt; 0, else slope·x (slope 0 is ReLU; NaN stays NaN as in the scalar twin's compare).</summary>
+internal readonly struct LeakyReluOperator(float slope) : IUnaryOperator
+{
+    public float Invoke(float x) => x > 0f ? x : slope * x;
+    public Vector512<float> Invoke(Vector512<float> x) => Vector512.ConditionalSelect(Vector512.GreaterThan(x, Vector512<float>.Zero), x, Vector512.Create(slope) * x);
+    public Vector256<float> Invoke(Vector256<float> x) => Vector256.ConditionalSelect(Vector256.GreaterThan(x, Vector256<float>.Zero), x, Vector256.Create(slope) * x);
+}
+
+/// <summary>ReLU exactly as the scalar twin: x &gt; 0 ? x : 0 (so NaN and -0 become +0).</summary>
+internal readonly struct ReluOperator : IUnaryOperator
+{
+    public float Invoke(float x) => x > 0f ? x : 0f;
+    public Vector512<float> Invoke(Vector512<float> x) => Vector512.ConditionalSelect(Vector512.GreaterThan(x, Vector512<float>.Zero), x, Vector512<float>.Zero);
+    public Vector256<float> Invoke(Vector256<float> x) => Vector256.ConditionalSelect(Vector256.GreaterThan(x, Vector256<float>.Zero), x, Vector256<float>.Zero);
+}
+
+/// <summary>dy where x &gt; 0, else slope·dy (ReLU's and leaky ReLU's backward).</summary>
+internal readonly struct LeakyReluBackwardOperator(float slope) : IBinaryOperator
+{
+    public float Invoke(float x, float dy) => x > 0f ? dy : slope * dy;
+    public Vector512<float> Invoke(Vector512<float> x, Vector512<float> dy) => Vector512.ConditionalSelect(Vector512.GreaterThan(x, Vector512<float>.Zero), dy, Vector512.Create(slope) * dy);
+    public Vector256<float> Invoke(Vector256<float> x, Vector256<float> dy) => Vector256.ConditionalSelect(Vector256.GreaterThan(x, Vector256<float>.Zero), dy, Vector256.Create(slope) * dy);
+}
+
+/// <summary>dy·y·(1 - y), the sigmoid's backward from its output.</summary>
+internal readonly struct SigmoidBackwardOperator : IBinaryOperator
+{
+    public float Invoke(float y, float dy) => dy * y * (1f - y);
+    public Vector512<float> Invoke(Vector512<float> y, Vector512<float> dy) => dy * y * (Vector512<float>.One - y);
+    public Vector256<float> Invoke(Vector256<float> y, Vector256<float> dy) => dy * y * (Vector256<float>.One - y);
+}
+
+/// <summary>dy·(1 - y²), tanh's backward from its output.</summary>
+internal readonly struct TanhBackwardOperator : IBinaryOperator
+{
+    public float Invoke(float y, float dy) => dy * (1f - y * y);
+    public Vector512<float> Invoke(Vector512<float> y, Vector512<float> dy) => dy * (Vector512<float>.One - y * y);
+    public Vector256<float> Invoke(Vector256<float> y, Vector256<float> dy) => dy * (Vector256<float>.One - y * y);
+}
+
+/// <summary>dy where x &gt; 0, else +0 (ReLU's backward; exactly the scalar twin, no -0 from 0·dy).</summary>
+internal readonly struct ReluBackwardOperator : IBinaryOperator
+{
+    public float Invoke(float x, float dy) => x > 0f ? dy : 0f;
+    public Vector512<float> Invoke(Vector512<float> x, Vector512<float> dy) => Vector512.ConditionalSelect(Vector512.GreaterThan(x, Vector512<float>.Zero), dy, Vector512<float>.Zero);
+    public Vector256<float> Invoke(Vector256<float> x, Vector256<float> dy) => Vector256.ConditionalSelect(Vector256.GreaterThan(x, Vector256<float>.Zero), dy, Vector256<float>.Zero);
+}

@@ -1,0 +1,184 @@
+using NeuralNotebooks.Kernels;
+
+namespace NeuralNotebooks.Tests.Kernels;
+
+/// <summary>
+/// Every SIMD kernel against its scalar twin, on lengths that exercise each path (full 64-float
+/// blocks, single vectors, 256-bit vectors, scalar tails), on unaligned slices and in place.
+/// Arithmetic must match exactly; transcendental functions within a few units in the last place.
+/// </summary>
+public class SimdTests
+{
+    public static readonly TheoryData<int, int> Shapes = new()
+    {
+        { 0, 0 }, { 1, 0 }, { 7, 1 }, { 15, 2 }, { 16, 0 }, { 17, 3 }, { 63, 1 }, { 1023, 2 }, { 4097, 3 },
+    };
+
+    /// <summary>Values in [-lo, hi] with the awkward ones sprinkled in: ±0, large, tiny, infinities and NaN.</summary>
+    private static float[] Data(int n, int seed, float range = 10f, bool specials = true)
+    {
+        var rng = new Rng(seed);
+        var d = new float[n];
+        for (int i = 0; i < n; i++) d[i] = rng.Uniform(-range, range);
+        if (specials)
+        {
+            float[] odd = [0f, -0f, 100f, -100f, 1e-40f, -1e-30f, 88.7f, -103f, 50f, float.NaN, float.PositiveInfinity, float.NegativeInfinity];
+            for (int i = 0; i < n; i += 13) d[i] = odd[(i / 13) % odd.Length];
+        }
+        return d;
+    }
+
+    private static void Same(float[] expected, float[] actual, string what, float ulps = 0)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        for (int i = 0; i < expected.Length; i++)
+        {
+            float e = expected[i], a = actual[i];
+            if (float.IsNaN(e)) { Assert.True(float.IsNaN(a), $"{what}[{i}]: expected NaN, got {a}"); continue; }
+            if (ulps == 0) { Assert.True(BitConverter.SingleToInt32Bits(e) == BitConverter.SingleToInt32Bits(a) || (e == 0 && a == 0 && what.Contains("nosign")), $"{what}[{i}]: scalar {e}, simd {a}"); continue; }
+            if (float.IsInfinity(e) || e == a) { Assert.Equal(e, a); continue; }
+            // Distance in units in the last place, with a floor for results that are tiny relative to 1.
+            float tol = ulps * MathF.Max(MathF.Abs(e) * 1.2e-7f, 1e-38f);
+            Assert.True(MathF.Abs(e - a) <= tol || MathF.Abs(e - a) <= 1e-7f * ulps, $"{what}[{i}] (x-dependent): scalar {e}, simd {a}");
+        }
+    }
+
+    private delegate void Unary(ReadOnlySpan<float> x, Span<float> d);
+    private delegate void Binary(ReadOnlySpan<float> x, ReadOnlySpan<float> y, Span<float> d);
+
+    private static void CheckUnary(Unary simd, Unary scalar, int n, int offset, string name, float ulps = 0, float range = 10f)
+    {
+        var x = Data(n + offset, n, range);
+        var expected = new float[n + offset]; var actual = new float[n + offset];
+        scalar(x.AsSpan(offset), expected.AsSpan(offset));
+        simd(x.AsSpan(offset), actual.AsSpan(offset));
+        Same(expected, actual, name, ulps);
+        var inPlace = (float[])x.Clone();
+        simd(inPlace.AsSpan(offset), inPlace.AsSpan(offset));
+        Same(expected[offset..], inPlace[offset..], name + " in place", ulps);
+    }
+
+    private static void CheckBinary(Binary simd, Binary scalar, int n, int offset, string name)
+    {
+        var x = Data(n + offset, n); var y = Data(n + offset, n + 99);
+        var expected = new float[n + offset]; var actual = new float[n + offset];
+        scalar(x.AsSpan(offset), y.AsSpan(offset), expected.AsSpan(offset));
+        simd(x.AsSpan(offset), y.AsSpan(offset), actual.AsSpan(offset));
+        Same(expected, actual, name);
+        var inPlace = (float[])x.Clone();
+        simd(inPlace.AsSpan(offset), y.AsSpan(offset), inPlace.AsSpan(offset));
+        Same(expected[offset..], inPlace[offset..], name + " in place");
+    }
+
+    [Theory, MemberData(nameof(Shapes))]
+    public void Binary_arithmetic_matches_exactly(int n, int offset)
+    {
+        CheckBinary(Simd.Add, Scalar.Add, n, offset, "add");
+        CheckBinary(Simd.Subtract, Scalar.Subtract, n, offset, "subtract");
+        CheckBinary(Simd.Multiply, Scalar.Multiply, n, offset, "multiply");
+        CheckBinary(Simd.Divide, Scalar.Divide, n, offset, "divide");
+        CheckBinary(Simd.Max, Scalar.Max, n, offset, "max");
+        CheckBinary(Simd.Min, Scalar.Min, n, offset, "min");
+        CheckBinary(Simd.SigmoidBackward, Scalar.SigmoidBackward, n, offset, "sigmoid backward");
+        CheckBinary(Simd.TanhBackward, Scalar.TanhBackward, n, offset, "tanh backward");
+        CheckBinary(Simd.ReluBackward, Scalar.ReluBackward, n, offset, "relu backward");
+        CheckBinary((x, y, d) => Simd.LeakyReluBackward(x, 0.3f, y, d), (x, y, d) => Scalar.LeakyReluBackward(x, 0.3f, y, d), n, offset, "leaky relu backward");
+    }
+
+    [Theory, MemberData(nameof(Shapes))]
+    public void Scalar_operand_arithmetic_matches_exactly(int n, int offset)
+    {
+        CheckUnary((x, d) => Simd.Add(x, 2.5f, d), (x, d) => Scalar.Add(x, 2.5f, d), n, offset, "add scalar");
+        CheckUnary((x, d) => Simd.Subtract(x, 2.5f, d), (x, d) => Scalar.Subtract(x, 2.5f, d), n, offset, "subtract scalar");
+        CheckUnary((x, d) => Simd.Subtract(2.5f, x, d), (x, d) => Scalar.Subtract(2.5f, x, d), n, offset, "scalar minus");
+        CheckUnary((x, d) => Simd.Multiply(x, -1.5f, d), (x, d) => Scalar.Multiply(x, -1.5f, d), n, offset, "multiply scalar");
+        CheckUnary((x, d) => Simd.Divide(x, 3f, d), (x, d) => Scalar.Divide(x, 3f, d), n, offset, "divide scalar");
+        CheckUnary((x, d) => Simd.Divide(3f, x, d), (x, d) => Scalar.Divide(3f, x, d), n, offset, "scalar over");
+        CheckUnary((x, d) => Simd.Max(x, 0.5f, d), (x, d) => Scalar.Max(x, 0.5f, d), n, offset, "max scalar");
+        CheckUnary((x, d) => Simd.Min(x, 0.5f, d), (x, d) => Scalar.Min(x, 0.5f, d), n, offset, "min scalar");
+        CheckUnary((x, d) => Simd.Clamp(x, -1f, 2f, d), (x, d) => Scalar.Clamp(x, -1f, 2f, d), n, offset, "clamp");
+        CheckUnary(Simd.Negate, Scalar.Negate, n, offset, "negate");
+        CheckUnary(Simd.Abs, Scalar.Abs, n, offset, "abs");
+        CheckUnary(Simd.Sqrt, Scalar.Sqrt, n, offset, "sqrt");
+        CheckUnary(Simd.Relu, Scalar.Relu, n, offset, "relu");
+        CheckUnary((x, d) => Simd.LeakyRelu(x, 0.3f, d), (x, d) => Scalar.LeakyRelu(x, 0.3f, d), n, offset, "leaky relu");
+        CheckUnary((x, d) => Simd.Pow(x, 3f, d), (x, d) => Scalar.Pow(x, 3f, d), n, offset, "pow");
+        var y = Data(n + offset, 5); var expected = (float[])y.Clone(); var actual = (float[])y.Clone();
+        var x2 = Data(n + offset, 6);
+        Scalar.AddScaled(0.7f, x2.AsSpan(offset), expected.AsSpan(offset));
+        Simd.AddScaled(0.7f, x2.AsSpan(offset), actual.AsSpan(offset));
+        Same(expected, actual, "axpy");
+    }
+
+    [Theory, MemberData(nameof(Shapes))]
+    public void Transcendental_functions_are_within_a_few_ulps(int n, int offset)
+    {
+        // Exp's polynomial is within 2 ulps of the exact value, MathF.Exp within 1: 4 ulps apart at most.
+        CheckUnary(Simd.Exp, Scalar.Exp, n, offset, "exp", ulps: 4, range: 90f);
+        CheckUnary(Simd.Sigmoid, Scalar.Sigmoid, n, offset, "sigmoid", ulps: 4, range: 30f);
+        CheckUnary(Simd.Tanh, Scalar.Tanh, n, offset, "tanh", ulps: 4, range: 12f);
+        CheckUnary(Simd.Log, Scalar.Log, n, offset, "log", ulps: 0);
+        CheckUnary(Simd.Atan, Scalar.Atan, n, offset, "atan", ulps: 0);
+    }
+
+    [Fact]
+    public void Exp_handles_the_edges_of_the_float_range()
+    {
+        float[] x = [88.72f, 88.73f, 100f, -87f, -100f, -103.9f, -104f, -200f, 0f, float.NaN, float.NegativeInfinity, float.PositiveInfinity, 1f, -1f, 0.5f, 1e-10f];
+        var d = new float[16];
+        Simd.Exp(x, d);
+        Assert.Equal(float.PositiveInfinity, d[1]);
+        Assert.Equal(float.PositiveInfinity, d[2]);
+        Assert.Equal(0f, d[6]);
+        Assert.Equal(0f, d[7]);
+        Assert.Equal(1f, d[8]);
+        Assert.True(float.IsNaN(d[9]));
+        Assert.Equal(0f, d[10]);
+        Assert.Equal(float.PositiveInfinity, d[11]);
+        for (int i = 0; i < 16; i++)
+            if (float.IsFinite(x[i]) && d[i] != 0 && float.IsFinite(d[i]))
+                Assert.True(MathF.Abs(d[i] - MathF.Exp(x[i])) <= 4 * 1.2e-7f * MathF.Exp(x[i]) + 1e-44f, $"exp({x[i]}) = {d[i]}, MathF {MathF.Exp(x[i])}");
+        var s = new float[16];
+        Simd.Sigmoid(x, s);
+        Assert.Equal(1f, s[2]); Assert.Equal(0f, s[7]); Assert.Equal(0.5f, s[8]);
+        Simd.Tanh(x, s);
+        Assert.Equal(1f, s[2]); Assert.Equal(-1f, s[7]); Assert.Equal(0f, s[8]); Assert.Equal(1e-10f, s[15]);
+    }
+
+    [Theory, MemberData(nameof(Shapes))]
+    public void Reductions_match_within_rounding_of_the_sum(int n, int offset)
+    {
+        var x = Data(n + offset, n, specials: false);
+        var y = Data(n + offset, n + 1, specials: false);
+        double scale = x.Skip(offset).Sum(v => Math.Abs((double)v)) + 1e-30;
+        Assert.True(Math.Abs(Scalar.Sum(x.AsSpan(offset)) - Simd.Sum(x.AsSpan(offset))) <= 1e-6 * scale);
+        Assert.True(Math.Abs(Scalar.SumOfSquares(x.AsSpan(offset)) - Simd.SumOfSquares(x.AsSpan(offset))) <= 1e-6 * scale * 10);
+        Assert.True(Math.Abs(Scalar.Dot(x.AsSpan(offset), y.AsSpan(offset)) - Simd.Dot(x.AsSpan(offset), y.AsSpan(offset))) <= 1e-6 * scale * 10);
+        if (n > 0)
+        {
+            Assert.Equal(Scalar.Max(x.AsSpan(offset)), Simd.Max(x.AsSpan(offset)));
+            Assert.Equal(Scalar.IndexOfMax(x.AsSpan(offset)), Simd.IndexOfMax(x.AsSpan(offset)));
+            var e = new float[n]; var a = new float[n];
+            Scalar.Softmax(x.AsSpan(offset), e); Simd.Softmax(x.AsSpan(offset), a);
+            for (int i = 0; i < n; i++) Assert.True(MathF.Abs(e[i] - a[i]) <= 1e-6f, $"softmax[{i}]: {e[i]} vs {a[i]}");
+        }
+    }
+
+    [Theory]
+    [InlineData(2, 6, 5, 1, 3, 3, 1, 1, "valid")]
+    [InlineData(2, 6, 5, 3, 3, 3, 1, 1, "same")]
+    [InlineData(1, 7, 8, 2, 3, 3, 2, 2, "same")]
+    [InlineData(3, 28, 28, 1, 3, 3, 1, 1, "valid")]
+    [InlineData(1, 5, 5, 3, 2, 2, 2, 2, "valid")]
+    public void Im2col_matches_the_scalar_reference(int batch, int h, int w, int c, int kh, int kw, int sh, int sw, string padding)
+    {
+        int outH = padding == "same" ? (h + sh - 1) / sh : (h - kh) / sh + 1, outW = padding == "same" ? (w + sw - 1) / sw : (w - kw) / sw + 1;
+        int padTop = padding == "same" ? Math.Max((outH - 1) * sh + kh - h, 0) / 2 : 0, padLeft = padding == "same" ? Math.Max((outW - 1) * sw + kw - w, 0) / 2 : 0;
+        var x = Data(batch * h * w * c, 3, specials: false);
+        var expected = new float[batch * outH * outW * kh * kw * c];
+        var actual = Data(expected.Length, 4);
+        Scalar.Im2Col(x, batch, h, w, c, kh, kw, sh, sw, padTop, padLeft, outH, outW, expected);
+        Simd.Im2Col(x, batch, h, w, c, kh, kw, sh, sw, padTop, padLeft, outH, outW, actual);
+        Assert.Equal(expected, actual);
+    }
+}
