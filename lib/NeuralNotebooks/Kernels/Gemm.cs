@@ -140,7 +140,12 @@ internal static unsafe class Gemm
                     continue;
                 }
                 Vector512.Store(c0, r); Vector512.Store(c1, r + 16); Vector512.Store(c2, r + 32); Vector512.Store(c3, r + 48);
-                for (int j = 0; j < n; j++) ci[j] = accumulate ? ci[j] + r[j] : r[j];
+                // The row's tail in the widest pieces that fit: 16, then 8, then 4 floats, then singles.
+                int j = 0;
+                for (; j <= n - 16; j += 16) Put(ci + j, Vector512.Load(r + j), accumulate);
+                if (j <= n - 8) { var v = Vector256.Load(r + j); Vector256.Store(accumulate ? v + Vector256.Load(ci + j) : v, ci + j); j += 8; }
+                if (j <= n - 4) { var v = Vector128.Load(r + j); Vector128.Store(accumulate ? v + Vector128.Load(ci + j) : v, ci + j); j += 4; }
+                for (; j < n; j++) ci[j] = accumulate ? ci[j] + r[j] : r[j];
             }
     }
 
@@ -148,51 +153,65 @@ internal static unsafe class Gemm
     private static void Put(float* c, Vector512<float> v, bool accumulate) => Vector512.Store(accumulate ? v + Vector512.Load(c) : v, c);
 
     /// <summary>
-    /// C (m ≤ 16, n ≤ 64) (+)= Σ_p A[:,p] ⊗ B[p,:] over a long depth: each core sums half of the depth
-    /// into its own small buffer, then the halves are added.
+    /// C (m ≤ 16, n ≤ 64) (+)= Σ_p A[:,p] ⊗ B[p,:] over a long depth (a convolution's kernel gradient):
+    /// one row of C at a time, held in registers, streaming through B; the rows are shared by the cores.
     /// </summary>
     private static void SmallResult(int m, int n, int k, float* a, bool transposeA, float* b, float* c, bool accumulate, bool parallel)
     {
-        int vectors = (n + 15) / 16, stride = vectors * 16;
-        int parts = parallel ? 2 : 1;
-        var partial = GC.AllocateUninitializedArray<float>(parts * m * stride, pinned: true);
-        fixed (float* pp = partial)
-        {
-            float* P = pp;
-            if (parts == 2) Parallel.For(0, 2, t => SmallResultRange(t == 0 ? 0 : k / 2, t == 0 ? k / 2 : k, m, n, k, a, transposeA, b, P + t * m * stride, stride));
-            else SmallResultRange(0, k, m, n, k, a, transposeA, b, P, stride);
-            for (int i = 0; i < m; i++)
-                for (int j = 0; j < n; j++)
-                {
-                    float sum = pp[i * stride + j] + (parts == 2 ? pp[m * stride + i * stride + j] : 0f);
-                    c[(long)i * n + j] = accumulate ? c[(long)i * n + j] + sum : sum;
-                }
-        }
+        if (parallel && m >= 2) Parallel.For(0, 2, t => SmallResultRows(t == 0 ? 0 : m / 2, t == 0 ? m / 2 : m, m, n, k, a, transposeA, b, c, accumulate));
+        else SmallResultRows(0, m, m, n, k, a, transposeA, b, c, accumulate);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void SmallResultRange(int from, int to, int m, int n, int k, float* a, bool transposeA, float* b, float* acc, int stride)
+    private static void SmallResultRows(int from, int to, int m, int n, int k, float* a, bool transposeA, float* b, float* c, bool accumulate)
     {
-        new Span<float>(acc, m * stride).Clear();
-        Span<float> rowB = stackalloc float[64];
-        fixed (float* rb = rowB)
-            for (int p = from; p < to; p++)
+        int vectors = (n + 15) / 16;
+        // The depth is walked in blocks of B small enough to stay in L1 while every row of C passes over
+        // them; each row's accumulators live in registers within a block and in a small buffer between.
+        const int Block = 64;
+        Span<float> accBuffer = stackalloc float[16 * 64];
+        Span<float> pad = stackalloc float[Block * 64];
+        accBuffer.Clear();
+        // Whole-vector loads of a row of B read a little of the next row (those lanes are discarded);
+        // the last rows, where that would run past the end of B, are read from a padded copy.
+        int safe = k - (vectors * 16 - n + n - 1) / n;
+        fixed (float* acc = accBuffer, padded = pad)
+        {
+            for (int p0 = 0; p0 < k; p0 += Block)
             {
-                // B's row p, padded to whole vectors.
-                float* bp = b + (long)p * n;
-                for (int j = 0; j < n; j++) rb[j] = bp[j];
-                var b0 = Vector512.Load(rb); var b1 = Vector512.Load(rb + 16); var b2 = Vector512.Load(rb + 32); var b3 = Vector512.Load(rb + 48);
-                int vectors = stride / 16;
-                for (int i = 0; i < m; i++)
+                int p1 = Math.Min(k, p0 + Block);
+                float* block = b + (long)p0 * n;
+                long stride = n;
+                if (p1 > safe)
                 {
-                    var x = Vector512.Create(transposeA ? a[(long)p * m + i] : a[(long)i * k + p]);
-                    float* ci = acc + i * stride;
-                    Vector512.Store(Vector512.FusedMultiplyAdd(x, b0, Vector512.Load(ci)), ci);
-                    if (vectors > 1) Vector512.Store(Vector512.FusedMultiplyAdd(x, b1, Vector512.Load(ci + 16)), ci + 16);
-                    if (vectors > 2) Vector512.Store(Vector512.FusedMultiplyAdd(x, b2, Vector512.Load(ci + 32)), ci + 32);
-                    if (vectors > 3) Vector512.Store(Vector512.FusedMultiplyAdd(x, b3, Vector512.Load(ci + 48)), ci + 48);
+                    // The block reaches the end of B: copy it into whole-vector rows.
+                    pad.Clear();
+                    for (int p = p0; p < p1; p++) new ReadOnlySpan<float>(b + (long)p * n, n).CopyTo(pad.Slice((p - p0) * 64, n));
+                    block = padded;
+                    stride = 64;
+                }
+                for (int i = from; i < to; i++)
+                {
+                    float* ai = acc + (i - from) * 64;
+                    var c0 = Vector512.Load(ai); var c1 = Vector512.Load(ai + 16); var c2 = Vector512.Load(ai + 32); var c3 = Vector512.Load(ai + 48);
+                    float* bp = block;
+                    for (int p = p0; p < p1; p++, bp += stride)
+                    {
+                        var x = Vector512.Create(transposeA ? a[(long)p * m + i] : a[(long)i * k + p]);
+                        c0 = Vector512.FusedMultiplyAdd(x, Vector512.Load(bp), c0);
+                        if (vectors > 1) c1 = Vector512.FusedMultiplyAdd(x, Vector512.Load(bp + 16), c1);
+                        if (vectors > 2) c2 = Vector512.FusedMultiplyAdd(x, Vector512.Load(bp + 32), c2);
+                        if (vectors > 3) c3 = Vector512.FusedMultiplyAdd(x, Vector512.Load(bp + 48), c3);
+                    }
+                    Vector512.Store(c0, ai); Vector512.Store(c1, ai + 16); Vector512.Store(c2, ai + 32); Vector512.Store(c3, ai + 48);
                 }
             }
+            for (int i = from; i < to; i++)
+            {
+                float* ci = c + (long)i * n, ai = acc + (i - from) * 64;
+                for (int j = 0; j < n; j++) ci[j] = accumulate ? ci[j] + ai[j] : ai[j];
+            }
+        }
     }
 
     private static void Blocked(int m, int n, int k, float* a, bool transposeA, float* b, bool transposeB,
@@ -238,9 +257,13 @@ internal static unsafe class Gemm
                 var packB = Rent(ref _packB, panelsB * NR * kc);
                 fixed (float* bp = packB)
                 {
-                    PackB(b, transposeB, k, n, pc, kc, jc, nc, bp);
+                    // Few rows of C (a small batch): each panel of B is used by only a few tiles, so reading an
+                    // untransposed B in place beats copying it; only a partial last panel is packed.
+                    float* direct = !transposeB && rowTo - rowFrom <= 4 * MR * 4 ? b : null;
+                    if (direct is null) PackB(b, transposeB, k, n, pc, kc, jc, nc, bp);
+                    else if (nc % NR != 0) PackB(b, transposeB, k, n, pc, kc, jc + nc / NR * NR, nc % NR, bp + (long)(nc / NR) * NR * kc);
                     for (int ic = rowFrom; ic < rowTo; ic += MC)
-                        RowBlock(ic, Math.Min(MC, rowTo - ic), m, k, n, a, transposeA, pc, kc, jc, nc, bp, c, add, 0, panelsB);
+                        RowBlock(ic, Math.Min(MC, rowTo - ic), m, k, n, a, transposeA, pc, kc, jc, nc, bp, c, add, 0, panelsB, direct);
                 }
             }
         }
@@ -255,7 +278,7 @@ internal static unsafe class Gemm
     /// <summary>Packs rows ic..ic+mc of A (depth pc..pc+kc) and multiplies them by column panels [fromPanel, toPanel) of packed B.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void RowBlock(int ic, int mc, int m, int k, int n, float* a, bool transposeA, int pc, int kc,
-        int jc, int nc, float* bp, float* c, bool add, int fromPanel, int toPanel)
+        int jc, int nc, float* bp, float* c, bool add, int fromPanel, int toPanel, float* directB)
     {
         int panelsA = (mc + MR - 1) / MR;
         var packA = Rent(ref _packA, panelsA * MR * kc);
@@ -266,18 +289,21 @@ internal static unsafe class Gemm
             for (int jp = fromPanel; jp < toPanel; jp++)
             {
                 int j = jp * NR, nr = Math.Min(NR, nc - j);
-                float* bPanel = bp + (long)jp * NR * kc;
+                // A full panel of an untransposed B is read in place (row stride n) when B was not packed.
+                bool inPlace = directB is not null && nr == NR;
+                float* bPanel = inPlace ? directB + (long)pc * n + jc + j : bp + (long)jp * NR * kc;
+                long bStride = inPlace ? n : NR;
                 for (int ip = 0; ip < panelsA; ip++)
                 {
                     int i = ip * MR, mr = Math.Min(MR, mc - i);
                     float* aPanel = ap + (long)ip * MR * kc;
                     float* cTile = c + (long)(ic + i) * n + jc + j;
                     if (mr == MR && nr == NR)
-                        Kernel6x32(kc, aPanel, bPanel, cTile, n, add);
+                        Kernel6x32(kc, aPanel, bPanel, bStride, cTile, n, add);
                     else
                     {
                         // Edge tile: compute the full 6×32 tile into a scratch buffer, then copy the valid part.
-                        Kernel6x32(kc, aPanel, bPanel, tp, NR, false);
+                        Kernel6x32(kc, aPanel, bPanel, bStride, tp, NR, false);
                         for (int r = 0; r < mr; r++)
                             for (int q = 0; q < nr; q++)
                                 cTile[(long)r * n + q] = add ? cTile[(long)r * n + q] + tp[r * NR + q] : tp[r * NR + q];
@@ -336,11 +362,11 @@ internal static unsafe class Gemm
     /// independent accumulators hide the 4-cycle FMA latency on both FMA pipes.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Kernel6x32(int kc, float* a, float* b, float* c, int ldc, bool add)
+    private static void Kernel6x32(int kc, float* a, float* b, long ldb, float* c, int ldc, bool add)
     {
         Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
         Vector512<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
-        for (int p = 0; p < kc; p++, a += MR, b += NR)
+        for (int p = 0; p < kc; p++, a += MR, b += ldb)
         {
             var b0 = Vector512.Load(b);
             var b1 = Vector512.Load(b + 16);

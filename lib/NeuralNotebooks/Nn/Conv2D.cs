@@ -14,6 +14,7 @@ public sealed class Conv2D : Layer
     private Tensor? _kernel, _bias, _dKernel, _dBias;
     private Tensor? _cols, _out, _z, _dz, _dCols, _dx, _input;
     private int _outH, _outW, _padTop, _padLeft;
+    private float[]? _ones;
 
     /// <summary>A convolution with <paramref name="filters"/> kernels of size <paramref name="kernelSize"/>.</summary>
     /// <param name="filters">Number of kernels (output channels).</param>
@@ -120,9 +121,9 @@ public sealed class Conv2D : Layer
         Simd.Gemm(PatchSize, Filters, rows, _cols!.data, true, dz.data, false, _dKernel!.data);   // dK = colsᵀ·dz
         if (UseBias)
         {
-            var db = _dBias!.data.AsSpan();
-            db.Clear();
-            for (int r = 0; r < rows; r++) Simd.Add(db, dz.data.AsSpan(r * Filters, Filters), db);
+            // db = Σ rows of dz, as the product of a row of ones with dz (one vectorized pass).
+            if (_ones is null || _ones.Length != rows) { _ones = new float[rows]; Array.Fill(_ones, 1f); }
+            Simd.Gemm(1, Filters, rows, _ones, false, dz.data, false, _dBias!.data);
         }
         if (!needInputGradient) return null;
         var dCols = Ensure(ref _dCols, rows, PatchSize);
