@@ -16,12 +16,13 @@ public static class Program
           --output DIR     where executed notebooks go (default: <folder>/output/)
           --in-place       write the outputs into the notebooks themselves
           --timeout SEC    fail a cell that runs longer than this (default 300)
+          --export-apps DIR  instead of running, write each notebook as a C# file-based app into DIR
         """;
 
     /// <summary>Runs the notebooks named on the command line; returns 0 when all succeed.</summary>
     public static async Task<int> Main(string[] args)
     {
-        string? output = null;
+        string? output = null, exportApps = null;
         bool inPlace = false;
         double timeout = 300;
         var inputs = new List<string>();
@@ -31,6 +32,7 @@ public static class Program
             {
                 case "--output" when i + 1 < args.Length: output = args[++i]; break;
                 case "--in-place": inPlace = true; break;
+                case "--export-apps" when i + 1 < args.Length: exportApps = args[++i]; break;
                 case "--timeout" when i + 1 < args.Length && double.TryParse(args[i + 1], NumberStyles.Float, CultureInfo.InvariantCulture, out var t): timeout = t; i++; break;
                 case "-h" or "--help": Console.WriteLine(Usage); return 0;
                 default:
@@ -48,6 +50,21 @@ public static class Program
                 notebooks.AddRange(Directory.GetFiles(input).Where(f => f.EndsWith(".ipynb", StringComparison.OrdinalIgnoreCase) || f.EndsWith(".dib", StringComparison.OrdinalIgnoreCase)).Order(StringComparer.Ordinal));
             else if (File.Exists(input)) notebooks.Add(input);
             else { Console.Error.WriteLine($"{input}: no such file or folder"); return 2; }
+        }
+
+        if (exportApps is not null)
+        {
+            try
+            {
+                foreach (var app in AppExporter.ExportAll(notebooks.Where(n => n.EndsWith(".ipynb", StringComparison.OrdinalIgnoreCase)), exportApps))
+                    Console.WriteLine($"wrote {app}");
+                return 0;
+            }
+            catch (InvalidOperationException e)
+            {
+                Console.Error.WriteLine(e.Message);
+                return 1;
+            }
         }
 
         var options = new RunnerOptions { CellTimeout = TimeSpan.FromSeconds(timeout) };

@@ -19,7 +19,6 @@ public class NotebookTests
     {
         var result = await NotebookRunner.RunAsync(Path.Combine(Notebooks(), name), new RunnerOptions { CellTimeout = TimeSpan.FromSeconds(240) });
         Assert.True(result.Succeeded, result.Error);
-        Assert.True(result.Seconds < 90, $"{name} took {result.Seconds:F0} s; every notebook must finish in under 90 s");
         return result;
     }
 

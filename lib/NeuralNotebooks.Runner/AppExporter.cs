@@ -1,0 +1,156 @@
+using System.Text;
+using System.Text.RegularExpressions;
+
+namespace NeuralNotebooks.Runner;
+
+/// <summary>
+/// Turns a notebook into a C# file-based app (<c>dotnet run app.cs</c>, .NET 10): markdown becomes
+/// comments, code cells keep their order, <c>#r</c> of the library becomes <c>#:project</c>,
+/// <c>#r "nuget: ..."</c> becomes <c>#:package</c>, using directives move to the top and type
+/// declarations to the end (as a program with top-level statements requires), and a cell's final
+/// expression, which a notebook would display, is passed to <c>display(...)</c>.
+/// </summary>
+public static partial class AppExporter
+{
+    /// <summary>The app's text for <paramref name="notebook"/>, which lives in <paramref name="notebookFolder"/>; the app goes to <paramref name="appFolder"/>.</summary>
+    public static string Export(Notebook notebook, string notebookFolder, string appFolder)
+    {
+        var name = Path.GetFileName(notebook.Path);
+        var usings = new List<string>();
+        var packages = new List<string>();
+        var types = new List<string>();
+        var body = new StringBuilder();
+        string? project = null;
+        string title = name;
+        for (int i = 0; i < notebook.Cells.Count; i++)
+        {
+            var cell = notebook.Cells[i];
+            var lines = cell.Source.Replace("\r\n", "\n").Split('\n');
+            if (cell.Kind == "markdown")
+            {
+                if (title == name && lines.FirstOrDefault(l => l.StartsWith("# ", StringComparison.Ordinal)) is { } heading) title = heading[2..].Trim();
+                foreach (var l in lines) body.Append(l.Length == 0 ? "//" : "// " + l).Append('\n');
+                body.Append('\n');
+                continue;
+            }
+            var code = new List<string>();
+            foreach (var line in lines)
+            {
+                var t = line.Trim();
+                var nuget = NuGetLine().Match(t);
+                var dll = DllLine().Match(t);
+                if (nuget.Success) packages.Add($"#:package {nuget.Groups["name"].Value.Trim()}@{nuget.Groups["version"].Value.Trim()}");
+                else if (dll.Success)
+                {
+                    var path = Path.GetFullPath(Path.Combine(notebookFolder, dll.Groups["path"].Value));
+                    if (!Path.GetFileName(path).Equals("NeuralNotebooks.dll", StringComparison.OrdinalIgnoreCase))
+                        throw new InvalidOperationException($"{name} cell {i + 1}: cannot export #r \"{dll.Groups["path"].Value}\": only the library's DLL has a project to point to.");
+                    var csproj = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(path)!, "..", "NeuralNotebooks.csproj"));
+                    project = Path.GetRelativePath(appFolder, csproj).Replace('\\', '/');
+                }
+                else if (UsingLine().IsMatch(t)) { if (!usings.Contains(t)) usings.Add(t); }
+                else if (TypeLine().IsMatch(line))
+                {
+                    if (!t.EndsWith(';')) throw new InvalidOperationException($"{name} cell {i + 1}: a type declared over several lines cannot be moved to the end of the app; declare it on one line.");
+                    types.Add(line);
+                }
+                else code.Add(line);
+            }
+            while (code.Count > 0 && code[^1].Trim().Length == 0) code.RemoveAt(code.Count - 1);
+            while (code.Count > 0 && code[0].Trim().Length == 0) code.RemoveAt(0);
+            if (code.Count == 0) continue;
+            int start = FinalExpressionStart(code);
+            for (int k = 0; k < code.Count; k++)
+            {
+                if (k == start) body.Append("display(\n");
+                body.Append(code[k]).Append('\n');
+            }
+            if (start >= 0) body.Append(");\n");
+            body.Append('\n');
+        }
+        if (project is null) throw new InvalidOperationException($"{name}: no #r of the library, so the app would not know where NeuralNotebooks is.");
+        var app = new StringBuilder();
+        app.Append($"#:project {project}\n");
+        app.Append("#:property PublishAot=false\n#:property Optimize=true\n");
+        foreach (var p in packages.Distinct()) app.Append(p).Append('\n');
+        app.Append('\n');
+        app.Append($"// {title}: the tutorial notebook {Path.GetRelativePath(Path.GetDirectoryName(appFolder)!, notebook.Path).Replace('\\', '/')} as a C# file-based app.\n");
+        app.Append($"// Run it with: dotnet run {Path.GetRelativePath(Path.GetDirectoryName(Path.GetDirectoryName(appFolder)!)!, Path.Combine(appFolder, Path.ChangeExtension(name, ".cs"))).Replace('\\', '/')}\n");
+        app.Append("// Text is printed; charts and tables are written to apps/output/ and their paths printed.\n");
+        app.Append("// Generated from the notebook by: dotnet run --project lib/NeuralNotebooks.Runner -- --export-apps notebooks/apps notebooks/\n\n");
+        foreach (var u in usings) app.Append(u).Append('\n');
+        app.Append("using static NeuralNotebooks.Display.FileBasedApp;\n\n");
+        app.Append("NeuralNotebooks.Display.FileBasedApp.Start();\n\n");
+        app.Append(body.ToString().TrimEnd('\n')).Append('\n');
+        if (types.Count > 0)
+        {
+            app.Append("\n// Types declared in the notebook (a program's type declarations follow its statements).\n");
+            foreach (var t in types) app.Append(t).Append('\n');
+        }
+        return app.ToString();
+    }
+
+    /// <summary>Writes one app per notebook into <paramref name="appFolder"/> and returns their paths.</summary>
+    public static IReadOnlyList<string> ExportAll(IEnumerable<string> notebooks, string appFolder)
+    {
+        Directory.CreateDirectory(appFolder);
+        var written = new List<string>();
+        foreach (var path in notebooks)
+        {
+            var notebook = Notebook.Load(path);
+            var target = Path.Combine(appFolder, Path.ChangeExtension(Path.GetFileName(path), ".cs"));
+            File.WriteAllText(target, Export(notebook, Path.GetDirectoryName(Path.GetFullPath(path))!, Path.GetFullPath(appFolder)), new UTF8Encoding(false));
+            written.Add(target);
+        }
+        return written;
+    }
+
+    /// <summary>
+    /// The index of the line where the cell's final expression starts (the value a notebook would show),
+    /// or -1 when the cell ends with a statement. The expression begins after the last line that ends a
+    /// statement or block at nesting depth zero.
+    /// </summary>
+    internal static int FinalExpressionStart(List<string> code)
+    {
+        var last = Strip(code[^1]).TrimEnd();
+        if (last.EndsWith(';') || last.EndsWith('}') || last.EndsWith('{') || last.Length == 0) return -1;
+        int depth = 0, start = 0;
+        for (int k = 0; k < code.Count; k++)
+        {
+            var s = Strip(code[k]);
+            foreach (var ch in s) { if (ch is '(' or '[' or '{') depth++; else if (ch is ')' or ']' or '}') depth--; }
+            var trimmed = s.TrimEnd();
+            if (depth == 0 && (trimmed.EndsWith(';') || trimmed.EndsWith('}'))) start = k + 1;
+        }
+        while (start < code.Count && Strip(code[start]).Trim().Length == 0) start++;
+        return start < code.Count ? start : -1;
+    }
+
+    /// <summary>A line without its // comment and string contents (enough to count brackets).</summary>
+    private static string Strip(string line)
+    {
+        var sb = new StringBuilder();
+        bool inString = false;
+        for (int i = 0; i < line.Length; i++)
+        {
+            char c = line[i];
+            if (inString) { if (c == '\\') i++; else if (c == '"') inString = false; continue; }
+            if (c == '"') { inString = true; continue; }
+            if (c == '/' && i + 1 < line.Length && line[i + 1] == '/') break;
+            sb.Append(c);
+        }
+        return sb.ToString();
+    }
+
+    [GeneratedRegex("""^#r\s+"nuget:\s*(?<name>[^,"]+),\s*(?<version>[^"]+)"\s*$""")]
+    private static partial Regex NuGetLine();
+
+    [GeneratedRegex("""^#r\s+"(?<path>[^"]+\.dll)"\s*$""")]
+    private static partial Regex DllLine();
+
+    [GeneratedRegex("""^using\s+(static\s+)?([A-Za-z_][A-Za-z0-9_]*\s*=\s*)?[A-Za-z_][A-Za-z0-9_.]*\s*;(\s*//.*)?$""")]
+    private static partial Regex UsingLine();
+
+    [GeneratedRegex("""^(public\s+|internal\s+|sealed\s+)*(record|class|struct|interface|enum)\s+[A-Za-z_]""")]
+    private static partial Regex TypeLine();
+}

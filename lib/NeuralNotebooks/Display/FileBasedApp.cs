@@ -1,0 +1,80 @@
+using System.Diagnostics.CodeAnalysis;
+
+namespace NeuralNotebooks.Display;
+
+/// <summary>
+/// What a tutorial needs when it runs as a C# file-based app (<c>dotnet run notebooks/apps/05-cnn.cs</c>)
+/// instead of in a notebook: the kernel's <c>display</c> and <c>HTML</c> helpers, doing the natural
+/// thing in a terminal. Text is printed; charts and HTML are written as .svg/.html files into
+/// <c>notebooks/apps/output/&lt;app&gt;/</c> and their paths printed.
+/// </summary>
+[SuppressMessage("Style", "IDE1006:Naming Styles", Justification = "display and HTML are the notebook kernel's names; the apps keep the notebooks' code unchanged.")]
+public static class FileBasedApp
+{
+    private static int _count;
+
+    /// <summary>Where pictures are written.</summary>
+    public static string OutputDirectory { get; set; } = Path.Combine("output", "app");
+
+    /// <summary>
+    /// Prepares an exported tutorial: runs it in the notebooks' folder (where the notebook's relative
+    /// paths point) and writes its pictures to <c>apps/output/&lt;name&gt;/</c> beside the app.
+    /// </summary>
+    public static void Start()
+    {
+        var file = AppContext.GetData("EntryPointFilePath") as string;
+        if (file is null) return;
+        var appDir = Path.GetDirectoryName(file)!;
+        OutputDirectory = Path.Combine(appDir, "output", Path.GetFileNameWithoutExtension(file));
+        Directory.SetCurrentDirectory(Path.GetDirectoryName(appDir)!);
+    }
+
+    /// <summary>Shows a value: text is printed; a chart or table is written to a file whose path is printed.</summary>
+    public static IDisplayHandle display(object? value)
+    {
+        int n = ++_count;
+        Show(value, n);
+        return new Handle(v => Show(v, n));
+    }
+
+    /// <summary>HTML markup, written to an .html file when displayed.</summary>
+    public static IRichDisplay HTML(string html) => new Html(html);
+
+    /// <summary>The kernel's <c>x.Display()</c>: the same as <see cref="display"/>.</summary>
+    public static IDisplayHandle Display(this object? value) => display(value);
+
+    private static void Show(object? value, int n)
+    {
+        if (value is IRichDisplay rich)
+        {
+            Directory.CreateDirectory(OutputDirectory);
+            bool svg = rich.MimeType == "image/svg+xml";
+            var path = Path.Combine(OutputDirectory, $"{n:00}-{value.GetType().Name}{(svg ? ".svg" : ".html")}");
+            File.WriteAllText(path, svg ? rich.Render() : $"<!DOCTYPE html><meta charset=\"utf-8\"><body style=\"font-family:sans-serif\">{rich.Render()}</body>");
+            var text = value.ToString();
+            Console.WriteLine(text is null || text == value.GetType().FullName ? $"[{Path.GetRelativePath(Directory.GetCurrentDirectory(), path)}]"
+                : $"{text}\n[{Path.GetRelativePath(Directory.GetCurrentDirectory(), path)}]");
+            return;
+        }
+        Console.WriteLine(value switch
+        {
+            null => "<null>",
+            string s => s,
+            System.Collections.IEnumerable e when value.GetType().GetMethod("ToString", Type.EmptyTypes)?.DeclaringType == typeof(object) || value is Array =>
+                "[ " + string.Join(", ", e.Cast<object?>().Take(20)) + " ]",
+            _ => value.ToString(),
+        });
+    }
+
+    private sealed class Handle(Action<object?> update) : IDisplayHandle
+    {
+        public void Update(object? value) => update(value);
+    }
+
+    private sealed class Html(string html) : IRichDisplay
+    {
+        public string MimeType => "text/html";
+        public string Render() => html;
+        public override string ToString() => "HTML";
+    }
+}
