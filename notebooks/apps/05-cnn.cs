@@ -118,9 +118,9 @@ model.Summary()
 
 // The parameter counts are those Keras prints for the same model: the convolution has $3 \cdot 3 \cdot 1 \cdot 28 + 28 = 280$ parameters (28 filters and their biases), the first dense layer $13 \cdot 13 \cdot 28 \cdot 128 + 128 = 605{,}824$ and the last $128 \cdot 10 + 10 = 1{,}290$. The filters are few and small because they are **shared** across all positions of the image.
 //
-// Training shows one line per epoch, updated live:
+// Training shows one line per epoch, updated live. Four passes over the 60,000 training images are enough: after them the test accuracy hovers around 98.5%, epoch to epoch, and more epochs mostly fit the training set more closely (try `epochs: 9`).
 
-var history = model.Fit(xTrain, yTrain, epochs: 5, batchSize: 32, validationData: (xTest, yTest));
+var history = model.Fit(xTrain, yTrain, epochs: 4, batchSize: 32, validationData: (xTest, yTest));
 var (testLoss, testAccuracy) = model.Evaluate(xTest, yTest);
 var samplesPerSecond = history.SamplesPerSecond;
 Console.WriteLine($"test accuracy {testAccuracy:P2}, test loss {testLoss:F4}; trained at {samplesPerSecond:N0} images/s");
