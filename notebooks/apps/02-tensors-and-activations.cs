@@ -142,11 +142,12 @@ var reference = new float[N];
 
 void PlainLoop(float[] x, float[] y) { for (int i = 0; i < x.Length; i++) y[i] = 1f / (1f + MathF.Exp(-x[i])); }
 
-// Best of 20 runs for each, after 40 warm-up runs: .NET compiles a method quickly first and
-// recompiles it fully optimized once it has run a few dozen times.
+// Best of 20 runs for each, after at least a second of warm-up: .NET first compiles a method
+// quickly, then recompiles it fully optimized in the background once it has run a few dozen times.
 double BestMilliseconds(Action run)
 {
-    for (int w = 0; w < 40; w++) run();
+    var warmUp = Stopwatch.StartNew();
+    for (int w = 0; w < 40 || warmUp.ElapsedMilliseconds < 1000; w++) run();
     double best = double.MaxValue;
     for (int r = 0; r < 20; r++)
     {
