@@ -1,0 +1,54 @@
+using System.Diagnostics;
+using NeuralNotebooks;
+
+namespace Benchmarks;
+
+/// <summary>
+/// Where a training step of the course CNN spends its time: each layer's forward and backward pass and
+/// the optimizer, on batches of 32 MNIST images, averaged over 300 steps after 100 warm-up steps.
+/// </summary>
+internal static class Profile
+{
+    public static int Run()
+    {
+        var mnist = Mnist.Load(Path.Combine(Compare.FindRoot(), "data", "mnist"), channels: true);
+        var model = Compare.CourseCnn();
+        var layers = model.Layers;
+        var parameters = model.GetWeights();
+        var gradients = layers.SelectMany(l => l.Gradients).ToList();
+        var forward = new double[layers.Count];
+        var backward = new double[layers.Count];
+        double optimizer = 0;
+        const int Warmup = 100, Steps = 300;
+        var output = Tensor.Zeros(32, 10);
+        for (int step = 0; step < Warmup + Steps; step++)
+        {
+            bool timed = step >= Warmup;
+            Tensor h = mnist.Train.Images.Slice(32 * (step % 1000), 32);
+            for (int i = 0; i < layers.Count; i++)
+            {
+                var sw = Stopwatch.StartNew();
+                h = layers[i].Forward(h, training: true);
+                if (timed) forward[i] += sw.Elapsed.TotalMilliseconds;
+            }
+            Tensor? g = output;
+            for (int i = layers.Count - 1; i >= 0 && g is not null; i--)
+            {
+                var sw = Stopwatch.StartNew();
+                g = layers[i].Backward(g, needInputGradient: i > 0);
+                if (timed) backward[i] += sw.Elapsed.TotalMilliseconds;
+            }
+            var clock = Stopwatch.StartNew();
+            model.Optimizer!.Step(parameters, gradients);
+            if (timed) optimizer += clock.Elapsed.TotalMilliseconds;
+        }
+        Console.WriteLine($"course CNN, batch 32: microseconds per step, mean of {Steps} steps");
+        Console.WriteLine($"{"layer",-26} {"forward",9} {"backward",9}");
+        for (int i = 0; i < layers.Count; i++)
+            Console.WriteLine($"{layers[i].Name + " (" + layers[i].GetType().Name + ")",-26} {forward[i] / Steps * 1000,9:F0} {backward[i] / Steps * 1000,9:F0}");
+        Console.WriteLine($"{"Adam (607,394 parameters)",-26} {optimizer / Steps * 1000,9:F0}");
+        double total = (forward.Sum() + backward.Sum() + optimizer) / Steps;
+        Console.WriteLine($"{"total",-26} {total * 1000,9:F0}   ({32 / total * 1000:N0} samples/s without data gathering and loss)");
+        return 0;
+    }
+}
