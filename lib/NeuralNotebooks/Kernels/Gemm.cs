@@ -30,6 +30,7 @@ internal static unsafe class Gemm
     [ThreadStatic] private static float[]? _packA;
     [ThreadStatic] private static float[]? _packB;
     [ThreadStatic] private static float[]? _tile;
+    [ThreadStatic] private static float[]? _small;
 
     public static void Multiply(int m, int n, int k, ReadOnlySpan<float> a, bool transposeA,
         ReadOnlySpan<float> b, bool transposeB, Span<float> c, bool accumulate)
@@ -100,7 +101,7 @@ internal static unsafe class Gemm
     {
         // B padded to whole vectors so the loop needs no masks; the padding columns are never stored.
         int vectors = (n + 15) / 16;
-        var padded = GC.AllocateUninitializedArray<float>(k * vectors * 16, pinned: true);
+        var padded = Rent(ref _small, k * vectors * 16);
         fixed (float* bp = padded)
         {
             for (int p = 0; p < k; p++)

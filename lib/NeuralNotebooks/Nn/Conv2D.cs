@@ -128,7 +128,7 @@ public sealed class Conv2D : Layer
         if (!needInputGradient) return null;
         var dCols = Ensure(ref _dCols, rows, PatchSize);
         Simd.Gemm(rows, PatchSize, Filters, dz.data, false, _kernel!.data, true, dCols.data);     // dcols = dz·Kᵀ
-        var dx = Ensure(ref _dx, [n, .. InputShape]);
+        var dx = EnsureBatch(ref _dx, n, InputShape);
         dx.data.AsSpan().Clear();
         Simd.Col2Im(dCols.data, n, InputShape[0], InputShape[1], InputShape[2], KernelSize.Height, KernelSize.Width,
             Strides.Height, Strides.Width, _padTop, _padLeft, _outH, _outW, dx.data);

@@ -31,7 +31,7 @@ public sealed class Dropout : Layer
     internal override Tensor Forward(Tensor x, bool training)
     {
         if (!training || Rate == 0) { _mask = null; return x; }
-        var y = Ensure(ref _out, x.Shape.ToArray());
+        var y = EnsureLike(ref _out, x.Shape);
         if (_mask is null || _mask.Length != x.Size) _mask = new float[x.Size];
         float keep = 1f / (1f - Rate);
         for (int i = 0; i < _mask.Length; i++) _mask[i] = _rng.NextFloat() < Rate ? 0f : keep;
@@ -43,7 +43,7 @@ public sealed class Dropout : Layer
     {
         if (!needInputGradient) return null;
         if (_mask is null) return dy;
-        var dx = Ensure(ref _dx, dy.Shape.ToArray());
+        var dx = EnsureLike(ref _dx, dy.Shape);
         Kernels.Simd.Multiply(dy.data, _mask, dx.data);
         return dx;
     }
@@ -68,7 +68,7 @@ public class Activation : Layer
 
     internal override Tensor Forward(Tensor x, bool training)
     {
-        var y = Ensure(ref _out, x.Shape.ToArray());
+        var y = EnsureLike(ref _out, x.Shape);
         x.data.AsSpan().CopyTo(y.data);
         Function.ForwardInPlace(y.data, OutputShape[^1]);
         _in = x;
@@ -78,7 +78,7 @@ public class Activation : Layer
     internal override Tensor? Backward(Tensor dy, bool needInputGradient)
     {
         if (!needInputGradient) return null;
-        var dx = Ensure(ref _dx, dy.Shape.ToArray());
+        var dx = EnsureLike(ref _dx, dy.Shape);
         Function.Backward(_in!.data, _out!.data, dy.data, dx.data, OutputShape[^1]);
         return dx;
     }

@@ -105,6 +105,34 @@ public abstract class Layer
             destination[..Math.Min(filled, destination.Length - filled)].CopyTo(destination[filled..]);
     }
 
+    /// <summary>A reused (d0, d1) buffer: allocates only when the shape changes (e.g. a smaller last batch).</summary>
+    internal static Tensor Ensure(ref Tensor? t, int d0, int d1)
+    {
+        if (t is not null && t.Rank == 2 && t.Shape[0] == d0 && t.Shape[1] == d1) return t;
+        return t = new Tensor(new float[d0 * d1], d0, d1);
+    }
+
+    /// <summary>A reused (d0, d1, d2, d3) buffer.</summary>
+    internal static Tensor Ensure(ref Tensor? t, int d0, int d1, int d2, int d3)
+    {
+        if (t is not null && t.Rank == 4 && t.Shape[0] == d0 && t.Shape[1] == d1 && t.Shape[2] == d2 && t.Shape[3] == d3) return t;
+        return t = new Tensor(new float[d0 * d1 * d2 * d3], d0, d1, d2, d3);
+    }
+
+    /// <summary>A reused buffer of the given shape.</summary>
+    internal static Tensor EnsureLike(ref Tensor? t, Shape shape)
+    {
+        if (t is not null && t.Shape == shape) return t;
+        return t = new Tensor(new float[shape.Size], shape);
+    }
+
+    /// <summary>A reused buffer for a batch of <paramref name="n"/> samples of shape <paramref name="sample"/>.</summary>
+    internal static Tensor EnsureBatch(ref Tensor? t, int n, ReadOnlySpan<int> sample)
+    {
+        if (t is not null && t.Rank == sample.Length + 1 && t.Shape[0] == n && t.Shape.AsSpan()[1..].SequenceEqual(sample)) return t;
+        return t = new Tensor(new float[n * new Shape(sample.ToArray()).Size], [n, .. sample]);
+    }
+
     /// <summary>Returns <paramref name="t"/> if it already has this shape, else a new zero tensor of it.</summary>
     internal static Tensor Ensure(ref Tensor? t, params int[] shape)
     {

@@ -92,7 +92,7 @@ public sealed class MaxPool2D : Layer
     {
         if (!needInputGradient) return null;
         int n = dy.Shape[0];
-        var dx = Ensure(ref _dx, [n, .. InputShape]);
+        var dx = EnsureBatch(ref _dx, n, InputShape);
         dx.data.AsSpan().Clear();
         var g = dy.data; var d = dx.data; var am = _argmax!;
         for (int i = 0; i < g.Length; i++) d[am[i]] += g[i];
@@ -106,8 +106,19 @@ public sealed class Flatten : Layer
     /// <inheritdoc/>
     protected override int[] OnBuild(int[] inputShape, Rng rng) => [inputShape.Aggregate(1, (a, d) => a * d)];
 
-    internal override Tensor Forward(Tensor x, bool training) => new(x.data, x.Shape[0], OutputShape[0]);
+    private Tensor? _view, _backView;
 
-    internal override Tensor? Backward(Tensor dy, bool needInputGradient) =>
-        needInputGradient ? new Tensor(dy.data, [dy.Shape[0], .. InputShape]) : null;
+    // Flattening is a view: the same floats with another shape, kept while the batch buffer stays the same.
+    internal override Tensor Forward(Tensor x, bool training)
+    {
+        if (_view is null || _view.data != x.data || _view.Shape[0] != x.Shape[0]) _view = new Tensor(x.data, x.Shape[0], OutputShape[0]);
+        return _view;
+    }
+
+    internal override Tensor? Backward(Tensor dy, bool needInputGradient)
+    {
+        if (!needInputGradient) return null;
+        if (_backView is null || _backView.data != dy.data || _backView.Shape[0] != dy.Shape[0]) _backView = new Tensor(dy.data, [dy.Shape[0], .. InputShape]);
+        return _backView;
+    }
 }

@@ -155,9 +155,7 @@ public sealed partial class Sequential
     private static Tensor Gather(Tensor source, int[]? order, int start, int count, ref Tensor? buffer)
     {
         int per = source.Size / source.Shape[0];
-        var dims = source.Shape.ToArray();
-        dims[0] = count;
-        var b = Layer.Ensure(ref buffer, dims);
+        var b = Layer.EnsureBatch(ref buffer, count, source.Shape.AsSpan()[1..]);
         if (order is null) source.data.AsSpan(start * per, count * per).CopyTo(b.data);
         else
             for (int k = 0; k < count; k++)
@@ -261,7 +259,7 @@ public sealed partial class Sequential
                 var xb = Gather(x, order, start, count, ref _xBatch);
                 var yb = Gather(y, order, start, count, ref _yBatch);
                 var output = ForwardAll(xb, training: true);
-                var grad = Layer.Ensure(ref _grad, output.Shape.ToArray());
+                var grad = Layer.EnsureLike(ref _grad, output.Shape);
                 float batchLoss = LossAndGradient(loss, fused, output, yb, grad.data);
                 if (!float.IsFinite(batchLoss)) throw new TrainingDivergedException(epoch, batch, batchLoss, optimizer.LearningRate);
                 lossSum += (double)batchLoss * count;
