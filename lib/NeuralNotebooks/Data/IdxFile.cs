@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
+using System.Security.Cryptography;
 
 namespace NeuralNotebooks;
 
@@ -41,66 +42,169 @@ public sealed class IdxFile
     /// <summary>The elements' bytes exactly as stored (big-endian for multi-byte types).</summary>
     public byte[] Bytes { get; }
     /// <summary>The number of elements.</summary>
-    public int Count => Dimensions.Aggregate(1, (a, d) => a * d);
+    public int Count => Bytes.Length / ElementSize(ElementType);
 
     /// <summary>Reads an IDX file, gzipped (by its content, whatever its name) or raw.</summary>
-    /// <exception cref="DataFormatException">The file is truncated, has a wrong magic number, or has extra bytes.</exception>
+    /// <remarks>
+    /// The header's dimensions are checked against what the file can hold before anything is
+    /// allocated: a raw file's length, a gzip file's trailer and the most deflate can compress, so a
+    /// corrupt header is reported, not a gigabyte allocated. A gzip file must end with its trailer
+    /// (CRC-32 and length), and damage anywhere in it is reported as corruption.
+    /// </remarks>
+    /// <exception cref="DataFormatException">The file is truncated, corrupt, has a wrong magic number, or has extra bytes.</exception>
     public static IdxFile Read(string path)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"{path}: the file does not exist.", path);
         // Stream the file (decompressing on the fly) straight into one array of the exact size the
         // header announces: no intermediate copies of a 47 MB payload.
         using var file = File.OpenRead(path);
-        Span<byte> sniff = stackalloc byte[2];
-        int sniffed = file.ReadAtLeast(sniff, 2, throwOnEndOfStream: false);
-        file.Position = 0;
+        long length = file.Length;
+        Span<byte> sniff = stackalloc byte[4];
+        int sniffed = file.ReadAtLeast(sniff[..2], 2, throwOnEndOfStream: false);
         bool gzip = sniffed == 2 && sniff[0] == 0x1F && sniff[1] == 0x8B;
+        uint recorded = 0;
+        if (gzip)
+        {
+            if (length < MinimumGzipLength)
+                throw new DataFormatException(path, $"truncated: a gzip file needs at least {MinimumGzipLength} bytes (a 10-byte header, the data and an 8-byte trailer), found {length}.");
+            // The trailer's last field is the content's length (mod 2^32): known before decompressing.
+            file.Position = length - 4;
+            file.ReadExactly(sniff);
+            recorded = BinaryPrimitives.ReadUInt32LittleEndian(sniff);
+        }
+        file.Position = 0;
         using Stream stream = gzip ? new GZipStream(file, CompressionMode.Decompress) : file;
+        var source = new Source(path, stream, gzip, length, recorded);
         try
         {
-            return Read(path, stream);
+            return source.ReadIdx();
         }
         catch (InvalidDataException e)
         {
-            throw new DataFormatException(path, $"corrupt gzip data: {e.Message}", e);
+            // zlib's message for a failed CRC or a bad block ("unsupported compression method") misleads; say what happened.
+            throw new DataFormatException(path,
+                $"corrupt: the gzip data is damaged (decompression failed after {source.Position} bytes of content: a changed, missing or extra byte in the file).", e);
         }
     }
 
-    private static IdxFile Read(string path, Stream stream)
+    /// <summary>The SHA-256 of the IDX content (header and elements, uncompressed), lowercase hex: the same whether the file on disk is gzipped or not.</summary>
+    public string ContentSha256()
     {
-        var magic = new byte[4];
-        int got = stream.ReadAtLeast(magic, 4, throwOnEndOfStream: false);
-        if (got < 4)
-            throw new DataFormatException(path, $"truncated: expected at least a 4-byte IDX magic number, found {got} bytes.");
-        if (magic[0] != 0 || magic[1] != 0 || !Enum.IsDefined((IdxElementType)magic[2]) || magic[3] is 0 or > 8)
-            throw new DataFormatException(path,
-                $"wrong magic number: expected 00 00 then a type byte (08, 09, 0B, 0C, 0D or 0E) and 1-8 dimensions, found {Convert.ToHexString(magic)}.");
-        var type = (IdxElementType)magic[2];
-        int rank = magic[3];
-        int header = 4 + 4 * rank;
-        var dimBytes = new byte[4 * rank];
-        got = stream.ReadAtLeast(dimBytes, dimBytes.Length, throwOnEndOfStream: false);
-        if (got < dimBytes.Length)
-            throw new DataFormatException(path, $"truncated: the header needs {header} bytes for {rank} dimensions, found {4 + got}.");
-        var dims = new int[rank];
-        long count = 1;
-        for (int i = 0; i < rank; i++)
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        hash.AppendData(HeaderBytes(ElementType, Dimensions));
+        hash.AppendData(Bytes);
+        return Convert.ToHexStringLower(hash.GetHashAndReset());
+    }
+
+    private static byte[] HeaderBytes(IdxElementType type, int[] dims)
+    {
+        var header = new byte[4 + 4 * dims.Length];
+        header[2] = (byte)type;
+        header[3] = (byte)dims.Length;
+        for (int i = 0; i < dims.Length; i++) BinaryPrimitives.WriteInt32BigEndian(header.AsSpan(4 + 4 * i), dims[i]);
+        return header;
+    }
+
+    /// <summary>A gzip file's smallest size: a 10-byte header, a 2-byte empty deflate block, an 8-byte trailer.</summary>
+    private const int MinimumGzipLength = 20;
+
+    /// <summary>Deflate's best ratio is 1032:1 (258-byte matches in 2 bits); a header claiming more than that is corrupt.</summary>
+    private const long MaxDeflateRatio = 1032;
+
+    /// <summary>The first allocation for a gzip payload whose trailer disagrees with the header: grown only as data arrives.</summary>
+    private const int FirstChunk = 1 << 20;
+
+    /// <summary>One file being read: the stream (decompressed if gzip) and what is known of its size.</summary>
+    private sealed class Source(string path, Stream stream, bool gzip, long fileLength, uint recordedLength)
+    {
+        /// <summary>The bytes of content read so far.</summary>
+        public long Position { get; private set; }
+
+        private int Fill(Span<byte> buffer)
         {
-            dims[i] = BinaryPrimitives.ReadInt32BigEndian(dimBytes.AsSpan(4 * i));
-            if (dims[i] < 0) throw new DataFormatException(path, $"dimension {i} is negative ({dims[i]}).");
-            count *= dims[i];
+            int got = stream.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false);
+            Position += got;
+            return got;
         }
-        long payload = count * ElementSize(type);
-        if (payload > Array.MaxLength)
-            throw new DataFormatException(path, $"dimensions ({string.Join(", ", dims)}) of {type} need {payload} bytes, more than one array can hold.");
-        var bytes = new byte[payload];
-        got = stream.ReadAtLeast(bytes, bytes.Length, throwOnEndOfStream: false);
-        if (got < bytes.Length)
-            throw new DataFormatException(path, $"truncated: dimensions ({string.Join(", ", dims)}) of {type} need {header + payload} bytes, found {header + got}.");
-        var extra = new byte[1];
-        if (stream.Read(extra) > 0)
-            throw new DataFormatException(path, $"corrupt: dimensions ({string.Join(", ", dims)}) of {type} need {header + payload} bytes, found more (extra data at the end).");
-        return new IdxFile(path, type, dims, bytes);
+
+        private DataFormatException Error(string message) => new(path, message);
+
+        public IdxFile ReadIdx()
+        {
+            var magic = new byte[4];
+            int got = Fill(magic);
+            if (got < 4)
+                throw Error($"truncated: expected at least a 4-byte IDX magic number, found {got} bytes.");
+            if (magic[0] != 0 || magic[1] != 0 || !Enum.IsDefined((IdxElementType)magic[2]) || magic[3] is 0 or > 8)
+                throw Error($"wrong magic number: expected 00 00 then a type byte (08, 09, 0B, 0C, 0D or 0E) and 1-8 dimensions, found {Convert.ToHexString(magic)}.");
+            var type = (IdxElementType)magic[2];
+            int rank = magic[3];
+            int header = 4 + 4 * rank;
+            var dimBytes = new byte[4 * rank];
+            got = Fill(dimBytes);
+            if (got < dimBytes.Length)
+                throw Error($"truncated: the header needs {header} bytes for {rank} dimensions, found {4 + got}.");
+            var dims = new int[rank];
+            for (int i = 0; i < rank; i++)
+            {
+                dims[i] = BinaryPrimitives.ReadInt32BigEndian(dimBytes.AsSpan(4 * i));
+                if (dims[i] < 0) throw Error($"dimension {i} is negative ({dims[i]}).");
+            }
+            string what = $"dimensions ({string.Join(", ", dims)}) of {type}";
+            long payload;
+            try
+            {
+                long count = 1;
+                foreach (int d in dims) count = checked(count * d);
+                payload = checked(count * ElementSize(type));
+            }
+            catch (OverflowException)
+            {
+                throw Error($"corrupt header: {what} multiply to more than 2^63 bytes.");
+            }
+            if (payload > Array.MaxLength)
+                throw Error($"{what} need {payload} bytes, more than one array can hold.");
+            long total = header + payload;
+            if (!gzip && total > fileLength)
+                throw Error($"truncated: {what} need {total} bytes, found {fileLength}.");
+            if (!gzip && total < fileLength)
+                throw Error($"corrupt: {what} need {total} bytes, found {fileLength} (extra data at the end).");
+            if (gzip && total > MaxDeflateRatio * fileLength)
+                throw Error($"truncated: {what} need {total} bytes, more than a gzip file of {fileLength} bytes can hold (deflate compresses at most {MaxDeflateRatio}:1).");
+
+            // The trailer agreeing with the header is the normal case: allocate once. Otherwise the
+            // file is damaged somewhere; grow the buffer only as data arrives, to report what is wrong.
+            bool trusted = !gzip || (uint)total == recordedLength;
+            var bytes = trusted ? ReadExactly(payload) : ReadGrowing(payload);
+            if (bytes.Length < payload)
+                throw Error($"truncated: {what} need {total} bytes, found {header + bytes.Length}.");
+            if (Fill(new byte[1]) > 0)
+                throw Error($"corrupt: {what} need {total} bytes, found more (extra data at the end).");
+            if (!trusted)
+                throw Error($"corrupt: the gzip trailer is missing or damaged: it records {recordedLength} bytes of content, the data has {total}.");
+            return new IdxFile(path, type, dims, bytes);
+        }
+
+        private byte[] ReadExactly(long length)
+        {
+            var bytes = new byte[length];
+            int got = Fill(bytes);
+            return got == bytes.Length ? bytes : bytes[..got];
+        }
+
+        private byte[] ReadGrowing(long length)
+        {
+            var bytes = new byte[Math.Min(length, FirstChunk)];
+            int filled = 0;
+            while (true)
+            {
+                int got = Fill(bytes.AsSpan(filled));
+                filled += got;
+                if (filled < bytes.Length) return bytes[..filled];
+                if (filled == length) return bytes;
+                Array.Resize(ref bytes, (int)Math.Min(length, 2L * bytes.Length));
+            }
+        }
     }
 
     /// <summary>The size in bytes of one element of <paramref name="type"/>.</summary>

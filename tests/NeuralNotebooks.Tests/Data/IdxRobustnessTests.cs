@@ -1,0 +1,128 @@
+using System.Buffers.Binary;
+using System.IO.Compression;
+
+namespace NeuralNotebooks.Tests.Data;
+
+/// <summary>Corrupt, truncated and hostile IDX files: each is reported as what it is, before any large allocation.</summary>
+public class IdxRobustnessTests
+{
+    private static byte[] Gzip(byte[] content)
+    {
+        using var m = new MemoryStream();
+        using (var gz = new GZipStream(m, CompressionLevel.Optimal)) gz.Write(content);
+        return m.ToArray();
+    }
+
+    /// <summary>An IDX file of 300 × 7 bytes that compresses, but not trivially.</summary>
+    private static byte[] Sample()
+    {
+        var payload = new byte[2100];
+        var rng = new Random(7);
+        for (int i = 0; i < payload.Length; i++) payload[i] = (byte)rng.Next(23);
+        return IdxWriter.Bytes(0x08, [300, 7], payload);
+    }
+
+    private static DataFormatException ReadFails(string path, long maxAllocated = 1 << 20)
+    {
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        var e = Assert.Throws<DataFormatException>(() => IdxFile.Read(path));
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.True(allocated < maxAllocated, $"reading {Path.GetFileName(path)} allocated {allocated:N0} bytes before failing: {e.Message}");
+        Assert.Contains(Path.GetFileName(path), e.Message);
+        return e;
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void A_tiny_file_claiming_2_GB_is_reported_as_truncated_without_allocating_it(bool gzip)
+    {
+        // 16 bytes of header announcing 2,000 × 1,000 × 1,000 bytes, then 8 bytes of data: 24 bytes.
+        var content = IdxWriter.Bytes(0x08, [2000, 1000, 1000], new byte[8]);
+        Assert.Equal(24, content.Length);
+        var path = Path.Combine(IdxWriter.TempDir(), gzip ? "huge.idx.gz" : "huge.idx");
+        File.WriteAllBytes(path, gzip ? Gzip(content) : content);
+        var e = ReadFails(path);
+        Assert.Contains("truncated", e.Message);
+        Assert.Contains("2000, 1000, 1000", e.Message);
+        Assert.Contains("2000000016 bytes", e.Message);
+        if (!gzip) Assert.Contains("found 24", e.Message);
+    }
+
+    [Fact]
+    public void A_gzip_payload_whose_trailer_disagrees_is_read_only_as_far_as_it_goes()
+    {
+        // The header claims 200,008 bytes; the stream and its trailer hold 2,108.
+        var content = IdxWriter.Bytes(0x08, [200_000], Sample()[12..]);
+        var path = Path.Combine(IdxWriter.TempDir(), "short.gz");
+        File.WriteAllBytes(path, Gzip(content));
+        Assert.True(new FileInfo(path).Length * 1032 > 200_008, "the file must be large enough to be believed");
+        var e = ReadFails(path, maxAllocated: 1 << 21);
+        Assert.Contains("truncated", e.Message);
+        Assert.Contains("200008 bytes", e.Message);
+        Assert.Contains($"found {content.Length}", e.Message);
+    }
+
+    [Theory]
+    [InlineData(new[] { 1 << 21, 1 << 21, 1 << 22 })]
+    [InlineData(new[] { int.MaxValue, int.MaxValue, int.MaxValue, int.MaxValue, 2 })]
+    public void Dimensions_whose_product_overflows_are_rejected(int[] dims)
+    {
+        var path = Path.Combine(IdxWriter.TempDir(), "overflow.idx");
+        File.WriteAllBytes(path, IdxWriter.Bytes(0x08, dims, []));
+        var e = ReadFails(path);
+        Assert.Contains(string.Join(", ", dims), e.Message);
+        Assert.Contains("2^63", e.Message);
+    }
+
+    [Fact]
+    public void A_product_too_large_for_an_array_is_rejected_with_the_byte_count()
+    {
+        var path = Path.Combine(IdxWriter.TempDir(), "big.idx");
+        File.WriteAllBytes(path, IdxWriter.Bytes(0x0E, [1 << 20, 1 << 10], []));
+        var e = ReadFails(path);
+        Assert.Contains("8589934592 bytes", e.Message);
+    }
+
+    [Fact]
+    public void A_gzip_file_missing_its_8_byte_trailer_is_rejected()
+    {
+        var gz = Gzip(Sample());
+        var path = Path.Combine(IdxWriter.TempDir(), "no-trailer.gz");
+        File.WriteAllBytes(path, gz[..^8]);
+        var e = ReadFails(path);
+        Assert.Contains("corrupt", e.Message);
+        Assert.Contains("trailer", e.Message);
+    }
+
+    [Fact]
+    public void A_flipped_data_byte_is_reported_as_corruption()
+    {
+        var gz = Gzip(Sample());
+        var dir = IdxWriter.TempDir();
+        foreach (int at in new[] { 12, gz.Length / 2, gz.Length - 10, gz.Length - 6 })   // deflate data, and the trailer's CRC-32
+        {
+            var bad = (byte[])gz.Clone();
+            bad[at] ^= 0x10;
+            var path = Path.Combine(dir, $"flipped-{at}.gz");
+            File.WriteAllBytes(path, bad);
+            var e = ReadFails(path);
+            Assert.Contains("corrupt", e.Message);
+            Assert.DoesNotContain("unsupported compression method", e.Message);
+        }
+    }
+
+    [Fact]
+    public void A_good_gzip_file_and_its_raw_twin_read_the_same()
+    {
+        var dir = IdxWriter.TempDir();
+        File.WriteAllBytes(Path.Combine(dir, "a.gz"), Gzip(Sample()));
+        File.WriteAllBytes(Path.Combine(dir, "a.idx"), Sample());
+        var gz = IdxFile.Read(Path.Combine(dir, "a.gz"));
+        var raw = IdxFile.Read(Path.Combine(dir, "a.idx"));
+        Assert.Equal(raw.Bytes, gz.Bytes);
+        Assert.Equal([300, 7], gz.Dimensions);
+        Assert.Equal(raw.ContentSha256(), gz.ContentSha256());
+        Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Sample())), raw.ContentSha256());
+    }
+}
