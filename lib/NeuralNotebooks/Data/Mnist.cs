@@ -1,7 +1,5 @@
 using System.Collections.Concurrent;
-using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics;
-using System.Security.Cryptography;
+using NeuralNotebooks.Kernels;
 
 namespace NeuralNotebooks;
 
@@ -12,13 +10,16 @@ namespace NeuralNotebooks;
 /// </summary>
 public static class Mnist
 {
-    /// <summary>The SHA-256 of each shipped file (gzipped), checked on every load.</summary>
+    /// <summary>
+    /// The SHA-256 of each file's IDX content (uncompressed), checked on every load whether the file
+    /// on disk is gzipped or not: what is checked is what is loaded.
+    /// </summary>
     public static readonly IReadOnlyDictionary<string, string> Sha256 = new Dictionary<string, string>
     {
-        ["train-images-idx3-ubyte.gz"] = "0b367032e93c5d0cea0925647cfdb18614af8ee15f83e6f2fc2ad904a6835971",
-        ["train-labels-idx1-ubyte.gz"] = "1787548bbe0bff1ec2ecdc0ef292b02df999e2d1a6002d27500982c652b17203",
-        ["t10k-images-idx3-ubyte.gz"] = "1a1a05eab793c14bb050b398624a11b0ffd1a2953baed553b1b9bd079e2a20be",
-        ["t10k-labels-idx1-ubyte.gz"] = "b91679a0acfe4ba0e50a2437a903084cba1f5f92592b016a25a7dfd00455798b",
+        ["train-images-idx3-ubyte"] = "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
+        ["train-labels-idx1-ubyte"] = "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
+        ["t10k-images-idx3-ubyte"] = "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
+        ["t10k-labels-idx1-ubyte"] = "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
     };
 
     /// <summary>The digit names "0" to "9".</summary>
@@ -29,6 +30,10 @@ public static class Mnist
     /// <paramref name="channels"/>. Finds <c>data/mnist/</c> from the current directory upwards unless
     /// <paramref name="directory"/> is given; checks every file's SHA-256.
     /// </summary>
+    /// <remarks>
+    /// The files are read once per process; every call returns new tensors and label arrays, so a
+    /// caller that changes them in place (normalizing, say) changes only its own copy.
+    /// </remarks>
     public static ImageDataset Load(string? directory = null, bool channels = false) =>
         IdxDataset.Load("MNIST", directory ?? DataDirectory.Find("mnist"), channels, ClassNames, Sha256);
 
@@ -106,13 +111,14 @@ internal static class IdxDataset
                 {
                     var path = Resolve(directory, Files[i]) ?? throw new FileNotFoundException(
                         $"{Path.Combine(directory, Files[i])}(.gz) is missing: the dataset needs {string.Join(", ", Files.Select(f => f + ".gz"))}.");
-                    if (checksums is not null && checksums.TryGetValue(Path.GetFileName(path), out var expected))
+                    var file = IdxFile.Read(path);
+                    if (checksums is not null && checksums.TryGetValue(Files[i], out var expected))
                     {
-                        var actual = Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(path)));
+                        var actual = file.ContentSha256();
                         if (actual != expected)
-                            throw new DataFormatException(path, $"checksum mismatch: expected SHA-256 {expected}, found {actual}. The file is corrupt or not the original; data/fetch-mnist.sh restores it.");
+                            throw new DataFormatException(path, $"checksum mismatch: its content{(path.EndsWith(".gz") ? " (uncompressed)" : "")} has SHA-256 {actual}, expected {expected}. The file is corrupt or not the original; data/fetch-mnist.sh restores it.");
                     }
-                    files[i] = IdxFile.Read(path);
+                    files[i] = file;
                 });
             }
             catch (AggregateException e) when (e.InnerExceptions.Count > 0)
@@ -135,27 +141,16 @@ internal static class IdxDataset
             throw new DataFormatException(labels.Path, $"expected {images.Dimensions[0]} labels to match {Path.GetFileName(images.Path)}, found {labels.Dimensions[0]}.");
     }
 
-    private static readonly ConcurrentDictionary<string, ImageDataset> Converted = new();
-
     /// <summary>
-    /// Loads and converts once per process and folder; later calls return the same tensors (the library's
-    /// operations never modify their inputs, so sharing them is safe; with channels the same memory is
-    /// viewed as (N, 28, 28, 1)).
+    /// Reads the files once per process and folder (the bytes stay private), then converts them to
+    /// new tensors on every call: a caller that normalizes its images in place cannot change what the
+    /// next caller gets. Converting is cheap next to reading (a vectorized pass, no gunzip, no hashing).
     /// </summary>
     public static ImageDataset Load(string name, string directory, bool channels, IReadOnlyList<string> classNames, IReadOnlyDictionary<string, string>? checksums)
     {
-        var flat = Converted.GetOrAdd(Path.GetFullPath(directory) + "|" + name, _ =>
-        {
-            var f = ReadAll(directory, checksums);
-            return new ImageDataset(name, Part(f[0], f[1]), Part(f[2], f[3]), classNames);
-        });
-        return channels
-            ? flat with { Train = WithChannel(flat.Train), Test = WithChannel(flat.Test) }
-            : flat;
+        var f = ReadAll(directory, checksums);
+        return new ImageDataset(name, Part(f[0], f[1], channels), Part(f[2], f[3], channels), classNames);
     }
-
-    private static LabeledImages WithChannel(LabeledImages part) =>
-        part with { Images = new Tensor(part.Images.data, [.. part.Images.Shape, 1]) };
 
     public static RawImages LoadBytes(string directory, IReadOnlyDictionary<string, string>? checksums)
     {
@@ -164,51 +159,14 @@ internal static class IdxDataset
             f[0].Dimensions[1], f[0].Dimensions[2]);
     }
 
-    private static LabeledImages Part(IdxFile images, IdxFile labels)
+    private static LabeledImages Part(IdxFile images, IdxFile labels, bool channels)
     {
-        var pixels = new float[images.Bytes.Length];
-        ToUnitFloats(images.Bytes, pixels);
-        var dims = images.Dimensions;
+        // Every element is written by the conversion, so the array need not be zeroed first.
+        var pixels = GC.AllocateUninitializedArray<float>(images.Bytes.Length);
+        PixelConversion.ToUnitFloatsParallel(images.Bytes, pixels);
+        int[] dims = channels ? [.. images.Dimensions, 1] : [.. images.Dimensions];
         var y = new int[labels.Bytes.Length];
         for (int i = 0; i < y.Length; i++) y[i] = labels.Bytes[i];
         return new LabeledImages(new Tensor(pixels, dims), y);
-    }
-
-    /// <summary>Bytes 0-255 to floats in [0, 1], in parallel chunks.</summary>
-    private static void ToUnitFloats(byte[] source, float[] destination)
-    {
-        const int Chunk = 1 << 20;
-        Parallel.For(0, (source.Length + Chunk - 1) / Chunk, c =>
-        {
-            int start = c * Chunk, n = Math.Min(Chunk, source.Length - start);
-            ToUnitFloats(source.AsSpan(start, n), destination.AsSpan(start, n));
-        });
-    }
-
-    /// <summary>
-    /// Widens 64 bytes at a time to four vectors of 16 floats and divides by 255 (a true division, not
-    /// a multiplication by 1/255, so the result is bit-identical to PyTorch's <c>x / 255</c>).
-    /// </summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    internal static void ToUnitFloats(ReadOnlySpan<byte> s, Span<float> d)
-    {
-        int i = 0;
-        if (Vector512.IsHardwareAccelerated)
-        {
-            var scale = Vector512.Create(255f);
-            ref byte src = ref MemoryMarshal.GetReference(s);
-            ref float dst = ref MemoryMarshal.GetReference(d);
-            for (; i <= s.Length - 64; i += 64)
-            {
-                var (lo, hi) = Vector512.Widen(Vector512.LoadUnsafe(ref src, (nuint)i));
-                var (a, b) = Vector512.Widen(lo);
-                var (c, e) = Vector512.Widen(hi);
-                (Vector512.ConvertToSingle(a) / scale).StoreUnsafe(ref dst, (nuint)i);
-                (Vector512.ConvertToSingle(b) / scale).StoreUnsafe(ref dst, (nuint)i + 16);
-                (Vector512.ConvertToSingle(c) / scale).StoreUnsafe(ref dst, (nuint)i + 32);
-                (Vector512.ConvertToSingle(e) / scale).StoreUnsafe(ref dst, (nuint)i + 48);
-            }
-        }
-        for (; i < s.Length; i++) d[i] = s[i] / 255f;
     }
 }
