@@ -111,7 +111,10 @@ public sealed class IdxFile
     /// <summary>Deflate's best ratio is 1032:1 (258-byte matches in 2 bits); a header claiming more than that is corrupt.</summary>
     private const long MaxDeflateRatio = 1032;
 
-    /// <summary>The first allocation for a gzip payload whose trailer disagrees with the header: grown only as data arrives.</summary>
+    /// <summary>The largest gzip payload allocated in one piece on the word of its header and trailer (MNIST's largest is 47 MB).</summary>
+    private const long TrustedGzipPayload = 256L << 20;
+
+    /// <summary>The first allocation for a gzip payload not allocated at once: grown only as data arrives.</summary>
     private const int FirstChunk = 1 << 20;
 
     /// <summary>One file being read: the stream (decompressed if gzip) and what is known of its size.</summary>
@@ -172,15 +175,16 @@ public sealed class IdxFile
             if (gzip && total > MaxDeflateRatio * fileLength)
                 throw Error($"truncated: {what} need {total} bytes, more than a gzip file of {fileLength} bytes can hold (deflate compresses at most {MaxDeflateRatio}:1).");
 
-            // The trailer agreeing with the header is the normal case: allocate once. Otherwise the
-            // file is damaged somewhere; grow the buffer only as data arrives, to report what is wrong.
-            bool trusted = !gzip || (uint)total == recordedLength;
-            var bytes = trusted ? ReadExactly(payload) : ReadGrowing(payload);
+            // A gzip trailer agreeing with the header is the normal case: allocate once. Otherwise the
+            // file is damaged somewhere (or forged), so the buffer grows only as data arrives.
+            bool trailerAgrees = !gzip || (uint)total == recordedLength;
+            bool allocateOnce = !gzip || (trailerAgrees && payload <= TrustedGzipPayload);
+            var bytes = allocateOnce ? ReadExactly(payload) : ReadGrowing(payload);
             if (bytes.Length < payload)
                 throw Error($"truncated: {what} need {total} bytes, found {header + bytes.Length}.");
             if (Fill(new byte[1]) > 0)
                 throw Error($"corrupt: {what} need {total} bytes, found more (extra data at the end).");
-            if (!trusted)
+            if (!trailerAgrees)
                 throw Error($"corrupt: the gzip trailer is missing or damaged: it records {recordedLength} bytes of content, the data has {total}.");
             return new IdxFile(path, type, dims, bytes);
         }

@@ -63,6 +63,22 @@ public class IdxRobustnessTests
         Assert.Contains($"found {content.Length}", e.Message);
     }
 
+    [Fact]
+    public void A_forged_gzip_trailer_cannot_make_the_reader_allocate_what_the_file_does_not_hold()
+    {
+        // 300 kB of incompressible data under a header claiming 290 MB, with the trailer's length
+        // field rewritten to agree: plausible by every check made before reading, yet false.
+        var payload = new byte[300_000];
+        new Random(3).NextBytes(payload);
+        var gz = Gzip(IdxWriter.Bytes(0x08, [290_000_000], payload));
+        BinaryPrimitives.WriteUInt32LittleEndian(gz.AsSpan(gz.Length - 4), 290_000_008);
+        var path = Path.Combine(IdxWriter.TempDir(), "forged.gz");
+        File.WriteAllBytes(path, gz);
+        Assert.True(gz.Length * 1032L > 290_000_008, "the file must be large enough to be believed");
+        var e = ReadFails(path, maxAllocated: 8 << 20);
+        Assert.Matches("corrupt|truncated", e.Message);
+    }
+
     [Theory]
     [InlineData(new[] { 1 << 21, 1 << 21, 1 << 22 })]
     [InlineData(new[] { int.MaxValue, int.MaxValue, int.MaxValue, int.MaxValue, 2 })]
