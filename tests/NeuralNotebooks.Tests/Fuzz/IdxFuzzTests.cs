@@ -30,7 +30,7 @@ public class IdxFuzzTests
     {
         var path = Path.Combine(IdxWriter.TempDir(), "fuzz.idx");
         int rejected = 0;
-        int cases = Mutator.Run(TimeSpan.FromSeconds(3), 20_000, seed =>
+        int cases = Mutator.Run(TimeSpan.FromSeconds(3), minCases: 300, maxCases: 20_000, seed =>
         {
             var rng = new Random(seed);
             var original = Seeds[rng.Next(Seeds.Length)];
@@ -61,7 +61,6 @@ public class IdxFuzzTests
             long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
             Assert.True(allocated < 1100L * bytes.Length + (4 << 20), $"case {seed}: a {bytes.Length}-byte file made the reader allocate {allocated:N0} bytes");
         });
-        Assert.True(cases >= 200, $"only {cases} cases ran");
         Assert.InRange(rejected, 1, cases - 1);
     }
 }

@@ -45,24 +45,24 @@ internal static class Mutator
     }
 
     /// <summary>
-    /// Runs <paramref name="check"/> on case 0, 1, 2, ... until <paramref name="budget"/> has passed or
-    /// <paramref name="maxCases"/> have run, on a worker so that a hang fails the test instead of
-    /// stalling the run. Returns the number of cases run.
+    /// Runs <paramref name="check"/> on case 0, 1, 2, ...: at least <paramref name="minCases"/>, then
+    /// more until <paramref name="budget"/> has passed (at most <paramref name="maxCases"/>), on a
+    /// worker so that a hang fails the test instead of stalling the run. Returns the number of cases run.
     /// </summary>
-    public static int Run(TimeSpan budget, int maxCases, Action<int> check)
+    public static int Run(TimeSpan budget, int minCases, int maxCases, Action<int> check)
     {
         int done = 0;
         var clock = Stopwatch.StartNew();
         var worker = Task.Run(() =>
         {
-            for (int seed = 0; seed < maxCases && clock.Elapsed < budget; seed++)
+            for (int seed = 0; seed < maxCases && (seed < minCases || clock.Elapsed < budget); seed++)
             {
                 check(seed);
                 done++;
             }
         });
         bool finished;
-        try { finished = worker.Wait(budget + TimeSpan.FromSeconds(30)); }
+        try { finished = worker.Wait(budget + TimeSpan.FromSeconds(120)); }
         catch (AggregateException e) when (e.InnerExceptions.Count == 1)
         {
             // Surface the failing case's own assertion, not the task's wrapper.

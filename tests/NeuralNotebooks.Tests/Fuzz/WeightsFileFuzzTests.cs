@@ -51,7 +51,7 @@ public class WeightsFileFuzzTests
         var model = WeightsFileTests.Mlp(12, 2, 3, 2);
         var path = Path.Combine(dir, "fuzz.safetensors");
         int rejected = 0, loaded = 0;
-        int cases = Mutator.Run(TimeSpan.FromSeconds(3), 20_000, seed =>
+        int cases = Mutator.Run(TimeSpan.FromSeconds(3), minCases: 300, maxCases: 20_000, seed =>
         {
             var rng = new Random(seed);
             var bytes = seed % 2 == 0 ? MutateHeader(original, rng) : Mutator.Mutate(original, rng, headerBytes);
@@ -73,7 +73,6 @@ public class WeightsFileFuzzTests
                 Assert.Fail($"case {seed} (header {Encoding.UTF8.GetString(bytes, 0, Math.Min(bytes.Length, headerBytes + 16))}): {e.GetType().Name}: {e.Message}");
             }
         });
-        Assert.True(cases >= 200, $"only {cases} cases ran");
         Assert.True(rejected > 0 && loaded > 0, $"{loaded} loaded, {rejected} rejected: the mutations should produce both");
     }
 }
