@@ -178,7 +178,7 @@ public sealed class Newcomer : IAsyncLifetime
         foreach (var command in Readme.Commands(ReadmeText, heading, 0))
         {
             var name = Path.GetFileNameWithoutExtension(command.Split(' ').Last());
-            Apps[name] = await Copy.Run(command, Short);
+            Apps[name] = await Copy.Run(command, Long);
         }
         var apps = Path.Combine(Copy.Root, "notebooks", "apps");
         foreach (var file in Directory.GetFiles(apps, "*.cs")) CommittedApps[Path.GetFileName(file)] = File.ReadAllText(file);
