@@ -25,6 +25,15 @@ internal static class Compare
         int repeats = 3;
         for (int i = 0; i < args.Length; i++) if (args[i] == "--repeats" && i + 1 < args.Length) repeats = int.Parse(args[++i], CultureInfo.InvariantCulture);
         var root = FindRoot();
+        // Said before minutes of library-side measuring, not after them when the first peer fails.
+        var missing = MissingPeerPackages();
+        if (missing.Count > 0)
+        {
+            Console.Error.WriteLine($"The Python peers need the Debian packages {string.Join(", ", PeerPackages)}; missing: {string.Join(", ", missing)}.");
+            Console.Error.WriteLine("Install them with: tests/install-debian-packages.sh --benchmarks");
+            return 3;
+        }
+        Console.Error.WriteLine($"peers' Debian packages present: {string.Join(", ", PeerPackages)}");
         var mnistDir = Path.Combine(root, "data", "mnist");
         var loadClock = Stopwatch.StartNew();
         var mnist = Mnist.Load(mnistDir);   // first load in this process: gunzip, SHA-256, bytes to floats
@@ -153,6 +162,41 @@ internal static class Compare
         File.WriteAllText(outPath, json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
         Console.WriteLine($"wrote {Path.GetRelativePath(root, outPath)}");
         return 0;
+    }
+
+    private static readonly string[] PeerPackages = ["python3-torch", "python3-sklearn", "libopenblas0-pthread"];
+
+    /// <summary>The peers' Debian packages that dpkg does not list as installed; off Debian, whether python3 imports torch and sklearn.</summary>
+    private static List<string> MissingPeerPackages()
+    {
+        static (int Exit, string Stdout)? Run(string file, params string[] args)
+        {
+            var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
+            foreach (var a in args) psi.ArgumentList.Add(a);
+            try
+            {
+                using var p = Process.Start(psi)!;
+                var stdout = p.StandardOutput.ReadToEnd();
+                p.StandardError.ReadToEnd();
+                p.WaitForExit();
+                return (p.ExitCode, stdout);
+            }
+            catch (System.ComponentModel.Win32Exception) { return null; }   // the program does not exist here
+        }
+        var missing = new List<string>();
+        foreach (var package in PeerPackages)
+        {
+            var status = Run("dpkg-query", "-W", "-f=${Status}", package);
+            if (status is null)
+            {
+                string python = File.Exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
+                var import = Run(python, "-c", "import torch, sklearn");
+                if (import is not { Exit: 0 }) missing.Add("python3 with torch and sklearn");
+                return missing;
+            }
+            if (status.Value.Stdout.Trim() != "install ok installed") missing.Add(package);
+        }
+        return missing;
     }
 
     internal static Sequential CourseCnn()

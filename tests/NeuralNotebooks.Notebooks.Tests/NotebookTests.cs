@@ -1,78 +1,78 @@
-using NeuralNotebooks.Runner;
+using static NeuralNotebooks.Notebooks.Tests.ExecutedNotebook;
 
 namespace NeuralNotebooks.Notebooks.Tests;
 
 /// <summary>
-/// Runs every notebook of the course with the headless runner, as CI and a learner would, and checks
-/// that it runs clean and that the numbers it reports (read from its variables) hold.
+/// The headline numbers of every notebook, read from what the notebooks printed when README's run command
+/// executed them in the fresh copy (notebooks/output/), the way a learner reads them. The regular
+/// expressions below are the printed lines these checks depend on: the notebooks must keep printing them.
 /// </summary>
-public class NotebookTests
+[Collection(NewcomerCollection.Name)]
+public class NotebookTests(Newcomer newcomer)
 {
-    internal static string Notebooks()
+    private async Task<ExecutedNotebook> Executed(string name)
     {
-        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
-            if (File.Exists(Path.Combine(d.FullName, "NeuralNotebooks.sln"))) return Path.Combine(d.FullName, "notebooks");
-        throw new InvalidOperationException("repository root not found");
-    }
-
-    private static async Task<NotebookResult> Run(string name)
-    {
-        var result = await NotebookRunner.RunAsync(Path.Combine(Notebooks(), name), new RunnerOptions { CellTimeout = TimeSpan.FromSeconds(240) });
-        Assert.True(result.Succeeded, result.Error);
-        return result;
+        await newcomer.Through(Newcomer.Step.QuickStart);
+        var path = newcomer.ExecutedNotebook(name);
+        Assert.True(File.Exists(path), $"README's run command wrote no {path}:\n{string.Join("\n", newcomer.QuickStart)}");
+        var notebook = new ExecutedNotebook(path);
+        Assert.True(notebook.Errors.Count == 0, $"{name} has error outputs: {string.Join("; ", notebook.Errors)}");
+        return notebook;
     }
 
     [Fact]
     public void Every_notebook_is_tested() =>
-        Assert.Equal(["01-intro.ipynb", "02-tensors-and-activations.ipynb", "03-mlp.ipynb", "04-digits-from-scratch.ipynb", "05-cnn.ipynb"],
-            Directory.GetFiles(Notebooks(), "*.ipynb").Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        Assert.Equal(["01-intro", "02-tensors-and-activations", "03-mlp", "04-digits-from-scratch", "05-cnn"], Newcomer.NotebookNames);
 
     [Fact]
     public async Task Intro_classifies_digits_and_one_neuron_by_hand_equals_the_model()
     {
-        var r = await Run("01-intro.ipynb");
-        Assert.True(r.GetVariable<double>("testAccuracy") >= 0.96);
-        Assert.Equal(r.GetVariable<float>("byModel"), r.GetVariable<float>("byHand"), 4);
-        Assert.True(r.GetVariable<double>("untrainedAccuracy") < 0.3);
+        var nb = await Executed("01-intro");
+        Assert.True(Percent(nb.Find(@"Correct on (\S+ ?%) of the")[0]) >= 0.96);
+        var neuron = nb.Find(@"ReLU\(z\) by hand = (\S+); the model's first layer = (\S+)$");
+        Assert.Equal(Number(neuron[1]), Number(neuron[0]), 4);
+        Assert.True(Percent(nb.Find(@"untrained: (\S+ ?%)")[0]) < 0.3);
     }
 
     [Fact]
     public async Task Tensors_and_activations_agree_with_TensorPrimitives()
     {
-        var r = await Run("02-tensors-and-activations.ipynb");
-        Assert.True(r.GetVariable<float>("maxDiffSimdVsReference") < 1e-6f);
-        var error = r.GetVariable<string>("broadcastError");
+        var nb = await Executed("02-tensors-and-activations");
+        Assert.True(Number(nb.Find(@"library SIMD .* max \|difference\| from TensorPrimitives: (\S+)")[0]) < 1e-6);
+        var error = nb.Find(@"^(.*cannot be broadcast.*)$")[0];
         Assert.Contains("(2, 3)", error);
         Assert.Contains("(2,)", error);
-        Assert.Equal(0.104994f, r.GetVariable<float>("sigmoidSlopeAt2"), 5);
+        Assert.Equal(0.104994, Number(nb.Find(@"^sigmoid\s+(\S+)\s+(\S+)\s+(\S+)\s*$")[1]), 4);
     }
 
     [Fact]
     public async Task Mlp_notebook_reaches_its_headline_numbers()
     {
-        var r = await Run("03-mlp.ipynb");
-        Assert.True(r.GetVariable<double>("handVsAutograd") < 1e-6);
-        Assert.True(r.GetVariable<float>("mlpAccuracy") >= 0.97f);
-        var experiment = r.GetVariable<Dictionary<int, double>>("experimentAccuracy");
-        Assert.True(experiment[1] < 0.5, $"1 unit: {experiment[1]}");
-        Assert.True(experiment[100] >= 0.9, $"100 units: {experiment[100]}");
-        Assert.True(experiment[1000] >= 0.9, $"1000 units: {experiment[1000]}");
+        var nb = await Executed("03-mlp");
+        Assert.True(Number(nb.Find(@"max \|hand - autograd\| over all gradients: (\S+)")[0]) < 1e-6);
+        Assert.True(Percent(nb.Find(@"test loss \S+, test accuracy (\S+ ?%)")[0]) >= 0.97);
+        double Units(int units) => Percent(nb.Find($@"^\s*{units}\s+([\d.]+ ?%)\s+[\d.]+ ?%\s*$")[0]);
+        Assert.True(Units(1) < 0.5, $"1 unit: {Units(1)}");
+        Assert.True(Units(100) >= 0.9, $"100 units: {Units(100)}");
+        Assert.True(Units(1000) >= 0.9, $"1000 units: {Units(1000)}");
     }
 
     [Fact]
     public async Task Digits_from_scratch_reach_97_percent_and_match_autograd_and_pytorch()
     {
-        var r = await Run("04-digits-from-scratch.ipynb");
-        Assert.True(r.GetVariable<float>("testAccuracy") >= 0.97f, $"test accuracy {r.GetVariable<float>("testAccuracy")}");
-        Assert.True(r.GetVariable<float>("gradientDifference") < 1e-5f);
-        Assert.True(r.GetVariable<float>("torchDifference") < 1e-6f);
+        var nb = await Executed("04-digits-from-scratch");
+        var accuracy = Percent(nb.FindLast(@"epoch \d+: loss \S+, test accuracy (\S+ ?%)")[0]);
+        Assert.True(accuracy >= 0.97, $"test accuracy {accuracy}");
+        Assert.True(Number(nb.Find(@"between the hand-written and autograd gradients: (\S+)")[0]) < 1e-5);
+        Assert.True(Number(nb.Find(@"from scratch vs PyTorch: max abs difference (\S+)")[0]) < 1e-6);
     }
 
     [Fact]
     public async Task Cnn_reaches_98_5_percent()
     {
-        var r = await Run("05-cnn.ipynb");
-        Assert.True(r.GetVariable<float>("testAccuracy") >= 0.985f, $"test accuracy {r.GetVariable<float>("testAccuracy")}");
-        Assert.True(r.GetVariable<float>("convolutionDifference") < 1e-5f);
+        var nb = await Executed("05-cnn");
+        var accuracy = Percent(nb.Find(@"test accuracy (\S+ ?%), test loss")[0]);
+        Assert.True(accuracy >= 0.985, $"test accuracy {accuracy}");
+        Assert.True(Number(nb.Find(@"max \|Conv2D - hand-written loop\| = (\S+)")[0]) < 1e-5);
     }
 }

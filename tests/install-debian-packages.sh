@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Installs the Debian/Ubuntu packages this repository needs beyond the .NET SDK, and only those
+# that are missing, so running it twice does nothing the second time.
+#
+#   tests/install-debian-packages.sh               what the test suite needs
+#   tests/install-debian-packages.sh --benchmarks  also the Python peers of the benchmark comparison
+#
+# Runs apt-get as root, or through sudo for another user.
+set -euo pipefail
+
+# patchelf: TorchSharp's native library needs a patched copy on Debian 12 (older libstdc++).
+packages=(patchelf)
+for arg in "$@"; do
+    case "$arg" in
+        --benchmarks) packages+=(python3-torch python3-sklearn libopenblas0-pthread) ;;
+        -h|--help) sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        *) echo "unknown option $arg (use --benchmarks or --help)" >&2; exit 2 ;;
+    esac
+done
+
+if ! command -v dpkg-query >/dev/null || ! command -v apt-get >/dev/null; then
+    echo "This script needs apt-get and dpkg (Debian or Ubuntu). Install by other means: ${packages[*]}" >&2
+    exit 1
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+    if [ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" = "install ok installed" ]; then
+        echo "already installed: $p"
+    else
+        missing+=("$p")
+    fi
+done
+if [ ${#missing[@]} -eq 0 ]; then
+    echo "nothing to install"
+    exit 0
+fi
+
+if [ "$(id -u)" -eq 0 ]; then
+    sudo=()
+elif command -v sudo >/dev/null; then
+    sudo=(sudo)
+else
+    echo "Installing ${missing[*]} needs root, and sudo is not available." >&2
+    exit 1
+fi
+echo "installing: ${missing[*]}"
+"${sudo[@]}" apt-get update
+"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y "${missing[@]}"
