@@ -28,7 +28,8 @@ public sealed class Dropout : Layer
         return inputShape;
     }
 
-    internal override Tensor Forward(Tensor x, bool training)
+    /// <inheritdoc/>
+    public override Tensor Forward(Tensor x, bool training)
     {
         if (!training || Rate == 0) { _mask = null; return x; }
         var y = EnsureLike(ref _out, x.Shape);
@@ -39,7 +40,8 @@ public sealed class Dropout : Layer
         return y;
     }
 
-    internal override Tensor? Backward(Tensor dy, bool needInputGradient)
+    /// <inheritdoc/>
+    public override Tensor? Backward(Tensor dy, bool needInputGradient)
     {
         if (!needInputGradient) return null;
         if (_mask is null) return dy;
@@ -66,7 +68,8 @@ public class Activation : Layer
     /// <inheritdoc/>
     protected override int[] OnBuild(int[] inputShape, Rng rng) => inputShape;
 
-    internal override Tensor Forward(Tensor x, bool training)
+    /// <inheritdoc/>
+    public override Tensor Forward(Tensor x, bool training)
     {
         var y = EnsureLike(ref _out, x.Shape);
         x.data.AsSpan().CopyTo(y.data);
@@ -75,7 +78,8 @@ public class Activation : Layer
         return y;
     }
 
-    internal override Tensor? Backward(Tensor dy, bool needInputGradient)
+    /// <inheritdoc/>
+    public override Tensor? Backward(Tensor dy, bool needInputGradient)
     {
         if (!needInputGradient) return null;
         var dx = EnsureLike(ref _dx, dy.Shape);
