@@ -18,11 +18,9 @@ public sealed partial class Sequential
         var header = new JsonObject { ["__metadata__"] = new JsonObject { ["format"] = "neuralnotebooks", ["model"] = Name } };
         long offset = 0;
         var tensors = new List<Tensor>();
-        foreach (var l in _layers)
-            for (int i = 0; i < l.Weights.Count; i++)
+        foreach (var (l, name, w) in SavedTensors())
             {
-                var w = l.Weights[i];
-                header[$"{l.Name}/{l.WeightNames[i]}"] = new JsonObject
+                header[$"{l.Name}/{name}"] = new JsonObject
                 {
                     ["dtype"] = "F32",
                     ["shape"] = new JsonArray(w.Shape.Select(d => (JsonNode)d).ToArray()),
@@ -65,11 +63,9 @@ public sealed partial class Sequential
         try { header = JsonNode.Parse(bytes.AsSpan(8, (int)hlen))!.AsObject(); }
         catch (JsonException e) { throw new DataFormatException(path, $"the header is not valid JSON: {e.Message}", e); }
         long dataStart = 8 + hlen;
-        foreach (var l in _layers)
-            for (int i = 0; i < l.Weights.Count; i++)
+        foreach (var (l, tensorName, w) in SavedTensors())
             {
-                string name = $"{l.Name}/{l.WeightNames[i]}";
-                var w = l.Weights[i];
+                string name = $"{l.Name}/{tensorName}";
                 if (header[name] is not JsonObject entry) throw new DataFormatException(path, $"no tensor '{name}' (the file has: {string.Join(", ", header.Select(kv => kv.Key).Where(k => k != "__metadata__"))}).");
                 var shape = entry["shape"]!.AsArray().Select(d => d!.GetValue<int>()).ToArray();
                 if (!shape.SequenceEqual(w.Shape.ToArray()))
@@ -81,5 +77,15 @@ public sealed partial class Sequential
                 var d = w.AsSpan();
                 for (int k = 0; k < d.Length; k++) d[k] = BinaryPrimitives.ReadSingleLittleEndian(bytes.AsSpan((int)(dataStart + begin + 4L * k)));
             }
+    }
+
+    /// <summary>What a weights file holds: every layer's weights, then its non-trainable buffers, by name.</summary>
+    private IEnumerable<(Layer Layer, string Name, Tensor Tensor)> SavedTensors()
+    {
+        foreach (var l in _layers)
+        {
+            for (int i = 0; i < l.Weights.Count; i++) yield return (l, l.WeightNames[i], l.Weights[i]);
+            for (int i = 0; i < l.Buffers.Count; i++) yield return (l, l.BufferNames[i], l.Buffers[i]);
+        }
     }
 }
