@@ -38,6 +38,13 @@ internal sealed class Trainer
         _outputs = new Tensor[layers.Count];
     }
 
+    /// <summary>
+    /// The largest weight magnitude training accepts. Beyond 1e10 a float32 weight has a resolution of about
+    /// 1000, so ordinary updates no longer change it: the network is frozen in a diverged state even though
+    /// every number is still finite (SGD with a learning rate of 1e6 reaches 1e13 in two batches).
+    /// </summary>
+    public const float WeightLimit = 1e10f;
+
     /// <summary>Whether this trainer was made for this loss and optimizer (its parameter lists stay valid while the layers do).</summary>
     public bool Matches(Loss loss, Optimizer optimizer) => ReferenceEquals(loss, _loss) && ReferenceEquals(optimizer, _optimizer);
 
@@ -68,7 +75,7 @@ internal sealed class Trainer
             double batchLoss = _fusedLast is null ? _loss.Forward(h.data, yb.data, count, width, grad.data) : _loss.Forward(h.data, yb.data, count, width, default);
             if (_fusedLast is not null) _loss.FusedGradient(h.data, yb.data, count, width, grad.data);
             if (L2PerBatch != 0) batchLoss += 0.5 * L2PerBatch * KernelSquares() / count;
-            if (!double.IsFinite(batchLoss)) throw Diverged(epoch, batch, $"the loss became {(float)batchLoss}", FirstNonFiniteOutput(xb));
+            if (!double.IsFinite(batchLoss)) throw Diverged(epoch, batch, $"the loss became {(float)batchLoss}", FirstNonFiniteOutput(xb), xb, order, start);
             lossSum += batchLoss * count;
             if (countCorrect) correct += Batches.CountCorrect(h, yb, _loss.SparseTargets);
 
@@ -86,11 +93,12 @@ internal sealed class Trainer
             _optimizer.Step(_parameters, _gradients);
             for (int i = 0; i < _parameters.Count; i++)
             {
-                int at = Finite.IndexOfNonFinite(_parameters[i].data);
+                int at = Finite.IndexOfNonFinite(_parameters[i].data, WeightLimit);
                 if (at < 0) continue;
                 float value = _parameters[i].data[at];
                 for (int j = 0; j < _parameters.Count; j++) _backup[j].CopyTo(_parameters[j].data.AsSpan());
-                throw Diverged(epoch, batch, $"a weight became {value} (element {at})", _owners[i]);
+                string what = float.IsFinite(value) ? $"a weight grew to {value} (element {at}), beyond ±{WeightLimit:G0}" : $"a weight became {value} (element {at})";
+                throw Diverged(epoch, batch, what, _owners[i], xb, order, start);
             }
         }
         return (lossSum, correct);
@@ -107,13 +115,20 @@ internal sealed class Trainer
     /// <summary>The first layer whose output holds a NaN or infinity (or the input batch itself), to say where divergence started.</summary>
     private string? FirstNonFiniteOutput(Tensor xb)
     {
-        int at = Finite.IndexOfNonFinite(xb.data);
-        if (at >= 0) return $"the input batch: sample {at / (xb.Size / xb.Shape[0])} of the batch holds {xb.data[at]}";
+        if (Finite.IndexOfNonFinite(xb.data) >= 0) return "the input";
         for (int i = 0; i < _layers.Count; i++)
             if (Finite.IndexOfNonFinite(_outputs[i].data.AsSpan(0, _outputs[i].Size)) >= 0) return $"the output of {_layers[i].Describe()}";
         return null;
     }
 
-    private TrainingDivergedException Diverged(int epoch, int batch, string what, string? where) =>
-        new(epoch, batch, what, where, _optimizer.LearningRate);
+    private TrainingDivergedException Diverged(int epoch, int batch, string what, string? where, Tensor xb, int[]? order, int start)
+    {
+        int at = Finite.IndexOfNonFinite(xb.data);
+        if (at >= 0)
+        {
+            int k = at / (xb.Size / xb.Shape[0]);
+            what += $"; the input holds {xb.data[at]} in sample {(order is null ? start + k : order[start + k])}";
+        }
+        return new(epoch, batch, what, where, _optimizer.LearningRate);
+    }
 }
