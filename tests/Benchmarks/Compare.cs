@@ -199,18 +199,7 @@ internal static class Compare
         return missing;
     }
 
-    internal static Sequential CourseCnn()
-    {
-        var m = new Sequential(seed: 1);
-        m.Add(new Conv2D(28, kernelSize: (3, 3), inputShape: (28, 28, 1)));
-        m.Add(new MaxPool2D((2, 2)));
-        m.Add(new Flatten());
-        m.Add(new Dense(128, activation: "relu"));
-        m.Add(new Dropout(0.2));
-        m.Add(new Dense(10, activation: "softmax"));
-        m.Compile(new Adam(), "sparse_categorical_crossentropy", ["accuracy"]);
-        return m;
-    }
+    internal static Sequential CourseCnn() => Models.CourseCnn(seed: 1);
 
     private static string Machine()
     {

@@ -32,10 +32,9 @@ public sealed class ConfusionMatrix : IRichDisplay
 
     internal ConfusionMatrix(int[,] counts, int[] labels, IReadOnlyList<string>? classNames, string? normalize)
     {
-        CheckMode(normalize);
+        _mode = MetricOptions.ParseNormalization(normalize);
         this.counts = (int[,])counts.Clone();
         this.labels = labels;
-        Normalize = normalize;
         this.classNames = labels.Select(l => l.ToString(CultureInfo.InvariantCulture)).ToArray();
         if (classNames is not null) ClassNames = classNames;
     }
@@ -50,11 +49,7 @@ public sealed class ConfusionMatrix : IRichDisplay
         return counts;
     }
 
-    private static void CheckMode(string? normalize)
-    {
-        if (normalize is not (null or "true" or "pred" or "all"))
-            throw new ArgumentException($"normalize must be null, \"true\", \"pred\" or \"all\"; got \"{normalize}\".", nameof(normalize));
-    }
+    private readonly Normalization _mode;
 
     /// <summary>The number of classes K (the matrix is K × K).</summary>
     public int NumClasses => labels.Length;
@@ -79,13 +74,16 @@ public sealed class ConfusionMatrix : IRichDisplay
     }
 
     /// <summary>How <see cref="Values"/> is normalised: <c>null</c>, <c>"true"</c>, <c>"pred"</c> or <c>"all"</c>.</summary>
-    public string? Normalize { get; }
+    public string? Normalize => MetricOptions.Name(_mode);
+
+    /// <summary>How <see cref="Values"/> is normalised, as a type.</summary>
+    public Normalization Normalization => _mode;
 
     /// <summary>A copy of the counts: rows true classes, columns predicted classes.</summary>
     public int[,] Counts => (int[,])counts.Clone();
 
     /// <summary>The values shown: the counts normalised as <see cref="Normalize"/> says (the counts themselves when null).</summary>
-    public double[,] Values => Normalized(Normalize);
+    public double[,] Values => Normalized(_mode);
 
     /// <summary>The number of samples of true class <paramref name="trueClass"/> predicted as <paramref name="predictedClass"/> (positions in <see cref="Labels"/>).</summary>
     public int this[int trueClass, int predictedClass] => counts[trueClass, predictedClass];
@@ -117,9 +115,11 @@ public sealed class ConfusionMatrix : IRichDisplay
     /// row is the distribution of predictions for one true class), <c>"pred"</c> by column sums,
     /// <c>"all"</c> by the total, <c>null</c> not at all. An empty row or column gives zeros.
     /// </summary>
-    public double[,] Normalized(string? normalize)
+    public double[,] Normalized(string? normalize) => Normalized(MetricOptions.ParseNormalization(normalize));
+
+    /// <inheritdoc cref="Normalized(string?)"/>
+    public double[,] Normalized(Normalization normalize)
     {
-        CheckMode(normalize);
         int k = NumClasses;
         var result = new double[k, k];
         var rowSums = new long[k];
@@ -131,9 +131,9 @@ public sealed class ConfusionMatrix : IRichDisplay
             for (int j = 0; j < k; j++)
                 result[i, j] = normalize switch
                 {
-                    null => counts[i, j],
-                    "true" => Metrics.Ratio(counts[i, j], rowSums[i]),
-                    "pred" => Metrics.Ratio(counts[i, j], colSums[j]),
+                    Normalization.None => counts[i, j],
+                    Normalization.True => Metrics.Ratio(counts[i, j], rowSums[i]),
+                    Normalization.Pred => Metrics.Ratio(counts[i, j], colSums[j]),
                     _ => Metrics.Ratio(counts[i, j], total),
                 };
         return result;
@@ -169,7 +169,7 @@ public sealed class ConfusionMatrix : IRichDisplay
         var sb = new StringBuilder();
         sb.Append("<table class=\"nn-confusion-matrix\" style=\"border-collapse:collapse;font-family:sans-serif;font-size:13px;text-align:center\">");
         sb.Append("<caption style=\"caption-side:top;padding:4px\">Confusion matrix: rows are true classes, columns predicted classes");
-        if (Normalize is not null) sb.Append(" (normalised over ").Append(NormalizeWords).Append(')');
+        if (_mode != Normalization.None) sb.Append(" (normalised over ").Append(NormalizeWords).Append(')');
         sb.Append("</caption>");
         sb.Append("<thead><tr><th style=\"padding:4px 8px;text-align:right\">true \\ predicted</th>");
         foreach (string name in classNames)
@@ -184,7 +184,7 @@ public sealed class ConfusionMatrix : IRichDisplay
                 sb.Append("<td style=\"padding:4px 8px;min-width:2.5em;border:1px solid #e0e0e0;background:")
                   .Append(bg).Append(";color:").Append(fg).Append("\" title=\"")
                   .Append(Html.Escape($"true {classNames[i]}, predicted {classNames[j]}: {counts[i, j]}")).Append("\">");
-                if (Normalize is null)
+                if (_mode == Normalization.None)
                 {
                     sb.Append(counts[i, j].ToString(CultureInfo.InvariantCulture));
                 }
@@ -201,10 +201,10 @@ public sealed class ConfusionMatrix : IRichDisplay
         return sb.ToString();
     }
 
-    private string NormalizeWords => Normalize switch
+    private string NormalizeWords => _mode switch
     {
-        "true" => "true classes: each row sums to 1",
-        "pred" => "predicted classes: each column sums to 1",
+        Normalization.True => "true classes: each row sums to 1",
+        Normalization.Pred => "predicted classes: each column sums to 1",
         _ => "all samples: the table sums to 1",
     };
 
@@ -218,7 +218,7 @@ public sealed class ConfusionMatrix : IRichDisplay
         string[,] cells = new string[NumClasses, NumClasses];
         for (int i = 0; i < NumClasses; i++)
             for (int j = 0; j < NumClasses; j++)
-                cells[i, j] = Normalize is null
+                cells[i, j] = _mode == Normalization.None
                     ? counts[i, j].ToString(CultureInfo.InvariantCulture)
                     : PyFormat.Fixed(values[i, j], 2);
 

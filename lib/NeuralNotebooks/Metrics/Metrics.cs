@@ -133,29 +133,40 @@ public static class Metrics
     /// </param>
     /// <param name="numClasses">Use classes 0 … numClasses − 1 instead of the labels present.</param>
     public static double Precision(ClassLabels yTrue, ClassLabels yPred, string average = "macro", int? numClasses = null) =>
-        Average(yTrue, yPred, average, numClasses, nameof(PrecisionPerClass), s => s.Precision, (tp, pred, tru) => Ratio(tp, pred));
+        Precision(yTrue, yPred, MetricOptions.ParseAverage(average, nameof(PrecisionPerClass)), numClasses);
+
+    /// <inheritdoc cref="Precision(ClassLabels, ClassLabels, string, int?)"/>
+    public static double Precision(ClassLabels yTrue, ClassLabels yPred, Average average, int? numClasses = null) =>
+        Combine(yTrue, yPred, average, numClasses, s => s.Precision, (tp, pred, tru) => Ratio(tp, pred));
 
     /// <summary>
     /// Recall, TP / (TP + FN): of the samples of a class, the fraction predicted as that class.
     /// </summary>
     /// <param name="yTrue">True classes.</param>
     /// <param name="yPred">Predicted classes.</param>
-    /// <param name="average"><c>"macro"</c>, <c>"weighted"</c>, <c>"micro"</c> or <c>"binary"</c>, as for <see cref="Precision"/>; per class: <see cref="RecallPerClass"/>.</param>
+    /// <param name="average"><c>"macro"</c>, <c>"weighted"</c>, <c>"micro"</c> or <c>"binary"</c>, as for <see cref="Precision(ClassLabels, ClassLabels, string, int?)"/>; per class: <see cref="RecallPerClass"/>.</param>
     /// <param name="numClasses">Use classes 0 … numClasses − 1 instead of the labels present.</param>
     public static double Recall(ClassLabels yTrue, ClassLabels yPred, string average = "macro", int? numClasses = null) =>
-        Average(yTrue, yPred, average, numClasses, nameof(RecallPerClass), s => s.Recall, (tp, pred, tru) => Ratio(tp, tru));
+        Recall(yTrue, yPred, MetricOptions.ParseAverage(average, nameof(RecallPerClass)), numClasses);
+
+    /// <inheritdoc cref="Recall(ClassLabels, ClassLabels, string, int?)"/>
+    public static double Recall(ClassLabels yTrue, ClassLabels yPred, Average average, int? numClasses = null) =>
+        Combine(yTrue, yPred, average, numClasses, s => s.Recall, (tp, pred, tru) => Ratio(tp, tru));
 
     /// <summary>
     /// F1 score, the harmonic mean of precision and recall, 2·P·R / (P + R).
     /// </summary>
     /// <param name="yTrue">True classes.</param>
     /// <param name="yPred">Predicted classes.</param>
-    /// <param name="average"><c>"macro"</c>, <c>"weighted"</c>, <c>"micro"</c> or <c>"binary"</c>, as for <see cref="Precision"/>; per class: <see cref="F1ScorePerClass"/>.</param>
+    /// <param name="average"><c>"macro"</c>, <c>"weighted"</c>, <c>"micro"</c> or <c>"binary"</c>, as for <see cref="Precision(ClassLabels, ClassLabels, string, int?)"/>; per class: <see cref="F1ScorePerClass"/>.</param>
     /// <param name="numClasses">Use classes 0 … numClasses − 1 instead of the labels present.</param>
     /// <remarks>The macro average is the mean of the per-class F1 scores, not the F1 of the mean precision and recall.</remarks>
     public static double F1Score(ClassLabels yTrue, ClassLabels yPred, string average = "macro", int? numClasses = null) =>
-        Average(yTrue, yPred, average, numClasses, nameof(F1ScorePerClass), s => s.F1,
-            (tp, pred, tru) => Scores.Harmonic(Ratio(tp, pred), Ratio(tp, tru)));
+        F1Score(yTrue, yPred, MetricOptions.ParseAverage(average, nameof(F1ScorePerClass)), numClasses);
+
+    /// <inheritdoc cref="F1Score(ClassLabels, ClassLabels, string, int?)"/>
+    public static double F1Score(ClassLabels yTrue, ClassLabels yPred, Average average, int? numClasses = null) =>
+        Combine(yTrue, yPred, average, numClasses, s => s.F1, (tp, pred, tru) => Scores.Harmonic(Ratio(tp, pred), Ratio(tp, tru)));
 
     /// <summary>The precision of every class, in the order of the sorted labels (or 0 … numClasses − 1).</summary>
     public static double[] PrecisionPerClass(ClassLabels yTrue, ClassLabels yPred, int? numClasses = null) =>
@@ -172,23 +183,21 @@ public static class Metrics
     internal static double Ratio(long numerator, long denominator) =>
         denominator == 0 ? 0.0 : (double)numerator / denominator;
 
-    private static double Average(
-        ClassLabels yTrue, ClassLabels yPred, string average, int? numClasses, string perClassName,
+    private static double Combine(
+        ClassLabels yTrue, ClassLabels yPred, Average average, int? numClasses,
         Func<Scores, double[]> perClass, Func<long, long, long, double> fromTotals)
     {
-        if (average is null)
-            throw new ArgumentException($"For one score per class (average=None in scikit-learn) call Metrics.{perClassName}.", nameof(average));
         var (labels, counts, _) = Tally(yTrue, yPred, numClasses);
         var scores = new Scores(counts);
         switch (average)
         {
-            case "macro":
+            case NeuralNotebooks.Average.Macro:
                 return scores.Macro(perClass(scores));
-            case "weighted":
+            case NeuralNotebooks.Average.Weighted:
                 return scores.Weighted(perClass(scores));
-            case "micro":
+            case NeuralNotebooks.Average.Micro:
                 return fromTotals(scores.TruePositiveTotal, scores.PredictedTotal, scores.SupportTotal);
-            case "binary":
+            case NeuralNotebooks.Average.Binary:
                 foreach (int l in labels)
                     if (l is not 0 and not 1)
                         throw new ArgumentException(
@@ -196,8 +205,7 @@ public static class Metrics
                 int positive = Array.IndexOf(labels, 1);
                 return positive < 0 ? 0.0 : perClass(scores)[positive];
             default:
-                throw new ArgumentException(
-                    $"Unknown average \"{average}\"; use \"macro\", \"weighted\", \"micro\" or \"binary\".", nameof(average));
+                throw new ArgumentOutOfRangeException(nameof(average), $"Unknown average {average}.");
         }
     }
 

@@ -3,130 +3,196 @@ using NeuralNotebooks.Kernels;
 namespace NeuralNotebooks;
 
 /// <summary>
-/// An activation function and its derivative, by name: <c>Activations.Get("tanh").Forward(z)</c> and
-/// <c>.Derivative(z)</c> (element by element, with respect to z), for plotting and for the layers.
+/// An activation function: <see cref="Forward"/> and <see cref="Derivative"/> on tensors (for plotting
+/// and exploring), and the batch kernels the layers run. Get one by name with <see cref="Activations.Get"/>,
+/// or derive from this class for a new one.
 /// </summary>
-public sealed class ActivationFunction
+public abstract class ActivationFunction
 {
-    internal ActivationFunction(string name) => Name = name;
-
-    /// <summary>The canonical name: sigmoid, tanh, arctan, relu, leaky_relu, softmax or linear.</summary>
-    public string Name { get; }
-
-    /// <summary>Leaky ReLU's slope for negative inputs (Keras's default 0.3); unused by the others.</summary>
-    public float Slope { get; init; } = 0.3f;
+    /// <summary>The canonical name, e.g. "relu".</summary>
+    public abstract string Name { get; }
 
     /// <summary>f(z), element by element (softmax: over the last axis).</summary>
-    public Tensor Forward(Tensor z) => Name switch
-    {
-        "sigmoid" => z.Sigmoid(),
-        "tanh" => z.Tanh(),
-        "arctan" => z.Atan(),
-        "relu" => z.Relu(),
-        "leaky_relu" => z.LeakyRelu(Slope),
-        "softmax" => z.Softmax(),
-        _ => z * 1f,
-    };
+    public abstract Tensor Forward(Tensor z);
 
     /// <summary>f'(z), element by element (for softmax, the diagonal of its Jacobian: s(1 - s)).</summary>
-    public Tensor Derivative(Tensor z)
+    public abstract Tensor Derivative(Tensor z);
+
+    /// <summary>Applies the function in place on a batch laid out in rows of <paramref name="width"/> values.</summary>
+    public abstract void ForwardInPlace(Span<float> z, int width);
+
+    /// <summary>Whether <see cref="Backward"/> needs the input z, not only the output y (the layer then keeps a copy of z).</summary>
+    public virtual bool NeedsInput => false;
+
+    /// <summary>dz = dy ⊙ f'(z) (softmax: the Jacobian-vector product per row), from the output y and, where needed, the input z.</summary>
+    public abstract void Backward(ReadOnlySpan<float> z, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dz, int width);
+
+    /// <inheritdoc/>
+    public override string ToString() => Name;
+
+    /// <summary>f'(z) from a function of the element and of f(z) (many derivatives are simplest in terms of the output).</summary>
+    private protected static Tensor ElementWise(Tensor z, Func<Tensor, Tensor>? output, Func<float, float, float> derivative)
     {
         using var _ = Tensor.NoGrad();
         var x = z.AsSpan();
+        var y = output is null ? x.ToArray() : output(z).ToArray();
         var d = new float[z.Size];
-        switch (Name)
-        {
-            case "sigmoid":
-            {
-                var s = z.Sigmoid().ToArray();
-                for (int i = 0; i < d.Length; i++) d[i] = s[i] * (1 - s[i]);
-                break;
-            }
-            case "tanh":
-            {
-                var t = z.Tanh().ToArray();
-                for (int i = 0; i < d.Length; i++) d[i] = 1 - t[i] * t[i];
-                break;
-            }
-            case "arctan": for (int i = 0; i < d.Length; i++) d[i] = 1f / (1f + x[i] * x[i]); break;
-            case "relu": for (int i = 0; i < d.Length; i++) d[i] = x[i] > 0 ? 1f : 0f; break;
-            case "leaky_relu": for (int i = 0; i < d.Length; i++) d[i] = x[i] > 0 ? 1f : Slope; break;
-            case "softmax":
-            {
-                var s = z.Softmax().ToArray();
-                for (int i = 0; i < d.Length; i++) d[i] = s[i] * (1 - s[i]);
-                break;
-            }
-            default: Array.Fill(d, 1f); break;
-        }
+        for (int i = 0; i < d.Length; i++) d[i] = derivative(x[i], y[i]);
         return new Tensor(d, z.Shape);
     }
-
-    /// <summary>Applies the function in place on a batch (rows of <paramref name="width"/>).</summary>
-    internal void ForwardInPlace(Span<float> z, int width)
-    {
-        switch (Name)
-        {
-            case "sigmoid": Simd.Sigmoid(z, z); break;
-            case "tanh": Simd.Tanh(z, z); break;
-            case "arctan": Simd.Atan(z, z); break;
-            case "relu": Simd.Relu(z, z); break;
-            case "leaky_relu": Simd.LeakyRelu(z, Slope, z); break;
-            case "softmax":
-                for (int o = 0; o < z.Length; o += width) Simd.Softmax(z.Slice(o, width), z.Slice(o, width));
-                break;
-        }
-    }
-
-    /// <summary>Whether the backward pass needs the input z (not only the output y).</summary>
-    internal bool NeedsInput => Name == "arctan";
-
-    /// <summary>dz = dy ⊙ f'(z), from the output y (and the input z where needed).</summary>
-    internal void Backward(ReadOnlySpan<float> z, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dz, int width)
-    {
-        switch (Name)
-        {
-            case "sigmoid": Simd.SigmoidBackward(y, dy, dz); break;
-            case "tanh": Simd.TanhBackward(y, dy, dz); break;
-            case "relu": Simd.ReluBackward(y, dy, dz); break;
-            case "leaky_relu": Simd.LeakyReluBackward(y, Slope, dy, dz); break;
-            case "arctan": for (int i = 0; i < dz.Length; i++) dz[i] = dy[i] / (1f + z[i] * z[i]); break;
-            case "softmax":
-                for (int o = 0; o < dz.Length; o += width)
-                {
-                    var yr = y.Slice(o, width);
-                    float dot = Simd.Dot(dy.Slice(o, width), yr);
-                    Simd.Subtract(dy.Slice(o, width), dot, dz.Slice(o, width));
-                    Simd.Multiply(dz.Slice(o, width), yr, dz.Slice(o, width));
-                }
-                break;
-            default: dy.CopyTo(dz); break;
-        }
-    }
-
-    /// <inheritdoc/>
-    public override string ToString() => Name == "leaky_relu" ? $"leaky_relu(slope {Slope})" : Name;
 }
 
-/// <summary>The activation functions by name, as Keras spells them.</summary>
+/// <summary>The identity: f(z) = z.</summary>
+public sealed class LinearActivation : ActivationFunction
+{
+    /// <inheritdoc/>
+    public override string Name => "linear";
+    /// <inheritdoc/>
+    public override Tensor Forward(Tensor z) => z * 1f;
+    /// <inheritdoc/>
+    public override Tensor Derivative(Tensor z) => ElementWise(z, null, (_, _) => 1f);
+    /// <inheritdoc/>
+    public override void ForwardInPlace(Span<float> z, int width) { }
+    /// <inheritdoc/>
+    public override void Backward(ReadOnlySpan<float> z, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dz, int width) => dy.CopyTo(dz);
+}
+
+/// <summary>The logistic sigmoid σ(z) = 1 / (1 + e^-z); σ' = σ(1 - σ).</summary>
+public sealed class SigmoidActivation : ActivationFunction
+{
+    /// <inheritdoc/>
+    public override string Name => "sigmoid";
+    /// <inheritdoc/>
+    public override Tensor Forward(Tensor z) => z.Sigmoid();
+    /// <inheritdoc/>
+    public override Tensor Derivative(Tensor z) => ElementWise(z, t => t.Sigmoid(), (_, s) => s * (1 - s));
+    /// <inheritdoc/>
+    public override void ForwardInPlace(Span<float> z, int width) => Simd.Sigmoid(z, z);
+    /// <inheritdoc/>
+    public override void Backward(ReadOnlySpan<float> z, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dz, int width) => Simd.SigmoidBackward(y, dy, dz);
+}
+
+/// <summary>The hyperbolic tangent; tanh' = 1 - tanh².</summary>
+public sealed class TanhActivation : ActivationFunction
+{
+    /// <inheritdoc/>
+    public override string Name => "tanh";
+    /// <inheritdoc/>
+    public override Tensor Forward(Tensor z) => z.Tanh();
+    /// <inheritdoc/>
+    public override Tensor Derivative(Tensor z) => ElementWise(z, t => t.Tanh(), (_, t) => 1 - t * t);
+    /// <inheritdoc/>
+    public override void ForwardInPlace(Span<float> z, int width) => Simd.Tanh(z, z);
+    /// <inheritdoc/>
+    public override void Backward(ReadOnlySpan<float> z, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dz, int width) => Simd.TanhBackward(y, dy, dz);
+}
+
+/// <summary>The arc tangent; atan'(z) = 1 / (1 + z²), which needs the input z.</summary>
+public sealed class ArctanActivation : ActivationFunction
+{
+    /// <inheritdoc/>
+    public override string Name => "arctan";
+    /// <inheritdoc/>
+    public override Tensor Forward(Tensor z) => z.Atan();
+    /// <inheritdoc/>
+    public override Tensor Derivative(Tensor z) => ElementWise(z, null, (x, _) => 1f / (1f + x * x));
+    /// <inheritdoc/>
+    public override void ForwardInPlace(Span<float> z, int width) => Simd.Atan(z, z);
+    /// <inheritdoc/>
+    public override bool NeedsInput => true;
+    /// <inheritdoc/>
+    public override void Backward(ReadOnlySpan<float> z, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dz, int width)
+    {
+        for (int i = 0; i < dz.Length; i++) dz[i] = dy[i] / (1f + z[i] * z[i]);
+    }
+}
+
+/// <summary>The rectified linear unit max(0, z); its derivative is 1 where z &gt; 0 (read from the output).</summary>
+public sealed class ReluActivation : ActivationFunction
+{
+    /// <inheritdoc/>
+    public override string Name => "relu";
+    /// <inheritdoc/>
+    public override Tensor Forward(Tensor z) => z.Relu();
+    /// <inheritdoc/>
+    public override Tensor Derivative(Tensor z) => ElementWise(z, null, (x, _) => x > 0 ? 1f : 0f);
+    /// <inheritdoc/>
+    public override void ForwardInPlace(Span<float> z, int width) => Simd.Relu(z, z);
+    /// <inheritdoc/>
+    public override void Backward(ReadOnlySpan<float> z, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dz, int width) => Simd.ReluBackward(y, dy, dz);
+}
+
+/// <summary>Leaky ReLU: z for z &gt; 0, else <see cref="Slope"/>·z (Keras's default slope 0.3).</summary>
+public sealed class LeakyReluActivation(float slope = 0.3f) : ActivationFunction
+{
+    /// <inheritdoc/>
+    public override string Name => "leaky_relu";
+    /// <summary>The slope for negative inputs.</summary>
+    public float Slope { get; } = slope;
+    /// <inheritdoc/>
+    public override Tensor Forward(Tensor z) => z.LeakyRelu(Slope);
+    /// <inheritdoc/>
+    public override Tensor Derivative(Tensor z) => ElementWise(z, null, (x, _) => x > 0 ? 1f : Slope);
+    /// <inheritdoc/>
+    public override void ForwardInPlace(Span<float> z, int width) => Simd.LeakyRelu(z, Slope, z);
+    /// <inheritdoc/>
+    public override void Backward(ReadOnlySpan<float> z, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dz, int width) => Simd.LeakyReluBackward(y, Slope, dy, dz);
+    /// <inheritdoc/>
+    public override string ToString() => $"leaky_relu(slope {Slope})";
+}
+
+/// <summary>Softmax over each row: e^z / Σ e^z, probabilities that sum to 1.</summary>
+public sealed class SoftmaxActivation : ActivationFunction
+{
+    /// <inheritdoc/>
+    public override string Name => "softmax";
+    /// <inheritdoc/>
+    public override Tensor Forward(Tensor z) => z.Softmax();
+    /// <inheritdoc/>
+    public override Tensor Derivative(Tensor z) => ElementWise(z, t => t.Softmax(), (_, s) => s * (1 - s));
+    /// <inheritdoc/>
+    public override void ForwardInPlace(Span<float> z, int width)
+    {
+        for (int o = 0; o < z.Length; o += width) Simd.Softmax(z.Slice(o, width), z.Slice(o, width));
+    }
+    /// <inheritdoc/>
+    public override void Backward(ReadOnlySpan<float> z, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dz, int width)
+    {
+        // Jacobian-vector product per row: dz = y ⊙ (dy - dy·y).
+        for (int o = 0; o < dz.Length; o += width)
+        {
+            var yr = y.Slice(o, width);
+            float dot = Simd.Dot(dy.Slice(o, width), yr);
+            Simd.Subtract(dy.Slice(o, width), dot, dz.Slice(o, width));
+            Simd.Multiply(dz.Slice(o, width), yr, dz.Slice(o, width));
+        }
+    }
+}
+
+/// <summary>The activation functions by the names Keras (and scikit-learn) give them.</summary>
 public static class Activations
 {
+    private static readonly Dictionary<string, Func<float, ActivationFunction>> ByName = new()
+    {
+        ["linear"] = _ => new LinearActivation(), ["identity"] = _ => new LinearActivation(),
+        ["sigmoid"] = _ => new SigmoidActivation(), ["logistic"] = _ => new SigmoidActivation(),
+        ["tanh"] = _ => new TanhActivation(),
+        ["arctan"] = _ => new ArctanActivation(), ["atan"] = _ => new ArctanActivation(),
+        ["relu"] = _ => new ReluActivation(),
+        ["leaky_relu"] = s => new LeakyReluActivation(s),
+        ["softmax"] = _ => new SoftmaxActivation(),
+    };
+
     /// <summary>The names <see cref="Get"/> understands.</summary>
-    public static readonly IReadOnlyList<string> Names = ["sigmoid", "logistic", "tanh", "arctan", "atan", "relu", "leaky_relu", "softmax", "linear", "identity"];
+    public static readonly IReadOnlyList<string> Names = [.. ByName.Keys];
 
     /// <summary>
     /// The activation called <paramref name="name"/>: "sigmoid" (or "logistic"), "tanh", "arctan", "relu",
-    /// "leaky_relu", "softmax", "linear" (or "identity", or null).
+    /// "leaky_relu" (with <paramref name="slope"/>), "softmax", "linear" (or "identity", or null).
     /// </summary>
-    public static ActivationFunction Get(string? name, float slope = 0.3f) => (name?.ToLowerInvariant()) switch
-    {
-        null or "linear" or "identity" or "none" => new ActivationFunction("linear"),
-        "sigmoid" or "logistic" => new ActivationFunction("sigmoid"),
-        "tanh" => new ActivationFunction("tanh"),
-        "arctan" or "atan" => new ActivationFunction("arctan"),
-        "relu" => new ActivationFunction("relu"),
-        "leaky_relu" or "leakyrelu" => new ActivationFunction("leaky_relu") { Slope = slope },
-        "softmax" => new ActivationFunction("softmax"),
-        _ => throw new ArgumentException($"Unknown activation '{name}'. Known: {string.Join(", ", Names)}."),
-    };
+    /// <exception cref="ArgumentException">An unknown name; the message lists the known ones.</exception>
+    public static ActivationFunction Get(string? name, float slope = 0.3f) =>
+        name is null ? new LinearActivation()
+        : ByName.TryGetValue(name.ToLowerInvariant(), out var make) ? make(slope)
+        : throw new ArgumentException($"Unknown activation '{name}'. Known: {string.Join(", ", Names)}.");
 }

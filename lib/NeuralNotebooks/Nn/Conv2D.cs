@@ -9,10 +9,9 @@ namespace NeuralNotebooks;
 /// image patches are unfolded into rows (im2col) and multiplied by the kernel reshaped to
 /// (kh·kw·channels, filters), which gives the output directly in (batch, height, width, filters) order.
 /// </summary>
-public sealed class Conv2D : Layer
+public sealed class Conv2D : KernelLayer
 {
-    private Tensor? _kernel, _bias, _dKernel, _dBias;
-    private Tensor? _cols, _out, _z, _dz, _dCols, _dx, _input;
+    private Tensor? _cols, _out, _dCols, _dx;
     private int _outH, _outW, _padTop, _padLeft;
     private float[]? _ones;
 
@@ -27,6 +26,7 @@ public sealed class Conv2D : Layer
     /// <param name="kernelInitializer">"glorot_uniform" (Keras's default), "he_normal", "he_uniform", "glorot_normal".</param>
     public Conv2D(int filters, (int Height, int Width) kernelSize, (int Height, int Width)? strides = null, string padding = "valid",
         string? activation = null, bool useBias = true, (int Height, int Width, int Channels)? inputShape = null, string kernelInitializer = "glorot_uniform")
+        : base(activation, useBias, kernelInitializer)
     {
         if (filters <= 0) throw new ArgumentOutOfRangeException(nameof(filters), $"Conv2D: filters must be positive, got {filters}.");
         if (kernelSize.Height <= 0 || kernelSize.Width <= 0) throw new ArgumentOutOfRangeException(nameof(kernelSize), $"Conv2D: kernel size must be positive, got {kernelSize}.");
@@ -36,9 +36,6 @@ public sealed class Conv2D : Layer
         KernelSize = kernelSize;
         Strides = strides ?? (1, 1);
         if (Strides.Height <= 0 || Strides.Width <= 0) throw new ArgumentOutOfRangeException(nameof(strides), $"Conv2D: strides must be positive, got {Strides}.");
-        Activation = Activations.Get(activation);
-        UseBias = useBias;
-        KernelInitializer = kernelInitializer;
         DeclaredInputShape = inputShape is { } s ? [s.Height, s.Width, s.Channels] : null;
     }
 
@@ -50,23 +47,6 @@ public sealed class Conv2D : Layer
     public (int Height, int Width) Strides { get; }
     /// <summary>"valid" or "same".</summary>
     public string Padding { get; }
-    /// <summary>The activation applied to the output.</summary>
-    public ActivationFunction Activation { get; }
-    /// <summary>Whether a bias is added per filter.</summary>
-    public bool UseBias { get; }
-    /// <summary>How the kernel is initialised.</summary>
-    public string KernelInitializer { get; }
-
-    /// <summary>The kernels, shape (kernel height, kernel width, input channels, filters), as Keras stores them.</summary>
-    public Tensor Kernel => _kernel ?? throw new InvalidOperationException($"{Describe()} is not built yet.");
-    /// <summary>One bias per filter.</summary>
-    public Tensor Bias => _bias ?? throw new InvalidOperationException($"{Describe()} has no bias or is not built yet.");
-
-    /// <inheritdoc/>
-    public override IReadOnlyList<Tensor> Weights => _kernel is null ? [] : UseBias ? [_kernel, _bias!] : [_kernel];
-    internal override IReadOnlyList<Tensor> Gradients => _dKernel is null ? [] : UseBias ? [_dKernel, _dBias!] : [_dKernel];
-    internal override IReadOnlyList<string> WeightNames => UseBias ? ["kernel", "bias"] : ["kernel"];
-
     /// <summary>Output size along one axis: valid: ⌊(in - k) / s⌋ + 1; same: ⌈in / s⌉.</summary>
     public static int OutputSize(int input, int kernel, int stride, string padding) =>
         padding == "same" ? (input + stride - 1) / stride : (input - kernel) / stride + 1;
@@ -85,49 +65,39 @@ public sealed class Conv2D : Layer
         // TensorFlow's "same": total padding (out-1)·s + k - in, the odd pixel at the bottom/right.
         _padTop = Padding == "same" ? Math.Max((_outH - 1) * Strides.Height + kh - h, 0) / 2 : 0;
         _padLeft = Padding == "same" ? Math.Max((_outW - 1) * Strides.Width + kw - w, 0) / 2 : 0;
-        _kernel = Tensor.Zeros(kh, kw, c, Filters);
-        Initializers.Fill(KernelInitializer, _kernel.AsSpan(), kh * kw * c, kh * kw * Filters, rng);
-        _dKernel = Tensor.Zeros(kh, kw, c, Filters);
-        if (UseBias) { _bias = Tensor.Zeros(Filters); _dBias = Tensor.Zeros(Filters); }
+        CreateKernel([kh, kw, c, Filters], Filters, rng);
         return [_outH, _outW, Filters];
     }
 
     private int PatchSize => KernelSize.Height * KernelSize.Width * InputShape[2];
 
-    internal override Tensor Forward(Tensor x, bool training)
+    /// <inheritdoc/>
+    public override Tensor Forward(Tensor x, bool training)
     {
         int n = x.Shape[0], rows = n * _outH * _outW;
         var cols = Ensure(ref _cols, rows, PatchSize);
         Simd.Im2Col(x.data, n, InputShape[0], InputShape[1], InputShape[2], KernelSize.Height, KernelSize.Width,
             Strides.Height, Strides.Width, _padTop, _padLeft, _outH, _outW, cols.data);
         var y = Ensure(ref _out, n, _outH, _outW, Filters);
-        if (UseBias) Layer.FillRows(y.data, _bias!.data);
-        Simd.Gemm(rows, Filters, PatchSize, cols.data, false, _kernel!.data, false, y.data, accumulate: UseBias);
-        if (Activation.NeedsInput) y.data.AsSpan().CopyTo(Ensure(ref _z, n, _outH, _outW, Filters).data);
-        Activation.ForwardInPlace(y.data, Filters);
-        _input = x;
-        return y;
+        if (UseBias) FillRows(y.data, Bias.data);
+        Simd.Gemm(rows, Filters, PatchSize, cols.data, false, Kernel.data, false, y.data, accumulate: UseBias);
+        return Activate(y, Filters);
     }
 
-    internal override Tensor? Backward(Tensor dy, bool needInputGradient)
+    /// <inheritdoc/>
+    protected internal override Tensor? BackwardFromPreActivation(Tensor dz, bool needInputGradient)
     {
-        int n = dy.Shape[0], rows = n * _outH * _outW;
-        Tensor dz = dy;
-        if (Activation.Name != "linear")
-        {
-            dz = Ensure(ref _dz, n, _outH, _outW, Filters);
-            Activation.Backward(_z is null ? default : _z.data, _out!.data, dy.data, dz.data, Filters);
-        }
-        Simd.Gemm(PatchSize, Filters, rows, _cols!.data, true, dz.data, false, _dKernel!.data);   // dK = colsᵀ·dz
+        int n = dz.Shape[0], rows = n * _outH * _outW;
+        Simd.Gemm(PatchSize, Filters, rows, _cols!.data, true, dz.data, false, KernelGradient.data);   // dK = colsᵀ·dz
         if (UseBias)
         {
             // db = Σ rows of dz, as the product of a row of ones with dz (one vectorized pass).
             if (_ones is null || _ones.Length != rows) { _ones = new float[rows]; Array.Fill(_ones, 1f); }
-            Simd.Gemm(1, Filters, rows, _ones, false, dz.data, false, _dBias!.data);
+            Simd.Gemm(1, Filters, rows, _ones, false, dz.data, false, BiasGradient.data);
         }
         if (!needInputGradient) return null;
         var dCols = Ensure(ref _dCols, rows, PatchSize);
-        Simd.Gemm(rows, PatchSize, Filters, dz.data, false, _kernel!.data, true, dCols.data);     // dcols = dz·Kᵀ
+        Simd.Gemm(rows, PatchSize, Filters, dz.data, false, Kernel.data, true, dCols.data);     // dcols = dz·Kᵀ
         var dx = EnsureBatch(ref _dx, n, InputShape);
         dx.data.AsSpan().Clear();
         Simd.Col2Im(dCols.data, n, InputShape[0], InputShape[1], InputShape[2], KernelSize.Height, KernelSize.Width,

@@ -110,14 +110,3 @@ public sealed class TrainingProgress : IRichDisplay
 
 /// <summary>A model's loss and accuracy on a dataset; deconstructs as <c>var (loss, accuracy) = model.Evaluate(x, y);</c>.</summary>
 public readonly record struct Evaluation(float Loss, float Accuracy);
-
-/// <summary>Training stopped because the loss became NaN or infinite.</summary>
-public sealed class TrainingDivergedException(int epoch, int batch, float loss, float learningRate)
-    : Exception($"Training diverged: the loss became {loss} at epoch {epoch}, batch {batch} (learning rate {learningRate}). " +
-                "Try a smaller learning rate, or check the inputs for NaN or very large values.")
-{
-    /// <summary>The epoch (1-based) where it happened.</summary>
-    public int Epoch { get; } = epoch;
-    /// <summary>The batch (1-based) where it happened.</summary>
-    public int Batch { get; } = batch;
-}

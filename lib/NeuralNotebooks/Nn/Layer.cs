@@ -2,19 +2,29 @@ namespace NeuralNotebooks;
 
 /// <summary>
 /// A layer of a <see cref="Sequential"/> model. Each layer computes its forward pass on a batch and,
-/// for training, its own backward pass: given the gradient of the loss with respect to its output,
-/// it writes the gradients of its weights and returns the gradient with respect to its input.
-/// Buffers are allocated once per batch size and reused, so training makes no garbage per batch.
+/// for training, its backward pass: given the gradient of the loss with respect to its output, it
+/// writes the gradients of its weights and returns the gradient with respect to its input.
 /// </summary>
+/// <remarks>
+/// A new layer can be written outside the library in two ways. Derive from <see cref="AutogradLayer"/>
+/// and write only the forward pass in tensor operations: the backward pass comes from autograd.
+/// Or derive from <see cref="Layer"/> and override <see cref="OnBuild"/>, <see cref="Forward"/> and
+/// <see cref="Backward"/> by hand, for speed. Either way, create the weights in <see cref="OnBuild"/>
+/// with <see cref="AddWeight"/> (and non-trainable state with <see cref="AddBuffer"/>): they are then
+/// trained, saved, loaded and counted in the model's summary by name.
+/// Buffers are allocated once per batch size and reused, so training makes no garbage per batch.
+/// </remarks>
 public abstract class Layer
 {
     private int[]? _inputShape, _outputShape;
+    private readonly List<string> _weightNames = [], _bufferNames = [];
+    private readonly List<Tensor> _weights = [], _gradients = [], _buffers = [];
 
     /// <summary>The layer's name in the model, e.g. "dense_1" (set when added to a model).</summary>
     public string Name { get; internal set; } = "";
 
     /// <summary>The input shape declared with <c>inputShape:</c> (one sample, without the batch axis), if any.</summary>
-    internal int[]? DeclaredInputShape { get; init; }
+    protected internal int[]? DeclaredInputShape { get; init; }
 
     /// <summary>The shape of one input sample (without the batch axis), known once the layer is built.</summary>
     public int[] InputShape => _inputShape ?? throw NotBuilt();
@@ -25,23 +35,33 @@ public abstract class Layer
     /// <summary>Whether the layer knows its input shape and has created its weights.</summary>
     public bool IsBuilt => _outputShape is not null;
 
-    /// <summary>The trainable tensors (e.g. kernel and bias), in a fixed order.</summary>
-    public virtual IReadOnlyList<Tensor> Weights => [];
+    /// <summary>The trainable tensors (e.g. kernel and bias), in the order they were added.</summary>
+    public IReadOnlyList<Tensor> Weights => _weights;
 
-    /// <summary>The gradients of <see cref="Weights"/>, written by the last backward pass.</summary>
-    internal virtual IReadOnlyList<Tensor> Gradients => [];
+    /// <summary>The gradients of <see cref="Weights"/>, same order and shapes, written by the last backward pass.</summary>
+    public IReadOnlyList<Tensor> Gradients => _gradients;
 
-    /// <summary>Names of the weights, for saved files: "kernel", "bias".</summary>
-    internal virtual IReadOnlyList<string> WeightNames => [];
+    /// <summary>The names of <see cref="Weights"/> ("kernel", "bias"), used in saved files.</summary>
+    public IReadOnlyList<string> WeightNames => _weightNames;
+
+    /// <summary>Non-trainable state that is saved with the weights (e.g. a running mean), in the order added.</summary>
+    public IReadOnlyList<Tensor> Buffers => _buffers;
+
+    /// <summary>The names of <see cref="Buffers"/>.</summary>
+    public IReadOnlyList<string> BufferNames => _bufferNames;
 
     /// <summary>The number of trainable numbers.</summary>
-    public long ParameterCount => Weights.Sum(w => (long)w.Size);
+    public long ParameterCount => _weights.Sum(w => (long)w.Size);
+
+    /// <summary>The number of non-trainable numbers (<see cref="Buffers"/>).</summary>
+    public long NonTrainableCount => _buffers.Sum(w => (long)w.Size);
 
     /// <summary>Builds the layer for one sample of shape <paramref name="inputShape"/>, drawing weights from <paramref name="rng"/>.</summary>
     internal void Build(int[] inputShape, Rng rng)
     {
+        _weights.Clear(); _gradients.Clear(); _weightNames.Clear(); _buffers.Clear(); _bufferNames.Clear();
         _inputShape = (int[])inputShape.Clone();
-        _outputShape = OnBuild(_inputShape, rng);
+        _outputShape = (int[])OnBuild(_inputShape, rng).Clone();
     }
 
     /// <summary>Builds a standalone layer from its declared input shape (to try it outside a model).</summary>
@@ -51,17 +71,84 @@ public abstract class Layer
         Build(DeclaredInputShape, new Rng(seed));
     }
 
-    /// <summary>Creates the weights for one sample of shape <paramref name="inputShape"/> and returns the output sample shape.</summary>
+    /// <summary>
+    /// Creates the weights (with <see cref="AddWeight"/>) for one sample of shape <paramref name="inputShape"/>
+    /// and returns the shape of one output sample.
+    /// </summary>
     protected abstract int[] OnBuild(int[] inputShape, Rng rng);
 
-    /// <summary>The forward pass on a batch. The result may be a buffer the layer reuses on the next call.</summary>
-    internal abstract Tensor Forward(Tensor x, bool training);
+    /// <summary>
+    /// Adds a trainable tensor called <paramref name="name"/> of the given shape, filled by
+    /// <paramref name="initializer"/> ("glorot_uniform", "glorot_normal", "he_normal", "he_uniform", "zeros")
+    /// from <paramref name="rng"/>, with its gradient buffer. Call it from <see cref="OnBuild"/>.
+    /// </summary>
+    /// <returns>The weight tensor; its gradient is <c>Gradients[Weights.Count - 1]</c> right after.</returns>
+    protected Tensor AddWeight(string name, int[] shape, Rng rng, string initializer = "glorot_uniform")
+    {
+        CheckNewName(name);
+        var w = Tensor.Zeros(shape);
+        var (fanIn, fanOut) = Fans(shape);
+        Initializers.Fill(initializer, w.AsSpan(), fanIn, fanOut, rng);
+        _weights.Add(w);
+        _gradients.Add(Tensor.Zeros(shape));
+        _weightNames.Add(name);
+        return w;
+    }
+
+    /// <summary>Adds a non-trainable tensor (zeros) called <paramref name="name"/>, saved and loaded with the weights. Call it from <see cref="OnBuild"/>.</summary>
+    protected Tensor AddBuffer(string name, params int[] shape)
+    {
+        CheckNewName(name);
+        var b = Tensor.Zeros(shape);
+        _buffers.Add(b);
+        _bufferNames.Add(name);
+        return b;
+    }
+
+    /// <summary>The gradient buffer of a weight made by <see cref="AddWeight"/>.</summary>
+    protected Tensor GradientOf(Tensor weight)
+    {
+        int i = _weights.IndexOf(weight);
+        return i >= 0 ? _gradients[i] : throw new ArgumentException($"{Describe()}: that tensor is not one of the layer's weights.");
+    }
+
+    private void CheckNewName(string name)
+    {
+        if (string.IsNullOrWhiteSpace(name) || name.Contains('/'))
+            throw new ArgumentException($"{Describe()}: a weight name must be non-empty and without '/', got \"{name}\".");
+        if (_weightNames.Contains(name) || _bufferNames.Contains(name))
+            throw new ArgumentException($"{Describe()}: there is already a weight or buffer called \"{name}\".");
+    }
+
+    // Keras's fans: a matrix (in, out); a convolution kernel (..., in, out) times its receptive field.
+    private static (int FanIn, int FanOut) Fans(int[] shape) => shape.Length switch
+    {
+        0 => (1, 1),
+        1 => (shape[0], shape[0]),
+        _ => (shape[^2] * Receptive(shape), shape[^1] * Receptive(shape)),
+    };
+
+    private static int Receptive(int[] shape)
+    {
+        int r = 1;
+        for (int i = 0; i < shape.Length - 2; i++) r *= shape[i];
+        return r;
+    }
 
     /// <summary>
-    /// The backward pass for the last forward pass: writes the weight gradients and, when
-    /// <paramref name="needInputGradient"/>, returns the gradient with respect to the input.
+    /// The forward pass on a batch (batch axis first). When <paramref name="training"/>, remember what the
+    /// backward pass needs. The result may be a buffer the layer reuses on the next call; do not modify
+    /// <paramref name="x"/>.
     /// </summary>
-    internal abstract Tensor? Backward(Tensor dy, bool needInputGradient);
+    public abstract Tensor Forward(Tensor x, bool training);
+
+    /// <summary>
+    /// The backward pass for the last training forward pass: given the gradient <paramref name="dy"/> of the
+    /// loss with respect to the output, writes the weights' gradients into <see cref="Gradients"/>
+    /// (overwriting them) and, when <paramref name="needInputGradient"/>, returns the gradient with respect
+    /// to the input (else null).
+    /// </summary>
+    public abstract Tensor? Backward(Tensor dy, bool needInputGradient);
 
     /// <summary>Runs the layer on a batch (inference mode) and returns a new tensor.</summary>
     public Tensor Call(Tensor x)
@@ -93,11 +180,14 @@ public abstract class Layer
     /// <summary>"dense_1 (Dense)".</summary>
     internal string Describe() => string.IsNullOrEmpty(Name) ? GetType().Name : $"{Name} ({GetType().Name})";
 
+    /// <summary>The name a model gives the first layer of this kind, as Keras spells it: "dense", "conv2d", "max_pooling2d".</summary>
+    protected internal virtual string DefaultName => LayerNames.SnakeCase(GetType().Name);
+
     private InvalidOperationException NotBuilt() =>
         new($"{Describe()} is not built yet: add it to a model with an input shape, or call Build().");
 
     /// <summary>Fills every row of <paramref name="destination"/> with <paramref name="row"/>, by doubling copies.</summary>
-    internal static void FillRows(Span<float> destination, ReadOnlySpan<float> row)
+    protected internal static void FillRows(Span<float> destination, ReadOnlySpan<float> row)
     {
         if (destination.IsEmpty) return;
         row.CopyTo(destination);
@@ -106,38 +196,31 @@ public abstract class Layer
     }
 
     /// <summary>A reused (d0, d1) buffer: allocates only when the shape changes (e.g. a smaller last batch).</summary>
-    internal static Tensor Ensure(ref Tensor? t, int d0, int d1)
+    protected internal static Tensor Ensure(ref Tensor? t, int d0, int d1)
     {
         if (t is not null && t.Rank == 2 && t.Shape[0] == d0 && t.Shape[1] == d1) return t;
         return t = new Tensor(new float[d0 * d1], d0, d1);
     }
 
     /// <summary>A reused (d0, d1, d2, d3) buffer.</summary>
-    internal static Tensor Ensure(ref Tensor? t, int d0, int d1, int d2, int d3)
+    protected internal static Tensor Ensure(ref Tensor? t, int d0, int d1, int d2, int d3)
     {
         if (t is not null && t.Rank == 4 && t.Shape[0] == d0 && t.Shape[1] == d1 && t.Shape[2] == d2 && t.Shape[3] == d3) return t;
         return t = new Tensor(new float[d0 * d1 * d2 * d3], d0, d1, d2, d3);
     }
 
     /// <summary>A reused buffer of the given shape.</summary>
-    internal static Tensor EnsureLike(ref Tensor? t, Shape shape)
+    protected internal static Tensor EnsureLike(ref Tensor? t, Shape shape)
     {
         if (t is not null && t.Shape == shape) return t;
         return t = new Tensor(new float[shape.Size], shape);
     }
 
     /// <summary>A reused buffer for a batch of <paramref name="n"/> samples of shape <paramref name="sample"/>.</summary>
-    internal static Tensor EnsureBatch(ref Tensor? t, int n, ReadOnlySpan<int> sample)
+    protected internal static Tensor EnsureBatch(ref Tensor? t, int n, ReadOnlySpan<int> sample)
     {
         if (t is not null && t.Rank == sample.Length + 1 && t.Shape[0] == n && t.Shape.AsSpan()[1..].SequenceEqual(sample)) return t;
         return t = new Tensor(new float[n * new Shape(sample.ToArray()).Size], [n, .. sample]);
-    }
-
-    /// <summary>Returns <paramref name="t"/> if it already has this shape, else a new zero tensor of it.</summary>
-    internal static Tensor Ensure(ref Tensor? t, params int[] shape)
-    {
-        if (t is null || !t.Shape.AsSpan().SequenceEqual(shape)) t = new Tensor(new float[new Shape(shape).Size], shape);
-        return t;
     }
 
     /// <inheritdoc/>

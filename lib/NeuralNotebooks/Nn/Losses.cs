@@ -44,15 +44,55 @@ public abstract class Loss
     /// </summary>
     internal abstract float Forward(ReadOnlySpan<float> pred, ReadOnlySpan<float> target, int n, int width, Span<float> grad);
 
-    /// <summary>The losses by Keras's names: "mse", "binary_crossentropy", "categorical_crossentropy", "sparse_categorical_crossentropy".</summary>
-    public static Loss Get(string name) => name.ToLowerInvariant() switch
+    /// <summary>
+    /// Whether this loss, placed after <paramref name="activation"/>, takes its gradient with respect to the
+    /// activation's input directly (softmax or sigmoid followed by cross-entropy give <c>(p - y) / N</c>:
+    /// exact and stable where the two separate steps would divide by tiny probabilities).
+    /// </summary>
+    public virtual bool FusesWith(ActivationFunction activation) => false;
+
+    /// <summary>The gradient with respect to the pre-activation when <see cref="FusesWith"/> holds, from the activation's output.</summary>
+    internal virtual void FusedGradient(ReadOnlySpan<float> output, ReadOnlySpan<float> target, int n, int width, Span<float> grad) =>
+        throw new InvalidOperationException($"{Name} has no fused gradient.");
+
+    /// <summary>
+    /// Checks every target before training starts, naming the first sample (counting from
+    /// <paramref name="firstSample"/>) whose target this loss cannot take.
+    /// </summary>
+    /// <exception cref="ArgumentException">A target is not finite, or outside what the loss accepts.</exception>
+    public void ValidateTargets(Tensor targets, int width, int firstSample = 0)
     {
-        "mse" or "mean_squared_error" => new MeanSquaredError(),
-        "binary_crossentropy" or "bce" => new BinaryCrossentropy(),
-        "categorical_crossentropy" => new CategoricalCrossentropy(),
-        "sparse_categorical_crossentropy" => new SparseCategoricalCrossentropy(),
-        _ => throw new ArgumentException($"Unknown loss '{name}'. Known: mse, binary_crossentropy, categorical_crossentropy, sparse_categorical_crossentropy."),
+        ArgumentNullException.ThrowIfNull(targets);
+        int n = targets.Rank == 0 ? 0 : targets.Shape[0];
+        int per = n == 0 ? 0 : targets.Size / n;
+        var t = targets.AsSpan();
+        for (int i = 0; i < t.Length; i++)
+        {
+            string? why = Reject(t[i], width);
+            if (why is not null)
+                throw new ArgumentException($"{Name}: the target of sample {firstSample + i / Math.Max(per, 1)} is {t[i]}: {why}.", nameof(targets));
+        }
+    }
+
+    /// <summary>Why a target value is not acceptable (null if it is), for outputs of <paramref name="width"/> values per sample.</summary>
+    private protected virtual string? Reject(float target, int width) => float.IsFinite(target) ? null : "targets must be finite numbers";
+
+    private static readonly Dictionary<string, Func<Loss>> ByName = new()
+    {
+        ["mse"] = () => new MeanSquaredError(), ["mean_squared_error"] = () => new MeanSquaredError(),
+        ["binary_crossentropy"] = () => new BinaryCrossentropy(), ["bce"] = () => new BinaryCrossentropy(),
+        ["categorical_crossentropy"] = () => new CategoricalCrossentropy(),
+        ["sparse_categorical_crossentropy"] = () => new SparseCategoricalCrossentropy(),
     };
+
+    /// <summary>The names <see cref="Get"/> understands.</summary>
+    public static IReadOnlyList<string> Names => [.. ByName.Keys];
+
+    /// <summary>The losses by Keras's names: "mse", "binary_crossentropy", "categorical_crossentropy", "sparse_categorical_crossentropy".</summary>
+    /// <exception cref="ArgumentException">An unknown name; the message lists the known ones.</exception>
+    public static Loss Get(string name) =>
+        ByName.TryGetValue((name ?? throw new ArgumentNullException(nameof(name))).ToLowerInvariant(), out var make) ? make()
+        : throw new ArgumentException($"Unknown loss '{name}'. Known: {string.Join(", ", ByName.Keys)}.");
 
     /// <summary>Keras clips probabilities to [ε, 1 - ε] with ε = 1e-7 before taking a logarithm.</summary>
     internal const float Epsilon = 1e-7f;
@@ -89,6 +129,18 @@ public sealed class BinaryCrossentropy(bool fromLogits = false) : Loss
     /// <summary>Whether the predictions are logits (before a sigmoid) rather than probabilities.</summary>
     public bool FromLogits { get; } = fromLogits;
 
+    /// <inheritdoc/>
+    public override bool FusesWith(ActivationFunction activation) => !FromLogits && activation is SigmoidActivation;
+
+    internal override void FusedGradient(ReadOnlySpan<float> output, ReadOnlySpan<float> target, int n, int width, Span<float> grad)
+    {
+        Simd.Subtract(output, target, grad);
+        Simd.Multiply(grad, 1f / output.Length, grad);
+    }
+
+    private protected override string? Reject(float target, int width) =>
+        target is >= 0 and <= 1 ? null : "binary cross-entropy needs targets in [0, 1] (0 or 1 for a class, or a probability)";
+
     internal override float Forward(ReadOnlySpan<float> pred, ReadOnlySpan<float> target, int n, int width, Span<float> grad)
     {
         double sum = 0;
@@ -120,6 +172,18 @@ public sealed class CategoricalCrossentropy(bool fromLogits = false) : Loss
     public override string Name => "categorical_crossentropy";
     /// <summary>Whether the predictions are logits (before a softmax) rather than probabilities.</summary>
     public bool FromLogits { get; } = fromLogits;
+
+    /// <inheritdoc/>
+    public override bool FusesWith(ActivationFunction activation) => !FromLogits && activation is SoftmaxActivation;
+
+    internal override void FusedGradient(ReadOnlySpan<float> output, ReadOnlySpan<float> target, int n, int width, Span<float> grad)
+    {
+        Simd.Subtract(output, target, grad);
+        Simd.Multiply(grad, 1f / n, grad);
+    }
+
+    private protected override string? Reject(float target, int width) =>
+        target is >= 0 and <= 1 ? null : "categorical cross-entropy needs one-hot targets or probabilities in [0, 1]";
 
     internal override float Forward(ReadOnlySpan<float> pred, ReadOnlySpan<float> target, int n, int width, Span<float> grad)
     {
@@ -163,6 +227,25 @@ public sealed class SparseCategoricalCrossentropy(bool fromLogits = false) : Los
     /// <inheritdoc/>
     public override bool SparseTargets => true;
 
+    /// <summary>The probability floor before the logarithm: Keras's 1e-7 by default; scikit-learn's log-loss uses 1e-10.</summary>
+    internal float Clip { get; init; } = Epsilon;
+
+    /// <inheritdoc/>
+    public override bool FusesWith(ActivationFunction activation) => !FromLogits && activation is SoftmaxActivation;
+
+    internal override void FusedGradient(ReadOnlySpan<float> output, ReadOnlySpan<float> target, int n, int width, Span<float> grad)
+    {
+        float scale = 1f / n;
+        Simd.Multiply(output, scale, grad);
+        for (int s = 0; s < n; s++) grad[s * width + (int)target[s]] -= scale;
+    }
+
+    private protected override string? Reject(float target, int width) =>
+        float.IsNaN(target) ? "a class index cannot be NaN"
+        : target != MathF.Floor(target) ? "a class index must be a whole number"
+        : target < 0 || target >= width ? $"the model has {width} classes, 0..{width - 1}"
+        : null;
+
     internal override float Forward(ReadOnlySpan<float> pred, ReadOnlySpan<float> target, int n, int width, Span<float> grad)
     {
         double sum = 0;
@@ -170,8 +253,8 @@ public sealed class SparseCategoricalCrossentropy(bool fromLogits = false) : Los
         if (!grad.IsEmpty) grad.Clear();
         for (int s = 0; s < n; s++)
         {
+            if (Reject(target[s], width) is { } why) throw new ArgumentOutOfRangeException(nameof(target), $"{Name}: label {target[s]} of sample {s}: {why}.");
             int label = (int)target[s];
-            if (label < 0 || label >= width) throw new ArgumentOutOfRangeException(nameof(target), $"{Name}: label {target[s]} of sample {s} is outside 0..{width - 1}.");
             var p = pred.Slice(s * width, width);
             if (FromLogits)
             {
@@ -185,9 +268,9 @@ public sealed class SparseCategoricalCrossentropy(bool fromLogits = false) : Los
             }
             else
             {
-                float q = Math.Clamp(p[label], Epsilon, 1 - Epsilon);
+                float q = Math.Clamp(p[label], Clip, 1 - Clip);
                 sum -= Math.Log(q);
-                if (!grad.IsEmpty && p[label] >= Epsilon && p[label] <= 1 - Epsilon) grad[s * width + label] = -1f / q / n;
+                if (!grad.IsEmpty && p[label] >= Clip && p[label] <= 1 - Clip) grad[s * width + label] = -1f / q / n;
             }
         }
         return (float)(sum / n);

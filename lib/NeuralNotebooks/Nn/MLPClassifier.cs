@@ -6,13 +6,15 @@ namespace NeuralNotebooks;
 /// A multilayer-perceptron classifier that behaves like scikit-learn's <c>MLPClassifier</c>: hidden
 /// layers of the chosen activation, a softmax output, log-loss plus an L2 penalty <c>alpha</c>, trained
 /// with scikit-learn's Adam on batches of min(200, n), stopping when the training loss stops improving
-/// by <c>tol</c> for <c>nIterNoChange</c> epochs or after <c>maxIter</c> epochs.
+/// by <c>tol</c> for <c>nIterNoChange</c> epochs or after <c>maxIter</c> epochs. It trains with the same
+/// layers (<see cref="Dense"/>), loss, optimizer (<see cref="Adam"/>) and training loop as <see cref="Sequential"/>.
 /// </summary>
 public sealed class MLPClassifier
 {
     private readonly List<Dense> _layers = [];
     private int _classes;
     private readonly List<float> _lossCurve = [];
+    private readonly object _gate = new();
 
     /// <summary>Creates a classifier with scikit-learn's parameters and defaults.</summary>
     public MLPClassifier(int[]? hiddenLayerSizes = null, string activation = "relu", string solver = "adam", float alpha = 0.0001f,
@@ -63,84 +65,49 @@ public sealed class MLPClassifier
     /// <summary>Trains on samples <paramref name="x"/> (N, features) or images (N, H, W) with labels <paramref name="y"/>.</summary>
     public MLPClassifier Fit(Tensor x, int[] y)
     {
+        ArgumentNullException.ThrowIfNull(x);
+        ArgumentNullException.ThrowIfNull(y);
         if (x.Rank < 2 || x.Shape[0] != y.Length) throw new ArgumentException($"MLPClassifier.Fit: {(x.Rank == 0 ? 0 : x.Shape[0])} samples in x {x.Shape} but {y.Length} labels.");
-        x = x.Reshape(x.Shape[0], -1);
-        int n = x.Shape[0], features = x.Shape[1];
-        _classes = y.Max() + 1;
-        var rng = new Rng(RandomState);
-        _layers.Clear();
-        _lossCurve.Clear();
-        var sizes = new[] { features }.Concat(HiddenLayerSizes).Append(_classes).ToArray();
-        for (int l = 0; l + 1 < sizes.Length; l++)
+        lock (_gate)
         {
-            bool last = l + 2 == sizes.Length;
-            var dense = new Dense(sizes[l + 1], last ? "softmax" : Activation);
-            dense.Build([sizes[l]], rng);
-            // scikit-learn's Glorot init: weights and intercepts uniform in ±sqrt(factor / (fan_in + fan_out)).
-            float bound = MathF.Sqrt((Activation == "logistic" ? 2f : 6f) / (sizes[l] + sizes[l + 1]));
-            foreach (var w in dense.Weights) { var s = w.AsSpan(); for (int i = 0; i < s.Length; i++) s[i] = rng.Uniform(-bound, bound); }
-            _layers.Add(dense);
-        }
-        _layers[^1].GradientIsPreActivation = true;
-        int batch = Math.Clamp(BatchSize ?? Math.Min(200, n), 1, n);
-        var weights = _layers.SelectMany(l => l.Weights).ToList();
-        var grads = _layers.SelectMany(l => l.Gradients).ToList();
-        var m = weights.Select(w => new float[w.Size]).ToList();
-        var v = weights.Select(w => new float[w.Size]).ToList();
-        int t = 0, noImprovement = 0;
-        float best = float.PositiveInfinity;
-        Tensor? xb = null, grad = null;
-        for (int epoch = 0; epoch < MaxIter; epoch++)
-        {
-            int[] order = Shuffle ? rng.Permutation(n) : Enumerable.Range(0, n).ToArray();
-            double lossSum = 0;
-            for (int start = 0; start < n; start += batch)
+            x = x.Reshape(x.Shape[0], -1);
+            int n = x.Shape[0], features = x.Shape[1];
+            for (int i = 0; i < y.Length; i++)
+                if (y[i] < 0) throw new ArgumentException($"MLPClassifier.Fit: the label of sample {i} is {y[i]}; classes are numbered from 0.");
+            _classes = y.Max() + 1;
+            var rng = new Rng(RandomState);
+            _layers.Clear();
+            _lossCurve.Clear();
+            var sizes = new[] { features }.Concat(HiddenLayerSizes).Append(_classes).ToArray();
+            for (int l = 0; l + 1 < sizes.Length; l++)
             {
-                int count = Math.Min(batch, n - start);
-                var xbt = Layer.Ensure(ref xb, count, features);
-                for (int k = 0; k < count; k++) x.data.AsSpan(order[start + k] * features, features).CopyTo(xbt.data.AsSpan(k * features, features));
-                Tensor h = xbt;
-                foreach (var layer in _layers) h = layer.Forward(h, true);
-                var g = Layer.Ensure(ref grad, count, _classes);
-                double loss = 0;
-                for (int k = 0; k < count; k++)
-                {
-                    int label = y[order[start + k]];
-                    var p = h.data.AsSpan(k * _classes, _classes);
-                    loss -= Math.Log(Math.Clamp(p[label], 1e-10f, 1f));
-                    Simd.Multiply(p, 1f / count, g.data.AsSpan(k * _classes, _classes));
-                    g.data[k * _classes + label] -= 1f / count;
-                }
-                loss /= count;
-                double penalty = 0;
-                foreach (var layer in _layers) penalty += Simd.SumOfSquares(layer.Kernel.data);
-                loss += 0.5 * Alpha * penalty / count;
-                if (!double.IsFinite(loss)) throw new TrainingDivergedException(epoch + 1, start / batch + 1, (float)loss, LearningRateInit);
-                lossSum += loss * count;
-                Tensor? d = g;
-                for (int l = _layers.Count - 1; l >= 0 && d is not null; l--) d = _layers[l].Backward(d, l > 0);
-                // L2 penalty on the weights (not the intercepts): grad += alpha·W / batch.
-                for (int l = 0; l < _layers.Count; l++) Simd.AddScaled(Alpha / count, _layers[l].Kernel.data, _layers[l].Gradients[0].data);
-                t++;
-                // scikit-learn's Adam: lr_t = lr·sqrt(1 - β2^t)/(1 - β1^t); p -= lr_t·m/(sqrt(v) + 1e-8).
-                float lrT = (float)(LearningRateInit * Math.Sqrt(1 - Math.Pow(0.999, t)) / (1 - Math.Pow(0.9, t)));
-                for (int i = 0; i < weights.Count; i++)
-                {
-                    var p = weights[i].data; var gi = grads[i].data; var mi = m[i]; var vi = v[i];
-                    for (int k = 0; k < p.Length; k++)
-                    {
-                        mi[k] = 0.9f * mi[k] + 0.1f * gi[k];
-                        vi[k] = 0.999f * vi[k] + 0.001f * gi[k] * gi[k];
-                        p[k] -= lrT * mi[k] / (MathF.Sqrt(vi[k]) + 1e-8f);
-                    }
-                }
+                bool last = l + 2 == sizes.Length;
+                var dense = new Dense(sizes[l + 1], last ? "softmax" : Activation);
+                dense.Build([sizes[l]], rng);
+                // scikit-learn's Glorot init: weights and intercepts uniform in ±sqrt(factor / (fan_in + fan_out)).
+                float bound = MathF.Sqrt((Activation == "logistic" ? 2f : 6f) / (sizes[l] + sizes[l + 1]));
+                foreach (var w in dense.Weights) { var s = w.AsSpan(); for (int i = 0; i < s.Length; i++) s[i] = rng.Uniform(-bound, bound); }
+                _layers.Add(dense);
             }
-            float epochLoss = (float)(lossSum / n);
-            _lossCurve.Add(epochLoss);
-            if (Verbose) Console.WriteLine($"Iteration {epoch + 1}, loss = {epochLoss:F8}");
-            if (epochLoss > best - Tol) noImprovement++; else noImprovement = 0;
-            best = Math.Min(best, epochLoss);
-            if (noImprovement > NIterNoChange) break;
+            // scikit-learn's log-loss clips probabilities at 1e-10 and its Adam adds ε = 1e-8 outside the root:
+            // the same formulas as Keras's, with other constants.
+            var loss = new SparseCategoricalCrossentropy { Clip = 1e-10f };
+            var trainer = new Trainer(_layers, loss, new Adam(LearningRateInit, 0.9f, 0.999f, 1e-8f)) { L2PerBatch = Alpha };
+            var targets = new Tensor(y.Select(c => (float)c).ToArray(), n);
+            int batch = Math.Clamp(BatchSize ?? Math.Min(200, n), 1, n);
+            int noImprovement = 0;
+            float best = float.PositiveInfinity;
+            for (int epoch = 0; epoch < MaxIter; epoch++)
+            {
+                int[] order = Shuffle ? rng.Permutation(n) : Enumerable.Range(0, n).ToArray();
+                var (lossSum, _) = trainer.RunEpoch(x, targets, order, batch, epoch + 1, countCorrect: false);
+                float epochLoss = (float)(lossSum / n);
+                _lossCurve.Add(epochLoss);
+                if (Verbose) Console.WriteLine($"Iteration {epoch + 1}, loss = {epochLoss:F8}");
+                if (epochLoss > best - Tol) noImprovement++; else noImprovement = 0;
+                best = Math.Min(best, epochLoss);
+                if (noImprovement > NIterNoChange) break;
+            }
         }
         return this;
     }
@@ -148,23 +115,25 @@ public sealed class MLPClassifier
     /// <summary>Class probabilities, one row per sample.</summary>
     public Tensor PredictProba(Tensor x)
     {
-        if (_layers.Count == 0) throw new InvalidOperationException("MLPClassifier: call Fit first.");
-        x = x.Reshape(x.Shape[0], -1);
-        int n = x.Shape[0], features = x.Shape[1];
-        if (features != _layers[0].InputShape[0]) throw new ArgumentException($"MLPClassifier: trained on {_layers[0].InputShape[0]} features, got samples of {features}.");
-        var result = new float[n * _classes];
-        const int Chunk = 1024;
-        Tensor? xb = null;
-        for (int start = 0; start < n; start += Chunk)
+        ArgumentNullException.ThrowIfNull(x);
+        lock (_gate)
         {
-            int count = Math.Min(Chunk, n - start);
-            var xbt = Layer.Ensure(ref xb, count, features);
-            x.data.AsSpan(start * features, count * features).CopyTo(xbt.data);
-            Tensor h = xbt;
-            foreach (var layer in _layers) h = layer.Forward(h, false);
-            h.data.AsSpan(0, count * _classes).CopyTo(result.AsSpan(start * _classes));
+            if (_layers.Count == 0) throw new InvalidOperationException("MLPClassifier: call Fit first.");
+            x = x.Reshape(x.Shape[0], -1);
+            int n = x.Shape[0], features = x.Shape[1];
+            if (features != _layers[0].InputShape[0]) throw new ArgumentException($"MLPClassifier: trained on {_layers[0].InputShape[0]} features, got samples of {features}.");
+            var result = new float[n * _classes];
+            const int Chunk = 1024;
+            Tensor? xb = null;
+            for (int start = 0; start < n; start += Chunk)
+            {
+                int count = Math.Min(Chunk, n - start);
+                Tensor h = Batches.Gather(x, null, start, count, ref xb);
+                foreach (var layer in _layers) h = layer.Forward(h, false);
+                h.data.AsSpan(0, count * _classes).CopyTo(result.AsSpan(start * _classes));
+            }
+            return new Tensor(result, n, _classes);
         }
-        return new Tensor(result, n, _classes);
     }
 
     /// <summary>The predicted class of each sample.</summary>
@@ -181,7 +150,7 @@ public sealed class MLPClassifier
     {
         var p = Predict(x);
         if (p.Length != y.Length) throw new ArgumentException($"MLPClassifier.Score: {p.Length} samples but {y.Length} labels.");
-        return (double)p.Where((c, i) => c == y[i]).Count() / y.Length;
+        return Metrics.Accuracy(y, p);
     }
 
     /// <inheritdoc/>

@@ -8,14 +8,23 @@ namespace NeuralNotebooks;
 [TypeFormatterSource(typeof(RichDisplayFormatterSource))]
 public sealed class ModelSummary : IRichDisplay
 {
-    internal ModelSummary(string name, IReadOnlyList<(string Layer, string OutputShape, long Parameters)> rows) { Name = name; Rows = rows; }
+    internal ModelSummary(string name, IReadOnlyList<(string Layer, string OutputShape, long Parameters)> rows, long nonTrainable = 0)
+    {
+        Name = name;
+        Rows = rows;
+        NonTrainableParameters = nonTrainable;
+    }
 
     /// <summary>The model's name.</summary>
     public string Name { get; }
-    /// <summary>One row per layer: "name (Type)", output shape, parameter count.</summary>
+    /// <summary>One row per layer: "name (Type)", output shape, parameter count (trainable and not, as Keras counts).</summary>
     public IReadOnlyList<(string Layer, string OutputShape, long Parameters)> Rows { get; }
     /// <summary>All parameters.</summary>
     public long TotalParameters => Rows.Sum(r => r.Parameters);
+    /// <summary>Parameters that training does not change (layers' buffers, such as a running mean).</summary>
+    public long NonTrainableParameters { get; }
+    /// <summary>Parameters that training changes.</summary>
+    public long TrainableParameters => TotalParameters - NonTrainableParameters;
 
     /// <summary>Keras's text layout.</summary>
     public override string ToString()
@@ -30,7 +39,7 @@ public sealed class ModelSummary : IRichDisplay
             if (i < Rows.Count - 1) sb.AppendLine();
         }
         sb.AppendLine(dbl);
-        sb.AppendLine($"Total params: {TotalParameters:N0}").AppendLine($"Trainable params: {TotalParameters:N0}").AppendLine("Non-trainable params: 0");
+        sb.AppendLine($"Total params: {TotalParameters:N0}").AppendLine($"Trainable params: {TrainableParameters:N0}").AppendLine($"Non-trainable params: {NonTrainableParameters:N0}");
         return sb.Append(rule).ToString();
     }
 
@@ -44,6 +53,6 @@ public sealed class ModelSummary : IRichDisplay
         sb.Append("<tr><th style=\"text-align:left;padding:2px 12px\">Layer (type)</th><th style=\"text-align:left;padding:2px 12px\">Output Shape</th><th style=\"text-align:right;padding:2px 12px\">Param #</th></tr>");
         foreach (var r in Rows)
             sb.Append($"<tr><td style=\"padding:2px 12px\">{WebUtility.HtmlEncode(r.Layer)}</td><td style=\"padding:2px 12px\">{r.OutputShape}</td><td style=\"text-align:right;padding:2px 12px\">{r.Parameters:N0}</td></tr>");
-        return sb.Append($"</table>Total params: {TotalParameters:N0}<br/>Trainable params: {TotalParameters:N0}<br/>Non-trainable params: 0</div>").ToString();
+        return sb.Append($"</table>Total params: {TotalParameters:N0}<br/>Trainable params: {TrainableParameters:N0}<br/>Non-trainable params: {NonTrainableParameters:N0}</div>").ToString();
     }
 }

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using NeuralNotebooks.Kernels;
 
 namespace NeuralNotebooks;
 
@@ -45,7 +46,7 @@ public abstract class Optimizer
             var p = parameters[i]; var g = gradients[i];
             if (p.Size != g.Size) throw new ArgumentException($"{GetType().Name}: parameter {i} has shape {p.Shape} but its gradient {g.Shape}.");
             var slots = _slots.GetValue(p, key => Enumerable.Range(0, SlotCount).Select(_ => new float[key.Size]).ToArray());
-            if (WeightDecay != 0) Kernels.Simd.AddScaled(-LearningRate * WeightDecay, p.data, p.data);
+            if (WeightDecay != 0) Simd.AddScaled(-LearningRate * WeightDecay, p.data, p.data);
             Update(p.data, g.data, slots, Iterations);
         }
     }
@@ -79,7 +80,7 @@ public sealed class SGD(float learningRate = 0.01f, float momentum = 0f, bool ne
     protected override void Update(Span<float> p, ReadOnlySpan<float> g, float[][] slots, int t)
     {
         float lr = LearningRate, mu = Momentum;
-        if (mu == 0) { Kernels.Simd.AddScaled(-lr, g, p); return; }
+        if (mu == 0) { Simd.AddScaled(-lr, g, p); return; }
         var v = slots[0];
         for (int i = 0; i < p.Length; i++)
         {
@@ -137,54 +138,6 @@ public sealed class Adam(float learningRate = 0.001f, float beta1 = 0.9f, float 
     protected override void Update(Span<float> p, ReadOnlySpan<float> g, float[][] slots, int t)
     {
         float alpha = (float)(LearningRate * Math.Sqrt(1 - Math.Pow(Beta2, t)) / (1 - Math.Pow(Beta1, t)));
-        FusedUpdate(p, g, slots[0], slots[1], alpha, Beta1, Beta2, Epsilon, epsilonInsideRoot: false);
-    }
-
-    /// <summary>
-    /// One pass over a parameter: m, v and p updated together, 16 floats per step, both cores for
-    /// large tensors. <paramref name="epsilonInsideRoot"/> selects √(v + ε) (RMSprop) over √v + ε.
-    /// </summary>
-    internal static unsafe void FusedUpdate(Span<float> p, ReadOnlySpan<float> g, float[] m, float[] v, float alpha,
-        float beta1, float beta2, float epsilon, bool epsilonInsideRoot)
-    {
-        int n = p.Length;
-        fixed (float* pp = p, gp = g, mp = m, vp = v)
-        {
-            float* P = pp, G = gp, M = mp, V = vp;
-            const int Chunk = 1 << 16;
-            int chunks = (n + Chunk - 1) / Chunk;
-            if (chunks >= 4)
-                Parallel.For(0, chunks, c => Range(P, G, M, V, c * Chunk, Math.Min(n, (c + 1) * Chunk), alpha, beta1, beta2, epsilon, epsilonInsideRoot));
-            else
-                Range(P, G, M, V, 0, n, alpha, beta1, beta2, epsilon, epsilonInsideRoot);
-        }
-    }
-
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void Range(float* p, float* g, float* m, float* v, int from, int to, float alpha, float b1, float b2, float eps, bool inside)
-    {
-        int i = from;
-        if (System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
-        {
-            var vb1 = System.Runtime.Intrinsics.Vector512.Create(b1); var vb1c = System.Runtime.Intrinsics.Vector512.Create(1 - b1);
-            var vb2 = System.Runtime.Intrinsics.Vector512.Create(b2); var vb2c = System.Runtime.Intrinsics.Vector512.Create(1 - b2);
-            var va = System.Runtime.Intrinsics.Vector512.Create(alpha); var ve = System.Runtime.Intrinsics.Vector512.Create(eps);
-            for (; i <= to - 16; i += 16)
-            {
-                var gi = System.Runtime.Intrinsics.Vector512.Load(g + i);
-                var mi = vb1 * System.Runtime.Intrinsics.Vector512.Load(m + i) + vb1c * gi;
-                var vi = vb2 * System.Runtime.Intrinsics.Vector512.Load(v + i) + vb2c * gi * gi;
-                var denom = inside ? System.Runtime.Intrinsics.Vector512.Sqrt(vi + ve) : System.Runtime.Intrinsics.Vector512.Sqrt(vi) + ve;
-                System.Runtime.Intrinsics.Vector512.Store(mi, m + i);
-                System.Runtime.Intrinsics.Vector512.Store(vi, v + i);
-                System.Runtime.Intrinsics.Vector512.Store(System.Runtime.Intrinsics.Vector512.Load(p + i) - va * mi / denom, p + i);
-            }
-        }
-        for (; i < to; i++)
-        {
-            m[i] = b1 * m[i] + (1 - b1) * g[i];
-            v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i];
-            p[i] -= alpha * m[i] / (inside ? MathF.Sqrt(v[i] + eps) : MathF.Sqrt(v[i]) + eps);
-        }
+        AdamKernel.Update(p, g, slots[0], slots[1], alpha, Beta1, Beta2, Epsilon, epsilonInsideRoot: false);
     }
 }

@@ -84,8 +84,12 @@ public sealed partial class Sequential
     private List<(string Name, Tensor Tensor, Layer Layer)> NamedWeights()
     {
         var list = new List<(string, Tensor, Layer)>();
+        // Every layer's trainable weights, then its non-trainable buffers (a BatchNorm's running mean).
         foreach (var l in _layers)
+        {
             for (int i = 0; i < l.Weights.Count; i++) list.Add(($"{l.Name}/{l.WeightNames[i]}", l.Weights[i], l));
+            for (int i = 0; i < l.Buffers.Count; i++) list.Add(($"{l.Name}/{l.BufferNames[i]}", l.Buffers[i], l));
+        }
         return list;
     }
 }

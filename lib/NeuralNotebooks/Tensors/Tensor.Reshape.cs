@@ -102,8 +102,10 @@ public sealed partial class Tensor
         get
         {
             if (Rank == 0) throw new InvalidOperationException("slice: a scalar has no axis to slice.");
-            var (start, count) = range.GetOffsetAndLength(Shape[0]);
-            return Slice(start, count);
+            int n = Shape[0], start = range.Start.GetOffset(n), end = range.End.GetOffset(n);
+            if (start < 0 || end > n || start > end)
+                throw new ArgumentOutOfRangeException(nameof(range), $"slice: the range [{range}] (rows {start}..{end}) is outside the first axis of shape {Shape} (size {n}).");
+            return Slice(start, end - start);
         }
     }
 

@@ -64,6 +64,11 @@ public sealed partial class Tensor
         Unary("leaky_relu", (x, d) => Simd.LeakyRelu(x, slope, d), (x, _, g, dx) => Simd.LeakyReluBackward(x, slope, g, dx));
 
     /// <summary>The softmax over the last axis: every row becomes probabilities that sum to 1.</summary>
+    /// <remarks>
+    /// A row holding +∞ (or NaN) becomes all NaN, as in PyTorch (<c>torch.softmax([1, inf, 3])</c> is
+    /// <c>[nan, nan, nan]</c>): ∞ - ∞ has no value, and a silent [0, 1, 0] would hide the overflow that
+    /// produced the ∞. −∞ is fine: its probability is 0 (a masked entry), unless the whole row is −∞.
+    /// </remarks>
     public Tensor Softmax()
     {
         int n = RowLength("softmax");

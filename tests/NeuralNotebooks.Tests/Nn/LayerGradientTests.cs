@@ -6,7 +6,7 @@ namespace NeuralNotebooks.Tests.Nn;
 /// </summary>
 public class LayerGradientTests
 {
-    internal static void Check(Layer layer, int[] batchShape, int seed = 1, float h = 1e-2f, float tol = 2e-2f)
+    internal static void Check(Layer layer, int[] batchShape, int seed = 1, float h = FiniteDifferences.Step, float tol = FiniteDifferences.Tolerance)
     {
         var rng = new Rng(seed);
         layer.Build(batchShape[1..], rng);
@@ -15,32 +15,11 @@ public class LayerGradientTests
         var w = rng.Uniform(y.Shape, -1f, 1f);
         var dx = layer.Backward(w, needInputGradient: true)!.ToArray();
         var grads = layer.Gradients.Select(g => g.ToArray()).ToList();
+        double L() => FiniteDifferences.Weighted(layer.Forward(x, training: true).AsSpan(), w.AsSpan());
 
-        double L()
-        {
-            var o = layer.Forward(x, training: true).AsSpan();
-            var ws = w.AsSpan();
-            double s = 0;
-            for (int i = 0; i < o.Length; i++) s += (double)o[i] * ws[i];
-            return s;
-        }
-
-        void Compare(Span<float> values, float[] analytic, string what)
-        {
-            for (int i = 0; i < values.Length; i++)
-            {
-                float orig = values[i];
-                values[i] = orig + h; double up = L();
-                values[i] = orig - h; double down = L();
-                values[i] = orig;
-                double numeric = (up - down) / (2 * h);
-                Assert.True(Math.Abs(numeric - analytic[i]) <= tol * Math.Max(1, Math.Abs(numeric)),
-                    $"{layer.GetType().Name} {what}[{i}]: backward {analytic[i]}, finite difference {numeric}");
-            }
-        }
-
-        Compare(x.AsSpan(), dx, "input");
-        for (int k = 0; k < layer.Weights.Count; k++) Compare(layer.Weights[k].AsSpan(), grads[k], $"weight {k}");
+        string name = layer.GetType().Name;
+        FiniteDifferences.Check(x.AsSpan(), dx, L, $"{name} input", h, tol);
+        for (int k = 0; k < layer.Weights.Count; k++) FiniteDifferences.Check(layer.Weights[k].AsSpan(), grads[k], L, $"{name} {layer.WeightNames[k]}", h, tol);
     }
 
     [Theory]

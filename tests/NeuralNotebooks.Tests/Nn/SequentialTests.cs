@@ -2,18 +2,7 @@ namespace NeuralNotebooks.Tests.Nn;
 
 public class SequentialTests
 {
-    private static Sequential CourseCnn(int seed = 1)
-    {
-        var model = new Sequential(seed);
-        model.Add(new Conv2D(28, kernelSize: (3, 3), inputShape: (28, 28, 1)));
-        model.Add(new MaxPool2D((2, 2)));
-        model.Add(new Flatten());
-        model.Add(new Dense(128, activation: "relu"));
-        model.Add(new Dropout(0.2));
-        model.Add(new Dense(10, activation: "softmax"));
-        model.Compile(optimizer: new Adam(), loss: "sparse_categorical_crossentropy", metrics: ["accuracy"]);
-        return model;
-    }
+    private static Sequential CourseCnn(int seed = 1) => Models.CourseCnn(seed);
 
     [Fact]
     public void Summary_prints_the_parameter_counts_keras_prints_for_the_course_cnn()

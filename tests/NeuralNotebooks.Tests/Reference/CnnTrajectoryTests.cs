@@ -44,12 +44,7 @@ public class CnnTrajectoryTests
         }
 
         // Dropout is the identity in this run, so the model is built without it.
-        var model = new Sequential(seed: 0);
-        model.Add(new Conv2D(28, kernelSize: (3, 3), inputShape: (28, 28, 1)));
-        model.Add(new MaxPool2D((2, 2)));
-        model.Add(new Flatten());
-        model.Add(new Dense(128, activation: "relu"));
-        model.Add(new Dense(10, activation: "softmax"));
+        var model = Models.CourseCnn(seed: 0, dropout: false);
         var opt = c.Json.GetProperty("optimizer");
         model.Compile(new Adam(opt.GetProperty("learning_rate").GetSingle(), opt.GetProperty("beta_1").GetSingle(),
             opt.GetProperty("beta_2").GetSingle(), opt.GetProperty("epsilon").GetSingle()), "sparse_categorical_crossentropy");

@@ -1,0 +1,103 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace NeuralNotebooks.Kernels;
+
+/// <summary>
+/// Adam's update of one parameter tensor in a single pass: the moment estimates m and v and the
+/// parameter p are read and written together, so memory is touched once per step. <see cref="Update"/>
+/// is vectorized (and splits large tensors over the cores); <see cref="UpdateScalar"/> is its plain twin.
+/// </summary>
+public static class AdamKernel
+{
+    /// <summary>
+    /// <c>m ← β₁ m + (1 - β₁) g; v ← β₂ v + (1 - β₂) g²; p ← p - α m / d</c> with <c>d = √v + ε</c>, or
+    /// <c>d = √(v + ε)</c> when <paramref name="epsilonInsideRoot"/>. α already holds the bias correction.
+    /// </summary>
+    public static void UpdateScalar(Span<float> p, ReadOnlySpan<float> g, Span<float> m, Span<float> v, float alpha,
+        float beta1, float beta2, float epsilon, bool epsilonInsideRoot)
+    {
+        Check(p, g, m, v);
+        float c1 = 1 - beta1, c2 = 1 - beta2;
+        for (int i = 0; i < p.Length; i++)
+        {
+            float mi = beta1 * m[i] + c1 * g[i];
+            float vi = beta2 * v[i] + c2 * g[i] * g[i];
+            float denom = epsilonInsideRoot ? MathF.Sqrt(vi + epsilon) : MathF.Sqrt(vi) + epsilon;
+            m[i] = mi;
+            v[i] = vi;
+            p[i] -= alpha * mi / denom;
+        }
+    }
+
+    /// <inheritdoc cref="UpdateScalar"/>
+    public static unsafe void Update(Span<float> p, ReadOnlySpan<float> g, Span<float> m, Span<float> v, float alpha,
+        float beta1, float beta2, float epsilon, bool epsilonInsideRoot)
+    {
+        Check(p, g, m, v);
+        int n = p.Length;
+        fixed (float* pp = p, gp = g, mp = m, vp = v)
+        {
+            float* P = pp, G = gp, M = mp, V = vp;
+            // Chunks of 64K floats: big enough that a thread's start-up cost is paid back.
+            const int Chunk = 1 << 16;
+            int chunks = (n + Chunk - 1) / Chunk;
+            if (chunks >= 4)
+                Parallel.For(0, chunks, c => Range(P, G, M, V, c * Chunk, Math.Min(n, (c + 1) * Chunk), alpha, beta1, beta2, epsilon, epsilonInsideRoot));
+            else
+                Range(P, G, M, V, 0, n, alpha, beta1, beta2, epsilon, epsilonInsideRoot);
+        }
+    }
+
+    private static void Check(Span<float> p, ReadOnlySpan<float> g, Span<float> m, Span<float> v)
+    {
+        if (g.Length < p.Length || m.Length < p.Length || v.Length < p.Length)
+            throw new ArgumentException($"Adam: {p.Length} parameters need as many gradients ({g.Length}), first moments ({m.Length}) and second moments ({v.Length}).");
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void Range(float* p, float* g, float* m, float* v, int from, int to, float alpha, float b1, float b2, float eps, bool inside)
+    {
+        int i = from;
+        float c1 = 1 - b1, c2 = 1 - b2;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            Vector512<float> vb1 = Vector512.Create(b1), vc1 = Vector512.Create(c1), vb2 = Vector512.Create(b2), vc2 = Vector512.Create(c2);
+            Vector512<float> va = Vector512.Create(alpha), ve = Vector512.Create(eps);
+            for (; i <= to - 16; i += 16)
+            {
+                var gi = Vector512.Load(g + i);
+                var mi = vb1 * Vector512.Load(m + i) + vc1 * gi;
+                var vi = vb2 * Vector512.Load(v + i) + vc2 * gi * gi;
+                var denom = inside ? Vector512.Sqrt(vi + ve) : Vector512.Sqrt(vi) + ve;
+                Vector512.Store(mi, m + i);
+                Vector512.Store(vi, v + i);
+                Vector512.Store(Vector512.Load(p + i) - va * mi / denom, p + i);
+            }
+        }
+        if (Vector256.IsHardwareAccelerated)
+        {
+            Vector256<float> vb1 = Vector256.Create(b1), vc1 = Vector256.Create(c1), vb2 = Vector256.Create(b2), vc2 = Vector256.Create(c2);
+            Vector256<float> va = Vector256.Create(alpha), ve = Vector256.Create(eps);
+            for (; i <= to - 8; i += 8)
+            {
+                var gi = Vector256.Load(g + i);
+                var mi = vb1 * Vector256.Load(m + i) + vc1 * gi;
+                var vi = vb2 * Vector256.Load(v + i) + vc2 * gi * gi;
+                var denom = inside ? Vector256.Sqrt(vi + ve) : Vector256.Sqrt(vi) + ve;
+                Vector256.Store(mi, m + i);
+                Vector256.Store(vi, v + i);
+                Vector256.Store(Vector256.Load(p + i) - va * mi / denom, p + i);
+            }
+        }
+        for (; i < to; i++)
+        {
+            float mi = b1 * m[i] + c1 * g[i];
+            float vi = b2 * v[i] + c2 * g[i] * g[i];
+            float denom = inside ? MathF.Sqrt(vi + eps) : MathF.Sqrt(vi) + eps;
+            m[i] = mi;
+            v[i] = vi;
+            p[i] -= alpha * mi / denom;
+        }
+    }
+}

@@ -1,0 +1,91 @@
+namespace NeuralNotebooks;
+
+/// <summary>
+/// A layer written as its forward pass only, in tensor operations; autograd derives the backward pass
+/// (d2l's "custom layer"). Override <see cref="Forward(Tensor)"/>, and create weights in
+/// <see cref="CreateWeights"/> with <see cref="Layer.AddWeight"/>. The output shape is found by running
+/// the forward pass once on one zero sample.
+/// </summary>
+/// <example>
+/// <code>
+/// class MyLinear(int units) : AutogradLayer
+/// {
+///     Tensor w = null!, b = null!;
+///     protected override void CreateWeights(int[] inputShape, Rng rng)
+///     {
+///         w = AddWeight("kernel", [inputShape[0], units], rng);
+///         b = AddWeight("bias", [units], rng, "zeros");
+///     }
+///     protected override Tensor Forward(Tensor x) => (x.MatMul(w) + b).Relu();
+/// }
+/// </code>
+/// </example>
+/// <remarks>
+/// Slower than a hand-written layer: every training step records a graph and allocates its tensors.
+/// </remarks>
+public abstract class AutogradLayer : Layer
+{
+    private Tensor? _input, _output;
+
+    /// <summary>The forward pass on a batch (batch axis first), in tensor operations that autograd can differentiate.</summary>
+    protected abstract Tensor Forward(Tensor x);
+
+    /// <summary>Creates the layer's weights with <see cref="Layer.AddWeight"/> for samples of shape <paramref name="inputShape"/> (none by default).</summary>
+    protected virtual void CreateWeights(int[] inputShape, Rng rng) { }
+
+    /// <inheritdoc/>
+    protected sealed override int[] OnBuild(int[] inputShape, Rng rng)
+    {
+        CreateWeights(inputShape, rng);
+        using var _ = Tensor.NoGrad();
+        var probe = Forward(Tensor.Zeros([1, .. inputShape]));
+        if (probe.Rank == 0 || probe.Shape[0] != 1)
+            throw new InvalidOperationException($"{Describe()}: the forward pass must keep the batch axis first, but one sample of shape {Batch(inputShape)} gave {probe.Shape}.");
+        return probe.Shape.ToArray()[1..];
+    }
+
+    /// <inheritdoc/>
+    public sealed override Tensor Forward(Tensor x, bool training)
+    {
+        if (!training)
+        {
+            _input = _output = null;
+            using var _ = Tensor.NoGrad();
+            return Forward(x);
+        }
+        // A fresh leaf over the caller's floats: the graph of this step starts here.
+        _input = new Tensor(x.data, x.Shape).RequireGrad();
+        foreach (var w in Weights) { w.RequireGrad(); w.ZeroGrad(); }
+        _output = Forward(_input);
+        return _output;
+    }
+
+    /// <inheritdoc/>
+    public sealed override Tensor? Backward(Tensor dy, bool needInputGradient)
+    {
+        if (_input is null || _output is null) throw new InvalidOperationException($"{Describe()}: backward without a training forward pass.");
+        if (dy.Shape != _output.Shape) throw new ArgumentException($"{Describe()}: the output gradient has shape {dy.Shape}, the output {_output.Shape}.");
+        foreach (var w in Weights) w.ZeroGrad();
+        _input.ZeroGrad();
+        if (_output.RequiresGrad) _output.Backward(dy);
+        for (int i = 0; i < Weights.Count; i++)
+        {
+            var g = Gradients[i].AsSpan();
+            if (Weights[i].Grad is { } grad) grad.AsSpan().CopyTo(g); else g.Clear();
+        }
+        if (!needInputGradient) return null;
+        return _input.Grad ?? Tensor.Zeros(_input.Shape.ToArray());
+    }
+}
+
+/// <summary>
+/// A layer made of a function of tensors, without weights, like Keras's <c>Lambda</c>:
+/// <c>new Lambda(x =&gt; x - x.Mean())</c>. Its gradient comes from autograd.
+/// </summary>
+public sealed class Lambda(Func<Tensor, Tensor> function) : AutogradLayer
+{
+    private readonly Func<Tensor, Tensor> _function = function ?? throw new ArgumentNullException(nameof(function));
+
+    /// <inheritdoc/>
+    protected override Tensor Forward(Tensor x) => _function(x);
+}

@@ -1,0 +1,145 @@
+using System.Diagnostics;
+
+namespace NeuralNotebooks;
+
+// Training and inference: the drivers around the one training loop in Trainer.
+public sealed partial class Sequential
+{
+    // ---- training ----
+
+    /// <summary>Trains on images or features <paramref name="x"/> with class labels <paramref name="y"/>.</summary>
+    public History Fit(Tensor x, int[] y, int epochs = 1, int batchSize = 32, (Tensor X, int[] Y)? validationData = null,
+        double validationSplit = 0, bool shuffle = true, bool verbose = true, Action<EpochLog>? onEpochEnd = null)
+    {
+        var loss = RequireLoss();
+        Adapt(x);
+        (Tensor, Tensor)? val = validationData is { } v ? (v.X, Targets(v.Y, loss)) : null;
+        return Fit(x, Targets(y, loss), epochs, batchSize, val, validationSplit, shuffle, verbose, onEpochEnd);
+    }
+
+    /// <summary>Trains on <paramref name="x"/> with targets <paramref name="y"/> shaped as the loss expects.</summary>
+    public History Fit(Tensor x, Tensor y, int epochs = 1, int batchSize = 32, (Tensor X, Tensor Y)? validationData = null,
+        double validationSplit = 0, bool shuffle = true, bool verbose = true, Action<EpochLog>? onEpochEnd = null)
+    {
+        lock (_gate) return FitLocked(x, y, epochs, batchSize, validationData, validationSplit, shuffle, verbose, onEpochEnd);
+    }
+
+    private History FitLocked(Tensor x, Tensor y, int epochs, int batchSize, (Tensor X, Tensor Y)? validationData,
+        double validationSplit, bool shuffle, bool verbose, Action<EpochLog>? onEpochEnd)
+    {
+        var loss = RequireLoss();
+        var optimizer = Optimizer!;
+        x = Adapt(x);
+        if (y.Rank == 0 || y.Shape[0] != x.Shape[0]) throw new ArgumentException($"Fit: {x.Shape[0]} samples in x {x.Shape} but {(y.Rank == 0 ? 0 : y.Shape[0])} targets in y {y.Shape}.");
+        if (epochs < 1) throw new ArgumentOutOfRangeException(nameof(epochs), $"Fit: epochs must be at least 1, got {epochs}.");
+        if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(batchSize), $"Fit: batchSize must be at least 1, got {batchSize}.");
+        if (validationSplit is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(validationSplit), $"Fit: validationSplit must be in [0, 1), got {validationSplit}.");
+        if (validationSplit > 0)
+        {
+            // Like Keras: the last fraction of the data, taken before shuffling.
+            int nVal = (int)(x.Shape[0] * validationSplit), nTrain = x.Shape[0] - nVal;
+            validationData = (x.Slice(nTrain, nVal), y.Slice(nTrain, nVal));
+            x = x.Slice(0, nTrain); y = y.Slice(0, nTrain);
+        }
+        int n = x.Shape[0];
+        int width = OutputWidth;
+        loss.ValidateTargets(y, width);
+        if (validationData is { } check) loss.ValidateTargets(check.Y, width);
+        var trainer = _trainer is not null && _trainer.Matches(loss, optimizer) ? _trainer : _trainer = new Trainer(_layers, loss, optimizer);
+        var history = new History();
+        var progress = new TrainingProgress();
+        Display.IDisplayHandle? live = null;
+        for (int epoch = 1; epoch <= epochs; epoch++)
+        {
+            var clock = Stopwatch.StartNew();
+            int[]? order = shuffle ? _rng.Permutation(n) : null;
+            var (lossSum, correct) = trainer.RunEpoch(x, y, order, batchSize, epoch, countCorrect: Metrics.Count > 0);
+            double trainSeconds = clock.Elapsed.TotalSeconds;
+            var metrics = new Dictionary<string, float> { ["loss"] = (float)(lossSum / n) };
+            if (Metrics.Count > 0) metrics["accuracy"] = (float)correct / n;
+            if (validationData is { } vd)
+            {
+                var (vLoss, vAcc) = EvaluateLocked(vd.X, vd.Y, batchSize);
+                metrics["val_loss"] = vLoss;
+                if (Metrics.Count > 0) metrics["val_accuracy"] = vAcc;
+            }
+            var log = new EpochLog(epoch, epochs, clock.Elapsed.TotalSeconds, metrics);
+            history.Add(log, n, trainSeconds);
+            if (verbose)
+            {
+                // One live output in a notebook, one line per epoch in a terminal.
+                progress.Add(log);
+                if (live is null) live = Display.Notebook.Display(progress);
+                else live.Update(progress);
+            }
+            onEpochEnd?.Invoke(log);
+        }
+        return history;
+    }
+
+    // ---- inference ----
+
+    /// <summary>Inference batches hold at least this many samples: the result is the same, the matrix products are faster.</summary>
+    private const int MinInferenceBatch = 256;
+
+    /// <summary>The loss and accuracy on <paramref name="x"/> with labels <paramref name="y"/> (no training).</summary>
+    public Evaluation Evaluate(Tensor x, int[] y, int batchSize = 32)
+    {
+        lock (_gate) return EvaluateLocked(x, Targets(y, RequireLoss()), batchSize);
+    }
+
+    /// <summary>The loss and accuracy on <paramref name="x"/> with targets <paramref name="y"/> (no training).</summary>
+    public Evaluation Evaluate(Tensor x, Tensor y, int batchSize = 32)
+    {
+        lock (_gate) return EvaluateLocked(x, y, batchSize);
+    }
+
+    private Evaluation EvaluateLocked(Tensor x, Tensor y, int batchSize)
+    {
+        var loss = RequireLoss();
+        x = Adapt(x);
+        if (y.Rank == 0 || y.Shape[0] != x.Shape[0]) throw new ArgumentException($"Evaluate: {x.Shape[0]} samples in x but {(y.Rank == 0 ? 0 : y.Shape[0])} targets.");
+        int n = x.Shape[0], bs = Math.Max(batchSize, MinInferenceBatch);
+        double lossSum = 0; long correct = 0;
+        Tensor? xBuf = null, yBuf = null;
+        for (int start = 0; start < n; start += bs)
+        {
+            int count = Math.Min(bs, n - start);
+            var output = ForwardAll(Batches.Gather(x, null, start, count, ref xBuf), training: false);
+            var yb = Batches.Gather(y, null, start, count, ref yBuf);
+            lossSum += (double)loss.Forward(output.data, yb.data, count, output.Size / count, default) * count;
+            correct += Batches.CountCorrect(output, yb, loss.SparseTargets);
+        }
+        return new Evaluation((float)(lossSum / n), (float)correct / n);
+    }
+
+    /// <summary>The model's outputs for <paramref name="x"/> (for a softmax model: class probabilities, one row per sample).</summary>
+    public Tensor Predict(Tensor x, int batchSize = 32) => PredictUpTo(x, _layers.Count - 1, batchSize);
+
+    /// <summary>The output of layer <paramref name="layer"/> (0 = the first) for <paramref name="x"/>: feature maps, hidden activations.</summary>
+    public Tensor PredictUpTo(Tensor x, int layer, int batchSize = 32)
+    {
+        lock (_gate) return PredictLocked(x, layer, batchSize);
+    }
+
+    private Tensor PredictLocked(Tensor x, int layer, int batchSize)
+    {
+        if (layer < 0 || layer >= _layers.Count) throw new ArgumentOutOfRangeException(nameof(layer), $"The model has layers 0..{_layers.Count - 1}, not {layer}.");
+        x = Adapt(x);
+        int n = x.Shape[0], bs = Math.Max(batchSize, MinInferenceBatch);
+        var outShape = _layers[layer].OutputShape;
+        int per = outShape.Aggregate(1, (a, d) => a * d);
+        var result = new float[n * per];
+        Tensor? xBuf = null;
+        for (int start = 0; start < n; start += bs)
+        {
+            int count = Math.Min(bs, n - start);
+            var output = ForwardAll(Batches.Gather(x, null, start, count, ref xBuf), training: false, upTo: layer);
+            output.data.AsSpan(0, count * per).CopyTo(result.AsSpan(start * per, count * per));
+        }
+        return new Tensor(result, [n, .. outShape]);
+    }
+
+    /// <summary>The number of output values per sample.</summary>
+    private int OutputWidth => _layers[^1].OutputShape.Aggregate(1, (a, d) => a * d);
+}

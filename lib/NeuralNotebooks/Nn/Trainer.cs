@@ -1,0 +1,134 @@
+using NeuralNotebooks.Kernels;
+
+namespace NeuralNotebooks;
+
+/// <summary>
+/// The one training loop, used by <see cref="Sequential.Fit(Tensor, Tensor, int, int, ValueTuple{Tensor, Tensor}?, double, bool, bool, Action{EpochLog}?)"/>
+/// and <see cref="MLPClassifier"/>: for each batch, gather it, run every layer's forward pass, take the
+/// loss and its gradient (fused with the last activation when the loss says so), run the backward passes,
+/// let the optimizer step. A non-finite loss or weight stops training in that batch with the weights from
+/// before it. Buffers are reused from batch to batch.
+/// </summary>
+internal sealed class Trainer
+{
+    private readonly IReadOnlyList<Layer> _layers;
+    private readonly Loss _loss;
+    private readonly Optimizer _optimizer;
+    private readonly KernelLayer? _fusedLast;
+    private readonly List<Tensor> _parameters = [], _gradients = [];
+    private readonly List<string> _owners = [];
+    private readonly float[][] _backup;
+    private readonly Tensor[] _outputs;
+    private Tensor? _xBatch, _yBatch, _grad;
+
+    public Trainer(IReadOnlyList<Layer> layers, Loss loss, Optimizer optimizer)
+    {
+        _layers = layers;
+        _loss = loss;
+        _optimizer = optimizer;
+        _fusedLast = layers[^1] is KernelLayer k && loss.FusesWith(k.Activation) ? k : null;
+        foreach (var l in layers)
+            for (int i = 0; i < l.Weights.Count; i++)
+            {
+                _parameters.Add(l.Weights[i]);
+                _gradients.Add(l.Gradients[i]);
+                _owners.Add($"{l.Describe()}, weight '{l.WeightNames[i]}'");
+            }
+        _backup = _parameters.Select(p => new float[p.Size]).ToArray();
+        _outputs = new Tensor[layers.Count];
+    }
+
+    /// <summary>
+    /// The largest weight magnitude training accepts. Beyond 1e10 a float32 weight has a resolution of about
+    /// 1000, so ordinary updates no longer change it: the network is frozen in a diverged state even though
+    /// every number is still finite (SGD with a learning rate of 1e6 reaches 1e13 in two batches).
+    /// </summary>
+    public const float WeightLimit = 1e10f;
+
+    /// <summary>Whether this trainer was made for this loss and optimizer (its parameter lists stay valid while the layers do).</summary>
+    public bool Matches(Loss loss, Optimizer optimizer) => ReferenceEquals(loss, _loss) && ReferenceEquals(optimizer, _optimizer);
+
+    /// <summary>
+    /// scikit-learn's L2 penalty α: the loss of a batch of B samples gains 0.5·α·Σ‖kernel‖² / B and each
+    /// kernel's gradient α·kernel / B (biases are not penalized). 0 (off) by default.
+    /// </summary>
+    public float L2PerBatch { get; init; }
+
+    /// <summary>
+    /// One pass over <paramref name="x"/> in batches, in <paramref name="order"/> (null: as stored).
+    /// Returns the sum over samples of the batch losses and, when asked, the number of correct predictions.
+    /// </summary>
+    public (double LossSum, long Correct) RunEpoch(Tensor x, Tensor y, int[]? order, int batchSize, int epoch, bool countCorrect)
+    {
+        int n = x.Shape[0];
+        double lossSum = 0;
+        long correct = 0;
+        for (int start = 0, batch = 1; start < n; start += batchSize, batch++)
+        {
+            int count = Math.Min(batchSize, n - start);
+            var xb = Batches.Gather(x, order, start, count, ref _xBatch);
+            var yb = Batches.Gather(y, order, start, count, ref _yBatch);
+            Tensor h = xb;
+            for (int i = 0; i < _layers.Count; i++) h = _outputs[i] = _layers[i].Forward(h, training: true);
+            var grad = Layer.EnsureLike(ref _grad, h.Shape);
+            int width = h.Size / count;
+            double batchLoss = _fusedLast is null ? _loss.Forward(h.data, yb.data, count, width, grad.data) : _loss.Forward(h.data, yb.data, count, width, default);
+            if (_fusedLast is not null) _loss.FusedGradient(h.data, yb.data, count, width, grad.data);
+            if (L2PerBatch != 0) batchLoss += 0.5 * L2PerBatch * KernelSquares() / count;
+            if (!double.IsFinite(batchLoss)) throw Diverged(epoch, batch, $"the loss became {(float)batchLoss}", FirstNonFiniteOutput(xb), xb, order, start);
+            lossSum += batchLoss * count;
+            if (countCorrect) correct += Batches.CountCorrect(h, yb, _loss.SparseTargets);
+
+            Tensor? g = grad;
+            for (int i = _layers.Count - 1; i >= 0 && g is not null; i--)
+                g = i == _layers.Count - 1 && _fusedLast is not null
+                    ? _fusedLast.BackwardFromPreActivation(g, needInputGradient: i > 0)
+                    : _layers[i].Backward(g, needInputGradient: i > 0);
+            if (L2PerBatch != 0)
+                foreach (var l in _layers)
+                    if (l is KernelLayer k) Simd.AddScaled(L2PerBatch / count, k.Kernel.data, k.Gradients[0].data);
+
+            // Keep this batch's starting weights, so that a step that breaks them can be undone.
+            for (int i = 0; i < _parameters.Count; i++) _parameters[i].data.AsSpan().CopyTo(_backup[i]);
+            _optimizer.Step(_parameters, _gradients);
+            for (int i = 0; i < _parameters.Count; i++)
+            {
+                int at = Finite.IndexOfNonFinite(_parameters[i].data, WeightLimit);
+                if (at < 0) continue;
+                float value = _parameters[i].data[at];
+                for (int j = 0; j < _parameters.Count; j++) _backup[j].CopyTo(_parameters[j].data.AsSpan());
+                string what = float.IsFinite(value) ? $"a weight grew to {value} (element {at}), beyond ±{WeightLimit:G0}" : $"a weight became {value} (element {at})";
+                throw Diverged(epoch, batch, what, _owners[i], xb, order, start);
+            }
+        }
+        return (lossSum, correct);
+    }
+
+    private double KernelSquares()
+    {
+        double sum = 0;
+        foreach (var l in _layers)
+            if (l is KernelLayer k) sum += Simd.SumOfSquares(k.Kernel.data);
+        return sum;
+    }
+
+    /// <summary>The first layer whose output holds a NaN or infinity (or the input batch itself), to say where divergence started.</summary>
+    private string? FirstNonFiniteOutput(Tensor xb)
+    {
+        if (Finite.IndexOfNonFinite(xb.data) >= 0) return "the input";
+        for (int i = 0; i < _layers.Count; i++)
+            if (Finite.IndexOfNonFinite(_outputs[i].data.AsSpan(0, _outputs[i].Size)) >= 0) return $"the output of {_layers[i].Describe()}";
+        return null;
+    }
+
+    private TrainingDivergedException Diverged(int epoch, int batch, string what, string? where, Tensor xb, int[]? order, int start)
+    {
+        int at = Finite.IndexOfNonFinite(xb.data);
+        if (at >= 0)
+        {
+            int k = at / (xb.Size / xb.Shape[0]);
+            what += $"; the input holds {xb.data[at]} in sample {(order is null ? start + k : order[start + k])}";
+        }
+        return new(epoch, batch, what, where, _optimizer.LearningRate);
+    }
+}

@@ -1,0 +1,105 @@
+using NeuralNotebooks.Kernels;
+
+namespace NeuralNotebooks.Tests.Kernels;
+
+/// <summary>The optimizer, pooling and divergence-check kernels against their scalar twins, bit for bit, on awkward lengths.</summary>
+public class TrainingKernelTests
+{
+    public static readonly TheoryData<int> Lengths = new() { 0, 1, 7, 15, 16, 17, 31, 1023, 1 << 18 };
+
+    private static float[] Values(int n, int seed, float lo = -2f, float hi = 2f)
+    {
+        var rng = new Rng(seed);
+        var v = new float[n];
+        for (int i = 0; i < n; i++) v[i] = rng.Uniform(lo, hi);
+        return v;
+    }
+
+    [Theory]
+    [MemberData(nameof(Lengths))]
+    public void Adam_update_matches_its_scalar_twin(int n)
+    {
+        foreach (bool inside in new[] { false, true })
+        {
+            var g = Values(n, 1);
+            float[] p1 = Values(n, 2), m1 = Values(n, 3, -0.1f, 0.1f), v1 = Values(n, 4, 0f, 0.01f);
+            float[] p2 = (float[])p1.Clone(), m2 = (float[])m1.Clone(), v2 = (float[])v1.Clone();
+            for (int step = 0; step < 3; step++)
+            {
+                AdamKernel.UpdateScalar(p1, g, m1, v1, 1e-3f, 0.9f, 0.999f, 1e-7f, inside);
+                AdamKernel.Update(p2, g, m2, v2, 1e-3f, 0.9f, 0.999f, 1e-7f, inside);
+            }
+            Assert.Equal(p1, p2);
+            Assert.Equal(m1, m2);
+            Assert.Equal(v1, v2);
+        }
+    }
+
+    [Fact]
+    public void Adam_update_on_a_slice_leaves_the_rest_alone_and_checks_lengths()
+    {
+        var p = new float[40]; var m = new float[40]; var v = new float[40]; var g = Values(40, 5);
+        AdamKernel.Update(p.AsSpan(3, 17), g.AsSpan(3, 17), m.AsSpan(3, 17), v.AsSpan(3, 17), 0.1f, 0.9f, 0.999f, 1e-7f, false);
+        Assert.All(p[..3].Concat(p[20..]), x => Assert.Equal(0f, x));
+        Assert.All(p[3..20], x => Assert.NotEqual(0f, x));
+        Assert.Throws<ArgumentException>(() => AdamKernel.Update(new float[5], new float[4], new float[5], new float[5], 0.1f, 0.9f, 0.999f, 1e-7f, false));
+    }
+
+    public static readonly TheoryData<int, int, int, int, int> Pools = new()
+    {
+        // channels (0, 1, 15, 17, 28, 33), image size, window, stride
+        { 1, 4, 4, 2, 2 }, { 15, 5, 7, 2, 2 }, { 17, 6, 6, 3, 2 }, { 28, 26, 26, 2, 2 }, { 33, 7, 5, 2, 1 }, { 8, 3, 3, 3, 3 }, { 0, 4, 4, 2, 2 },
+    };
+
+    [Theory]
+    [MemberData(nameof(Pools))]
+    public void Max_pooling_matches_its_scalar_twin_values_and_indices(int channels, int h, int w, int pool, int stride)
+    {
+        const int Batch = 3;
+        var g = new PoolGeometry(h, w, channels, pool, pool, stride, stride);
+        var x = Values(Batch * g.InputSize, 6);
+        // Ties: the first maximum wins in both.
+        for (int i = 0; i < x.Length; i += 5) x[i] = 1.5f;
+        float[] y1 = new float[Batch * g.OutputSize], y2 = new float[y1.Length];
+        int[] a1 = new int[y1.Length], a2 = new int[y1.Length];
+        Pooling.MaxPoolScalar(x, Batch, g, y1, a1);
+        Pooling.MaxPool(x, Batch, g, y2, a2);
+        Assert.Equal(y1, y2);
+        Assert.Equal(a1, a2);
+        for (int i = 0; i < y1.Length; i++) Assert.Equal(x[a1[i]], y1[i]);
+    }
+
+    [Fact]
+    public void Max_pooling_backward_routes_each_gradient_to_its_maximum()
+    {
+        var dx = new float[6];
+        Pooling.MaxPoolBackward([1f, 2f, 3f], [4, 0, 4], dx);
+        Assert.Equal([2f, 0, 0, 0, 4f, 0], dx);
+    }
+
+    [Fact]
+    public void Max_pooling_names_a_window_that_does_not_fit()
+    {
+        var e = Assert.Throws<ArgumentException>(() => Pooling.MaxPool(new float[4], 1, new PoolGeometry(2, 2, 1, 3, 3, 1, 1), new float[1], new int[1]));
+        Assert.Contains("3x3", e.Message);
+    }
+
+    [Theory]
+    [MemberData(nameof(Lengths))]
+    public void Finding_the_first_non_finite_value_matches_its_scalar_twin(int n)
+    {
+        var x = Values(n, 7);
+        Assert.Equal(-1, Finite.IndexOfNonFinite(x));
+        foreach (float bad in new[] { float.NaN, float.PositiveInfinity, float.NegativeInfinity, 2e10f, -3e10f })
+            foreach (int at in new[] { 0, n / 2, n - 1 }.Where(i => i >= 0 && i < n).Distinct())
+            {
+                var y = (float[])x.Clone();
+                y[at] = bad;
+                if (at + 1 < n) y[n - 1] = float.NaN;   // a later one must not win
+                float limit = MathF.Abs(bad) < float.PositiveInfinity ? 1e10f : float.MaxValue;
+                int expected = Finite.IndexOfNonFiniteScalar(y, limit);
+                Assert.Equal(at, expected);
+                Assert.Equal(expected, Finite.IndexOfNonFinite(y, limit));
+            }
+    }
+}

@@ -1,0 +1,160 @@
+namespace NeuralNotebooks.Tests.Nn;
+
+/// <summary>
+/// MLPClassifier against scikit-learn's algorithm written out plainly in double precision (forward pass,
+/// log-loss with the L2 penalty, back-propagation, Adam with ε = 1e-8), from the same initial weights and
+/// the same batch order. The library trains through Dense, the loss, Adam and the shared training loop;
+/// agreement shows that path computes scikit-learn's numbers.
+/// </summary>
+public class MLPClassifierTests
+{
+    private static (Tensor X, int[] Y) Blobs(int n, int features, int classes, int seed)
+    {
+        var rng = new Rng(seed);
+        var x = new float[n * features];
+        var y = new int[n];
+        for (int i = 0; i < n; i++)
+        {
+            y[i] = i % classes;
+            for (int j = 0; j < features; j++) x[i * features + j] = rng.Normal() + (j % classes == y[i] ? 1.5f : 0f);
+        }
+        return (new Tensor(x, n, features), y);
+    }
+
+    /// <summary>scikit-learn's MLPClassifier.fit with solver="adam", following sklearn/neural_network/_multilayer_perceptron.py.</summary>
+    private static List<double> Reference(float[] x, int[] y, int n, int features, int classes, int[] hidden, string activation,
+        double alpha, double lr, int maxIter, int seed, out double[][] coefs)
+    {
+        var rng = new Rng(seed);
+        var sizes = new[] { features }.Concat(hidden).Append(classes).ToArray();
+        int layers = sizes.Length - 1;
+        var w = new double[layers][]; var b = new double[layers][];
+        for (int l = 0; l < layers; l++)
+        {
+            int fanIn = sizes[l], fanOut = sizes[l + 1];
+            // The library draws a Glorot kernel while building the layer, then replaces it: skip those draws.
+            float limit = MathF.Sqrt(6f / (fanIn + fanOut));
+            for (int i = 0; i < fanIn * fanOut; i++) rng.Uniform(-limit, limit);
+            float bound = MathF.Sqrt((activation == "logistic" ? 2f : 6f) / (fanIn + fanOut));
+            w[l] = Enumerable.Range(0, fanIn * fanOut).Select(_ => (double)rng.Uniform(-bound, bound)).ToArray();
+            b[l] = Enumerable.Range(0, fanOut).Select(_ => (double)rng.Uniform(-bound, bound)).ToArray();
+        }
+        var all = w.Concat(b).ToArray();
+        var m = all.Select(p => new double[p.Length]).ToArray();
+        var v = all.Select(p => new double[p.Length]).ToArray();
+        int t = 0, batchSize = Math.Min(200, n);
+        var curve = new List<double>();
+        for (int epoch = 0; epoch < maxIter; epoch++)
+        {
+            var order = rng.Permutation(n);
+            double lossSum = 0;
+            for (int start = 0; start < n; start += batchSize)
+            {
+                int count = Math.Min(batchSize, n - start);
+                var acts = new double[layers + 1][];
+                acts[0] = new double[count * features];
+                for (int k = 0; k < count; k++)
+                    for (int j = 0; j < features; j++) acts[0][k * features + j] = x[order[start + k] * features + j];
+                for (int l = 0; l < layers; l++)
+                {
+                    int fi = sizes[l], fo = sizes[l + 1];
+                    var a = new double[count * fo];
+                    for (int k = 0; k < count; k++)
+                        for (int o = 0; o < fo; o++)
+                        {
+                            double s = b[l][o];
+                            for (int i = 0; i < fi; i++) s += acts[l][k * fi + i] * w[l][i * fo + o];
+                            a[k * fo + o] = l == layers - 1 ? s : activation == "logistic" ? 1 / (1 + Math.Exp(-s)) : Math.Max(s, 0);
+                        }
+                    if (l == layers - 1)
+                        for (int k = 0; k < count; k++)
+                        {
+                            double max = a.Skip(k * fo).Take(fo).Max(), z = 0;
+                            for (int o = 0; o < fo; o++) z += a[k * fo + o] = Math.Exp(a[k * fo + o] - max);
+                            for (int o = 0; o < fo; o++) a[k * fo + o] /= z;
+                        }
+                    acts[l + 1] = a;
+                }
+                double loss = 0;
+                for (int k = 0; k < count; k++) loss -= Math.Log(Math.Max(acts[layers][k * classes + y[order[start + k]]], 1e-10));
+                loss /= count;
+                loss += 0.5 * alpha * w.Sum(wl => wl.Sum(q => q * q)) / count;
+                lossSum += loss * count;
+                // Back-propagation: the output delta is (p - y) / count; hidden deltas through the activation's derivative.
+                var delta = (double[])acts[layers].Clone();
+                for (int k = 0; k < count; k++) delta[k * classes + y[order[start + k]]] -= 1;
+                for (int i = 0; i < delta.Length; i++) delta[i] /= count;
+                var gw = new double[layers][]; var gb = new double[layers][];
+                for (int l = layers - 1; l >= 0; l--)
+                {
+                    int fi = sizes[l], fo = sizes[l + 1];
+                    gw[l] = new double[fi * fo]; gb[l] = new double[fo];
+                    for (int k = 0; k < count; k++)
+                        for (int o = 0; o < fo; o++)
+                        {
+                            gb[l][o] += delta[k * fo + o];
+                            for (int i = 0; i < fi; i++) gw[l][i * fo + o] += acts[l][k * fi + i] * delta[k * fo + o];
+                        }
+                    for (int i = 0; i < gw[l].Length; i++) gw[l][i] += alpha * w[l][i] / count;
+                    if (l == 0) break;
+                    var prev = new double[count * fi];
+                    for (int k = 0; k < count; k++)
+                        for (int i = 0; i < fi; i++)
+                        {
+                            double s = 0;
+                            for (int o = 0; o < fo; o++) s += delta[k * fo + o] * w[l][i * fo + o];
+                            double a = acts[l][k * fi + i];
+                            prev[k * fi + i] = s * (activation == "logistic" ? a * (1 - a) : a > 0 ? 1 : 0);
+                        }
+                    delta = prev;
+                }
+                t++;
+                double lrT = lr * Math.Sqrt(1 - Math.Pow(0.999, t)) / (1 - Math.Pow(0.9, t));
+                var grads = gw.Concat(gb).ToArray();
+                for (int p = 0; p < all.Length; p++)
+                    for (int i = 0; i < all[p].Length; i++)
+                    {
+                        m[p][i] = 0.9 * m[p][i] + 0.1 * grads[p][i];
+                        v[p][i] = 0.999 * v[p][i] + 0.001 * grads[p][i] * grads[p][i];
+                        all[p][i] -= lrT * m[p][i] / (Math.Sqrt(v[p][i]) + 1e-8);
+                    }
+            }
+            curve.Add(lossSum / n);
+        }
+        coefs = w;
+        return curve;
+    }
+
+    [Theory]
+    [InlineData("logistic", 0.0001f)]
+    [InlineData("relu", 0.01f)]
+    public void Fit_follows_scikit_learns_algorithm(string activation, float alpha)
+    {
+        const int N = 260, Features = 9, Classes = 3;
+        var (x, y) = Blobs(N, Features, Classes, seed: 5);
+        var clf = new MLPClassifier(hiddenLayerSizes: [7, 5], activation: activation, alpha: alpha, learningRateInit: 0.01f, maxIter: 12, tol: 0, nIterNoChange: 100, randomState: 3);
+        clf.Fit(x, y);
+        var expected = Reference(x.ToArray(), y, N, Features, Classes, [7, 5], activation, alpha, 0.01, 12, 3, out var coefs);
+        Assert.Equal(expected.Count, clf.LossCurve.Count);
+        for (int i = 0; i < expected.Count; i++)
+            Assert.True(Math.Abs(expected[i] - clf.LossCurve[i]) <= 1e-4 * expected[i], $"epoch {i + 1}: reference loss {expected[i]}, MLPClassifier {clf.LossCurve[i]}");
+        for (int l = 0; l < coefs.Length; l++)
+        {
+            var mine = clf.Coefs[l].ToArray();
+            for (int i = 0; i < mine.Length; i++) Assert.True(Math.Abs(coefs[l][i] - mine[i]) < 1e-3, $"coefs[{l}][{i}]: reference {coefs[l][i]}, MLPClassifier {mine[i]}");
+        }
+        Assert.True(clf.LossCurve[^1] < clf.LossCurve[0]);
+        double score = clf.Score(x, y);
+        Assert.True(score > 1.0 / Classes + 0.1, $"accuracy {score}, losses {string.Join(", ", clf.LossCurve)}");
+    }
+
+    [Fact]
+    public void Fit_stops_when_the_loss_stops_improving_by_tol()
+    {
+        var (x, y) = Blobs(200, 6, 2, seed: 8);
+        var clf = new MLPClassifier(hiddenLayerSizes: [4], maxIter: 500, tol: 10f, nIterNoChange: 3, randomState: 1).Fit(x, y);
+        // The first epoch sets the best loss; no later one improves on it by 10, and scikit-learn stops once
+        // more than nIterNoChange epochs have not: after 1 + 4 epochs.
+        Assert.Equal(5, clf.NIter);
+    }
+}
