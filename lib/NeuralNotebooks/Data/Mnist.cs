@@ -38,44 +38,34 @@ public static class Mnist
 }
 
 /// <summary>
-/// Fashion-MNIST (Zalando): 28×28 grayscale pictures of ten kinds of clothing, in MNIST's format;
-/// a harder test for a classifier. Not shipped: it is read from <c>data/fashion-mnist/</c> or from
-/// the Debian package <c>dataset-fashion-mnist</c> (<c>/usr/share/datasets/fashion-mnist</c>).
+/// Fashion-MNIST (Zalando, MIT licence): 28×28 grayscale pictures of ten kinds of clothing, 60,000 for
+/// training and 10,000 for testing, in MNIST's format; a harder test for a classifier. Shipped with the
+/// repository in <c>data/fashion-mnist/</c>.
 /// </summary>
 public static class FashionMnist
 {
-    /// <summary>Where the Debian package <c>dataset-fashion-mnist</c> installs the files.</summary>
-    public const string DebianDirectory = "/usr/share/datasets/fashion-mnist";
+    /// <summary>The SHA-256 of each shipped file (gzipped), checked when the shipped copy is loaded.</summary>
+    public static readonly IReadOnlyDictionary<string, string> Sha256 = new Dictionary<string, string>
+    {
+        ["train-images-idx3-ubyte.gz"] = "f46450982819e161325683178a5324fc64e606fb3758c65c6ca7dcc91aa489fd",
+        ["train-labels-idx1-ubyte.gz"] = "bee2410e017aef275ad0716cfa389481fe80dd89f974536e863d982da161f14c",
+        ["t10k-images-idx3-ubyte.gz"] = "55ec2dd7358c56fba81678bf2cd00a44de07bae64c342921600298a2b5eb517d",
+        ["t10k-labels-idx1-ubyte.gz"] = "bad34aa92450454a281e4959ab5a22f03213e21212f4261dadf52e42fa6cd580",
+    };
 
     /// <summary>The ten class names, in label order.</summary>
     public static readonly IReadOnlyList<string> ClassNames =
         ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"];
 
-    /// <summary>Whether the files can be found (in <c>data/fashion-mnist/</c> or the Debian package's folder).</summary>
-    public static bool IsAvailable(string? directory = null) => Locate(directory) is not null;
-
-    /// <summary>Loads Fashion-MNIST like <see cref="Mnist.Load"/>, or explains how to get it.</summary>
-    /// <exception cref="FileNotFoundException">The files are not there; the message says how to install them.</exception>
-    public static ImageDataset Load(string? directory = null, bool channels = false)
-    {
-        var dir = Locate(directory) ?? throw new FileNotFoundException(
-            "Fashion-MNIST is not installed. Get it with `sudo apt-get install dataset-fashion-mnist` (Debian/Ubuntu, files in " +
-            DebianDirectory + "), or download train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, t10k-images-idx3-ubyte.gz and " +
-            "t10k-labels-idx1-ubyte.gz from https://github.com/zalandoresearch/fashion-mnist into data/fashion-mnist/.");
-        return IdxDataset.Load("Fashion-MNIST", dir, channels, ClassNames, checksums: null);
-    }
-
-    private static string? Locate(string? directory)
-    {
-        if (directory is not null) return IdxDataset.HasFiles(directory) ? directory : null;
-        try
-        {
-            var local = DataDirectory.Find("fashion-mnist");
-            if (IdxDataset.HasFiles(local)) return local;
-        }
-        catch (FileNotFoundException) { }
-        return IdxDataset.HasFiles(DebianDirectory) ? DebianDirectory : null;
-    }
+    /// <summary>
+    /// Loads Fashion-MNIST like <see cref="Mnist.Load"/>: the shipped <c>data/fashion-mnist/</c> (found from
+    /// the current directory upwards, every file's SHA-256 checked), or the four files in
+    /// <paramref name="directory"/> (read as they are).
+    /// </summary>
+    public static ImageDataset Load(string? directory = null, bool channels = false) =>
+        directory is null
+            ? IdxDataset.Load("Fashion-MNIST", DataDirectory.Find("fashion-mnist"), channels, ClassNames, Sha256)
+            : IdxDataset.Load("Fashion-MNIST", directory, channels, ClassNames, checksums: null);
 }
 
 /// <summary>Images and labels exactly as stored: one byte per pixel (0-255) and per label.</summary>
@@ -110,7 +100,7 @@ internal static class IdxDataset
                     {
                         var actual = Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(path)));
                         if (actual != expected)
-                            throw new DataFormatException(path, $"checksum mismatch: expected SHA-256 {expected}, found {actual}. The file is corrupt or not the original; data/fetch-mnist.sh restores it.");
+                            throw new DataFormatException(path, $"checksum mismatch: expected SHA-256 {expected}, found {actual}. The file is corrupt or not the original; the script data/fetch-mnist.sh or data/fetch-fashion-mnist.sh restores it.");
                     }
                     files[i] = IdxFile.Read(path);
                 });
