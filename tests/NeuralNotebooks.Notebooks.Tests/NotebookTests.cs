@@ -69,10 +69,10 @@ public class NotebookTests
     }
 
     [Fact]
-    public async Task Cnn_reaches_98_5_percent()
+    public async Task Cnn_reaches_98_percent_on_the_test_set_after_a_validation_split()
     {
         var r = await Run("05-cnn.ipynb");
-        Assert.True(r.GetVariable<float>("testAccuracy") >= 0.985f, $"test accuracy {r.GetVariable<float>("testAccuracy")}");
+        Assert.True(r.GetVariable<float>("testAccuracy") >= 0.98f, $"test accuracy {r.GetVariable<float>("testAccuracy")}");
         Assert.True(r.GetVariable<float>("convolutionDifference") < 1e-5f);
     }
 }

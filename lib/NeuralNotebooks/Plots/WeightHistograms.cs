@@ -63,11 +63,13 @@ public sealed class WeightHistograms : IRichDisplay
         : throw new ArgumentException($"WeightHistograms: no layer '{layer}' with weights; recorded: {string.Join(", ", _layers)}.");
 
     /// <summary>
-    /// One histogram curve per epoch of <paramref name="layer"/>'s kernel ("weights") or of its gradient
-    /// ("gradients"), on shared bins spanning every epoch's values, as the share of values in each bin.
+    /// Histogram curves of <paramref name="layer"/>'s kernel ("weights") or of its gradient ("gradients"),
+    /// one for each of at most <paramref name="curves"/> recorded epochs spread from the first to the last,
+    /// on shared bins spanning the middle 99% of every epoch's values, as the share of all values in each bin.
     /// </summary>
-    public LineChart Chart(string layer, string kind = "weights")
+    public LineChart Chart(string layer, string kind = "weights", int curves = 5)
     {
+        if (curves < 1) throw new ArgumentOutOfRangeException(nameof(curves), $"WeightHistograms: curves must be at least 1, got {curves}.");
         var snaps = kind switch
         {
             "weights" => WeightSnapshots(layer),
@@ -77,7 +79,9 @@ public sealed class WeightHistograms : IRichDisplay
         if (snaps.Count == 0) throw new InvalidOperationException("WeightHistograms: nothing recorded yet; pass Record as Fit's onEpochEnd.");
         var values = snaps.SelectMany(s => s).Where(float.IsFinite).ToArray();
         if (values.Length == 0) throw new InvalidOperationException($"WeightHistograms: layer '{layer}' has no finite {kind}.");
-        // Clip the range to the 0.5th..99.5th percentiles of all epochs so a few outliers do not squash the shape.
+        // The range covers the 0.5th..99.5th percentiles of all epochs, so a few outliers do not squash the
+        // shape; values outside it are left out rather than piled into the end bins, where they would look
+        // like a real peak.
         var sorted = values.Order().ToArray();
         double lo = sorted[(int)(0.005 * (sorted.Length - 1))], hi = sorted[(int)(0.995 * (sorted.Length - 1))];
         if (hi <= lo) { lo -= 0.5; hi += 0.5; }
@@ -85,7 +89,11 @@ public sealed class WeightHistograms : IRichDisplay
         var centres = Enumerable.Range(0, _bins).Select(b => lo + (b + 0.5) * width).ToArray();
         var chart = new LineChart(480, 300).Title($"{layer}: {(kind == "weights" ? "kernel weights" : "kernel gradients")}")
             .XLabel(kind == "weights" ? "weight value" : "gradient value").YLabel("share of values");
-        for (int e = 0; e < snaps.Count; e++)
+        // A few epochs, evenly spread, keep the chart and its legend readable however long training ran.
+        var shown = Enumerable.Range(0, Math.Min(curves, snaps.Count))
+            .Select(k => curves == 1 || snaps.Count == 1 ? snaps.Count - 1 : (int)Math.Round(k * (snaps.Count - 1) / (double)(Math.Min(curves, snaps.Count) - 1)))
+            .Distinct().ToList();
+        foreach (int e in shown)
         {
             var counts = new double[_bins];
             int n = 0;
@@ -93,7 +101,8 @@ public sealed class WeightHistograms : IRichDisplay
             {
                 if (!float.IsFinite(v)) continue;
                 n++;
-                counts[Math.Clamp((int)((v - lo) / width), 0, _bins - 1)]++;
+                if (v < lo || v > hi) continue;
+                counts[Math.Min((int)((v - lo) / width), _bins - 1)]++;
             }
             chart.Add(centres, counts.Select(c => n == 0 ? 0 : c / n).ToArray(), $"epoch {_epochs[e]}");
         }
