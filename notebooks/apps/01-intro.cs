@@ -42,22 +42,26 @@ var yTest = mnist.Test.Labels;
 var probabilities = model.Predict(xTest);
 var predicted = probabilities.ArgMax(1).ToArray().Select(v => (int)v).ToArray();
 var testAccuracy = Metrics.Accuracy(yTest, predicted);
-Console.WriteLine($"Correct on {testAccuracy:P2} of the {yTest.Length:N0} test digits.");
+Console.WriteLine($"Test accuracy: {testAccuracy:P2} of the {yTest.Length:N0} test digits");
+
+// The first 12 test digits, then the first 12 the network gets wrong, so both kinds of answer are on show.
+var firstMistakes = Enumerable.Range(0, yTest.Length).Where(i => predicted[i] != yTest[i]).Take(12);
+var shown = Enumerable.Range(0, 12).Concat(firstMistakes).ToArray();
 display(
-Plot.Images(mnist.Test.Images, Enumerable.Range(0, 24).ToArray(), labels: yTest[..24], predictions: predicted[..24], columns: 12)
+Plot.Images(mnist.Test.Images, shown, labels: shown.Select(i => yTest[i]).ToArray(), predictions: shown.Select(i => predicted[i]).ToArray(), columns: 12)
 );
 
-// Under each image: the true label and the network's answer (marked in red when wrong). The answer is the class with the highest probability. Here are all ten probabilities for the first test digit:
+// Top row: the first twelve test digits. Bottom row: the first twelve the network gets wrong. Under each image is its true label; when the network's answer differs, the image is framed in red and the caption reads "true → answer". The answer is the class with the highest probability. Here are all ten probabilities for the first test digit:
 
 var first = probabilities[0].ToArray();
 display(
 Plot.Bar(Enumerable.Range(0, 10).Select(d => d.ToString()).ToArray(), first.Select(p => (double)p).ToArray())
-    .Title($"Class probabilities for the first test digit (true label {yTest[0]})").YLabel("probability")
+    .Title($"Class probabilities for the first test digit (true label {yTest[0]})").XLabel("digit class").YLabel("probability")
 );
 
 // ## The most confident mistakes
 //
-// A network is not only sometimes wrong, it can be wrong *and sure of itself*. These are the test digits where the probability given to the wrong answer was highest; some are hard even for a person.
+// A network is not only sometimes wrong, it can be wrong *and sure of itself*. These are the test digits where the probability given to the wrong answer was highest; some are hard even for a person. Each caption reads "true → answer (probability of the answer)".
 
 var confidentMistakes = Enumerable.Range(0, yTest.Length)
     .Where(i => predicted[i] != yTest[i])
@@ -65,7 +69,7 @@ var confidentMistakes = Enumerable.Range(0, yTest.Length)
     .Take(12).ToArray();
 display(
 Plot.Images(mnist.Test.Images, confidentMistakes,
-    titles: confidentMistakes.Select(i => $"{yTest[i]}→{predicted[i]} ({probabilities.Item(i, predicted[i]):P0})").ToArray(), columns: 12)
+    titles: confidentMistakes.Select(i => $"{yTest[i]}→{predicted[i]} ({probabilities.Item(i, predicted[i]):P0})").ToArray(), columns: 6)
 );
 
 // ## Opening the box: one neuron by hand
@@ -87,10 +91,10 @@ Console.WriteLine($"weighted sum z = {z:F5}; ReLU(z) by hand = {byHand:F5}; the 
 
 // They match: the model is nothing more than this, repeated for 64 neurons, then again for the 10 output neurons, followed by a softmax that turns ten scores into probabilities.
 //
-// What do the weights look like? Drawing neuron $j$'s 784 weights as a 28×28 image shows which pixels it looks for (red: positive, blue: negative):
+// What do the weights look like? Drawing neuron $j$'s 784 weights as a 28×28 image shows which pixels it looks for: red where a bright pixel pushes the neuron up (positive weight), blue where it pushes it down (negative weight), white where the pixel hardly matters. All 64 images share one colour scale, shown by the key on the right.
 
 display(
-Plot.Filters(weights.Reshape(28, 28, 1, 64), columns: 16).Title("The weights of the 64 first-layer neurons")
+Plot.Filters(weights.Reshape(28, 28, 1, 64), columns: 11).Title("The weights of the 64 first-layer neurons")
 );
 
 // ## Training adjusts the weights

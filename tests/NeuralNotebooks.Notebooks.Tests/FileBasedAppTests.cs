@@ -13,11 +13,11 @@ public class FileBasedAppTests(Newcomer newcomer)
 {
     public static TheoryData<string, string> Headlines => new()
     {
-        { "01-intro", @"Correct on (\S+ ?%) of the" },
+        { "01-intro", @"Test accuracy: (\S+ %) of the" },
         { "02-tensors-and-activations", @"library SIMD .* max \|difference\| from TensorPrimitives: (\S+)" },
-        { "03-mlp", @"test loss (\S+), test accuracy (\S+ ?%)" },
-        { "04-digits-from-scratch", @"epoch 10: loss (\S+), test accuracy (\S+ ?%)" },
-        { "05-cnn", @"test accuracy (\S+ ?%), test loss (\S+);" },
+        { "03-mlp", @"Test accuracy: (\S+ %)\r?\nTest loss: (\S+)" },
+        { "04-digits-from-scratch", @"Test accuracy: (\S+ %)" },
+        { "05-cnn", @"Test accuracy: (\S+ %)\r?\nTest loss: (\S+)" },
     };
 
     [Fact]

@@ -43,44 +43,37 @@ public static class Mnist
 }
 
 /// <summary>
-/// Fashion-MNIST (Zalando): 28×28 grayscale pictures of ten kinds of clothing, in MNIST's format;
-/// a harder test for a classifier. Not shipped: it is read from <c>data/fashion-mnist/</c> or from
-/// the Debian package <c>dataset-fashion-mnist</c> (<c>/usr/share/datasets/fashion-mnist</c>).
+/// Fashion-MNIST (Zalando, MIT licence): 28×28 grayscale pictures of ten kinds of clothing, 60,000 for
+/// training and 10,000 for testing, in MNIST's format; a harder test for a classifier. Shipped with the
+/// repository in <c>data/fashion-mnist/</c>.
 /// </summary>
 public static class FashionMnist
 {
-    /// <summary>Where the Debian package <c>dataset-fashion-mnist</c> installs the files.</summary>
-    public const string DebianDirectory = "/usr/share/datasets/fashion-mnist";
+    /// <summary>
+    /// The SHA-256 of each shipped file's content (the uncompressed IDX bytes, keyed by file name), checked
+    /// when the shipped copy is loaded, whether it is stored gzipped or not.
+    /// </summary>
+    public static readonly IReadOnlyDictionary<string, string> Sha256 = new Dictionary<string, string>
+    {
+        ["train-images-idx3-ubyte"] = "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888",
+        ["train-labels-idx1-ubyte"] = "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9",
+        ["t10k-images-idx3-ubyte"] = "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b",
+        ["t10k-labels-idx1-ubyte"] = "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34",
+    };
 
     /// <summary>The ten class names, in label order.</summary>
     public static readonly IReadOnlyList<string> ClassNames =
         ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"];
 
-    /// <summary>Whether the files can be found (in <c>data/fashion-mnist/</c> or the Debian package's folder).</summary>
-    public static bool IsAvailable(string? directory = null) => Locate(directory) is not null;
-
-    /// <summary>Loads Fashion-MNIST like <see cref="Mnist.Load"/>, or explains how to get it.</summary>
-    /// <exception cref="FileNotFoundException">The files are not there; the message says how to install them.</exception>
-    public static ImageDataset Load(string? directory = null, bool channels = false)
-    {
-        var dir = Locate(directory) ?? throw new FileNotFoundException(
-            "Fashion-MNIST is not installed. Get it with `sudo apt-get install dataset-fashion-mnist` (Debian/Ubuntu, files in " +
-            DebianDirectory + "), or download train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, t10k-images-idx3-ubyte.gz and " +
-            "t10k-labels-idx1-ubyte.gz from https://github.com/zalandoresearch/fashion-mnist into data/fashion-mnist/.");
-        return IdxDataset.Load("Fashion-MNIST", dir, channels, ClassNames, checksums: null);
-    }
-
-    private static string? Locate(string? directory)
-    {
-        if (directory is not null) return IdxDataset.HasFiles(directory) ? directory : null;
-        try
-        {
-            var local = DataDirectory.Find("fashion-mnist");
-            if (IdxDataset.HasFiles(local)) return local;
-        }
-        catch (FileNotFoundException) { }
-        return IdxDataset.HasFiles(DebianDirectory) ? DebianDirectory : null;
-    }
+    /// <summary>
+    /// Loads Fashion-MNIST like <see cref="Mnist.Load"/>: the shipped <c>data/fashion-mnist/</c> (found from
+    /// the current directory upwards, every file's SHA-256 checked), or the four files in
+    /// <paramref name="directory"/> (read as they are).
+    /// </summary>
+    public static ImageDataset Load(string? directory = null, bool channels = false) =>
+        directory is null
+            ? IdxDataset.Load("Fashion-MNIST", DataDirectory.Find("fashion-mnist"), channels, ClassNames, Sha256)
+            : IdxDataset.Load("Fashion-MNIST", directory, channels, ClassNames, checksums: null);
 }
 
 /// <summary>Images and labels exactly as stored: one byte per pixel (0-255) and per label.</summary>
@@ -112,11 +105,14 @@ internal static class IdxDataset
                     var path = Resolve(directory, Files[i]) ?? throw new FileNotFoundException(
                         $"{Path.Combine(directory, Files[i])}(.gz) is missing: the dataset needs {string.Join(", ", Files.Select(f => f + ".gz"))}.");
                     var file = IdxFile.Read(path);
-                    if (checksums is not null && checksums.TryGetValue(Files[i], out var expected))
+                    if (checksums is not null)
                     {
+                        // A table without this file's name would skip the check silently: that is a bug here, not bad data.
+                        if (!checksums.TryGetValue(Files[i], out var expected))
+                            throw new InvalidOperationException($"no SHA-256 listed for {Files[i]}: the checksum table must name every file by its uncompressed name.");
                         var actual = file.ContentSha256();
                         if (actual != expected)
-                            throw new DataFormatException(path, $"checksum mismatch: its content{(path.EndsWith(".gz") ? " (uncompressed)" : "")} has SHA-256 {actual}, expected {expected}. The file is corrupt or not the original; data/fetch-mnist.sh restores it.");
+                            throw new DataFormatException(path, $"checksum mismatch: its content{(path.EndsWith(".gz") ? " (uncompressed)" : "")} has SHA-256 {actual}, expected {expected}. The file is corrupt or not the original; data/fetch-mnist.sh (MNIST) or data/fetch-fashion-mnist.sh (Fashion-MNIST) restores it.");
                     }
                     files[i] = file;
                 });

@@ -66,7 +66,7 @@ public sealed class History : IRichDisplay
         {
             var names = _values.Keys.Where(k => k == group || k == "val_" + group).ToList();
             if (names.Count == 0) continue;
-            var chart = new LineChart(480, 320).Title(group).XLabel("epoch").Markers();
+            var chart = new LineChart(480, 320).Title(group).XLabel("epoch").YLabel(group).Markers();
             foreach (var n in names) chart.Add(Epochs, _values[n], n);
             sb.Append(chart.ToSvg());
         }

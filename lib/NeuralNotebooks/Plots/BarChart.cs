@@ -2,13 +2,16 @@ using NeuralNotebooks.Display;
 
 namespace NeuralNotebooks.Plots;
 
-/// <summary>Vertical bars with a label under each and its value above, the largest highlighted.</summary>
+/// <summary>
+/// Vertical bars with a label under each and its value above, the largest highlighted in a darker blue
+/// (not red: the course's charts keep red for "wrong").
+/// </summary>
 [TypeFormatterSource(typeof(RichDisplayFormatterSource))]
 public sealed class BarChart : Chart
 {
     private readonly string[] _labels;
     private readonly double[] _values;
-    private string? _yLabel;
+    private string? _yLabel, _xLabel;
     private bool _highlightMax = true;
 
     /// <summary>One bar per label.</summary>
@@ -28,6 +31,8 @@ public sealed class BarChart : Chart
     public BarChart Title(string title) { TitleText = title; return this; }
     /// <summary>Labels the y axis.</summary>
     public BarChart YLabel(string label) { _yLabel = label; return this; }
+    /// <summary>Labels the x axis (under the bars' labels).</summary>
+    public BarChart XLabel(string label) { _xLabel = label; return this; }
     /// <summary>Whether the largest bar is drawn in a stronger colour (on by default).</summary>
     public BarChart HighlightMax(bool on) { _highlightMax = on; return this; }
 
@@ -36,7 +41,8 @@ public sealed class BarChart : Chart
     {
         if (_values.Length == 0) throw new InvalidOperationException("Bar chart: no bars.");
         var yt = Ticks.Nice(Math.Min(0, _values.Min()), Math.Max(0, _values.Max()), 6);
-        const int left = 64, right = 16, bottom = 40;
+        const int left = 64, right = 16;
+        int bottom = _xLabel is null ? 40 : 58;
         int top = TitleText is null ? 24 : 44;
         double pw = Width - left - right, ph = Height - top - bottom, y0 = yt[0], y1 = yt[^1];
         double Y(double v) => top + ph - (v - y0) / (y1 - y0) * ph;
@@ -48,17 +54,18 @@ public sealed class BarChart : Chart
             sb.Append($"<line x1=\"{left}\" y1=\"{Svg.N(Y(yt[i]))}\" x2=\"{Svg.N(left + pw)}\" y2=\"{Svg.N(Y(yt[i]))}\" stroke=\"#e5e5e5\"/>");
             Svg.Text(sb, left - 8, Y(yt[i]) + 4, yl[i], anchor: "end");
         }
-        if (_yLabel is not null) Svg.Text(sb, 16, top + ph / 2, _yLabel, size: 13, extra: $"transform=\"rotate(-90 16 {Svg.N(top + ph / 2)})\"");
+        if (_yLabel is not null) Svg.Text(sb, 16, top + ph / 2, _yLabel, size: 13, extra: $"class=\"ylabel\" transform=\"rotate(-90 16 {Svg.N(top + ph / 2)})\"");
         int best = Array.IndexOf(_values, _values.Max());
         double slot = pw / _values.Length, bw = slot * 0.7;
         for (int i = 0; i < _values.Length; i++)
         {
             double x = left + slot * i + (slot - bw) / 2, ya = Y(Math.Max(0, _values[i])), yb = Y(Math.Min(0, _values[i]));
-            string color = _highlightMax && i == best ? "#d62728" : "#1f77b4";
+            string color = _highlightMax && i == best ? "#08306b" : "#6baed6";
             sb.Append($"<rect class=\"bar\" data-label=\"{Svg.Escape(_labels[i])}\" x=\"{Svg.N(x)}\" y=\"{Svg.N(ya)}\" width=\"{Svg.N(bw)}\" height=\"{Svg.N(Math.Max(yb - ya, 0.5))}\" fill=\"{color}\"/>");
             Svg.Text(sb, x + bw / 2, top + ph + 18, _labels[i], size: _labels.Length > 12 ? 10 : 12);
             Svg.Text(sb, x + bw / 2, ya - 4, FormatValue(_values[i]), size: 10, fill: "#444");
         }
+        if (_xLabel is not null) Svg.Text(sb, left + pw / 2, Height - 10, _xLabel, size: 13, extra: "class=\"xlabel\"");
         sb.Append($"<line x1=\"{left}\" y1=\"{Svg.N(Y(0))}\" x2=\"{Svg.N(left + pw)}\" y2=\"{Svg.N(Y(0))}\" stroke=\"#444\"/>");
         return sb.Append("</svg>").ToString();
     }

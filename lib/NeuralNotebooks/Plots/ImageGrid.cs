@@ -14,75 +14,152 @@ public sealed class ImageGrid : Chart
     public sealed record Item(float[] Pixels, int Height, int Width, string? Caption, bool Wrong);
 
     private readonly List<Item> _items;
-    private readonly int _columns;
+    private int _columns;
     private readonly string _colormap;
-    private readonly int _cell;
+    private int _cell;
+    private double? _pixelSize;
+    private readonly float _lo, _hi;
+    private string? _keyLabel;
+
+    /// <summary>The widest picture a notebook shows without cutting it off; larger grids shrink their cells.</summary>
+    public const int MaxWidth = 960;
+    private const int KeyWidth = 86, CaptionHeight = 26, Gap = 8;
 
     /// <summary>
     /// Lays out <paramref name="items"/> in <paramref name="columns"/> columns. Colour maps: "ink" (0 white,
-    /// 1 black: digits as written), "gray" (0 black, 1 white), "auto" (each image stretched to its own
-    /// min..max, dark to light), "diverging" (blue negative, white 0, red positive, each image scaled to its
-    /// largest magnitude: for weights and filters).
+    /// 1 black: digits as written), "gray" (0 black, 1 white), "auto" (dark to light over the smallest to the
+    /// largest value of all the images together), "diverging" (blue negative, white 0, red positive, scaled
+    /// to the largest magnitude of all the images together). "auto" and "diverging" draw a colour key, so one
+    /// colour means one value in every cell. Each image is drawn <paramref name="cellSize"/> pixels on its
+    /// longer side, or, with <paramref name="pixelSize"/>, that many screen pixels per image pixel, so
+    /// images of different sizes keep their proportions.
     /// </summary>
-    public ImageGrid(IEnumerable<Item> items, int columns = 10, string colormap = "ink", int cellSize = 56)
+    public ImageGrid(IEnumerable<Item> items, int columns = 10, string colormap = "ink", int cellSize = 56, double? pixelSize = null)
     {
         _items = items.ToList();
         if (_items.Count == 0) throw new ArgumentException("Image grid: no images.");
         if (colormap is not ("ink" or "gray" or "auto" or "diverging"))
             throw new ArgumentException($"Image grid: unknown colormap '{colormap}'; use \"ink\", \"gray\", \"auto\" or \"diverging\".");
+        if (pixelSize is <= 0) throw new ArgumentOutOfRangeException(nameof(pixelSize), $"Image grid: pixelSize must be positive, got {pixelSize}.");
         foreach (var it in _items)
             if (it.Pixels.Length != it.Height * it.Width)
                 throw new ArgumentException($"Image grid: an image of {it.Height}x{it.Width} needs {it.Height * it.Width} pixels, got {it.Pixels.Length}.");
         _columns = Math.Max(1, Math.Min(columns, _items.Count));
         _colormap = colormap;
+        var all = _items.SelectMany(i => i.Pixels).Where(float.IsFinite).DefaultIfEmpty(0f).ToArray();
+        (_lo, _hi) = colormap switch
+        {
+            "diverging" => (-all.Max(Math.Abs), all.Max(Math.Abs)),
+            "auto" => (all.Min(), all.Max()),
+            _ => (0f, 1f),
+        };
+        // Fit the width a notebook shows: first smaller cells (down to 28 px, or 1 px per image pixel), then
+        // fewer columns, so captions never run into each other.
+        _pixelSize = pixelSize;
         _cell = cellSize;
+        while (FullWidth() > MaxWidth && (_pixelSize is { } ps ? ps > 1 : _cell > 28))
+        {
+            if (_pixelSize is { } p) _pixelSize = Math.Max(p * 0.9, 1); else _cell = Math.Max(_cell - 2, 28);
+        }
+        while (FullWidth() > MaxWidth && _columns > 1) _columns--;
         int rows = (_items.Count + _columns - 1) / _columns;
-        Width = _columns * (_cell + 8) + 8;
-        Height = rows * (_cell + (HasCaptions ? 26 : 8)) + 8 + (TitleText is null ? 0 : 28);
+        Width = FullWidth();
+        Height = rows * RowHeight() + Gap;
+        if (HasKey) Height = Math.Max(Height, 150);
     }
 
     /// <summary>The images, in order.</summary>
     public IReadOnlyList<Item> Items => _items;
 
+    /// <summary>Whether the grid draws a colour key (for the "auto" and "diverging" colour maps).</summary>
+    public bool HasKey => _colormap is "auto" or "diverging";
+
+    /// <summary>The values at the two ends of the colour scale, shared by every image.</summary>
+    public (float Low, float High) Range => (_lo, _hi);
+
     private bool HasCaptions => _items.Any(i => !string.IsNullOrEmpty(i.Caption));
+
+    private (double W, double H) Size(Item it)
+    {
+        double scale = _pixelSize ?? (double)_cell / Math.Max(it.Height, it.Width);
+        return (it.Width * scale, it.Height * scale);
+    }
+
+    // Captions are 11 px text; about 6.5 px a character keeps neighbouring captions apart.
+    private static double CaptionWidth(Item it) => string.IsNullOrEmpty(it.Caption) ? 0 : 6.5 * it.Caption.Length;
+
+    private int FullWidth() => _columns * Pitch() + Gap + (HasKey ? KeyWidth : 0);
+
+    private int Pitch() => (int)Math.Ceiling(_items.Max(it => Math.Max(Size(it).W, CaptionWidth(it)))) + Gap;
+
+    private int RowHeight() => (int)Math.Ceiling(_items.Max(it => Size(it).H)) + (HasCaptions ? CaptionHeight : Gap);
 
     /// <summary>Sets the title.</summary>
     public ImageGrid Title(string title)
     {
         if (TitleText is null) Height += 28;
         TitleText = title;
+        Width = Math.Max(Width, 9 * title.Length + 16);
         return this;
     }
+
+    /// <summary>Names what the colour key measures, e.g. "weight" or "activation".</summary>
+    public ImageGrid KeyLabel(string label) { _keyLabel = label; return this; }
 
     /// <inheritdoc/>
     public override string ToSvg()
     {
         var sb = Svg.Begin(Width, Height);
-        int top = 8;
+        int top = Gap;
         if (TitleText is not null) { Svg.Text(sb, Width / 2.0, 22, TitleText, size: 15, extra: "font-weight=\"bold\""); top += 28; }
-        int rowHeight = _cell + (HasCaptions ? 26 : 8);
+        int pitch = Pitch(), rowHeight = RowHeight();
         for (int n = 0; n < _items.Count; n++)
         {
             var it = _items[n];
-            int x = 8 + (n % _columns) * (_cell + 8), y = top + (n / _columns) * rowHeight;
-            double scale = (double)_cell / Math.Max(it.Height, it.Width);
-            double w = it.Width * scale, h = it.Height * scale;
+            var (w, h) = Size(it);
+            double x = Gap + (n % _columns) * pitch + (pitch - Gap - w) / 2, y = top + (n / _columns) * rowHeight;
             string uri = Png.DataUri(Encode(it));
-            sb.Append($"<image class=\"cell\" x=\"{x}\" y=\"{y}\" width=\"{Svg.N(w)}\" height=\"{Svg.N(h)}\" preserveAspectRatio=\"none\" style=\"image-rendering:pixelated\" href=\"{uri}\"/>");
-            sb.Append($"<rect x=\"{x}\" y=\"{y}\" width=\"{Svg.N(w)}\" height=\"{Svg.N(h)}\" fill=\"none\" stroke=\"{(it.Wrong ? "#d62728" : "#ccc")}\" stroke-width=\"{(it.Wrong ? 3 : 1)}\"{(it.Wrong ? " class=\"wrong\"" : "")}/>");
+            sb.Append($"<image class=\"cell\" x=\"{Svg.N(x)}\" y=\"{y}\" width=\"{Svg.N(w)}\" height=\"{Svg.N(h)}\" preserveAspectRatio=\"none\" style=\"image-rendering:pixelated\" href=\"{uri}\"/>");
+            sb.Append($"<rect x=\"{Svg.N(x)}\" y=\"{y}\" width=\"{Svg.N(w)}\" height=\"{Svg.N(h)}\" fill=\"none\" stroke=\"{(it.Wrong ? "#d62728" : "#ccc")}\" stroke-width=\"{(it.Wrong ? 3 : 1)}\"{(it.Wrong ? " class=\"wrong\"" : "")}/>");
             if (!string.IsNullOrEmpty(it.Caption))
                 Svg.Text(sb, x + w / 2, y + h + 16, it.Caption, size: 11, fill: it.Wrong ? "#d62728" : "#222",
                     extra: it.Wrong ? "class=\"caption wrong\" font-weight=\"bold\"" : "class=\"caption\"");
         }
+        if (HasKey) DrawKey(sb, Width - KeyWidth + 10, top + 4, Math.Max(100, Math.Min(240, Height - top - 24)));
         return sb.Append("</svg>").ToString();
     }
+
+    private void DrawKey(System.Text.StringBuilder sb, double x, double y, double height)
+    {
+        sb.Append("<g class=\"key\">");
+        const int Steps = 48;
+        for (int k = 0; k < Steps; k++)
+        {
+            double t = 1 - k / (Steps - 1.0);
+            string fill = _colormap == "diverging" ? Hex(Svg.Diverging(2 * t - 1)) : Hex(((byte)(255 * t), (byte)(255 * t), (byte)(255 * t)));
+            sb.Append($"<rect x=\"{Svg.N(x)}\" y=\"{Svg.N(y + k * height / Steps)}\" width=\"14\" height=\"{Svg.N(height / Steps + 0.5)}\" fill=\"{fill}\"/>");
+        }
+        sb.Append($"<rect x=\"{Svg.N(x)}\" y=\"{Svg.N(y)}\" width=\"14\" height=\"{Svg.N(height)}\" fill=\"none\" stroke=\"#888\"/>");
+        Svg.Text(sb, x + 18, y + 9, Format(_hi), anchor: "start", size: 10, extra: "class=\"key-high\"");
+        if (_colormap == "diverging") Svg.Text(sb, x + 18, y + height / 2 + 4, "0", anchor: "start", size: 10);
+        Svg.Text(sb, x + 18, y + height, Format(_lo), anchor: "start", size: 10, extra: "class=\"key-low\"");
+        if (_keyLabel is not null)
+            Svg.Text(sb, x + 62, y + height / 2, _keyLabel, size: 11, extra: $"class=\"key-label\" transform=\"rotate(-90 {Svg.N(x + 62)} {Svg.N(y + height / 2)})\"");
+        sb.Append("</g>");
+    }
+
+    private static string Format(float v) => Math.Abs(v) >= 100 ? v.ToString("0", System.Globalization.CultureInfo.InvariantCulture)
+        : Math.Abs(v) >= 1 ? v.ToString("0.0#", System.Globalization.CultureInfo.InvariantCulture)
+        : v.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture);
+
+    private static string Hex((byte R, byte G, byte B) c) => $"#{c.R:x2}{c.G:x2}{c.B:x2}";
 
     private byte[] Encode(Item it)
     {
         var p = it.Pixels;
         if (_colormap == "diverging")
         {
-            float m = p.Select(Math.Abs).DefaultIfEmpty(0f).Max();
+            float m = _hi;
             var rgb = new byte[p.Length * 3];
             for (int i = 0; i < p.Length; i++)
             {
@@ -91,8 +168,7 @@ public sealed class ImageGrid : Chart
             }
             return Png.Encode(rgb, it.Width, it.Height, rgb: true);
         }
-        float lo = 0f, hi = 1f;
-        if (_colormap == "auto") { lo = p.Min(); hi = p.Max(); }
+        float lo = _lo, hi = _hi;
         var gray = new byte[p.Length];
         for (int i = 0; i < p.Length; i++)
         {

@@ -68,15 +68,22 @@ public sealed class LineChart : Chart
         double yMin = _yRange?.Min ?? _series.SelectMany(s => s.Y).Min(), yMax = _yRange?.Max ?? _series.SelectMany(s => s.Y).Max();
         var xt = Ticks.Nice(xMin, xMax, Math.Max(3, Width / 90));
         var yt = Ticks.Nice(yMin, yMax, Math.Max(3, Height / 70));
-        const int left = 64, right = 20, bottom = 52;
+        const int left = 64, bottom = 52;
         int top = TitleText is null ? 16 : 40;
-        double pw = Width - left - right, ph = Height - top - bottom;
+        bool hasLegend = _series.Count > 1 || _series[0].Label != "series 1";
+        int lw = hasLegend ? 24 + 7 * _series.Max(s => s.Label.Length) + 12 : 0, lh = 8 + 18 * _series.Count;
+        // The legend goes in the corner of the plot area that covers the fewest data points; when every
+        // corner holds data, the legend sits outside, right of a narrower plot area.
+        var (inside, corner) = hasLegend ? EmptiestCorner(xt, yt, left, top, lw, lh) : (true, 0);
+        int right = hasLegend && !inside ? 20 + lw + 12 : 20;
+        int width = Width;   // an outside legend takes its room from the plot area, so the picture keeps its size
+        double pw = width - left - right, ph = Height - top - bottom;
         double x0 = xt[0], x1 = xt[^1], y0 = yt[0], y1 = yt[^1];
         double X(double v) => left + (v - x0) / (x1 - x0) * pw;
         double Y(double v) => top + ph - (v - y0) / (y1 - y0) * ph;
 
-        var sb = Svg.Begin(Width, Height);
-        if (TitleText is not null) Svg.Text(sb, Width / 2.0, 24, TitleText, size: 15, extra: "font-weight=\"bold\"");
+        var sb = Svg.Begin(width, Height);
+        if (TitleText is not null) Svg.Text(sb, left + pw / 2, 24, TitleText, size: 15, extra: "font-weight=\"bold\"");
         foreach (var (from, to) in _bands)
         {
             double a = X(Math.Max(from, x0)), b = X(Math.Min(to, x1));
@@ -113,12 +120,11 @@ public sealed class LineChart : Chart
                 for (int i = 0; i < ser.X.Length; i++)
                     sb.Append($"<circle cx=\"{Svg.N(X(ser.X[i]))}\" cy=\"{Svg.N(Y(ser.Y[i]))}\" r=\"{(ser.Scatter ? 2.5 : 3)}\" fill=\"{color}\"{(ser.Scatter ? " fill-opacity=\"0.7\"" : "")}/>");
         }
-        // Legend, top right inside the plot area.
-        if (_series.Count > 1 || _series[0].Label != "series 1")
+        if (hasLegend)
         {
-            int lw = 24 + 7 * _series.Max(s => s.Label.Length) + 12, lh = 8 + 18 * _series.Count;
-            double lx = left + pw - lw - 8, ly = top + 8;
-            sb.Append($"<g class=\"legend\"><rect x=\"{Svg.N(lx)}\" y=\"{Svg.N(ly)}\" width=\"{lw}\" height=\"{lh}\" fill=\"white\" fill-opacity=\"0.85\" stroke=\"#bbb\"/>");
+            double lx = !inside ? left + pw + 12 : corner % 2 == 0 ? left + pw - lw - 8 : left + 8;
+            double ly = !inside || corner < 2 ? top + 8 : top + ph - lh - 8;
+            sb.Append($"<g class=\"legend\" data-placement=\"{(inside ? CornerNames[corner] : "outside")}\"><rect x=\"{Svg.N(lx)}\" y=\"{Svg.N(ly)}\" width=\"{lw}\" height=\"{lh}\" fill=\"white\" fill-opacity=\"0.85\" stroke=\"#bbb\"/>");
             for (int s = 0; s < _series.Count; s++)
             {
                 double y = ly + 14 + 18 * s;
@@ -129,6 +135,41 @@ public sealed class LineChart : Chart
             sb.Append("</g>");
         }
         return sb.Append("</svg>").ToString();
+    }
+
+    private static readonly string[] CornerNames = ["top-right", "top-left", "bottom-right", "bottom-left"];
+
+    /// <summary>
+    /// Which corner of the plot area (0 top right, 1 top left, 2 bottom right, 3 bottom left) a legend of
+    /// lw × lh pixels would hide the least data in, sampling every line densely so a line crossing the box
+    /// between two points counts too; inside is false when no corner is free of data.
+    /// </summary>
+    private (bool Inside, int Corner) EmptiestCorner(double[] xt, double[] yt, int left, int top, int lw, int lh)
+    {
+        double pw = Width - left - 20, ph = Height - top - 52;
+        double x0 = xt[0], x1 = xt[^1], y0 = yt[0], y1 = yt[^1];
+        double X(double v) => left + (v - x0) / (x1 - x0) * pw;
+        double Y(double v) => top + ph - (v - y0) / (y1 - y0) * ph;
+        var hidden = new int[4];
+        const int Margin = 6;
+        for (int c = 0; c < 4; c++)
+        {
+            double bx = c % 2 == 0 ? left + pw - lw - 8 : left + 8, by = c < 2 ? top + 8 : top + ph - lh - 8;
+            bool Inside(double px, double py) => px >= bx - Margin && px <= bx + lw + Margin && py >= by - Margin && py <= by + lh + Margin;
+            foreach (var s in _series)
+                for (int i = 0; i < s.X.Length; i++)
+                {
+                    if (Inside(X(s.X[i]), Y(s.Y[i]))) hidden[c]++;
+                    if (s.Scatter || i + 1 == s.X.Length) continue;
+                    for (int k = 1; k < 16; k++)
+                    {
+                        double t = k / 16.0;
+                        if (Inside(X(s.X[i] + t * (s.X[i + 1] - s.X[i])), Y(s.Y[i] + t * (s.Y[i + 1] - s.Y[i])))) hidden[c]++;
+                    }
+                }
+        }
+        int best = Array.IndexOf(hidden, hidden.Min());
+        return (hidden[best] == 0, best);
     }
 
     /// <inheritdoc/>

@@ -67,8 +67,13 @@ public static class Plot
         return new ImageGrid(items, columns, colormap);
     }
 
-    /// <summary>Separate images, each (H, W) or (H, W, 1), side by side with optional titles.</summary>
-    public static ImageGrid Images(IReadOnlyList<Tensor> images, IReadOnlyList<string>? titles = null, string colormap = "ink", int columns = 10, int cellSize = 140)
+    /// <summary>
+    /// Separate images, each (H, W) or (H, W, 1), side by side with optional titles. With
+    /// <paramref name="pixelSize"/> every image pixel is that many screen pixels, so a 26×26 map is drawn
+    /// smaller than a 28×28 digit; without it each image fills a <paramref name="cellSize"/> square.
+    /// </summary>
+    public static ImageGrid Images(IReadOnlyList<Tensor> images, IReadOnlyList<string>? titles = null, string colormap = "ink", int columns = 10, int cellSize = 140,
+        double? pixelSize = null)
     {
         if (titles is not null && titles.Count != images.Count) throw new ArgumentException($"Plot.Images: {images.Count} images but {titles.Count} titles.");
         var items = images.Select((t, k) =>
@@ -76,12 +81,13 @@ public static class Plot
             var (h, w) = ImageSize(t.Shape, batch: false, "Plot.Images");
             return new ImageGrid.Item(t.ToArray(), h, w, titles?[k], false);
         });
-        return new ImageGrid(items, columns, colormap, cellSize);
+        return new ImageGrid(items, columns, colormap, cellSize, pixelSize);
     }
 
     /// <summary>
     /// A convolution's filters, kernel shape (height, width, in channels, filters) as Keras stores it:
-    /// one image per filter (its first input channel), blue negative, red positive.
+    /// one image per filter (its first input channel), blue negative, red positive, on one scale for all
+    /// filters with a colour key.
     /// </summary>
     public static ImageGrid Filters(Tensor kernel, int columns = 14)
     {
@@ -95,10 +101,13 @@ public static class Plot
             for (int y = 0; y < kh; y++) for (int x = 0; x < kw; x++) px[y * kw + x] = d[((y * kw + x) * cin) * f + j];
             items.Add(new ImageGrid.Item(px, kh, kw, j.ToString(), false));
         }
-        return new ImageGrid(items, columns, "diverging", cellSize: kh * kw <= 25 ? 40 : 56);
+        return new ImageGrid(items, columns, "diverging", cellSize: kh * kw <= 25 ? 40 : 56).KeyLabel("weight");
     }
 
-    /// <summary>The channels of one feature map (height, width, channels), each stretched to its own range.</summary>
+    /// <summary>
+    /// The channels of one feature map (height, width, channels), dark to light on one scale shared by all
+    /// channels (so a brighter map really responds more), with a colour key.
+    /// </summary>
     public static ImageGrid FeatureMaps(Tensor maps, int columns = 14)
     {
         if (maps.Rank == 4 && maps.Shape[0] == 1) maps = maps.Reshape(maps.Shape[1], maps.Shape[2], maps.Shape[3]);
@@ -112,7 +121,7 @@ public static class Plot
             for (int i = 0; i < h * w; i++) px[i] = d[i * c + k];
             items.Add(new ImageGrid.Item(px, h, w, k.ToString(), false));
         }
-        return new ImageGrid(items, columns, "auto", cellSize: 52);
+        return new ImageGrid(items, columns, "auto", cellSize: 52).KeyLabel("activation");
     }
 
     /// <summary>A matrix as coloured cells (signed values get a blue-white-red scale).</summary>

@@ -164,7 +164,6 @@ public class OtherDatasetTests
     public void Fashion_mnist_loads_through_the_same_reader_with_class_names()
     {
         var dir = IdxWriter.Dataset(Path.Combine(IdxWriter.TempDir(), "fashion-mnist"), 20, 7, 28, 28);
-        Assert.True(FashionMnist.IsAvailable(dir));
         var f = FashionMnist.Load(dir, channels: true);
         Assert.Equal(new Shape(20, 28, 28, 1), f.Train.Images.Shape);
         Assert.Equal(7, f.Test.Count);
@@ -173,13 +172,23 @@ public class OtherDatasetTests
     }
 
     [Fact]
-    public void Fashion_mnist_absent_says_how_to_get_it()
+    public void Fashion_mnist_ships_with_the_repository_with_known_counts_and_labels()
+    {
+        var f = FashionMnist.Load();
+        Assert.Equal(new Shape(60000, 28, 28), f.Train.Images.Shape);
+        Assert.Equal(new Shape(10000, 28, 28), f.Test.Images.Shape);
+        // Zalando's published first labels: ankle boot, T-shirt, T-shirt, dress, T-shirt; test: ankle boot, pullover, trouser.
+        Assert.Equal([9, 0, 0, 3, 0], f.Train.Labels[..5]);
+        Assert.Equal([9, 2, 1], f.Test.Labels[..3]);
+        Assert.All(Enumerable.Range(0, 10), c => Assert.Equal(6000, f.Train.Labels.Count(l => l == c)));
+    }
+
+    [Fact]
+    public void Fashion_mnist_missing_files_are_named()
     {
         var empty = IdxWriter.TempDir();
-        Assert.False(FashionMnist.IsAvailable(empty));
         var e = Assert.Throws<FileNotFoundException>(() => FashionMnist.Load(empty));
-        Assert.Contains("apt-get install dataset-fashion-mnist", e.Message);
-        Assert.Contains("data/fashion-mnist/", e.Message);
+        Assert.Contains("train-images-idx3-ubyte", e.Message);
     }
 
     [Fact]

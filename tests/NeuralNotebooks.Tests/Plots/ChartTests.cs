@@ -70,8 +70,8 @@ public class ChartTests
         var chart = Plot.Bar(["a", "b", "c"], [0.2, 0.7, 0.1]).Title("p");
         var bars = Parse(chart).Descendants(S + "rect").Where(r => r.Attribute("class")?.Value == "bar").ToList();
         Assert.Equal(["a", "b", "c"], bars.Select(b => b.Attribute("data-label")!.Value));
-        Assert.Equal("#d62728", bars[1].Attribute("fill")!.Value);
-        Assert.Equal("#1f77b4", bars[0].Attribute("fill")!.Value);
+        Assert.Equal("#08306b", bars[1].Attribute("fill")!.Value);
+        Assert.Equal("#6baed6", bars[0].Attribute("fill")!.Value);
     }
 
     [Fact]

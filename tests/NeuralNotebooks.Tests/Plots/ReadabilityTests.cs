@@ -1,0 +1,168 @@
+using System.Globalization;
+using System.Xml.Linq;
+using NeuralNotebooks.Plots;
+
+namespace NeuralNotebooks.Tests.Plots;
+
+/// <summary>What makes a figure readable: no data under a legend, labelled axes, keyed colour scales, captions apart.</summary>
+public class ReadabilityTests
+{
+    private static readonly XNamespace S = "http://www.w3.org/2000/svg";
+
+    private static double D(XElement e, string attribute) => double.Parse(e.Attribute(attribute)!.Value, CultureInfo.InvariantCulture);
+
+    private static (double X, double Y, double W, double H) LegendBox(XElement svg)
+    {
+        var rect = svg.Descendants(S + "g").Single(g => g.Attribute("class")?.Value == "legend").Element(S + "rect")!;
+        return (D(rect, "x"), D(rect, "y"), D(rect, "width"), D(rect, "height"));
+    }
+
+    /// <summary>Every drawn point of every line, and 20 points between each pair, in SVG coordinates.</summary>
+    private static IEnumerable<(double X, double Y)> DrawnPoints(XElement svg)
+    {
+        foreach (var line in svg.Descendants(S + "polyline").Where(p => p.Attribute("class")?.Value == "series"))
+        {
+            var pts = line.Attribute("points")!.Value.Split(' ')
+                .Select(p => p.Split(',')).Select(p => (double.Parse(p[0], CultureInfo.InvariantCulture), double.Parse(p[1], CultureInfo.InvariantCulture))).ToArray();
+            for (int i = 0; i < pts.Length; i++)
+            {
+                yield return pts[i];
+                if (i + 1 < pts.Length)
+                    for (int k = 1; k < 20; k++)
+                        yield return (pts[i].Item1 + k / 20.0 * (pts[i + 1].Item1 - pts[i].Item1), pts[i].Item2 + k / 20.0 * (pts[i + 1].Item2 - pts[i].Item2));
+            }
+        }
+    }
+
+    public static TheoryData<string> Curves => ["relu", "leaky_relu", "sigmoid", "tanh", "arctan", "rising", "falling", "accuracy"];
+
+    [Theory]
+    [MemberData(nameof(Curves))]
+    public void The_legend_never_covers_a_line(string curve)
+    {
+        var z = Tensor.Linspace(-5f, 5f, 201);
+        LineChart chart = curve switch
+        {
+            "rising" => Plot.Line(new float[] { 1, 2, 3, 4 }, new float[] { 0.1f, 0.4f, 0.7f, 1f }, "a").Add(new float[] { 1, 2, 3, 4 }, new float[] { 0f, 0.3f, 0.6f, 0.95f }, "b"),
+            "falling" => Plot.Line(new float[] { 1, 2, 3, 4 }, new float[] { 1f, 0.6f, 0.3f, 0.1f }, "training loss").Add(new float[] { 1, 2, 3, 4 }, new float[] { 0.9f, 0.7f, 0.5f, 0.4f }, "validation loss"),
+            // Keras-style accuracy curves rise fast and sit along the top edge, where a fixed top-right legend hid the last epochs.
+            "accuracy" => Plot.Line(new float[] { 1, 2, 3, 4 }, new float[] { 0.95f, 0.98f, 0.985f, 0.99f }, "accuracy").Add(new float[] { 1, 2, 3, 4 }, new float[] { 0.975f, 0.98f, 0.984f, 0.983f }, "val_accuracy"),
+            _ => Plot.Line(z, Activations.Get(curve).Forward(z), $"{curve}(z)").Add(z, Activations.Get(curve).Derivative(z), $"{curve}'(z)"),
+        };
+        var svg = XElement.Parse(chart.XLabel("x").YLabel("y").ToSvg());
+        var (x, y, w, h) = LegendBox(svg);
+        Assert.DoesNotContain(DrawnPoints(svg), p => p.X >= x && p.X <= x + w && p.Y >= y && p.Y <= y + h);
+    }
+
+    [Fact]
+    public void A_legend_goes_outside_the_plot_area_when_every_corner_holds_data()
+    {
+        // A fast zig-zag between the bottom and top edges touches all four corners.
+        var x = Enumerable.Range(0, 101).Select(i => (float)i).ToArray();
+        var y = x.Select(v => (float)(v % 2)).ToArray();
+        var svg = XElement.Parse(Plot.Line(x, y, "zig").Add(x, y.Select(v => 1 - v).ToArray(), "zag").ToSvg());
+        var legend = svg.Descendants(S + "g").Single(g => g.Attribute("class")?.Value == "legend");
+        Assert.Equal("outside", legend.Attribute("data-placement")!.Value);
+        var frame = svg.Elements(S + "rect").Single(r => r.Attribute("stroke")?.Value == "#444");
+        Assert.True(LegendBox(svg).X >= D(frame, "x") + D(frame, "width"), "the legend starts right of the plot area");
+        Assert.Equal(640, D(svg, "width"));
+    }
+
+    [Fact]
+    public void Bar_chart_labels_both_axes_and_does_not_use_red_for_the_winner()
+    {
+        var svg = XElement.Parse(Plot.Bar(["0", "1", "2"], [0.1, 0.7, 0.2]).XLabel("digit class").YLabel("probability").ToSvg());
+        Assert.Equal("digit class", svg.Descendants(S + "text").Single(t => t.Attribute("class")?.Value == "xlabel").Value);
+        Assert.Equal("probability", svg.Descendants(S + "text").Single(t => t.Attribute("class")?.Value == "ylabel").Value);
+        var bars = svg.Descendants(S + "rect").Where(r => r.Attribute("class")?.Value == "bar").Select(r => r.Attribute("fill")!.Value).ToList();
+        Assert.DoesNotContain("#d62728", bars);
+        Assert.NotEqual(bars[0], bars[1]);
+    }
+
+    [Fact]
+    public void Long_captions_widen_the_columns_so_neighbours_never_overlap()
+    {
+        var m = Mnist.Load();
+        var titles = Enumerable.Range(0, 12).Select(i => $"{i % 10}→{(i + 3) % 10} (100 %)").ToArray();
+        var grid = Plot.Images(m.Test.Images, Enumerable.Range(0, 12).ToArray(), titles: titles, columns: 12);
+        Assert.True(grid.Width <= ImageGrid.MaxWidth, $"width {grid.Width}");
+        var captions = XElement.Parse(grid.ToSvg()).Descendants(S + "text").Where(t => t.Attribute("class")?.Value == "caption")
+            .Select(t => (X: D(t, "x"), Y: D(t, "y"), Half: 6.5 * t.Value.Length / 2)).ToList();
+        foreach (var row in captions.GroupBy(c => c.Y))
+        {
+            var ordered = row.OrderBy(c => c.X).ToList();
+            for (int i = 1; i < ordered.Count; i++)
+                Assert.True(ordered[i].X - ordered[i].Half >= ordered[i - 1].X + ordered[i - 1].Half, $"captions {i - 1} and {i} overlap");
+        }
+    }
+
+    [Fact]
+    public void Filters_share_one_colour_scale_with_a_key_and_fit_the_page()
+    {
+        var kernel = new Rng(1).Normal(new Shape(28, 28, 1, 64));
+        var grid = Plot.Filters(kernel, columns: 16);
+        Assert.True(grid.Width <= ImageGrid.MaxWidth, $"width {grid.Width}");
+        Assert.True(grid.HasKey);
+        float max = kernel.Abs().Max().Item();
+        Assert.Equal((-max, max), grid.Range);
+        var svg = XElement.Parse(grid.ToSvg());
+        var key = svg.Descendants(S + "g").Single(g => g.Attribute("class")?.Value == "key");
+        Assert.Contains("weight", key.Descendants(S + "text").Select(t => t.Value));
+        Assert.Equal(max, float.Parse(key.Descendants(S + "text").Single(t => t.Attribute("class")?.Value == "key-high").Value, CultureInfo.InvariantCulture), 2);
+    }
+
+    [Fact]
+    public void Feature_maps_share_one_grey_range_so_a_brighter_map_responds_more()
+    {
+        var maps = Tensor.Zeros(4, 4, 2);
+        maps.SetItem(1f, 0, 0, 0);   // channel 0 peaks at 1
+        maps.SetItem(10f, 0, 0, 1);  // channel 1 peaks at 10
+        var grid = Plot.FeatureMaps(maps);
+        Assert.Equal((0f, 10f), grid.Range);
+        Assert.True(grid.HasKey);
+    }
+
+    [Fact]
+    public void With_a_pixel_size_smaller_images_are_drawn_smaller()
+    {
+        var grid = Plot.Images([Tensor.Zeros(28, 28), Tensor.Zeros(26, 26), Tensor.Zeros(14, 14)], pixelSize: 5);
+        var widths = XElement.Parse(grid.ToSvg()).Descendants(S + "image").Select(i => D(i, "width")).ToArray();
+        Assert.Equal([140.0, 130.0, 70.0], widths);
+        Assert.Throws<ArgumentOutOfRangeException>(() => Plot.Images([Tensor.Zeros(2, 2)], pixelSize: 0));
+    }
+
+    [Fact]
+    public void Weight_histograms_record_every_epoch_of_every_layer_with_weights()
+    {
+        var model = new Sequential(seed: 3);
+        model.Add(new Dense(8, activation: "relu", inputShape: 4));
+        model.Add(new Dropout(0.1));
+        model.Add(new Dense(3, activation: "softmax"));
+        model.Compile(optimizer: new Adam(), loss: "sparse_categorical_crossentropy");
+        var x = new Rng(4).Normal(new Shape(64, 4));
+        var y = Enumerable.Range(0, 64).Select(i => i % 3).ToArray();
+        var histograms = new WeightHistograms(model, bins: 10);
+        model.Fit(x, y, epochs: 3, batchSize: 16, verbose: false, onEpochEnd: histograms.Record);
+
+        Assert.Equal([1, 2, 3], histograms.Epochs);
+        Assert.Equal(2, histograms.Layers.Count);
+        var first = histograms.Layers[0];
+        Assert.Equal(model.Layers[0].Weights[0].ToArray(), histograms.WeightSnapshots(first)[^1]);
+        Assert.NotEqual(histograms.WeightSnapshots(first)[0], histograms.WeightSnapshots(first)[2]);
+        Assert.All(histograms.GradientSnapshots(first), g => Assert.Equal(32, g.Length));
+        foreach (var kind in new[] { "weights", "gradients" })
+        {
+            var chart = histograms.Chart(first, kind);
+            Assert.Equal(3, chart.AllSeries.Count);
+            Assert.All(chart.AllSeries, s => Assert.InRange(s.Y.Sum(), 0.95, 1.0 + 1e-9));   // shares of the values, outliers left out
+            var svg = XElement.Parse(chart.ToSvg());
+            Assert.Contains(svg.Descendants(S + "text"), t => t.Attribute("class")?.Value == "xlabel");
+            Assert.Contains(svg.Descendants(S + "text"), t => t.Attribute("class")?.Value == "ylabel");
+        }
+        Assert.Throws<ArgumentException>(() => histograms.Chart("nope"));
+        // However many epochs were recorded, at most `curves` of them are drawn: the first, the last and evenly between.
+        for (int e = 0; e < 9; e++) histograms.Record(new EpochLog(4 + e, 12, 0, new Dictionary<string, float>()));
+        Assert.Equal(["epoch 1", "epoch 4", "epoch 7", "epoch 9", "epoch 12"], histograms.Chart(first, curves: 5).AllSeries.Select(s => s.Label));
+        Assert.Contains("<svg", histograms.Render());
+    }
+}
