@@ -81,7 +81,7 @@ public static class TorchSharpSetup
         }
         string how = relaxed.Count == 0
             ? "loaded as shipped"
-            : $"loaded through an edited copy of libLibTorchSharp.so ({patched}) because this system's libstdc++ lacks {string.Join(", ", relaxed)}";
+            : $"loaded through an edited copy of libLibTorchSharp.so ({Tilde(patched!)}) because this system's libstdc++ lacks {string.Join(", ", relaxed)}";
         return new TorchSharpStatus(true, platform, $"TorchSharp {typeof(torch).Assembly.GetName().Version?.ToString(3)} (LibTorch {torch.__version__}) {how}.", patched);
     }
 
@@ -141,6 +141,13 @@ public static class TorchSharpSetup
             ? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache")
             : xdg;
         return Path.Combine(root, "NeuralNotebooks", "torchsharp");
+    }
+
+    /// <summary>A path under the home folder written as ~/..., so printed notebook outputs carry no user's home.</summary>
+    static string Tilde(string path)
+    {
+        string home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
+        return home.Length > 1 && path.StartsWith(home + "/", StringComparison.Ordinal) ? "~" + path[home.Length..] : path;
     }
 
     static string FirstLine(string text) => text.Split('\n')[0].Trim();
