@@ -21,6 +21,7 @@ public static partial class AppExporter
         var types = new List<string>();
         var body = new StringBuilder();
         string? project = null;
+        var otherProjects = new List<string>();
         string title = name;
         for (int i = 0; i < notebook.Cells.Count; i++)
         {
@@ -34,8 +35,9 @@ public static partial class AppExporter
                 continue;
             }
             var code = new List<string>();
-            foreach (var line in lines)
+            for (int li = 0; li < lines.Length; li++)
             {
+                var line = lines[li];
                 var t = line.Trim();
                 var nuget = NuGetLine().Match(t);
                 var dll = DllLine().Match(t);
@@ -43,16 +45,28 @@ public static partial class AppExporter
                 else if (dll.Success)
                 {
                     var path = Path.GetFullPath(Path.Combine(notebookFolder, dll.Groups["path"].Value));
-                    if (!Path.GetFileName(path).Equals("NeuralNotebooks.dll", StringComparison.OrdinalIgnoreCase))
-                        throw new InvalidOperationException($"{name} cell {i + 1}: cannot export #r \"{dll.Groups["path"].Value}\": only the library's DLL has a project to point to.");
-                    var csproj = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(path)!, "..", "NeuralNotebooks.csproj"));
-                    project = Path.GetRelativePath(appFolder, csproj).Replace('\\', '/');
+                    // A repository library's DLL sits in <project folder>/bin/, next to the project it is built from.
+                    var csproj = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(path)!, "..", Path.ChangeExtension(Path.GetFileName(path), ".csproj")));
+                    if (!File.Exists(csproj))
+                        throw new InvalidOperationException($"{name} cell {i + 1}: cannot export #r \"{dll.Groups["path"].Value}\": only the repository's libraries have a project to point to.");
+                    var relative = Path.GetRelativePath(appFolder, csproj).Replace('\\', '/');
+                    if (Path.GetFileName(path).Equals("NeuralNotebooks.dll", StringComparison.OrdinalIgnoreCase)) project = relative;
+                    else otherProjects.Add(relative);
                 }
                 else if (UsingLine().IsMatch(t)) { if (!usings.Contains(t)) usings.Add(t); }
                 else if (TypeLine().IsMatch(line))
                 {
-                    if (!t.EndsWith(';')) throw new InvalidOperationException($"{name} cell {i + 1}: a type declared over several lines cannot be moved to the end of the app; declare it on one line.");
-                    types.Add(line);
+                    if (t.EndsWith(';')) { types.Add(line); continue; }
+                    // A type over several lines moves as a whole: up to the line where its braces close.
+                    int depth = 0, first = li;
+                    bool opened = false;
+                    for (; li < lines.Length; li++)
+                    {
+                        foreach (char ch in lines[li]) { if (ch == '{') { depth++; opened = true; } else if (ch == '}') depth--; }
+                        if (opened && depth == 0) break;
+                    }
+                    if (li == lines.Length) throw new InvalidOperationException($"{name} cell {i + 1}: the type declared on line {first + 1} has unbalanced braces, so it cannot be moved to the end of the app.");
+                    types.Add(string.Join("\n", lines[first..(li + 1)]));
                 }
                 else code.Add(line);
             }
@@ -71,6 +85,7 @@ public static partial class AppExporter
         if (project is null) throw new InvalidOperationException($"{name}: no #r of the library, so the app would not know where NeuralNotebooks is.");
         var app = new StringBuilder();
         app.Append($"#:project {project}\n");
+        foreach (var p in otherProjects.Distinct()) app.Append($"#:project {p}\n");
         app.Append("#:property PublishAot=false\n#:property Optimize=true\n");
         foreach (var p in packages.Distinct()) app.Append(p).Append('\n');
         app.Append('\n');

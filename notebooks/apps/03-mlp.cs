@@ -1,6 +1,8 @@
 #:project ../../lib/NeuralNotebooks/NeuralNotebooks.csproj
+#:project ../../lib/NeuralNotebooks.Torch/NeuralNotebooks.Torch.csproj
 #:property PublishAot=false
 #:property Optimize=true
+#:package TorchSharp-cpu@0.107.0
 
 // 03 — The multilayer perceptron: the tutorial notebook 03-mlp.ipynb as a C# file-based app.
 // Run it with: dotnet run notebooks/apps/03-mlp.cs
@@ -9,6 +11,8 @@
 
 using NeuralNotebooks;
 using NeuralNotebooks.Plots;
+using TorchSharp;
+using NeuralNotebooks.Torch;
 using static NeuralNotebooks.Display.FileBasedApp;
 
 NeuralNotebooks.Display.FileBasedApp.Start();
@@ -196,6 +200,112 @@ Plot.Line(plain.Epochs, plain["loss"], label: "training, no dropout")
 
 // Without dropout the training loss drops to almost 0 within about 15 epochs: the network has memorised its 1,000 images. Its validation loss is lowest around epoch 10 and then climbs: the curves diverge, and every further epoch makes the network a little worse on new digits. With `Dropout(0.5)` the training loss falls more slowly and the validation loss stays somewhat lower throughout, but on only 1,000 images it still turns upwards after a dozen epochs: dropout slows overfitting down, it does not abolish it. The remedies that do hold are more data (the 54,000-image run above, whose validation loss did not turn upwards) and stopping when the validation loss is lowest (**early stopping**), which only a validation set can tell.
 
+// ## The same MLP in TorchSharp, PyTorch's way
+//
+// PyTorch, and TorchSharp with it, writes a model as a class derived from `nn.Module`. The layers are fields, `forward` says how data flows through them, and the training loop is written out by hand: forward pass, loss, `backward()`, optimizer step. `Fit` does the same steps inside the library.
+//
+// Below is the Keras-style model above in that style, trained next to a fresh copy of the library's model. Both start from the **same initial weights**: the library builds them, and they are copied into TorchSharp's layers. Both use the same optimizer settings (RMSprop, learning rate 0.001, decay 0.9; TorchSharp calls the decay `alpha` and defaults to 0.99), batches of 128 and 5 epochs, on the same data: the first 10,000 training images, to keep the notebook quick. Each side shuffles the batches in its own order and draws its own dropout masks, so the two runs are not identical step by step, but they should end at about the same accuracy. (The first cell loads TorchSharp, a download of about 600 MB the first time. Where TorchSharp cannot run, for example on Linux on ARM, the cells say so and skip the comparison.)
+
+// On Debian 12 and other Linux systems with an older C++ runtime this also makes TorchSharp loadable;
+// the message says what was done (README, "TorchSharp on Debian 12 / older Linux").
+var torchSharp = TorchSharpSetup.Load();
+Console.WriteLine(torchSharp.Message);
+
+const int CompareImages = 10_000;
+var xCompare = xTrain.Slice(0, CompareImages);
+var yCompare = yTrain[..CompareImages];
+var torchEpochLoss = new List<float>();
+if (torchSharp.Ready)
+{
+    var twin = new Sequential(seed: 1);
+    twin.Add(new Dense(512, activation: "relu", inputShape: 784));
+    twin.Add(new Dropout(0.2));
+    twin.Add(new Dense(10, activation: "softmax"));
+    twin.Compile(optimizer: new RMSprop(learningRate: 0.001f), loss: "sparse_categorical_crossentropy", metrics: ["accuracy"]);
+    torch.manual_seed(1);
+    var torchMlp = new TorchMlp(twin.GetWeights());   // copied before either side trains
+    var optimizer = torch.optim.RMSProp(torchMlp.parameters(), lr: 0.001, alpha: 0.9, eps: 1e-7);
+
+    var twinHistory = twin.Fit(xCompare, yCompare, batchSize: 128, epochs: 5, verbose: false);
+    var twinAccuracy = twin.Evaluate(xTest, yTest).Accuracy;
+
+    var xAll = xCompare.ToTorch();
+    var yAll = torch.tensor(yCompare.Select(label => (long)label).ToArray());
+    var clock = System.Diagnostics.Stopwatch.StartNew();
+    for (int epoch = 1; epoch <= 5; epoch++)
+    {
+        torchMlp.train();
+        var order = torch.randperm(CompareImages);
+        double lossSum = 0;
+        int batches = 0;
+        for (long start = 0; start < CompareImages; start += 128)
+        {
+            using var scope = torch.NewDisposeScope();
+            var rows = order.narrow(0, start, Math.Min(128, CompareImages - start));
+            var loss = torch.nn.functional.cross_entropy(torchMlp.forward(xAll.index_select(0, rows)), yAll.index_select(0, rows));
+            optimizer.zero_grad();
+            loss.backward();
+            optimizer.step();
+            lossSum += loss.item<float>();
+            batches++;
+        }
+        torchEpochLoss.Add((float)(lossSum / batches));
+    }
+    var torchMlpSamplesPerSecond = 5.0 * CompareImages / clock.Elapsed.TotalSeconds;
+    torchMlp.eval();
+    float torchMlpAccuracy;
+    using (torch.no_grad())
+        torchMlpAccuracy = torchMlp.forward(xTest.ToTorch()).argmax(1).eq(torch.tensor(yTest.Select(label => (long)label).ToArray())).to(torch.float32).mean().item<float>();
+
+    Console.WriteLine($"{"5 epochs on 10,000 images",-28}{"library",12}{"TorchSharp",12}");
+    for (int epoch = 1; epoch <= 5; epoch++)
+        Console.WriteLine($"{$"training loss, epoch {epoch}",-28}{twinHistory["loss"][epoch - 1],12:F4}{torchEpochLoss[epoch - 1],12:F4}");
+    Console.WriteLine($"{"test accuracy",-28}{twinAccuracy,12:P2}{torchMlpAccuracy,12:P2}");
+    Console.WriteLine($"{"training speed (images/s)",-28}{twinHistory.SamplesPerSecond,12:N0}{torchMlpSamplesPerSecond,12:N0}");
+}
+else Console.WriteLine(torchSharp.Message);
+
+// The losses fall alike epoch by epoch. The test accuracies need not agree exactly (in one run here they were two points apart): the two runs shuffle the batches in different orders and draw different dropout masks, and the library adds RMSprop's ε inside the square root where TorchSharp adds it outside. Both are below the model above, which saw six times as many images.
+//
+// ### The linear network of the PyTorch material
+//
+// The first network of the PyTorch material is the simplest there is: one linear layer from the 784 pixels straight to 10 scores (`nn.Linear(784, 10)`), a softmax inside the loss, plain stochastic gradient descent. There is no hidden layer, so it can only learn one weighted template per digit. Here it is in TorchSharp, next to the same network in the library, each trained for 3 epochs with learning rate 0.1 and batches of 64:
+
+if (torchSharp.Ready)
+{
+    torch.manual_seed(0);
+    var linearNet = new LinearNet();
+    var sgd = torch.optim.SGD(linearNet.parameters(), learningRate: 0.1);
+    var xAll = xTrain.ToTorch();
+    var yAll = torch.tensor(yTrain.Select(label => (long)label).ToArray());
+    for (int epoch = 1; epoch <= 3; epoch++)
+    {
+        var order = torch.randperm(xAll.shape[0]);
+        for (long start = 0; start < xAll.shape[0]; start += 64)
+        {
+            using var scope = torch.NewDisposeScope();
+            var rows = order.narrow(0, start, Math.Min(64, xAll.shape[0] - start));
+            var loss = torch.nn.functional.cross_entropy(linearNet.forward(xAll.index_select(0, rows)), yAll.index_select(0, rows));
+            sgd.zero_grad();
+            loss.backward();
+            sgd.step();
+        }
+    }
+    float linearTorchAccuracy;
+    using (torch.no_grad())
+        linearTorchAccuracy = linearNet.forward(xTest.ToTorch()).argmax(1).eq(torch.tensor(yTest.Select(label => (long)label).ToArray())).to(torch.float32).mean().item<float>();
+
+    var linearModel = new Sequential(seed: 0);
+    linearModel.Add(new Dense(10, activation: "softmax", inputShape: 784));
+    linearModel.Compile(optimizer: new SGD(0.1f), loss: "sparse_categorical_crossentropy", metrics: ["accuracy"]);
+    linearModel.Fit(xTrain, yTrain, batchSize: 64, epochs: 3, verbose: false);
+    var (_, linearLibraryAccuracy) = linearModel.Evaluate(xTest, yTest);
+    Console.WriteLine($"one linear layer, 3 epochs of SGD: test accuracy {linearTorchAccuracy:P2} in TorchSharp, {linearLibraryAccuracy:P2} in the library");
+}
+else Console.WriteLine(torchSharp.Message);
+
+// About 92% with no hidden layer at all: most digits can be told apart by one template each. The hidden layer of the MLP above is what takes it to about 98%.
+
 // ## How many hidden units? The scikit-learn experiment
 //
 // The course repeats an experiment with scikit-learn's `MLPClassifier`: one hidden layer of 1, 100 or 1000 **logistic** (sigmoid) units. The published accuracies are about 29%, 96% and 97%. Our `MLPClassifier` follows scikit-learn's definitions (Adam, L2 penalty `alpha`, batches of 200, Glorot initialisation). To keep the notebook quick we take a shortcut: 20,000 training images and 10 epochs (scikit-learn's `max_iter`), instead of all 60,000 images and up to 200 epochs. Since the point is to compare with a published table of test accuracies, the models are scored on the test set; nothing here is tuned on those scores.
@@ -281,3 +391,38 @@ fashionConfusion
 // The same network that gets about 93% of digits right gets about 85% of clothes right, and the confusion matrix shows where. **Shirt** is the hardest class: only about half of the 1,000 test shirts are recognised (532 in this run), the rest taken mostly for a T-shirt/top, a pullover or a coat; coats and pullovers are confused with each other too. These are all upper-body garments with much the same outline at 28×28 pixels; what tells them apart (a collar, buttons, sleeve length, texture) is a small local pattern, and an MLP, which weighs every pixel separately at its fixed position, has no notion of a local pattern. Trousers, bags and ankle boots, whose outlines are unique, are above 93%. Convolutional networks ([05](05-cnn.ipynb)) look for small patterns anywhere in the image, which is what these classes need.
 
 // **Next:** [04 — Handwritten digits from scratch](04-digits-from-scratch.ipynb) opens up `Dense` and `Fit` and writes the same training by hand.
+
+// Types declared in the notebook (a program's type declarations follow its statements).
+class TorchMlp : torch.nn.Module<torch.Tensor, torch.Tensor>
+{
+    private readonly TorchSharp.Modules.Linear hidden, output;
+    private readonly TorchSharp.Modules.Dropout dropout;
+
+    public TorchMlp(IReadOnlyList<Tensor> kerasWeights) : base(nameof(TorchMlp))
+    {
+        hidden = torch.nn.Linear(784, 512);
+        dropout = torch.nn.Dropout(0.2);
+        output = torch.nn.Linear(512, 10);
+        // Keras stores a dense kernel as (inputs, units), PyTorch as (units, inputs): hence the transposes.
+        using (torch.no_grad())
+        {
+            hidden.weight!.copy_(kerasWeights[0].ToTorch().t());
+            hidden.bias!.copy_(kerasWeights[1].ToTorch());
+            output.weight!.copy_(kerasWeights[2].ToTorch().t());
+            output.bias!.copy_(kerasWeights[3].ToTorch());
+        }
+        RegisterComponents();
+    }
+
+    // Returns logits: PyTorch's cross-entropy applies the softmax itself.
+    public override torch.Tensor forward(torch.Tensor x) =>
+        output.forward(dropout.forward(torch.nn.functional.relu(hidden.forward(x))));
+}
+class LinearNet : torch.nn.Module<torch.Tensor, torch.Tensor>
+{
+    private readonly TorchSharp.Modules.Linear linear = torch.nn.Linear(784, 10);
+
+    public LinearNet() : base(nameof(LinearNet)) => RegisterComponents();
+
+    public override torch.Tensor forward(torch.Tensor x) => linear.forward(x);
+}

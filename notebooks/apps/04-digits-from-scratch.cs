@@ -1,6 +1,8 @@
 #:project ../../lib/NeuralNotebooks/NeuralNotebooks.csproj
+#:project ../../lib/NeuralNotebooks.Torch/NeuralNotebooks.Torch.csproj
 #:property PublishAot=false
 #:property Optimize=true
+#:package TorchSharp-cpu@0.107.0
 
 // 04 — Handwritten digits from scratch: the tutorial notebook 04-digits-from-scratch.ipynb as a C# file-based app.
 // Run it with: dotnet run notebooks/apps/04-digits-from-scratch.cs
@@ -10,6 +12,8 @@
 using NeuralNotebooks;
 using NeuralNotebooks.Kernels;
 using NeuralNotebooks.Plots;
+using TorchSharp;
+using NeuralNotebooks.Torch;
 using static NeuralNotebooks.Display.FileBasedApp;
 
 NeuralNotebooks.Display.FileBasedApp.Start();
@@ -124,6 +128,36 @@ float MaxAbsDiff(Tensor x, Tensor y) => (x - y).Abs().Max().Item();
 var gradientDifference = new[] { MaxAbsDiff(ours.W1, w1.Grad!), MaxAbsDiff(ours.B1, c1.Grad!), MaxAbsDiff(ours.W2, w2.Grad!), MaxAbsDiff(ours.B2, c2.Grad!) }.Max();
 Console.WriteLine($"loss: by hand {CrossEntropy(pb, yb):F6}, autograd {autogradLoss.Item():F6}");
 Console.WriteLine($"max |difference| between the hand-written and autograd gradients: {gradientDifference:E2}");
+
+// ## Check 1b: our gradient against TorchSharp
+//
+// Autograd is part of the same library as our network, so a mistake shared by both would go unnoticed. TorchSharp (.NET's binding to LibTorch, PyTorch's engine) is independent: the same batch and weights, its own forward pass and `backward()`. (The first cell loads it, a download of about 600 MB the first time. Where TorchSharp cannot run, for example on Linux on ARM, the cell says so.)
+
+// On Debian 12 and other Linux systems with an older C++ runtime this also makes TorchSharp loadable;
+// the message says what was done (README, "TorchSharp on Debian 12 / older Linux").
+var torchSharp = TorchSharpSetup.Load();
+Console.WriteLine(torchSharp.Message);
+
+if (torchSharp.Ready)
+{
+    var tW1 = W1.ToTorch(requiresGrad: true);
+    var tb1 = b1.ToTorch(requiresGrad: true);
+    var tW2 = W2.ToTorch(requiresGrad: true);
+    var tb2 = b2.ToTorch(requiresGrad: true);
+    var tLogits = torch.nn.functional.relu(xb.ToTorch().matmul(tW1) + tb1).matmul(tW2) + tb2;
+    var tLoss = torch.nn.functional.cross_entropy(tLogits, torch.tensor(yb.Select(label => (long)label).ToArray()));
+    tLoss.backward();
+    var torchDifferences = new[]
+    {
+        TorchBridge.MaxAbsDifference(ours.W1, tW1.grad!), TorchBridge.MaxAbsDifference(ours.B1, tb1.grad!),
+        TorchBridge.MaxAbsDifference(ours.W2, tW2.grad!), TorchBridge.MaxAbsDifference(ours.B2, tb2.grad!),
+    };
+    Console.WriteLine($"loss: by hand {CrossEntropy(pb, yb):F6}, TorchSharp {tLoss.item<float>():F6}");
+    Console.WriteLine($"Max |hand - TorchSharp| over all gradients: {torchDifferences.Max():0.0e+00}");
+}
+else Console.WriteLine(torchSharp.Message);
+
+// All four gradients, about 100,000 numbers, agree to float32 rounding: the derivation above is right for the whole network, not only for the loss.
 
 // ## Training: mini-batch stochastic gradient descent
 //

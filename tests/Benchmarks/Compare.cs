@@ -15,9 +15,12 @@ namespace Benchmarks;
 /// </summary>
 internal static class Compare
 {
-    private sealed record Row(string Workload, string Description, double Library, double Peer, string PeerName, string Unit, double Goal)
+    private sealed record Row(string Workload, string Description, double Library, double Peer, string PeerName, string Unit, double Goal, double TorchSharp = double.NaN)
     {
-        public double Ratio => Library / Peer;
+        /// <summary>Against the faster peer: PyTorch (or the row's other peer) or TorchSharp, whichever wins in this run.</summary>
+        public double Ratio => Library / FastestPeer;
+        public double FastestPeer => double.IsNaN(TorchSharp) ? Peer : Math.Max(Peer, TorchSharp);
+        public string FastestPeerName => !double.IsNaN(TorchSharp) && TorchSharp > Peer ? "TorchSharp" : PeerName;
     }
 
     public static int Run(string[] args)
@@ -39,6 +42,7 @@ internal static class Compare
         var mnist = Mnist.Load(mnistDir);   // first load in this process: gunzip, SHA-256, bytes to floats
         double loadMs = loadClock.Elapsed.TotalMilliseconds;
         var rows = new List<Row>();
+        var torchSharp = TorchSharpPeer.TryCreate(repeats);
         string python = File.Exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
         JsonObject Peer(string script, params string[] extra)
         {
@@ -72,7 +76,7 @@ internal static class Compare
             int iters = Math.Max(3, (int)(4e9 / (2.0 * n * n * n)));
             double gflops = Median(() => { var sw = Stopwatch.StartNew(); for (int i = 0; i < iters; i++) Simd.Gemm(n, n, n, a, false, b, false, c); return 2.0 * n * n * n * iters / sw.Elapsed.TotalSeconds / 1e9; });
             rows.Add(new Row($"sgemm_{n}", $"SGEMM {n}x{n}x{n}", gflops, torchGemm["sizes"]![n.ToString(CultureInfo.InvariantCulture)]!["gflops_median"]!.GetValue<double>(),
-                "OpenBLAS via torch.matmul", "GFLOP/s", n == 256 ? 1.5 : 1.0));
+                "OpenBLAS via torch.matmul", "GFLOP/s", n == 256 ? 1.5 : 1.0, torchSharp?.Sgemm(n) ?? double.NaN));
         }
 
         // Element-wise kernels against TensorPrimitives, in process.
@@ -105,7 +109,8 @@ internal static class Compare
         var torchMlp2 = Peer("torch_mlp.py", "--threads", "2");
         var torchMlp1 = Peer("torch_mlp.py", "--threads", "1");
         double torchMlp = Math.Max(torchMlp2["samples_per_s"]!.GetValue<double>(), torchMlp1["samples_per_s"]!.GetValue<double>());
-        rows.Add(new Row("mlp_train", "MLP 784-100-10 sigmoid, Adam, batch 200, 1 epoch", mlp, torchMlp, "PyTorch 1.13 (best of 1 and 2 threads)", "samples/s", 1.0));
+        rows.Add(new Row("mlp_train", "MLP 784-100-10 sigmoid, Adam, batch 200, 1 epoch", mlp, torchMlp, "PyTorch 1.13 (best of 1 and 2 threads)", "samples/s", 1.0,
+            torchSharp?.MlpTrain(mnist.Train) ?? double.NaN));
 
         Console.Error.WriteLine("MLPClassifier");
         double sk = Median(() =>
@@ -132,8 +137,10 @@ internal static class Compare
         double infer = Median(() => { var sw = Stopwatch.StartNew(); trained!.Predict(images.Test.Images); return images.Test.Count / sw.Elapsed.TotalSeconds; });
         var torchCnn = Peer("torch_cnn.py");
         double torchInfer = torchCnn["inference"]!.AsArray().Max(r => r!["samples_per_s"]!.GetValue<double>());
-        rows.Add(new Row("cnn_train", "course CNN, Adam, batch 32, 1 epoch of 60k", cnn, torchCnn["train"]!["samples_per_s"]!.GetValue<double>(), "PyTorch 1.13", "samples/s", 4.0));
-        rows.Add(new Row("cnn_inference", "course CNN, inference on the 10k test images", infer, torchInfer, "PyTorch 1.13 (best batch size)", "samples/s", 4.0));
+        rows.Add(new Row("cnn_train", "course CNN, Adam, batch 32, 1 epoch of 60k", cnn, torchCnn["train"]!["samples_per_s"]!.GetValue<double>(), "PyTorch 1.13", "samples/s", 4.0,
+            torchSharp?.CnnTrain(images.Train) ?? double.NaN));
+        rows.Add(new Row("cnn_inference", "course CNN, inference on the 10k test images", infer, torchInfer, "PyTorch 1.13 (best batch size)", "samples/s", 4.0,
+            torchSharp?.CnnInference(images.Train, images.Test) ?? double.NaN));
 
         // Report.
         string date = DateTime.UtcNow.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
@@ -141,9 +148,10 @@ internal static class Compare
         string command = $"dotnet run -c Release --project tests/Benchmarks -- compare --repeats {repeats}";
         Console.WriteLine($"{date}, {machine}; medians of {repeats} runs");
         Console.WriteLine($"MNIST load (70,000 images, checksums verified, first load in the process): {loadMs:F0} ms");
-        Console.WriteLine($"{"workload",-22} {"library",12} {"peer",12} {"unit",-10} {"ratio",7} {"goal",6}  peer");
+        Console.WriteLine($"TorchSharp peer: {(torchSharp is null ? "not available (see above)" : TorchSharpPeer.Name)}; ratio = library / the faster peer");
+        Console.WriteLine($"{"workload",-22} {"library",12} {"peer",12} {"TorchSharp",12} {"unit",-10} {"ratio",7} {"goal",6}  peer (ratio against)");
         foreach (var r in rows)
-            Console.WriteLine($"{r.Workload,-22} {r.Library,12:N1} {r.Peer,12:N1} {r.Unit,-10} {r.Ratio,7:F2} {r.Goal,6:F1}  {r.PeerName}{(r.Ratio >= r.Goal ? "" : "  (below goal)")}");
+            Console.WriteLine($"{r.Workload,-22} {r.Library,12:N1} {r.Peer,12:N1} {(double.IsNaN(r.TorchSharp) ? "-" : r.TorchSharp.ToString("N1", CultureInfo.InvariantCulture)),12} {r.Unit,-10} {r.Ratio,7:F2} {r.Goal,6:F1}  {r.PeerName} ({r.FastestPeerName}){(r.Ratio >= r.Goal ? "" : "  (below goal)")}");
         var json = new JsonObject
         {
             ["date"] = date,
@@ -151,10 +159,12 @@ internal static class Compare
             ["command"] = command,
             ["repeats"] = repeats,
             ["mnist_load_ms"] = Math.Round(loadMs),
+            ["torchsharp"] = torchSharp is null ? null : TorchSharpPeer.Name,
             ["rows"] = new JsonArray(rows.Select(r => (JsonNode)new JsonObject
             {
                 ["workload"] = r.Workload, ["description"] = r.Description, ["library"] = Math.Round(r.Library, 1), ["peer"] = Math.Round(r.Peer, 1),
                 ["peer_name"] = r.PeerName, ["unit"] = r.Unit, ["ratio"] = Math.Round(r.Ratio, 2), ["goal"] = r.Goal,
+                ["torchsharp"] = double.IsNaN(r.TorchSharp) ? null : Math.Round(r.TorchSharp, 1), ["ratio_against"] = r.FastestPeerName,
             }).ToArray()),
         };
         var outPath = Path.Combine(root, "data", "benchmarks", "latest.json");

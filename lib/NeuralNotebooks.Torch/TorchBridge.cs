@@ -1,0 +1,38 @@
+using TorchSharp;
+using LibTensor = NeuralNotebooks.Tensor;
+using TorchTensor = TorchSharp.torch.Tensor;
+
+namespace NeuralNotebooks.Torch;
+
+/// <summary>Moves values between the library's tensors and TorchSharp's, and measures how far apart they are.</summary>
+public static class TorchBridge
+{
+    /// <summary>A float32 TorchSharp tensor with the same shape and values (a copy).</summary>
+    public static TorchTensor ToTorch(this LibTensor tensor, bool requiresGrad = false) =>
+        torch.tensor(tensor.ToArray(), tensor.Shape.ToArray().Select(d => (long)d).ToArray(), requires_grad: requiresGrad);
+
+    /// <summary>A library tensor with the same shape and values (a copy; the TorchSharp tensor may be on any dtype).</summary>
+    public static LibTensor ToLibrary(this TorchTensor tensor)
+    {
+        using var cpu = tensor.detach().to(torch.float32).contiguous();
+        return new LibTensor(cpu.data<float>().ToArray(), cpu.shape.Select(d => checked((int)d)).ToArray());
+    }
+
+    /// <summary>The largest |a - b| over all elements; the shapes must be equal.</summary>
+    /// <exception cref="ArgumentException">The shapes differ (both are named).</exception>
+    public static float MaxAbsDifference(LibTensor library, TorchTensor reference)
+    {
+        var other = reference.ToLibrary();
+        if (library.Shape != other.Shape)
+            throw new ArgumentException($"Cannot compare a library tensor of shape {library.Shape} with a TorchSharp tensor of shape {other.Shape}.");
+        float max = 0;
+        var a = library.AsSpan(); var b = other.AsSpan();
+        for (int i = 0; i < a.Length; i++)
+        {
+            float d = MathF.Abs(a[i] - b[i]);
+            if (float.IsNaN(d)) return float.NaN;
+            max = MathF.Max(max, d);
+        }
+        return max;
+    }
+}

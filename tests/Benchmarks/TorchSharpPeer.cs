@@ -1,0 +1,132 @@
+using System.Diagnostics;
+using NeuralNotebooks;
+using NeuralNotebooks.Torch;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Benchmarks;
+
+/// <summary>
+/// TorchSharp (LibTorch 2.10) as an in-process peer of <see cref="Compare"/>: the same workloads as
+/// the PyTorch scripts in peers/, written the way a TorchSharp user would (torch's own NCHW layout,
+/// nn.Sequential, torch.optim.Adam with ε = 1e-7), with 2 threads. Each method does one warm-up run
+/// and returns the median of <c>repeats</c> timed runs.
+/// </summary>
+internal sealed class TorchSharpPeer
+{
+    private readonly int repeats;
+
+    private TorchSharpPeer(int repeats) => this.repeats = repeats;
+
+    /// <summary>The peer, or null with the reason on stderr when TorchSharp cannot run here.</summary>
+    public static TorchSharpPeer? TryCreate(int repeats)
+    {
+        var status = TorchSharpSetup.Load();
+        Console.Error.WriteLine($"  peer: {status.Message}");
+        if (!status.Ready) return null;
+        torch.set_num_threads(2);
+        torch.manual_seed(0);
+        return new TorchSharpPeer(repeats);
+    }
+
+    /// <summary>The engine's name as the table prints it.</summary>
+    public static string Name => $"TorchSharp {typeof(torch).Assembly.GetName().Version?.ToString(3)} (LibTorch {torch.__version__}, 2 threads)";
+
+    private double Median(Func<double> measure)
+    {
+        measure();
+        var v = Enumerable.Range(0, repeats).Select(_ => measure()).Order().ToList();
+        return v[v.Count / 2];
+    }
+
+    /// <summary>torch.matmul on n×n float32 matrices, GFLOP/s.</summary>
+    public double Sgemm(int n)
+    {
+        using var a = torch.rand(n, n);
+        using var b = torch.rand(n, n);
+        int iters = Math.Max(3, (int)(4e9 / (2.0 * n * n * n)));
+        return Median(() =>
+        {
+            var sw = Stopwatch.StartNew();
+            for (int i = 0; i < iters; i++) { using var c = a.matmul(b); }
+            return 2.0 * n * n * n * iters / sw.Elapsed.TotalSeconds / 1e9;
+        });
+    }
+
+    /// <summary>MLP 784-100-10 (sigmoid), Adam, batch 200, one shuffled epoch, samples/s.</summary>
+    public double MlpTrain(LabeledImages train)
+    {
+        using var x = train.Images.Reshape(-1, 784).ToTorch();
+        using var y = torch.tensor(train.Labels.Select(l => (long)l).ToArray());
+        return Median(() =>
+        {
+            using var model = nn.Sequential(nn.Linear(784, 100), nn.Sigmoid(), nn.Linear(100, 10));
+            using var opt = torch.optim.Adam(model.parameters(), lr: 0.001);
+            return Train(model, opt, x, y, 200);
+        });
+    }
+
+    /// <summary>The course CNN (dropout active), Adam, batch 32, one shuffled epoch of the training images, samples/s.</summary>
+    public double CnnTrain(LabeledImages train)
+    {
+        using var x = Nchw(train.Images);
+        using var y = torch.tensor(train.Labels.Select(l => (long)l).ToArray());
+        return Median(() =>
+        {
+            using var model = CourseCnn();
+            using var opt = torch.optim.Adam(model.parameters(), lr: 0.001, eps: 1e-7);
+            return Train(model, opt, x, y, 32);
+        });
+    }
+
+    /// <summary>The course CNN's inference on the test images, samples/s, best of batch 1000 and 100 (as the PyTorch peer).</summary>
+    public double CnnInference(LabeledImages train, LabeledImages test)
+    {
+        using var model = CourseCnn();
+        using (var x = Nchw(train.Images.Slice(0, 6400)))
+        using (var y = torch.tensor(train.Labels[..6400].Select(l => (long)l).ToArray()))
+        using (var opt = torch.optim.Adam(model.parameters(), lr: 0.001, eps: 1e-7))
+            Train(model, opt, x, y, 32);
+        model.eval();
+        using var images = Nchw(test.Images);
+        return new[] { 1000, 100 }.Max(batch => Median(() =>
+        {
+            using var noGrad = torch.no_grad();
+            var sw = Stopwatch.StartNew();
+            for (long start = 0; start < images.shape[0]; start += batch)
+            {
+                using var scope = NewDisposeScope();
+                model.forward(images.narrow(0, start, Math.Min(batch, images.shape[0] - start))).argmax(1);
+            }
+            return images.shape[0] / sw.Elapsed.TotalSeconds;
+        }));
+    }
+
+    private static torch.Tensor Nchw(NeuralNotebooks.Tensor images)
+    {
+        using var nhwc = images.ToTorch();
+        return nhwc.permute(0, 3, 1, 2).contiguous();
+    }
+
+    private static nn.Module<torch.Tensor, torch.Tensor> CourseCnn() => nn.Sequential(
+        nn.Conv2d(1, 28, 3), nn.MaxPool2d(2), nn.Flatten(),
+        nn.Linear(28 * 13 * 13, 128), nn.ReLU(), nn.Dropout(0.2), nn.Linear(128, 10));
+
+    private static double Train(nn.Module<torch.Tensor, torch.Tensor> model, optim.Optimizer opt, torch.Tensor x, torch.Tensor y, int batch)
+    {
+        model.train();
+        long n = x.shape[0];
+        using var order = torch.randperm(n);
+        var sw = Stopwatch.StartNew();
+        for (long start = 0; start < n; start += batch)
+        {
+            using var scope = NewDisposeScope();
+            var rows = order.narrow(0, start, Math.Min(batch, n - start));
+            opt.zero_grad();
+            var loss = nn.functional.cross_entropy(model.forward(x.index_select(0, rows)), y.index_select(0, rows));
+            loss.backward();
+            opt.step();
+        }
+        return n / sw.Elapsed.TotalSeconds;
+    }
+}
