@@ -43,10 +43,14 @@ public static partial class AppExporter
                 else if (dll.Success)
                 {
                     var path = Path.GetFullPath(Path.Combine(notebookFolder, dll.Groups["path"].Value));
-                    if (!Path.GetFileName(path).Equals("NeuralNotebooks.dll", StringComparison.OrdinalIgnoreCase))
-                        throw new InvalidOperationException($"{name} cell {i + 1}: cannot export #r \"{dll.Groups["path"].Value}\": only the library's DLL has a project to point to.");
-                    var csproj = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(path)!, "..", "NeuralNotebooks.csproj"));
-                    project = Path.GetRelativePath(appFolder, csproj).Replace('\\', '/');
+                    // A repository DLL is built by the project one folder above its bin/ (lib/X/bin/X.dll <- lib/X/X.csproj).
+                    var csproj = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(path)!, "..", Path.ChangeExtension(Path.GetFileName(path), ".csproj")));
+                    bool library = Path.GetFileName(path).Equals("NeuralNotebooks.dll", StringComparison.OrdinalIgnoreCase);
+                    if (!library && !File.Exists(csproj))
+                        throw new InvalidOperationException($"{name} cell {i + 1}: cannot export #r \"{dll.Groups["path"].Value}\": no project {csproj} builds it.");
+                    var relative = Path.GetRelativePath(appFolder, csproj).Replace('\\', '/');
+                    if (library) project = relative;
+                    else packages.Add($"#:project {relative}");
                 }
                 else if (UsingLine().IsMatch(t)) { if (!usings.Contains(t)) usings.Add(t); }
                 else if (TypeLine().IsMatch(line))
