@@ -2,8 +2,8 @@ using System.Net;
 using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.RegularExpressions;
 using NeuralNotebooks.Display;
-using Newtonsoft.Json;
 using XPlot.Plotly;
 
 namespace NeuralNotebooks.Plotly;
@@ -15,7 +15,7 @@ namespace NeuralNotebooks.Plotly;
 /// since only the static one shows where no script runs (GitHub, an offline page).
 /// </summary>
 [TypeFormatterSource(typeof(RichDisplayFormatterSource))]
-public sealed class PlotlyFigure : IRichDisplay, IHtmlPage
+public sealed partial class PlotlyFigure : IRichDisplay, IHtmlPage
 {
     private static int _displayed;
     private readonly Trace[] _traces;
@@ -38,13 +38,17 @@ public sealed class PlotlyFigure : IRichDisplay, IHtmlPage
     public string? Title => Layout.title;
 
     /// <summary>The traces as plotly.js reads them: a JSON array.</summary>
-    public string DataJson => JsonConvert.SerializeObject(_traces);
+    public string DataJson => Serialized().Data;
 
     /// <summary>The layout as plotly.js reads it: a JSON object.</summary>
-    public string LayoutJson => JsonConvert.SerializeObject(Layout);
+    public string LayoutJson => Serialized().Layout;
 
     /// <summary>The whole figure, <c>{"data": [...], "layout": {...}}</c>, the format of plotly.js and of Plotly's Python and JSON tools.</summary>
-    public string ToJson() => $"{{\"data\":{DataJson},\"layout\":{LayoutJson}}}";
+    public string ToJson()
+    {
+        var (data, layout) = Serialized();
+        return $"{{\"data\":{data},\"layout\":{layout}}}";
+    }
 
     /// <summary>The same figure as an XPlot.Plotly chart, to go on with XPlot's own API (<c>WithTitle</c>, <c>GetHtml</c>...).</summary>
     public PlotlyChart ToXPlot() => Chart.Plot(_traces, Layout);
@@ -89,6 +93,20 @@ public sealed class PlotlyFigure : IRichDisplay, IHtmlPage
     // Its own method, so that only calling it (never loading this class) needs Plotly.NET.
     [MethodImpl(MethodImplOptions.NoInlining)]
     private string PlotlyNetPage() => Html.PlotlyNetPage.Build(DataJson, LayoutJson, Title);
+
+    // The JSON exactly as XPlot writes it for plotly.js, taken from XPlot's own script rather than by
+    // serializing here: this DLL then needs no JSON library of its own, and loads beside whatever
+    // Newtonsoft.Json the host brings for XPlot (the kernel has 13.0, a plain restore gives 12.0).
+    private (string Data, string Layout) Serialized()
+    {
+        var script = ToXPlot().GetInlineJS();
+        var m = XPlotScript().Match(script);
+        if (!m.Success) throw new InvalidOperationException($"Plotly figure: XPlot.Plotly wrote a script this library does not recognise: {script[..Math.Min(200, script.Length)]}");
+        return (m.Groups["data"].Value, m.Groups["layout"].Value);
+    }
+
+    [GeneratedRegex(@"var data = (?<data>\[.*\]);\r?\n\s*var layout = (?<layout>\{.*\});\r?\n")]
+    private static partial Regex XPlotScript();
 
     /// <summary>The title and the traces, for a terminal.</summary>
     public override string ToString() =>

@@ -94,6 +94,8 @@ public partial class HtmlOutputTests
         // notebooks load may reach Plotly.NET only through the app-only assembly, never directly.
         var references = AssemblyReferences(typeof(PlotlyFigure).Assembly.Location);
         Assert.DoesNotContain(references, r => r.Name is "Plotly.NET" or "FSharp.Core" or "DynamicObj");
+        // Nor a Newtonsoft.Json of its own: a host that restores XPlot.Plotly alone gets 12.0, the kernel has 13.0.
+        Assert.DoesNotContain(references, r => r.Name == "Newtonsoft.Json");
         Assert.Contains(references, r => r.Name == "XPlot.Plotly");
         var xplot = AssemblyReferences(typeof(XPlot.Plotly.PlotlyChart).Assembly.Location);
         Assert.True(xplot.Single(r => r.Name == "FSharp.Core").Version <= new Version(10, 0, 0, 0),
