@@ -1,6 +1,8 @@
 #:project ../../lib/NeuralNotebooks/NeuralNotebooks.csproj
 #:property PublishAot=false
 #:property Optimize=true
+#:package XPlot.Plotly@4.1.0
+#:project ../../lib/NeuralNotebooks.Plotly/NeuralNotebooks.Plotly.csproj
 #:package System.Numerics.Tensors@11.0.0
 
 // 02 — Tensors and activation functions: the tutorial notebook 02-tensors-and-activations.ipynb as a C# file-based app.
@@ -10,6 +12,7 @@
 
 using NeuralNotebooks;
 using NeuralNotebooks.Plots;
+using NeuralNotebooks.Plotly;
 using System.Diagnostics;
 using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;   // only this class: the namespace also has a Tensor type
 using static NeuralNotebooks.Display.FileBasedApp;
@@ -115,6 +118,20 @@ var charts = functions.Select(name =>
                .Title(name).XLabel("z").Shade(-5f, -2f).Shade(2f, 5f);
 }).ToList();
 foreach (var chart in charts) display(chart);
+
+// ### The same curves, interactive
+//
+// All five functions and their derivatives in one Plotly figure. Hover anywhere to read every curve at that $z$ (at $z = 2$ the sigmoid's derivative is already down to about 0.105), drag a box to zoom into a flat tail, double-click to zoom back out, and click a name in the legend to hide that curve (double-click it to show only that one). The interactive view needs plotly.js, which VS Code fetches from the internet the first time it shows one; offline, and on GitHub, a note stands in its place and the static figure above shows the same numbers.
+
+var activationCurves = new LineChart(800, 480).Title("Activation functions and their derivatives").XLabel("z").Shade(-5f, -2f).Shade(2f, 5f);
+foreach (var name in functions)
+{
+    var f = Activations.Get(name);
+    activationCurves.Add(z, f.Forward(z), label: name).Add(z, f.Derivative(z), label: $"{name}'");
+}
+display(
+activationCurves.ToPlotly()
+);
 
 // The shaded bands mark $|z| > 2$. There the sigmoid's derivative is below 0.11 and tanh's below 0.08, and both keep shrinking towards 0: a neuron that lands there learns very slowly, and a deep stack of such neurons multiplies many small numbers together. This is the **vanishing gradient** problem, and the reason ReLU, whose derivative is exactly 1 for every positive input, became the default in hidden layers.
 

@@ -1,6 +1,8 @@
 #:project ../../lib/NeuralNotebooks/NeuralNotebooks.csproj
 #:property PublishAot=false
 #:property Optimize=true
+#:package XPlot.Plotly@4.1.0
+#:project ../../lib/NeuralNotebooks.Plotly/NeuralNotebooks.Plotly.csproj
 
 // 03 — The multilayer perceptron: the tutorial notebook 03-mlp.ipynb as a C# file-based app.
 // Run it with: dotnet run notebooks/apps/03-mlp.cs
@@ -9,6 +11,7 @@
 
 using NeuralNotebooks;
 using NeuralNotebooks.Plots;
+using NeuralNotebooks.Plotly;
 using static NeuralNotebooks.Display.FileBasedApp;
 
 NeuralNotebooks.Display.FileBasedApp.Start();
@@ -99,6 +102,12 @@ display(
 Plot.Line(history.Epochs, history["loss"], label: "training loss")
     .Add(history.Epochs, history["val_loss"], label: "validation loss")
     .Title("Loss per epoch").XLabel("epoch").YLabel("cross-entropy")
+);
+
+// The same history, interactive: hover the valley of the validation loss to read the epoch where it is lowest, with both losses at that epoch; after it the training loss keeps falling while the validation loss does not, the first sign of overfitting. The right panel does the same for accuracy. Drag to zoom, double-click to reset, click a legend entry to hide its line. The interactive view needs plotly.js, which VS Code fetches from the internet the first time it shows one; offline, and on GitHub, a note stands in its place and the static figure above shows the same numbers.
+
+display(
+history.ToPlotly()
 );
 
 var probabilities = model.Predict(xTest[..5]);

@@ -1,6 +1,8 @@
 #:project ../../lib/NeuralNotebooks/NeuralNotebooks.csproj
 #:property PublishAot=false
 #:property Optimize=true
+#:package XPlot.Plotly@4.1.0
+#:project ../../lib/NeuralNotebooks.Plotly/NeuralNotebooks.Plotly.csproj
 
 // 05 — Convolutional networks: the tutorial notebook 05-cnn.ipynb as a C# file-based app.
 // Run it with: dotnet run notebooks/apps/05-cnn.cs
@@ -9,6 +11,7 @@
 
 using NeuralNotebooks;
 using NeuralNotebooks.Plots;
+using NeuralNotebooks.Plotly;
 using System.IO;
 using System.Text.Json;
 using static NeuralNotebooks.Display.FileBasedApp;
@@ -129,6 +132,12 @@ display(
 history
 );
 
+// The same curves, interactive: hover the valley of the validation loss to see at which epoch the network generalised best and how far the training loss had fallen by then; hover the accuracy panel to read both accuracies at each epoch. Drag to zoom, double-click to reset. The interactive view needs plotly.js, which VS Code fetches from the internet the first time it shows one; offline, and on GitHub, a note stands in its place and the static figure above shows the same numbers.
+
+display(
+history.ToPlotly()
+);
+
 // ## Inside the network
 //
 // The 28 learned 3×3 filters (red positive, blue negative) and what they make of one test digit: each feature map lights up where its filter's pattern appears.
@@ -150,6 +159,12 @@ var predicted = probabilities.ArgMax(1).ToArray().Select(v => (int)v).ToArray();
 var confusion = Metrics.ConfusionMatrix(yTest, predicted);
 display(
 confusion
+);
+
+// The confusion matrix again, interactive: hover a cell to read how many test digits of its true class (row) were predicted as its column, and what share of that class they are. The diagonal holds the correct answers; hover the brightest cells off the diagonal to find the pairs the network mixes up, the same ones listed below.
+
+display(
+confusion.ToPlotly()
 );
 
 Console.WriteLine("Most often confused (true → predicted: count):");
