@@ -104,7 +104,7 @@ Plot.Line(history.Epochs, history["loss"], label: "training loss")
     .Title("Loss per epoch").XLabel("epoch").YLabel("cross-entropy")
 );
 
-// The same history, interactive: hover the valley of the validation loss to read the epoch where it is lowest, with both losses at that epoch; after it the training loss keeps falling while the validation loss does not, the first sign of overfitting. The right panel does the same for accuracy. Drag to zoom, double-click to reset, click a legend entry to hide its line. The interactive view needs plotly.js, which VS Code fetches from the internet the first time it shows one; offline, and on GitHub, a note stands in its place and the static figure above shows the same numbers.
+// The same history, interactive. Hover an epoch to read the training and the validation loss side by side, and look for the valley of the validation loss: once it stops falling while the training loss keeps going down, the network is learning the training set by heart (overfitting), and that is the epoch to stop at. The right panel shows the accuracies the same way. Drag to zoom, double-click to reset, click a legend entry to hide its line. The interactive view needs plotly.js, which VS Code fetches from the internet the first time it shows one; offline, and on GitHub, a note stands in its place and the static figure above shows the same numbers.
 
 display(
 history.ToPlotly()

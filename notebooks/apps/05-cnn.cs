@@ -132,7 +132,7 @@ display(
 history
 );
 
-// The same curves, interactive: hover the valley of the validation loss to see at which epoch the network generalised best and how far the training loss had fallen by then; hover the accuracy panel to read both accuracies at each epoch. Drag to zoom, double-click to reset. The interactive view needs plotly.js, which VS Code fetches from the internet the first time it shows one; offline, and on GitHub, a note stands in its place and the static figure above shows the same numbers.
+// The same curves, interactive: hover the valley of the validation loss to find the epoch at which the network generalised best, and compare it with the training loss at that epoch (a validation loss well above the training loss is the mark of overfitting); hover the accuracy panel to read both accuracies at each epoch. Drag to zoom, double-click to reset. The interactive view needs plotly.js, which VS Code fetches from the internet the first time it shows one; offline, and on GitHub, a note stands in its place and the static figure above shows the same numbers.
 
 display(
 history.ToPlotly()
