@@ -50,7 +50,9 @@ public static class FileBasedApp
             Directory.CreateDirectory(OutputDirectory);
             bool svg = rich.MimeType == "image/svg+xml";
             var path = Path.Combine(OutputDirectory, $"{n:00}-{value.GetType().Name}{(svg ? ".svg" : ".html")}");
-            File.WriteAllText(path, svg ? rich.Render() : $"<!DOCTYPE html><meta charset=\"utf-8\"><body style=\"font-family:sans-serif\">{rich.Render()}</body>");
+            File.WriteAllText(path, svg ? rich.Render()
+                : value is IHtmlPage page ? page.ToHtmlPage()
+                : $"<!DOCTYPE html><meta charset=\"utf-8\"><body style=\"font-family:sans-serif\">{rich.Render()}</body>");
             var text = value.ToString();
             Console.WriteLine(text is null || text == value.GetType().FullName ? $"[{Path.GetRelativePath(Directory.GetCurrentDirectory(), path)}]"
                 : $"{text}\n[{Path.GetRelativePath(Directory.GetCurrentDirectory(), path)}]");

@@ -27,6 +27,9 @@ public sealed class BarChart : Chart
     /// <summary>The bars' values.</summary>
     public IReadOnlyList<double> Values => _values;
 
+    internal string? YLabelValue => _yLabel;
+    internal bool HighlightsMax => _highlightMax;
+
     /// <summary>Sets the title.</summary>
     public BarChart Title(string title) { TitleText = title; return this; }
     /// <summary>Labels the y axis.</summary>

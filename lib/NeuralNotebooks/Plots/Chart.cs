@@ -11,6 +11,9 @@ public abstract class Chart : IRichDisplay
     /// <summary>The chart's title, drawn above it (null for none).</summary>
     protected string? TitleText { get; set; }
 
+    // What the interactive (Plotly) twin of a chart needs to carry the same labels and colours.
+    internal string? TitleValue => TitleText;
+
     /// <summary>Width of the picture in pixels.</summary>
     public int Width { get; protected set; }
 

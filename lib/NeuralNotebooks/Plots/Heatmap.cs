@@ -35,6 +35,15 @@ public sealed class Heatmap : Chart
 
     private int Cell { get; }
 
+    internal IReadOnlyList<string> RowLabels => _rows;
+    internal IReadOnlyList<string> ColumnLabels => _columns;
+    internal string? RowTitle => _rowTitle;
+    internal string? ColumnTitle => _columnTitle;
+    internal bool IsDiverging => _diverging;
+    internal bool ShowsValues => _showValues && Cell >= 18;
+    internal int RowCount => _values.GetLength(0);
+    internal int ColumnCount => _values.GetLength(1);
+
     /// <summary>The values drawn, by row and column.</summary>
     public double this[int row, int column] => _values[row, column];
 

@@ -23,6 +23,12 @@ public sealed class LineChart : Chart
     /// <summary>An empty chart of the given size.</summary>
     public LineChart(int width = 640, int height = 400) { Width = width; Height = height; }
 
+    internal string? XLabelValue => _xLabel;
+    internal string? YLabelValue => _yLabel;
+    internal IReadOnlyList<(double From, double To)> Bands => _bands;
+    internal bool ShowsMarkers => _markers;
+    internal (double Min, double Max)? YRangeValue => _yRange;
+
     /// <summary>The series drawn, in order.</summary>
     public IReadOnlyList<Series> AllSeries => _series;
 
