@@ -31,7 +31,7 @@ public class FileBasedAppTests
         {
             var app = Path.Combine(Apps, Path.ChangeExtension(Path.GetFileName(notebook), ".cs"));
             Assert.True(File.Exists(app), $"{app} is missing: run dotnet run --project lib/NeuralNotebooks.Runner -- --export-apps notebooks/apps notebooks/");
-            var fresh = AppExporter.Export(Notebook.Load(notebook), NotebookTests.Notebooks(), Apps);
+            var fresh = AppExporter.Export(NotebookFile.Load(notebook), NotebookTests.Notebooks(), Apps);
             Assert.True(fresh == File.ReadAllText(app), $"{Path.GetFileName(app)} is out of date: run dotnet run --project lib/NeuralNotebooks.Runner -- --export-apps notebooks/apps notebooks/");
         }
     }
