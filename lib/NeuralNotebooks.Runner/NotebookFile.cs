@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Microsoft.DotNet.Interactive.Documents;
 
 namespace NeuralNotebooks.Runner;
 
@@ -94,55 +95,29 @@ public sealed class NotebookFile
     private static string? Text(JsonNode? node) =>
         node is JsonValue v && v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>() : null;
 
+    /// <summary>
+    /// A .dib file, parsed by the kernel's own document reader (Microsoft.DotNet.Interactive.Documents):
+    /// a <c>#!</c> line starts a cell only if it names a known kernel or alias (also those in <c>#!meta</c>).
+    /// </summary>
     private static NotebookFile ParseDib(string path, string text)
     {
-        var lines = text.Replace("\r\n", "\n").Split('\n');
-        var extraKernels = new HashSet<string>();
+        var kernels = new KernelInfoCollection
+        {
+            new KernelInfo("csharp", "C#", ["c#", "C#"]),
+            new KernelInfo("markdown", "Markdown", ["md"]),
+        };
+        kernels.DefaultKernelName = "csharp";
+        InteractiveDocument document;
+        try { document = CodeSubmission.Parse(text, kernels); }
+        catch (JsonException e) { throw new FormatException($"{path}: the #!meta block is not valid JSON ({e.Message}).", e); }
         var cells = new List<Cell>();
-        string? kernel = null;
-        var buffer = new List<string>();
-        void Flush()
+        foreach (var element in document.Elements)
         {
-            if (kernel is null || kernel == "meta") { buffer.Clear(); return; }
-            var body = string.Join("\n", buffer).Trim('\n');
-            buffer.Clear();
-            if (body.Trim().Length == 0) return;
-            bool markdown = MarkdownNames.Contains(kernel);
-            cells.Add(new Cell(markdown ? "markdown" : "code", markdown ? "markdown" : CSharpNames.Contains(kernel) ? "csharp" : kernel, body, null));
+            if (string.IsNullOrWhiteSpace(element.Contents)) continue;
+            bool markdown = MarkdownNames.Contains(element.KernelName ?? "");
+            string kernel = markdown ? "markdown" : CSharpNames.Contains(element.KernelName ?? "csharp") ? "csharp" : element.KernelName!;
+            cells.Add(new Cell(markdown ? "markdown" : "code", kernel, element.Contents.Replace("\r\n", "\n").Trim('\n'), null));
         }
-        for (int i = 0; i < lines.Length; i++)
-        {
-            var line = lines[i];
-            if (line.StartsWith("#!", StringComparison.Ordinal))
-            {
-                var name = line[2..].Trim();
-                if (name == "meta" || CSharpNames.Contains(name) || MarkdownNames.Contains(name) || extraKernels.Contains(name))
-                {
-                    Flush();
-                    kernel = name;
-                    if (name == "meta")
-                    {
-                        // The #!meta block is JSON; it may name further kernels and aliases.
-                        var json = new StringBuilder();
-                        while (i + 1 < lines.Length && !lines[i + 1].StartsWith("#!", StringComparison.Ordinal)) json.AppendLine(lines[++i]);
-                        try
-                        {
-                            var items = JsonNode.Parse(json.ToString())?["kernelInfo"]?["items"]?.AsArray();
-                            foreach (var item in items ?? [])
-                            {
-                                if (item?["name"]?.GetValue<string>() is string n) extraKernels.Add(n);
-                                foreach (var alias in item?["aliases"]?.AsArray() ?? []) if (alias?.GetValue<string>() is string a) extraKernels.Add(a);
-                            }
-                        }
-                        catch (JsonException e) { throw new FormatException($"{path}: the #!meta block is not valid JSON ({e.Message}).", e); }
-                        kernel = null;
-                    }
-                    continue;
-                }
-            }
-            buffer.Add(line);
-        }
-        Flush();
         return new NotebookFile(path, cells, null);
     }
 

@@ -255,6 +255,7 @@ public static class NotebookRunner
         start.ArgumentList.Add(Worker.Flag);
         start.ArgumentList.Add(pipeName);
         start.ArgumentList.Add(Path.GetFullPath(notebook));
+        start.ArgumentList.Add(Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
         var process = Process.Start(start) ?? throw new InvalidOperationException("could not start the notebook's process");
         process.StandardInput.Close();
         return process;

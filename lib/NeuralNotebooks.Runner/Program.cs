@@ -25,7 +25,7 @@ public static class Program
     /// <summary>Runs the notebooks named on the command line; returns 0 when all succeed.</summary>
     public static async Task<int> Main(string[] args)
     {
-        if (args.Length == 3 && args[0] == Worker.Flag) return await Worker.MainAsync(args[1], args[2]);
+        if (args.Length == 4 && args[0] == Worker.Flag) return await Worker.MainAsync(args[1], args[2], int.Parse(args[3], CultureInfo.InvariantCulture));
         string? output = null, exportApps = null;
         bool inPlace = false;
         double timeout = 300;

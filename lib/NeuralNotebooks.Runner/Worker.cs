@@ -21,8 +21,9 @@ internal static class Worker
 {
     internal const string Flag = "--worker";
 
-    internal static async Task<int> MainAsync(string pipeName, string notebookPath)
+    internal static async Task<int> MainAsync(string pipeName, string notebookPath, int supervisor)
     {
+        WatchSupervisor(supervisor);
         using var pipe = new NamedPipeClientStream(".", pipeName, PipeDirection.Out);
         await pipe.ConnectAsync(60_000);
         var channel = new WorkerChannel(pipe);
@@ -128,11 +129,18 @@ internal static class Worker
         foreach (var variable in csharp.ScriptState?.Variables ?? [])
         {
             if (!IsData(variable.Type, 0)) continue;
-            try { values[variable.Name] = JsonSerializer.SerializeToNode(variable.Value, variable.Type, Json.Options); }
+            try
+            {
+                // Small values only: a test reads headline numbers, not the data set.
+                var json = JsonSerializer.SerializeToNode(variable.Value, variable.Type, Json.Options);
+                if (json is null || json.ToJsonString().Length <= MaxVariableChars) values[variable.Name] = json;
+            }
             catch (Exception e) when (e is NotSupportedException or JsonException or InvalidOperationException or ArgumentException) { }
         }
         return values;
     }
+
+    private const int MaxVariableChars = 10_000;
 
     private static bool IsData(Type type, int depth)
     {
@@ -142,6 +150,26 @@ internal static class Worker
         if (!type.IsGenericType) return false;
         var definition = type.GetGenericTypeDefinition();
         return (definition == typeof(List<>) || definition == typeof(Dictionary<,>)) && type.GetGenericArguments().All(a => IsData(a, depth + 1));
+    }
+
+    /// <summary>A worker whose runner was killed stops too, rather than run on unsupervised.</summary>
+    private static void WatchSupervisor(int pid)
+    {
+        var thread = new Thread(() =>
+        {
+            while (true)
+            {
+                Thread.Sleep(1000);
+                try
+                {
+                    using var p = System.Diagnostics.Process.GetProcessById(pid);
+                    if (!p.HasExited) continue;
+                }
+                catch (ArgumentException) { }
+                Environment.Exit(4);
+            }
+        }) { IsBackground = true, Name = "supervisor watch" };
+        thread.Start();
     }
 
     internal static string Describe(Exception? e) => e is null ? "an unknown error" : $"{e.GetType().Name}: {e.Message}";
