@@ -58,8 +58,8 @@ public sealed class NotebookResult
 /// </summary>
 public static class NotebookRunner
 {
-    /// <summary>How long a worker may take to start its kernel before the run gives up.</summary>
-    private static readonly TimeSpan StartUpLimit = TimeSpan.FromSeconds(180);
+    /// <summary>How long a worker may take to start its kernel (tens of seconds of CPU, far longer on a busy machine) before the run gives up.</summary>
+    private static readonly TimeSpan StartUpLimit = TimeSpan.FromMinutes(10);
 
     /// <summary>Runs every code cell of the notebook at <paramref name="path"/> and returns the notebook with its outputs.</summary>
     /// <exception cref="FormatException">The file is not a notebook; the message names it.</exception>
