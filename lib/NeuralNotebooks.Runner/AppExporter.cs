@@ -13,7 +13,7 @@ namespace NeuralNotebooks.Runner;
 public static partial class AppExporter
 {
     /// <summary>The app's text for <paramref name="notebook"/>, which lives in <paramref name="notebookFolder"/>; the app goes to <paramref name="appFolder"/>.</summary>
-    public static string Export(Notebook notebook, string notebookFolder, string appFolder)
+    public static string Export(NotebookFile notebook, string notebookFolder, string appFolder)
     {
         var name = Path.GetFileName(notebook.Path);
         var usings = new List<string>();
@@ -112,7 +112,7 @@ public static partial class AppExporter
         var written = new List<string>();
         foreach (var path in notebooks)
         {
-            var notebook = Notebook.Load(path);
+            var notebook = NotebookFile.Load(path);
             var target = Path.Combine(appFolder, Path.ChangeExtension(Path.GetFileName(path), ".cs"));
             File.WriteAllText(target, Export(notebook, Path.GetDirectoryName(Path.GetFullPath(path))!, Path.GetFullPath(appFolder)), new UTF8Encoding(false));
             written.Add(target);

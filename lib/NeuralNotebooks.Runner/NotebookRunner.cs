@@ -1,29 +1,33 @@
 using System.Diagnostics;
-using System.Reflection;
+using System.Globalization;
+using System.IO.Pipes;
 using System.Text;
+using System.Text.Json;
 using System.Text.Json.Nodes;
-using System.Text.RegularExpressions;
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CSharp.Scripting;
-using Microsoft.CodeAnalysis.Scripting;
-using NeuralNotebooks.Runner.Scripting;
+using System.Threading.Channels;
 
 namespace NeuralNotebooks.Runner;
 
 /// <summary>How to run notebooks.</summary>
 public sealed record RunnerOptions
 {
-    /// <summary>A cell that runs longer than this fails.</summary>
+    /// <summary>
+    /// A cell that runs longer than this fails and its notebook's process is killed. Counted from
+    /// the moment the cell is submitted to the started kernel: kernel start-up is not part of it.
+    /// </summary>
     public TimeSpan CellTimeout { get; init; } = TimeSpan.FromSeconds(300);
+
+    /// <summary>The most console text one cell stores; the rest is dropped with a note saying how much.</summary>
+    public int MaxStreamChars { get; init; } = 200_000;
 }
 
 /// <summary>What happened to one notebook.</summary>
 public sealed class NotebookResult
 {
-    internal NotebookResult(Notebook notebook) => Notebook = notebook;
+    internal NotebookResult(NotebookFile notebook) => Notebook = notebook;
 
     /// <summary>The notebook, with the outputs of this run.</summary>
-    public Notebook Notebook { get; }
+    public NotebookFile Notebook { get; }
     /// <summary>How many code cells ran (including a failing one).</summary>
     public int CellsRun { get; internal set; }
     /// <summary>Wall-clock seconds.</summary>
@@ -32,229 +36,256 @@ public sealed class NotebookResult
     public string? Error { get; internal set; }
     /// <summary>Whether every cell succeeded.</summary>
     public bool Succeeded => Error is null;
-    internal ScriptState<object>? State { get; set; }
+    internal JsonObject Variables { get; set; } = [];
 
-    /// <summary>The value of a top-level variable of the notebook after the run (e.g. its reported accuracy).</summary>
+    /// <summary>
+    /// The value of a top-level variable of the notebook after the run, for plain data (numbers, text,
+    /// arrays, lists and dictionaries of them), as the kernel held it.
+    /// </summary>
     public T GetVariable<T>(string name)
     {
-        var v = State?.GetVariable(name) ?? throw new KeyNotFoundException($"{Notebook.Path} defines no variable '{name}'.");
-        return v.Value is T t ? t : throw new InvalidCastException($"{Notebook.Path}: variable '{name}' is a {v.Type.Name}, not a {typeof(T).Name}.");
+        if (!Variables.TryGetPropertyValue(name, out var node)) throw new KeyNotFoundException($"{Notebook.Path} defines no variable '{name}' of plain data.");
+        try { return node.Deserialize<T>(Json.Options)!; }
+        catch (JsonException e) { throw new InvalidCastException($"{Notebook.Path}: variable '{name}' ({node?.ToJsonString()}) is not a {typeof(T).Name}.", e); }
     }
 }
 
 /// <summary>
-/// Runs a Polyglot notebook headlessly with Roslyn scripting, the engine of the C# kernel: one
-/// script state per notebook, code cells in order, each cell's outputs recorded as Jupyter stores
-/// them. The notebook's folder is the working directory and the base of relative <c>#r</c> paths.
+/// Runs a Polyglot notebook headlessly on the .NET Interactive C# kernel. Each notebook runs in a
+/// worker process of its own (a fresh kernel, working in the notebook's folder); this side
+/// supervises it: it records every output as it arrives, enforces the per-cell timeout by killing
+/// the worker, and reports a worker that exits or crashes in a cell as that cell's failure.
 /// </summary>
-public static partial class NotebookRunner
+public static class NotebookRunner
 {
-    private static readonly SemaphoreSlim OneAtATime = new(1, 1);
-
-    /// <summary>
-    /// Namespaces every cell sees, as in the C# kernel (which has no System.IO: a notebook that uses
-    /// File says <c>using System.IO;</c>), plus the kernel helpers' namespace (<c>x.Display()</c>).
-    /// </summary>
-    public static readonly string[] DefaultImports =
-        ["System", "System.Collections", "System.Collections.Generic", "System.Linq", "System.Text", "System.Threading.Tasks", "NeuralNotebooks.Runner.Scripting"];
-
-    private static readonly HashSet<string> CSharpKernelNames = ["csharp", "c#", "C#"];
+    /// <summary>How long a worker may take to start its kernel (tens of seconds of CPU, far longer on a busy machine) before the run gives up.</summary>
+    private static readonly TimeSpan StartUpLimit = TimeSpan.FromMinutes(10);
 
     /// <summary>Runs every code cell of the notebook at <paramref name="path"/> and returns the notebook with its outputs.</summary>
+    /// <exception cref="FormatException">The file is not a notebook; the message names it.</exception>
     public static async Task<NotebookResult> RunAsync(string path, RunnerOptions? options = null)
     {
         options ??= new RunnerOptions();
-        var notebook = Notebook.Load(path);
+        var notebook = NotebookFile.Load(path);
         var result = new NotebookResult(notebook);
         var name = Path.GetFileName(path);
-        var folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
         var clock = Stopwatch.StartNew();
+        var outputs = new Dictionary<int, CellOutputs>();
+        int count = 0, current = -1;
+        bool finished = false;
+        string? failure = null;
 
-        // Console and the working directory are process-wide: one notebook at a time.
-        await OneAtATime.WaitAsync();
-        Kernel.EnsureConnected();
-        var (oldOut, oldErr, oldDir) = (Console.Out, Console.Error, Directory.GetCurrentDirectory());
-        var kernel = new Kernel();
+        var pipeName = $"nnrun-{Environment.ProcessId}-{Guid.NewGuid():N}";
+        using var pipe = new NamedPipeServerStream(pipeName, PipeDirection.In, 1, PipeTransmissionMode.Byte, PipeOptions.Asynchronous);
+        using var worker = StartWorker(pipeName, path);
+        var diagnostics = new BoundedText(8_000);
+        worker.OutputDataReceived += (_, e) => { if (e.Data is not null) diagnostics.AppendLine(e.Data); };
+        worker.ErrorDataReceived += (_, e) => { if (e.Data is not null) diagnostics.AppendLine(e.Data); };
+        worker.BeginOutputReadLine();
+        worker.BeginErrorReadLine();
+
+        var events = Channel.CreateUnbounded<JsonObject?>();
+        var reading = ReadEvents(pipe, worker, events.Writer);
+        var cellStarted = Stopwatch.StartNew();
         try
         {
-            Directory.SetCurrentDirectory(folder);
-            Console.SetOut(new CellWriter(kernel, "stdout"));
-            Console.SetError(new CellWriter(kernel, "stderr"));
-            var scriptOptions = ScriptOptions.Default
-                .WithReferences(typeof(KernelGlobals).Assembly, typeof(Enumerable).Assembly)
-                .WithImports(DefaultImports)
-                .WithMetadataResolver(ScriptMetadataResolver.Default.WithBaseDirectory(folder).WithSearchPaths(RuntimeDirectory()))
-                .WithSourceResolver(new SourceFileResolver([], folder))
-                .WithEmitDebugInformation(true)
-                .WithOptimizationLevel(OptimizationLevel.Release)
-                .WithAllowUnsafe(true);
-            ScriptState<object>? state = null;
-            int count = 0;
-            for (int i = 0; i < notebook.Cells.Count; i++)
+            while (true)
             {
-                var cell = notebook.Cells[i];
-                if (cell.Kind != "code") continue;
-                cell.Outputs.Clear();
-                count++;
-                result.CellsRun++;
-                cell.ExecutionCount = count;
-                kernel.Enter(cell);
-                string? error = null;
-                try
+                var limit = current >= 0 ? options.CellTimeout - cellStarted.Elapsed : StartUpLimit - clock.Elapsed;
+                var message = await Next(events.Reader, limit);
+                if (ReferenceEquals(message, TimedOut))
                 {
-                    if (!CSharpKernelNames.Contains(cell.Kernel))
-                        throw new CellException(0, $"cell kernel '{cell.Kernel}' is not supported: the runner runs C# cells (#!csharp) and markdown.");
-                    var (code, packages) = Preprocess(cell.Source);
-                    foreach (var package in packages)
-                        scriptOptions = scriptOptions.AddReferences(await NuGet.RestoreAsync(package.Name, package.Version).ConfigureAwait(false));
-                    var cellOptions = scriptOptions.WithFilePath(CellPath(folder, i));
-                    // Source with an encoding, so the submission carries debug information (line numbers in stack traces).
-                    // Compiled and run on the thread pool: a script runs synchronously until its first await,
-                    // and the timeout must be able to give up on a cell that never yields.
-                    var previous = state;
-                    var run = Task.Run(() =>
-                    {
-                        using var source = new MemoryStream(Encoding.UTF8.GetBytes(code));
-                        return previous is null
-                            ? CSharpScript.Create(source, cellOptions, typeof(KernelGlobals)).RunAsync(new KernelGlobals())
-                            : previous.Script.ContinueWith(source, cellOptions).RunFromAsync(previous);
-                    });
-                    var finished = await Task.WhenAny(run, Task.Delay(options.CellTimeout)).ConfigureAwait(false);
-                    if (finished != run)
-                        throw new CellException(0, $"timed out after {options.CellTimeout.TotalSeconds.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture)} s (the per-cell limit; the run stops here).");
-                    state = await run.ConfigureAwait(false);
-                    if (state.Exception is { } thrown) throw thrown;
-                    if (state.ReturnValue is { } value) lock (kernel) AddResult(cell, count, value);
-                }
-                catch (CompilationErrorException e)
-                {
-                    var d = e.Diagnostics.First(x => x.Severity == DiagnosticSeverity.Error);
-                    int line = d.Location.GetLineSpan().StartLinePosition.Line + 1;
-                    error = $"{name} cell {i + 1} line {line}: {d.Id}: {d.GetMessage()}";
-                    AddError(cell, "CompilationError", error, [error]);
-                }
-                catch (CellException e)
-                {
-                    error = $"{name} cell {i + 1}{(e.Line > 0 ? $" line {e.Line}" : "")}: {e.Message}";
-                    AddError(cell, "RunnerError", error, [error]);
-                }
-                catch (Exception e)
-                {
-                    var inner = e is TargetInvocationException { InnerException: { } ie } ? ie : e;
-                    int line = LineInCell(inner, CellPath(folder, i));
-                    error = $"{name} cell {i + 1}{(line > 0 ? $" line {line}" : "")}: {inner.GetType().Name}: {inner.Message}";
-                    AddError(cell, inner.GetType().Name, inner.Message, [error, .. ScriptFrames(inner, folder)]);
-                }
-                finally
-                {
-                    Console.Out.Flush();
-                    kernel.Leave();
-                }
-                if (error is not null)
-                {
-                    result.Error = error;
+                    failure = current >= 0
+                        ? Failure(name, current, 0, $"timed out after {Seconds(options.CellTimeout)} s (the per-cell limit; the notebook's process was stopped here).")
+                        : $"{name}: the kernel did not start within {Seconds(StartUpLimit)} s.";
+                    if (current >= 0) outputs[current].Error("Timeout", failure, []);
                     break;
                 }
+                if (message is null) break; // the worker is gone
+                int cell = message["cell"]?.GetValue<int>() ?? current;
+                switch (message["event"]!.GetValue<string>())
+                {
+                    case "start":
+                        current = cell;
+                        cellStarted.Restart();
+                        notebook.Cells[cell].ExecutionCount = ++count;
+                        result.CellsRun++;
+                        outputs[cell] = new CellOutputs(options.MaxStreamChars);
+                        break;
+                    case "stream" when outputs.TryGetValue(cell, out var o):
+                        o.Stream(message["name"]!.GetValue<string>(), message["text"]!.GetValue<string>());
+                        break;
+                    case "display" when outputs.TryGetValue(cell, out var o):
+                        o.Display(message["id"]?.GetValue<string>(), message["data"]!.AsObject());
+                        break;
+                    case "update":
+                        var id = message["id"]?.GetValue<string>();
+                        var data = message["data"]!.AsObject();
+                        if (!outputs.Values.Any(o => o.TryUpdate(id, data)))
+                            _ = (outputs.TryGetValue(cell, out var here) && here.TryClaim(id, data)) || outputs.OrderByDescending(p => p.Key).Any(p => p.Value.TryClaim(id, data));
+                        break;
+                    case "result" when outputs.TryGetValue(cell, out var o):
+                        o.Result(message["data"]!.AsObject(), notebook.Cells[cell].ExecutionCount!.Value);
+                        break;
+                    case "done" when message["failure"] is JsonObject f && outputs.TryGetValue(cell, out var o):
+                        int line = f["line"]!.GetValue<int>();
+                        string ename = f["ename"]!.GetValue<string>(), evalue = f["evalue"]!.GetValue<string>();
+                        failure = Failure(name, cell, line, ename is "CompilationError" or "Error" ? evalue : $"{ename}: {evalue}");
+                        o.Error(ename, evalue, [failure, .. f["traceback"]!.AsArray().Select(t => t!.GetValue<string>())]);
+                        current = -2;
+                        break;
+                    case "done":
+                        current = -2;
+                        break;
+                    case "crash":
+                        var crash = message["message"]!.GetValue<string>();
+                        if (cell >= 0 && outputs.TryGetValue(cell, out var c))
+                        {
+                            failure ??= Failure(name, cell, 0, $"unhandled {crash} (thrown on another thread; it ended the notebook's process).");
+                            c.Error("UnhandledException", crash, [failure]);
+                        }
+                        else failure ??= $"{name}: unhandled {crash} (it ended the notebook's process).";
+                        finished = false;
+                        current = -1;
+                        goto stop;
+                    case "variables":
+                        result.Variables = message["values"]!.AsObject().DeepClone().AsObject();
+                        break;
+                    case "finished":
+                        finished = true;
+                        break;
+                }
+                if (current == -2) current = -1;
             }
-            result.State = state;
+        stop:;
         }
         finally
         {
-            Console.SetOut(oldOut);
-            Console.SetError(oldErr);
-            Directory.SetCurrentDirectory(oldDir);
-            OneAtATime.Release();
+            if (!worker.HasExited)
+            {
+                try { worker.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
+            }
+            await worker.WaitForExitAsync();
+            await reading;
         }
+
+        if (failure is null && !finished)
+        {
+            int last = outputs.Keys.DefaultIfEmpty(-1).Max();
+            var why = $"the notebook's process exited with code {worker.ExitCode} before the notebook finished";
+            var detail = diagnostics.ToString().Trim();
+            if (last >= 0)
+            {
+                failure = Failure(name, last, 0, $"{why} (Environment.Exit in a cell, or a crash).{(detail.Length > 0 ? "\n" + detail : "")}");
+                outputs[last].Error("ProcessExited", why, [failure]);
+            }
+            else failure = $"{name}: {why}.{(detail.Length > 0 ? "\n" + detail : "")}";
+        }
+
+        foreach (var (index, o) in outputs)
+        {
+            var cell = notebook.Cells[index];
+            cell.Outputs.Clear();
+            cell.Outputs.AddRange(o.ToJupyter());
+        }
+        result.Error = failure;
         result.Seconds = clock.Elapsed.TotalSeconds;
         return result;
     }
 
-    /// <summary>The file name a cell's code is compiled under: it names the cell in stack traces.</summary>
-    private static string CellPath(string folder, int index) => Path.Combine(folder, $"cell {index + 1}");
+    private static string Failure(string notebook, int cell, int line, string message) =>
+        $"{notebook} cell {cell + 1}{(line > 0 ? $" line {line}" : "")}: {message}";
 
-    /// <summary>
-    /// The stack frames of the notebook's own code and what it called, without the runner's and
-    /// Roslyn's frames and without this machine's folders (the traceback is stored in the notebook).
-    /// </summary>
-    private static IEnumerable<string> ScriptFrames(Exception e, string folder)
+    private static string Seconds(TimeSpan t) => t.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture);
+
+    private static readonly JsonObject TimedOut = [];
+
+    private static async Task<JsonObject?> Next(ChannelReader<JsonObject?> reader, TimeSpan limit)
     {
-        foreach (var raw in (e.StackTrace ?? "").Split('\n'))
-        {
-            var line = raw.TrimEnd();
-            if (line.StartsWith("--- End of stack trace", StringComparison.Ordinal) || line.Contains(" Microsoft.CodeAnalysis.Scripting.", StringComparison.Ordinal)) break;
-            if (line.Length == 0) continue;
-            int inAt = line.IndexOf(" in ", StringComparison.Ordinal);
-            if (inAt >= 0 && line[(inAt + 4)..].StartsWith(folder + Path.DirectorySeparatorChar, StringComparison.Ordinal))
-                line = line[..(inAt + 4)] + line[(inAt + 4 + folder.Length + 1)..];
-            else if (inAt >= 0) line = line[..inAt];
-            yield return line;
-        }
+        if (limit <= TimeSpan.Zero) return TimedOut;
+        using var cancel = new CancellationTokenSource(limit);
+        try { return await reader.ReadAsync(cancel.Token); }
+        catch (OperationCanceledException) { return TimedOut; }
+        catch (ChannelClosedException) { return null; }
     }
 
-    private static string RuntimeDirectory() => Path.GetDirectoryName(typeof(object).Assembly.Location)!;
-
-    private static void AddResult(Cell cell, int count, object value)
+    private static async Task ReadEvents(NamedPipeServerStream pipe, Process worker, ChannelWriter<JsonObject?> events)
     {
-        cell.Outputs.Add(new JsonObject
+        try
         {
-            ["data"] = Formatting.ToData(value, null),
-            ["execution_count"] = count,
-            ["metadata"] = new JsonObject(),
-            ["output_type"] = "execute_result",
-        });
-    }
-
-    private static void AddError(Cell cell, string name, string value, IEnumerable<string> traceback) =>
-        cell.Outputs.Add(new JsonObject
-        {
-            ["ename"] = name,
-            ["evalue"] = value,
-            ["output_type"] = "error",
-            ["traceback"] = new JsonArray(traceback.Where(t => t.Length > 0).Select(t => (JsonNode)JsonValue.Create(t)!).ToArray()),
-        });
-
-    /// <summary>The line of the cell where <paramref name="e"/> was thrown (from the deepest frame in the cell), or 0.</summary>
-    private static int LineInCell(Exception e, string cellPath)
-    {
-        foreach (var frame in new StackTrace(e, true).GetFrames())
-            if (string.Equals(frame.GetFileName(), cellPath, StringComparison.Ordinal) && frame.GetFileLineNumber() > 0)
-                return frame.GetFileLineNumber();
-        return 0;
-    }
-
-    /// <summary>
-    /// Finds <c>#r "nuget: Name, Version"</c> lines and <c>#!csharp</c> kernel selectors (blanked out,
-    /// so line numbers stay) and rejects magic commands the runner does not implement.
-    /// </summary>
-    internal static (string Code, List<(string Name, string? Version)> Packages) Preprocess(string source)
-    {
-        var lines = source.Replace("\r\n", "\n").Split('\n');
-        var packages = new List<(string, string?)>();
-        for (int i = 0; i < lines.Length; i++)
-        {
-            var t = lines[i].Trim();
-            var m = NuGetReference().Match(t);
-            if (m.Success)
+            // A worker that dies before it connects must not leave this side waiting for it.
+            using var gone = new CancellationTokenSource();
+            var exited = worker.WaitForExitAsync().ContinueWith(_ => gone.Cancel(), TaskScheduler.Default);
+            try { await pipe.WaitForConnectionAsync(gone.Token); }
+            catch (OperationCanceledException) { return; }
+            using var reader = new StreamReader(pipe, new UTF8Encoding(false));
+            while (await reader.ReadLineAsync() is { } line)
             {
-                packages.Add((m.Groups["name"].Value.Trim(), m.Groups["version"].Success ? m.Groups["version"].Value.Trim() : null));
-                lines[i] = "";
+                JsonObject? message;
+                try { message = JsonNode.Parse(line) as JsonObject; }
+                catch (JsonException) { continue; }
+                if (message is not null) await events.WriteAsync(message);
             }
-            else if (t.StartsWith("#!", StringComparison.Ordinal) && CSharpKernelNames.Contains(t[2..].Trim()))
-                lines[i] = "";
-            else if (t.StartsWith("#!", StringComparison.Ordinal))
-                throw new CellException(i + 1, $"unsupported magic command '{t}': the runner understands #!csharp, #r \"path.dll\" and #r \"nuget: Name, Version\" in C# cells.");
-            else if (t.StartsWith("#i ", StringComparison.Ordinal))
-                throw new CellException(i + 1, $"unsupported directive '{t}': package sources (#i) are not supported; packages come from the machine's NuGet configuration.");
         }
-        return (string.Join("\n", lines), packages);
+        catch (IOException) { }
+        finally { events.TryComplete(); }
     }
 
-    [GeneratedRegex("""^#r\s+"nuget:\s*(?<name>[^,"]+)(,\s*(?<version>[^"]+))?"\s*$""")]
-    private static partial Regex NuGetReference();
+    private static Process StartWorker(string pipeName, string notebook)
+    {
+        var runner = typeof(NotebookRunner).Assembly.Location;
+        var start = new ProcessStartInfo(DotnetHost())
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+            WorkingDirectory = Path.GetDirectoryName(Path.GetFullPath(notebook))!,
+        };
+        start.ArgumentList.Add("exec");
+        start.ArgumentList.Add("--runtimeconfig");
+        start.ArgumentList.Add(Path.ChangeExtension(runner, ".runtimeconfig.json"));
+        var deps = Path.ChangeExtension(runner, ".deps.json");
+        if (File.Exists(deps))
+        {
+            start.ArgumentList.Add("--depsfile");
+            start.ArgumentList.Add(deps);
+        }
+        start.ArgumentList.Add(runner);
+        start.ArgumentList.Add(Worker.Flag);
+        start.ArgumentList.Add(pipeName);
+        start.ArgumentList.Add(Path.GetFullPath(notebook));
+        start.ArgumentList.Add(Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
+        var process = Process.Start(start) ?? throw new InvalidOperationException("could not start the notebook's process");
+        process.StandardInput.Close();
+        return process;
+    }
+
+    /// <summary>The dotnet executable: the one running us, the one the SDK names, or the one on PATH.</summary>
+    private static string DotnetHost()
+    {
+        var self = Environment.ProcessPath;
+        if (self is not null && Path.GetFileNameWithoutExtension(self) == "dotnet") return self;
+        if (Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host)) return host;
+        var root = Environment.GetEnvironmentVariable("DOTNET_ROOT");
+        if (root is { Length: > 0 } && File.Exists(Path.Combine(root, "dotnet"))) return Path.Combine(root, "dotnet");
+        return "dotnet";
+    }
 }
 
-/// <summary>A cell failed for a reason the runner itself detected.</summary>
-internal sealed class CellException(int line, string message) : Exception(message)
+/// <summary>Text that keeps only its first <c>limit</c> characters (what a crashing process printed).</summary>
+internal sealed class BoundedText(int limit)
 {
-    public int Line { get; } = line;
+    private readonly StringBuilder _text = new();
+
+    internal void AppendLine(string line)
+    {
+        lock (_text)
+            if (_text.Length < limit) _text.Append(line.AsSpan(0, Math.Min(line.Length, limit - _text.Length))).Append('\n');
+    }
+
+    public override string ToString()
+    {
+        lock (_text) return _text.ToString();
+    }
 }

@@ -9,19 +9,23 @@ namespace NeuralNotebooks.Runner;
 /// </summary>
 public static class Program
 {
+    private const double MaxTimeout = 7 * 24 * 3600;
+
     private const string Usage = """
         Runs Polyglot notebooks (.ipynb, .dib) headlessly and writes them with their outputs.
 
         usage: NeuralNotebooks.Runner [options] <notebook or folder>...
           --output DIR     where executed notebooks go (default: <folder>/output/)
           --in-place       write the outputs into the notebooks themselves
-          --timeout SEC    fail a cell that runs longer than this (default 300)
+          --timeout SEC    fail a cell that runs longer than this (default 300; counted from
+                           the cell's submission to the started kernel, so kernel start-up is not in it)
           --export-apps DIR  instead of running, write each notebook as a C# file-based app into DIR
         """;
 
     /// <summary>Runs the notebooks named on the command line; returns 0 when all succeed.</summary>
     public static async Task<int> Main(string[] args)
     {
+        if (args.Length == 4 && args[0] == Worker.Flag) return await Worker.MainAsync(args[1], args[2], int.Parse(args[3], CultureInfo.InvariantCulture));
         string? output = null, exportApps = null;
         bool inPlace = false;
         double timeout = 300;
@@ -33,7 +37,13 @@ public static class Program
                 case "--output" when i + 1 < args.Length: output = args[++i]; break;
                 case "--in-place": inPlace = true; break;
                 case "--export-apps" when i + 1 < args.Length: exportApps = args[++i]; break;
-                case "--timeout" when i + 1 < args.Length && double.TryParse(args[i + 1], NumberStyles.Float, CultureInfo.InvariantCulture, out var t): timeout = t; i++; break;
+                case "--timeout" when i + 1 < args.Length:
+                    if (!double.TryParse(args[++i], NumberStyles.Float, CultureInfo.InvariantCulture, out timeout) || !double.IsFinite(timeout) || timeout <= 0 || timeout > MaxTimeout)
+                    {
+                        Console.Error.WriteLine($"--timeout {args[i]}: give the per-cell limit in seconds, a number above 0 and at most {MaxTimeout} (one week).");
+                        return 2;
+                    }
+                    break;
                 case "-h" or "--help": Console.WriteLine(Usage); return 0;
                 default:
                     if (args[i].StartsWith("--", StringComparison.Ordinal)) { Console.Error.WriteLine($"unknown option {args[i]}\n\n{Usage}"); return 2; }
@@ -47,7 +57,11 @@ public static class Program
         foreach (var input in inputs)
         {
             if (Directory.Exists(input))
-                notebooks.AddRange(Directory.GetFiles(input).Where(f => f.EndsWith(".ipynb", StringComparison.OrdinalIgnoreCase) || f.EndsWith(".dib", StringComparison.OrdinalIgnoreCase)).Order(StringComparer.Ordinal));
+            {
+                var found = Directory.GetFiles(input).Where(IsNotebook).Order(StringComparer.Ordinal).ToList();
+                if (found.Count == 0) { Console.Error.WriteLine($"no notebooks in {input} (looked for .ipynb and .dib files)"); return 2; }
+                notebooks.AddRange(found);
+            }
             else if (File.Exists(input)) notebooks.Add(input);
             else { Console.Error.WriteLine($"{input}: no such file or folder"); return 2; }
         }
@@ -67,6 +81,10 @@ public static class Program
             }
         }
 
+        notebooks = notebooks.DistinctBy(Path.GetFullPath).ToList();
+        var targets = notebooks.ToDictionary(n => n, n => Target(n, output, inPlace));
+        if (Collisions(targets) is { } collision) { Console.Error.WriteLine(collision); return 2; }
+
         var options = new RunnerOptions { CellTimeout = TimeSpan.FromSeconds(timeout) };
         var rows = new List<(string Name, int Cells, double Seconds, string Status)>();
         bool failed = false;
@@ -75,16 +93,14 @@ public static class Program
             Console.WriteLine($"running {path}");
             NotebookResult result;
             try { result = await NotebookRunner.RunAsync(path, options); }
-            catch (FormatException e)
+            catch (Exception e) when (e is FormatException or IOException or UnauthorizedAccessException)
             {
-                Console.Error.WriteLine(e.Message);
+                Console.Error.WriteLine($"FAILED {e.Message}");
                 rows.Add((Path.GetFileName(path), 0, 0, "unreadable"));
                 failed = true;
                 continue;
             }
-            var target = inPlace && path.EndsWith(".ipynb", StringComparison.OrdinalIgnoreCase)
-                ? path
-                : Path.Combine(output ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, "output"), Path.ChangeExtension(Path.GetFileName(path), ".ipynb"));
+            var target = targets[path];
             result.Notebook.Save(target);
             if (!result.Succeeded) { Console.Error.WriteLine($"FAILED {result.Error}"); failed = true; }
             rows.Add((Path.GetFileName(path), result.CellsRun, result.Seconds, result.Succeeded ? "ok" : "FAILED"));
@@ -97,5 +113,23 @@ public static class Program
         foreach (var r in rows)
             Console.WriteLine($"{r.Name.PadRight(width)}  {r.Cells,5}  {r.Seconds.ToString("0.0", CultureInfo.InvariantCulture),7}  {r.Status}");
         return failed ? 1 : 0;
+    }
+
+    private static bool IsNotebook(string file) =>
+        file.EndsWith(".ipynb", StringComparison.OrdinalIgnoreCase) || file.EndsWith(".dib", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>Where the executed copy of <paramref name="notebook"/> goes.</summary>
+    private static string Target(string notebook, string? output, bool inPlace) =>
+        Path.GetFullPath(inPlace && notebook.EndsWith(".ipynb", StringComparison.OrdinalIgnoreCase)
+            ? notebook
+            : Path.Combine(output ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(notebook))!, "output"), Path.ChangeExtension(Path.GetFileName(notebook), ".ipynb")));
+
+    /// <summary>An error naming the notebooks whose executed copies would overwrite one another, before anything runs; null if none do.</summary>
+    private static string? Collisions(Dictionary<string, string> targets)
+    {
+        var clashes = targets.GroupBy(t => t.Value, OperatingSystem.IsLinux() ? StringComparer.Ordinal : StringComparer.OrdinalIgnoreCase)
+            .Where(g => g.Select(t => Path.GetFullPath(t.Key)).Distinct().Count() > 1).ToList();
+        if (clashes.Count == 0) return null;
+        return string.Join("\n", clashes.Select(g => $"{string.Join(" and ", g.Select(t => t.Key).Distinct())} would all be written to {g.Key}; nothing was run. Run them separately with different --output folders, or rename one."));
     }
 }

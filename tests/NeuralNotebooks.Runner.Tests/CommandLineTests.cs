@@ -16,7 +16,7 @@ public class CommandLineTests
         var (code, stdout, stderr) = await Run(f.Folder);
 
         Assert.Equal(1, code);
-        Assert.Contains("01-fails.ipynb cell 1 line 1: Exception: first notebook fails", stderr);
+        Assert.Contains("01-fails.ipynb cell 1: Exception: first notebook fails", stderr);
         Assert.Matches(@"01-fails\.ipynb\s+1\s+\d+\.\d\s+FAILED", stdout);
         Assert.Matches(@"02-passes\.ipynb\s+1\s+\d+\.\d\s+ok", stdout);
         Assert.Equal(failingBefore, File.ReadAllText(failing)); // sources untouched without --in-place
@@ -59,7 +59,71 @@ public class CommandLineTests
         Assert.Equal(2, (await Run(Path.Combine(f.Folder, "missing.ipynb"))).Code);
     }
 
-    private static async Task<(int Code, string Stdout, string Stderr)> Run(params string[] args)
+    [Fact]
+    public async Task An_empty_folder_is_an_error_saying_so()
+    {
+        using var f = new Fixture();
+        f.Write("notes.txt", "not a notebook");
+
+        var (code, _, stderr) = await Run(f.Folder);
+
+        Assert.Equal(2, code);
+        Assert.Contains($"no notebooks in {f.Folder}", stderr);
+    }
+
+    [Theory]
+    [InlineData("nan")]
+    [InlineData("1e300")]
+    [InlineData("0")]
+    [InlineData("-5")]
+    [InlineData("soon")]
+    public async Task A_timeout_that_is_not_a_sane_number_of_seconds_is_rejected_before_anything_runs(string timeout)
+    {
+        using var f = new Fixture();
+        var path = f.Ipynb("a.ipynb", "var a = 1;");
+
+        var (code, _, stderr) = await Run("--timeout", timeout, path);
+
+        Assert.Equal(2, code);
+        Assert.Contains($"--timeout {timeout}: give the per-cell limit in seconds", stderr);
+        Assert.False(Directory.Exists(Path.Combine(f.Folder, "output")));
+    }
+
+    [Fact]
+    public async Task Notebooks_that_would_be_written_to_the_same_file_are_refused_before_anything_runs()
+    {
+        using var f = new Fixture();
+        var ipynb = f.Ipynb("a.ipynb", "Console.WriteLine(\"ipynb\");");
+        var dib = f.Write("a.dib", "#!csharp\n\nConsole.WriteLine(\"dib\");\n");
+
+        var (code, _, stderr) = await Run(ipynb, dib);
+
+        Assert.Equal(2, code);
+        Assert.Contains("a.ipynb and", stderr);
+        Assert.Contains("a.dib would all be written to", stderr);
+        Assert.False(Directory.Exists(Path.Combine(f.Folder, "output")));
+    }
+
+    [Fact]
+    public async Task A_notebook_of_the_wrong_structure_fails_alone_the_others_run_and_the_summary_is_printed()
+    {
+        using var f = new Fixture();
+        f.Write("01-array.ipynb", "[1, 2, 3]");
+        f.Write("02-source.ipynb", "{\"cells\": [{\"cell_type\": \"code\", \"source\": 123}]}");
+        f.Ipynb("03-good.ipynb", "var a = 1;", "a + 1");
+
+        var (code, stdout, stderr) = await Run("--timeout", "10", f.Folder);
+
+        Assert.Equal(1, code);
+        Assert.Contains("01-array.ipynb: not a Jupyter notebook", stderr);
+        Assert.Contains("02-source.ipynb: cell 1: \"source\" must be", stderr);
+        Assert.Matches(@"01-array\.ipynb\s+0\s+0\.0\s+unreadable", stdout);
+        Assert.Matches(@"02-source\.ipynb\s+0\s+0\.0\s+unreadable", stdout);
+        // Kernel start-up (many seconds on a busy machine) is not counted against a cell.
+        Assert.Matches(@"03-good\.ipynb\s+2\s+\d+\.\d\s+ok", stdout);
+    }
+
+    internal static async Task<(int Code, string Stdout, string Stderr)> Run(params string[] args)
     {
         var (oldOut, oldErr) = (Console.Out, Console.Error);
         var (stdout, stderr) = (new StringWriter(), new StringWriter());

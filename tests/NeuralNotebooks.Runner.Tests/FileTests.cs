@@ -104,7 +104,7 @@ public class FileTests
 
             """.Replace("#!import is not a cell marker; this line is a C# comment?\n", ""));
 
-        var notebook = Notebook.Load(path);
+        var notebook = NotebookFile.Load(path);
         Assert.Equal(["markdown", "code", "code"], notebook.Cells.Select(c => c.Kind));
         Assert.Equal("# A title\n\nSome text.", notebook.Cells[0].Source);
         Assert.Equal("var a = 20;", notebook.Cells[1].Source);
@@ -122,15 +122,46 @@ public class FileTests
     }
 
     [Fact]
-    public async Task A_magic_command_inside_a_dib_cell_is_not_a_new_cell_and_fails_clearly()
+    public void A_magic_command_inside_a_dib_cell_is_not_a_new_cell()
     {
         using var f = new Fixture();
         var path = f.Write("magic.dib", "#!csharp\n\nvar a = 1;\n#!set --name x --value 1\nvar b = 2;\n");
 
-        var notebook = Notebook.Load(path);
-        Assert.Single(notebook.Cells);
-        var result = await NotebookRunner.RunAsync(path, Options);
-        Assert.Contains("magic.dib cell 1 line 2: unsupported magic command '#!set --name x --value 1'", result.Error);
+        var cell = Assert.Single(NotebookFile.Load(path).Cells);
+        Assert.Equal("var a = 1;\n#!set --name x --value 1\nvar b = 2;", cell.Source);
+    }
+
+    [Theory]
+    [InlineData("[1, 2, 3]", "not a Jupyter notebook")]
+    [InlineData("{\"cells\": [\"a string\"]}", "cell 1 is not a JSON object")]
+    [InlineData("{\"cells\": [{\"cell_type\": \"code\", \"source\": 123}]}", "cell 1: \"source\" must be a string or an array of strings")]
+    [InlineData("{\"cells\": [{\"cell_type\": 7, \"source\": \"\"}]}", "cell 1: \"cell_type\" is not a string")]
+    [InlineData("{\"cells\": [], \"metadata\": []}", "not a Jupyter notebook")]
+    [InlineData("{\"cells\": {}}", "no \"cells\" array")]
+    public void Valid_json_of_the_wrong_structure_is_a_format_error_naming_the_file_and_the_part(string json, string expected)
+    {
+        using var f = new Fixture();
+        var path = f.Write("shape.ipynb", json);
+        var e = Assert.Throws<FormatException>(() => NotebookFile.Load(path));
+        Assert.Contains("shape.ipynb", e.Message);
+        Assert.Contains(expected, e.Message);
+    }
+
+    [Fact]
+    public void Temporary_files_of_killed_runs_are_removed_by_the_next_write_and_those_of_running_ones_kept()
+    {
+        using var f = new Fixture();
+        var target = f.Write("n.ipynb", "old");
+        var stale = f.Write($".n.ipynb.{int.MaxValue - 7}.0123456789abcdef.tmp", "left by a killed run");
+        var live = f.Write($".n.ipynb.{Environment.ProcessId}.fedcba9876543210.tmp", "being written now");
+        var other = f.Write($".m.ipynb.{int.MaxValue - 7}.0123456789abcdef.tmp", "another notebook's");
+
+        NotebookFile.WriteAtomically(target, "new");
+
+        Assert.Equal("new", File.ReadAllText(target));
+        Assert.False(File.Exists(stale));
+        Assert.True(File.Exists(live));
+        Assert.True(File.Exists(other));
     }
 
     [Fact]
@@ -138,7 +169,7 @@ public class FileTests
     {
         using var f = new Fixture();
         var path = f.Write("bad.ipynb", "{ not json");
-        var e = Assert.Throws<FormatException>(() => Notebook.Load(path));
+        var e = Assert.Throws<FormatException>(() => NotebookFile.Load(path));
         Assert.Contains("bad.ipynb", e.Message);
     }
 
@@ -147,14 +178,14 @@ public class FileTests
     {
         using var f = new Fixture();
         var path = f.Write("target.ipynb", "old");
-        Notebook.WriteAtomically(path, "new content");
+        NotebookFile.WriteAtomically(path, "new content");
         Assert.Equal("new content", File.ReadAllText(path));
         Assert.Equal(["target.ipynb"], Directory.GetFiles(f.Folder).Select(Path.GetFileName));
 
         // A write that cannot complete (the target is a folder) leaves neither a temporary file nor a changed target.
         var folderTarget = Path.Combine(f.Folder, "folder.ipynb");
         Directory.CreateDirectory(folderTarget);
-        Assert.ThrowsAny<IOException>(() => Notebook.WriteAtomically(folderTarget, "x"));
+        Assert.ThrowsAny<IOException>(() => NotebookFile.WriteAtomically(folderTarget, "x"));
         Assert.True(Directory.Exists(folderTarget));
         Assert.Equal(["target.ipynb"], Directory.GetFiles(f.Folder).Select(Path.GetFileName));
     }

@@ -1,8 +1,8 @@
 using System.Text;
 using System.Text.Json.Nodes;
 
-// Notebook runs share the process's console and working directory: the runner takes them one at a time,
-// and so do these tests.
+// The command-line tests capture this process's Console, and every notebook run starts a kernel process
+// on a machine with few cores: one test at a time.
 [assembly: CollectionBehavior(DisableTestParallelization = true)]
 
 namespace NeuralNotebooks.Runner.Tests;

@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Microsoft.DotNet.Interactive.Documents;
 
 namespace NeuralNotebooks.Runner;
 
@@ -31,12 +32,12 @@ public sealed class Cell
 /// written back as .ipynb with outputs the way Jupyter stores them. Everything the runner does not
 /// change (metadata, markdown, ids, key order) is written back as it was.
 /// </summary>
-public sealed class Notebook
+public sealed class NotebookFile
 {
     private static readonly HashSet<string> CSharpNames = ["csharp", "c#", "C#"];
     private static readonly HashSet<string> MarkdownNames = ["markdown", "md"];
 
-    private Notebook(string path, List<Cell> cells, JsonObject? json, NotebookJson.Layout? layout = null)
+    private NotebookFile(string path, List<Cell> cells, JsonObject? json, NotebookJson.Layout? layout = null)
     {
         Path = path; Cells = cells; Json = json; Layout = layout ?? NotebookJson.Layout.VsCode;
     }
@@ -50,87 +51,74 @@ public sealed class Notebook
 
     /// <summary>Reads an .ipynb or .dib file.</summary>
     /// <exception cref="FormatException">The file is not a notebook; the message names it.</exception>
-    public static Notebook Load(string path)
+    public static NotebookFile Load(string path)
     {
         var text = File.ReadAllText(path);
-        return System.IO.Path.GetExtension(path).Equals(".dib", StringComparison.OrdinalIgnoreCase) ? ParseDib(path, text) : ParseIpynb(path, text);
+        try
+        {
+            return System.IO.Path.GetExtension(path).Equals(".dib", StringComparison.OrdinalIgnoreCase) ? ParseDib(path, text) : ParseIpynb(path, text);
+        }
+        catch (InvalidOperationException e)
+        {
+            // JSON of the wrong shape (metadata that is an array, a kernel name that is a number...).
+            throw new FormatException($"{path}: not a Jupyter notebook ({e.Message}).", e);
+        }
     }
 
-    private static Notebook ParseIpynb(string path, string text)
+    private static NotebookFile ParseIpynb(string path, string text)
     {
-        JsonObject root;
-        try { root = JsonNode.Parse(text)?.AsObject() ?? throw new FormatException($"{path}: empty notebook."); }
+        JsonNode? parsed;
+        try { parsed = JsonNode.Parse(text); }
         catch (JsonException e) { throw new FormatException($"{path}: not valid JSON ({e.Message}).", e); }
+        if (parsed is not JsonObject root) throw new FormatException($"{path}: not a Jupyter notebook (the file is JSON but not an object with a \"cells\" array).");
         if (root["cells"] is not JsonArray cellsJson) throw new FormatException($"{path}: not a Jupyter notebook (no \"cells\" array).");
-        string defaultKernel = root["metadata"]?["polyglot_notebook"]?["kernelInfo"]?["defaultKernelName"]?.GetValue<string>() ?? "csharp";
+        string defaultKernel = Text(root["metadata"]?["polyglot_notebook"]?["kernelInfo"]?["defaultKernelName"]) ?? "csharp";
         var cells = new List<Cell>();
-        foreach (var node in cellsJson)
+        for (int i = 0; i < cellsJson.Count; i++)
         {
-            var c = node!.AsObject();
-            string kind = c["cell_type"]?.GetValue<string>() ?? "code";
+            if (cellsJson[i] is not JsonObject c) throw new FormatException($"{path}: cell {i + 1} is not a JSON object.");
+            string kind = c["cell_type"] is null ? "code" : Text(c["cell_type"]) ?? throw new FormatException($"{path}: cell {i + 1}: \"cell_type\" is not a string.");
             string source = c["source"] switch
             {
-                JsonArray a => string.Concat(a.Select(l => l!.GetValue<string>())),
-                JsonValue v => v.GetValue<string>(),
-                _ => "",
+                null => "",
+                JsonArray a when a.All(l => l is JsonValue v && v.GetValueKind() == JsonValueKind.String) => string.Concat(a.Select(l => l!.GetValue<string>())),
+                JsonValue v when v.GetValueKind() == JsonValueKind.String => v.GetValue<string>(),
+                _ => throw new FormatException($"{path}: cell {i + 1}: \"source\" must be a string or an array of strings."),
             };
-            string kernel = c["metadata"]?["polyglot_notebook"]?["kernelName"]?.GetValue<string>()
-                ?? c["metadata"]?["dotnet_interactive"]?["language"]?.GetValue<string>() ?? defaultKernel;
+            string kernel = Text(c["metadata"]?["polyglot_notebook"]?["kernelName"]) ?? Text(c["metadata"]?["dotnet_interactive"]?["language"]) ?? defaultKernel;
             cells.Add(new Cell(kind, kernel, source, c));
         }
-        return new Notebook(path, cells, root, NotebookJson.Layout.Of(text));
+        return new NotebookFile(path, cells, root, NotebookJson.Layout.Of(text));
     }
 
-    private static Notebook ParseDib(string path, string text)
+    /// <summary>A JSON string's value, or null for anything else (a missing key, a number, an object).</summary>
+    private static string? Text(JsonNode? node) =>
+        node is JsonValue v && v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>() : null;
+
+    /// <summary>
+    /// A .dib file, parsed by the kernel's own document reader (Microsoft.DotNet.Interactive.Documents):
+    /// a <c>#!</c> line starts a cell only if it names a known kernel or alias (also those in <c>#!meta</c>).
+    /// </summary>
+    private static NotebookFile ParseDib(string path, string text)
     {
-        var lines = text.Replace("\r\n", "\n").Split('\n');
-        var extraKernels = new HashSet<string>();
+        var kernels = new KernelInfoCollection
+        {
+            new KernelInfo("csharp", "C#", ["c#", "C#"]),
+            new KernelInfo("markdown", "Markdown", ["md"]),
+        };
+        kernels.DefaultKernelName = "csharp";
+        InteractiveDocument document;
+        try { document = CodeSubmission.Parse(text, kernels); }
+        catch (JsonException e) { throw new FormatException($"{path}: the #!meta block is not valid JSON ({e.Message}).", e); }
         var cells = new List<Cell>();
-        string? kernel = null;
-        var buffer = new List<string>();
-        void Flush()
+        foreach (var element in document.Elements)
         {
-            if (kernel is null || kernel == "meta") { buffer.Clear(); return; }
-            var body = string.Join("\n", buffer).Trim('\n');
-            buffer.Clear();
-            if (body.Trim().Length == 0) return;
-            bool markdown = MarkdownNames.Contains(kernel);
-            cells.Add(new Cell(markdown ? "markdown" : "code", markdown ? "markdown" : CSharpNames.Contains(kernel) ? "csharp" : kernel, body, null));
+            if (string.IsNullOrWhiteSpace(element.Contents)) continue;
+            bool markdown = MarkdownNames.Contains(element.KernelName ?? "");
+            string kernel = markdown ? "markdown" : CSharpNames.Contains(element.KernelName ?? "csharp") ? "csharp" : element.KernelName!;
+            cells.Add(new Cell(markdown ? "markdown" : "code", kernel, element.Contents.Replace("\r\n", "\n").Trim('\n'), null));
         }
-        for (int i = 0; i < lines.Length; i++)
-        {
-            var line = lines[i];
-            if (line.StartsWith("#!", StringComparison.Ordinal))
-            {
-                var name = line[2..].Trim();
-                if (name == "meta" || CSharpNames.Contains(name) || MarkdownNames.Contains(name) || extraKernels.Contains(name))
-                {
-                    Flush();
-                    kernel = name;
-                    if (name == "meta")
-                    {
-                        // The #!meta block is JSON; it may name further kernels and aliases.
-                        var json = new StringBuilder();
-                        while (i + 1 < lines.Length && !lines[i + 1].StartsWith("#!", StringComparison.Ordinal)) json.AppendLine(lines[++i]);
-                        try
-                        {
-                            var items = JsonNode.Parse(json.ToString())?["kernelInfo"]?["items"]?.AsArray();
-                            foreach (var item in items ?? [])
-                            {
-                                if (item?["name"]?.GetValue<string>() is string n) extraKernels.Add(n);
-                                foreach (var alias in item?["aliases"]?.AsArray() ?? []) if (alias?.GetValue<string>() is string a) extraKernels.Add(a);
-                            }
-                        }
-                        catch (JsonException e) { throw new FormatException($"{path}: the #!meta block is not valid JSON ({e.Message}).", e); }
-                        kernel = null;
-                    }
-                    continue;
-                }
-            }
-            buffer.Add(line);
-        }
-        Flush();
-        return new Notebook(path, cells, null);
+        return new NotebookFile(path, cells, null);
     }
 
     /// <summary>Writes the notebook with its outputs as .ipynb to <paramref name="path"/>, atomically (temporary file, then rename).</summary>
@@ -168,8 +156,11 @@ public sealed class Notebook
     internal static void WriteAtomically(string path, string text)
     {
         var full = System.IO.Path.GetFullPath(path);
-        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(full)!);
-        var temp = System.IO.Path.Combine(System.IO.Path.GetDirectoryName(full)!, $".{System.IO.Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
+        var folder = System.IO.Path.GetDirectoryName(full)!;
+        var name = System.IO.Path.GetFileName(full);
+        Directory.CreateDirectory(folder);
+        RemoveStaleTemporaryFiles(folder, name);
+        var temp = System.IO.Path.Combine(folder, $".{name}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
         try
         {
             File.WriteAllText(temp, text, new UTF8Encoding(false));
@@ -181,6 +172,31 @@ public sealed class Notebook
         }
     }
 
+    /// <summary>
+    /// Deletes the temporary files a killed run left beside <paramref name="name"/>: those whose
+    /// writing process (the id in the file name) is gone.
+    /// </summary>
+    private static void RemoveStaleTemporaryFiles(string folder, string name)
+    {
+        foreach (var file in Directory.EnumerateFiles(folder, $".{name}.*.tmp"))
+        {
+            var parts = System.IO.Path.GetFileName(file)[(name.Length + 2)..].Split('.');
+            if (parts.Length != 3 || !int.TryParse(parts[0], out int pid) || IsRunning(pid)) continue;
+            try { File.Delete(file); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        }
+    }
+
+    private static bool IsRunning(int pid)
+    {
+        if (pid == Environment.ProcessId) return true;
+        try
+        {
+            using var p = System.Diagnostics.Process.GetProcessById(pid);
+            return !p.HasExited;
+        }
+        catch (ArgumentException) { return false; }
+        catch (InvalidOperationException) { return false; }
+    }
 
     private static JsonObject NewIpynb() => new()
     {
