@@ -60,6 +60,9 @@ public sealed class Newcomer : IAsyncLifetime
     /// <summary>The library file the notebooks' first cells load, as it stood right after README's build command.</summary>
     public bool LibraryExistsAfterVsCodeBuild { get; private set; }
 
+    /// <summary>The repository DLLs that notebooks load with <c>#r</c> and that README's build command did not produce.</summary>
+    public List<string> MissingAfterVsCodeBuild { get; private set; } = [];
+
     /// <summary>Where the first-cell notebooks' executed copies went.</summary>
     public string VsCodeOutput { get; private set; } = "";
 
@@ -146,14 +149,22 @@ public sealed class Newcomer : IAsyncLifetime
 
     private async Task RunVsCodePath()
     {
-        // Without the library the Quick start built, so that only README's build command can provide it.
-        foreach (var dir in new[] { "bin", "obj" })
-        {
-            var path = Path.Combine(Copy.Root, "lib", "NeuralNotebooks", dir);
-            if (Directory.Exists(path)) Directory.Delete(path, recursive: true);
-        }
+        // Without anything the Quick start built under lib/, so that only README's build command can provide it.
+        foreach (var project in Directory.GetDirectories(Path.Combine(Copy.Root, "lib")))
+            foreach (var dir in new[] { "bin", "obj" })
+            {
+                var path = Path.Combine(project, dir);
+                if (Directory.Exists(path)) Directory.Delete(path, recursive: true);
+            }
         VsCodeBuild = await Copy.Run(Readme.CommandStartingWith(ReadmeText, "## Open them in VS Code or a Codespace", "dotnet build"), Short);
-        LibraryExistsAfterVsCodeBuild = File.Exists(Path.Combine(Copy.Root, "lib", "NeuralNotebooks", "bin", "NeuralNotebooks.dll"));
+        // Every repository DLL that any notebook loads with #r must exist after that one build.
+        var notebooksFolder = Path.Combine(Copy.Root, "notebooks");
+        MissingAfterVsCodeBuild = NotebookNames
+            .SelectMany(name => System.Text.RegularExpressions.Regex.Matches(File.ReadAllText(Path.Combine(notebooksFolder, name + ".ipynb")), @"#r \\""(\.\./lib/[^\\""]+\.dll)\\""").Select(m => m.Groups[1].Value))
+            .Distinct()
+            .Where(dll => !File.Exists(Path.GetFullPath(Path.Combine(notebooksFolder, dll))))
+            .ToList();
+        LibraryExistsAfterVsCodeBuild = File.Exists(Path.Combine(Copy.Root, "lib", "NeuralNotebooks", "bin", "NeuralNotebooks.dll")) && MissingAfterVsCodeBuild.Count == 0;
 
         // Each notebook cut down to its first code cell, in the notebooks' folder, where VS Code runs it from.
         var firstCells = new List<string>();

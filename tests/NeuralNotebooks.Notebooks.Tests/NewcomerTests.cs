@@ -54,7 +54,7 @@ public class NewcomerTests(Newcomer newcomer)
     {
         await newcomer.Through(Newcomer.Step.VsCode);
         Assert.True(newcomer.VsCodeBuild.ExitCode == 0, newcomer.VsCodeBuild.ToString());
-        Assert.True(newcomer.LibraryExistsAfterVsCodeBuild, "README's build command did not produce lib/NeuralNotebooks/bin/NeuralNotebooks.dll");
+        Assert.True(newcomer.LibraryExistsAfterVsCodeBuild, $"README's build command did not produce every library the notebooks load; missing: {string.Join(", ", newcomer.MissingAfterVsCodeBuild)}");
         Assert.True(newcomer.VsCodeFirstCells.ExitCode == 0, newcomer.VsCodeFirstCells.ToString());
         foreach (var name in Newcomer.NotebookNames)
         {
