@@ -6,16 +6,17 @@ namespace NeuralNotebooks.Kernels;
 /// <summary>
 /// Single-precision matrix multiplication, <c>C = op(A)·op(B)</c> (+ C), in the style of BLIS/GotoBLAS:
 /// the operands are cut into blocks that fit the caches, each block is copied ("packed") into the
-/// order the inner kernel reads it, and a register-tiled micro-kernel computes 6×32 tiles of C with
-/// 12 AVX-512 accumulators and fused multiply-adds. Large products are spread over the cores.
+/// order the inner kernel reads it, and a register-tiled micro-kernel computes 6×NR tiles of C in 12
+/// vector accumulators with fused multiply-adds: 6×32 with AVX-512, 6×16 with AVX2, 6×8 with 128-bit
+/// vectors (SSE, Arm NEON). Large products are spread over all the cores.
 /// </summary>
 internal static unsafe class Gemm
 {
-    /// <summary>Rows of C per micro-tile: 6 rows × 2 vectors = 12 accumulators (of 32 zmm registers).</summary>
+    /// <summary>Rows of C per micro-tile: 6 rows × 2 vectors = 12 accumulators (of 16 or 32 vector registers).</summary>
     private const int MR = 6;
-    /// <summary>Columns of C per micro-tile: two vectors of 16 floats.</summary>
-    private const int NR = 32;
-    /// <summary>Depth of a packed block: a 6×KC panel of A and a KC×32 panel of B stay in L1/L2.</summary>
+    /// <summary>Columns of C per micro-tile: two vectors of the widest accelerated width.</summary>
+    private static readonly int NR = Vector512.IsHardwareAccelerated ? 32 : Vector256.IsHardwareAccelerated ? 16 : 8;
+    /// <summary>Depth of a packed block: a 6×KC panel of A and a KC×NR panel of B stay in L1/L2.</summary>
     private const int KC = 256;
     /// <summary>Rows of A per packed block (a multiple of MR): MC×KC floats ≈ 96 KB sit in L2.</summary>
     private const int MC = 96;
@@ -24,7 +25,7 @@ internal static unsafe class Gemm
 
     /// <summary>Below this many multiply-adds the packing costs more than it saves.</summary>
     private const long SmallWork = 16 * 1024;
-    /// <summary>Above this many multiply-adds both cores share the work.</summary>
+    /// <summary>Above this many multiply-adds the cores share the work.</summary>
     private const long ParallelWork = 1L << 21;
 
     [ThreadStatic] private static float[]? _packA;
@@ -55,7 +56,7 @@ internal static unsafe class Gemm
             fixed (float* pa = a, pb = b, pc = c) SmallResult(m, n, k, pa, transposeA, pb, pc, accumulate, work >= ParallelWork);
             return;
         }
-        if (!Vector512.IsHardwareAccelerated || work < SmallWork)
+        if (work < SmallWork)
         {
             Small(m, n, k, a, transposeA, b, transposeB, c, accumulate);
             return;
@@ -107,7 +108,7 @@ internal static unsafe class Gemm
             for (int p = 0; p < k; p++)
                 for (int j = 0; j < vectors * 16; j++) bp[p * vectors * 16 + j] = j < n ? b[(long)p * n + j] : 0f;
             float* B = bp;
-            if (parallel) Parallel.For(0, 2, t => SmallDepthRows(t == 0 ? 0 : m / 2, t == 0 ? m / 2 : m, m, n, k, a, transposeA, B, vectors, c, accumulate));
+            if (parallel) Split(m, 1, (from, to) => SmallDepthRows(from, to, m, n, k, a, transposeA, B, vectors, c, accumulate));
             else SmallDepthRows(0, m, m, n, k, a, transposeA, B, vectors, c, accumulate);
         }
     }
@@ -159,7 +160,7 @@ internal static unsafe class Gemm
     /// </summary>
     private static void SmallResult(int m, int n, int k, float* a, bool transposeA, float* b, float* c, bool accumulate, bool parallel)
     {
-        if (parallel && m >= 2) Parallel.For(0, 2, t => SmallResultRows(t == 0 ? 0 : m / 2, t == 0 ? m / 2 : m, m, n, k, a, transposeA, b, c, accumulate));
+        if (parallel && m >= 2) Split(m, 1, (from, to) => SmallResultRows(from, to, m, n, k, a, transposeA, b, c, accumulate));
         else SmallResultRows(0, m, m, n, k, a, transposeA, b, c, accumulate);
     }
 
@@ -223,23 +224,30 @@ internal static unsafe class Gemm
             Blocked(m, n, k, a, transposeA, b, transposeB, c, accumulate, 0, m, 0, n);
             return;
         }
-        // Two cores: split C once, into two halves of rows (tall products) or of columns (a small batch
-        // times a wide matrix), and let each core run the whole blocked algorithm on its half with its
-        // own packing buffers. One fork per product keeps the synchronisation cost negligible.
+        // Split C once, into one band of rows (tall products) or of columns (a small batch times a wide
+        // matrix) per core, and let each core run the whole blocked algorithm on its band with its own
+        // packing buffers. One fork per product keeps the synchronisation cost negligible.
         bool byRows = m >= 2 * MR * 4 && (m >= n || n < 2 * NR);
-        int total = byRows ? m : n;
-        int half = byRows ? (m / 2 + MR - 1) / MR * MR : (n / 2 + NR - 1) / NR * NR;
-        if (half <= 0 || half >= total)
+        if (byRows) Split(m, MR, (from, to) => Blocked(m, n, k, a, transposeA, b, transposeB, c, accumulate, from, to, 0, n));
+        else Split(n, NR, (from, to) => Blocked(m, n, k, a, transposeA, b, transposeB, c, accumulate, 0, m, from, to));
+    }
+
+    /// <summary>
+    /// Runs body on [0, count) cut into one contiguous range per core, each a whole number of grains
+    /// (tiles) but the last; a range too small to share runs on the calling thread.
+    /// </summary>
+    private static void Split(int count, int grain, Action<int, int> body)
+    {
+        int grains = (count + grain - 1) / grain;
+        int parts = Math.Min(Environment.ProcessorCount, grains);
+        if (parts <= 1)
         {
-            // Too narrow to split at a tile boundary: one core does it all.
-            Blocked(m, n, k, a, transposeA, b, transposeB, c, accumulate, 0, m, 0, n);
+            body(0, count);
             return;
         }
-        Parallel.For(0, 2, t =>
-        {
-            if (byRows) Blocked(m, n, k, a, transposeA, b, transposeB, c, accumulate, t == 0 ? 0 : half, t == 0 ? half : m, 0, n);
-            else Blocked(m, n, k, a, transposeA, b, transposeB, c, accumulate, 0, m, t == 0 ? 0 : half, t == 0 ? half : n);
-        });
+        int size = (grains + parts - 1) / parts * grain;
+        parts = (count + size - 1) / size;
+        Parallel.For(0, parts, t => body(t * size, Math.Min(count, (t + 1) * size)));
     }
 
     /// <summary>The blocked algorithm on rows [rowFrom, rowTo) and columns [colFrom, colTo) of C.</summary>
@@ -300,11 +308,11 @@ internal static unsafe class Gemm
                     float* aPanel = ap + (long)ip * MR * kc;
                     float* cTile = c + (long)(ic + i) * n + jc + j;
                     if (mr == MR && nr == NR)
-                        Kernel6x32(kc, aPanel, bPanel, bStride, cTile, n, add);
+                        MicroKernel(kc, aPanel, bPanel, bStride, cTile, n, add);
                     else
                     {
-                        // Edge tile: compute the full 6×32 tile into a scratch buffer, then copy the valid part.
-                        Kernel6x32(kc, aPanel, bPanel, bStride, tp, NR, false);
+                        // Edge tile: compute the full 6×NR tile into a scratch buffer, then copy the valid part.
+                        MicroKernel(kc, aPanel, bPanel, bStride, tp, NR, false);
                         for (int r = 0; r < mr; r++)
                             for (int q = 0; q < nr; q++)
                                 cTile[(long)r * n + q] = add ? cTile[(long)r * n + q] + tp[r * NR + q] : tp[r * NR + q];
@@ -343,9 +351,7 @@ internal static unsafe class Gemm
                 int row = pc + p;
                 if (!transposeB && nr == NR)
                 {
-                    float* src = b + (long)row * n + jc + j0;
-                    Vector512.Store(Vector512.Load(src), dst);
-                    Vector512.Store(Vector512.Load(src + 16), dst + 16);
+                    new ReadOnlySpan<float>(b + (long)row * n + jc + j0, NR).CopyTo(new Span<float>(dst, NR));
                     continue;
                 }
                 for (int q = 0; q < nr; q++)
@@ -358,8 +364,17 @@ internal static unsafe class Gemm
         }
     }
 
+    /// <summary>The micro-kernel of the widest accelerated width (a JIT-time choice: the others are not compiled in).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void MicroKernel(int kc, float* a, float* b, long ldb, float* c, int ldc, bool add)
+    {
+        if (Vector512.IsHardwareAccelerated) Kernel6x32(kc, a, b, ldb, c, ldc, add);
+        else if (Vector256.IsHardwareAccelerated) Kernel6x16(kc, a, b, ldb, c, ldc, add);
+        else Kernel6x8(kc, a, b, ldb, c, ldc, add);
+    }
+
     /// <summary>
-    /// The micro-kernel: a 6×32 tile of C from a 6×kc panel of A and a kc×32 panel of B. Twelve
+    /// The AVX-512 micro-kernel: a 6×32 tile of C from a 6×kc panel of A and a kc×32 panel of B. Twelve
     /// independent accumulators hide the 4-cycle FMA latency on both FMA pipes.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -402,5 +417,91 @@ internal static unsafe class Gemm
         }
         Vector512.Store(lo, c);
         Vector512.Store(hi, c + 16);
+    }
+
+    /// <summary>The 256-bit micro-kernel (AVX2): a 6×16 tile of C in twelve accumulators, as the 512-bit one.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Kernel6x16(int kc, float* a, float* b, long ldb, float* c, int ldc, bool add)
+    {
+        Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
+        Vector256<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+        for (int p = 0; p < kc; p++, a += MR, b += ldb)
+        {
+            var b0 = Vector256.Load(b);
+            var b1 = Vector256.Load(b + 8);
+            var x = Vector256.Create(a[0]);
+            c00 = Vector256.MultiplyAddEstimate(x, b0, c00); c01 = Vector256.MultiplyAddEstimate(x, b1, c01);
+            x = Vector256.Create(a[1]);
+            c10 = Vector256.MultiplyAddEstimate(x, b0, c10); c11 = Vector256.MultiplyAddEstimate(x, b1, c11);
+            x = Vector256.Create(a[2]);
+            c20 = Vector256.MultiplyAddEstimate(x, b0, c20); c21 = Vector256.MultiplyAddEstimate(x, b1, c21);
+            x = Vector256.Create(a[3]);
+            c30 = Vector256.MultiplyAddEstimate(x, b0, c30); c31 = Vector256.MultiplyAddEstimate(x, b1, c31);
+            x = Vector256.Create(a[4]);
+            c40 = Vector256.MultiplyAddEstimate(x, b0, c40); c41 = Vector256.MultiplyAddEstimate(x, b1, c41);
+            x = Vector256.Create(a[5]);
+            c50 = Vector256.MultiplyAddEstimate(x, b0, c50); c51 = Vector256.MultiplyAddEstimate(x, b1, c51);
+        }
+        Store(c, c00, c01, add); c += ldc;
+        Store(c, c10, c11, add); c += ldc;
+        Store(c, c20, c21, add); c += ldc;
+        Store(c, c30, c31, add); c += ldc;
+        Store(c, c40, c41, add); c += ldc;
+        Store(c, c50, c51, add);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store(float* c, Vector256<float> lo, Vector256<float> hi, bool add)
+    {
+        if (add)
+        {
+            lo += Vector256.Load(c);
+            hi += Vector256.Load(c + 8);
+        }
+        Vector256.Store(lo, c);
+        Vector256.Store(hi, c + 8);
+    }
+
+    /// <summary>The 128-bit micro-kernel (SSE, Arm NEON): a 6×8 tile of C in twelve accumulators, as the 512-bit one.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Kernel6x8(int kc, float* a, float* b, long ldb, float* c, int ldc, bool add)
+    {
+        Vector128<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
+        Vector128<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+        for (int p = 0; p < kc; p++, a += MR, b += ldb)
+        {
+            var b0 = Vector128.Load(b);
+            var b1 = Vector128.Load(b + 4);
+            var x = Vector128.Create(a[0]);
+            c00 = Vector128.MultiplyAddEstimate(x, b0, c00); c01 = Vector128.MultiplyAddEstimate(x, b1, c01);
+            x = Vector128.Create(a[1]);
+            c10 = Vector128.MultiplyAddEstimate(x, b0, c10); c11 = Vector128.MultiplyAddEstimate(x, b1, c11);
+            x = Vector128.Create(a[2]);
+            c20 = Vector128.MultiplyAddEstimate(x, b0, c20); c21 = Vector128.MultiplyAddEstimate(x, b1, c21);
+            x = Vector128.Create(a[3]);
+            c30 = Vector128.MultiplyAddEstimate(x, b0, c30); c31 = Vector128.MultiplyAddEstimate(x, b1, c31);
+            x = Vector128.Create(a[4]);
+            c40 = Vector128.MultiplyAddEstimate(x, b0, c40); c41 = Vector128.MultiplyAddEstimate(x, b1, c41);
+            x = Vector128.Create(a[5]);
+            c50 = Vector128.MultiplyAddEstimate(x, b0, c50); c51 = Vector128.MultiplyAddEstimate(x, b1, c51);
+        }
+        Store(c, c00, c01, add); c += ldc;
+        Store(c, c10, c11, add); c += ldc;
+        Store(c, c20, c21, add); c += ldc;
+        Store(c, c30, c31, add); c += ldc;
+        Store(c, c40, c41, add); c += ldc;
+        Store(c, c50, c51, add);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store(float* c, Vector128<float> lo, Vector128<float> hi, bool add)
+    {
+        if (add)
+        {
+            lo += Vector128.Load(c);
+            hi += Vector128.Load(c + 4);
+        }
+        Vector128.Store(lo, c);
+        Vector128.Store(hi, c + 4);
     }
 }
