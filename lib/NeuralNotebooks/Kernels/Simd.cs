@@ -4,7 +4,7 @@ namespace NeuralNotebooks.Kernels;
 /// The vectorized kernels: the same methods, with the same signatures, as <see cref="Scalar"/>. Each
 /// runs on the widest vectors the CPU has (512 bits with AVX-512, 256 with AVX2, 128 with SSE or Arm
 /// NEON), then finishes the last few elements one by one; the tests compare every kernel with its scalar twin. Kernels that
-/// are not on a hot path (logarithm, arc tangent, power, max/argmax reductions) call the scalar twin.
+/// are not on a hot path (arc tangent, power, max/argmax reductions) call the scalar twin.
 /// </summary>
 public static class Simd
 {
@@ -57,7 +57,7 @@ public static class Simd
     /// <inheritdoc cref="Scalar.Exp"/>
     public static void Exp(ReadOnlySpan<float> x, Span<float> destination) => Loops.Map(x, destination, default(ExpOperator));
     /// <inheritdoc cref="Scalar.Log"/>
-    public static void Log(ReadOnlySpan<float> x, Span<float> destination) => Scalar.Log(x, destination);
+    public static void Log(ReadOnlySpan<float> x, Span<float> destination) => Loops.Map(x, destination, default(LogOperator));
     /// <inheritdoc cref="Scalar.Sqrt"/>
     public static void Sqrt(ReadOnlySpan<float> x, Span<float> destination) => Loops.Map(x, destination, default(SqrtOperator));
     /// <inheritdoc cref="Scalar.Sigmoid"/>

@@ -211,3 +211,107 @@ internal readonly struct TanhOperator : IUnaryOperator
         return Vector128.ConditionalSelect(Vector128.GreaterThanOrEqual(ax, Vector128.Create(0.625f)), large, small);
     }
 }
+
+/// <summary>
+/// The natural logarithm: x = m·2^e with m in [√½, √2), ln x = e·ln2 + ln(1 + f), f = m - 1, by a
+/// degree-8 polynomial (the Cephes single-precision method). Subnormals are first scaled by 2^23;
+/// ln 0 = -∞, ln +∞ = +∞, negatives and NaN give NaN, as MathF.Log.
+/// </summary>
+internal readonly struct LogOperator : IUnaryOperator
+{
+    private const float L0 = 7.0376836292E-2f, L1 = -1.1514610310E-1f, L2 = 1.1676998740E-1f, L3 = -1.2420140846E-1f, L4 = 1.4249322787E-1f,
+        L5 = -1.6668057665E-1f, L6 = 2.0000714765E-1f, L7 = -2.4999993993E-1f, L8 = 3.3333331174E-1f;
+    private const float SmallestNormal = 1.17549435e-38f, TwoTo23 = 8388608f, SqrtTwo = 1.41421356f;
+
+    public float Invoke(float x) => MathF.Log(x);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Vector512<float> Invoke(Vector512<float> x)
+    {
+        var subnormal = Vector512.LessThan(x, Vector512.Create(SmallestNormal));
+        var bits = Vector512.ConditionalSelect(subnormal, x * Vector512.Create(TwoTo23), x).AsInt32();
+        var exponent = Vector512.ShiftRightArithmetic(bits, 23) - Vector512.ConditionalSelect(subnormal.AsInt32(), Vector512.Create(127 + 23), Vector512.Create(127));
+        var m = ((bits & Vector512.Create(0x007FFFFF)) | Vector512.Create(0x3F800000)).AsSingle();   // the mantissa, in [1, 2)
+        var high = Vector512.GreaterThan(m, Vector512.Create(SqrtTwo));
+        m = Vector512.ConditionalSelect(high, m * Vector512.Create(0.5f), m);
+        var e = Vector512.ConvertToSingle(exponent) + (high.AsSingle() & Vector512<float>.One);
+        var f = m - Vector512<float>.One;
+        var z = f * f;
+        var p = Vector512.Create(L0);
+        p = Vector512.MultiplyAddEstimate(p, f, Vector512.Create(L1));
+        p = Vector512.MultiplyAddEstimate(p, f, Vector512.Create(L2));
+        p = Vector512.MultiplyAddEstimate(p, f, Vector512.Create(L3));
+        p = Vector512.MultiplyAddEstimate(p, f, Vector512.Create(L4));
+        p = Vector512.MultiplyAddEstimate(p, f, Vector512.Create(L5));
+        p = Vector512.MultiplyAddEstimate(p, f, Vector512.Create(L6));
+        p = Vector512.MultiplyAddEstimate(p, f, Vector512.Create(L7));
+        p = Vector512.MultiplyAddEstimate(p, f, Vector512.Create(L8));
+        var y = p * f * z;
+        y = Vector512.MultiplyAddEstimate(e, Vector512.Create(ExpOperator.Ln2Lo), y);
+        y = Vector512.MultiplyAddEstimate(z, Vector512.Create(-0.5f), y);
+        var result = Vector512.MultiplyAddEstimate(e, Vector512.Create(ExpOperator.Ln2Hi), f + y);
+        result = Vector512.ConditionalSelect(Vector512.Equals(x, Vector512<float>.Zero), Vector512.Create(float.NegativeInfinity), result);
+        result = Vector512.ConditionalSelect(Vector512.Equals(x, Vector512.Create(float.PositiveInfinity)), x, result);
+        return Vector512.ConditionalSelect(Vector512.GreaterThanOrEqual(x, Vector512<float>.Zero), result, Vector512.Create(float.NaN)); // negatives and NaN
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Vector256<float> Invoke(Vector256<float> x)
+    {
+        var subnormal = Vector256.LessThan(x, Vector256.Create(SmallestNormal));
+        var bits = Vector256.ConditionalSelect(subnormal, x * Vector256.Create(TwoTo23), x).AsInt32();
+        var exponent = Vector256.ShiftRightArithmetic(bits, 23) - Vector256.ConditionalSelect(subnormal.AsInt32(), Vector256.Create(127 + 23), Vector256.Create(127));
+        var m = ((bits & Vector256.Create(0x007FFFFF)) | Vector256.Create(0x3F800000)).AsSingle();   // the mantissa, in [1, 2)
+        var high = Vector256.GreaterThan(m, Vector256.Create(SqrtTwo));
+        m = Vector256.ConditionalSelect(high, m * Vector256.Create(0.5f), m);
+        var e = Vector256.ConvertToSingle(exponent) + (high.AsSingle() & Vector256<float>.One);
+        var f = m - Vector256<float>.One;
+        var z = f * f;
+        var p = Vector256.Create(L0);
+        p = Vector256.MultiplyAddEstimate(p, f, Vector256.Create(L1));
+        p = Vector256.MultiplyAddEstimate(p, f, Vector256.Create(L2));
+        p = Vector256.MultiplyAddEstimate(p, f, Vector256.Create(L3));
+        p = Vector256.MultiplyAddEstimate(p, f, Vector256.Create(L4));
+        p = Vector256.MultiplyAddEstimate(p, f, Vector256.Create(L5));
+        p = Vector256.MultiplyAddEstimate(p, f, Vector256.Create(L6));
+        p = Vector256.MultiplyAddEstimate(p, f, Vector256.Create(L7));
+        p = Vector256.MultiplyAddEstimate(p, f, Vector256.Create(L8));
+        var y = p * f * z;
+        y = Vector256.MultiplyAddEstimate(e, Vector256.Create(ExpOperator.Ln2Lo), y);
+        y = Vector256.MultiplyAddEstimate(z, Vector256.Create(-0.5f), y);
+        var result = Vector256.MultiplyAddEstimate(e, Vector256.Create(ExpOperator.Ln2Hi), f + y);
+        result = Vector256.ConditionalSelect(Vector256.Equals(x, Vector256<float>.Zero), Vector256.Create(float.NegativeInfinity), result);
+        result = Vector256.ConditionalSelect(Vector256.Equals(x, Vector256.Create(float.PositiveInfinity)), x, result);
+        return Vector256.ConditionalSelect(Vector256.GreaterThanOrEqual(x, Vector256<float>.Zero), result, Vector256.Create(float.NaN)); // negatives and NaN
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Vector128<float> Invoke(Vector128<float> x)
+    {
+        var subnormal = Vector128.LessThan(x, Vector128.Create(SmallestNormal));
+        var bits = Vector128.ConditionalSelect(subnormal, x * Vector128.Create(TwoTo23), x).AsInt32();
+        var exponent = Vector128.ShiftRightArithmetic(bits, 23) - Vector128.ConditionalSelect(subnormal.AsInt32(), Vector128.Create(127 + 23), Vector128.Create(127));
+        var m = ((bits & Vector128.Create(0x007FFFFF)) | Vector128.Create(0x3F800000)).AsSingle();   // the mantissa, in [1, 2)
+        var high = Vector128.GreaterThan(m, Vector128.Create(SqrtTwo));
+        m = Vector128.ConditionalSelect(high, m * Vector128.Create(0.5f), m);
+        var e = Vector128.ConvertToSingle(exponent) + (high.AsSingle() & Vector128<float>.One);
+        var f = m - Vector128<float>.One;
+        var z = f * f;
+        var p = Vector128.Create(L0);
+        p = Vector128.MultiplyAddEstimate(p, f, Vector128.Create(L1));
+        p = Vector128.MultiplyAddEstimate(p, f, Vector128.Create(L2));
+        p = Vector128.MultiplyAddEstimate(p, f, Vector128.Create(L3));
+        p = Vector128.MultiplyAddEstimate(p, f, Vector128.Create(L4));
+        p = Vector128.MultiplyAddEstimate(p, f, Vector128.Create(L5));
+        p = Vector128.MultiplyAddEstimate(p, f, Vector128.Create(L6));
+        p = Vector128.MultiplyAddEstimate(p, f, Vector128.Create(L7));
+        p = Vector128.MultiplyAddEstimate(p, f, Vector128.Create(L8));
+        var y = p * f * z;
+        y = Vector128.MultiplyAddEstimate(e, Vector128.Create(ExpOperator.Ln2Lo), y);
+        y = Vector128.MultiplyAddEstimate(z, Vector128.Create(-0.5f), y);
+        var result = Vector128.MultiplyAddEstimate(e, Vector128.Create(ExpOperator.Ln2Hi), f + y);
+        result = Vector128.ConditionalSelect(Vector128.Equals(x, Vector128<float>.Zero), Vector128.Create(float.NegativeInfinity), result);
+        result = Vector128.ConditionalSelect(Vector128.Equals(x, Vector128.Create(float.PositiveInfinity)), x, result);
+        return Vector128.ConditionalSelect(Vector128.GreaterThanOrEqual(x, Vector128<float>.Zero), result, Vector128.Create(float.NaN)); // negatives and NaN
+    }
+}
