@@ -23,6 +23,11 @@ internal static unsafe class Gemm
     /// <summary>Columns of B per packed block (a multiple of NR): KC×NC floats ≈ 2 MB, shared by the cores.</summary>
     private const int NC = 2048;
 
+    /// <summary>Floats per vector of the widest accelerated width.</summary>
+    private static readonly int Lanes = Vector512.IsHardwareAccelerated ? 16 : Vector256.IsHardwareAccelerated ? 8 : 4;
+    /// <summary>The widest C the small-depth and small-result paths hold in registers: 4 vectors of 16 or 8 of 8 or 4 floats.</summary>
+    private static readonly int SmallColumns = Math.Min(64, 8 * Lanes);
+
     /// <summary>Below this many multiply-adds the packing costs more than it saves.</summary>
     private const long SmallWork = 16 * 1024;
     /// <summary>Above this many multiply-adds the cores share the work.</summary>
@@ -44,13 +49,13 @@ internal static unsafe class Gemm
             return;
         }
         long work = (long)m * n * k;
-        if (Vector512.IsHardwareAccelerated && !transposeB && k <= 16 && n <= 64 && m >= 64)
+        if (!transposeB && k <= 16 && n <= SmallColumns && m >= 64)
         {
             // A convolution's im2col product: thousands of rows, a few columns, a tiny depth.
             fixed (float* pa = a, pb = b, pc = c) SmallDepth(m, n, k, pa, transposeA, pb, pc, accumulate, work >= ParallelWork);
             return;
         }
-        if (Vector512.IsHardwareAccelerated && !transposeB && m <= 16 && n <= 64 && k >= 256)
+        if (!transposeB && m <= 16 && n <= SmallColumns && k >= 256)
         {
             // A convolution's kernel gradient: a small result summed over thousands of rows.
             fixed (float* pa = a, pb = b, pc = c) SmallResult(m, n, k, pa, transposeA, pb, pc, accumulate, work >= ParallelWork);
@@ -96,21 +101,28 @@ internal static unsafe class Gemm
 
     /// <summary>
     /// C[i,:] (+)= Σ_p A[i,p]·B[p,:] for k ≤ 16 and n ≤ 64: B (at most 16×64 floats) stays in L1, each
-    /// row of C is built in up to four vector accumulators and written once.
+    /// row of C is built in up to four 512-bit (or eight 256- or 128-bit) accumulators and written once.
     /// </summary>
     private static void SmallDepth(int m, int n, int k, float* a, bool transposeA, float* b, float* c, bool accumulate, bool parallel)
     {
         // B padded to whole vectors so the loop needs no masks; the padding columns are never stored.
-        int vectors = (n + 15) / 16;
-        var padded = Rent(ref _small, k * vectors * 16);
+        int vectors = (n + Lanes - 1) / Lanes, stride = vectors * Lanes;
+        var padded = Rent(ref _small, k * stride);
         fixed (float* bp = padded)
         {
             for (int p = 0; p < k; p++)
-                for (int j = 0; j < vectors * 16; j++) bp[p * vectors * 16 + j] = j < n ? b[(long)p * n + j] : 0f;
+                for (int j = 0; j < stride; j++) bp[p * stride + j] = j < n ? b[(long)p * n + j] : 0f;
             float* B = bp;
-            if (parallel) Split(m, 1, (from, to) => SmallDepthRows(from, to, m, n, k, a, transposeA, B, vectors, c, accumulate));
-            else SmallDepthRows(0, m, m, n, k, a, transposeA, B, vectors, c, accumulate);
+            if (parallel) Split(m, 1, (from, to) => SmallDepthRowsOfWidth(from, to, m, n, k, a, transposeA, B, vectors, c, accumulate));
+            else SmallDepthRowsOfWidth(0, m, m, n, k, a, transposeA, B, vectors, c, accumulate);
         }
+    }
+
+    private static void SmallDepthRowsOfWidth(int from, int to, int m, int n, int k, float* a, bool transposeA, float* b, int vectors, float* c, bool accumulate)
+    {
+        if (Vector512.IsHardwareAccelerated) SmallDepthRows(from, to, m, n, k, a, transposeA, b, vectors, c, accumulate);
+        else if (Vector256.IsHardwareAccelerated) SmallDepthRows256(from, to, m, n, k, a, transposeA, b, vectors, c, accumulate);
+        else SmallDepthRows128(from, to, m, n, k, a, transposeA, b, vectors, c, accumulate);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -160,8 +172,15 @@ internal static unsafe class Gemm
     /// </summary>
     private static void SmallResult(int m, int n, int k, float* a, bool transposeA, float* b, float* c, bool accumulate, bool parallel)
     {
-        if (parallel && m >= 2) Split(m, 1, (from, to) => SmallResultRows(from, to, m, n, k, a, transposeA, b, c, accumulate));
-        else SmallResultRows(0, m, m, n, k, a, transposeA, b, c, accumulate);
+        if (parallel && m >= 2) Split(m, 1, (from, to) => SmallResultRowsOfWidth(from, to, m, n, k, a, transposeA, b, c, accumulate));
+        else SmallResultRowsOfWidth(0, m, m, n, k, a, transposeA, b, c, accumulate);
+    }
+
+    private static void SmallResultRowsOfWidth(int from, int to, int m, int n, int k, float* a, bool transposeA, float* b, float* c, bool accumulate)
+    {
+        if (Vector512.IsHardwareAccelerated) SmallResultRows(from, to, m, n, k, a, transposeA, b, c, accumulate);
+        else if (Vector256.IsHardwareAccelerated) SmallResultRows256(from, to, m, n, k, a, transposeA, b, c, accumulate);
+        else SmallResultRows128(from, to, m, n, k, a, transposeA, b, c, accumulate);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -503,5 +522,183 @@ internal static unsafe class Gemm
         }
         Vector128.Store(lo, c);
         Vector128.Store(hi, c + 4);
+    }
+
+    /// <summary>The small-depth rows with Vector256 vectors: up to eight accumulators of 8 floats.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void SmallDepthRows256(int from, int to, int m, int n, int k, float* a, bool transposeA, float* b, int vectors, float* c, bool accumulate)
+    {
+        int stride = vectors * 8;
+        float* r = stackalloc float[8 * 8];
+        for (int i = from; i < to; i++)
+        {
+            Vector256<float> c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default, c6 = default, c7 = default;
+            for (int p = 0; p < k; p++)
+            {
+                var x = Vector256.Create(transposeA ? a[(long)p * m + i] : a[(long)i * k + p]);
+                float* bp = b + p * stride;
+                c0 = Vector256.MultiplyAddEstimate(x, Vector256.Load(bp), c0);
+                if (vectors > 1) c1 = Vector256.MultiplyAddEstimate(x, Vector256.Load(bp + 1 * 8), c1);
+                if (vectors > 2) c2 = Vector256.MultiplyAddEstimate(x, Vector256.Load(bp + 2 * 8), c2);
+                if (vectors > 3) c3 = Vector256.MultiplyAddEstimate(x, Vector256.Load(bp + 3 * 8), c3);
+                if (vectors > 4) c4 = Vector256.MultiplyAddEstimate(x, Vector256.Load(bp + 4 * 8), c4);
+                if (vectors > 5) c5 = Vector256.MultiplyAddEstimate(x, Vector256.Load(bp + 5 * 8), c5);
+                if (vectors > 6) c6 = Vector256.MultiplyAddEstimate(x, Vector256.Load(bp + 6 * 8), c6);
+                if (vectors > 7) c7 = Vector256.MultiplyAddEstimate(x, Vector256.Load(bp + 7 * 8), c7);
+            }
+            Vector256.Store(c0, r); Vector256.Store(c1, r + 1 * 8); Vector256.Store(c2, r + 2 * 8); Vector256.Store(c3, r + 3 * 8);
+            Vector256.Store(c4, r + 4 * 8); Vector256.Store(c5, r + 5 * 8); Vector256.Store(c6, r + 6 * 8); Vector256.Store(c7, r + 7 * 8);
+            CopyRow256(c + (long)i * n, r, n, accumulate);
+        }
+    }
+
+    /// <summary>c[j] (+)= r[j] for j &lt; n, whole vectors first.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void CopyRow256(float* c, float* r, int n, bool accumulate)
+    {
+        int j = 0;
+        for (; j <= n - 8; j += 8)
+        {
+            var v = Vector256.Load(r + j);
+            Vector256.Store(accumulate ? v + Vector256.Load(c + j) : v, c + j);
+        }
+        for (; j < n; j++) c[j] = accumulate ? c[j] + r[j] : r[j];
+    }
+
+    /// <summary>The small-result rows with Vector256 vectors: up to eight accumulators of 8 floats per row of C.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void SmallResultRows256(int from, int to, int m, int n, int k, float* a, bool transposeA, float* b, float* c, bool accumulate)
+    {
+        int vectors = (n + 8 - 1) / 8, width = 8 * 8;
+        const int Block = 64;
+        float* acc = stackalloc float[16 * 8 * 8];
+        float* padded = stackalloc float[Block * 8 * 8];
+        new Span<float>(acc, 16 * width).Clear();
+        // As in the 512-bit version: the last rows of B, where whole-vector loads would run past its end, come from a padded copy.
+        int safe = k - (vectors * 8 - n + n - 1) / n;
+        for (int p0 = 0; p0 < k; p0 += Block)
+        {
+            int p1 = Math.Min(k, p0 + Block);
+            float* block = b + (long)p0 * n;
+            long stride = n;
+            if (p1 > safe)
+            {
+                new Span<float>(padded, Block * width).Clear();
+                for (int p = p0; p < p1; p++) new ReadOnlySpan<float>(b + (long)p * n, n).CopyTo(new Span<float>(padded + (p - p0) * width, n));
+                block = padded;
+                stride = width;
+            }
+            for (int i = from; i < to; i++)
+            {
+                float* ai = acc + (i - from) * width;
+                var c0 = Vector256.Load(ai); var c1 = Vector256.Load(ai + 1 * 8); var c2 = Vector256.Load(ai + 2 * 8); var c3 = Vector256.Load(ai + 3 * 8);
+                var c4 = Vector256.Load(ai + 4 * 8); var c5 = Vector256.Load(ai + 5 * 8); var c6 = Vector256.Load(ai + 6 * 8); var c7 = Vector256.Load(ai + 7 * 8);
+                float* bp = block;
+                for (int p = p0; p < p1; p++, bp += stride)
+                {
+                    var x = Vector256.Create(transposeA ? a[(long)p * m + i] : a[(long)i * k + p]);
+                    c0 = Vector256.MultiplyAddEstimate(x, Vector256.Load(bp), c0);
+                    if (vectors > 1) c1 = Vector256.MultiplyAddEstimate(x, Vector256.Load(bp + 1 * 8), c1);
+                    if (vectors > 2) c2 = Vector256.MultiplyAddEstimate(x, Vector256.Load(bp + 2 * 8), c2);
+                    if (vectors > 3) c3 = Vector256.MultiplyAddEstimate(x, Vector256.Load(bp + 3 * 8), c3);
+                    if (vectors > 4) c4 = Vector256.MultiplyAddEstimate(x, Vector256.Load(bp + 4 * 8), c4);
+                    if (vectors > 5) c5 = Vector256.MultiplyAddEstimate(x, Vector256.Load(bp + 5 * 8), c5);
+                    if (vectors > 6) c6 = Vector256.MultiplyAddEstimate(x, Vector256.Load(bp + 6 * 8), c6);
+                    if (vectors > 7) c7 = Vector256.MultiplyAddEstimate(x, Vector256.Load(bp + 7 * 8), c7);
+                }
+                Vector256.Store(c0, ai); Vector256.Store(c1, ai + 1 * 8); Vector256.Store(c2, ai + 2 * 8); Vector256.Store(c3, ai + 3 * 8);
+                Vector256.Store(c4, ai + 4 * 8); Vector256.Store(c5, ai + 5 * 8); Vector256.Store(c6, ai + 6 * 8); Vector256.Store(c7, ai + 7 * 8);
+            }
+        }
+        for (int i = from; i < to; i++) CopyRow256(c + (long)i * n, acc + (i - from) * width, n, accumulate);
+    }
+
+    /// <summary>The small-depth rows with Vector128 vectors: up to eight accumulators of 4 floats.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void SmallDepthRows128(int from, int to, int m, int n, int k, float* a, bool transposeA, float* b, int vectors, float* c, bool accumulate)
+    {
+        int stride = vectors * 4;
+        float* r = stackalloc float[8 * 4];
+        for (int i = from; i < to; i++)
+        {
+            Vector128<float> c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default, c6 = default, c7 = default;
+            for (int p = 0; p < k; p++)
+            {
+                var x = Vector128.Create(transposeA ? a[(long)p * m + i] : a[(long)i * k + p]);
+                float* bp = b + p * stride;
+                c0 = Vector128.MultiplyAddEstimate(x, Vector128.Load(bp), c0);
+                if (vectors > 1) c1 = Vector128.MultiplyAddEstimate(x, Vector128.Load(bp + 1 * 4), c1);
+                if (vectors > 2) c2 = Vector128.MultiplyAddEstimate(x, Vector128.Load(bp + 2 * 4), c2);
+                if (vectors > 3) c3 = Vector128.MultiplyAddEstimate(x, Vector128.Load(bp + 3 * 4), c3);
+                if (vectors > 4) c4 = Vector128.MultiplyAddEstimate(x, Vector128.Load(bp + 4 * 4), c4);
+                if (vectors > 5) c5 = Vector128.MultiplyAddEstimate(x, Vector128.Load(bp + 5 * 4), c5);
+                if (vectors > 6) c6 = Vector128.MultiplyAddEstimate(x, Vector128.Load(bp + 6 * 4), c6);
+                if (vectors > 7) c7 = Vector128.MultiplyAddEstimate(x, Vector128.Load(bp + 7 * 4), c7);
+            }
+            Vector128.Store(c0, r); Vector128.Store(c1, r + 1 * 4); Vector128.Store(c2, r + 2 * 4); Vector128.Store(c3, r + 3 * 4);
+            Vector128.Store(c4, r + 4 * 4); Vector128.Store(c5, r + 5 * 4); Vector128.Store(c6, r + 6 * 4); Vector128.Store(c7, r + 7 * 4);
+            CopyRow128(c + (long)i * n, r, n, accumulate);
+        }
+    }
+
+    /// <summary>c[j] (+)= r[j] for j &lt; n, whole vectors first.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void CopyRow128(float* c, float* r, int n, bool accumulate)
+    {
+        int j = 0;
+        for (; j <= n - 4; j += 4)
+        {
+            var v = Vector128.Load(r + j);
+            Vector128.Store(accumulate ? v + Vector128.Load(c + j) : v, c + j);
+        }
+        for (; j < n; j++) c[j] = accumulate ? c[j] + r[j] : r[j];
+    }
+
+    /// <summary>The small-result rows with Vector128 vectors: up to eight accumulators of 4 floats per row of C.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void SmallResultRows128(int from, int to, int m, int n, int k, float* a, bool transposeA, float* b, float* c, bool accumulate)
+    {
+        int vectors = (n + 4 - 1) / 4, width = 8 * 4;
+        const int Block = 64;
+        float* acc = stackalloc float[16 * 8 * 4];
+        float* padded = stackalloc float[Block * 8 * 4];
+        new Span<float>(acc, 16 * width).Clear();
+        // As in the 512-bit version: the last rows of B, where whole-vector loads would run past its end, come from a padded copy.
+        int safe = k - (vectors * 4 - n + n - 1) / n;
+        for (int p0 = 0; p0 < k; p0 += Block)
+        {
+            int p1 = Math.Min(k, p0 + Block);
+            float* block = b + (long)p0 * n;
+            long stride = n;
+            if (p1 > safe)
+            {
+                new Span<float>(padded, Block * width).Clear();
+                for (int p = p0; p < p1; p++) new ReadOnlySpan<float>(b + (long)p * n, n).CopyTo(new Span<float>(padded + (p - p0) * width, n));
+                block = padded;
+                stride = width;
+            }
+            for (int i = from; i < to; i++)
+            {
+                float* ai = acc + (i - from) * width;
+                var c0 = Vector128.Load(ai); var c1 = Vector128.Load(ai + 1 * 4); var c2 = Vector128.Load(ai + 2 * 4); var c3 = Vector128.Load(ai + 3 * 4);
+                var c4 = Vector128.Load(ai + 4 * 4); var c5 = Vector128.Load(ai + 5 * 4); var c6 = Vector128.Load(ai + 6 * 4); var c7 = Vector128.Load(ai + 7 * 4);
+                float* bp = block;
+                for (int p = p0; p < p1; p++, bp += stride)
+                {
+                    var x = Vector128.Create(transposeA ? a[(long)p * m + i] : a[(long)i * k + p]);
+                    c0 = Vector128.MultiplyAddEstimate(x, Vector128.Load(bp), c0);
+                    if (vectors > 1) c1 = Vector128.MultiplyAddEstimate(x, Vector128.Load(bp + 1 * 4), c1);
+                    if (vectors > 2) c2 = Vector128.MultiplyAddEstimate(x, Vector128.Load(bp + 2 * 4), c2);
+                    if (vectors > 3) c3 = Vector128.MultiplyAddEstimate(x, Vector128.Load(bp + 3 * 4), c3);
+                    if (vectors > 4) c4 = Vector128.MultiplyAddEstimate(x, Vector128.Load(bp + 4 * 4), c4);
+                    if (vectors > 5) c5 = Vector128.MultiplyAddEstimate(x, Vector128.Load(bp + 5 * 4), c5);
+                    if (vectors > 6) c6 = Vector128.MultiplyAddEstimate(x, Vector128.Load(bp + 6 * 4), c6);
+                    if (vectors > 7) c7 = Vector128.MultiplyAddEstimate(x, Vector128.Load(bp + 7 * 4), c7);
+                }
+                Vector128.Store(c0, ai); Vector128.Store(c1, ai + 1 * 4); Vector128.Store(c2, ai + 2 * 4); Vector128.Store(c3, ai + 3 * 4);
+                Vector128.Store(c4, ai + 4 * 4); Vector128.Store(c5, ai + 5 * 4); Vector128.Store(c6, ai + 6 * 4); Vector128.Store(c7, ai + 7 * 4);
+            }
+        }
+        for (int i = from; i < to; i++) CopyRow128(c + (long)i * n, acc + (i - from) * width, n, accumulate);
     }
 }
