@@ -203,9 +203,9 @@ internal static class Compare
         if (cnnBytesPerEpoch >= 0)
             Console.WriteLine($"CNN Fit, one warmed-up epoch (1,875 batches of 32): {cnnBytesPerEpoch / 1024.0:N0} KiB allocated ({cnnBytesPerEpoch / 1875.0:N0} bytes per batch)");
         Console.WriteLine($"peak working set of the process: {peakWorkingSet / (1024 * 1024)} MiB");
-        Console.WriteLine($"{"workload",-22} {"library",12} {"peer",12} {"unit",-10} {"ratio",7} {"goal",6}  peer");
+        Console.WriteLine($"{"workload",-28} {"library",12} {"peer",12} {"unit",-10} {"ratio",7} {"goal",6}  peer");
         foreach (var r in rows)
-            Console.WriteLine($"{r.Workload,-22} {r.Library,12:N1} {r.Peer,12:N1} {r.Unit,-10} {r.Ratio,7:F2} {r.Goal,6:F1}  {r.PeerName}{(r.Ratio >= r.Goal ? "" : "  (below goal)")}");
+            Console.WriteLine($"{r.Workload,-28} {r.Library,12:N2} {r.Peer,12:N2} {r.Unit,-10} {r.Ratio,7:F2} {r.Goal,6:F1}  {r.PeerName}{(r.Ratio >= r.Goal ? "" : "  (below goal)")}");
         var json = new JsonObject
         {
             ["date"] = date,
@@ -218,7 +218,7 @@ internal static class Compare
             ["peak_working_set_mib"] = peakWorkingSet / (1024 * 1024),
             ["rows"] = new JsonArray(rows.Select(r => (JsonNode)new JsonObject
             {
-                ["workload"] = r.Workload, ["description"] = r.Description, ["library"] = Math.Round(r.Library, 1), ["peer"] = Math.Round(r.Peer, 1),
+                ["workload"] = r.Workload, ["description"] = r.Description, ["library"] = Math.Round(r.Library, 2), ["peer"] = Math.Round(r.Peer, 2),
                 ["peer_name"] = r.PeerName, ["unit"] = r.Unit, ["ratio"] = Math.Round(r.Ratio, 2), ["goal"] = r.Goal,
             }).ToArray()),
         };
