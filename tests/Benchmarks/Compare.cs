@@ -13,6 +13,12 @@ namespace Benchmarks;
 /// the same MNIST data in the same run, several repetitions each, medians, and their ratio; the
 /// table is printed and written to data/benchmarks/latest.json.
 /// </summary>
+/// <remarks>
+/// Options: <c>--repeats N</c>; <c>--only sgemm,elementwise,mlp,mlpclassifier,cnn</c> runs some rows
+/// (printed, not written); <c>--isa avx2|vector128</c> reruns the table in a child process with the
+/// wider instruction sets switched off (DOTNET_EnableAVX512F=0, DOTNET_EnableAVX2=0), as on an AVX2
+/// laptop or an Arm Mac, and writes data/benchmarks/latest-ISA.json.
+/// </remarks>
 internal static class Compare
 {
     private sealed record Row(string Workload, string Description, double Library, double Peer, string PeerName, string Unit, double Goal, double TorchSharp = double.NaN)
@@ -23,10 +29,36 @@ internal static class Compare
         public string FastestPeerName => !double.IsNaN(TorchSharp) && TorchSharp > Peer ? "TorchSharp" : PeerName;
     }
 
+    /// <summary>The groups of rows <c>--only</c> chooses from.</summary>
+    private static readonly string[] Groups = ["sgemm", "elementwise", "mlp", "mlpclassifier", "cnn"];
+
+    /// <summary>The environment variable that switches each <c>--isa</c> off, and the widest vectors left.</summary>
+    private static readonly Dictionary<string, (string Knob, string Vectors)> Isas = new()
+    {
+        ["avx2"] = ("DOTNET_EnableAVX512F", "256-bit"),
+        ["vector128"] = ("DOTNET_EnableAVX2", "128-bit"),
+    };
+
     public static int Run(string[] args)
     {
         int repeats = 3;
-        for (int i = 0; i < args.Length; i++) if (args[i] == "--repeats" && i + 1 < args.Length) repeats = int.Parse(args[++i], CultureInfo.InvariantCulture);
+        string? isa = null;
+        HashSet<string>? only = null;
+        for (int i = 0; i < args.Length; i++)
+        {
+            if (args[i] == "--repeats" && i + 1 < args.Length) repeats = int.Parse(args[++i], CultureInfo.InvariantCulture);
+            else if (args[i] == "--isa" && i + 1 < args.Length) isa = args[++i];
+            else if (args[i] == "--only" && i + 1 < args.Length) only = [.. args[++i].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)];
+            else throw new ArgumentException($"compare: unknown option '{args[i]}'. Options: --repeats N, --only {string.Join(',', Groups)}, --isa {string.Join('|', Isas.Keys)}.");
+        }
+        if (only?.FirstOrDefault(g => !Groups.Contains(g)) is { } unknown)
+            throw new ArgumentException($"compare --only: unknown group '{unknown}'; the groups are {string.Join(", ", Groups)}.");
+        if (isa is not null && !Isas.ContainsKey(isa))
+            throw new ArgumentException($"compare --isa: unknown '{isa}'; choose {string.Join(" or ", Isas.Keys)}.");
+        // --isa: the same program again, in a child process whose runtime ignores the wider instructions.
+        if (isa is not null && Environment.GetEnvironmentVariable(Isas[isa].Knob) != "0") return RunAsChild(args, Isas[isa].Knob);
+        bool Want(string group) => only is null || only.Contains(group);
+
         var root = FindRoot();
         // Said before minutes of library-side measuring, not after them when the first peer fails.
         var missing = MissingPeerPackages();
@@ -39,7 +71,8 @@ internal static class Compare
         Console.Error.WriteLine($"peers' Debian packages present: {string.Join(", ", PeerPackages)}");
         var mnistDir = Path.Combine(root, "data", "mnist");
         var loadClock = Stopwatch.StartNew();
-        var mnist = Mnist.Load(mnistDir);   // first load in this process: gunzip, SHA-256, bytes to floats
+        // First load in this process: gunzip, SHA-256, bytes to floats (skipped when no row needs MNIST).
+        var mnist = Want("mlp") || Want("mlpclassifier") || Want("cnn") ? Mnist.Load(mnistDir) : null;
         double loadMs = loadClock.Elapsed.TotalMilliseconds;
         var rows = new List<Row>();
         var torchSharp = TorchSharpPeer.TryCreate(repeats);
@@ -69,26 +102,41 @@ internal static class Compare
 
         // SGEMM
         Console.Error.WriteLine("SGEMM");
-        var torchGemm = Peer("torch_sgemm.py");
-        foreach (var n in new[] { 256, 1024 })
+        var torchGemm = Want("sgemm") ? Peer("torch_sgemm.py") : null;
+        foreach (var n in torchGemm is null ? [] : new[] { 256, 1024 })
         {
             var a = new Rng(1).Uniform(new Shape(n * n)).ToArray(); var b = new Rng(2).Uniform(new Shape(n * n)).ToArray(); var c = new float[n * n];
             int iters = Math.Max(3, (int)(4e9 / (2.0 * n * n * n)));
             double gflops = Median(() => { var sw = Stopwatch.StartNew(); for (int i = 0; i < iters; i++) Simd.Gemm(n, n, n, a, false, b, false, c); return 2.0 * n * n * n * iters / sw.Elapsed.TotalSeconds / 1e9; });
-            rows.Add(new Row($"sgemm_{n}", $"SGEMM {n}x{n}x{n}", gflops, torchGemm["sizes"]![n.ToString(CultureInfo.InvariantCulture)]!["gflops_median"]!.GetValue<double>(),
+            rows.Add(new Row($"sgemm_{n}", $"SGEMM {n}x{n}x{n}", gflops, torchGemm!["sizes"]![n.ToString(CultureInfo.InvariantCulture)]!["gflops_median"]!.GetValue<double>(),
                 "OpenBLAS via torch.matmul", "GFLOP/s", n == 256 ? 1.5 : 1.0, torchSharp?.Sgemm(n) ?? double.NaN));
         }
 
         // Element-wise kernels against TensorPrimitives, in process.
         Console.Error.WriteLine("element-wise");
         var x = new Rng(3).Uniform(new Shape(1_000_000), -5f, 5f).ToArray(); var y = new Rng(4).Uniform(new Shape(1_000_000), -5f, 5f).ToArray(); var d = new float[x.Length];
-        foreach (var (name, ours, theirs) in new (string, Action, Action)[]
+        var positive = new Rng(5).Uniform(new Shape(1_000_000), 0.01f, 10f).ToArray();
+        float sink = 0;
+        foreach (var (name, ours, theirs) in !Want("elementwise") ? [] : new (string, Action, Action)[]
         {
             ("add", () => Simd.Add(x, y, d), () => TensorPrimitives.Add(x, y, d)),
+            ("subtract", () => Simd.Subtract(x, y, d), () => TensorPrimitives.Subtract(x, y, d)),
             ("multiply", () => Simd.Multiply(x, y, d), () => TensorPrimitives.Multiply(x, y, d)),
+            ("divide", () => Simd.Divide(x, positive, d), () => TensorPrimitives.Divide(x, positive, d)),
+            ("add_scalar", () => Simd.Add(x, 0.5f, d), () => TensorPrimitives.Add(x, 0.5f, d)),
+            ("multiply_scalar", () => Simd.Multiply(x, 0.5f, d), () => TensorPrimitives.Multiply(x, 0.5f, d)),
+            ("axpy", () => Simd.AddScaled(0.5f, x, d), () => TensorPrimitives.MultiplyAdd(x, 0.5f, d, d)),
+            ("max", () => Simd.Max(x, y, d), () => TensorPrimitives.Max(x, y, d)),
+            ("negate", () => Simd.Negate(x, d), () => TensorPrimitives.Negate(x, d)),
+            ("abs", () => Simd.Abs(x, d), () => TensorPrimitives.Abs(x, d)),
+            ("sqrt", () => Simd.Sqrt(positive, d), () => TensorPrimitives.Sqrt(positive, d)),
+            ("relu", () => Simd.Relu(x, d), () => TensorPrimitives.Max(x, 0f, d)),
             ("exp", () => Simd.Exp(x, d), () => TensorPrimitives.Exp(x, d)),
+            ("log", () => Simd.Log(positive, d), () => TensorPrimitives.Log(positive, d)),
             ("sigmoid", () => Simd.Sigmoid(x, d), () => TensorPrimitives.Sigmoid(x, d)),
             ("tanh", () => Simd.Tanh(x, d), () => TensorPrimitives.Tanh(x, d)),
+            ("sum", () => sink += Simd.Sum(x), () => sink += TensorPrimitives.Sum(x)),
+            ("dot", () => sink += Simd.Dot(x, y), () => sink += TensorPrimitives.Dot(x, y)),
         })
         {
             double Rate(Action f) => Median(() => { for (int w = 0; w < 50; w++) f(); var sw = Stopwatch.StartNew(); for (int i = 0; i < 100; i++) f(); return 100 * 1e6 / sw.Elapsed.TotalSeconds / 1e9; });
@@ -96,83 +144,136 @@ internal static class Compare
         }
 
         // MLP 784-100-10, sigmoid, Adam, batch 200, one epoch.
-        Console.Error.WriteLine("MLP");
-        var flat = mnist.Train.Images.Reshape(-1, 784);
-        double mlp = Median(() =>
-        {
-            var m = new Sequential(seed: 1);
-            m.Add(new Dense(100, activation: "sigmoid", inputShape: 784));
-            m.Add(new Dense(10, activation: "softmax"));
-            m.Compile(new Adam(), "sparse_categorical_crossentropy", ["accuracy"]);
-            return m.Fit(flat, mnist.Train.Labels, epochs: 1, batchSize: 200, verbose: false).SamplesPerSecond;
-        });
-        var torchMlp2 = Peer("torch_mlp.py", "--threads", "2");
-        var torchMlp1 = Peer("torch_mlp.py", "--threads", "1");
-        double torchMlp = Math.Max(torchMlp2["samples_per_s"]!.GetValue<double>(), torchMlp1["samples_per_s"]!.GetValue<double>());
-        rows.Add(new Row("mlp_train", "MLP 784-100-10 sigmoid, Adam, batch 200, 1 epoch", mlp, torchMlp, "PyTorch 1.13 (best of 1 and 2 threads)", "samples/s", 1.0,
-            torchSharp?.MlpTrain(mnist.Train) ?? double.NaN));
+        var flat = mnist?.Train.Images.Reshape(-1, 784);
+        long cnnBytesPerEpoch = -1;
+        if (Want("mlp")) MlpRow();
+        if (Want("mlpclassifier")) MlpClassifierRow();
+        if (Want("cnn")) CnnRows();
 
-        Console.Error.WriteLine("MLPClassifier");
-        double sk = Median(() =>
+        void MlpRow()
         {
-            var clf = new MLPClassifier(hiddenLayerSizes: [100], activation: "logistic", maxIter: 5, tol: 0, nIterNoChange: 1000, randomState: 1);
-            var sw = Stopwatch.StartNew();
-            clf.Fit(flat, mnist.Train.Labels);
-            return 5.0 * flat.Shape[0] / sw.Elapsed.TotalSeconds;
-        });
-        var sklearn = Peer("sklearn_mlp.py");
-        rows.Add(new Row("mlpclassifier_train", "MLPClassifier(100, logistic), 5 epochs", sk, sklearn["samples_per_s"]!.GetValue<double>(), "scikit-learn 1.2", "samples/s", 3.0));
+            Console.Error.WriteLine("MLP");
+            double mlp = Median(() =>
+            {
+                var m = new Sequential(seed: 1);
+                m.Add(new Dense(100, activation: "sigmoid", inputShape: 784));
+                m.Add(new Dense(10, activation: "softmax"));
+                m.Compile(new Adam(), "sparse_categorical_crossentropy", ["accuracy"]);
+                return m.Fit(flat!, mnist!.Train.Labels, epochs: 1, batchSize: 200, verbose: false).SamplesPerSecond;
+            });
+            var torchMlp2 = Peer("torch_mlp.py", "--threads", "2");
+            var torchMlp1 = Peer("torch_mlp.py", "--threads", "1");
+            double torchMlp = Math.Max(torchMlp2["samples_per_s"]!.GetValue<double>(), torchMlp1["samples_per_s"]!.GetValue<double>());
+            rows.Add(new Row("mlp_train", "MLP 784-100-10 sigmoid, Adam, batch 200, 1 epoch", mlp, torchMlp, "PyTorch 1.13 (best of 1 and 2 threads)", "samples/s", 1.0,
+                torchSharp?.MlpTrain(mnist!.Train) ?? double.NaN));
+        }
+
+        void MlpClassifierRow()
+        {
+            Console.Error.WriteLine("MLPClassifier");
+            double sk = Median(() =>
+            {
+                var clf = new MLPClassifier(hiddenLayerSizes: [100], activation: "logistic", maxIter: 5, tol: 0, nIterNoChange: 1000, randomState: 1);
+                var sw = Stopwatch.StartNew();
+                clf.Fit(flat!, mnist!.Train.Labels);
+                return 5.0 * flat!.Shape[0] / sw.Elapsed.TotalSeconds;
+            });
+            var sklearn = Peer("sklearn_mlp.py");
+            rows.Add(new Row("mlpclassifier_train", "MLPClassifier(100, logistic), 5 epochs", sk, sklearn["samples_per_s"]!.GetValue<double>(), "scikit-learn 1.2", "samples/s", 3.0));
+        }
 
         // The course CNN.
-        Console.Error.WriteLine("CNN");
-        var images = Mnist.Load(mnistDir, channels: true);
-        Sequential? trained = null;
-        double cnn = Median(() =>
+        void CnnRows()
         {
-            var m = CourseCnn();
-            var h = m.Fit(images.Train.Images, images.Train.Labels, epochs: 1, batchSize: 32, verbose: false);
-            trained = m;
-            return h.SamplesPerSecond;
-        });
-        double infer = Median(() => { var sw = Stopwatch.StartNew(); trained!.Predict(images.Test.Images); return images.Test.Count / sw.Elapsed.TotalSeconds; });
-        var torchCnn = Peer("torch_cnn.py");
-        double torchInfer = torchCnn["inference"]!.AsArray().Max(r => r!["samples_per_s"]!.GetValue<double>());
-        rows.Add(new Row("cnn_train", "course CNN, Adam, batch 32, 1 epoch of 60k", cnn, torchCnn["train"]!["samples_per_s"]!.GetValue<double>(), "PyTorch 1.13", "samples/s", 4.0,
-            torchSharp?.CnnTrain(images.Train) ?? double.NaN));
-        rows.Add(new Row("cnn_inference", "course CNN, inference on the 10k test images", infer, torchInfer, "PyTorch 1.13 (best batch size)", "samples/s", 4.0,
-            torchSharp?.CnnInference(images.Train, images.Test) ?? double.NaN));
+            Console.Error.WriteLine("CNN");
+            var images = Mnist.Load(mnistDir, channels: true);
+            Sequential? trained = null;
+            double cnn = Median(() =>
+            {
+                var m = CourseCnn();
+                var h = m.Fit(images.Train.Images, images.Train.Labels, epochs: 1, batchSize: 32, verbose: false);
+                trained = m;
+                return h.SamplesPerSecond;
+            });
+            double infer = Median(() => { var sw = Stopwatch.StartNew(); trained!.Predict(images.Test.Images); return images.Test.Count / sw.Elapsed.TotalSeconds; });
+            var torchCnn = Peer("torch_cnn.py");
+            double torchInfer = torchCnn["inference"]!.AsArray().Max(r => r!["samples_per_s"]!.GetValue<double>());
+            rows.Add(new Row("cnn_train", "course CNN, Adam, batch 32, 1 epoch of 60k", cnn, torchCnn["train"]!["samples_per_s"]!.GetValue<double>(), "PyTorch 1.13", "samples/s", 4.0,
+                torchSharp?.CnnTrain(images.Train) ?? double.NaN));
+            rows.Add(new Row("cnn_inference", "course CNN, inference on the 10k test images", infer, torchInfer, "PyTorch 1.13 (best batch size)", "samples/s", 4.0,
+                torchSharp?.CnnInference(images.Train, images.Test) ?? double.NaN));
+            // Garbage of one more epoch of the warmed-up model: what a Fit allocates per batch.
+            long before = GC.GetTotalAllocatedBytes(precise: true);
+            trained!.Fit(images.Train.Images, images.Train.Labels, epochs: 1, batchSize: 32, verbose: false);
+            cnnBytesPerEpoch = GC.GetTotalAllocatedBytes(precise: true) - before;
+        }
 
         // Report.
         string date = DateTime.UtcNow.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
         string machine = Machine();
-        string command = $"dotnet run -c Release --project tests/Benchmarks -- compare --repeats {repeats}";
-        Console.WriteLine($"{date}, {machine}; medians of {repeats} runs");
-        Console.WriteLine($"MNIST load (70,000 images, checksums verified, first load in the process): {loadMs:F0} ms");
+        string command = $"dotnet run -c Release --project tests/Benchmarks -- compare --repeats {repeats}"
+            + (isa is null ? "" : $" --isa {isa}") + (only is null ? "" : $" --only {string.Join(',', only)}");
+        long peakWorkingSet = Process.GetCurrentProcess().PeakWorkingSet64;
+        Console.WriteLine($"{date}, {machine}, {Vectors()} vectors; medians of {repeats} runs");
+        if (mnist is not null) Console.WriteLine($"MNIST load (70,000 images, checksums verified, first load in the process): {loadMs:F0} ms");
+        if (cnnBytesPerEpoch >= 0)
+            Console.WriteLine($"CNN Fit, one warmed-up epoch (1,875 batches of 32): {cnnBytesPerEpoch / 1024.0:N0} KiB allocated ({cnnBytesPerEpoch / 1875.0:N0} bytes per batch)");
+        Console.WriteLine($"peak working set of the process: {peakWorkingSet / (1024 * 1024)} MiB");
         Console.WriteLine($"TorchSharp peer: {(torchSharp is null ? "not available (see above)" : TorchSharpPeer.Name)}; ratio = library / the faster peer");
-        Console.WriteLine($"{"workload",-22} {"library",12} {"peer",12} {"TorchSharp",12} {"unit",-10} {"ratio",7} {"goal",6}  peer (ratio against)");
+        Console.WriteLine($"{"workload",-28} {"library",12} {"peer",12} {"TorchSharp",12} {"unit",-10} {"ratio",7} {"goal",6}  peer (ratio against)");
         foreach (var r in rows)
-            Console.WriteLine($"{r.Workload,-22} {r.Library,12:N1} {r.Peer,12:N1} {(double.IsNaN(r.TorchSharp) ? "-" : r.TorchSharp.ToString("N1", CultureInfo.InvariantCulture)),12} {r.Unit,-10} {r.Ratio,7:F2} {r.Goal,6:F1}  {r.PeerName} ({r.FastestPeerName}){(r.Ratio >= r.Goal ? "" : "  (below goal)")}");
+            Console.WriteLine($"{r.Workload,-28} {r.Library,12:N2} {r.Peer,12:N2} {(double.IsNaN(r.TorchSharp) ? "-" : r.TorchSharp.ToString("N2", CultureInfo.InvariantCulture)),12} {r.Unit,-10} {r.Ratio,7:F2} {r.Goal,6:F1}  {r.PeerName} ({r.FastestPeerName}){(r.Ratio >= r.Goal ? "" : "  (below goal)")}");
         var json = new JsonObject
         {
             ["date"] = date,
             ["machine"] = machine,
             ["command"] = command,
             ["repeats"] = repeats,
-            ["mnist_load_ms"] = Math.Round(loadMs),
+            ["vectors"] = Vectors(),
             ["torchsharp"] = torchSharp is null ? null : TorchSharpPeer.Name,
+            ["mnist_load_ms"] = mnist is null ? null : (JsonNode)Math.Round(loadMs),
+            ["cnn_fit_bytes_per_epoch"] = cnnBytesPerEpoch >= 0 ? (JsonNode)cnnBytesPerEpoch : null,
+            ["peak_working_set_mib"] = peakWorkingSet / (1024 * 1024),
             ["rows"] = new JsonArray(rows.Select(r => (JsonNode)new JsonObject
             {
-                ["workload"] = r.Workload, ["description"] = r.Description, ["library"] = Math.Round(r.Library, 1), ["peer"] = Math.Round(r.Peer, 1),
+                ["workload"] = r.Workload, ["description"] = r.Description, ["library"] = Math.Round(r.Library, 2), ["peer"] = Math.Round(r.Peer, 2),
                 ["peer_name"] = r.PeerName, ["unit"] = r.Unit, ["ratio"] = Math.Round(r.Ratio, 2), ["goal"] = r.Goal,
-                ["torchsharp"] = double.IsNaN(r.TorchSharp) ? null : Math.Round(r.TorchSharp, 1), ["ratio_against"] = r.FastestPeerName,
+                ["torchsharp"] = double.IsNaN(r.TorchSharp) ? null : Math.Round(r.TorchSharp, 2), ["ratio_against"] = r.FastestPeerName,
             }).ToArray()),
         };
-        var outPath = Path.Combine(root, "data", "benchmarks", "latest.json");
+        if (only is not null)
+        {
+            Console.WriteLine("(--only: a partial table, not written to data/benchmarks)");
+            return 0;
+        }
+        var outPath = Path.Combine(root, "data", "benchmarks", isa is null ? "latest.json" : $"latest-{isa}.json");
         Directory.CreateDirectory(Path.GetDirectoryName(outPath)!);
         File.WriteAllText(outPath, json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
         Console.WriteLine($"wrote {Path.GetRelativePath(root, outPath)}");
         return 0;
     }
+
+    /// <summary>Runs this program again with one more environment variable, the knob that switches an instruction set off.</summary>
+    private static int RunAsChild(string[] args, string knob)
+    {
+        var self = Environment.ProcessPath ?? throw new InvalidOperationException("compare --isa: cannot find this program's executable.");
+        var psi = new ProcessStartInfo(self);
+        // Launched through the dotnet host, the program is the first argument after it.
+        if (Path.GetFileNameWithoutExtension(self) == "dotnet") psi.ArgumentList.Add(typeof(Compare).Assembly.Location);
+        psi.ArgumentList.Add("compare");
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        psi.Environment[knob] = "0";
+        Console.Error.WriteLine($"compare: rerunning with {knob}=0");
+        using var child = Process.Start(psi)!;
+        child.WaitForExit();
+        return child.ExitCode;
+    }
+
+    /// <summary>The widest vectors this process runs on, for the table's header.</summary>
+    private static string Vectors() =>
+        System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? "512-bit (AVX-512)"
+        : System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated ? "256-bit (AVX2)"
+        : System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? "128-bit" : "scalar";
 
     private static readonly string[] PeerPackages = ["python3-torch", "python3-sklearn", "libopenblas0-pthread"];
 

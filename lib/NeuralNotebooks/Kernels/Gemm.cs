@@ -6,25 +6,31 @@ namespace NeuralNotebooks.Kernels;
 /// <summary>
 /// Single-precision matrix multiplication, <c>C = op(A)·op(B)</c> (+ C), in the style of BLIS/GotoBLAS:
 /// the operands are cut into blocks that fit the caches, each block is copied ("packed") into the
-/// order the inner kernel reads it, and a register-tiled micro-kernel computes 6×32 tiles of C with
-/// 12 AVX-512 accumulators and fused multiply-adds. Large products are spread over the cores.
+/// order the inner kernel reads it, and a register-tiled micro-kernel computes 6×NR tiles of C in 12
+/// vector accumulators with fused multiply-adds: 6×32 with AVX-512, 6×16 with AVX2, 6×8 with 128-bit
+/// vectors (SSE, Arm NEON). Large products are spread over all the cores.
 /// </summary>
 internal static unsafe class Gemm
 {
-    /// <summary>Rows of C per micro-tile: 6 rows × 2 vectors = 12 accumulators (of 32 zmm registers).</summary>
+    /// <summary>Rows of C per micro-tile: 6 rows × 2 vectors = 12 accumulators (of 16 or 32 vector registers).</summary>
     private const int MR = 6;
-    /// <summary>Columns of C per micro-tile: two vectors of 16 floats.</summary>
-    private const int NR = 32;
-    /// <summary>Depth of a packed block: a 6×KC panel of A and a KC×32 panel of B stay in L1/L2.</summary>
+    /// <summary>Columns of C per micro-tile: two vectors of the widest accelerated width.</summary>
+    private static readonly int NR = Vector512.IsHardwareAccelerated ? 32 : Vector256.IsHardwareAccelerated ? 16 : 8;
+    /// <summary>Depth of a packed block: a 6×KC panel of A and a KC×NR panel of B stay in L1/L2.</summary>
     private const int KC = 256;
     /// <summary>Rows of A per packed block (a multiple of MR): MC×KC floats ≈ 96 KB sit in L2.</summary>
     private const int MC = 96;
     /// <summary>Columns of B per packed block (a multiple of NR): KC×NC floats ≈ 2 MB, shared by the cores.</summary>
     private const int NC = 2048;
 
+    /// <summary>Floats per vector of the widest accelerated width.</summary>
+    private static readonly int Lanes = Vector512.IsHardwareAccelerated ? 16 : Vector256.IsHardwareAccelerated ? 8 : 4;
+    /// <summary>The widest C the small-depth and small-result paths hold in registers: 4 vectors of 16 or 8 of 8 or 4 floats.</summary>
+    private static readonly int SmallColumns = Math.Min(64, 8 * Lanes);
+
     /// <summary>Below this many multiply-adds the packing costs more than it saves.</summary>
     private const long SmallWork = 16 * 1024;
-    /// <summary>Above this many multiply-adds both cores share the work.</summary>
+    /// <summary>Above this many multiply-adds the cores share the work.</summary>
     private const long ParallelWork = 1L << 21;
 
     [ThreadStatic] private static float[]? _packA;
@@ -43,19 +49,19 @@ internal static unsafe class Gemm
             return;
         }
         long work = (long)m * n * k;
-        if (Vector512.IsHardwareAccelerated && !transposeB && k <= 16 && n <= 64 && m >= 64)
+        if (!transposeB && k <= 16 && n <= SmallColumns && m >= 64)
         {
             // A convolution's im2col product: thousands of rows, a few columns, a tiny depth.
             fixed (float* pa = a, pb = b, pc = c) SmallDepth(m, n, k, pa, transposeA, pb, pc, accumulate, work >= ParallelWork);
             return;
         }
-        if (Vector512.IsHardwareAccelerated && !transposeB && m <= 16 && n <= 64 && k >= 256)
+        if (!transposeB && m <= 16 && n <= SmallColumns && k >= 256)
         {
             // A convolution's kernel gradient: a small result summed over thousands of rows.
             fixed (float* pa = a, pb = b, pc = c) SmallResult(m, n, k, pa, transposeA, pb, pc, accumulate, work >= ParallelWork);
             return;
         }
-        if (!Vector512.IsHardwareAccelerated || work < SmallWork)
+        if (work < SmallWork)
         {
             Small(m, n, k, a, transposeA, b, transposeB, c, accumulate);
             return;
@@ -95,21 +101,28 @@ internal static unsafe class Gemm
 
     /// <summary>
     /// C[i,:] (+)= Σ_p A[i,p]·B[p,:] for k ≤ 16 and n ≤ 64: B (at most 16×64 floats) stays in L1, each
-    /// row of C is built in up to four vector accumulators and written once.
+    /// row of C is built in up to four 512-bit (or eight 256- or 128-bit) accumulators and written once.
     /// </summary>
     private static void SmallDepth(int m, int n, int k, float* a, bool transposeA, float* b, float* c, bool accumulate, bool parallel)
     {
         // B padded to whole vectors so the loop needs no masks; the padding columns are never stored.
-        int vectors = (n + 15) / 16;
-        var padded = Rent(ref _small, k * vectors * 16);
+        int vectors = (n + Lanes - 1) / Lanes, stride = vectors * Lanes;
+        var padded = Rent(ref _small, k * stride);
         fixed (float* bp = padded)
         {
             for (int p = 0; p < k; p++)
-                for (int j = 0; j < vectors * 16; j++) bp[p * vectors * 16 + j] = j < n ? b[(long)p * n + j] : 0f;
+                for (int j = 0; j < stride; j++) bp[p * stride + j] = j < n ? b[(long)p * n + j] : 0f;
             float* B = bp;
-            if (parallel) Parallel.For(0, 2, t => SmallDepthRows(t == 0 ? 0 : m / 2, t == 0 ? m / 2 : m, m, n, k, a, transposeA, B, vectors, c, accumulate));
-            else SmallDepthRows(0, m, m, n, k, a, transposeA, B, vectors, c, accumulate);
+            if (parallel) Split(m, 1, (from, to) => SmallDepthRowsOfWidth(from, to, m, n, k, a, transposeA, B, vectors, c, accumulate));
+            else SmallDepthRowsOfWidth(0, m, m, n, k, a, transposeA, B, vectors, c, accumulate);
         }
+    }
+
+    private static void SmallDepthRowsOfWidth(int from, int to, int m, int n, int k, float* a, bool transposeA, float* b, int vectors, float* c, bool accumulate)
+    {
+        if (Vector512.IsHardwareAccelerated) SmallDepthRows(from, to, m, n, k, a, transposeA, b, vectors, c, accumulate);
+        else if (Vector256.IsHardwareAccelerated) SmallDepthRows256(from, to, m, n, k, a, transposeA, b, vectors, c, accumulate);
+        else SmallDepthRows128(from, to, m, n, k, a, transposeA, b, vectors, c, accumulate);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -159,8 +172,15 @@ internal static unsafe class Gemm
     /// </summary>
     private static void SmallResult(int m, int n, int k, float* a, bool transposeA, float* b, float* c, bool accumulate, bool parallel)
     {
-        if (parallel && m >= 2) Parallel.For(0, 2, t => SmallResultRows(t == 0 ? 0 : m / 2, t == 0 ? m / 2 : m, m, n, k, a, transposeA, b, c, accumulate));
-        else SmallResultRows(0, m, m, n, k, a, transposeA, b, c, accumulate);
+        if (parallel && m >= 2) Split(m, 1, (from, to) => SmallResultRowsOfWidth(from, to, m, n, k, a, transposeA, b, c, accumulate));
+        else SmallResultRowsOfWidth(0, m, m, n, k, a, transposeA, b, c, accumulate);
+    }
+
+    private static void SmallResultRowsOfWidth(int from, int to, int m, int n, int k, float* a, bool transposeA, float* b, float* c, bool accumulate)
+    {
+        if (Vector512.IsHardwareAccelerated) SmallResultRows(from, to, m, n, k, a, transposeA, b, c, accumulate);
+        else if (Vector256.IsHardwareAccelerated) SmallResultRows256(from, to, m, n, k, a, transposeA, b, c, accumulate);
+        else SmallResultRows128(from, to, m, n, k, a, transposeA, b, c, accumulate);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -223,23 +243,30 @@ internal static unsafe class Gemm
             Blocked(m, n, k, a, transposeA, b, transposeB, c, accumulate, 0, m, 0, n);
             return;
         }
-        // Two cores: split C once, into two halves of rows (tall products) or of columns (a small batch
-        // times a wide matrix), and let each core run the whole blocked algorithm on its half with its
-        // own packing buffers. One fork per product keeps the synchronisation cost negligible.
+        // Split C once, into one band of rows (tall products) or of columns (a small batch times a wide
+        // matrix) per core, and let each core run the whole blocked algorithm on its band with its own
+        // packing buffers. One fork per product keeps the synchronisation cost negligible.
         bool byRows = m >= 2 * MR * 4 && (m >= n || n < 2 * NR);
-        int total = byRows ? m : n;
-        int half = byRows ? (m / 2 + MR - 1) / MR * MR : (n / 2 + NR - 1) / NR * NR;
-        if (half <= 0 || half >= total)
+        if (byRows) Split(m, MR, (from, to) => Blocked(m, n, k, a, transposeA, b, transposeB, c, accumulate, from, to, 0, n));
+        else Split(n, NR, (from, to) => Blocked(m, n, k, a, transposeA, b, transposeB, c, accumulate, 0, m, from, to));
+    }
+
+    /// <summary>
+    /// Runs body on [0, count) cut into one contiguous range per core, each a whole number of grains
+    /// (tiles) but the last; a range too small to share runs on the calling thread.
+    /// </summary>
+    private static void Split(int count, int grain, Action<int, int> body)
+    {
+        int grains = (count + grain - 1) / grain;
+        int parts = Math.Min(Environment.ProcessorCount, grains);
+        if (parts <= 1)
         {
-            // Too narrow to split at a tile boundary: one core does it all.
-            Blocked(m, n, k, a, transposeA, b, transposeB, c, accumulate, 0, m, 0, n);
+            body(0, count);
             return;
         }
-        Parallel.For(0, 2, t =>
-        {
-            if (byRows) Blocked(m, n, k, a, transposeA, b, transposeB, c, accumulate, t == 0 ? 0 : half, t == 0 ? half : m, 0, n);
-            else Blocked(m, n, k, a, transposeA, b, transposeB, c, accumulate, 0, m, t == 0 ? 0 : half, t == 0 ? half : n);
-        });
+        int size = (grains + parts - 1) / parts * grain;
+        parts = (count + size - 1) / size;
+        Parallel.For(0, parts, t => body(t * size, Math.Min(count, (t + 1) * size)));
     }
 
     /// <summary>The blocked algorithm on rows [rowFrom, rowTo) and columns [colFrom, colTo) of C.</summary>
@@ -300,11 +327,11 @@ internal static unsafe class Gemm
                     float* aPanel = ap + (long)ip * MR * kc;
                     float* cTile = c + (long)(ic + i) * n + jc + j;
                     if (mr == MR && nr == NR)
-                        Kernel6x32(kc, aPanel, bPanel, bStride, cTile, n, add);
+                        MicroKernel(kc, aPanel, bPanel, bStride, cTile, n, add);
                     else
                     {
-                        // Edge tile: compute the full 6×32 tile into a scratch buffer, then copy the valid part.
-                        Kernel6x32(kc, aPanel, bPanel, bStride, tp, NR, false);
+                        // Edge tile: compute the full 6×NR tile into a scratch buffer, then copy the valid part.
+                        MicroKernel(kc, aPanel, bPanel, bStride, tp, NR, false);
                         for (int r = 0; r < mr; r++)
                             for (int q = 0; q < nr; q++)
                                 cTile[(long)r * n + q] = add ? cTile[(long)r * n + q] + tp[r * NR + q] : tp[r * NR + q];
@@ -343,9 +370,7 @@ internal static unsafe class Gemm
                 int row = pc + p;
                 if (!transposeB && nr == NR)
                 {
-                    float* src = b + (long)row * n + jc + j0;
-                    Vector512.Store(Vector512.Load(src), dst);
-                    Vector512.Store(Vector512.Load(src + 16), dst + 16);
+                    new ReadOnlySpan<float>(b + (long)row * n + jc + j0, NR).CopyTo(new Span<float>(dst, NR));
                     continue;
                 }
                 for (int q = 0; q < nr; q++)
@@ -358,8 +383,17 @@ internal static unsafe class Gemm
         }
     }
 
+    /// <summary>The micro-kernel of the widest accelerated width (a JIT-time choice: the others are not compiled in).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void MicroKernel(int kc, float* a, float* b, long ldb, float* c, int ldc, bool add)
+    {
+        if (Vector512.IsHardwareAccelerated) Kernel6x32(kc, a, b, ldb, c, ldc, add);
+        else if (Vector256.IsHardwareAccelerated) Kernel6x16(kc, a, b, ldb, c, ldc, add);
+        else Kernel6x8(kc, a, b, ldb, c, ldc, add);
+    }
+
     /// <summary>
-    /// The micro-kernel: a 6×32 tile of C from a 6×kc panel of A and a kc×32 panel of B. Twelve
+    /// The AVX-512 micro-kernel: a 6×32 tile of C from a 6×kc panel of A and a kc×32 panel of B. Twelve
     /// independent accumulators hide the 4-cycle FMA latency on both FMA pipes.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -402,5 +436,269 @@ internal static unsafe class Gemm
         }
         Vector512.Store(lo, c);
         Vector512.Store(hi, c + 16);
+    }
+
+    /// <summary>The 256-bit micro-kernel (AVX2): a 6×16 tile of C in twelve accumulators, as the 512-bit one.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Kernel6x16(int kc, float* a, float* b, long ldb, float* c, int ldc, bool add)
+    {
+        Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
+        Vector256<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+        for (int p = 0; p < kc; p++, a += MR, b += ldb)
+        {
+            var b0 = Vector256.Load(b);
+            var b1 = Vector256.Load(b + 8);
+            var x = Vector256.Create(a[0]);
+            c00 = Vector256.MultiplyAddEstimate(x, b0, c00); c01 = Vector256.MultiplyAddEstimate(x, b1, c01);
+            x = Vector256.Create(a[1]);
+            c10 = Vector256.MultiplyAddEstimate(x, b0, c10); c11 = Vector256.MultiplyAddEstimate(x, b1, c11);
+            x = Vector256.Create(a[2]);
+            c20 = Vector256.MultiplyAddEstimate(x, b0, c20); c21 = Vector256.MultiplyAddEstimate(x, b1, c21);
+            x = Vector256.Create(a[3]);
+            c30 = Vector256.MultiplyAddEstimate(x, b0, c30); c31 = Vector256.MultiplyAddEstimate(x, b1, c31);
+            x = Vector256.Create(a[4]);
+            c40 = Vector256.MultiplyAddEstimate(x, b0, c40); c41 = Vector256.MultiplyAddEstimate(x, b1, c41);
+            x = Vector256.Create(a[5]);
+            c50 = Vector256.MultiplyAddEstimate(x, b0, c50); c51 = Vector256.MultiplyAddEstimate(x, b1, c51);
+        }
+        Store(c, c00, c01, add); c += ldc;
+        Store(c, c10, c11, add); c += ldc;
+        Store(c, c20, c21, add); c += ldc;
+        Store(c, c30, c31, add); c += ldc;
+        Store(c, c40, c41, add); c += ldc;
+        Store(c, c50, c51, add);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store(float* c, Vector256<float> lo, Vector256<float> hi, bool add)
+    {
+        if (add)
+        {
+            lo += Vector256.Load(c);
+            hi += Vector256.Load(c + 8);
+        }
+        Vector256.Store(lo, c);
+        Vector256.Store(hi, c + 8);
+    }
+
+    /// <summary>The 128-bit micro-kernel (SSE, Arm NEON): a 6×8 tile of C in twelve accumulators, as the 512-bit one.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Kernel6x8(int kc, float* a, float* b, long ldb, float* c, int ldc, bool add)
+    {
+        Vector128<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
+        Vector128<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+        for (int p = 0; p < kc; p++, a += MR, b += ldb)
+        {
+            var b0 = Vector128.Load(b);
+            var b1 = Vector128.Load(b + 4);
+            var x = Vector128.Create(a[0]);
+            c00 = Vector128.MultiplyAddEstimate(x, b0, c00); c01 = Vector128.MultiplyAddEstimate(x, b1, c01);
+            x = Vector128.Create(a[1]);
+            c10 = Vector128.MultiplyAddEstimate(x, b0, c10); c11 = Vector128.MultiplyAddEstimate(x, b1, c11);
+            x = Vector128.Create(a[2]);
+            c20 = Vector128.MultiplyAddEstimate(x, b0, c20); c21 = Vector128.MultiplyAddEstimate(x, b1, c21);
+            x = Vector128.Create(a[3]);
+            c30 = Vector128.MultiplyAddEstimate(x, b0, c30); c31 = Vector128.MultiplyAddEstimate(x, b1, c31);
+            x = Vector128.Create(a[4]);
+            c40 = Vector128.MultiplyAddEstimate(x, b0, c40); c41 = Vector128.MultiplyAddEstimate(x, b1, c41);
+            x = Vector128.Create(a[5]);
+            c50 = Vector128.MultiplyAddEstimate(x, b0, c50); c51 = Vector128.MultiplyAddEstimate(x, b1, c51);
+        }
+        Store(c, c00, c01, add); c += ldc;
+        Store(c, c10, c11, add); c += ldc;
+        Store(c, c20, c21, add); c += ldc;
+        Store(c, c30, c31, add); c += ldc;
+        Store(c, c40, c41, add); c += ldc;
+        Store(c, c50, c51, add);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store(float* c, Vector128<float> lo, Vector128<float> hi, bool add)
+    {
+        if (add)
+        {
+            lo += Vector128.Load(c);
+            hi += Vector128.Load(c + 4);
+        }
+        Vector128.Store(lo, c);
+        Vector128.Store(hi, c + 4);
+    }
+
+    /// <summary>The small-depth rows with Vector256 vectors: up to eight accumulators of 8 floats.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void SmallDepthRows256(int from, int to, int m, int n, int k, float* a, bool transposeA, float* b, int vectors, float* c, bool accumulate)
+    {
+        int stride = vectors * 8;
+        float* r = stackalloc float[8 * 8];
+        for (int i = from; i < to; i++)
+        {
+            Vector256<float> c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default, c6 = default, c7 = default;
+            for (int p = 0; p < k; p++)
+            {
+                var x = Vector256.Create(transposeA ? a[(long)p * m + i] : a[(long)i * k + p]);
+                float* bp = b + p * stride;
+                c0 = Vector256.MultiplyAddEstimate(x, Vector256.Load(bp), c0);
+                if (vectors > 1) c1 = Vector256.MultiplyAddEstimate(x, Vector256.Load(bp + 1 * 8), c1);
+                if (vectors > 2) c2 = Vector256.MultiplyAddEstimate(x, Vector256.Load(bp + 2 * 8), c2);
+                if (vectors > 3) c3 = Vector256.MultiplyAddEstimate(x, Vector256.Load(bp + 3 * 8), c3);
+                if (vectors > 4) c4 = Vector256.MultiplyAddEstimate(x, Vector256.Load(bp + 4 * 8), c4);
+                if (vectors > 5) c5 = Vector256.MultiplyAddEstimate(x, Vector256.Load(bp + 5 * 8), c5);
+                if (vectors > 6) c6 = Vector256.MultiplyAddEstimate(x, Vector256.Load(bp + 6 * 8), c6);
+                if (vectors > 7) c7 = Vector256.MultiplyAddEstimate(x, Vector256.Load(bp + 7 * 8), c7);
+            }
+            Vector256.Store(c0, r); Vector256.Store(c1, r + 1 * 8); Vector256.Store(c2, r + 2 * 8); Vector256.Store(c3, r + 3 * 8);
+            Vector256.Store(c4, r + 4 * 8); Vector256.Store(c5, r + 5 * 8); Vector256.Store(c6, r + 6 * 8); Vector256.Store(c7, r + 7 * 8);
+            CopyRow256(c + (long)i * n, r, n, accumulate);
+        }
+    }
+
+    /// <summary>c[j] (+)= r[j] for j &lt; n, whole vectors first.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void CopyRow256(float* c, float* r, int n, bool accumulate)
+    {
+        int j = 0;
+        for (; j <= n - 8; j += 8)
+        {
+            var v = Vector256.Load(r + j);
+            Vector256.Store(accumulate ? v + Vector256.Load(c + j) : v, c + j);
+        }
+        for (; j < n; j++) c[j] = accumulate ? c[j] + r[j] : r[j];
+    }
+
+    /// <summary>The small-result rows with Vector256 vectors: up to eight accumulators of 8 floats per row of C.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void SmallResultRows256(int from, int to, int m, int n, int k, float* a, bool transposeA, float* b, float* c, bool accumulate)
+    {
+        int vectors = (n + 8 - 1) / 8, width = 8 * 8;
+        const int Block = 64;
+        float* acc = stackalloc float[16 * 8 * 8];
+        float* padded = stackalloc float[Block * 8 * 8];
+        new Span<float>(acc, 16 * width).Clear();
+        // As in the 512-bit version: the last rows of B, where whole-vector loads would run past its end, come from a padded copy.
+        int safe = k - (vectors * 8 - n + n - 1) / n;
+        for (int p0 = 0; p0 < k; p0 += Block)
+        {
+            int p1 = Math.Min(k, p0 + Block);
+            float* block = b + (long)p0 * n;
+            long stride = n;
+            if (p1 > safe)
+            {
+                new Span<float>(padded, Block * width).Clear();
+                for (int p = p0; p < p1; p++) new ReadOnlySpan<float>(b + (long)p * n, n).CopyTo(new Span<float>(padded + (p - p0) * width, n));
+                block = padded;
+                stride = width;
+            }
+            for (int i = from; i < to; i++)
+            {
+                float* ai = acc + (i - from) * width;
+                var c0 = Vector256.Load(ai); var c1 = Vector256.Load(ai + 1 * 8); var c2 = Vector256.Load(ai + 2 * 8); var c3 = Vector256.Load(ai + 3 * 8);
+                var c4 = Vector256.Load(ai + 4 * 8); var c5 = Vector256.Load(ai + 5 * 8); var c6 = Vector256.Load(ai + 6 * 8); var c7 = Vector256.Load(ai + 7 * 8);
+                float* bp = block;
+                for (int p = p0; p < p1; p++, bp += stride)
+                {
+                    var x = Vector256.Create(transposeA ? a[(long)p * m + i] : a[(long)i * k + p]);
+                    c0 = Vector256.MultiplyAddEstimate(x, Vector256.Load(bp), c0);
+                    if (vectors > 1) c1 = Vector256.MultiplyAddEstimate(x, Vector256.Load(bp + 1 * 8), c1);
+                    if (vectors > 2) c2 = Vector256.MultiplyAddEstimate(x, Vector256.Load(bp + 2 * 8), c2);
+                    if (vectors > 3) c3 = Vector256.MultiplyAddEstimate(x, Vector256.Load(bp + 3 * 8), c3);
+                    if (vectors > 4) c4 = Vector256.MultiplyAddEstimate(x, Vector256.Load(bp + 4 * 8), c4);
+                    if (vectors > 5) c5 = Vector256.MultiplyAddEstimate(x, Vector256.Load(bp + 5 * 8), c5);
+                    if (vectors > 6) c6 = Vector256.MultiplyAddEstimate(x, Vector256.Load(bp + 6 * 8), c6);
+                    if (vectors > 7) c7 = Vector256.MultiplyAddEstimate(x, Vector256.Load(bp + 7 * 8), c7);
+                }
+                Vector256.Store(c0, ai); Vector256.Store(c1, ai + 1 * 8); Vector256.Store(c2, ai + 2 * 8); Vector256.Store(c3, ai + 3 * 8);
+                Vector256.Store(c4, ai + 4 * 8); Vector256.Store(c5, ai + 5 * 8); Vector256.Store(c6, ai + 6 * 8); Vector256.Store(c7, ai + 7 * 8);
+            }
+        }
+        for (int i = from; i < to; i++) CopyRow256(c + (long)i * n, acc + (i - from) * width, n, accumulate);
+    }
+
+    /// <summary>The small-depth rows with Vector128 vectors: up to eight accumulators of 4 floats.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void SmallDepthRows128(int from, int to, int m, int n, int k, float* a, bool transposeA, float* b, int vectors, float* c, bool accumulate)
+    {
+        int stride = vectors * 4;
+        float* r = stackalloc float[8 * 4];
+        for (int i = from; i < to; i++)
+        {
+            Vector128<float> c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default, c6 = default, c7 = default;
+            for (int p = 0; p < k; p++)
+            {
+                var x = Vector128.Create(transposeA ? a[(long)p * m + i] : a[(long)i * k + p]);
+                float* bp = b + p * stride;
+                c0 = Vector128.MultiplyAddEstimate(x, Vector128.Load(bp), c0);
+                if (vectors > 1) c1 = Vector128.MultiplyAddEstimate(x, Vector128.Load(bp + 1 * 4), c1);
+                if (vectors > 2) c2 = Vector128.MultiplyAddEstimate(x, Vector128.Load(bp + 2 * 4), c2);
+                if (vectors > 3) c3 = Vector128.MultiplyAddEstimate(x, Vector128.Load(bp + 3 * 4), c3);
+                if (vectors > 4) c4 = Vector128.MultiplyAddEstimate(x, Vector128.Load(bp + 4 * 4), c4);
+                if (vectors > 5) c5 = Vector128.MultiplyAddEstimate(x, Vector128.Load(bp + 5 * 4), c5);
+                if (vectors > 6) c6 = Vector128.MultiplyAddEstimate(x, Vector128.Load(bp + 6 * 4), c6);
+                if (vectors > 7) c7 = Vector128.MultiplyAddEstimate(x, Vector128.Load(bp + 7 * 4), c7);
+            }
+            Vector128.Store(c0, r); Vector128.Store(c1, r + 1 * 4); Vector128.Store(c2, r + 2 * 4); Vector128.Store(c3, r + 3 * 4);
+            Vector128.Store(c4, r + 4 * 4); Vector128.Store(c5, r + 5 * 4); Vector128.Store(c6, r + 6 * 4); Vector128.Store(c7, r + 7 * 4);
+            CopyRow128(c + (long)i * n, r, n, accumulate);
+        }
+    }
+
+    /// <summary>c[j] (+)= r[j] for j &lt; n, whole vectors first.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void CopyRow128(float* c, float* r, int n, bool accumulate)
+    {
+        int j = 0;
+        for (; j <= n - 4; j += 4)
+        {
+            var v = Vector128.Load(r + j);
+            Vector128.Store(accumulate ? v + Vector128.Load(c + j) : v, c + j);
+        }
+        for (; j < n; j++) c[j] = accumulate ? c[j] + r[j] : r[j];
+    }
+
+    /// <summary>The small-result rows with Vector128 vectors: up to eight accumulators of 4 floats per row of C.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void SmallResultRows128(int from, int to, int m, int n, int k, float* a, bool transposeA, float* b, float* c, bool accumulate)
+    {
+        int vectors = (n + 4 - 1) / 4, width = 8 * 4;
+        const int Block = 64;
+        float* acc = stackalloc float[16 * 8 * 4];
+        float* padded = stackalloc float[Block * 8 * 4];
+        new Span<float>(acc, 16 * width).Clear();
+        // As in the 512-bit version: the last rows of B, where whole-vector loads would run past its end, come from a padded copy.
+        int safe = k - (vectors * 4 - n + n - 1) / n;
+        for (int p0 = 0; p0 < k; p0 += Block)
+        {
+            int p1 = Math.Min(k, p0 + Block);
+            float* block = b + (long)p0 * n;
+            long stride = n;
+            if (p1 > safe)
+            {
+                new Span<float>(padded, Block * width).Clear();
+                for (int p = p0; p < p1; p++) new ReadOnlySpan<float>(b + (long)p * n, n).CopyTo(new Span<float>(padded + (p - p0) * width, n));
+                block = padded;
+                stride = width;
+            }
+            for (int i = from; i < to; i++)
+            {
+                float* ai = acc + (i - from) * width;
+                var c0 = Vector128.Load(ai); var c1 = Vector128.Load(ai + 1 * 4); var c2 = Vector128.Load(ai + 2 * 4); var c3 = Vector128.Load(ai + 3 * 4);
+                var c4 = Vector128.Load(ai + 4 * 4); var c5 = Vector128.Load(ai + 5 * 4); var c6 = Vector128.Load(ai + 6 * 4); var c7 = Vector128.Load(ai + 7 * 4);
+                float* bp = block;
+                for (int p = p0; p < p1; p++, bp += stride)
+                {
+                    var x = Vector128.Create(transposeA ? a[(long)p * m + i] : a[(long)i * k + p]);
+                    c0 = Vector128.MultiplyAddEstimate(x, Vector128.Load(bp), c0);
+                    if (vectors > 1) c1 = Vector128.MultiplyAddEstimate(x, Vector128.Load(bp + 1 * 4), c1);
+                    if (vectors > 2) c2 = Vector128.MultiplyAddEstimate(x, Vector128.Load(bp + 2 * 4), c2);
+                    if (vectors > 3) c3 = Vector128.MultiplyAddEstimate(x, Vector128.Load(bp + 3 * 4), c3);
+                    if (vectors > 4) c4 = Vector128.MultiplyAddEstimate(x, Vector128.Load(bp + 4 * 4), c4);
+                    if (vectors > 5) c5 = Vector128.MultiplyAddEstimate(x, Vector128.Load(bp + 5 * 4), c5);
+                    if (vectors > 6) c6 = Vector128.MultiplyAddEstimate(x, Vector128.Load(bp + 6 * 4), c6);
+                    if (vectors > 7) c7 = Vector128.MultiplyAddEstimate(x, Vector128.Load(bp + 7 * 4), c7);
+                }
+                Vector128.Store(c0, ai); Vector128.Store(c1, ai + 1 * 4); Vector128.Store(c2, ai + 2 * 4); Vector128.Store(c3, ai + 3 * 4);
+                Vector128.Store(c4, ai + 4 * 4); Vector128.Store(c5, ai + 5 * 4); Vector128.Store(c6, ai + 6 * 4); Vector128.Store(c7, ai + 7 * 4);
+            }
+        }
+        for (int i = from; i < to; i++) CopyRow128(c + (long)i * n, acc + (i - from) * width, n, accumulate);
     }
 }

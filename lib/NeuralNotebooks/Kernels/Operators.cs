@@ -7,13 +7,20 @@ namespace NeuralNotebooks.Kernels;
 // The vectorized loops are written once; an operation is a small struct plugged into them (the JIT
 // specialises each loop for each struct, so the call is inlined). A struct may carry a value such as
 // a scalar operand or leaky ReLU's slope.
+//
+// Each loop runs at the widest vector width the CPU accelerates (512 bits with AVX-512, 256 with
+// AVX2, 128 with SSE or Arm NEON), four vectors per step, then single vectors of each narrower
+// width, then scalars. IsHardwareAccelerated is a JIT-time constant, so the unused widths cost
+// nothing. Every width is tested on one machine by rerunning the kernel tests with
+// DOTNET_EnableAVX512F=0 and DOTNET_EnableAVX2=0.
 
-/// <summary>An element-wise function of one float, for scalars and for 512- and 256-bit vectors.</summary>
+/// <summary>An element-wise function of one float, for scalars and for 512-, 256- and 128-bit vectors.</summary>
 internal interface IUnaryOperator
 {
     float Invoke(float x);
     Vector512<float> Invoke(Vector512<float> x);
     Vector256<float> Invoke(Vector256<float> x);
+    Vector128<float> Invoke(Vector128<float> x);
 }
 
 /// <summary>An element-wise function of two floats.</summary>
@@ -22,11 +29,12 @@ internal interface IBinaryOperator
     float Invoke(float x, float y);
     Vector512<float> Invoke(Vector512<float> x, Vector512<float> y);
     Vector256<float> Invoke(Vector256<float> x, Vector256<float> y);
+    Vector128<float> Invoke(Vector128<float> x, Vector128<float> y);
 }
 
 internal static class Loops
 {
-    /// <summary>d[i] = op(x[i]): four 512-bit vectors per step, then one, then 256 bits, then scalars.</summary>
+    /// <summary>d[i] = op(x[i]): four vectors of the widest width per step, then one of each width, then scalars.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Map<T>(ReadOnlySpan<float> x, Span<float> d, T op) where T : struct, IUnaryOperator
     {
@@ -47,12 +55,38 @@ internal static class Loops
             }
             for (; i <= n - 16; i += 16) op.Invoke(Vector512.LoadUnsafe(ref xr, (nuint)i)).StoreUnsafe(ref dr, (nuint)i);
         }
+        else if (Vector256.IsHardwareAccelerated)
+        {
+            for (; i <= n - 32; i += 32)
+            {
+                var a = op.Invoke(Vector256.LoadUnsafe(ref xr, (nuint)i));
+                var b = op.Invoke(Vector256.LoadUnsafe(ref xr, (nuint)i + 8));
+                var c = op.Invoke(Vector256.LoadUnsafe(ref xr, (nuint)i + 16));
+                var e = op.Invoke(Vector256.LoadUnsafe(ref xr, (nuint)i + 24));
+                a.StoreUnsafe(ref dr, (nuint)i); b.StoreUnsafe(ref dr, (nuint)i + 8);
+                c.StoreUnsafe(ref dr, (nuint)i + 16); e.StoreUnsafe(ref dr, (nuint)i + 24);
+            }
+        }
+        else if (Vector128.IsHardwareAccelerated)
+        {
+            for (; i <= n - 16; i += 16)
+            {
+                var a = op.Invoke(Vector128.LoadUnsafe(ref xr, (nuint)i));
+                var b = op.Invoke(Vector128.LoadUnsafe(ref xr, (nuint)i + 4));
+                var c = op.Invoke(Vector128.LoadUnsafe(ref xr, (nuint)i + 8));
+                var e = op.Invoke(Vector128.LoadUnsafe(ref xr, (nuint)i + 12));
+                a.StoreUnsafe(ref dr, (nuint)i); b.StoreUnsafe(ref dr, (nuint)i + 4);
+                c.StoreUnsafe(ref dr, (nuint)i + 8); e.StoreUnsafe(ref dr, (nuint)i + 12);
+            }
+        }
         if (Vector256.IsHardwareAccelerated)
             for (; i <= n - 8; i += 8) op.Invoke(Vector256.LoadUnsafe(ref xr, (nuint)i)).StoreUnsafe(ref dr, (nuint)i);
+        if (Vector128.IsHardwareAccelerated)
+            for (; i <= n - 4; i += 4) op.Invoke(Vector128.LoadUnsafe(ref xr, (nuint)i)).StoreUnsafe(ref dr, (nuint)i);
         for (; i < n; i++) Unsafe.Add(ref dr, i) = op.Invoke(Unsafe.Add(ref xr, i));
     }
 
-    /// <summary>d[i] = op(x[i], y[i]).</summary>
+    /// <summary>d[i] = op(x[i], y[i]), with the same widths as <see cref="Map"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Zip<T>(ReadOnlySpan<float> x, ReadOnlySpan<float> y, Span<float> d, T op) where T : struct, IBinaryOperator
     {
@@ -75,13 +109,43 @@ internal static class Loops
             for (; i <= n - 16; i += 16)
                 op.Invoke(Vector512.LoadUnsafe(ref xr, (nuint)i), Vector512.LoadUnsafe(ref yr, (nuint)i)).StoreUnsafe(ref dr, (nuint)i);
         }
+        else if (Vector256.IsHardwareAccelerated)
+        {
+            for (; i <= n - 32; i += 32)
+            {
+                var a = op.Invoke(Vector256.LoadUnsafe(ref xr, (nuint)i), Vector256.LoadUnsafe(ref yr, (nuint)i));
+                var b = op.Invoke(Vector256.LoadUnsafe(ref xr, (nuint)i + 8), Vector256.LoadUnsafe(ref yr, (nuint)i + 8));
+                var c = op.Invoke(Vector256.LoadUnsafe(ref xr, (nuint)i + 16), Vector256.LoadUnsafe(ref yr, (nuint)i + 16));
+                var e = op.Invoke(Vector256.LoadUnsafe(ref xr, (nuint)i + 24), Vector256.LoadUnsafe(ref yr, (nuint)i + 24));
+                a.StoreUnsafe(ref dr, (nuint)i); b.StoreUnsafe(ref dr, (nuint)i + 8);
+                c.StoreUnsafe(ref dr, (nuint)i + 16); e.StoreUnsafe(ref dr, (nuint)i + 24);
+            }
+        }
+        else if (Vector128.IsHardwareAccelerated)
+        {
+            for (; i <= n - 16; i += 16)
+            {
+                var a = op.Invoke(Vector128.LoadUnsafe(ref xr, (nuint)i), Vector128.LoadUnsafe(ref yr, (nuint)i));
+                var b = op.Invoke(Vector128.LoadUnsafe(ref xr, (nuint)i + 4), Vector128.LoadUnsafe(ref yr, (nuint)i + 4));
+                var c = op.Invoke(Vector128.LoadUnsafe(ref xr, (nuint)i + 8), Vector128.LoadUnsafe(ref yr, (nuint)i + 8));
+                var e = op.Invoke(Vector128.LoadUnsafe(ref xr, (nuint)i + 12), Vector128.LoadUnsafe(ref yr, (nuint)i + 12));
+                a.StoreUnsafe(ref dr, (nuint)i); b.StoreUnsafe(ref dr, (nuint)i + 4);
+                c.StoreUnsafe(ref dr, (nuint)i + 8); e.StoreUnsafe(ref dr, (nuint)i + 12);
+            }
+        }
         if (Vector256.IsHardwareAccelerated)
             for (; i <= n - 8; i += 8)
                 op.Invoke(Vector256.LoadUnsafe(ref xr, (nuint)i), Vector256.LoadUnsafe(ref yr, (nuint)i)).StoreUnsafe(ref dr, (nuint)i);
+        if (Vector128.IsHardwareAccelerated)
+            for (; i <= n - 4; i += 4)
+                op.Invoke(Vector128.LoadUnsafe(ref xr, (nuint)i), Vector128.LoadUnsafe(ref yr, (nuint)i)).StoreUnsafe(ref dr, (nuint)i);
         for (; i < n; i++) Unsafe.Add(ref dr, i) = op.Invoke(Unsafe.Add(ref xr, i), Unsafe.Add(ref yr, i));
     }
 
-    /// <summary>Σ op(x[i], y[i]) with four independent 512-bit accumulators (op is x·y or x·x here).</summary>
+    /// <summary>
+    /// Σ op(x[i], y[i]) (op is x·y, x·x or x here) with four independent accumulators of the widest
+    /// width, so the adds do not wait on each other; the last partial vector is added as scalars.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float SumOf<T>(ReadOnlySpan<float> x, ReadOnlySpan<float> y, T op) where T : struct, IBinaryOperator
     {
@@ -103,6 +167,32 @@ internal static class Loops
             for (; i <= n - 16; i += 16) a0 += op.Invoke(Vector512.LoadUnsafe(ref xr, (nuint)i), Vector512.LoadUnsafe(ref yr, (nuint)i));
             sum = Vector512.Sum((a0 + a1) + (a2 + a3));
         }
+        else if (Vector256.IsHardwareAccelerated && n >= 8)
+        {
+            Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
+            for (; i <= n - 32; i += 32)
+            {
+                a0 += op.Invoke(Vector256.LoadUnsafe(ref xr, (nuint)i), Vector256.LoadUnsafe(ref yr, (nuint)i));
+                a1 += op.Invoke(Vector256.LoadUnsafe(ref xr, (nuint)i + 8), Vector256.LoadUnsafe(ref yr, (nuint)i + 8));
+                a2 += op.Invoke(Vector256.LoadUnsafe(ref xr, (nuint)i + 16), Vector256.LoadUnsafe(ref yr, (nuint)i + 16));
+                a3 += op.Invoke(Vector256.LoadUnsafe(ref xr, (nuint)i + 24), Vector256.LoadUnsafe(ref yr, (nuint)i + 24));
+            }
+            for (; i <= n - 8; i += 8) a0 += op.Invoke(Vector256.LoadUnsafe(ref xr, (nuint)i), Vector256.LoadUnsafe(ref yr, (nuint)i));
+            sum = Vector256.Sum((a0 + a1) + (a2 + a3));
+        }
+        else if (Vector128.IsHardwareAccelerated && n >= 4)
+        {
+            Vector128<float> a0 = default, a1 = default, a2 = default, a3 = default;
+            for (; i <= n - 16; i += 16)
+            {
+                a0 += op.Invoke(Vector128.LoadUnsafe(ref xr, (nuint)i), Vector128.LoadUnsafe(ref yr, (nuint)i));
+                a1 += op.Invoke(Vector128.LoadUnsafe(ref xr, (nuint)i + 4), Vector128.LoadUnsafe(ref yr, (nuint)i + 4));
+                a2 += op.Invoke(Vector128.LoadUnsafe(ref xr, (nuint)i + 8), Vector128.LoadUnsafe(ref yr, (nuint)i + 8));
+                a3 += op.Invoke(Vector128.LoadUnsafe(ref xr, (nuint)i + 12), Vector128.LoadUnsafe(ref yr, (nuint)i + 12));
+            }
+            for (; i <= n - 4; i += 4) a0 += op.Invoke(Vector128.LoadUnsafe(ref xr, (nuint)i), Vector128.LoadUnsafe(ref yr, (nuint)i));
+            sum = Vector128.Sum((a0 + a1) + (a2 + a3));
+        }
         for (; i < n; i++) sum += op.Invoke(Unsafe.Add(ref xr, i), Unsafe.Add(ref yr, i));
         return sum;
     }
@@ -115,6 +205,7 @@ internal readonly struct AddOperator : IBinaryOperator
     public float Invoke(float x, float y) => x + y;
     public Vector512<float> Invoke(Vector512<float> x, Vector512<float> y) => x + y;
     public Vector256<float> Invoke(Vector256<float> x, Vector256<float> y) => x + y;
+    public Vector128<float> Invoke(Vector128<float> x, Vector128<float> y) => x + y;
 }
 
 internal readonly struct SubtractOperator : IBinaryOperator
@@ -122,6 +213,7 @@ internal readonly struct SubtractOperator : IBinaryOperator
     public float Invoke(float x, float y) => x - y;
     public Vector512<float> Invoke(Vector512<float> x, Vector512<float> y) => x - y;
     public Vector256<float> Invoke(Vector256<float> x, Vector256<float> y) => x - y;
+    public Vector128<float> Invoke(Vector128<float> x, Vector128<float> y) => x - y;
 }
 
 internal readonly struct MultiplyOperator : IBinaryOperator
@@ -129,6 +221,7 @@ internal readonly struct MultiplyOperator : IBinaryOperator
     public float Invoke(float x, float y) => x * y;
     public Vector512<float> Invoke(Vector512<float> x, Vector512<float> y) => x * y;
     public Vector256<float> Invoke(Vector256<float> x, Vector256<float> y) => x * y;
+    public Vector128<float> Invoke(Vector128<float> x, Vector128<float> y) => x * y;
 }
 
 internal readonly struct DivideOperator : IBinaryOperator
@@ -136,6 +229,7 @@ internal readonly struct DivideOperator : IBinaryOperator
     public float Invoke(float x, float y) => x / y;
     public Vector512<float> Invoke(Vector512<float> x, Vector512<float> y) => x / y;
     public Vector256<float> Invoke(Vector256<float> x, Vector256<float> y) => x / y;
+    public Vector128<float> Invoke(Vector128<float> x, Vector128<float> y) => x / y;
 }
 
 /// <summary>max(x, y) with MathF.Max's rules: NaN if either is NaN; +0 is greater than -0.</summary>
@@ -144,6 +238,7 @@ internal readonly struct MaxOperator : IBinaryOperator
     public float Invoke(float x, float y) => MathF.Max(x, y);
     public Vector512<float> Invoke(Vector512<float> x, Vector512<float> y) => Vector512.Max(x, y);
     public Vector256<float> Invoke(Vector256<float> x, Vector256<float> y) => Vector256.Max(x, y);
+    public Vector128<float> Invoke(Vector128<float> x, Vector128<float> y) => Vector128.Max(x, y);
 }
 
 /// <summary>min(x, y) with MathF.Min's rules.</summary>
@@ -152,6 +247,7 @@ internal readonly struct MinOperator : IBinaryOperator
     public float Invoke(float x, float y) => MathF.Min(x, y);
     public Vector512<float> Invoke(Vector512<float> x, Vector512<float> y) => Vector512.Min(x, y);
     public Vector256<float> Invoke(Vector256<float> x, Vector256<float> y) => Vector256.Min(x, y);
+    public Vector128<float> Invoke(Vector128<float> x, Vector128<float> y) => Vector128.Min(x, y);
 }
 
 /// <summary>A binary operator with its second operand fixed to a scalar.</summary>
@@ -160,6 +256,7 @@ internal readonly struct WithScalar<T>(T op, float y) : IUnaryOperator where T :
     public float Invoke(float x) => op.Invoke(x, y);
     public Vector512<float> Invoke(Vector512<float> x) => op.Invoke(x, Vector512.Create(y));
     public Vector256<float> Invoke(Vector256<float> x) => op.Invoke(x, Vector256.Create(y));
+    public Vector128<float> Invoke(Vector128<float> x) => op.Invoke(x, Vector128.Create(y));
 }
 
 /// <summary>A binary operator with its first operand fixed to a scalar.</summary>
@@ -168,6 +265,7 @@ internal readonly struct ScalarWith<T>(T op, float x) : IUnaryOperator where T :
     public float Invoke(float y) => op.Invoke(x, y);
     public Vector512<float> Invoke(Vector512<float> y) => op.Invoke(Vector512.Create(x), y);
     public Vector256<float> Invoke(Vector256<float> y) => op.Invoke(Vector256.Create(x), y);
+    public Vector128<float> Invoke(Vector128<float> y) => op.Invoke(Vector128.Create(x), y);
 }
 
 /// <summary>alpha·x + y (axpy). Multiply then add, not fused, so it rounds exactly like the scalar twin.</summary>
@@ -176,6 +274,7 @@ internal readonly struct ScaledAddOperator(float alpha) : IBinaryOperator
     public float Invoke(float x, float y) => alpha * x + y;
     public Vector512<float> Invoke(Vector512<float> x, Vector512<float> y) => Vector512.Create(alpha) * x + y;
     public Vector256<float> Invoke(Vector256<float> x, Vector256<float> y) => Vector256.Create(alpha) * x + y;
+    public Vector128<float> Invoke(Vector128<float> x, Vector128<float> y) => Vector128.Create(alpha) * x + y;
 }
 
 internal readonly struct NegateOperator : IUnaryOperator
@@ -183,6 +282,7 @@ internal readonly struct NegateOperator : IUnaryOperator
     public float Invoke(float x) => -x;
     public Vector512<float> Invoke(Vector512<float> x) => -x;
     public Vector256<float> Invoke(Vector256<float> x) => -x;
+    public Vector128<float> Invoke(Vector128<float> x) => -x;
 }
 
 internal readonly struct AbsOperator : IUnaryOperator
@@ -190,6 +290,7 @@ internal readonly struct AbsOperator : IUnaryOperator
     public float Invoke(float x) => MathF.Abs(x);
     public Vector512<float> Invoke(Vector512<float> x) => Vector512.Abs(x);
     public Vector256<float> Invoke(Vector256<float> x) => Vector256.Abs(x);
+    public Vector128<float> Invoke(Vector128<float> x) => Vector128.Abs(x);
 }
 
 internal readonly struct SqrtOperator : IUnaryOperator
@@ -197,6 +298,7 @@ internal readonly struct SqrtOperator : IUnaryOperator
     public float Invoke(float x) => MathF.Sqrt(x);
     public Vector512<float> Invoke(Vector512<float> x) => Vector512.Sqrt(x);
     public Vector256<float> Invoke(Vector256<float> x) => Vector256.Sqrt(x);
+    public Vector128<float> Invoke(Vector128<float> x) => Vector128.Sqrt(x);
 }
 
 internal readonly struct ClampOperator(float min, float max) : IUnaryOperator
@@ -204,6 +306,7 @@ internal readonly struct ClampOperator(float min, float max) : IUnaryOperator
     public float Invoke(float x) => MathF.Min(MathF.Max(x, min), max);
     public Vector512<float> Invoke(Vector512<float> x) => Vector512.Min(Vector512.Max(x, Vector512.Create(min)), Vector512.Create(max));
     public Vector256<float> Invoke(Vector256<float> x) => Vector256.Min(Vector256.Max(x, Vector256.Create(min)), Vector256.Create(max));
+    public Vector128<float> Invoke(Vector128<float> x) => Vector128.Min(Vector128.Max(x, Vector128.Create(min)), Vector128.Create(max));
 }
 
 /// <summary>x where x &gt; 0, else slope·x (slope 0 is ReLU; NaN stays NaN as in the scalar twin's compare).</summary>
@@ -212,6 +315,7 @@ internal readonly struct LeakyReluOperator(float slope) : IUnaryOperator
     public float Invoke(float x) => x > 0f ? x : slope * x;
     public Vector512<float> Invoke(Vector512<float> x) => Vector512.ConditionalSelect(Vector512.GreaterThan(x, Vector512<float>.Zero), x, Vector512.Create(slope) * x);
     public Vector256<float> Invoke(Vector256<float> x) => Vector256.ConditionalSelect(Vector256.GreaterThan(x, Vector256<float>.Zero), x, Vector256.Create(slope) * x);
+    public Vector128<float> Invoke(Vector128<float> x) => Vector128.ConditionalSelect(Vector128.GreaterThan(x, Vector128<float>.Zero), x, Vector128.Create(slope) * x);
 }
 
 /// <summary>ReLU exactly as the scalar twin: x &gt; 0 ? x : 0 (so NaN and -0 become +0).</summary>
@@ -220,6 +324,7 @@ internal readonly struct ReluOperator : IUnaryOperator
     public float Invoke(float x) => x > 0f ? x : 0f;
     public Vector512<float> Invoke(Vector512<float> x) => Vector512.ConditionalSelect(Vector512.GreaterThan(x, Vector512<float>.Zero), x, Vector512<float>.Zero);
     public Vector256<float> Invoke(Vector256<float> x) => Vector256.ConditionalSelect(Vector256.GreaterThan(x, Vector256<float>.Zero), x, Vector256<float>.Zero);
+    public Vector128<float> Invoke(Vector128<float> x) => Vector128.ConditionalSelect(Vector128.GreaterThan(x, Vector128<float>.Zero), x, Vector128<float>.Zero);
 }
 
 /// <summary>dy where x &gt; 0, else slope·dy (ReLU's and leaky ReLU's backward).</summary>
@@ -228,6 +333,7 @@ internal readonly struct LeakyReluBackwardOperator(float slope) : IBinaryOperato
     public float Invoke(float x, float dy) => x > 0f ? dy : slope * dy;
     public Vector512<float> Invoke(Vector512<float> x, Vector512<float> dy) => Vector512.ConditionalSelect(Vector512.GreaterThan(x, Vector512<float>.Zero), dy, Vector512.Create(slope) * dy);
     public Vector256<float> Invoke(Vector256<float> x, Vector256<float> dy) => Vector256.ConditionalSelect(Vector256.GreaterThan(x, Vector256<float>.Zero), dy, Vector256.Create(slope) * dy);
+    public Vector128<float> Invoke(Vector128<float> x, Vector128<float> dy) => Vector128.ConditionalSelect(Vector128.GreaterThan(x, Vector128<float>.Zero), dy, Vector128.Create(slope) * dy);
 }
 
 /// <summary>dy·y·(1 - y), the sigmoid's backward from its output.</summary>
@@ -236,6 +342,7 @@ internal readonly struct SigmoidBackwardOperator : IBinaryOperator
     public float Invoke(float y, float dy) => dy * y * (1f - y);
     public Vector512<float> Invoke(Vector512<float> y, Vector512<float> dy) => dy * y * (Vector512<float>.One - y);
     public Vector256<float> Invoke(Vector256<float> y, Vector256<float> dy) => dy * y * (Vector256<float>.One - y);
+    public Vector128<float> Invoke(Vector128<float> y, Vector128<float> dy) => dy * y * (Vector128<float>.One - y);
 }
 
 /// <summary>dy·(1 - y²), tanh's backward from its output.</summary>
@@ -244,6 +351,7 @@ internal readonly struct TanhBackwardOperator : IBinaryOperator
     public float Invoke(float y, float dy) => dy * (1f - y * y);
     public Vector512<float> Invoke(Vector512<float> y, Vector512<float> dy) => dy * (Vector512<float>.One - y * y);
     public Vector256<float> Invoke(Vector256<float> y, Vector256<float> dy) => dy * (Vector256<float>.One - y * y);
+    public Vector128<float> Invoke(Vector128<float> y, Vector128<float> dy) => dy * (Vector128<float>.One - y * y);
 }
 
 /// <summary>dy where x &gt; 0, else +0 (ReLU's backward; exactly the scalar twin, no -0 from 0·dy).</summary>
@@ -252,4 +360,5 @@ internal readonly struct ReluBackwardOperator : IBinaryOperator
     public float Invoke(float x, float dy) => x > 0f ? dy : 0f;
     public Vector512<float> Invoke(Vector512<float> x, Vector512<float> dy) => Vector512.ConditionalSelect(Vector512.GreaterThan(x, Vector512<float>.Zero), dy, Vector512<float>.Zero);
     public Vector256<float> Invoke(Vector256<float> x, Vector256<float> dy) => Vector256.ConditionalSelect(Vector256.GreaterThan(x, Vector256<float>.Zero), dy, Vector256<float>.Zero);
+    public Vector128<float> Invoke(Vector128<float> x, Vector128<float> dy) => Vector128.ConditionalSelect(Vector128.GreaterThan(x, Vector128<float>.Zero), dy, Vector128<float>.Zero);
 }

@@ -2,9 +2,9 @@ namespace NeuralNotebooks.Kernels;
 
 /// <summary>
 /// The vectorized kernels: the same methods, with the same signatures, as <see cref="Scalar"/>. Each
-/// runs on 512-bit vectors (16 floats) where the CPU has them, then 256-bit vectors, then finishes the
-/// last few elements one by one; the tests compare every kernel with its scalar twin. Kernels that
-/// are not on a hot path (logarithm, arc tangent, power, max/argmax reductions) call the scalar twin.
+/// runs on the widest vectors the CPU has (512 bits with AVX-512, 256 with AVX2, 128 with SSE or Arm
+/// NEON), then finishes the last few elements one by one; the tests compare every kernel with its scalar twin. Kernels that
+/// are not on a hot path (arc tangent, power, max/argmax reductions) call the scalar twin.
 /// </summary>
 public static class Simd
 {
@@ -57,7 +57,7 @@ public static class Simd
     /// <inheritdoc cref="Scalar.Exp"/>
     public static void Exp(ReadOnlySpan<float> x, Span<float> destination) => Loops.Map(x, destination, default(ExpOperator));
     /// <inheritdoc cref="Scalar.Log"/>
-    public static void Log(ReadOnlySpan<float> x, Span<float> destination) => Scalar.Log(x, destination);
+    public static void Log(ReadOnlySpan<float> x, Span<float> destination) => Loops.Map(x, destination, default(LogOperator));
     /// <inheritdoc cref="Scalar.Sqrt"/>
     public static void Sqrt(ReadOnlySpan<float> x, Span<float> destination) => Loops.Map(x, destination, default(SqrtOperator));
     /// <inheritdoc cref="Scalar.Sigmoid"/>
@@ -134,4 +134,5 @@ internal readonly struct FirstOperator : IBinaryOperator
     public float Invoke(float x, float y) => x;
     public System.Runtime.Intrinsics.Vector512<float> Invoke(System.Runtime.Intrinsics.Vector512<float> x, System.Runtime.Intrinsics.Vector512<float> y) => x;
     public System.Runtime.Intrinsics.Vector256<float> Invoke(System.Runtime.Intrinsics.Vector256<float> x, System.Runtime.Intrinsics.Vector256<float> y) => x;
+    public System.Runtime.Intrinsics.Vector128<float> Invoke(System.Runtime.Intrinsics.Vector128<float> x, System.Runtime.Intrinsics.Vector128<float> y) => x;
 }

@@ -6,31 +6,26 @@ namespace NeuralNotebooks.Kernels;
 // e^x, the sigmoid and tanh on whole vectors. The method is the classic one (Cody & Waite range
 // reduction, a minimax polynomial, scaling by a power of two built in the exponent bits); each is
 // accurate to a few units in the last place over the whole float range, which the tests check
-// against the scalar twins (MathF).
+// against the scalar twins (MathF). The three widths are the same code: 512 bits (AVX-512), 256
+// (AVX2) and 128 (SSE, Arm NEON). MultiplyAddEstimate is a fused multiply-add where the CPU has one
+// and a multiply then an add where it does not (a software-emulated fused one would be ~50x slower).
+// MinNative/MaxNative skip the NaN bookkeeping of Min/Max; NaN inputs are restored at the end.
 
 /// <summary>e^x: x = n·ln2 + r with |r| ≤ ln2/2, e^r by a degree-6 polynomial, times 2^n.</summary>
 internal readonly struct ExpOperator : IUnaryOperator
 {
-    private const float Log2E = 1.44269504088896341f, Ln2Hi = 0.693359375f, Ln2Lo = -2.12194440e-4f;
+    internal const float Log2E = 1.44269504088896341f, Ln2Hi = 0.693359375f, Ln2Lo = -2.12194440e-4f;
     private const float MaxX = 88.7228394f, MinX = -103.972084f;
-    private const float P0 = 1.9875691500E-4f, P1 = 1.3981999507E-3f, P2 = 8.3334519073E-3f, P3 = 4.1665795894E-2f, P4 = 1.6666665459E-1f, P5 = 5.0000001201E-1f;
+    internal const float P0 = 1.9875691500E-4f, P1 = 1.3981999507E-3f, P2 = 8.3334519073E-3f, P3 = 4.1665795894E-2f, P4 = 1.6666665459E-1f, P5 = 5.0000001201E-1f;
 
     public float Invoke(float x) => MathF.Exp(x);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public Vector512<float> Invoke(Vector512<float> x)
     {
-        var clamped = Vector512.Min(Vector512.Max(x, Vector512.Create(MinX)), Vector512.Create(MaxX));
+        var clamped = Vector512.MinNative(Vector512.MaxNative(x, Vector512.Create(MinX)), Vector512.Create(MaxX));
         var n = Vector512.Round(clamped * Vector512.Create(Log2E));
-        var r = Vector512.FusedMultiplyAdd(n, Vector512.Create(-Ln2Hi), clamped);
-        r = Vector512.FusedMultiplyAdd(n, Vector512.Create(-Ln2Lo), r);
-        var p = Vector512.Create(P0);
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(P1));
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(P2));
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(P3));
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(P4));
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(P5));
-        p = Vector512.FusedMultiplyAdd(p, r * r, r + Vector512<float>.One);
+        var p = Polynomial(clamped, n);
         // 2^n in two halves so that n down to -150 (subnormal results) stays exact.
         var ni = Vector512.ConvertToInt32(n);
         var half = Vector512.ShiftRightArithmetic(ni, 1);
@@ -42,20 +37,28 @@ internal readonly struct ExpOperator : IUnaryOperator
         return Vector512.ConditionalSelect(Vector512.Equals(x, x), result, x); // NaN stays NaN
     }
 
+    /// <summary>e^r for r = x - n·ln2 (|r| ≤ ln2/2), before the scaling by 2^n.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector512<float> Polynomial(Vector512<float> x, Vector512<float> n)
+    {
+        var r = Vector512.MultiplyAddEstimate(n, Vector512.Create(-Ln2Hi), x);
+        r = Vector512.MultiplyAddEstimate(n, Vector512.Create(-Ln2Lo), r);
+        var p = Vector512.Create(P0);
+        p = Vector512.MultiplyAddEstimate(p, r, Vector512.Create(P1));
+        p = Vector512.MultiplyAddEstimate(p, r, Vector512.Create(P2));
+        p = Vector512.MultiplyAddEstimate(p, r, Vector512.Create(P3));
+        p = Vector512.MultiplyAddEstimate(p, r, Vector512.Create(P4));
+        p = Vector512.MultiplyAddEstimate(p, r, Vector512.Create(P5));
+        return Vector512.MultiplyAddEstimate(p, r * r, r + Vector512<float>.One);
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public Vector256<float> Invoke(Vector256<float> x)
     {
-        var clamped = Vector256.Min(Vector256.Max(x, Vector256.Create(MinX)), Vector256.Create(MaxX));
+        var clamped = Vector256.MinNative(Vector256.MaxNative(x, Vector256.Create(MinX)), Vector256.Create(MaxX));
         var n = Vector256.Round(clamped * Vector256.Create(Log2E));
-        var r = Vector256.FusedMultiplyAdd(n, Vector256.Create(-Ln2Hi), clamped);
-        r = Vector256.FusedMultiplyAdd(n, Vector256.Create(-Ln2Lo), r);
-        var p = Vector256.Create(P0);
-        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(P1));
-        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(P2));
-        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(P3));
-        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(P4));
-        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(P5));
-        p = Vector256.FusedMultiplyAdd(p, r * r, r + Vector256<float>.One);
+        var p = Polynomial(clamped, n);
+        // 2^n in two halves so that n down to -150 (subnormal results) stays exact.
         var ni = Vector256.ConvertToInt32(n);
         var half = Vector256.ShiftRightArithmetic(ni, 1);
         var s1 = Vector256.ShiftLeft(half + Vector256.Create(127), 23).AsSingle();
@@ -63,7 +66,54 @@ internal readonly struct ExpOperator : IUnaryOperator
         var result = p * s1 * s2;
         result = Vector256.ConditionalSelect(Vector256.GreaterThan(x, Vector256.Create(MaxX)), Vector256.Create(float.PositiveInfinity), result);
         result = Vector256.ConditionalSelect(Vector256.LessThan(x, Vector256.Create(MinX)), Vector256<float>.Zero, result);
-        return Vector256.ConditionalSelect(Vector256.Equals(x, x), result, x);
+        return Vector256.ConditionalSelect(Vector256.Equals(x, x), result, x); // NaN stays NaN
+    }
+
+    /// <summary>e^r for r = x - n·ln2 (|r| ≤ ln2/2), before the scaling by 2^n.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector256<float> Polynomial(Vector256<float> x, Vector256<float> n)
+    {
+        var r = Vector256.MultiplyAddEstimate(n, Vector256.Create(-Ln2Hi), x);
+        r = Vector256.MultiplyAddEstimate(n, Vector256.Create(-Ln2Lo), r);
+        var p = Vector256.Create(P0);
+        p = Vector256.MultiplyAddEstimate(p, r, Vector256.Create(P1));
+        p = Vector256.MultiplyAddEstimate(p, r, Vector256.Create(P2));
+        p = Vector256.MultiplyAddEstimate(p, r, Vector256.Create(P3));
+        p = Vector256.MultiplyAddEstimate(p, r, Vector256.Create(P4));
+        p = Vector256.MultiplyAddEstimate(p, r, Vector256.Create(P5));
+        return Vector256.MultiplyAddEstimate(p, r * r, r + Vector256<float>.One);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Vector128<float> Invoke(Vector128<float> x)
+    {
+        var clamped = Vector128.MinNative(Vector128.MaxNative(x, Vector128.Create(MinX)), Vector128.Create(MaxX));
+        var n = Vector128.Round(clamped * Vector128.Create(Log2E));
+        var p = Polynomial(clamped, n);
+        // 2^n in two halves so that n down to -150 (subnormal results) stays exact.
+        var ni = Vector128.ConvertToInt32(n);
+        var half = Vector128.ShiftRightArithmetic(ni, 1);
+        var s1 = Vector128.ShiftLeft(half + Vector128.Create(127), 23).AsSingle();
+        var s2 = Vector128.ShiftLeft(ni - half + Vector128.Create(127), 23).AsSingle();
+        var result = p * s1 * s2;
+        result = Vector128.ConditionalSelect(Vector128.GreaterThan(x, Vector128.Create(MaxX)), Vector128.Create(float.PositiveInfinity), result);
+        result = Vector128.ConditionalSelect(Vector128.LessThan(x, Vector128.Create(MinX)), Vector128<float>.Zero, result);
+        return Vector128.ConditionalSelect(Vector128.Equals(x, x), result, x); // NaN stays NaN
+    }
+
+    /// <summary>e^r for r = x - n·ln2 (|r| ≤ ln2/2), before the scaling by 2^n.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector128<float> Polynomial(Vector128<float> x, Vector128<float> n)
+    {
+        var r = Vector128.MultiplyAddEstimate(n, Vector128.Create(-Ln2Hi), x);
+        r = Vector128.MultiplyAddEstimate(n, Vector128.Create(-Ln2Lo), r);
+        var p = Vector128.Create(P0);
+        p = Vector128.MultiplyAddEstimate(p, r, Vector128.Create(P1));
+        p = Vector128.MultiplyAddEstimate(p, r, Vector128.Create(P2));
+        p = Vector128.MultiplyAddEstimate(p, r, Vector128.Create(P3));
+        p = Vector128.MultiplyAddEstimate(p, r, Vector128.Create(P4));
+        p = Vector128.MultiplyAddEstimate(p, r, Vector128.Create(P5));
+        return Vector128.MultiplyAddEstimate(p, r * r, r + Vector128<float>.One);
     }
 }
 
@@ -73,47 +123,195 @@ internal readonly struct SigmoidOperator : IUnaryOperator
     public float Invoke(float x) => 1f / (1f + MathF.Exp(-x));
     public Vector512<float> Invoke(Vector512<float> x) => Vector512<float>.One / (Vector512<float>.One + default(ExpOperator).Invoke(-x));
     public Vector256<float> Invoke(Vector256<float> x) => Vector256<float>.One / (Vector256<float>.One + default(ExpOperator).Invoke(-x));
+    public Vector128<float> Invoke(Vector128<float> x) => Vector128<float>.One / (Vector128<float>.One + default(ExpOperator).Invoke(-x));
 }
 
 /// <summary>
 /// tanh: an odd polynomial for |x| &lt; 0.625 (where 1 - 2/(e^2x + 1) would lose digits to cancellation),
-/// else sign(x)·(1 - 2/(e^(2|x|) + 1)), which saturates to ±1 without overflow trouble.
+/// else sign(x)·(1 - 2/(e^(2|x|) + 1)). Beyond |x| = 10 tanh rounds to ±1, so |x| is capped there and
+/// e^(2|x|) ≤ e^20 needs none of the general exponential's overflow and underflow care.
 /// </summary>
 internal readonly struct TanhOperator : IUnaryOperator
 {
     private const float T0 = -5.70498872745E-3f, T1 = 2.06390887954E-2f, T2 = -5.37397155531E-2f, T3 = 1.33314422036E-1f, T4 = -3.33332819422E-1f;
+    /// <summary>1.5·2^23: adding it rounds a float in (-2^22, 2^22) to an integer held in the low mantissa bits.</summary>
+    private const float RoundingShift = 12582912f;
 
     public float Invoke(float x) => MathF.Tanh(x);
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public Vector512<float> Invoke(Vector512<float> x)
     {
         var ax = Vector512.Abs(x);
         var z = x * x;
         var p = Vector512.Create(T0);
-        p = Vector512.FusedMultiplyAdd(p, z, Vector512.Create(T1));
-        p = Vector512.FusedMultiplyAdd(p, z, Vector512.Create(T2));
-        p = Vector512.FusedMultiplyAdd(p, z, Vector512.Create(T3));
-        p = Vector512.FusedMultiplyAdd(p, z, Vector512.Create(T4));
-        var small = Vector512.FusedMultiplyAdd(p * z, x, x);
-        var e = default(ExpOperator).Invoke(ax + ax);
+        p = Vector512.MultiplyAddEstimate(p, z, Vector512.Create(T1));
+        p = Vector512.MultiplyAddEstimate(p, z, Vector512.Create(T2));
+        p = Vector512.MultiplyAddEstimate(p, z, Vector512.Create(T3));
+        p = Vector512.MultiplyAddEstimate(p, z, Vector512.Create(T4));
+        var small = Vector512.MultiplyAddEstimate(p * z, x, x);
+        var t = Vector512.MinNative(ax, Vector512.Create(10f));
+        t += t;
+        // n = round(t·log2 e) lands in the low bits of k; those bits shifted into the exponent field give 2^n.
+        var k = Vector512.MultiplyAddEstimate(t, Vector512.Create(ExpOperator.Log2E), Vector512.Create(RoundingShift));
+        var n = k - Vector512.Create(RoundingShift);
+        var scale = (Vector512.ShiftLeft(k.AsInt32(), 23) + Vector512.Create(127 << 23)).AsSingle();
+        var e = ExpOperator.Polynomial(t, n) * scale;
         var large = Vector512<float>.One - Vector512.Create(2f) / (e + Vector512<float>.One);
         large = Vector512.ConditionalSelect(Vector512.Create(-0f).AsUInt32().AsSingle(), x, large); // copy the sign of x
-        return Vector512.ConditionalSelect(Vector512.LessThan(ax, Vector512.Create(0.625f)), small, large);
+        // NaN fails the comparison and takes the polynomial, which keeps it NaN.
+        return Vector512.ConditionalSelect(Vector512.GreaterThanOrEqual(ax, Vector512.Create(0.625f)), large, small);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public Vector256<float> Invoke(Vector256<float> x)
     {
         var ax = Vector256.Abs(x);
         var z = x * x;
         var p = Vector256.Create(T0);
-        p = Vector256.FusedMultiplyAdd(p, z, Vector256.Create(T1));
-        p = Vector256.FusedMultiplyAdd(p, z, Vector256.Create(T2));
-        p = Vector256.FusedMultiplyAdd(p, z, Vector256.Create(T3));
-        p = Vector256.FusedMultiplyAdd(p, z, Vector256.Create(T4));
-        var small = Vector256.FusedMultiplyAdd(p * z, x, x);
-        var e = default(ExpOperator).Invoke(ax + ax);
+        p = Vector256.MultiplyAddEstimate(p, z, Vector256.Create(T1));
+        p = Vector256.MultiplyAddEstimate(p, z, Vector256.Create(T2));
+        p = Vector256.MultiplyAddEstimate(p, z, Vector256.Create(T3));
+        p = Vector256.MultiplyAddEstimate(p, z, Vector256.Create(T4));
+        var small = Vector256.MultiplyAddEstimate(p * z, x, x);
+        var t = Vector256.MinNative(ax, Vector256.Create(10f));
+        t += t;
+        // n = round(t·log2 e) lands in the low bits of k; those bits shifted into the exponent field give 2^n.
+        var k = Vector256.MultiplyAddEstimate(t, Vector256.Create(ExpOperator.Log2E), Vector256.Create(RoundingShift));
+        var n = k - Vector256.Create(RoundingShift);
+        var scale = (Vector256.ShiftLeft(k.AsInt32(), 23) + Vector256.Create(127 << 23)).AsSingle();
+        var e = ExpOperator.Polynomial(t, n) * scale;
         var large = Vector256<float>.One - Vector256.Create(2f) / (e + Vector256<float>.One);
-        large = Vector256.ConditionalSelect(Vector256.Create(-0f).AsUInt32().AsSingle(), x, large);
-        return Vector256.ConditionalSelect(Vector256.LessThan(ax, Vector256.Create(0.625f)), small, large);
+        large = Vector256.ConditionalSelect(Vector256.Create(-0f).AsUInt32().AsSingle(), x, large); // copy the sign of x
+        // NaN fails the comparison and takes the polynomial, which keeps it NaN.
+        return Vector256.ConditionalSelect(Vector256.GreaterThanOrEqual(ax, Vector256.Create(0.625f)), large, small);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Vector128<float> Invoke(Vector128<float> x)
+    {
+        var ax = Vector128.Abs(x);
+        var z = x * x;
+        var p = Vector128.Create(T0);
+        p = Vector128.MultiplyAddEstimate(p, z, Vector128.Create(T1));
+        p = Vector128.MultiplyAddEstimate(p, z, Vector128.Create(T2));
+        p = Vector128.MultiplyAddEstimate(p, z, Vector128.Create(T3));
+        p = Vector128.MultiplyAddEstimate(p, z, Vector128.Create(T4));
+        var small = Vector128.MultiplyAddEstimate(p * z, x, x);
+        var t = Vector128.MinNative(ax, Vector128.Create(10f));
+        t += t;
+        // n = round(t·log2 e) lands in the low bits of k; those bits shifted into the exponent field give 2^n.
+        var k = Vector128.MultiplyAddEstimate(t, Vector128.Create(ExpOperator.Log2E), Vector128.Create(RoundingShift));
+        var n = k - Vector128.Create(RoundingShift);
+        var scale = (Vector128.ShiftLeft(k.AsInt32(), 23) + Vector128.Create(127 << 23)).AsSingle();
+        var e = ExpOperator.Polynomial(t, n) * scale;
+        var large = Vector128<float>.One - Vector128.Create(2f) / (e + Vector128<float>.One);
+        large = Vector128.ConditionalSelect(Vector128.Create(-0f).AsUInt32().AsSingle(), x, large); // copy the sign of x
+        // NaN fails the comparison and takes the polynomial, which keeps it NaN.
+        return Vector128.ConditionalSelect(Vector128.GreaterThanOrEqual(ax, Vector128.Create(0.625f)), large, small);
+    }
+}
+
+/// <summary>
+/// The natural logarithm: x = m·2^e with m in [√½, √2), ln x = e·ln2 + ln(1 + f), f = m - 1, by a
+/// degree-8 polynomial (the Cephes single-precision method). Subnormals are first scaled by 2^23;
+/// ln 0 = -∞, ln +∞ = +∞, negatives and NaN give NaN, as MathF.Log.
+/// </summary>
+internal readonly struct LogOperator : IUnaryOperator
+{
+    private const float L0 = 7.0376836292E-2f, L1 = -1.1514610310E-1f, L2 = 1.1676998740E-1f, L3 = -1.2420140846E-1f, L4 = 1.4249322787E-1f,
+        L5 = -1.6668057665E-1f, L6 = 2.0000714765E-1f, L7 = -2.4999993993E-1f, L8 = 3.3333331174E-1f;
+    private const float SmallestNormal = 1.17549435e-38f, TwoTo23 = 8388608f, SqrtTwo = 1.41421356f;
+
+    public float Invoke(float x) => MathF.Log(x);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Vector512<float> Invoke(Vector512<float> x)
+    {
+        var subnormal = Vector512.LessThan(x, Vector512.Create(SmallestNormal));
+        var bits = Vector512.ConditionalSelect(subnormal, x * Vector512.Create(TwoTo23), x).AsInt32();
+        var exponent = Vector512.ShiftRightArithmetic(bits, 23) - Vector512.ConditionalSelect(subnormal.AsInt32(), Vector512.Create(127 + 23), Vector512.Create(127));
+        var m = ((bits & Vector512.Create(0x007FFFFF)) | Vector512.Create(0x3F800000)).AsSingle();   // the mantissa, in [1, 2)
+        var high = Vector512.GreaterThan(m, Vector512.Create(SqrtTwo));
+        m = Vector512.ConditionalSelect(high, m * Vector512.Create(0.5f), m);
+        var e = Vector512.ConvertToSingle(exponent) + (high.AsSingle() & Vector512<float>.One);
+        var f = m - Vector512<float>.One;
+        var z = f * f;
+        var p = Vector512.Create(L0);
+        p = Vector512.MultiplyAddEstimate(p, f, Vector512.Create(L1));
+        p = Vector512.MultiplyAddEstimate(p, f, Vector512.Create(L2));
+        p = Vector512.MultiplyAddEstimate(p, f, Vector512.Create(L3));
+        p = Vector512.MultiplyAddEstimate(p, f, Vector512.Create(L4));
+        p = Vector512.MultiplyAddEstimate(p, f, Vector512.Create(L5));
+        p = Vector512.MultiplyAddEstimate(p, f, Vector512.Create(L6));
+        p = Vector512.MultiplyAddEstimate(p, f, Vector512.Create(L7));
+        p = Vector512.MultiplyAddEstimate(p, f, Vector512.Create(L8));
+        var y = p * f * z;
+        y = Vector512.MultiplyAddEstimate(e, Vector512.Create(ExpOperator.Ln2Lo), y);
+        y = Vector512.MultiplyAddEstimate(z, Vector512.Create(-0.5f), y);
+        var result = Vector512.MultiplyAddEstimate(e, Vector512.Create(ExpOperator.Ln2Hi), f + y);
+        result = Vector512.ConditionalSelect(Vector512.Equals(x, Vector512<float>.Zero), Vector512.Create(float.NegativeInfinity), result);
+        result = Vector512.ConditionalSelect(Vector512.Equals(x, Vector512.Create(float.PositiveInfinity)), x, result);
+        return Vector512.ConditionalSelect(Vector512.GreaterThanOrEqual(x, Vector512<float>.Zero), result, Vector512.Create(float.NaN)); // negatives and NaN
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Vector256<float> Invoke(Vector256<float> x)
+    {
+        var subnormal = Vector256.LessThan(x, Vector256.Create(SmallestNormal));
+        var bits = Vector256.ConditionalSelect(subnormal, x * Vector256.Create(TwoTo23), x).AsInt32();
+        var exponent = Vector256.ShiftRightArithmetic(bits, 23) - Vector256.ConditionalSelect(subnormal.AsInt32(), Vector256.Create(127 + 23), Vector256.Create(127));
+        var m = ((bits & Vector256.Create(0x007FFFFF)) | Vector256.Create(0x3F800000)).AsSingle();   // the mantissa, in [1, 2)
+        var high = Vector256.GreaterThan(m, Vector256.Create(SqrtTwo));
+        m = Vector256.ConditionalSelect(high, m * Vector256.Create(0.5f), m);
+        var e = Vector256.ConvertToSingle(exponent) + (high.AsSingle() & Vector256<float>.One);
+        var f = m - Vector256<float>.One;
+        var z = f * f;
+        var p = Vector256.Create(L0);
+        p = Vector256.MultiplyAddEstimate(p, f, Vector256.Create(L1));
+        p = Vector256.MultiplyAddEstimate(p, f, Vector256.Create(L2));
+        p = Vector256.MultiplyAddEstimate(p, f, Vector256.Create(L3));
+        p = Vector256.MultiplyAddEstimate(p, f, Vector256.Create(L4));
+        p = Vector256.MultiplyAddEstimate(p, f, Vector256.Create(L5));
+        p = Vector256.MultiplyAddEstimate(p, f, Vector256.Create(L6));
+        p = Vector256.MultiplyAddEstimate(p, f, Vector256.Create(L7));
+        p = Vector256.MultiplyAddEstimate(p, f, Vector256.Create(L8));
+        var y = p * f * z;
+        y = Vector256.MultiplyAddEstimate(e, Vector256.Create(ExpOperator.Ln2Lo), y);
+        y = Vector256.MultiplyAddEstimate(z, Vector256.Create(-0.5f), y);
+        var result = Vector256.MultiplyAddEstimate(e, Vector256.Create(ExpOperator.Ln2Hi), f + y);
+        result = Vector256.ConditionalSelect(Vector256.Equals(x, Vector256<float>.Zero), Vector256.Create(float.NegativeInfinity), result);
+        result = Vector256.ConditionalSelect(Vector256.Equals(x, Vector256.Create(float.PositiveInfinity)), x, result);
+        return Vector256.ConditionalSelect(Vector256.GreaterThanOrEqual(x, Vector256<float>.Zero), result, Vector256.Create(float.NaN)); // negatives and NaN
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Vector128<float> Invoke(Vector128<float> x)
+    {
+        var subnormal = Vector128.LessThan(x, Vector128.Create(SmallestNormal));
+        var bits = Vector128.ConditionalSelect(subnormal, x * Vector128.Create(TwoTo23), x).AsInt32();
+        var exponent = Vector128.ShiftRightArithmetic(bits, 23) - Vector128.ConditionalSelect(subnormal.AsInt32(), Vector128.Create(127 + 23), Vector128.Create(127));
+        var m = ((bits & Vector128.Create(0x007FFFFF)) | Vector128.Create(0x3F800000)).AsSingle();   // the mantissa, in [1, 2)
+        var high = Vector128.GreaterThan(m, Vector128.Create(SqrtTwo));
+        m = Vector128.ConditionalSelect(high, m * Vector128.Create(0.5f), m);
+        var e = Vector128.ConvertToSingle(exponent) + (high.AsSingle() & Vector128<float>.One);
+        var f = m - Vector128<float>.One;
+        var z = f * f;
+        var p = Vector128.Create(L0);
+        p = Vector128.MultiplyAddEstimate(p, f, Vector128.Create(L1));
+        p = Vector128.MultiplyAddEstimate(p, f, Vector128.Create(L2));
+        p = Vector128.MultiplyAddEstimate(p, f, Vector128.Create(L3));
+        p = Vector128.MultiplyAddEstimate(p, f, Vector128.Create(L4));
+        p = Vector128.MultiplyAddEstimate(p, f, Vector128.Create(L5));
+        p = Vector128.MultiplyAddEstimate(p, f, Vector128.Create(L6));
+        p = Vector128.MultiplyAddEstimate(p, f, Vector128.Create(L7));
+        p = Vector128.MultiplyAddEstimate(p, f, Vector128.Create(L8));
+        var y = p * f * z;
+        y = Vector128.MultiplyAddEstimate(e, Vector128.Create(ExpOperator.Ln2Lo), y);
+        y = Vector128.MultiplyAddEstimate(z, Vector128.Create(-0.5f), y);
+        var result = Vector128.MultiplyAddEstimate(e, Vector128.Create(ExpOperator.Ln2Hi), f + y);
+        result = Vector128.ConditionalSelect(Vector128.Equals(x, Vector128<float>.Zero), Vector128.Create(float.NegativeInfinity), result);
+        result = Vector128.ConditionalSelect(Vector128.Equals(x, Vector128.Create(float.PositiveInfinity)), x, result);
+        return Vector128.ConditionalSelect(Vector128.GreaterThanOrEqual(x, Vector128<float>.Zero), result, Vector128.Create(float.NaN)); // negatives and NaN
     }
 }

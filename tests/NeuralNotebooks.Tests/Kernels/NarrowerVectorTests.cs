@@ -1,0 +1,47 @@
+using System.Diagnostics;
+using System.Runtime.Intrinsics;
+
+namespace NeuralNotebooks.Tests.Kernels;
+
+/// <summary>
+/// The kernel tests again, in child processes where the runtime is told to ignore the wider
+/// instruction sets (DOTNET_EnableAVX512F=0, DOTNET_EnableAVX2=0), so that the 256-bit (AVX2) and
+/// 128-bit (SSE, like Arm NEON) paths of every kernel are checked against the scalar twins on the
+/// machine that runs the tests, whatever its widest vectors are.
+/// </summary>
+public class NarrowerVectorTests
+{
+    private const string ExpectedWidth = "NEURALNOTEBOOKS_EXPECTED_VECTOR_BITS";
+
+    [Theory]
+    [InlineData("DOTNET_EnableAVX512F", 256)]
+    [InlineData("DOTNET_EnableAVX2", 128)]
+    public async Task Kernel_tests_pass_with_wider_vectors_switched_off(string knob, int bits)
+    {
+        if (Widest() < bits) return;   // this CPU has no vectors this wide: nothing narrower to switch to
+        var assembly = typeof(NarrowerVectorTests).Assembly.Location;
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { "test", assembly, "--filter", $"FullyQualifiedName~{typeof(SimdTests).Namespace}&FullyQualifiedName!~{nameof(Kernel_tests_pass_with_wider_vectors_switched_off)}" })
+            psi.ArgumentList.Add(a);
+        psi.Environment[knob] = "0";
+        psi.Environment[ExpectedWidth] = bits.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        using var child = Process.Start(psi)!;
+        var stderr = child.StandardError.ReadToEndAsync();
+        var stdout = await child.StandardOutput.ReadToEndAsync();
+        await child.WaitForExitAsync();
+        string output = stdout + await stderr;
+        Assert.True(child.ExitCode == 0 && output.Contains("Passed!"), $"kernel tests with {knob}=0 failed (exit {child.ExitCode}):\n{output}");
+    }
+
+    /// <summary>In the child processes above: the runtime really did switch the wider vectors off.</summary>
+    [Fact]
+    public void Child_process_runs_at_the_requested_width()
+    {
+        var expected = Environment.GetEnvironmentVariable(ExpectedWidth);
+        if (expected is null) return;   // not a child of the test above
+        Assert.Equal(int.Parse(expected, System.Globalization.CultureInfo.InvariantCulture), Widest());
+    }
+
+    private static int Widest() =>
+        Vector512.IsHardwareAccelerated ? 512 : Vector256.IsHardwareAccelerated ? 256 : Vector128.IsHardwareAccelerated ? 128 : 0;
+}
