@@ -54,23 +54,23 @@ public sealed class History : IRichDisplay
         _trainSeconds += trainSeconds;
     }
 
-    /// <summary>Text/HTML: charts of the losses and of the accuracies per epoch.</summary>
-    public string MimeType => "text/html";
+    /// <summary>SVG: the loss chart and the accuracy chart (if measured), side by side as one picture.</summary>
+    public string MimeType => _seconds.Count == 0 ? "text/html" : "image/svg+xml";
 
-    /// <summary>The loss chart (and the accuracy chart, if measured) as inline SVG.</summary>
+    /// <summary>The loss chart (and the accuracy chart, if measured) as one SVG picture.</summary>
     public string Render()
     {
         if (_seconds.Count == 0) return "<p>History: no epochs yet</p>";
-        var sb = new StringBuilder("<div style=\"display:flex;flex-wrap:wrap;gap:8px\">");
+        var charts = new List<Chart>();
         foreach (var group in new[] { "loss", "accuracy" })
         {
             var names = _values.Keys.Where(k => k == group || k == "val_" + group).ToList();
             if (names.Count == 0) continue;
             var chart = new LineChart(480, 320).Title(group).XLabel("epoch").YLabel(group).Markers();
             foreach (var n in names) chart.Add(Epochs, _values[n], n);
-            sb.Append(chart.ToSvg());
+            charts.Add(chart);
         }
-        return sb.Append("</div>").ToString();
+        return Panels.Compose(charts);
     }
 
     /// <summary>One line per epoch, like Keras prints while training.</summary>

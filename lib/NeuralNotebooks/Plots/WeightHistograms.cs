@@ -109,19 +109,19 @@ public sealed class WeightHistograms : IRichDisplay
         return chart;
     }
 
-    /// <summary>HTML: for every layer with weights, its weight and gradient histograms side by side.</summary>
-    public string MimeType => "text/html";
+    /// <summary>SVG: for every layer with weights, its weight and gradient histograms side by side, as one picture.</summary>
+    public string MimeType => _epochs.Count == 0 ? "text/html" : "image/svg+xml";
 
     /// <inheritdoc/>
     public string Render()
     {
         if (_epochs.Count == 0) return "<p>WeightHistograms: nothing recorded yet</p>";
-        var sb = new StringBuilder("<div style=\"display:flex;flex-wrap:wrap;gap:8px\">");
+        var charts = new List<Chart>();
         foreach (var layer in _layers)
             foreach (var kind in new[] { "weights", "gradients" })
                 if (Snapshots(kind == "weights" ? _weights : _gradients, layer).Any(s => s.Length > 0))
-                    sb.Append(Chart(layer, kind).ToSvg());
-        return sb.Append("</div>").ToString();
+                    charts.Add(Chart(layer, kind));
+        return Panels.Compose(charts);
     }
 
     /// <inheritdoc/>
