@@ -83,10 +83,24 @@ internal static class Worker
             }, forceRestore: false)
             .UseKernelHelpers()
             .UseValueSharing();
+        EmitLineNumbers(csharp);
         var kernel = new CompositeKernel();
         kernel.Add(csharp, ["c#", "C#"]);
         kernel.DefaultKernelName = csharp.Name;
         return kernel;
+    }
+
+    /// <summary>
+    /// The kernel compiles cells without debug information, so a runtime exception's stack frames carry
+    /// no line numbers and a failure could only name the cell. Its script options are private; with
+    /// debug information (and the encoding Roslyn needs to emit it) the frames of "Submission#N" carry the
+    /// line inside the cell. If a later kernel renames the field, failures simply name the cell alone.
+    /// </summary>
+    private static void EmitLineNumbers(CSharpKernel csharp)
+    {
+        var field = typeof(CSharpKernel).GetField("_scriptOptions", System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.NonPublic);
+        if (field?.GetValue(csharp) is Microsoft.CodeAnalysis.Scripting.ScriptOptions options)
+            field.SetValue(csharp, options.WithEmitDebugInformation(true).WithFileEncoding(System.Text.Encoding.UTF8));
     }
 
     private static void OnEvent(WorkerChannel channel, int cell, KernelEvent e)

@@ -105,7 +105,7 @@ public class RunnerTests
         var result = await NotebookRunner.RunAsync(path, Options);
 
         Assert.False(result.Succeeded);
-        Assert.Equal("throws.ipynb cell 1: InvalidOperationException: Sequence contains no elements", result.Error);
+        Assert.Equal("throws.ipynb cell 1 line 3: InvalidOperationException: Sequence contains no elements", result.Error);
         var outputs = result.Notebook.Cells[0].Outputs;
         Assert.Equal(2, outputs.Count);
         Assert.Equal("before\n", outputs[0].Text());
