@@ -1,6 +1,10 @@
 #:project ../../lib/NeuralNotebooks/NeuralNotebooks.csproj
+#:project ../../lib/NeuralNotebooks.Plotly/NeuralNotebooks.Plotly.csproj
+#:project ../../lib/NeuralNotebooks.Torch/NeuralNotebooks.Torch.csproj
 #:property PublishAot=false
 #:property Optimize=true
+#:package XPlot.Plotly@4.1.0
+#:package TorchSharp-cpu@0.107.0
 #:package System.Numerics.Tensors@11.0.0
 
 // 02 — Tensors and activation functions: the tutorial notebook 02-tensors-and-activations.ipynb as a C# file-based app.
@@ -10,6 +14,9 @@
 
 using NeuralNotebooks;
 using NeuralNotebooks.Plots;
+using NeuralNotebooks.Plotly;
+using TorchSharp;
+using NeuralNotebooks.Torch;
 using System.Diagnostics;
 using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;   // only this class: the namespace also has a Tensor type
 using static NeuralNotebooks.Display.FileBasedApp;
@@ -120,11 +127,98 @@ foreach (var chart in charts) display(chart);
 
 // Each chart draws the function and its derivative. Away from 0 the sigmoid's and tanh's derivatives shrink fast: the table below reads them off at $z = 0, 2, 5$. At $z = 2$ the sigmoid's slope is about 0.1 and tanh's below 0.08; at $z = 5$ both are nearly 0. A neuron whose weighted sum lands there learns very slowly, and a deep stack of such neurons multiplies many small numbers together. This is the **vanishing gradient** problem, and the reason ReLU, whose derivative is exactly 1 for every positive input, became the default in hidden layers. Arctan's slope decays far more slowly than tanh's (0.04 against 0.0002 at $z = 5$).
 
+// ### The same curves, interactive
+//
+// All five functions and their derivatives in one Plotly figure. Hover anywhere to read every curve at that $z$ (at $z = 2$ the sigmoid's derivative is already down to about 0.105), drag a box to zoom into a flat tail, double-click to zoom back out, and click a name in the legend to hide that curve (double-click it to show only that one). The interactive view needs plotly.js, which VS Code fetches from the internet the first time it shows one; offline, and on GitHub, a note stands in its place and the static figure above shows the same numbers.
+
+var activationCurves = new LineChart(800, 480).Title("Activation functions and their derivatives").XLabel("z").Shade(-5f, -2f).Shade(2f, 5f);
+foreach (var name in functions)
+{
+    var f = Activations.Get(name);
+    activationCurves.Add(z, f.Forward(z), label: name).Add(z, f.Derivative(z), label: $"{name}'");
+}
+display(
+activationCurves.ToPlotly()
+);
+
 var probe = Tensor.From(0f, 2f, 5f);
 var rows = functions.Select(name => (name, d: Activations.Get(name).Derivative(probe).ToArray()));
 Console.WriteLine($"{"",-11}{"f'(0)",9}{"f'(2)",9}{"f'(5)",9}");
 foreach (var (name, d) in rows) Console.WriteLine($"{name,-11}{d[0],9:F4}{d[1],9:F4}{d[2],9:F4}");
 var sigmoidSlopeAt2 = Activations.Get("sigmoid").Derivative(Tensor.Scalar(2f)).Item();
+
+// ## The same tensors in TorchSharp
+//
+// [TorchSharp](https://github.com/dotnet/TorchSharp) is .NET's binding to LibTorch, the engine inside PyTorch, and the library a C# programmer would use in production. Computing the same things with it checks the numbers above against an independent implementation. The next cell loads it (a download of about 600 MB the first time). Where TorchSharp cannot run, for example on Linux on ARM, for which there is no LibTorch package, the cells below say so and skip the comparison; the rest of the notebook does not need them.
+
+// On Debian 12 and other Linux systems with an older C++ runtime this also makes TorchSharp loadable;
+// the message says what was done (README, "TorchSharp on Debian 12 / older Linux").
+var torchSharp = TorchSharpSetup.Load();
+Console.WriteLine(torchSharp.Message);
+
+// Creation, element-wise operations and broadcasting, on both sides. `ToTorch()` copies a library tensor into a TorchSharp tensor; the last column is the largest difference between the two results.
+
+if (torchSharp.Ready)
+{
+    var tBatch = batch.ToTorch();
+    var tBias = bias.ToTorch();
+    var tColumn = column.ToTorch();
+    Console.WriteLine($"{"operation",-22}{"library shape",-15}{"TorchSharp shape",-18}{"max |difference|",16}");
+    void Row(string name, Tensor ours, torch.Tensor theirs) =>
+        Console.WriteLine($"{name,-22}{ours.Shape,-15}{new Shape(theirs.shape.Select(d => (int)d).ToArray()),-18}{TorchBridge.MaxAbsDifference(ours, theirs),16:G3}");
+    Row("arange(24).reshape", Tensor.Arange(24).Reshape(2, 3, 4), torch.arange(24, dtype: torch.float32).reshape(2, 3, 4));
+    Row("linspace(-5, 5, 201)", Tensor.Linspace(-5f, 5f, 201), torch.linspace(-5, 5, 201));
+    Row("(2, 3) + (3,)", batch + bias, tBatch + tBias);
+    Row("(2, 3) * (2, 1)", batch * column, tBatch * tColumn);
+    Row("(2, 1) + (3,)", column + bias, tColumn + tBias);
+    Row("exp of (2, 3)", batch.Exp(), tBatch.exp());
+}
+else Console.WriteLine(torchSharp.Message);
+
+// The same broadcasting mistake, `(2, 3) + (2,)`, on both sides. Both refuse it; each says which sizes clash in its own words (PyTorch counts the axes from the left, after lining the shapes up from the right).
+
+if (torchSharp.Ready)
+{
+    string torchError;
+    try
+    {
+        var wrong = batch.ToTorch() + Tensor.From(1f, 2f).ToTorch();
+        torchError = "no error";
+    }
+    catch (Exception e)
+    {
+        torchError = e.Message.Split('\n')[0];
+    }
+    Console.WriteLine($"library:    {broadcastError}");
+    Console.WriteLine($"TorchSharp: {torchError}");
+}
+else Console.WriteLine(torchSharp.Message);
+
+// The activation functions on a million random inputs in $[-10, 10]$. TorchSharp computes each derivative by automatic differentiation (`backward()`), while the library uses the formulas above.
+
+if (torchSharp.Ready)
+{
+    var zMillion = new Rng(1).Uniform(new Shape(1_000_000), -10f, 10f);
+    Console.WriteLine($"{"function",-12}{"max |f - TorchSharp f|",24}{"max |f' - autograd f'|",26}");
+    foreach (var name in functions)
+    {
+        var f = Activations.Get(name);
+        var tz = zMillion.ToTorch(requiresGrad: true);
+        var ty = name switch
+        {
+            "sigmoid" => tz.sigmoid(),
+            "tanh" => tz.tanh(),
+            "arctan" => tz.atan(),
+            "relu" => tz.relu(),
+            _ => torch.nn.functional.leaky_relu(tz, 0.3),   // Keras's default slope, the library's too
+        };
+        ty.sum().backward();
+        Console.WriteLine($"{name,-12}{TorchBridge.MaxAbsDifference(f.Forward(zMillion), ty),24:G3}{TorchBridge.MaxAbsDifference(f.Derivative(zMillion), tz.grad!),26:G3}");
+    }
+}
+else Console.WriteLine(torchSharp.Message);
+
+// The differences are float32 rounding: a few units in the last place of numbers near 1 (about $10^{-7}$), and exactly 0 for ReLU and leaky ReLU, which only compare and multiply. (`linspace` in the table above differs by such a rounding too: the two libraries compute the points with a different order of operations.) The live tests in `tests/NeuralNotebooks.Torch.Tests` check the same values, and the other tensor operations, on every run of the test suite.
 
 // ### Dying ReLUs, and the leak that prevents them
 //

@@ -1,8 +1,10 @@
 #:project ../../lib/NeuralNotebooks/NeuralNotebooks.csproj
 #:project ../../lib/NeuralNotebooks.Torch/NeuralNotebooks.Torch.csproj
+#:project ../../lib/NeuralNotebooks.Plotly/NeuralNotebooks.Plotly.csproj
 #:property PublishAot=false
 #:property Optimize=true
 #:package TorchSharp-cpu@0.107.0
+#:package XPlot.Plotly@4.1.0
 
 // 03 — The multilayer perceptron: the tutorial notebook 03-mlp.ipynb as a C# file-based app.
 // Run it with: dotnet run notebooks/apps/03-mlp.cs
@@ -13,6 +15,7 @@ using NeuralNotebooks;
 using NeuralNotebooks.Plots;
 using TorchSharp;
 using NeuralNotebooks.Torch;
+using NeuralNotebooks.Plotly;
 using static NeuralNotebooks.Display.FileBasedApp;
 
 NeuralNotebooks.Display.FileBasedApp.Start();
@@ -200,6 +203,10 @@ Plot.Line(plain.Epochs, plain["loss"], label: "training, no dropout")
 
 // Without dropout the training loss drops to almost 0 within about 15 epochs: the network has memorised its 1,000 images. Its validation loss is lowest around epoch 10 and then climbs: the curves diverge, and every further epoch makes the network a little worse on new digits. With `Dropout(0.5)` the training loss falls more slowly and the validation loss stays somewhat lower throughout, but on only 1,000 images it still turns upwards after a dozen epochs: dropout slows overfitting down, it does not abolish it. The remedies that do hold are more data (the 54,000-image run above, whose validation loss did not turn upwards) and stopping when the validation loss is lowest (**early stopping**), which only a validation set can tell.
 
+// ## How many hidden units? The scikit-learn experiment
+//
+// The course repeats an experiment with scikit-learn's `MLPClassifier`: one hidden layer of 1, 100 or 1000 **logistic** (sigmoid) units. The published accuracies are about 29%, 96% and 97%. Our `MLPClassifier` follows scikit-learn's definitions (Adam, L2 penalty `alpha`, batches of 200, Glorot initialisation). To keep the notebook quick we take a shortcut: 20,000 training images and 10 epochs (scikit-learn's `max_iter`), instead of all 60,000 images and up to 200 epochs. Since the point is to compare with a published table of test accuracies, the models are scored on the test set; nothing here is tuned on those scores.
+
 // ## The same MLP in TorchSharp, PyTorch's way
 //
 // PyTorch, and TorchSharp with it, writes a model as a class derived from `nn.Module`. The layers are fields, `forward` says how data flows through them, and the training loop is written out by hand: forward pass, loss, `backward()`, optimizer step. `Fit` does the same steps inside the library.
@@ -306,9 +313,11 @@ else Console.WriteLine(torchSharp.Message);
 
 // About 92% with no hidden layer at all: most digits can be told apart by one template each. The hidden layer of the MLP above is what takes it to about 98%.
 
-// ## How many hidden units? The scikit-learn experiment
-//
-// The course repeats an experiment with scikit-learn's `MLPClassifier`: one hidden layer of 1, 100 or 1000 **logistic** (sigmoid) units. The published accuracies are about 29%, 96% and 97%. Our `MLPClassifier` follows scikit-learn's definitions (Adam, L2 penalty `alpha`, batches of 200, Glorot initialisation). To keep the notebook quick we take a shortcut: 20,000 training images and 10 epochs (scikit-learn's `max_iter`), instead of all 60,000 images and up to 200 epochs. Since the point is to compare with a published table of test accuracies, the models are scored on the test set; nothing here is tuned on those scores.
+// The same history, interactive. Hover an epoch to read the training and the validation loss side by side, and look for the valley of the validation loss: once it stops falling while the training loss keeps going down, the network is learning the training set by heart (overfitting), and that is the epoch to stop at. The right panel shows the accuracies the same way. Drag to zoom, double-click to reset, click a legend entry to hide its line. The interactive view needs plotly.js, which VS Code fetches from the internet the first time it shows one; offline, and on GitHub, a note stands in its place and the static figure above shows the same numbers.
+
+display(
+history.ToPlotly()
+);
 
 var published = new Dictionary<int, double> { [1] = 0.29, [100] = 0.96, [1000] = 0.97 };
 var classifiers = new Dictionary<int, MLPClassifier>();
