@@ -99,7 +99,7 @@ Plot.Filters(weights.Reshape(28, 28, 1, 64), columns: 11).Title("The weights of 
 
 // ## Training adjusts the weights
 //
-// Nobody chose those weights. They started as small random numbers, and **training** nudged each one, thousands of times, in the direction that made the network's answers on the training images a little less wrong. An untrained network with random weights (same shape) gets about one digit in ten right, which is guessing:
+// Nobody chose those weights. They started as small random numbers, and **training** nudged each one, thousands of times, in the direction that made the network's answers on the training images a little less wrong. An untrained network with random weights (same shape) gets only a little more than one digit in ten right, about what guessing gives (one in ten):
 
 var untrained = IntroArchitecture(seed: 0);   // same shape, random weights
 var untrainedAccuracy = Metrics.Accuracy(yTest, untrained.Predict(xTest).ArgMax(1).ToArray().Select(v => (int)v).ToArray());

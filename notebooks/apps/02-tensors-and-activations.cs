@@ -149,7 +149,7 @@ var sigmoidSlopeAt2 = Activations.Get("sigmoid").Derivative(Tensor.Scalar(2f)).I
 
 // ## The same tensors in TorchSharp
 //
-// [TorchSharp](https://github.com/dotnet/TorchSharp) is .NET's binding to LibTorch, the engine inside PyTorch, and the library a C# programmer would use in production. Computing the same things with it checks the numbers above against an independent implementation. The next cell loads it (a download of about 600 MB the first time). Where TorchSharp cannot run, for example on Linux on ARM, for which there is no LibTorch package, the cells below say so and skip the comparison; the rest of the notebook does not need them.
+// [TorchSharp](https://github.com/dotnet/TorchSharp) is .NET's binding to LibTorch, the engine inside PyTorch, and the library a C# programmer would use in production. Computing the same things with it checks the numbers above against an independent implementation. The next cell loads it (a download of about 270 MB the first time, 1.2 GB once unpacked). Where TorchSharp cannot run, for example on Linux on ARM, for which there is no LibTorch package, the cells below say so and skip the comparison; the rest of the notebook does not need them.
 
 // On Debian 12 and other Linux systems with an older C++ runtime this also makes TorchSharp loadable;
 // the message says what was done (README, "TorchSharp on Debian 12 / older Linux").
@@ -240,7 +240,7 @@ Console.WriteLine($"leaky ReLU: {deadLeaky} of 100 (every negative input still p
 
 // ## One activation, three ways, a million numbers
 //
-// How is `Sigmoid()` computed so fast? The library's kernels use **SIMD** instructions: one AVX-512 instruction works on 16 floats at a time. Here is the same sigmoid computed
+// How does the library compute an activation over a million numbers quickly? The library's kernels use **SIMD** instructions: one AVX-512 instruction works on 16 floats at a time. Here is the same sigmoid computed
 //
 // 1. with a plain C# loop, one element at a time;
 // 2. with the library's SIMD kernel `Kernels.Simd.Sigmoid`;
@@ -303,6 +303,6 @@ Plot.Bar(new[] { "plain loop", "library SIMD", "TensorPrimitives" }, new[] { loo
     .Title("Sigmoid of 1,000,000 floats (lower is better)").XLabel("implementation").YLabel("milliseconds (best of 20)").HighlightMax(false)
 );
 
-// The three agree to about $10^{-7}$, the rounding error of a float32 near 1. The plain loop is several times slower: it computes one element per instruction while the SIMD kernels compute several at once (16 with AVX-512). The library's kernel and TensorPrimitives are both vectorized; the sentence under the timings, computed from this run's numbers, says which was faster here. Timings in a notebook move from run to run, especially on a busy machine; the repository's benchmarks (README, "Performance") measure them carefully.
+// The three agree to about $10^{-7}$, the rounding error of a float32 near 1. The plain loop is several times slower than the library's kernel: it computes one element per instruction while a SIMD kernel computes several at once (16 with AVX-512). TensorPrimitives is vectorized too, and in the repository's benchmark (README, "Performance") it runs about as fast as the library's kernel; the sentence under the timings, computed from this run's numbers, says which was faster here and by how much. Timings in a notebook move a lot from run to run, especially on a busy machine, where one of the two can come out several times slower than in the benchmark (in some runs TensorPrimitives is barely faster than the plain loop); the benchmark measures them carefully.
 //
 // **Next:** [03 — The multilayer perceptron](03-mlp.ipynb) stacks neurons into layers and trains them.

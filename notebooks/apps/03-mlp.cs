@@ -24,7 +24,7 @@ NeuralNotebooks.Display.FileBasedApp.Start();
 //
 // A **multilayer perceptron** (MLP) stacks layers of neurons: every neuron of a layer takes a weighted sum of all outputs of the previous layer and applies an activation function. This notebook
 //
-// 1. runs forward and back propagation on a tiny network by hand, and checks it against autograd;
+// 1. runs forward and back propagation on a tiny network by hand, and checks it against autograd (automatic differentiation, which the library does for us);
 // 2. turns MNIST's raw bytes into the network's input, then builds, trains and evaluates an MLP with the Keras-style steps: `Sequential`, `Add`, `Compile`, `Fit`, `Predict`, `Evaluate`, watching a validation set and the weights and gradients as it learns;
 // 3. shows overfitting, and dropout curbing it, on a small training set;
 // 4. repeats the classic scikit-learn experiment with 1, 100 and 1000 hidden units, with confusion matrices and classification reports;
@@ -145,7 +145,7 @@ Plot.Line(history.Epochs, history["loss"], label: "training loss")
     .Title("Loss per epoch").XLabel("epoch").YLabel("cross-entropy loss").Markers()
 );
 
-// **Reading the chart.** The training loss falls at every epoch, from about 0.45 to below 0.02: the network keeps fitting its training images more closely. The validation loss falls quickly for the first five epochs, then levels off (around 0.06) for the rest, while the training loss goes on falling and passes below it after about seven epochs. The widening gap between the curves is what the network learns about its own training images that does not carry over to new digits: the beginning of overfitting, held in check here by dropout and plenty of data, since the validation loss has not turned upwards within the 20 epochs. The validation accuracy ends around 98.4%. This is what the validation set is for: it tells when more training stops helping, without touching the test set.
+// **Reading the chart.** The training loss falls at every epoch, from about 0.45 to below 0.02: the network keeps fitting its training images more closely. The validation loss falls quickly for the first five epochs, then levels off (around 0.06) for the rest, while the training loss goes on falling and passes below it after six or seven epochs. The widening gap between the curves is what the network learns about its own training images that does not carry over to new digits: the beginning of overfitting, held in check here by dropout and plenty of data, since the validation loss has not turned upwards within the 20 epochs. The validation accuracy ends at about 98.5%. This is what the validation set is for: it tells when more training stops helping, without touching the test set.
 //
 // ### Inside the training: weights and gradients per layer
 //
@@ -201,17 +201,17 @@ Plot.Line(plain.Epochs, plain["loss"], label: "training, no dropout")
     .Title("1,000 training images: loss per epoch").XLabel("epoch").YLabel("cross-entropy loss")
 );
 
-// Without dropout the training loss drops to almost 0 within about 15 epochs: the network has memorised its 1,000 images. Its validation loss is lowest around epoch 10 and then climbs: the curves diverge, and every further epoch makes the network a little worse on new digits. With `Dropout(0.5)` the training loss falls more slowly and the validation loss stays somewhat lower throughout, but on only 1,000 images it still turns upwards after a dozen epochs: dropout slows overfitting down, it does not abolish it. The remedies that do hold are more data (the 54,000-image run above, whose validation loss did not turn upwards) and stopping when the validation loss is lowest (**early stopping**), which only a validation set can tell.
+// Without dropout the training loss drops to almost 0 within about 15 epochs: the network has memorised its 1,000 images. Its validation loss is lowest around epoch 10 and then climbs: the curves diverge, and every further epoch makes the network a little worse on new digits. With `Dropout(0.5)` the training loss falls more slowly and the validation loss is somewhat lower after the first couple of epochs, but on only 1,000 images it still turns upwards after a dozen epochs: dropout slows overfitting down, it does not abolish it. The remedies that do hold are more data (the 54,000-image run above, whose validation loss did not turn upwards) and stopping when the validation loss is lowest (**early stopping**), which only a validation set can tell.
 
 // ## How many hidden units? The scikit-learn experiment
 //
-// The course repeats an experiment with scikit-learn's `MLPClassifier`: one hidden layer of 1, 100 or 1000 **logistic** (sigmoid) units. The published accuracies are about 29%, 96% and 97%. Our `MLPClassifier` follows scikit-learn's definitions (Adam, L2 penalty `alpha`, batches of 200, Glorot initialisation). To keep the notebook quick we take a shortcut: 20,000 training images and 10 epochs (scikit-learn's `max_iter`), instead of all 60,000 images and up to 200 epochs. Since the point is to compare with a published table of test accuracies, the models are scored on the test set; nothing here is tuned on those scores.
+// The course repeats an experiment with scikit-learn's `MLPClassifier`: one hidden layer of 1, 100 or 1000 **logistic** (sigmoid) units. The published accuracies are about 29%, 96% and 97%. Our `MLPClassifier` follows scikit-learn's definitions (the Adam optimizer; an L2 penalty `alpha`, which pulls every weight a little towards 0; batches of 200; Glorot initialisation, random starting weights scaled to the sizes of the layers they connect). To keep the notebook quick we take a shortcut: 20,000 training images and 10 epochs (scikit-learn's `max_iter`), instead of all 60,000 images and up to 200 epochs. Since the point is to compare with a published table of test accuracies, the models are scored on the test set; nothing here is tuned on those scores.
 
 // ## The same MLP in TorchSharp, PyTorch's way
 //
 // PyTorch, and TorchSharp with it, writes a model as a class derived from `nn.Module`. The layers are fields, `forward` says how data flows through them, and the training loop is written out by hand: forward pass, loss, `backward()`, optimizer step. `Fit` does the same steps inside the library.
 //
-// Below is the Keras-style model above in that style, trained next to a fresh copy of the library's model. Both start from the **same initial weights**: the library builds them, and they are copied into TorchSharp's layers. Both use the same optimizer settings (RMSprop, learning rate 0.001, decay 0.9; TorchSharp calls the decay `alpha` and defaults to 0.99), batches of 128 and 5 epochs, on the same data: the first 10,000 training images, to keep the notebook quick. Each side shuffles the batches in its own order and draws its own dropout masks, so the two runs are not identical step by step, but they should end at about the same accuracy. (The first cell loads TorchSharp, a download of about 600 MB the first time. Where TorchSharp cannot run, for example on Linux on ARM, the cells say so and skip the comparison.)
+// Below is the Keras-style model above in that style, trained next to a fresh copy of the library's model. Both start from the **same initial weights**: the library builds them, and they are copied into TorchSharp's layers. Both use the same optimizer settings (RMSprop, learning rate 0.001, decay 0.9; TorchSharp calls the decay `alpha` and defaults to 0.99), batches of 128 and 5 epochs, on the same data: the first 10,000 training images, to keep the notebook quick. Each side shuffles the batches in its own order and draws its own dropout masks, so the two runs are not identical step by step, but they should end at about the same accuracy. (The first cell loads TorchSharp, a download of about 270 MB the first time, 1.2 GB once unpacked. Where TorchSharp cannot run, for example on Linux on ARM, the cells say so and skip the comparison.)
 
 // On Debian 12 and other Linux systems with an older C++ runtime this also makes TorchSharp loadable;
 // the message says what was done (README, "TorchSharp on Debian 12 / older Linux").
@@ -272,7 +272,7 @@ if (torchSharp.Ready)
 }
 else Console.WriteLine(torchSharp.Message);
 
-// The losses fall alike epoch by epoch. The test accuracies need not agree exactly (in one run here they were two points apart): the two runs shuffle the batches in different orders and draw different dropout masks, and the library adds RMSprop's ε inside the square root where TorchSharp adds it outside. Both are below the model above, which saw six times as many images.
+// The losses fall alike epoch by epoch. The test accuracies need not agree exactly (in one run here they were two points apart): the two runs shuffle the batches in different orders and draw different dropout masks, and the library adds RMSprop's ε (a tiny constant that keeps the division safe when the recent gradients are near 0) inside the square root where TorchSharp adds it outside. Both are below the model above, which trained on more than five times as many images (54,000) for four times as many epochs.
 //
 // ### The linear network of the PyTorch material
 //
@@ -313,7 +313,7 @@ else Console.WriteLine(torchSharp.Message);
 
 // About 92% with no hidden layer at all: most digits can be told apart by one template each. The hidden layer of the MLP above is what takes it to about 98%.
 
-// The same history, interactive. Hover an epoch to read the training and the validation loss side by side, and look for the valley of the validation loss: once it stops falling while the training loss keeps going down, the network is learning the training set by heart (overfitting), and that is the epoch to stop at. The right panel shows the accuracies the same way. Drag to zoom, double-click to reset, click a legend entry to hide its line. The interactive view needs plotly.js, which VS Code fetches from the internet the first time it shows one; offline, and on GitHub, a note stands in its place and the static figure above shows the same numbers.
+// The history of the Keras-style model trained above (20 epochs on 54,000 images), interactive. Hover an epoch to read the training and the validation loss side by side, and look for the valley of the validation loss: once it stops falling while the training loss keeps going down, the network is learning the training set by heart (overfitting), and that is the epoch to stop at. The right panel shows the accuracies the same way. Drag to zoom, double-click to reset, click a legend entry to hide its line. The interactive view needs plotly.js, which VS Code fetches from the internet the first time it shows one; offline, and on GitHub, a note stands in its place and the static figure above shows the same numbers.
 
 display(
 history.ToPlotly()
@@ -397,7 +397,7 @@ display(
 fashionConfusion
 );
 
-// The same network that gets about 93% of digits right gets about 85% of clothes right, and the confusion matrix shows where. **Shirt** is the hardest class: only about half of the 1,000 test shirts are recognised (532 in this run), the rest taken mostly for a T-shirt/top, a pullover or a coat; coats and pullovers are confused with each other too. These are all upper-body garments with much the same outline at 28×28 pixels; what tells them apart (a collar, buttons, sleeve length, texture) is a small local pattern, and an MLP, which weighs every pixel separately at its fixed position, has no notion of a local pattern. Trousers, bags and ankle boots, whose outlines are unique, are above 93%. Convolutional networks ([05](05-cnn.ipynb)) look for small patterns anywhere in the image, which is what these classes need.
+// The same network that gets about 93% of digits right gets about 85% of clothes right, and the confusion matrix shows where. **Shirt** is the hardest class: only about half of the 1,000 test shirts are recognised (532 in this run), the rest taken mostly for a T-shirt/top, a pullover or a coat; coats and pullovers are confused with each other too. These are all upper-body garments with much the same outline at 28×28 pixels; what tells them apart (a collar, buttons, sleeve length, texture) is a small local pattern, and an MLP, which weighs every pixel separately at its fixed position, has no notion of a local pattern. Trousers, bags and ankle boots, whose outlines are unique, are recognised more than nine times in ten. Convolutional networks ([05](05-cnn.ipynb)) look for small patterns anywhere in the image, which is what these classes need.
 
 // **Next:** [04 — Handwritten digits from scratch](04-digits-from-scratch.ipynb) opens up `Dense` and `Fit` and writes the same training by hand.
 

@@ -22,7 +22,7 @@ NeuralNotebooks.Display.FileBasedApp.Start();
 //
 // No `Sequential`, no automatic differentiation, no training loop from the library: in this notebook we build a two-layer network for MNIST from tensors and their matrix product, derive its gradient by hand, and train it with mini-batch stochastic gradient descent to better than 97% test accuracy. The lines a learner should see (the ReLU mask in the backward pass, the parameter update, cutting the data into shuffled batches) are written as plain loops; the library's fast kernels for the same steps appear at the end, as an aside.
 //
-// Then we check our hand-written gradient twice: against the library's autograd on the same batch, and (for the softmax-cross-entropy part) against PyTorch.
+// Then we check our hand-written gradient three times: against the library's autograd on one batch, against TorchSharp (PyTorch's engine in .NET) on the same batch, and (for the softmax-cross-entropy part) against values computed by PyTorch.
 
 // ## The data
 //
@@ -51,7 +51,7 @@ Console.WriteLine($"train {xTrain.Shape}, validation {xVal.Shape}, test {xTest.S
 //
 // $$L = -\frac{1}{N} \sum_{n} \log P_{n, y_n}$$
 //
-// We start from small random weights (He initialisation, suited to ReLU: standard deviation $\sqrt{2 / \text{fan-in}}$) drawn from a seeded generator, so every run gives the same numbers.
+// We start from small random weights (He initialisation, suited to ReLU: standard deviation $\sqrt{2 / \text{fan-in}}$, where the fan-in is the number of inputs of each neuron, 784 in the first layer and 128 in the second) drawn from a seeded generator, so every run gives the same numbers.
 
 var rng = new Rng(42);
 var W1 = rng.Normal(new Shape(784, 128), std: MathF.Sqrt(2f / 784));
@@ -131,7 +131,7 @@ Console.WriteLine($"max |difference| between the hand-written and autograd gradi
 
 // ## Check 1b: our gradient against TorchSharp
 //
-// Autograd is part of the same library as our network, so a mistake shared by both would go unnoticed. TorchSharp (.NET's binding to LibTorch, PyTorch's engine) is independent: the same batch and weights, its own forward pass and `backward()`. (The first cell loads it, a download of about 600 MB the first time. Where TorchSharp cannot run, for example on Linux on ARM, the cell says so.)
+// Autograd is part of the same library as our network, so a mistake shared by both would go unnoticed. TorchSharp (.NET's binding to LibTorch, PyTorch's engine) is independent: the same batch and weights, its own forward pass and `backward()`. (The first cell loads it, a download of about 270 MB the first time, 1.2 GB once unpacked. Where TorchSharp cannot run, for example on Linux on ARM, the cell says so.)
 
 // On Debian 12 and other Linux systems with an older C++ runtime this also makes TorchSharp loadable;
 // the message says what was done (README, "TorchSharp on Debian 12 / older Linux").
@@ -284,7 +284,7 @@ Simd.AddScaled(-LearningRate, gradProbe.AsSpan(), paramsKernel.AsSpan());
 var kernelDifference = Math.Max((maskLoop - maskKernel).Abs().Max().Item(), (paramsLoop - paramsKernel).Abs().Max().Item());
 Console.WriteLine($"max |loop - kernel| over the ReLU mask and the SGD update: {kernelDifference:E2}");
 
-// **Summary.** Two matrix products forward, their transposes backward, a mask for ReLU and a softmax whose gradient is simply $P - Y$: that is all it takes to read handwritten digits at about 97–98% accuracy on the test set. [05 — Convolutional networks](05-cnn.ipynb) shows how layers that look at small patches of the image do better still.
+// **Summary.** Two matrix products forward, their transposes backward, a mask for ReLU and a softmax whose gradient is simply $P - Y$: that is all it takes to read handwritten digits at better than 97% accuracy on the test set. [05 — Convolutional networks](05-cnn.ipynb) shows how layers that look at small patches of the image do better still.
 
 // Types declared in the notebook (a program's type declarations follow its statements).
 record Gradients(Tensor W1, Tensor B1, Tensor W2, Tensor B2);

@@ -27,7 +27,7 @@ NeuralNotebooks.Display.FileBasedApp.Start();
 // A fully connected layer treats the 784 pixels of a digit as an unordered list: it would learn just as well if the pixels were shuffled. A **convolutional** layer instead slides a small filter over the image and looks at neighbouring pixels together, the same way everywhere in the image. This notebook
 //
 // 1. computes a convolution by hand on one digit: a filter, the padding modes "valid" and "same", the stride, the output-size formula, and max pooling;
-// 2. trains the course's CNN on 54,000 MNIST training images, watching 6,000 held-out ones, to about 98.5% test accuracy;
+// 2. trains the course's CNN on 54,000 MNIST training images, watching 6,000 held-out ones, to a little above 98% test accuracy;
 // 3. looks inside it: the weights and gradients during training, the learned filters, one digit's feature maps, the confusion matrix and the digits it gets wrong.
 
 // Pixels scaled to [0, 1] and each image shaped (28, 28, 1): height, width, one channel (grayscale).
@@ -155,7 +155,7 @@ display(
 history
 );
 
-// The same curves, interactive: hover the valley of the validation loss to find the epoch at which the network generalised best, and compare it with the training loss at that epoch (a validation loss well above the training loss is the mark of overfitting); hover the accuracy panel to read both accuracies at each epoch. Drag to zoom, double-click to reset. The interactive view needs plotly.js, which VS Code fetches from the internet the first time it shows one; offline, and on GitHub, a note stands in its place and the static figure above shows the same numbers.
+// The same curves, interactive. After four epochs the validation loss is still falling, so it has no valley yet; train longer and hover its valley to find the epoch at which the network generalised best, and compare it with the training loss at that epoch (a validation loss well above the training loss is the mark of overfitting); hover the accuracy panel to read both accuracies at each epoch. Drag to zoom, double-click to reset. The interactive view needs plotly.js, which VS Code fetches from the internet the first time it shows one; offline, and on GitHub, a note stands in its place and the static figure above shows the same numbers.
 
 display(
 history.ToPlotly()
@@ -204,7 +204,7 @@ display(
 Plot.Images(mnist.Test.Images, shownMistakes, labels: shownMistakes.Select(i => yTest[i]).ToArray(), predictions: shownMistakes.Select(i => predicted[i]).ToArray(), columns: 12)
 );
 
-// The confusion matrix again, interactive: hover a cell to read how many test digits of its true class (row) were predicted as its column, and what share of that class they are. The diagonal holds the correct answers; hover the brightest cells off the diagonal to find the pairs the network mixes up, the same ones listed below.
+// The confusion matrix again, interactive: hover a cell to read how many test digits of its true class (row) were predicted as its column, and what share of that class they are. The diagonal holds the correct answers; hover the brightest cells off the diagonal to find the pairs the network mixes up, the same ones listed above.
 
 display(
 confusion.ToPlotly()
@@ -212,7 +212,7 @@ confusion.ToPlotly()
 
 // ## How fast it trained
 //
-// The training speed on this machine, next to the same model in PyTorch 1.13 (2 threads, OpenBLAS) measured by the repository's benchmark on the same kind of machine:
+// The training speed on this machine, next to the library and the same model in PyTorch 1.13 (2 threads, OpenBLAS) as measured together by the repository's benchmark on the same kind of machine. Compare the benchmark's two rows with each other: they come from the same benchmark run (medians of 3 runs of a full epoch), while this notebook's own figure is one run inside the notebook kernel and depends on what else the machine is doing and can be well below the benchmark's library row:
 
 // Written by the benchmark command (see README, "Performance"); measured on the reference machine.
 var benchmark = JsonDocument.Parse(File.ReadAllText("../data/benchmarks/latest.json")).RootElement;
@@ -227,7 +227,7 @@ Console.WriteLine($"(benchmark of {benchmark.GetProperty("date").GetString()} on
 //
 // TorchSharp is .NET's binding to LibTorch, the engine inside PyTorch. Here the course CNN is built in it with **the same initial weights** and trained on **the same batches** in the same order, so the two loss curves should lie on top of each other. The TorchSharp model (`TorchCourseCnn`, in `lib/NeuralNotebooks.Torch/`) keeps its weights in Keras's layouts so that they can be copied one to one. Both sides use Adam with Keras's formula (`KerasAdam` spells it out for TorchSharp). Dropout is left out on both sides, because two engines cannot draw the same random masks.
 //
-// To keep the notebook quick, both train on the first 6,400 training images, 200 batches of 32, and are then tested on all 10,000 test images. (The first cell loads TorchSharp, a download of about 600 MB the first time. Where TorchSharp cannot run, for example on Linux on ARM, the cells say so and skip the comparison.)
+// To keep the notebook quick, both train on the first 6,400 training images, 200 batches of 32, and are then tested on all 10,000 test images. (The first cell loads TorchSharp, a download of about 270 MB the first time, 1.2 GB once unpacked. Where TorchSharp cannot run, for example on Linux on ARM, the cells say so and skip the comparison.)
 
 // On Debian 12 and other Linux systems with an older C++ runtime this also makes TorchSharp loadable;
 // the message says what was done (README, "TorchSharp on Debian 12 / older Linux").
