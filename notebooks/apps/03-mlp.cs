@@ -188,10 +188,10 @@ History TrainSmall(double dropout)
 }
 var plain = TrainSmall(0);
 var dropped = TrainSmall(0.5);
-foreach (var (name, h) in new[] { ("no dropout", plain), ("dropout 0.5", dropped) })
+foreach (var (name, run) in new[] { ("no dropout", plain), ("dropout 0.5", dropped) })
 {
-    var v = h["val_loss"];
-    Console.WriteLine($"{name,-12} training loss {h["loss"][^1]:F4}; validation loss lowest {v.Min():F4} (epoch {Array.IndexOf(v, v.Min()) + 1}), last {v[^1]:F4}; validation accuracy {h["val_accuracy"][^1]:P1}");
+    var v = run["val_loss"];
+    Console.WriteLine($"{name,-12} training loss {run["loss"][^1]:F4}; validation loss lowest {v.Min():F4} (epoch {Array.IndexOf(v, v.Min()) + 1}), last {v[^1]:F4}; validation accuracy {run["val_accuracy"][^1]:P1}");
 }
 display(
 Plot.Line(plain.Epochs, plain["loss"], label: "training, no dropout")
@@ -248,12 +248,12 @@ if (torchSharp.Ready)
         for (long start = 0; start < CompareImages; start += 128)
         {
             using var scope = torch.NewDisposeScope();
-            var rows = order.narrow(0, start, Math.Min(128, CompareImages - start));
-            var loss = torch.nn.functional.cross_entropy(torchMlp.forward(xAll.index_select(0, rows)), yAll.index_select(0, rows));
+            var picked = order.narrow(0, start, Math.Min(128, CompareImages - start));
+            var batchLoss = torch.nn.functional.cross_entropy(torchMlp.forward(xAll.index_select(0, picked)), yAll.index_select(0, picked));
             optimizer.zero_grad();
-            loss.backward();
+            batchLoss.backward();
             optimizer.step();
-            lossSum += loss.item<float>();
+            lossSum += batchLoss.item<float>();
             batches++;
         }
         torchEpochLoss.Add((float)(lossSum / batches));
@@ -291,10 +291,10 @@ if (torchSharp.Ready)
         for (long start = 0; start < xAll.shape[0]; start += 64)
         {
             using var scope = torch.NewDisposeScope();
-            var rows = order.narrow(0, start, Math.Min(64, xAll.shape[0] - start));
-            var loss = torch.nn.functional.cross_entropy(linearNet.forward(xAll.index_select(0, rows)), yAll.index_select(0, rows));
+            var picked = order.narrow(0, start, Math.Min(64, xAll.shape[0] - start));
+            var batchLoss = torch.nn.functional.cross_entropy(linearNet.forward(xAll.index_select(0, picked)), yAll.index_select(0, picked));
             sgd.zero_grad();
-            loss.backward();
+            batchLoss.backward();
             sgd.step();
         }
     }
