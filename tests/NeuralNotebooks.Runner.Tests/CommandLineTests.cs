@@ -16,7 +16,7 @@ public class CommandLineTests
         var (code, stdout, stderr) = await Run(f.Folder);
 
         Assert.Equal(1, code);
-        Assert.Contains("01-fails.ipynb cell 1: Exception: first notebook fails", stderr);
+        Assert.Contains("01-fails.ipynb cell 1 line 1: Exception: first notebook fails", stderr);
         Assert.Matches(@"01-fails\.ipynb\s+1\s+\d+\.\d\s+FAILED", stdout);
         Assert.Matches(@"02-passes\.ipynb\s+1\s+\d+\.\d\s+ok", stdout);
         Assert.Equal(failingBefore, File.ReadAllText(failing)); // sources untouched without --in-place
