@@ -43,7 +43,7 @@ public sealed class Newcomer : IAsyncLifetime
     public string ReadmeText { get; private set; } = "";
 
     /// <summary>The Quick start commands, as README writes them, in order.</summary>
-    public IReadOnlyList<string> QuickStartCommands { get; private set; } = [];
+    public IReadOnlyList<string> QuickStartCommands => Readme.Commands(ReadmeText, QuickStartHeading);
 
     /// <summary>
     /// What each Quick start command did, in order. Not run: README's test command (it runs these tests) and
@@ -138,7 +138,6 @@ public sealed class Newcomer : IAsyncLifetime
 
     private async Task RunQuickStart()
     {
-        QuickStartCommands = Readme.Commands(ReadmeText, QuickStartHeading);
         foreach (var command in QuickStartCommands.Where(c => c is not (Readme.TestCommand or Readme.DebianPackagesCommand)))
         {
             var result = await Copy.Run(command, Long);
