@@ -21,16 +21,16 @@ namespace NeuralNotebooks;
 [CollectionBuilder(typeof(ClassLabels), nameof(Create))]
 public readonly struct ClassLabels : IReadOnlyList<int>
 {
-    private readonly int[]? values;
+    private readonly int[]? _values;
 
     /// <summary>Copies the labels from any sequence of integers.</summary>
     public ClassLabels(IEnumerable<int> labels)
     {
         ArgumentNullException.ThrowIfNull(labels);
-        values = labels.ToArray();
+        _values = labels.ToArray();
     }
 
-    private ClassLabels(int[] owned) => values = owned;
+    private ClassLabels(int[] owned) => _values = owned;
 
     /// <summary>Builds labels from a span; used by collection expressions such as <c>[0, 1, 2]</c>.</summary>
     public static ClassLabels Create(ReadOnlySpan<int> labels) => new(labels.ToArray());
@@ -89,21 +89,21 @@ public readonly struct ClassLabels : IReadOnlyList<int>
     public static implicit operator ClassLabels(Tensor tensor) => FromTensor(tensor);
 
     /// <summary>The number of samples.</summary>
-    public int Count => values?.Length ?? 0;
+    public int Count => _values?.Length ?? 0;
 
     /// <summary>The label of sample <paramref name="index"/>.</summary>
-    public int this[int index] => (values ?? [])[index];
+    public int this[int index] => (_values ?? [])[index];
 
     /// <summary>The labels as a new array.</summary>
-    public int[] ToArray() => values is null ? [] : (int[])values.Clone();
+    public int[] ToArray() => _values is null ? [] : (int[])_values.Clone();
 
-    internal ReadOnlySpan<int> AsSpan() => values;
+    internal ReadOnlySpan<int> AsSpan() => _values;
 
     /// <summary>Enumerates the labels in sample order.</summary>
-    public IEnumerator<int> GetEnumerator() => ((IEnumerable<int>)(values ?? [])).GetEnumerator();
+    public IEnumerator<int> GetEnumerator() => ((IEnumerable<int>)(_values ?? [])).GetEnumerator();
 
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
 
     /// <summary>The labels in brackets, for example <c>[0, 2, 1]</c>.</summary>
-    public override string ToString() => "[" + string.Join(", ", values ?? []) + "]";
+    public override string ToString() => "[" + string.Join(", ", _values ?? []) + "]";
 }

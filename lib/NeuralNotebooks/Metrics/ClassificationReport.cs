@@ -20,18 +20,18 @@ namespace NeuralNotebooks;
 public sealed class ClassificationReport : IRichDisplay
 {
     private const string LongestHeading = "weighted avg";
-    private readonly Scores scores;
-    private readonly int[] labels;
-    private readonly string[] names;
+    private readonly Scores _scores;
+    private readonly int[] _labels;
+    private readonly string[] _names;
 
     internal ClassificationReport(Scores scores, int[] labels, IReadOnlyList<string>? targetNames, int digits, bool labelsGiven)
     {
-        this.scores = scores;
-        this.labels = labels;
+        _scores = scores;
+        _labels = labels;
         Digits = digits;
         if (targetNames is not null && targetNames.Count != labels.Length)
             throw new ArgumentException($"{targetNames.Count} target names for {labels.Length} classes.", nameof(targetNames));
-        names = targetNames?.Select(n => n ?? "").ToArray()
+        _names = targetNames?.Select(n => n ?? "").ToArray()
             ?? labels.Select(l => l.ToString(CultureInfo.InvariantCulture)).ToArray();
         MacroAvg = scores.MacroAverage();
         WeightedAvg = scores.WeightedAverage();
@@ -45,22 +45,22 @@ public sealed class ClassificationReport : IRichDisplay
     }
 
     /// <summary>The class label of each row.</summary>
-    public IReadOnlyList<int> Labels => labels;
+    public IReadOnlyList<int> Labels => _labels;
 
     /// <summary>The row names: the target names given, or the labels as text.</summary>
-    public IReadOnlyList<string> TargetNames => names;
+    public IReadOnlyList<string> TargetNames => _names;
 
     /// <summary>Precision of each class, TP / (TP + FP); 0 for a class never predicted.</summary>
-    public IReadOnlyList<double> Precision => scores.Precision;
+    public IReadOnlyList<double> Precision => _scores.Precision;
 
     /// <summary>Recall of each class, TP / (TP + FN); 0 for a class absent from the true labels.</summary>
-    public IReadOnlyList<double> Recall => scores.Recall;
+    public IReadOnlyList<double> Recall => _scores.Recall;
 
     /// <summary>F1 score of each class, 2PR / (P + R); 0 when P and R are both 0.</summary>
-    public IReadOnlyList<double> F1 => scores.F1;
+    public IReadOnlyList<double> F1 => _scores.F1;
 
     /// <summary>Support of each class: how many true labels it has.</summary>
-    public IReadOnlyList<int> Support => scores.Support;
+    public IReadOnlyList<int> Support => _scores.Support;
 
     /// <summary>The fraction of samples predicted correctly.</summary>
     public double Accuracy { get; }
@@ -75,7 +75,7 @@ public sealed class ClassificationReport : IRichDisplay
     public AverageScores WeightedAvg { get; }
 
     /// <summary>The number of samples.</summary>
-    public int TotalSupport => (int)scores.SupportTotal;
+    public int TotalSupport => (int)_scores.SupportTotal;
 
     /// <summary>Decimals of the printed scores.</summary>
     public int Digits { get; }
@@ -93,13 +93,13 @@ public sealed class ClassificationReport : IRichDisplay
     /// <summary>The report in scikit-learn's exact text layout (right-aligned columns nine wide).</summary>
     public override string ToString()
     {
-        int width = Math.Max(Math.Max(names.Length == 0 ? 0 : names.Max(n => n.Length), LongestHeading.Length), Digits);
+        int width = Math.Max(Math.Max(_names.Length == 0 ? 0 : _names.Max(n => n.Length), LongestHeading.Length), Digits);
         var sb = new StringBuilder();
         sb.Append(new string(' ', width)).Append(' ');
         foreach (string h in new[] { "precision", "recall", "f1-score", "support" }) sb.Append(' ').Append(h.PadLeft(9));
         sb.Append("\n\n");
-        for (int c = 0; c < labels.Length; c++)
-            Row(sb, width, names[c], F(Precision[c]), F(Recall[c]), F(F1[c]), I(Support[c]));
+        for (int c = 0; c < _labels.Length; c++)
+            Row(sb, width, _names[c], F(Precision[c]), F(Recall[c]), F(F1[c]), I(Support[c]));
         sb.Append('\n');
         if (ShowsAccuracyRow)
             Row(sb, width, "accuracy", "", "", F(Accuracy), I(TotalSupport));
@@ -123,8 +123,8 @@ public sealed class ClassificationReport : IRichDisplay
         var sb = new StringBuilder();
         sb.Append("<table class=\"nn-classification-report\" style=\"border-collapse:collapse;font-family:sans-serif;font-size:13px\">");
         sb.Append("<thead><tr><th></th><th>precision</th><th>recall</th><th>f1-score</th><th>support</th></tr></thead><tbody>");
-        for (int c = 0; c < labels.Length; c++)
-            HtmlRow(sb, names[c], F(Precision[c]), F(Recall[c]), F(F1[c]), I(Support[c]));
+        for (int c = 0; c < _labels.Length; c++)
+            HtmlRow(sb, _names[c], F(Precision[c]), F(Recall[c]), F(F1[c]), I(Support[c]));
         sb.Append("</tbody><tbody style=\"border-top:2px solid #999\">");
         if (ShowsAccuracyRow)
             HtmlRow(sb, "accuracy", "", "", F(Accuracy), I(TotalSupport));

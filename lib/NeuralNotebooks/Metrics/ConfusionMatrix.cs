@@ -17,9 +17,9 @@ namespace NeuralNotebooks;
 [TypeFormatterSource(typeof(RichDisplayFormatterSource))]
 public sealed class ConfusionMatrix : IRichDisplay
 {
-    private readonly int[,] counts;
-    private readonly int[] labels;
-    private string[] classNames;
+    private readonly int[,] _counts;
+    private readonly int[] _labels;
+    private string[] _classNames;
 
     /// <summary>Wraps a square table of counts whose classes are 0 … K − 1.</summary>
     /// <param name="counts">Counts, rows true classes and columns predicted classes.</param>
@@ -33,9 +33,9 @@ public sealed class ConfusionMatrix : IRichDisplay
     internal ConfusionMatrix(int[,] counts, int[] labels, IReadOnlyList<string>? classNames, string? normalize)
     {
         _mode = MetricOptions.ParseNormalization(normalize);
-        this.counts = (int[,])counts.Clone();
-        this.labels = labels;
-        this.classNames = labels.Select(l => l.ToString(CultureInfo.InvariantCulture)).ToArray();
+        _counts = (int[,])counts.Clone();
+        _labels = labels;
+        _classNames = labels.Select(l => l.ToString(CultureInfo.InvariantCulture)).ToArray();
         if (classNames is not null) ClassNames = classNames;
     }
 
@@ -52,10 +52,10 @@ public sealed class ConfusionMatrix : IRichDisplay
     private readonly Normalization _mode;
 
     /// <summary>The number of classes K (the matrix is K × K).</summary>
-    public int NumClasses => labels.Length;
+    public int NumClasses => _labels.Length;
 
     /// <summary>The class label of each row and column.</summary>
-    public IReadOnlyList<int> Labels => labels;
+    public IReadOnlyList<int> Labels => _labels;
 
     /// <summary>
     /// The names shown in headers, one per class; by default the labels as text. Set it to,
@@ -63,13 +63,13 @@ public sealed class ConfusionMatrix : IRichDisplay
     /// </summary>
     public IReadOnlyList<string> ClassNames
     {
-        get => classNames;
+        get => _classNames;
         set
         {
             ArgumentNullException.ThrowIfNull(value);
             if (value.Count != NumClasses)
                 throw new ArgumentException($"{value.Count} class names for a {NumClasses}-class confusion matrix.", nameof(value));
-            classNames = value.Select(n => n ?? "").ToArray();
+            _classNames = value.Select(n => n ?? "").ToArray();
         }
     }
 
@@ -80,13 +80,13 @@ public sealed class ConfusionMatrix : IRichDisplay
     public Normalization Normalization => _mode;
 
     /// <summary>A copy of the counts: rows true classes, columns predicted classes.</summary>
-    public int[,] Counts => (int[,])counts.Clone();
+    public int[,] Counts => (int[,])_counts.Clone();
 
     /// <summary>The values shown: the counts normalised as <see cref="Normalize"/> says (the counts themselves when null).</summary>
     public double[,] Values => Normalized(_mode);
 
     /// <summary>The number of samples of true class <paramref name="trueClass"/> predicted as <paramref name="predictedClass"/> (positions in <see cref="Labels"/>).</summary>
-    public int this[int trueClass, int predictedClass] => counts[trueClass, predictedClass];
+    public int this[int trueClass, int predictedClass] => _counts[trueClass, predictedClass];
 
     /// <summary>The number of samples.</summary>
     public int Total
@@ -94,7 +94,7 @@ public sealed class ConfusionMatrix : IRichDisplay
         get
         {
             int total = 0;
-            foreach (int c in counts) total += c;
+            foreach (int c in _counts) total += c;
             return total;
         }
     }
@@ -105,7 +105,7 @@ public sealed class ConfusionMatrix : IRichDisplay
         get
         {
             int diagonal = 0;
-            for (int i = 0; i < NumClasses; i++) diagonal += counts[i, i];
+            for (int i = 0; i < NumClasses; i++) diagonal += _counts[i, i];
             return Metrics.Ratio(diagonal, Total);
         }
     }
@@ -125,16 +125,16 @@ public sealed class ConfusionMatrix : IRichDisplay
         var rowSums = new long[k];
         var colSums = new long[k];
         for (int i = 0; i < k; i++)
-            for (int j = 0; j < k; j++) { rowSums[i] += counts[i, j]; colSums[j] += counts[i, j]; }
+            for (int j = 0; j < k; j++) { rowSums[i] += _counts[i, j]; colSums[j] += _counts[i, j]; }
         long total = rowSums.Sum();
         for (int i = 0; i < k; i++)
             for (int j = 0; j < k; j++)
                 result[i, j] = normalize switch
                 {
-                    Normalization.None => counts[i, j],
-                    Normalization.True => Metrics.Ratio(counts[i, j], rowSums[i]),
-                    Normalization.Pred => Metrics.Ratio(counts[i, j], colSums[j]),
-                    _ => Metrics.Ratio(counts[i, j], total),
+                    Normalization.None => _counts[i, j],
+                    Normalization.True => Metrics.Ratio(_counts[i, j], rowSums[i]),
+                    Normalization.Pred => Metrics.Ratio(_counts[i, j], colSums[j]),
+                    _ => Metrics.Ratio(_counts[i, j], total),
                 };
         return result;
     }
@@ -149,8 +149,8 @@ public sealed class ConfusionMatrix : IRichDisplay
         var pairs = new List<ConfusedPair>();
         for (int i = 0; i < NumClasses; i++)
             for (int j = 0; j < NumClasses; j++)
-                if (i != j && counts[i, j] > 0)
-                    pairs.Add(new ConfusedPair(i, j, classNames[i], classNames[j], counts[i, j]));
+                if (i != j && _counts[i, j] > 0)
+                    pairs.Add(new ConfusedPair(i, j, _classNames[i], _classNames[j], _counts[i, j]));
         return pairs.OrderByDescending(p => p.Count).ThenBy(p => p.TrueClass).ThenBy(p => p.PredictedClass).Take(top).ToArray();
     }
 
@@ -172,26 +172,26 @@ public sealed class ConfusionMatrix : IRichDisplay
         if (_mode != Normalization.None) sb.Append(" (normalised over ").Append(NormalizeWords).Append(')');
         sb.Append("</caption>");
         sb.Append("<thead><tr><th style=\"padding:4px 8px;text-align:right\">true \\ predicted</th>");
-        foreach (string name in classNames)
+        foreach (string name in _classNames)
             sb.Append("<th style=\"padding:4px 8px\">").Append(Html.Escape(name)).Append("</th>");
         sb.Append("</tr></thead><tbody>");
         for (int i = 0; i < NumClasses; i++)
         {
-            sb.Append("<tr><th style=\"padding:4px 8px;text-align:right\">").Append(Html.Escape(classNames[i])).Append("</th>");
+            sb.Append("<tr><th style=\"padding:4px 8px;text-align:right\">").Append(Html.Escape(_classNames[i])).Append("</th>");
             for (int j = 0; j < NumClasses; j++)
             {
                 var (bg, fg) = Html.Blues(max > 0 ? values[i, j] / max : 0);
                 sb.Append("<td style=\"padding:4px 8px;min-width:2.5em;border:1px solid #e0e0e0;background:")
                   .Append(bg).Append(";color:").Append(fg).Append("\" title=\"")
-                  .Append(Html.Escape($"true {classNames[i]}, predicted {classNames[j]}: {counts[i, j]}")).Append("\">");
+                  .Append(Html.Escape($"true {_classNames[i]}, predicted {_classNames[j]}: {_counts[i, j]}")).Append("\">");
                 if (_mode == Normalization.None)
                 {
-                    sb.Append(counts[i, j].ToString(CultureInfo.InvariantCulture));
+                    sb.Append(_counts[i, j].ToString(CultureInfo.InvariantCulture));
                 }
                 else
                 {
                     sb.Append(PyFormat.Fixed(values[i, j], 2))
-                      .Append("<br/><small>").Append(counts[i, j].ToString(CultureInfo.InvariantCulture)).Append("</small>");
+                      .Append("<br/><small>").Append(_counts[i, j].ToString(CultureInfo.InvariantCulture)).Append("</small>");
                 }
                 sb.Append("</td>");
             }
@@ -219,25 +219,25 @@ public sealed class ConfusionMatrix : IRichDisplay
         for (int i = 0; i < NumClasses; i++)
             for (int j = 0; j < NumClasses; j++)
                 cells[i, j] = _mode == Normalization.None
-                    ? counts[i, j].ToString(CultureInfo.InvariantCulture)
+                    ? _counts[i, j].ToString(CultureInfo.InvariantCulture)
                     : PyFormat.Fixed(values[i, j], 2);
 
         const string corner = "true \\ pred";
-        int nameWidth = Math.Max(corner.Length, classNames.Max(n => n.Length));
+        int nameWidth = Math.Max(corner.Length, _classNames.Max(n => n.Length));
         var widths = new int[NumClasses];
         for (int j = 0; j < NumClasses; j++)
         {
-            widths[j] = classNames[j].Length;
+            widths[j] = _classNames[j].Length;
             for (int i = 0; i < NumClasses; i++) widths[j] = Math.Max(widths[j], cells[i, j].Length);
         }
 
         var sb = new StringBuilder();
         sb.Append(corner.PadLeft(nameWidth));
-        for (int j = 0; j < NumClasses; j++) sb.Append("  ").Append(classNames[j].PadLeft(widths[j]));
+        for (int j = 0; j < NumClasses; j++) sb.Append("  ").Append(_classNames[j].PadLeft(widths[j]));
         sb.Append('\n');
         for (int i = 0; i < NumClasses; i++)
         {
-            sb.Append(classNames[i].PadLeft(nameWidth));
+            sb.Append(_classNames[i].PadLeft(nameWidth));
             for (int j = 0; j < NumClasses; j++) sb.Append("  ").Append(cells[i, j].PadLeft(widths[j]));
             sb.Append('\n');
         }
@@ -251,7 +251,7 @@ public sealed class ConfusionMatrix : IRichDisplay
     public string ToArrayString()
     {
         int width = 1;
-        foreach (int c in counts) width = Math.Max(width, c.ToString(CultureInfo.InvariantCulture).Length);
+        foreach (int c in _counts) width = Math.Max(width, c.ToString(CultureInfo.InvariantCulture).Length);
         var sb = new StringBuilder("[");
         for (int i = 0; i < NumClasses; i++)
         {
@@ -260,7 +260,7 @@ public sealed class ConfusionMatrix : IRichDisplay
             for (int j = 0; j < NumClasses; j++)
             {
                 if (j > 0) sb.Append(' ');
-                sb.Append(counts[i, j].ToString(CultureInfo.InvariantCulture).PadLeft(width));
+                sb.Append(_counts[i, j].ToString(CultureInfo.InvariantCulture).PadLeft(width));
             }
             sb.Append(']');
         }

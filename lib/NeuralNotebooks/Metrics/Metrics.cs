@@ -1,3 +1,5 @@
+using NeuralNotebooks.Kernels;
+
 namespace NeuralNotebooks;
 
 /// <summary>
@@ -22,11 +24,38 @@ public static class Metrics
     public static double Accuracy(ClassLabels yTrue, ClassLabels yPred)
     {
         CheckPair(yTrue, yPred);
-        var t = yTrue.AsSpan();
-        var p = yPred.AsSpan();
-        int correct = 0;
-        for (int i = 0; i < t.Length; i++) if (t[i] == p[i]) correct++;
-        return (double)correct / t.Length;
+        int correct = CountEqual(yTrue.AsSpan(), yPred.AsSpan());
+        return (double)correct / yTrue.Count;
+    }
+
+    private static int CountEqual(ReadOnlySpan<int> t, ReadOnlySpan<int> p)
+    {
+        int equal = 0;
+        for (int i = 0; i < t.Length; i++) if (t[i] == p[i]) equal++;
+        return equal;
+    }
+
+    /// <summary>
+    /// How many rows of <paramref name="output"/> predict their target: the largest output against the class
+    /// index (sparse) or the largest target; a single output is a probability compared with 0.5.
+    /// </summary>
+    /// <remarks>
+    /// The count behind <see cref="Accuracy"/> (the predicted class of a row of scores is its first arg-max,
+    /// as in <see cref="ClassLabels.FromTensor"/>), read straight from a batch's buffers so that the training
+    /// loop's per-batch accuracy allocates no label arrays.
+    /// </remarks>
+    internal static int CountCorrect(Tensor output, Tensor target, bool sparse)
+    {
+        int n = output.Shape[0], width = output.Size / n, correct = 0;
+        var p = output.data; var t = target.data;
+        for (int s = 0; s < n; s++)
+        {
+            if (width == 1) { correct += (p[s] > 0.5f) == (t[s] > 0.5f) ? 1 : 0; continue; }
+            int predicted = Simd.IndexOfMax(p.AsSpan(s * width, width));
+            int truth = sparse ? (int)t[s] : Simd.IndexOfMax(t.AsSpan(s * width, width));
+            if (predicted == truth) correct++;
+        }
+        return correct;
     }
 
     /// <summary>

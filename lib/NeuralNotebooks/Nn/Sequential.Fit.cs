@@ -108,7 +108,7 @@ public sealed partial class Sequential
             var output = ForwardAll(Batches.Gather(x, null, start, count, ref xBuf), training: false);
             var yb = Batches.Gather(y, null, start, count, ref yBuf);
             lossSum += (double)loss.Forward(output.data, yb.data, count, output.Size / count, default) * count;
-            correct += Batches.CountCorrect(output, yb, loss.SparseTargets);
+            correct += NeuralNotebooks.Metrics.CountCorrect(output, yb, loss.SparseTargets);
         }
         return new Evaluation((float)(lossSum / n), (float)correct / n);
     }

@@ -77,7 +77,7 @@ internal sealed class Trainer
             if (L2PerBatch != 0) batchLoss += 0.5 * L2PerBatch * KernelSquares() / count;
             if (!double.IsFinite(batchLoss)) throw Diverged(epoch, batch, $"the loss became {(float)batchLoss}", FirstNonFiniteOutput(xb), xb, order, start);
             lossSum += batchLoss * count;
-            if (countCorrect) correct += Batches.CountCorrect(h, yb, _loss.SparseTargets);
+            if (countCorrect) correct += Metrics.CountCorrect(h, yb, _loss.SparseTargets);
 
             Tensor? g = grad;
             for (int i = _layers.Count - 1; i >= 0 && g is not null; i--)
