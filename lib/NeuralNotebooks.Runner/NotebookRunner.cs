@@ -61,6 +61,15 @@ public static class NotebookRunner
     /// <summary>How long a worker may take to start its kernel (tens of seconds of CPU, far longer on a busy machine) before the run gives up.</summary>
     private static readonly TimeSpan StartUpLimit = TimeSpan.FromMinutes(10);
 
+    /// <summary>
+    /// How long to wait for the worker's next message. Before the first cell starts, what is left of the
+    /// start-up limit. Once a cell has started, the per-cell limit, counted from the start of the running
+    /// cell or, between cells, from the end of the last one: the start-up limit never applies to a notebook
+    /// that has been running cells for longer than it (a slow machine running a long notebook).
+    /// </summary>
+    internal static TimeSpan WaitLimit(TimeSpan cellTimeout, bool started, TimeSpan sinceNotebookStart, TimeSpan sinceCellEvent) =>
+        started ? cellTimeout - sinceCellEvent : StartUpLimit - sinceNotebookStart;
+
     /// <summary>Runs every code cell of the notebook at <paramref name="path"/> and returns the notebook with its outputs.</summary>
     /// <exception cref="FormatException">The file is not a notebook; the message names it.</exception>
     public static async Task<NotebookResult> RunAsync(string path, RunnerOptions? options = null)
@@ -71,7 +80,7 @@ public static class NotebookRunner
         var name = Path.GetFileName(path);
         var clock = Stopwatch.StartNew();
         var outputs = new Dictionary<int, CellOutputs>();
-        int count = 0, current = -1;
+        int count = 0, current = -1, lastCell = -1;
         bool finished = false;
         string? failure = null;
 
@@ -91,13 +100,15 @@ public static class NotebookRunner
         {
             while (true)
             {
-                var limit = current >= 0 ? options.CellTimeout - cellStarted.Elapsed : StartUpLimit - clock.Elapsed;
+                var limit = WaitLimit(options.CellTimeout, started: count > 0, clock.Elapsed, cellStarted.Elapsed);
                 var message = await Next(events.Reader, limit);
                 if (ReferenceEquals(message, TimedOut))
                 {
                     failure = current >= 0
                         ? Failure(name, current, 0, $"timed out after {Seconds(options.CellTimeout)} s (the per-cell limit; the notebook's process was stopped here).")
-                        : $"{name}: the kernel did not start within {Seconds(StartUpLimit)} s.";
+                        : count > 0
+                            ? $"{name}: the kernel went silent for {Seconds(options.CellTimeout)} s after cell {lastCell + 1} finished."
+                            : $"{name}: the kernel did not start within {Seconds(StartUpLimit)} s.";
                     if (current >= 0) outputs[current].Error("Timeout", failure, []);
                     break;
                 }
@@ -106,7 +117,7 @@ public static class NotebookRunner
                 switch (message["event"]!.GetValue<string>())
                 {
                     case "start":
-                        current = cell;
+                        current = lastCell = cell;
                         cellStarted.Restart();
                         notebook.Cells[cell].ExecutionCount = ++count;
                         result.CellsRun++;
@@ -133,9 +144,11 @@ public static class NotebookRunner
                         failure = Failure(name, cell, line, ename is "CompilationError" or "Error" ? evalue : $"{ename}: {evalue}");
                         o.Error(ename, evalue, [failure, .. f["traceback"]!.AsArray().Select(t => t!.GetValue<string>())]);
                         current = -2;
+                        cellStarted.Restart();
                         break;
                     case "done":
                         current = -2;
+                        cellStarted.Restart();
                         break;
                     case "crash":
                         var crash = message["message"]!.GetValue<string>();
