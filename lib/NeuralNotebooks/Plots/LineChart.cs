@@ -112,6 +112,10 @@ public sealed class LineChart : Chart
         if (_xLabel is not null) Svg.Text(sb, left + pw / 2, Height - 12, _xLabel, size: 13, extra: "class=\"xlabel\"");
         if (_yLabel is not null) Svg.Text(sb, 16, top + ph / 2, _yLabel, size: 13, extra: $"class=\"ylabel\" transform=\"rotate(-90 16 {Svg.N(top + ph / 2)})\"");
 
+        // With a fixed y range, values outside it are cut at the plot area's edge instead of running over
+        // the title and the axes. The clip's id is derived from the plot's content so that several charts
+        // on one page do not share one, and the same chart always renders to the same SVG.
+        var lines = new StringBuilder();
         for (int s = 0; s < _series.Count; s++)
         {
             var ser = _series[s];
@@ -120,11 +124,18 @@ public sealed class LineChart : Chart
             {
                 var pts = new StringBuilder();
                 for (int i = 0; i < ser.X.Length; i++) pts.Append(Svg.N(X(ser.X[i]))).Append(',').Append(Svg.N(Y(ser.Y[i]))).Append(' ');
-                sb.Append($"<polyline class=\"series\" data-label=\"{Svg.Escape(ser.Label)}\" points=\"{pts.ToString().TrimEnd()}\" fill=\"none\" stroke=\"{color}\" stroke-width=\"2\"/>");
+                lines.Append($"<polyline class=\"series\" data-label=\"{Svg.Escape(ser.Label)}\" points=\"{pts.ToString().TrimEnd()}\" fill=\"none\" stroke=\"{color}\" stroke-width=\"2\"/>");
             }
             if (_markers || ser.Scatter)
                 for (int i = 0; i < ser.X.Length; i++)
-                    sb.Append($"<circle cx=\"{Svg.N(X(ser.X[i]))}\" cy=\"{Svg.N(Y(ser.Y[i]))}\" r=\"{(ser.Scatter ? 2.5 : 3)}\" fill=\"{color}\"{(ser.Scatter ? " fill-opacity=\"0.7\"" : "")}/>");
+                    lines.Append($"<circle cx=\"{Svg.N(X(ser.X[i]))}\" cy=\"{Svg.N(Y(ser.Y[i]))}\" r=\"{(ser.Scatter ? 2.5 : 3)}\" fill=\"{color}\"{(ser.Scatter ? " fill-opacity=\"0.7\"" : "")}/>");
+        }
+        if (_yRange is null) sb.Append(lines);
+        else
+        {
+            string id = $"plot-area-{Fnv(lines.ToString()):x8}";
+            sb.Append($"<clipPath id=\"{id}\"><rect x=\"{left}\" y=\"{top}\" width=\"{Svg.N(pw)}\" height=\"{Svg.N(ph)}\"/></clipPath>");
+            sb.Append($"<g clip-path=\"url(#{id})\">").Append(lines).Append("</g>");
         }
         if (hasLegend)
         {
@@ -141,6 +152,13 @@ public sealed class LineChart : Chart
             sb.Append("</g>");
         }
         return sb.Append("</svg>").ToString();
+    }
+
+    private static uint Fnv(string text)
+    {
+        uint h = 2166136261;
+        foreach (char ch in text) h = (h ^ ch) * 16777619;
+        return h;
     }
 
     private static readonly string[] CornerNames = ["top-right", "top-left", "bottom-right", "bottom-left"];

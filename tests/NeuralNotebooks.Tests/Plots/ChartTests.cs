@@ -42,6 +42,24 @@ public class ChartTests
     }
 
     [Fact]
+    public void A_fixed_y_range_clips_the_lines_to_the_plot_area_and_the_same_chart_renders_the_same_svg()
+    {
+        LineChart Make() => Plot.Line(new double[] { 1, 2, 3 }, new double[] { 2.5, 0.5, 0.3 }, label: "loss").YRange(0, 1);
+        var root = Parse(Make());
+        var clip = Assert.Single(root.Descendants(S + "clipPath"));
+        var area = clip.Element(S + "rect")!;
+        var group = Assert.Single(root.Descendants(S + "g"), g => g.Attribute("clip-path") is not null);
+        Assert.Equal($"url(#{clip.Attribute("id")!.Value})", group.Attribute("clip-path")!.Value);
+        Assert.Single(group.Elements(S + "polyline"));
+        // The clip is the plot area's frame (the first rect with a stroke).
+        var frame = root.Elements(S + "rect").First(r => (string?)r.Attribute("stroke") == "#444");
+        foreach (var a in new[] { "x", "y", "width", "height" }) Assert.Equal(frame.Attribute(a)!.Value, area.Attribute(a)!.Value);
+        Assert.Equal(Make().ToSvg(), Make().ToSvg());
+        // Without a fixed range nothing is clipped.
+        Assert.Empty(Parse(Plot.Line(new double[] { 1, 2 }, new double[] { 2, 3 })).Descendants(S + "clipPath"));
+    }
+
+    [Fact]
     public void Non_finite_values_are_an_error_naming_the_series()
     {
         var e = Assert.Throws<ArgumentException>(() => Plot.Line(new float[] { 1, 2 }, new float[] { 1, float.NaN }, label: "loss"));
