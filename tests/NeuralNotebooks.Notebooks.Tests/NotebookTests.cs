@@ -55,6 +55,22 @@ public class NotebookTests(Newcomer newcomer)
         Assert.True(Units(1) < 0.5, $"1 unit: {Units(1)}");
         Assert.True(Units(100) >= 0.9, $"100 units: {Units(100)}");
         Assert.True(Units(1000) >= 0.9, $"1000 units: {Units(1000)}");
+
+        // Overfitting on 1,000 images: without dropout the validation loss turns upwards (the curves
+        // diverge); with dropout it keeps falling for longer, ends below the other's lowest point and
+        // does not climb (the prose under the chart says so).
+        (double Lowest, int Epoch, double Last, double Accuracy) Run(string name)
+        {
+            var m = nb.Find($@"^{name}\s+training loss \S+; validation loss lowest (\S+) \(epoch (\d+)\), last (\S+); validation accuracy (\S+ ?%)");
+            return (Number(m[0]), int.Parse(m[1]), Number(m[2]), Percent(m[3]));
+        }
+        var plain = Run("no dropout");
+        var dropped = Run("dropout");
+        Assert.True(plain.Last > plain.Lowest + 0.02, $"no dropout: lowest {plain.Lowest}, last {plain.Last}");
+        Assert.True(dropped.Epoch > plain.Epoch, $"lowest validation loss at epoch {dropped.Epoch} with dropout, {plain.Epoch} without");
+        Assert.True(dropped.Last < plain.Lowest, $"dropout's last validation loss {dropped.Last}, no dropout's lowest {plain.Lowest}");
+        Assert.True(dropped.Last < dropped.Lowest + 0.02, $"dropout: lowest {dropped.Lowest}, last {dropped.Last}");
+        Assert.True(dropped.Accuracy > plain.Accuracy, $"validation accuracy {dropped.Accuracy} with dropout, {plain.Accuracy} without");
     }
 
     [Fact]
