@@ -255,11 +255,11 @@ internal readonly struct LogOperator : IUnaryOperator
         // dependent operations is about half as long as Horner's (which measured slower).
         var z = f * f;
         var z2 = z * z;
-        var q01 = Vector512.MultiplyAddEstimate(f, Vector512.Create(L8), Vector512.Create(-0.5f));
-        var q23 = Vector512.MultiplyAddEstimate(f, Vector512.Create(L6), Vector512.Create(L7));
-        var q45 = Vector512.MultiplyAddEstimate(f, Vector512.Create(L4), Vector512.Create(L5));
-        var q67 = Vector512.MultiplyAddEstimate(f, Vector512.Create(L2), Vector512.Create(L3));
-        var q89 = Vector512.MultiplyAddEstimate(f, Vector512.Create(L0), Vector512.Create(L1));
+        var q01 = Vector512.MultiplyAddEstimate(Vector512.Create(L8), f, Vector512.Create(-0.5f));
+        var q23 = Vector512.MultiplyAddEstimate(Vector512.Create(L6), f, Vector512.Create(L7));
+        var q45 = Vector512.MultiplyAddEstimate(Vector512.Create(L4), f, Vector512.Create(L5));
+        var q67 = Vector512.MultiplyAddEstimate(Vector512.Create(L2), f, Vector512.Create(L3));
+        var q89 = Vector512.MultiplyAddEstimate(Vector512.Create(L0), f, Vector512.Create(L1));
         var low = Vector512.MultiplyAddEstimate(q23, z, q01);
         var high = Vector512.MultiplyAddEstimate(q67, z, q45);
         var q = Vector512.MultiplyAddEstimate(z2 * z2, q89, Vector512.MultiplyAddEstimate(high, z2, low));
@@ -309,11 +309,11 @@ internal readonly struct LogOperator : IUnaryOperator
         // dependent operations is about half as long as Horner's (which measured slower).
         var z = f * f;
         var z2 = z * z;
-        var q01 = Vector256.MultiplyAddEstimate(f, Vector256.Create(L8), Vector256.Create(-0.5f));
-        var q23 = Vector256.MultiplyAddEstimate(f, Vector256.Create(L6), Vector256.Create(L7));
-        var q45 = Vector256.MultiplyAddEstimate(f, Vector256.Create(L4), Vector256.Create(L5));
-        var q67 = Vector256.MultiplyAddEstimate(f, Vector256.Create(L2), Vector256.Create(L3));
-        var q89 = Vector256.MultiplyAddEstimate(f, Vector256.Create(L0), Vector256.Create(L1));
+        var q01 = Vector256.MultiplyAddEstimate(Vector256.Create(L8), f, Vector256.Create(-0.5f));
+        var q23 = Vector256.MultiplyAddEstimate(Vector256.Create(L6), f, Vector256.Create(L7));
+        var q45 = Vector256.MultiplyAddEstimate(Vector256.Create(L4), f, Vector256.Create(L5));
+        var q67 = Vector256.MultiplyAddEstimate(Vector256.Create(L2), f, Vector256.Create(L3));
+        var q89 = Vector256.MultiplyAddEstimate(Vector256.Create(L0), f, Vector256.Create(L1));
         var low = Vector256.MultiplyAddEstimate(q23, z, q01);
         var high = Vector256.MultiplyAddEstimate(q67, z, q45);
         var q = Vector256.MultiplyAddEstimate(z2 * z2, q89, Vector256.MultiplyAddEstimate(high, z2, low));
@@ -363,11 +363,11 @@ internal readonly struct LogOperator : IUnaryOperator
         // dependent operations is about half as long as Horner's (which measured slower).
         var z = f * f;
         var z2 = z * z;
-        var q01 = Vector128.MultiplyAddEstimate(f, Vector128.Create(L8), Vector128.Create(-0.5f));
-        var q23 = Vector128.MultiplyAddEstimate(f, Vector128.Create(L6), Vector128.Create(L7));
-        var q45 = Vector128.MultiplyAddEstimate(f, Vector128.Create(L4), Vector128.Create(L5));
-        var q67 = Vector128.MultiplyAddEstimate(f, Vector128.Create(L2), Vector128.Create(L3));
-        var q89 = Vector128.MultiplyAddEstimate(f, Vector128.Create(L0), Vector128.Create(L1));
+        var q01 = Vector128.MultiplyAddEstimate(Vector128.Create(L8), f, Vector128.Create(-0.5f));
+        var q23 = Vector128.MultiplyAddEstimate(Vector128.Create(L6), f, Vector128.Create(L7));
+        var q45 = Vector128.MultiplyAddEstimate(Vector128.Create(L4), f, Vector128.Create(L5));
+        var q67 = Vector128.MultiplyAddEstimate(Vector128.Create(L2), f, Vector128.Create(L3));
+        var q89 = Vector128.MultiplyAddEstimate(Vector128.Create(L0), f, Vector128.Create(L1));
         var low = Vector128.MultiplyAddEstimate(q23, z, q01);
         var high = Vector128.MultiplyAddEstimate(q67, z, q45);
         var q = Vector128.MultiplyAddEstimate(z2 * z2, q89, Vector128.MultiplyAddEstimate(high, z2, low));
