@@ -74,3 +74,12 @@ internal readonly struct AtanOperator : IUnaryOperator
         return y ^ (x & Vector128.Create(-0f));   // atan is odd: the sign of x (NaN stays NaN through the arithmetic)
     }
 }
+
+/// <summary>dy / (1 + x²), the arc tangent's backward from its input; multiply, add, divide, as the scalar twin rounds.</summary>
+internal readonly struct AtanBackwardOperator : IBinaryOperator
+{
+    public float Invoke(float x, float dy) => dy / (1f + x * x);
+    public Vector512<float> Invoke(Vector512<float> x, Vector512<float> dy) => dy / (Vector512<float>.One + x * x);
+    public Vector256<float> Invoke(Vector256<float> x, Vector256<float> dy) => dy / (Vector256<float>.One + x * x);
+    public Vector128<float> Invoke(Vector128<float> x, Vector128<float> dy) => dy / (Vector128<float>.One + x * x);
+}

@@ -83,6 +83,8 @@ public static class Simd
     public static void SigmoidBackward(ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx) => Loops.Zip(y, dy, dx, default(SigmoidBackwardOperator));
     /// <inheritdoc cref="Scalar.TanhBackward"/>
     public static void TanhBackward(ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx) => Loops.Zip(y, dy, dx, default(TanhBackwardOperator));
+    /// <inheritdoc cref="Scalar.AtanBackward"/>
+    public static void AtanBackward(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx) => Loops.Zip(x, dy, dx, default(AtanBackwardOperator));
     /// <inheritdoc cref="Scalar.ReluBackward"/>
     public static void ReluBackward(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx) => Loops.Zip(x, dy, dx, default(ReluBackwardOperator));
     /// <inheritdoc cref="Scalar.LeakyReluBackward"/>

@@ -83,6 +83,7 @@ public class SimdTests
         CheckBinary(Simd.SigmoidBackward, Scalar.SigmoidBackward, n, offset, "sigmoid backward");
         CheckBinary(Simd.TanhBackward, Scalar.TanhBackward, n, offset, "tanh backward");
         CheckBinary(Simd.ReluBackward, Scalar.ReluBackward, n, offset, "relu backward");
+        CheckBinary(Simd.AtanBackward, Scalar.AtanBackward, n, offset, "atan backward");
         CheckBinary((x, y, d) => Simd.LeakyReluBackward(x, 0.3f, y, d), (x, y, d) => Scalar.LeakyReluBackward(x, 0.3f, y, d), n, offset, "leaky relu backward");
     }
 
