@@ -2,7 +2,7 @@ using System.Runtime.CompilerServices;
 
 namespace NeuralNotebooks.Kernels;
 
-/// <summary>The vectorized im2col: whole kernel rows copied at once when they lie inside the image.</summary>
+/// <summary>The vectorized im2col and col2im: whole kernel rows copied (or added) at once when they lie inside the image.</summary>
 internal static class Convolution
 {
     public static void Im2Col(ReadOnlySpan<float> input, int batch, int height, int width, int channels,
@@ -53,5 +53,45 @@ internal static class Convolution
                     }
                 }
             }
+    }
+
+    /// <summary>
+    /// <see cref="Scalar.Col2Im"/> with each kernel row's run of channels (kernelW·channels floats when
+    /// the row lies inside the image) added as vectors. Rows are visited in the twin's order and each
+    /// element gets the same additions in the same order, so the result is bit for bit the twin's.
+    /// </summary>
+    public static void Col2Im(ReadOnlySpan<float> columns, int batch, int height, int width, int channels,
+        int kernelH, int kernelW, int strideH, int strideW, int padTop, int padLeft, int outH, int outW, Span<float> input)
+    {
+        int rowLength = kernelH * kernelW * channels;
+        Scalar.CheckConv(input, batch, height, width, channels, outH, outW, columns, rowLength);
+        int run = kernelW * channels, row = 0;
+        for (int b = 0; b < batch; b++)
+            for (int oy = 0; oy < outH; oy++)
+                for (int ox = 0; ox < outW; ox++, row++)
+                {
+                    int x0 = ox * strideW - padLeft;
+                    bool fullWidth = x0 >= 0 && x0 + kernelW <= width;
+                    for (int ky = 0; ky < kernelH; ky++)
+                    {
+                        int iy = oy * strideH - padTop + ky;
+                        if (iy < 0 || iy >= height) continue;
+                        var src = columns.Slice(row * rowLength + ky * run, run);
+                        int start = ((b * height + iy) * width + x0) * channels;
+                        if (fullWidth)
+                        {
+                            var d = input.Slice(start, run);
+                            Loops.Zip(src, d, d, default(AddOperator));
+                            continue;
+                        }
+                        for (int kx = 0; kx < kernelW; kx++)
+                        {
+                            int ix = x0 + kx;
+                            if (ix < 0 || ix >= width) continue;
+                            var d = input.Slice(start + kx * channels, channels);
+                            Loops.Zip(src.Slice(kx * channels, channels), d, d, default(AddOperator));
+                        }
+                    }
+                }
     }
 }

@@ -34,7 +34,11 @@ internal interface IBinaryOperator
 
 internal static class Loops
 {
-    /// <summary>d[i] = op(x[i]): four vectors of the widest width per step, then one of each width, then scalars.</summary>
+    /// <summary>
+    /// d[i] = op(x[i]): four vectors of the widest width per step, then one of each width, then
+    /// scalars. Each result is stored at once (in place is still safe: element i reads only x[i]),
+    /// so no vector stays live across an operator's out-of-line call for rare inputs (log's specials).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Map<T>(ReadOnlySpan<float> x, Span<float> d, T op) where T : struct, IUnaryOperator
     {
@@ -46,12 +50,10 @@ internal static class Loops
         {
             for (; i <= n - 64; i += 64)
             {
-                var a = op.Invoke(Vector512.LoadUnsafe(ref xr, (nuint)i));
-                var b = op.Invoke(Vector512.LoadUnsafe(ref xr, (nuint)i + 16));
-                var c = op.Invoke(Vector512.LoadUnsafe(ref xr, (nuint)i + 32));
-                var e = op.Invoke(Vector512.LoadUnsafe(ref xr, (nuint)i + 48));
-                a.StoreUnsafe(ref dr, (nuint)i); b.StoreUnsafe(ref dr, (nuint)i + 16);
-                c.StoreUnsafe(ref dr, (nuint)i + 32); e.StoreUnsafe(ref dr, (nuint)i + 48);
+                op.Invoke(Vector512.LoadUnsafe(ref xr, (nuint)i)).StoreUnsafe(ref dr, (nuint)i);
+                op.Invoke(Vector512.LoadUnsafe(ref xr, (nuint)i + 16)).StoreUnsafe(ref dr, (nuint)i + 16);
+                op.Invoke(Vector512.LoadUnsafe(ref xr, (nuint)i + 32)).StoreUnsafe(ref dr, (nuint)i + 32);
+                op.Invoke(Vector512.LoadUnsafe(ref xr, (nuint)i + 48)).StoreUnsafe(ref dr, (nuint)i + 48);
             }
             for (; i <= n - 16; i += 16) op.Invoke(Vector512.LoadUnsafe(ref xr, (nuint)i)).StoreUnsafe(ref dr, (nuint)i);
         }
@@ -59,24 +61,20 @@ internal static class Loops
         {
             for (; i <= n - 32; i += 32)
             {
-                var a = op.Invoke(Vector256.LoadUnsafe(ref xr, (nuint)i));
-                var b = op.Invoke(Vector256.LoadUnsafe(ref xr, (nuint)i + 8));
-                var c = op.Invoke(Vector256.LoadUnsafe(ref xr, (nuint)i + 16));
-                var e = op.Invoke(Vector256.LoadUnsafe(ref xr, (nuint)i + 24));
-                a.StoreUnsafe(ref dr, (nuint)i); b.StoreUnsafe(ref dr, (nuint)i + 8);
-                c.StoreUnsafe(ref dr, (nuint)i + 16); e.StoreUnsafe(ref dr, (nuint)i + 24);
+                op.Invoke(Vector256.LoadUnsafe(ref xr, (nuint)i)).StoreUnsafe(ref dr, (nuint)i);
+                op.Invoke(Vector256.LoadUnsafe(ref xr, (nuint)i + 8)).StoreUnsafe(ref dr, (nuint)i + 8);
+                op.Invoke(Vector256.LoadUnsafe(ref xr, (nuint)i + 16)).StoreUnsafe(ref dr, (nuint)i + 16);
+                op.Invoke(Vector256.LoadUnsafe(ref xr, (nuint)i + 24)).StoreUnsafe(ref dr, (nuint)i + 24);
             }
         }
         else if (Vector128.IsHardwareAccelerated)
         {
             for (; i <= n - 16; i += 16)
             {
-                var a = op.Invoke(Vector128.LoadUnsafe(ref xr, (nuint)i));
-                var b = op.Invoke(Vector128.LoadUnsafe(ref xr, (nuint)i + 4));
-                var c = op.Invoke(Vector128.LoadUnsafe(ref xr, (nuint)i + 8));
-                var e = op.Invoke(Vector128.LoadUnsafe(ref xr, (nuint)i + 12));
-                a.StoreUnsafe(ref dr, (nuint)i); b.StoreUnsafe(ref dr, (nuint)i + 4);
-                c.StoreUnsafe(ref dr, (nuint)i + 8); e.StoreUnsafe(ref dr, (nuint)i + 12);
+                op.Invoke(Vector128.LoadUnsafe(ref xr, (nuint)i)).StoreUnsafe(ref dr, (nuint)i);
+                op.Invoke(Vector128.LoadUnsafe(ref xr, (nuint)i + 4)).StoreUnsafe(ref dr, (nuint)i + 4);
+                op.Invoke(Vector128.LoadUnsafe(ref xr, (nuint)i + 8)).StoreUnsafe(ref dr, (nuint)i + 8);
+                op.Invoke(Vector128.LoadUnsafe(ref xr, (nuint)i + 12)).StoreUnsafe(ref dr, (nuint)i + 12);
             }
         }
         if (Vector256.IsHardwareAccelerated)

@@ -225,6 +225,13 @@ public static class Scalar
         for (int i = 0; i < y.Length; i++) dx[i] = dy[i] * (1f - y[i] * y[i]);
     }
 
+    /// <summary><c>dx = dy / (1 + x²)</c>, where <c>x</c> is the arc tangent's input.</summary>
+    public static void AtanBackward(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx)
+    {
+        Check(x, dy, dx);
+        for (int i = 0; i < x.Length; i++) dx[i] = dy[i] / (1f + x[i] * x[i]);
+    }
+
     /// <summary><c>dx = dy</c> where <c>x &gt; 0</c>, else 0 (<c>x</c> may be ReLU's input or output).</summary>
     public static void ReluBackward(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx)
     {

@@ -3,8 +3,8 @@ namespace NeuralNotebooks.Kernels;
 /// <summary>
 /// The vectorized kernels: the same methods, with the same signatures, as <see cref="Scalar"/>. Each
 /// runs on the widest vectors the CPU has (512 bits with AVX-512, 256 with AVX2, 128 with SSE or Arm
-/// NEON), then finishes the last few elements one by one; the tests compare every kernel with its scalar twin. Kernels that
-/// are not on a hot path (arc tangent, power, max/argmax reductions) call the scalar twin.
+/// NEON), then finishes the last few elements one by one; the tests compare every kernel with its scalar twin. Only
+/// matrix products go to <see cref="Kernels.Gemm"/>, and powers other than whole ones from -4 to 4 call the scalar twin.
 /// </summary>
 public static class Simd
 {
@@ -42,7 +42,13 @@ public static class Simd
     /// <inheritdoc cref="Scalar.Min(ReadOnlySpan{float}, float, Span{float})"/>
     public static void Min(ReadOnlySpan<float> x, float y, Span<float> destination) => Loops.Map(x, destination, new WithScalar<MinOperator>(default, y));
     /// <inheritdoc cref="Scalar.Pow"/>
-    public static void Pow(ReadOnlySpan<float> x, float exponent, Span<float> destination) => Scalar.Pow(x, exponent, destination);
+    public static void Pow(ReadOnlySpan<float> x, float exponent, Span<float> destination)
+    {
+        // Whole exponents from -4 to 4 (squares, cubes, reciprocals: the ones training uses) are
+        // vectorized; any other exponent goes element by element through MathF.Pow.
+        if (SmallPowerOperator.Handles(exponent)) Loops.Map(x, destination, new SmallPowerOperator(exponent));
+        else Scalar.Pow(x, exponent, destination);
+    }
     /// <inheritdoc cref="Scalar.Clamp"/>
     public static void Clamp(ReadOnlySpan<float> x, float min, float max, Span<float> destination) => Loops.Map(x, destination, new ClampOperator(min, max));
     /// <inheritdoc cref="Scalar.AddScaled"/>
@@ -65,7 +71,7 @@ public static class Simd
     /// <inheritdoc cref="Scalar.Tanh"/>
     public static void Tanh(ReadOnlySpan<float> x, Span<float> destination) => Loops.Map(x, destination, default(TanhOperator));
     /// <inheritdoc cref="Scalar.Atan"/>
-    public static void Atan(ReadOnlySpan<float> x, Span<float> destination) => Scalar.Atan(x, destination);
+    public static void Atan(ReadOnlySpan<float> x, Span<float> destination) => Loops.Map(x, destination, default(AtanOperator));
     /// <inheritdoc cref="Scalar.Relu"/>
     public static void Relu(ReadOnlySpan<float> x, Span<float> destination) => Loops.Map(x, destination, default(ReluOperator));
     /// <inheritdoc cref="Scalar.LeakyRelu"/>
@@ -77,6 +83,8 @@ public static class Simd
     public static void SigmoidBackward(ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx) => Loops.Zip(y, dy, dx, default(SigmoidBackwardOperator));
     /// <inheritdoc cref="Scalar.TanhBackward"/>
     public static void TanhBackward(ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx) => Loops.Zip(y, dy, dx, default(TanhBackwardOperator));
+    /// <inheritdoc cref="Scalar.AtanBackward"/>
+    public static void AtanBackward(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx) => Loops.Zip(x, dy, dx, default(AtanBackwardOperator));
     /// <inheritdoc cref="Scalar.ReluBackward"/>
     public static void ReluBackward(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx) => Loops.Zip(x, dy, dx, default(ReluBackwardOperator));
     /// <inheritdoc cref="Scalar.LeakyReluBackward"/>
@@ -91,11 +99,11 @@ public static class Simd
     /// <inheritdoc cref="Scalar.Dot"/>
     public static float Dot(ReadOnlySpan<float> x, ReadOnlySpan<float> y) => Loops.SumOf(x, y, default(MultiplyOperator));
     /// <inheritdoc cref="Scalar.Max(ReadOnlySpan{float})"/>
-    public static float Max(ReadOnlySpan<float> x) => Scalar.Max(x);
+    public static float Max(ReadOnlySpan<float> x) => Reductions.Max(x);
     /// <inheritdoc cref="Scalar.Min(ReadOnlySpan{float})"/>
-    public static float Min(ReadOnlySpan<float> x) => Scalar.Min(x);
+    public static float Min(ReadOnlySpan<float> x) => Reductions.Min(x);
     /// <inheritdoc cref="Scalar.IndexOfMax"/>
-    public static int IndexOfMax(ReadOnlySpan<float> x) => Scalar.IndexOfMax(x);
+    public static int IndexOfMax(ReadOnlySpan<float> x) => Reductions.IndexOfMax(x);
 
     // ---- rows ----
 
@@ -104,14 +112,23 @@ public static class Simd
     {
         Scalar.Check(x, destination);
         if (x.IsEmpty) return;
-        float max = Scalar.Max(x);
+        float max = Reductions.Max(x);
         Subtract(x, max, destination);
         Exp(destination, destination);
         Multiply(destination, 1f / Sum(destination), destination);
     }
 
     /// <inheritdoc cref="Scalar.LogSoftmax"/>
-    public static void LogSoftmax(ReadOnlySpan<float> x, Span<float> destination) => Scalar.LogSoftmax(x, destination);
+    public static void LogSoftmax(ReadOnlySpan<float> x, Span<float> destination)
+    {
+        Scalar.Check(x, destination);
+        if (x.IsEmpty) return;
+        float max = Reductions.Max(x);
+        // Σ e^(x - max) in one pass, summed in float vectors (the twin sums in double).
+        float logSum = MathF.Log(Loops.SumOf(x, x, new ShiftedExpOperator(max)));
+        Subtract(x, max, destination);
+        Subtract(destination, logSum, destination);
+    }
 
     // ---- matrix multiplication and convolution ----
 
@@ -125,7 +142,7 @@ public static class Simd
 
     /// <inheritdoc cref="Scalar.Col2Im"/>
     public static void Col2Im(ReadOnlySpan<float> columns, int batch, int height, int width, int channels, int kernelH, int kernelW, int strideH, int strideW, int padTop, int padLeft, int outH, int outW, Span<float> input) =>
-        Scalar.Col2Im(columns, batch, height, width, channels, kernelH, kernelW, strideH, strideW, padTop, padLeft, outH, outW, input);
+        Convolution.Col2Im(columns, batch, height, width, channels, kernelH, kernelW, strideH, strideW, padTop, padLeft, outH, outW, input);
 }
 
 /// <summary>x (the first operand), so that a sum reuses the two-operand reduction loop.</summary>

@@ -103,7 +103,7 @@ public sealed class ArctanActivation : ActivationFunction
     /// <inheritdoc/>
     public override void Backward(ReadOnlySpan<float> z, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dz, int width)
     {
-        for (int i = 0; i < dz.Length; i++) dz[i] = dy[i] / (1f + z[i] * z[i]);
+        Simd.AtanBackward(z, dy, dz);
     }
 }
 

@@ -51,10 +51,7 @@ public sealed partial class Tensor
     public Tensor Tanh() => Unary("tanh", Simd.Tanh, (_, y, g, dx) => Simd.TanhBackward(y, g, dx));
 
     /// <summary>The arc tangent; its derivative is <c>1 / (1 + x²)</c>.</summary>
-    public Tensor Atan() => Unary("atan", Simd.Atan, (x, _, g, dx) =>
-    {
-        for (int i = 0; i < dx.Length; i++) dx[i] = g[i] / (1f + x[i] * x[i]);
-    });
+    public Tensor Atan() => Unary("atan", Simd.Atan, (x, _, g, dx) => Simd.AtanBackward(x, g, dx));
 
     /// <summary>The rectified linear unit, <c>max(x, 0)</c>; its derivative is 1 where x &gt; 0, else 0.</summary>
     public Tensor Relu() => Unary("relu", Simd.Relu, (x, _, g, dx) => Simd.ReluBackward(x, g, dx));

@@ -83,6 +83,7 @@ public class SimdTests
         CheckBinary(Simd.SigmoidBackward, Scalar.SigmoidBackward, n, offset, "sigmoid backward");
         CheckBinary(Simd.TanhBackward, Scalar.TanhBackward, n, offset, "tanh backward");
         CheckBinary(Simd.ReluBackward, Scalar.ReluBackward, n, offset, "relu backward");
+        CheckBinary(Simd.AtanBackward, Scalar.AtanBackward, n, offset, "atan backward");
         CheckBinary((x, y, d) => Simd.LeakyReluBackward(x, 0.3f, y, d), (x, y, d) => Scalar.LeakyReluBackward(x, 0.3f, y, d), n, offset, "leaky relu backward");
     }
 
@@ -103,7 +104,6 @@ public class SimdTests
         CheckUnary(Simd.Sqrt, Scalar.Sqrt, n, offset, "sqrt");
         CheckUnary(Simd.Relu, Scalar.Relu, n, offset, "relu");
         CheckUnary((x, d) => Simd.LeakyRelu(x, 0.3f, d), (x, d) => Scalar.LeakyRelu(x, 0.3f, d), n, offset, "leaky relu");
-        CheckUnary((x, d) => Simd.Pow(x, 3f, d), (x, d) => Scalar.Pow(x, 3f, d), n, offset, "pow");
         var y = Data(n + offset, 5); var expected = (float[])y.Clone(); var actual = (float[])y.Clone();
         var x2 = Data(n + offset, 6);
         Scalar.AddScaled(0.7f, x2.AsSpan(offset), expected.AsSpan(offset));
@@ -119,7 +119,60 @@ public class SimdTests
         CheckUnary(Simd.Sigmoid, Scalar.Sigmoid, n, offset, "sigmoid", ulps: 4, range: 30f);
         CheckUnary(Simd.Tanh, Scalar.Tanh, n, offset, "tanh", ulps: 4, range: 12f);
         CheckUnary(Simd.Log, Scalar.Log, n, offset, "log", ulps: 4);
-        CheckUnary(Simd.Atan, Scalar.Atan, n, offset, "atan", ulps: 0);
+        // Atan: the reduced argument's division and polynomial are within about 2 ulps, MathF within 1.
+        CheckUnary(Simd.Atan, Scalar.Atan, n, offset, "atan", ulps: 4, range: 30f);
+    }
+
+    [Theory, MemberData(nameof(Shapes))]
+    public void Powers_match_math_pow(int n, int offset)
+    {
+        // Exponents 0 and 1 match exactly; x² and 1/x round once (MathF.Pow is itself up to an ulp
+        // off them); x²·x, (x²)² and the other reciprocals round two or three times.
+        foreach (float e in new[] { 0f, 1f })
+            CheckUnary((x, d) => Simd.Pow(x, e, d), (x, d) => Scalar.Pow(x, e, d), n, offset, $"pow {e}");
+        foreach (float e in new[] { 2f, 3f, 4f, -1f, -2f, -3f, -4f })
+            CheckUnary((x, d) => Simd.Pow(x, e, d), (x, d) => Scalar.Pow(x, e, d), n, offset, $"pow {e}", ulps: 3);
+        // Any other exponent is the scalar twin itself.
+        CheckUnary((x, d) => Simd.Pow(x, 2.5f, d), (x, d) => Scalar.Pow(x, 2.5f, d), n, offset, "pow 2.5");
+        CheckUnary((x, d) => Simd.Pow(x, 5f, d), (x, d) => Scalar.Pow(x, 5f, d), n, offset, "pow 5");
+    }
+
+    [Theory, MemberData(nameof(Shapes))]
+    public void Max_min_and_argmax_match_exactly_with_nan_and_signed_zeros(int n, int offset)
+    {
+        if (n == 0) return;
+        // Random data; then with NaN and infinities; then ties between -0 and +0 as the maximum.
+        var plain = Data(n + offset, n, specials: false);
+        var special = Data(n + offset, n + 7);
+        var zeros = Data(n + offset, n + 8, specials: false);
+        for (int i = 0; i < zeros.Length; i++) zeros[i] = zeros[i] > 0 ? (i % 3 == 0 ? -0f : 0f) : zeros[i];
+        var late = Data(n + offset, n + 9, specials: false);
+        late[^1] = 1000f;   // the maximum in the last (overlapping) vector
+        var allZero = new float[n + offset];
+        for (int i = 0; i < allZero.Length; i++) allZero[i] = i % 2 == 0 ? -0f : 0f;
+        foreach (var data in new[] { plain, special, zeros, late, allZero })
+        {
+            var x = data.AsSpan(offset);
+            Assert.Equal(BitConverter.SingleToInt32Bits(Scalar.Max(x)), BitConverter.SingleToInt32Bits(Simd.Max(x)));
+            Assert.Equal(BitConverter.SingleToInt32Bits(Scalar.Min(x)), BitConverter.SingleToInt32Bits(Simd.Min(x)));
+            Assert.Equal(Scalar.IndexOfMax(x), Simd.IndexOfMax(x));
+        }
+        Assert.Throws<ArgumentException>(() => Simd.IndexOfMax(ReadOnlySpan<float>.Empty));
+    }
+
+    [Theory, MemberData(nameof(Shapes))]
+    public void Log_softmax_matches_within_float_summation(int n, int offset)
+    {
+        var x = Data(n + offset, n, range: 20f, specials: false);
+        var expected = new float[n]; var actual = new float[n];
+        Scalar.LogSoftmax(x.AsSpan(offset), expected);
+        Simd.LogSoftmax(x.AsSpan(offset), actual);
+        // The twin sums e^(x - max) in double, the kernel in float vectors: ln of the sum differs by
+        // at most a few float roundings of it (≤ 1e-5 here), then both subtract the same way.
+        for (int i = 0; i < n; i++)
+            Assert.True(MathF.Abs(expected[i] - actual[i]) <= 1e-5f + 1e-6f * MathF.Abs(expected[i]), $"log softmax[{i}]: {expected[i]} vs {actual[i]}");
+        Simd.LogSoftmax(x.AsSpan(offset), x.AsSpan(offset));   // in place
+        for (int i = 0; i < n; i++) Assert.Equal(actual[i], x[offset + i]);
     }
 
     [Fact]
@@ -197,5 +250,11 @@ public class SimdTests
         Scalar.Im2Col(x, batch, h, w, c, kh, kw, sh, sw, padTop, padLeft, outH, outW, expected);
         Simd.Im2Col(x, batch, h, w, c, kh, kw, sh, sw, padTop, padLeft, outH, outW, actual);
         Assert.Equal(expected, actual);
+        // Col2im, the adjoint, accumulates into its input: bit for bit the twin's, from the same start.
+        var back = Data(batch * h * w * c, 5, specials: false);
+        var backExpected = (float[])back.Clone();
+        Scalar.Col2Im(expected, batch, h, w, c, kh, kw, sh, sw, padTop, padLeft, outH, outW, backExpected);
+        Simd.Col2Im(expected, batch, h, w, c, kh, kw, sh, sw, padTop, padLeft, outH, outW, back);
+        Assert.Equal(backExpected, back);
     }
 }
