@@ -288,9 +288,11 @@ internal static unsafe class Gemm
                 var packB = Rent(ref _packB, panelsB * NR * kc);
                 fixed (float* bp = packB)
                 {
-                    // Few rows of C (a small batch): each panel of B is used by only a few tiles, so reading an
-                    // untransposed B in place beats copying it; only a partial last panel is packed.
-                    float* direct = !transposeB && rowTo - rowFrom <= 4 * MR * 4 ? b : null;
+                    // One panel of rows (a batch of at most MR): each panel of B is used by one tile only, so an
+                    // untransposed B is read in place rather than copied; only a partial last panel is packed.
+                    // With more rows a panel is reused, and read in place (rows n floats apart) it falls into
+                    // a few sets of L1 and is fetched again for every tile (at 32 rows packing measured faster).
+                    float* direct = !transposeB && rowTo - rowFrom <= MR ? b : null;
                     if (direct is null) PackB(b, transposeB, k, n, pc, kc, jc, nc, bp);
                     else if (nc % NR != 0) PackB(b, transposeB, k, n, pc, kc, jc + nc / NR * NR, nc % NR, bp + (long)(nc / NR) * NR * kc);
                     for (int ic = rowFrom; ic < rowTo; ic += MC)
