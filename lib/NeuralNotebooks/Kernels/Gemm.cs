@@ -326,7 +326,7 @@ internal static unsafe class Gemm
         {
             if (!directA) PackA(a, transposeA, m, k, ic, mc, pc, kc, ap);
             else if (mc % MR != 0) PackA(a, transposeA, m, k, ic + mc / MR * MR, mc % MR, pc, kc, ap + (long)(mc / MR) * MR * kc);
-            // In place, a 6-row panel of A is MR rows `rowA` apart whose depth steps are `stepA` apart.
+            // Read in place, a panel's MR rows lie `rowA` floats apart and its depth steps `stepA` floats apart.
             long rowA = transposeA ? 1 : k, stepA = transposeA ? m : 1;
             for (int jp = fromPanel; jp < toPanel; jp++)
             {
