@@ -28,6 +28,9 @@ internal static unsafe class Gemm
     /// <summary>The widest C the small-depth and small-result paths hold in registers: 4 vectors of 16 or 8 of 8 or 4 floats.</summary>
     private static readonly int SmallColumns = Math.Min(64, 8 * Lanes);
 
+    /// <summary>A row block read by at most this many panels of B is not packed (see RowBlock).</summary>
+    private const int DirectAPanels = 8;
+
     /// <summary>Below this many multiply-adds the packing costs more than it saves.</summary>
     private const long SmallWork = 16 * 1024;
     /// <summary>Above this many multiply-adds the cores share the work.</summary>
@@ -285,9 +288,11 @@ internal static unsafe class Gemm
                 var packB = Rent(ref _packB, panelsB * NR * kc);
                 fixed (float* bp = packB)
                 {
-                    // Few rows of C (a small batch): each panel of B is used by only a few tiles, so reading an
-                    // untransposed B in place beats copying it; only a partial last panel is packed.
-                    float* direct = !transposeB && rowTo - rowFrom <= 4 * MR * 4 ? b : null;
+                    // One panel of rows (a batch of at most MR): each panel of B is used by one tile only, so an
+                    // untransposed B is read in place rather than copied; only a partial last panel is packed.
+                    // With more rows a panel is reused, and read in place (rows n floats apart) it falls into
+                    // a few sets of L1 and is fetched again for every tile (at 32 rows packing measured faster).
+                    float* direct = !transposeB && rowTo - rowFrom <= MR ? b : null;
                     if (direct is null) PackB(b, transposeB, k, n, pc, kc, jc, nc, bp);
                     else if (nc % NR != 0) PackB(b, transposeB, k, n, pc, kc, jc + nc / NR * NR, nc % NR, bp + (long)(nc / NR) * NR * kc);
                     for (int ic = rowFrom; ic < rowTo; ic += MC)
@@ -303,17 +308,26 @@ internal static unsafe class Gemm
         return buffer;
     }
 
-    /// <summary>Packs rows ic..ic+mc of A (depth pc..pc+kc) and multiplies them by column panels [fromPanel, toPanel) of packed B.</summary>
+    /// <summary>
+    /// Multiplies rows ic..ic+mc of A (depth pc..pc+kc) by column panels [fromPanel, toPanel) of packed B.
+    /// A is packed first unless only a few panels of B will read it: then each of its elements is used too
+    /// few times to repay the copy, and the micro-kernel reads whole 6-row panels of A where they lie (only
+    /// a partial last panel, which would read past A, is packed with its zero padding).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void RowBlock(int ic, int mc, int m, int k, int n, float* a, bool transposeA, int pc, int kc,
         int jc, int nc, float* bp, float* c, bool add, int fromPanel, int toPanel, float* directB)
     {
         int panelsA = (mc + MR - 1) / MR;
+        bool directA = toPanel - fromPanel <= DirectAPanels;
         var packA = Rent(ref _packA, panelsA * MR * kc);
         var tile = Rent(ref _tile, MR * NR);
         fixed (float* ap = packA, tp = tile)
         {
-            PackA(a, transposeA, m, k, ic, mc, pc, kc, ap);
+            if (!directA) PackA(a, transposeA, m, k, ic, mc, pc, kc, ap);
+            else if (mc % MR != 0) PackA(a, transposeA, m, k, ic + mc / MR * MR, mc % MR, pc, kc, ap + (long)(mc / MR) * MR * kc);
+            // Read in place, a panel's MR rows lie `rowA` floats apart and its depth steps `stepA` floats apart.
+            long rowA = transposeA ? 1 : k, stepA = transposeA ? m : 1;
             for (int jp = fromPanel; jp < toPanel; jp++)
             {
                 int j = jp * NR, nr = Math.Min(NR, nc - j);
@@ -324,14 +338,16 @@ internal static unsafe class Gemm
                 for (int ip = 0; ip < panelsA; ip++)
                 {
                     int i = ip * MR, mr = Math.Min(MR, mc - i);
-                    float* aPanel = ap + (long)ip * MR * kc;
+                    bool aInPlace = directA && mr == MR;
+                    float* aPanel = aInPlace ? a + (ic + i) * (transposeA ? 1 : (long)k) + pc * (transposeA ? (long)m : 1) : ap + (long)ip * MR * kc;
+                    long aRow = aInPlace ? rowA : 1, aStep = aInPlace ? stepA : MR;
                     float* cTile = c + (long)(ic + i) * n + jc + j;
                     if (mr == MR && nr == NR)
-                        MicroKernel(kc, aPanel, bPanel, bStride, cTile, n, add);
+                        MicroKernel(kc, aPanel, aRow, aStep, bPanel, bStride, cTile, n, add);
                     else
                     {
                         // Edge tile: compute the full 6×NR tile into a scratch buffer, then copy the valid part.
-                        MicroKernel(kc, aPanel, bPanel, bStride, tp, NR, false);
+                        MicroKernel(kc, aPanel, aRow, aStep, bPanel, bStride, tp, NR, false);
                         for (int r = 0; r < mr; r++)
                             for (int q = 0; q < nr; q++)
                                 cTile[(long)r * n + q] = add ? cTile[(long)r * n + q] + tp[r * NR + q] : tp[r * NR + q];
@@ -342,54 +358,81 @@ internal static unsafe class Gemm
     }
 
     /// <summary>Copies A[ic.., pc..] into panels of MR rows, stored column by column (MR floats per depth step), zero-padded.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void PackA(float* a, bool transposeA, int m, int k, int ic, int mc, int pc, int kc, float* dst)
     {
-        for (int i0 = 0; i0 < mc; i0 += MR)
+        for (int i0 = 0; i0 < mc; i0 += MR, dst += (long)MR * kc)
         {
             int mr = Math.Min(MR, mc - i0);
-            for (int p = 0; p < kc; p++, dst += MR)
+            if (transposeA)
             {
-                for (int r = 0; r < mr; r++)
+                // A is stored k×m: a panel's rows lie side by side in each stored row, read forwards.
+                float* src = a + (long)pc * m + ic + i0, d = dst;
+                for (int p = 0; p < kc; p++, src += m, d += MR)
                 {
-                    int row = ic + i0 + r, col = pc + p;
-                    dst[r] = transposeA ? a[(long)col * m + row] : a[(long)row * k + col];
+                    if (mr == MR) { d[0] = src[0]; d[1] = src[1]; d[2] = src[2]; d[3] = src[3]; d[4] = src[4]; d[5] = src[5]; continue; }
+                    for (int r = 0; r < MR; r++) d[r] = r < mr ? src[r] : 0f;
                 }
-                for (int r = mr; r < MR; r++) dst[r] = 0f;
+                continue;
+            }
+            // A is stored m×k: read the panel's rows side by side, each forwards.
+            if (mr == MR)
+            {
+                float* s0 = a + (long)(ic + i0) * k + pc, s1 = s0 + k, s2 = s1 + k, s3 = s2 + k, s4 = s3 + k, s5 = s4 + k, d = dst;
+                for (int p = 0; p < kc; p++, d += MR) { d[0] = s0[p]; d[1] = s1[p]; d[2] = s2[p]; d[3] = s3[p]; d[4] = s4[p]; d[5] = s5[p]; }
+                continue;
+            }
+            for (int r = 0; r < MR; r++)
+            {
+                float* src = a + (long)(ic + i0 + r) * k + pc, d = dst + r;
+                for (int p = 0; p < kc; p++, d += MR) *d = r < mr ? src[p] : 0f;
             }
         }
     }
 
     /// <summary>Copies B[pc.., jc..] into panels of NR columns, stored row by row (NR floats per depth step), zero-padded.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void PackB(float* b, bool transposeB, int k, int n, int pc, int kc, int jc, int nc, float* dst)
     {
-        for (int j0 = 0; j0 < nc; j0 += NR)
+        for (int j0 = 0; j0 < nc; j0 += NR, dst += (long)NR * kc)
         {
             int nr = Math.Min(NR, nc - j0);
-            for (int p = 0; p < kc; p++, dst += NR)
+            if (transposeB)
             {
-                int row = pc + p;
-                if (!transposeB && nr == NR)
+                // B is stored n×k: each column of the panel is a stored row, read forwards.
+                for (int q = 0; q < NR; q++)
                 {
-                    new ReadOnlySpan<float>(b + (long)row * n + jc + j0, NR).CopyTo(new Span<float>(dst, NR));
-                    continue;
+                    float* src = b + (long)(jc + j0 + q) * k + pc, d = dst + q;
+                    if (q < nr) for (int p = 0; p < kc; p++, d += NR) *d = src[p];
+                    else for (int p = 0; p < kc; p++, d += NR) *d = 0f;
                 }
-                for (int q = 0; q < nr; q++)
-                {
-                    int col = jc + j0 + q;
-                    dst[q] = transposeB ? b[(long)col * k + row] : b[(long)row * n + col];
-                }
-                for (int q = nr; q < NR; q++) dst[q] = 0f;
+                continue;
+            }
+            float* row = b + (long)pc * n + jc + j0, e = dst;
+            for (int p = 0; p < kc; p++, row += n, e += NR)
+            {
+                if (nr == NR) { CopyPanelRow(row, e); continue; }
+                for (int q = 0; q < NR; q++) e[q] = q < nr ? row[q] : 0f;
             }
         }
     }
 
+    /// <summary>Copies NR floats, two vectors of the widest accelerated width (a call to a general copy costs more than the copy).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void CopyPanelRow(float* from, float* to)
+    {
+        if (Vector512.IsHardwareAccelerated) { Vector512.Store(Vector512.Load(from), to); Vector512.Store(Vector512.Load(from + 16), to + 16); }
+        else if (Vector256.IsHardwareAccelerated) { Vector256.Store(Vector256.Load(from), to); Vector256.Store(Vector256.Load(from + 8), to + 8); }
+        else { Vector128.Store(Vector128.Load(from), to); Vector128.Store(Vector128.Load(from + 4), to + 4); }
+    }
+
     /// <summary>The micro-kernel of the widest accelerated width (a JIT-time choice: the others are not compiled in).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void MicroKernel(int kc, float* a, float* b, long ldb, float* c, int ldc, bool add)
+    private static void MicroKernel(int kc, float* a, long rowA, long stepA, float* b, long ldb, float* c, int ldc, bool add)
     {
-        if (Vector512.IsHardwareAccelerated) Kernel6x32(kc, a, b, ldb, c, ldc, add);
-        else if (Vector256.IsHardwareAccelerated) Kernel6x16(kc, a, b, ldb, c, ldc, add);
-        else Kernel6x8(kc, a, b, ldb, c, ldc, add);
+        if (Vector512.IsHardwareAccelerated) Kernel6x32(kc, a, rowA, stepA, b, ldb, c, ldc, add);
+        else if (Vector256.IsHardwareAccelerated) Kernel6x16(kc, a, rowA, stepA, b, ldb, c, ldc, add);
+        else Kernel6x8(kc, a, rowA, stepA, b, ldb, c, ldc, add);
     }
 
     /// <summary>
@@ -397,25 +440,28 @@ internal static unsafe class Gemm
     /// independent accumulators hide the 4-cycle FMA latency on both FMA pipes.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Kernel6x32(int kc, float* a, float* b, long ldb, float* c, int ldc, bool add)
+    private static void Kernel6x32(int kc, float* a, long rowA, long stepA, float* b, long ldb, float* c, int ldc, bool add)
     {
         Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
         Vector512<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
-        for (int p = 0; p < kc; p++, a += MR, b += ldb)
+        // Rows 3-5 through a second pointer keep every broadcast a single addressed load.
+        float* a3 = a + 3 * rowA;
+        long rowA2 = 2 * rowA;
+        for (int p = 0; p < kc; p++, a += stepA, a3 += stepA, b += ldb)
         {
             var b0 = Vector512.Load(b);
             var b1 = Vector512.Load(b + 16);
             var x = Vector512.Create(a[0]);
             c00 = Vector512.FusedMultiplyAdd(x, b0, c00); c01 = Vector512.FusedMultiplyAdd(x, b1, c01);
-            x = Vector512.Create(a[1]);
+            x = Vector512.Create(a[rowA]);
             c10 = Vector512.FusedMultiplyAdd(x, b0, c10); c11 = Vector512.FusedMultiplyAdd(x, b1, c11);
-            x = Vector512.Create(a[2]);
+            x = Vector512.Create(a[rowA2]);
             c20 = Vector512.FusedMultiplyAdd(x, b0, c20); c21 = Vector512.FusedMultiplyAdd(x, b1, c21);
-            x = Vector512.Create(a[3]);
+            x = Vector512.Create(a3[0]);
             c30 = Vector512.FusedMultiplyAdd(x, b0, c30); c31 = Vector512.FusedMultiplyAdd(x, b1, c31);
-            x = Vector512.Create(a[4]);
+            x = Vector512.Create(a3[rowA]);
             c40 = Vector512.FusedMultiplyAdd(x, b0, c40); c41 = Vector512.FusedMultiplyAdd(x, b1, c41);
-            x = Vector512.Create(a[5]);
+            x = Vector512.Create(a3[rowA2]);
             c50 = Vector512.FusedMultiplyAdd(x, b0, c50); c51 = Vector512.FusedMultiplyAdd(x, b1, c51);
         }
         Store(c, c00, c01, add); c += ldc;
@@ -440,25 +486,28 @@ internal static unsafe class Gemm
 
     /// <summary>The 256-bit micro-kernel (AVX2): a 6×16 tile of C in twelve accumulators, as the 512-bit one.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Kernel6x16(int kc, float* a, float* b, long ldb, float* c, int ldc, bool add)
+    private static void Kernel6x16(int kc, float* a, long rowA, long stepA, float* b, long ldb, float* c, int ldc, bool add)
     {
         Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
         Vector256<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
-        for (int p = 0; p < kc; p++, a += MR, b += ldb)
+        // Rows 3-5 through a second pointer keep every broadcast a single addressed load.
+        float* a3 = a + 3 * rowA;
+        long rowA2 = 2 * rowA;
+        for (int p = 0; p < kc; p++, a += stepA, a3 += stepA, b += ldb)
         {
             var b0 = Vector256.Load(b);
             var b1 = Vector256.Load(b + 8);
             var x = Vector256.Create(a[0]);
             c00 = Vector256.MultiplyAddEstimate(x, b0, c00); c01 = Vector256.MultiplyAddEstimate(x, b1, c01);
-            x = Vector256.Create(a[1]);
+            x = Vector256.Create(a[rowA]);
             c10 = Vector256.MultiplyAddEstimate(x, b0, c10); c11 = Vector256.MultiplyAddEstimate(x, b1, c11);
-            x = Vector256.Create(a[2]);
+            x = Vector256.Create(a[rowA2]);
             c20 = Vector256.MultiplyAddEstimate(x, b0, c20); c21 = Vector256.MultiplyAddEstimate(x, b1, c21);
-            x = Vector256.Create(a[3]);
+            x = Vector256.Create(a3[0]);
             c30 = Vector256.MultiplyAddEstimate(x, b0, c30); c31 = Vector256.MultiplyAddEstimate(x, b1, c31);
-            x = Vector256.Create(a[4]);
+            x = Vector256.Create(a3[rowA]);
             c40 = Vector256.MultiplyAddEstimate(x, b0, c40); c41 = Vector256.MultiplyAddEstimate(x, b1, c41);
-            x = Vector256.Create(a[5]);
+            x = Vector256.Create(a3[rowA2]);
             c50 = Vector256.MultiplyAddEstimate(x, b0, c50); c51 = Vector256.MultiplyAddEstimate(x, b1, c51);
         }
         Store(c, c00, c01, add); c += ldc;
@@ -483,25 +532,28 @@ internal static unsafe class Gemm
 
     /// <summary>The 128-bit micro-kernel (SSE, Arm NEON): a 6×8 tile of C in twelve accumulators, as the 512-bit one.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Kernel6x8(int kc, float* a, float* b, long ldb, float* c, int ldc, bool add)
+    private static void Kernel6x8(int kc, float* a, long rowA, long stepA, float* b, long ldb, float* c, int ldc, bool add)
     {
         Vector128<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
         Vector128<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
-        for (int p = 0; p < kc; p++, a += MR, b += ldb)
+        // Rows 3-5 through a second pointer keep every broadcast a single addressed load.
+        float* a3 = a + 3 * rowA;
+        long rowA2 = 2 * rowA;
+        for (int p = 0; p < kc; p++, a += stepA, a3 += stepA, b += ldb)
         {
             var b0 = Vector128.Load(b);
             var b1 = Vector128.Load(b + 4);
             var x = Vector128.Create(a[0]);
             c00 = Vector128.MultiplyAddEstimate(x, b0, c00); c01 = Vector128.MultiplyAddEstimate(x, b1, c01);
-            x = Vector128.Create(a[1]);
+            x = Vector128.Create(a[rowA]);
             c10 = Vector128.MultiplyAddEstimate(x, b0, c10); c11 = Vector128.MultiplyAddEstimate(x, b1, c11);
-            x = Vector128.Create(a[2]);
+            x = Vector128.Create(a[rowA2]);
             c20 = Vector128.MultiplyAddEstimate(x, b0, c20); c21 = Vector128.MultiplyAddEstimate(x, b1, c21);
-            x = Vector128.Create(a[3]);
+            x = Vector128.Create(a3[0]);
             c30 = Vector128.MultiplyAddEstimate(x, b0, c30); c31 = Vector128.MultiplyAddEstimate(x, b1, c31);
-            x = Vector128.Create(a[4]);
+            x = Vector128.Create(a3[rowA]);
             c40 = Vector128.MultiplyAddEstimate(x, b0, c40); c41 = Vector128.MultiplyAddEstimate(x, b1, c41);
-            x = Vector128.Create(a[5]);
+            x = Vector128.Create(a3[rowA2]);
             c50 = Vector128.MultiplyAddEstimate(x, b0, c50); c51 = Vector128.MultiplyAddEstimate(x, b1, c51);
         }
         Store(c, c00, c01, add); c += ldc;
