@@ -54,11 +54,20 @@ public static class Pooling
         for (int b = 0; b < batch; b++) Sample(x, b, g, y, argmax);
     }
 
-    /// <summary>Like <see cref="MaxPool"/>, one image per task on all cores (for large batches).</summary>
+    /// <summary>Like <see cref="MaxPool"/>, the images shared among the cores (for large batches).</summary>
     internal static void MaxPoolParallel(float[] x, int batch, PoolGeometry g, float[] y, int[] argmax)
     {
         Check(x, batch, g, y, argmax);
-        Parallel.For(0, batch, b => Sample(x, b, g, y, argmax));
+        ForkJoin.For(batch, 1, new Images(x, g, y, argmax));
+    }
+
+    /// <summary>Images [from, to) of a batch, one core's share.</summary>
+    private readonly struct Images(float[] x, PoolGeometry g, float[] y, int[] argmax) : IRangeBody
+    {
+        public void Run(int from, int to)
+        {
+            for (int b = from; b < to; b++) Sample(x, b, g, y, argmax);
+        }
     }
 
     /// <summary>Adds each output gradient to the input it came from: <c>dx[argmax[i]] += dy[i]</c> (dx is not cleared).</summary>
