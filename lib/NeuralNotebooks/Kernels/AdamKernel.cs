@@ -6,7 +6,8 @@ namespace NeuralNotebooks.Kernels;
 /// <summary>
 /// Adam's update of one parameter tensor in a single pass: the moment estimates m and v and the
 /// parameter p are read and written together, so memory is touched once per step. <see cref="Update"/>
-/// is vectorized (and shares large tensors among the cores); <see cref="UpdateScalar"/> is its plain twin.
+/// is vectorized with 512-, 256- and 128-bit vectors, widest first, then a scalar tail (and shares large
+/// tensors among the cores); <see cref="UpdateScalar"/> is its plain twin.
 /// </summary>
 public static class AdamKernel
 {
@@ -87,6 +88,21 @@ public static class AdamKernel
                 Vector256.Store(mi, m + i);
                 Vector256.Store(vi, v + i);
                 Vector256.Store(Vector256.Load(p + i) - va * mi / denom, p + i);
+            }
+        }
+        if (Vector128.IsHardwareAccelerated)
+        {
+            Vector128<float> vb1 = Vector128.Create(b1), vc1 = Vector128.Create(c1), vb2 = Vector128.Create(b2), vc2 = Vector128.Create(c2);
+            Vector128<float> va = Vector128.Create(alpha), ve = Vector128.Create(eps);
+            for (; i <= to - 4; i += 4)
+            {
+                var gi = Vector128.Load(g + i);
+                var mi = vb1 * Vector128.Load(m + i) + vc1 * gi;
+                var vi = vb2 * Vector128.Load(v + i) + vc2 * gi * gi;
+                var denom = inside ? Vector128.Sqrt(vi + ve) : Vector128.Sqrt(vi) + ve;
+                Vector128.Store(mi, m + i);
+                Vector128.Store(vi, v + i);
+                Vector128.Store(Vector128.Load(p + i) - va * mi / denom, p + i);
             }
         }
         for (; i < to; i++)
