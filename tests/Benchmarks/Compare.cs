@@ -146,6 +146,7 @@ internal static class Compare
         // MLP 784-100-10, sigmoid, Adam, batch 200, one epoch.
         var flat = mnist?.Train.Images.Reshape(-1, 784);
         long cnnBytesPerEpoch = -1;
+        JsonObject? cnnMemory = null;
         if (Want("mlp")) MlpRow();
         if (Want("mlpclassifier")) MlpClassifierRow();
         if (Want("cnn")) CnnRows();
@@ -206,6 +207,8 @@ internal static class Compare
             long before = GC.GetTotalAllocatedBytes(precise: true);
             trained!.Fit(images.Train.Images, images.Train.Labels, epochs: 1, batchSize: 32, verbose: false);
             cnnBytesPerEpoch = GC.GetTotalAllocatedBytes(precise: true) - before;
+            // The CNN's own memory, measured where nothing else (peers' data, TorchSharp, other rows) is held.
+            cnnMemory = Memory.InChildProcess();
         }
 
         // Report.
@@ -219,6 +222,8 @@ internal static class Compare
         if (cnnBytesPerEpoch >= 0)
             Console.WriteLine($"CNN Fit, one warmed-up epoch (1,875 batches of 32): {cnnBytesPerEpoch / 1024.0:N0} KiB allocated ({cnnBytesPerEpoch / 1875.0:N0} bytes per batch)");
         Console.WriteLine($"peak working set of the process: {peakWorkingSet / (1024 * 1024)} MiB");
+        if (cnnMemory is not null)
+            Console.WriteLine($"CNN Fit in a process of its own: peak working set {cnnMemory["cnn_peak_working_set_mib"]} MiB, {cnnMemory["cnn_fit_bytes_per_batch"]} bytes allocated per batch once warmed up");
         Console.WriteLine($"TorchSharp peer: {(torchSharp is null ? "not available (see above)" : TorchSharpPeer.Name)}; ratio = library / the faster peer");
         Console.WriteLine($"{"workload",-28} {"library",12} {"peer",12} {"TorchSharp",12} {"unit",-10} {"ratio",7} {"goal",6}  peer (ratio against)");
         foreach (var r in rows)
@@ -234,6 +239,9 @@ internal static class Compare
             ["mnist_load_ms"] = mnist is null ? null : (JsonNode)Math.Round(loadMs),
             ["cnn_fit_bytes_per_epoch"] = cnnBytesPerEpoch >= 0 ? (JsonNode)cnnBytesPerEpoch : null,
             ["peak_working_set_mib"] = peakWorkingSet / (1024 * 1024),
+            ["cnn_fit_bytes_per_batch"] = cnnBytesPerEpoch >= 0 ? (JsonNode)Math.Round(cnnBytesPerEpoch / 1875.0, 1) : null,
+            ["cnn_own_process_peak_working_set_mib"] = cnnMemory?["cnn_peak_working_set_mib"]?.DeepClone(),
+            ["cnn_own_process_fit_bytes_per_batch"] = cnnMemory?["cnn_fit_bytes_per_batch"]?.DeepClone(),
             ["rows"] = new JsonArray(rows.Select(r => (JsonNode)new JsonObject
             {
                 ["workload"] = r.Workload, ["description"] = r.Description, ["library"] = Math.Round(r.Library, 2), ["peer"] = Math.Round(r.Peer, 2),

@@ -6,7 +6,8 @@ namespace NeuralNotebooks.Kernels;
 /// <summary>
 /// Adam's update of one parameter tensor in a single pass: the moment estimates m and v and the
 /// parameter p are read and written together, so memory is touched once per step. <see cref="Update"/>
-/// is vectorized (and splits large tensors over the cores); <see cref="UpdateScalar"/> is its plain twin.
+/// is vectorized with 512-, 256- and 128-bit vectors, widest first, then a scalar tail (and shares large
+/// tensors among the cores); <see cref="UpdateScalar"/> is its plain twin.
 /// </summary>
 public static class AdamKernel
 {
@@ -36,17 +37,16 @@ public static class AdamKernel
     {
         Check(p, g, m, v);
         int n = p.Length;
+        // At least 64K floats per core: enough work that waking a thread pays back.
+        const int Grain = 1 << 16;
         fixed (float* pp = p, gp = g, mp = m, vp = v)
-        {
-            float* P = pp, G = gp, M = mp, V = vp;
-            // Chunks of 64K floats: big enough that a thread's start-up cost is paid back.
-            const int Chunk = 1 << 16;
-            int chunks = (n + Chunk - 1) / Chunk;
-            if (chunks >= 4)
-                Parallel.For(0, chunks, c => Range(P, G, M, V, c * Chunk, Math.Min(n, (c + 1) * Chunk), alpha, beta1, beta2, epsilon, epsilonInsideRoot));
-            else
-                Range(P, G, M, V, 0, n, alpha, beta1, beta2, epsilon, epsilonInsideRoot);
-        }
+            ForkJoin.For(n, Grain, new Part(pp, gp, mp, vp, alpha, beta1, beta2, epsilon, epsilonInsideRoot));
+    }
+
+    /// <summary>The update of elements [from, to), one core's share.</summary>
+    private readonly unsafe struct Part(float* p, float* g, float* m, float* v, float alpha, float b1, float b2, float eps, bool inside) : IRangeBody
+    {
+        public void Run(int from, int to) => Range(p, g, m, v, from, to, alpha, b1, b2, eps, inside);
     }
 
     private static void Check(Span<float> p, ReadOnlySpan<float> g, Span<float> m, Span<float> v)
@@ -88,6 +88,21 @@ public static class AdamKernel
                 Vector256.Store(mi, m + i);
                 Vector256.Store(vi, v + i);
                 Vector256.Store(Vector256.Load(p + i) - va * mi / denom, p + i);
+            }
+        }
+        if (Vector128.IsHardwareAccelerated)
+        {
+            Vector128<float> vb1 = Vector128.Create(b1), vc1 = Vector128.Create(c1), vb2 = Vector128.Create(b2), vc2 = Vector128.Create(c2);
+            Vector128<float> va = Vector128.Create(alpha), ve = Vector128.Create(eps);
+            for (; i <= to - 4; i += 4)
+            {
+                var gi = Vector128.Load(g + i);
+                var mi = vb1 * Vector128.Load(m + i) + vc1 * gi;
+                var vi = vb2 * Vector128.Load(v + i) + vc2 * gi * gi;
+                var denom = inside ? Vector128.Sqrt(vi + ve) : Vector128.Sqrt(vi) + ve;
+                Vector128.Store(mi, m + i);
+                Vector128.Store(vi, v + i);
+                Vector128.Store(Vector128.Load(p + i) - va * mi / denom, p + i);
             }
         }
         for (; i < to; i++)

@@ -14,11 +14,21 @@ internal static class Convolution
         {
             fixed (float* inp = input, col = columns)
             {
-                float* I = inp, C = col;
-                void Sample(int b) => Im2ColSample(I, C, b, height, width, channels, kernelH, kernelW, strideH, strideW, padTop, padLeft, outH, outW, rowLength);
-                if ((long)batch * outH * outW * rowLength >= 1 << 16) Parallel.For(0, batch, Sample);
-                else for (int b = 0; b < batch; b++) Sample(b);
+                var images = new Images(inp, col, height, width, channels, kernelH, kernelW, strideH, strideW, padTop, padLeft, outH, outW, rowLength);
+                if ((long)batch * outH * outW * rowLength >= 1 << 16) ForkJoin.For(batch, 1, images);
+                else images.Run(0, batch);
             }
+        }
+    }
+
+    /// <summary>The patches of images [from, to), one core's share.</summary>
+    private readonly unsafe struct Images(float* input, float* columns, int height, int width, int channels,
+        int kernelH, int kernelW, int strideH, int strideW, int padTop, int padLeft, int outH, int outW, int rowLength) : IRangeBody
+    {
+        public void Run(int from, int to)
+        {
+            for (int b = from; b < to; b++)
+                Im2ColSample(input, columns, b, height, width, channels, kernelH, kernelW, strideH, strideW, padTop, padLeft, outH, outW, rowLength);
         }
     }
 

@@ -116,7 +116,7 @@ internal static unsafe class Gemm
             for (int p = 0; p < k; p++)
                 for (int j = 0; j < stride; j++) bp[p * stride + j] = j < n ? b[(long)p * n + j] : 0f;
             float* B = bp;
-            if (parallel) Split(m, 1, (from, to) => SmallDepthRowsOfWidth(from, to, m, n, k, a, transposeA, B, vectors, c, accumulate));
+            if (parallel) Split(m, 1, new SmallDepthBand(m, n, k, a, transposeA, B, vectors, c, accumulate));
             else SmallDepthRowsOfWidth(0, m, m, n, k, a, transposeA, B, vectors, c, accumulate);
         }
     }
@@ -175,7 +175,7 @@ internal static unsafe class Gemm
     /// </summary>
     private static void SmallResult(int m, int n, int k, float* a, bool transposeA, float* b, float* c, bool accumulate, bool parallel)
     {
-        if (parallel && m >= 2) Split(m, 1, (from, to) => SmallResultRowsOfWidth(from, to, m, n, k, a, transposeA, b, c, accumulate));
+        if (parallel && m >= 2) Split(m, 1, new SmallResultBand(m, n, k, a, transposeA, b, c, accumulate));
         else SmallResultRowsOfWidth(0, m, m, n, k, a, transposeA, b, c, accumulate);
     }
 
@@ -250,26 +250,38 @@ internal static unsafe class Gemm
         // matrix) per core, and let each core run the whole blocked algorithm on its band with its own
         // packing buffers. One fork per product keeps the synchronisation cost negligible.
         bool byRows = m >= 2 * MR * 4 && (m >= n || n < 2 * NR);
-        if (byRows) Split(m, MR, (from, to) => Blocked(m, n, k, a, transposeA, b, transposeB, c, accumulate, from, to, 0, n));
-        else Split(n, NR, (from, to) => Blocked(m, n, k, a, transposeA, b, transposeB, c, accumulate, 0, m, from, to));
+        if (byRows) Split(m, MR, new BlockedBand(m, n, k, a, transposeA, b, transposeB, c, accumulate, byRows: true));
+        else Split(n, NR, new BlockedBand(m, n, k, a, transposeA, b, transposeB, c, accumulate, byRows: false));
     }
 
     /// <summary>
     /// Runs body on [0, count) cut into one contiguous range per core, each a whole number of grains
-    /// (tiles) but the last; a range too small to share runs on the calling thread.
+    /// (tiles) but the last; a range too small to share runs on the calling thread. The bodies are
+    /// structs rather than lambdas so that a product allocates nothing (see <see cref="ForkJoin"/>).
     /// </summary>
-    private static void Split(int count, int grain, Action<int, int> body)
+    private static void Split<TBody>(int count, int grain, TBody body) where TBody : struct, IRangeBody =>
+        ForkJoin.For(count, grain, body);
+
+    /// <summary>Rows [from, to) of the small-depth product.</summary>
+    private readonly struct SmallDepthBand(int m, int n, int k, float* a, bool transposeA, float* b, int vectors, float* c, bool accumulate) : IRangeBody
     {
-        int grains = (count + grain - 1) / grain;
-        int parts = Math.Min(Environment.ProcessorCount, grains);
-        if (parts <= 1)
+        public void Run(int from, int to) => SmallDepthRowsOfWidth(from, to, m, n, k, a, transposeA, b, vectors, c, accumulate);
+    }
+
+    /// <summary>Rows [from, to) of the small-result product.</summary>
+    private readonly struct SmallResultBand(int m, int n, int k, float* a, bool transposeA, float* b, float* c, bool accumulate) : IRangeBody
+    {
+        public void Run(int from, int to) => SmallResultRowsOfWidth(from, to, m, n, k, a, transposeA, b, c, accumulate);
+    }
+
+    /// <summary>A band of rows (or of columns) [from, to) of C through the blocked algorithm.</summary>
+    private readonly struct BlockedBand(int m, int n, int k, float* a, bool transposeA, float* b, bool transposeB, float* c, bool accumulate, bool byRows) : IRangeBody
+    {
+        public void Run(int from, int to)
         {
-            body(0, count);
-            return;
+            if (byRows) Blocked(m, n, k, a, transposeA, b, transposeB, c, accumulate, from, to, 0, n);
+            else Blocked(m, n, k, a, transposeA, b, transposeB, c, accumulate, 0, m, from, to);
         }
-        int size = (grains + parts - 1) / parts * grain;
-        parts = (count + size - 1) / size;
-        Parallel.For(0, parts, t => body(t * size, Math.Min(count, (t + 1) * size)));
     }
 
     /// <summary>The blocked algorithm on rows [rowFrom, rowTo) and columns [colFrom, colTo) of C.</summary>

@@ -78,17 +78,18 @@ public static class PixelConversion
         for (; i < n; i++) Unsafe.Add(ref dst, i) = Unsafe.Add(ref src, i) / 255f;
     }
 
-    /// <summary><see cref="ToUnitFloats"/> over large arrays, in parallel chunks of 1 MiB.</summary>
+    /// <summary><see cref="ToUnitFloats"/> over large arrays, shared among the cores (at least 1 MiB each).</summary>
     /// <exception cref="ArgumentException"><paramref name="destination"/> is shorter than <paramref name="source"/>.</exception>
     public static void ToUnitFloatsParallel(byte[] source, float[] destination)
     {
         Check(source, destination);
-        const int Chunk = 1 << 20;
-        Parallel.For(0, (source.Length + Chunk - 1) / Chunk, c =>
-        {
-            int start = c * Chunk, count = Math.Min(Chunk, source.Length - start);
-            ToUnitFloats(source.AsSpan(start, count), destination.AsSpan(start, count));
-        });
+        ForkJoin.For(source.Length, 1 << 20, new Part(source, destination));
+    }
+
+    /// <summary>Bytes [from, to), one core's share.</summary>
+    private readonly struct Part(byte[] source, float[] destination) : IRangeBody
+    {
+        public void Run(int from, int to) => ToUnitFloats(source.AsSpan(from, to - from), destination.AsSpan(from, to - from));
     }
 
     private static void Check(ReadOnlySpan<byte> source, Span<float> destination)

@@ -29,12 +29,14 @@ public readonly record struct PoolGeometry(int Height, int Width, int Channels, 
 /// <summary>
 /// Max pooling kernels: each output is the largest value of its window, per channel, and the flat
 /// input index it came from (the first one on ties), which the backward pass routes the gradient to.
-/// <see cref="MaxPool"/> is vectorized across channels; <see cref="MaxPoolScalar"/> is its plain twin.
+/// <see cref="MaxPool"/> is vectorized across channels (512-, 256- and 128-bit vectors, then single channels);
+/// <see cref="MaxPoolScalar"/> is its plain twin.
 /// </summary>
 public static class Pooling
 {
     private static readonly Vector512<int> Lanes16 = Vector512.Create(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
     private static readonly Vector256<int> Lanes8 = Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7);
+    private static readonly Vector128<int> Lanes4 = Vector128.Create(0, 1, 2, 3);
 
     /// <summary>Max pooling of <paramref name="batch"/> images, one channel at a time.</summary>
     public static void MaxPoolScalar(ReadOnlySpan<float> x, int batch, PoolGeometry g, Span<float> y, Span<int> argmax)
@@ -54,11 +56,20 @@ public static class Pooling
         for (int b = 0; b < batch; b++) Sample(x, b, g, y, argmax);
     }
 
-    /// <summary>Like <see cref="MaxPool"/>, one image per task on all cores (for large batches).</summary>
+    /// <summary>Like <see cref="MaxPool"/>, the images shared among the cores (for large batches).</summary>
     internal static void MaxPoolParallel(float[] x, int batch, PoolGeometry g, float[] y, int[] argmax)
     {
         Check(x, batch, g, y, argmax);
-        Parallel.For(0, batch, b => Sample(x, b, g, y, argmax));
+        ForkJoin.For(batch, 1, new Images(x, g, y, argmax));
+    }
+
+    /// <summary>Images [from, to) of a batch, one core's share.</summary>
+    private readonly struct Images(float[] x, PoolGeometry g, float[] y, int[] argmax) : IRangeBody
+    {
+        public void Run(int from, int to)
+        {
+            for (int b = from; b < to; b++) Sample(x, b, g, y, argmax);
+        }
     }
 
     /// <summary>Adds each output gradient to the input it came from: <c>dx[argmax[i]] += dy[i]</c> (dx is not cleared).</summary>
@@ -103,7 +114,7 @@ public static class Pooling
                 int o = ((b * g.OutHeight + oy) * g.OutWidth + ox) * c;
                 int first = ((b * h + oy * sh) * w + ox * sw) * c;
                 int ch = 0;
-                // Sixteen (or eight) channels at a time: the running maximum and where it came from, in vectors.
+                // Sixteen, eight, then four channels at a time: the running maximum and where it came from, in vectors.
                 for (; Vector512.IsHardwareAccelerated && ch <= c - 16; ch += 16)
                 {
                     var best = Vector512.Create(x.Slice(first + ch, 16));
@@ -135,6 +146,22 @@ public static class Pooling
                         }
                     best.CopyTo(y.Slice(o + ch, 8));
                     where.CopyTo(argmax.Slice(o + ch, 8));
+                }
+                for (; Vector128.IsHardwareAccelerated && ch <= c - 4; ch += 4)
+                {
+                    var best = Vector128.Create(x.Slice(first + ch, 4));
+                    var where = Vector128.Create(first + ch) + Lanes4;
+                    for (int i = 0; i < g.PoolHeight; i++)
+                        for (int j = 0; j < g.PoolWidth; j++)
+                        {
+                            int p = ((b * h + oy * sh + i) * w + ox * sw + j) * c + ch;
+                            var v = Vector128.Create(x.Slice(p, 4));
+                            var greater = Vector128.GreaterThan(v, best);
+                            best = Vector128.ConditionalSelect(greater, v, best);
+                            where = Vector128.ConditionalSelect(greater.AsInt32(), Vector128.Create(p) + Lanes4, where);
+                        }
+                    best.CopyTo(y.Slice(o + ch, 4));
+                    where.CopyTo(argmax.Slice(o + ch, 4));
                 }
                 for (; ch < c; ch++) Window(x, b, oy, ox, ch, g, y, argmax);
             }

@@ -97,9 +97,11 @@ public sealed class MLPClassifier
             int batch = Math.Clamp(BatchSize ?? Math.Min(200, n), 1, n);
             int noImprovement = 0;
             float best = float.PositiveInfinity;
+            var order = new int[n];   // one array for all epochs, reshuffled each time
+            if (!Shuffle) for (int i = 0; i < n; i++) order[i] = i;
             for (int epoch = 0; epoch < MaxIter; epoch++)
             {
-                int[] order = Shuffle ? rng.Permutation(n) : Enumerable.Range(0, n).ToArray();
+                if (Shuffle) rng.Permutation(order);
                 var (lossSum, _) = trainer.RunEpoch(x, targets, order, batch, epoch + 1, countCorrect: false);
                 float epochLoss = (float)(lossSum / n);
                 _lossCurve.Add(epochLoss);

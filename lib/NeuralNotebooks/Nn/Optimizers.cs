@@ -45,10 +45,20 @@ public abstract class Optimizer
         {
             var p = parameters[i]; var g = gradients[i];
             if (p.Size != g.Size) throw new ArgumentException($"{GetType().Name}: parameter {i} has shape {p.Shape} but its gradient {g.Shape}.");
-            var slots = _slots.GetValue(p, key => Enumerable.Range(0, SlotCount).Select(_ => new float[key.Size]).ToArray());
+            var slots = SlotsOf(p);
             if (WeightDecay != 0) Simd.AddScaled(-LearningRate * WeightDecay, p.data, p.data);
             Update(p.data, g.data, slots, Iterations);
         }
+    }
+
+    // Looked up before creating: a GetValue with a lambda that reads SlotCount would allocate a delegate per parameter per step.
+    private float[][] SlotsOf(Tensor p)
+    {
+        if (_slots.TryGetValue(p, out var slots)) return slots;
+        slots = new float[SlotCount][];
+        for (int s = 0; s < slots.Length; s++) slots[s] = new float[p.Size];
+        _slots.Add(p, slots);
+        return slots;
     }
 
     /// <summary>Looks an optimizer up by Keras's name with its defaults: "sgd", "rmsprop", "adam".</summary>

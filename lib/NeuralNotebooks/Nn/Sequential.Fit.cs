@@ -49,10 +49,11 @@ public sealed partial class Sequential
         var history = new History();
         var progress = new TrainingProgress();
         Display.IDisplayHandle? live = null;
+        int[]? order = shuffle ? new int[n] : null;   // one array for all epochs, reshuffled each time
         for (int epoch = 1; epoch <= epochs; epoch++)
         {
             var clock = Stopwatch.StartNew();
-            int[]? order = shuffle ? _rng.Permutation(n) : null;
+            if (order is not null) _rng.Permutation(order);
             var (lossSum, correct) = trainer.RunEpoch(x, y, order, batchSize, epoch, countCorrect: Metrics.Count > 0);
             double trainSeconds = clock.Elapsed.TotalSeconds;
             var metrics = new Dictionary<string, float> { ["loss"] = (float)(lossSum / n) };

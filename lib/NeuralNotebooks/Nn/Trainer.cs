@@ -85,8 +85,8 @@ internal sealed class Trainer
                     ? _fusedLast.BackwardFromPreActivation(g, needInputGradient: i > 0)
                     : _layers[i].Backward(g, needInputGradient: i > 0);
             if (L2PerBatch != 0)
-                foreach (var l in _layers)
-                    if (l is KernelLayer k) Simd.AddScaled(L2PerBatch / count, k.Kernel.data, k.Gradients[0].data);
+                for (int i = 0; i < _layers.Count; i++)   // not foreach: an interface's enumerator is an allocation per batch
+                    if (_layers[i] is KernelLayer k) Simd.AddScaled(L2PerBatch / count, k.Kernel.data, k.Gradients[0].data);
 
             // Keep this batch's starting weights, so that a step that breaks them can be undone.
             for (int i = 0; i < _parameters.Count; i++) _parameters[i].data.AsSpan().CopyTo(_backup[i]);
@@ -107,8 +107,8 @@ internal sealed class Trainer
     private double KernelSquares()
     {
         double sum = 0;
-        foreach (var l in _layers)
-            if (l is KernelLayer k) sum += Simd.SumOfSquares(k.Kernel.data);
+        for (int i = 0; i < _layers.Count; i++)
+            if (_layers[i] is KernelLayer k) sum += Simd.SumOfSquares(k.Kernel.data);
         return sum;
     }
 

@@ -92,9 +92,15 @@ public sealed class Rng
     public int[] Permutation(int n)
     {
         var p = new int[n];
-        for (int i = 0; i < n; i++) p[i] = i;
-        Shuffle<int>(p);
+        Permutation(p);
         return p;
+    }
+
+    /// <summary>Fills <paramref name="destination"/> with 0..length-1 in random order (the same order as <see cref="Permutation(int)"/>), reusing its memory.</summary>
+    public void Permutation(Span<int> destination)
+    {
+        for (int i = 0; i < destination.Length; i++) destination[i] = i;
+        Shuffle(destination);
     }
 
     /// <summary>A tensor of normal samples.</summary>

@@ -5,7 +5,8 @@ namespace NeuralNotebooks.Tests.Kernels;
 /// <summary>The optimizer, pooling and divergence-check kernels against their scalar twins, bit for bit, on awkward lengths.</summary>
 public class TrainingKernelTests
 {
-    public static readonly TheoryData<int> Lengths = new() { 0, 1, 7, 15, 16, 17, 31, 1023, 1 << 18 };
+    // Every vector width and tail: 3 (scalar only), 4 and 7 (128-bit), 12 and 15 (256 + 128), 28 and 31 (512 + 256 + 128), a parallel length.
+    public static readonly TheoryData<int> Lengths = new() { 0, 1, 3, 4, 7, 12, 15, 16, 17, 28, 31, 1023, 1 << 18, (1 << 18) + 13 };
 
     private static float[] Values(int n, int seed, float lo = -2f, float hi = 2f)
     {
@@ -47,8 +48,8 @@ public class TrainingKernelTests
 
     public static readonly TheoryData<int, int, int, int, int> Pools = new()
     {
-        // channels (0, 1, 15, 17, 28, 33), image size, window, stride
-        { 1, 4, 4, 2, 2 }, { 15, 5, 7, 2, 2 }, { 17, 6, 6, 3, 2 }, { 28, 26, 26, 2, 2 }, { 33, 7, 5, 2, 1 }, { 8, 3, 3, 3, 3 }, { 0, 4, 4, 2, 2 },
+        // channels (0, 1, 4, 6, 12, 15, 17, 28, 33: every width and tail), image size, window, stride
+        { 1, 4, 4, 2, 2 }, { 4, 5, 5, 2, 2 }, { 6, 4, 6, 3, 1 }, { 12, 6, 5, 2, 2 }, { 15, 5, 7, 2, 2 }, { 17, 6, 6, 3, 2 }, { 28, 26, 26, 2, 2 }, { 33, 7, 5, 2, 1 }, { 8, 3, 3, 3, 3 }, { 0, 4, 4, 2, 2 },
     };
 
     [Theory]
@@ -66,6 +67,12 @@ public class TrainingKernelTests
         Pooling.MaxPool(x, Batch, g, y2, a2);
         Assert.Equal(y1, y2);
         Assert.Equal(a1, a2);
+        // The same, with the images shared among the cores.
+        float[] y3 = new float[y1.Length];
+        int[] a3 = new int[y1.Length];
+        Pooling.MaxPoolParallel(x, Batch, g, y3, a3);
+        Assert.Equal(y1, y3);
+        Assert.Equal(a1, a3);
         for (int i = 0; i < y1.Length; i++) Assert.Equal(x[a1[i]], y1[i]);
     }
 

@@ -1,0 +1,142 @@
+using NeuralNotebooks.Kernels;
+
+namespace NeuralNotebooks.Tests.Kernels;
+
+/// <summary>The allocation-free parallel loop: every index once, in fixed parts, exceptions passed on, safe when called from several threads or from inside itself.</summary>
+public class ForkJoinTests
+{
+    /// <summary>Adds 1 to each visited element and records which part covered it.</summary>
+    private readonly struct Count(int[] visits, int[] partOf, int size) : IRangeBody
+    {
+        public void Run(int from, int to)
+        {
+            for (int i = from; i < to; i++)
+            {
+                Interlocked.Increment(ref visits[i]);
+                partOf[i] = from / Math.Max(1, size);
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData(0, 1)]
+    [InlineData(1, 1)]
+    [InlineData(7, 1)]
+    [InlineData(17, 6)]
+    [InlineData(1023, 16)]
+    [InlineData(100_000, 64)]
+    public void Every_index_is_run_once_in_contiguous_parts_of_whole_grains(int count, int grain)
+    {
+        int parts = ForkJoin.Parts(count, grain, out int size);
+        var visits = new int[count];
+        var partOf = new int[count];
+        ForkJoin.For(count, grain, new Count(visits, partOf, size));
+        Assert.All(visits, v => Assert.Equal(1, v));
+        Assert.True(parts <= Math.Max(1, Environment.ProcessorCount));
+        if (count == 0) return;
+        Assert.True(parts == 1 || size % grain == 0, $"part size {size} is not a whole number of {grain}-grains");
+        Assert.Equal((count + size - 1) / size, parts);
+        for (int i = 0; i < count; i++) Assert.Equal(i / size, partOf[i]);
+    }
+
+    [Fact]
+    public void The_cut_depends_only_on_the_count_the_grain_and_the_cores()
+    {
+        Assert.Equal(0, ForkJoin.Parts(0, 4, out _));
+        Assert.Equal(1, ForkJoin.Parts(4, 4, out int whole));
+        Assert.Equal(4, whole);
+        int cores = Environment.ProcessorCount;
+        Assert.Equal(Math.Min(cores, 10), ForkJoin.Parts(10 * 6, 6, out int size));
+        Assert.Equal((10 + Math.Min(cores, 10) - 1) / Math.Min(cores, 10) * 6, size);
+    }
+
+    /// <summary>Throws from every part that reaches index <c>firstThrowing</c>, naming the part's start.</summary>
+    private readonly struct Throw(int firstThrowing) : IRangeBody
+    {
+        public void Run(int from, int to)
+        {
+            if (to > firstThrowing) throw new InvalidOperationException($"part from {from}");
+        }
+    }
+
+    [Fact]
+    public void An_exception_in_any_part_reaches_the_caller_as_itself()
+    {
+        int parts = ForkJoin.Parts(1000, 1, out int size);
+        // Only the last part throws (run by a worker or by the caller, whichever takes it), then every part.
+        var last = Assert.Throws<InvalidOperationException>(() => ForkJoin.For(1000, 1, new Throw(999)));
+        Assert.Equal($"part from {(parts - 1) * size}", last.Message);
+        Assert.Throws<InvalidOperationException>(() => ForkJoin.For(1000, 1, new Throw(0)));
+        // The loop still works afterwards.
+        var visits = new int[1000];
+        ForkJoin.For(1000, 1, new Count(visits, new int[1000], size));
+        Assert.All(visits, v => Assert.Equal(1, v));
+    }
+
+    /// <summary>Adds 1 to cells[offset + i] for i in the inner range.</summary>
+    private readonly struct Row(int[] cells, int offset) : IRangeBody
+    {
+        public void Run(int from, int to)
+        {
+            for (int i = from; i < to; i++) Interlocked.Increment(ref cells[offset + i]);
+        }
+    }
+
+    /// <summary>Each outer index runs an inner loop over its row.</summary>
+    private readonly struct Rows(int[] cells, int width) : IRangeBody
+    {
+        public void Run(int from, int to)
+        {
+            for (int row = from; row < to; row++) ForkJoin.For(width, 1, new Row(cells, row * width));
+        }
+    }
+
+    [Fact]
+    public void A_loop_inside_a_loop_runs_every_cell_once()
+    {
+        const int Height = 37, Width = 41;
+        var cells = new int[Height * Width];
+        ForkJoin.For(Height, 1, new Rows(cells, Width));
+        Assert.All(cells, v => Assert.Equal(1, v));
+    }
+
+    [Fact]
+    public void Loops_started_by_several_threads_at_once_each_run_their_own_indices()
+    {
+        const int Threads = 8, Count = 10_007, Rounds = 50;
+        var cells = new int[Threads][];
+        var starters = Enumerable.Range(0, Threads).Select(t => new Thread(() =>
+        {
+            cells[t] = new int[Count];
+            for (int r = 0; r < Rounds; r++) ForkJoin.For(Count, 3, new Row(cells[t], 0));
+        })).ToList();
+        starters.ForEach(s => s.Start());
+        starters.ForEach(s => s.Join());
+        Assert.All(cells, c => Assert.All(c, v => Assert.Equal(Rounds, v)));
+    }
+}
+
+/// <summary>The parallel loop allocates nothing once the calling thread has its work item.</summary>
+[Collection(nameof(AllocationCounting))]
+public class ForkJoinAllocationTests
+{
+    private readonly struct Fill(float[] values) : IRangeBody
+    {
+        public void Run(int from, int to) => values.AsSpan(from, to - from).Fill(1f);
+    }
+
+    [Fact]
+    public void A_warmed_up_loop_allocates_nothing()
+    {
+        var values = new float[1 << 16];
+        for (int i = 0; i < 100; i++) ForkJoin.For(values.Length, 1024, new Fill(values));
+        long least = long.MaxValue;
+        for (int attempt = 0; attempt < 3; attempt++)
+        {
+            long start = GC.GetTotalAllocatedBytes(precise: true);
+            for (int i = 0; i < 1000; i++) ForkJoin.For(values.Length, 1024, new Fill(values));
+            least = Math.Min(least, GC.GetTotalAllocatedBytes(precise: true) - start);
+        }
+        Assert.True(least < 1000, $"1000 parallel loops allocated {least} bytes.");
+    }
+}
