@@ -240,7 +240,7 @@ Console.WriteLine($"leaky ReLU: {deadLeaky} of 100 (every negative input still p
 
 // ## One activation, three ways, a million numbers
 //
-// How does the library compute an activation over a million numbers quickly? The library's kernels use **SIMD** instructions: one AVX-512 instruction works on 16 floats at a time. Here is the same sigmoid computed
+// How does the library compute an activation over a million numbers quickly? The library's kernels use **SIMD** (single instruction, multiple data) instructions: one instruction works on a whole vector of floats, 16 at a time with AVX-512, 8 with AVX2 (most x86 laptops), 4 with Arm's NEON (Apple Silicon); the kernels use the widest the processor has. Here is the same sigmoid computed
 //
 // 1. with a plain C# loop, one element at a time;
 // 2. with the library's SIMD kernel `Kernels.Simd.Sigmoid`;
@@ -303,6 +303,6 @@ Plot.Bar(new[] { "plain loop", "library SIMD", "TensorPrimitives" }, new[] { loo
     .Title("Sigmoid of 1,000,000 floats (lower is better)").XLabel("implementation").YLabel("milliseconds (best of 20)").HighlightMax(false)
 );
 
-// The three agree to about $10^{-7}$, the rounding error of a float32 near 1. The plain loop is several times slower than the library's kernel: it computes one element per instruction while a SIMD kernel computes several at once (16 with AVX-512). TensorPrimitives is vectorized too, and in the repository's benchmark (README, "Performance") it runs about as fast as the library's kernel; the sentence under the timings, computed from this run's numbers, says which was faster here and by how much. Timings in a notebook move a lot from run to run, especially on a busy machine, where one of the two can come out several times slower than in the benchmark (in some runs TensorPrimitives is barely faster than the plain loop); the benchmark measures them carefully.
+// The three agree to about $10^{-7}$, the rounding error of a float32 near 1. The plain loop is several times slower than the library's kernel: it computes one element per instruction while a SIMD kernel computes several at once (8 or 16 on an x86 processor, 4 on Apple Silicon). TensorPrimitives is vectorized too; in the repository's benchmark (README, "Performance") the library's kernel was 1.2x as fast on 128-bit vectors and 4.4x on 256-bit ones, and the ratio moves from run to run; the sentence under the timings, computed from this run's numbers, says which was faster here and by how much. Timings in a notebook move a lot from run to run, especially on a busy machine, where one of the two can come out several times slower than in the benchmark (in some runs TensorPrimitives is barely faster than the plain loop); the benchmark measures them carefully.
 //
 // **Next:** [03 — The multilayer perceptron](03-mlp.ipynb) stacks neurons into layers and trains them.

@@ -212,7 +212,7 @@ confusion.ToPlotly()
 
 // ## How fast it trained
 //
-// The training speed on this machine, next to the library and the same model in PyTorch 1.13 (2 threads, OpenBLAS) as measured together by the repository's benchmark on the same kind of machine. Compare the benchmark's two rows with each other: they come from the same benchmark run (medians of 3 runs of a full epoch), while this notebook's own figure is one run inside the notebook kernel and depends on what else the machine is doing and can be well below the benchmark's library row:
+// The training speed on this machine, next to the library and the same model in PyTorch 1.13 (2 threads, OpenBLAS) and in TorchSharp (LibTorch 2.10, 2 threads) as measured together by the repository's benchmark on the same kind of machine. Compare the benchmark's two rows with each other: they come from the same benchmark run (medians of 3 runs of a full epoch), while this notebook's own figure is one run inside the notebook kernel and depends on what else the machine is doing and can be well below the benchmark's library row:
 
 // Written by the benchmark command (see README, "Performance"); measured on the reference machine.
 var benchmark = JsonDocument.Parse(File.ReadAllText("../data/benchmarks/latest.json")).RootElement;
@@ -221,7 +221,10 @@ var pytorchSamplesPerSecond = cnnRow.GetProperty("peer").GetDouble();
 Console.WriteLine($"this notebook, this run:   {samplesPerSecond,8:N0} images/s (training, batch 32)");
 Console.WriteLine($"library, benchmark:        {cnnRow.GetProperty("library").GetDouble(),8:N0} images/s");
 Console.WriteLine($"{cnnRow.GetProperty("peer_name").GetString()}, benchmark: {pytorchSamplesPerSecond,8:N0} images/s");
-Console.WriteLine($"(benchmark of {benchmark.GetProperty("date").GetString()} on {benchmark.GetProperty("machine").GetString()}; `{benchmark.GetProperty("command").GetString()}` reproduces it)");
+if (cnnRow.TryGetProperty("torchsharp", out var torchSharpRow))
+    Console.WriteLine($"TorchSharp, benchmark:     {torchSharpRow.GetDouble(),8:N0} images/s");
+var benchmarkWidth = benchmark.TryGetProperty("vectors", out var benchmarkVectors) ? $", {benchmarkVectors.GetString()} vectors" : "";
+Console.WriteLine($"(benchmark of {benchmark.GetProperty("date").GetString()} on {benchmark.GetProperty("machine").GetString()}{benchmarkWidth}; `{benchmark.GetProperty("command").GetString()}` reproduces it)");
 
 // ## The same CNN in TorchSharp
 //
