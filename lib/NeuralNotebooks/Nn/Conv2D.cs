@@ -8,10 +8,12 @@ namespace NeuralNotebooks;
 /// channel is one kernel's response plus its bias. Computed as one matrix product per batch: the
 /// image patches are unfolded into rows (im2col) and multiplied by the kernel reshaped to
 /// (kh·kw·channels, filters), which gives the output directly in (batch, height, width, filters) order.
+/// A small patch over few channels (a first layer's 3×3 over one grey channel) is computed straight
+/// from the image instead: unfolding nine floats per position would cost more than the product.
 /// </summary>
 public sealed class Conv2D : KernelLayer
 {
-    private Tensor? _cols, _out, _dCols, _dx;
+    private Tensor? _cols, _out, _dCols, _dx, _x;
     private int _outH, _outW, _padTop, _padLeft;
     private float[]? _ones;
 
@@ -71,10 +73,22 @@ public sealed class Conv2D : KernelLayer
 
     private int PatchSize => KernelSize.Height * KernelSize.Width * InputShape[2];
 
+    private bool Direct => DirectConvolution.Takes(PatchSize, Filters);
+
+    private ConvShape Geometry(int n) => new(n, InputShape[0], InputShape[1], InputShape[2], KernelSize.Height, KernelSize.Width,
+        Strides.Height, Strides.Width, _padTop, _padLeft, _outH, _outW);
+
     /// <inheritdoc/>
     public override Tensor Forward(Tensor x, bool training)
     {
         int n = x.Shape[0], rows = n * _outH * _outW;
+        if (Direct)
+        {
+            _x = x;
+            var direct = Ensure(ref _out, n, _outH, _outW, Filters);
+            DirectConvolution.Forward(x.data, Geometry(n), Kernel.data, Filters, UseBias ? Bias.data : default, direct.data);
+            return Activate(direct, Filters);
+        }
         var cols = Ensure(ref _cols, rows, PatchSize);
         Simd.Im2Col(x.data, n, InputShape[0], InputShape[1], InputShape[2], KernelSize.Height, KernelSize.Width,
             Strides.Height, Strides.Width, _padTop, _padLeft, _outH, _outW, cols.data);
@@ -88,8 +102,9 @@ public sealed class Conv2D : KernelLayer
     protected internal override Tensor? BackwardFromPreActivation(Tensor dz, bool needInputGradient)
     {
         int n = dz.Shape[0], rows = n * _outH * _outW;
-        Simd.Gemm(PatchSize, Filters, rows, _cols!.data, true, dz.data, false, KernelGradient.data);   // dK = colsᵀ·dz
-        if (UseBias)
+        if (Direct) DirectConvolution.KernelGradient(_x!.data, Geometry(n), dz.data, Filters, KernelGradient.data, UseBias ? BiasGradient.data : default);
+        else Simd.Gemm(PatchSize, Filters, rows, _cols!.data, true, dz.data, false, KernelGradient.data);   // dK = colsᵀ·dz
+        if (UseBias && !Direct)
         {
             // db = Σ rows of dz, as the product of a row of ones with dz (one vectorized pass).
             if (_ones is null || _ones.Length != rows) { _ones = new float[rows]; Array.Fill(_ones, 1f); }

@@ -1,0 +1,378 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+
+namespace NeuralNotebooks.Kernels;
+
+/// <summary>The geometry of one convolution over NHWC images: input, kernel, strides, padding and output sizes.</summary>
+internal readonly record struct ConvShape(int Batch, int Height, int Width, int Channels, int KernelH, int KernelW,
+    int StrideH, int StrideW, int PadTop, int PadLeft, int OutH, int OutW)
+{
+    /// <summary>Kernel height·width·channels: the length of one unfolded patch.</summary>
+    public int Patch => KernelH * KernelW * Channels;
+    /// <summary>Output positions per image.</summary>
+    public int Positions => OutH * OutW;
+    /// <summary>Rows and columns of the image with its zero padding: every window lies inside.</summary>
+    public int PaddedHeight => Math.Max((OutH - 1) * StrideH + KernelH, PadTop + Height);
+    public int PaddedWidth => Math.Max((OutW - 1) * StrideW + KernelW, PadLeft + Width);
+    /// <summary>Whether the windows stay inside the image, so it can be read in place.</summary>
+    public bool Unpadded => PadTop == 0 && PadLeft == 0 && PaddedHeight == Height && PaddedWidth == Width;
+}
+
+/// <summary>
+/// A convolution computed straight from the image, for a first layer's small patch (3×3 over one
+/// channel: 9 taps). There im2col is the expensive part: it writes and re-reads nine floats per output
+/// position to feed a product of depth 9, and the kernel gradient's product (9 × filters summed over
+/// every position) is too small a result to keep the vector units busy. Here each output position
+/// keeps its filters in registers and reads the few pixels under the window; the kernel gradient keeps
+/// a few taps' sums in registers while it walks one image's positions.
+/// <para>
+/// Written once over <see cref="Vector{T}"/> (256-bit with AVX2, 128-bit on SSE and Arm NEON): a layer
+/// of 8 to 64 filters gains nothing from 512-bit vectors, which would be mostly padding. The number of
+/// vectors per row of filters is a type parameter, so each count compiles to its own straight-line
+/// loop. When the filters are not a whole number of vectors the last vector overlaps the one before it
+/// (filters 20..27 of 28): those lanes are computed twice, identically, and nothing is read or written
+/// past a row. The twins are <see cref="Scalar.Im2Col"/> followed by <see cref="Scalar.Gemm"/>.
+/// </para>
+/// </summary>
+internal static unsafe class DirectConvolution
+{
+    private static int Lanes => Vector<float>.Count;
+
+    /// <summary>Whether these kernels take a convolution: at most 32 taps, and 1 to 8 whole vectors' worth of filters.</summary>
+    public static bool Takes(int patch, int filters) => patch <= 32 && filters >= Lanes && filters <= 8 * Lanes;
+
+    [ThreadStatic] private static float[]? _packed;
+    [ThreadStatic] private static float[]? _partials;
+    [ThreadStatic] private static float[]? _image;
+
+    /// <summary>
+    /// output (positions × filters) = the convolution of <paramref name="input"/> with <paramref name="kernel"/>
+    /// (patch × filters, Keras's (kh, kw, channels, filters) order) plus <paramref name="bias"/> (empty for none).
+    /// </summary>
+    public static void Forward(ReadOnlySpan<float> input, in ConvShape s, ReadOnlySpan<float> kernel, int filters,
+        ReadOnlySpan<float> bias, Span<float> output)
+    {
+        Check(input, s, kernel, filters, output, "output");
+        if (!bias.IsEmpty && bias.Length != filters)
+            throw new ArgumentException($"conv2d: the bias has {bias.Length} values for {filters} filters.");
+        if (s.Batch == 0) return;
+        int vectors = (filters + Lanes - 1) / Lanes, stride = vectors * Lanes;
+        // The kernel's rows and the bias in vector order (row Patch is the bias), so the loop reads
+        // each tap's filters as `vectors` aligned loads.
+        var packed = Rent(ref _packed, (s.Patch + 1) * stride);
+        fixed (float* pk = packed, pi = input, po = output)
+        {
+            for (int t = 0; t < s.Patch; t++) ToVectorOrder(kernel.Slice(t * filters, filters), pk + t * stride, vectors);
+            if (bias.IsEmpty) new Span<float>(pk + s.Patch * stride, stride).Clear();
+            else ToVectorOrder(bias, pk + s.Patch * stride, vectors);
+            var body = new ForwardImages(pi, pk, po, s, filters, vectors);
+            if ((long)s.Batch * s.Positions * s.Patch * filters >= 1 << 16) ForkJoin.For(s.Batch, 1, body);
+            else body.Run(0, s.Batch);
+        }
+    }
+
+    private readonly struct ForwardImages(float* input, float* kernel, float* output, ConvShape s, int filters, int vectors) : IRangeBody
+    {
+        public void Run(int from, int to)
+        {
+            int* offsets = stackalloc int[s.Patch];
+            for (int b = from; b < to; b++)
+            {
+                float* image = Image(input, s, b, offsets);
+                float* o = output + (long)b * s.Positions * filters;
+                switch (vectors)
+                {
+                    case 1: ForwardImage<V1>(image, offsets, kernel, o, s, filters); break;
+                    case 2: ForwardImage<V2>(image, offsets, kernel, o, s, filters); break;
+                    case 3: ForwardImage<V3>(image, offsets, kernel, o, s, filters); break;
+                    case 4: ForwardImage<V4>(image, offsets, kernel, o, s, filters); break;
+                    case 5: ForwardImage<V5>(image, offsets, kernel, o, s, filters); break;
+                    case 6: ForwardImage<V6>(image, offsets, kernel, o, s, filters); break;
+                    case 7: ForwardImage<V7>(image, offsets, kernel, o, s, filters); break;
+                    default: ForwardImage<V8>(image, offsets, kernel, o, s, filters); break;
+                }
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void ForwardImage<TV>(float* image, int* offsets, float* kernel, float* o, ConvShape s, int filters)
+        where TV : struct, IVectorCount
+    {
+        int n = TV.Count, stride = n * Lanes, patch = s.Patch, last = filters - Lanes;
+        int pitch = s.Unpadded ? s.Width : s.PaddedWidth;
+        float* bias = kernel + (long)patch * stride;
+        for (int oy = 0; oy < s.OutH; oy++)
+        {
+            float* row = image + (long)oy * s.StrideH * pitch * s.Channels;
+            for (int ox = 0; ox < s.OutW; ox++, o += filters)
+            {
+                float* x = row + (long)ox * s.StrideW * s.Channels;
+                Vector<float> c0 = Load(bias, 0), c1 = default, c2 = default, c3 = default, c4 = default, c5 = default, c6 = default, c7 = default;
+                if (n > 1) c1 = Load(bias, 1);
+                if (n > 2) c2 = Load(bias, 2);
+                if (n > 3) c3 = Load(bias, 3);
+                if (n > 4) c4 = Load(bias, 4);
+                if (n > 5) c5 = Load(bias, 5);
+                if (n > 6) c6 = Load(bias, 6);
+                if (n > 7) c7 = Load(bias, 7);
+                float* k = kernel;
+                for (int t = 0; t < patch; t++, k += stride)
+                {
+                    var xv = new Vector<float>(x[offsets[t]]);
+                    c0 = Vector.FusedMultiplyAdd(xv, Load(k, 0), c0);
+                    if (n > 1) c1 = Vector.FusedMultiplyAdd(xv, Load(k, 1), c1);
+                    if (n > 2) c2 = Vector.FusedMultiplyAdd(xv, Load(k, 2), c2);
+                    if (n > 3) c3 = Vector.FusedMultiplyAdd(xv, Load(k, 3), c3);
+                    if (n > 4) c4 = Vector.FusedMultiplyAdd(xv, Load(k, 4), c4);
+                    if (n > 5) c5 = Vector.FusedMultiplyAdd(xv, Load(k, 5), c5);
+                    if (n > 6) c6 = Vector.FusedMultiplyAdd(xv, Load(k, 6), c6);
+                    if (n > 7) c7 = Vector.FusedMultiplyAdd(xv, Load(k, 7), c7);
+                }
+                // Vector v holds filters [v·Lanes, ...), the last one filters [filters - Lanes, filters).
+                if (n == 1) { c0.Store(o); continue; }
+                c0.Store(o);
+                if (n == 2) { c1.Store(o + last); continue; }
+                c1.Store(o + Lanes);
+                if (n == 3) { c2.Store(o + last); continue; }
+                c2.Store(o + 2 * Lanes);
+                if (n == 4) { c3.Store(o + last); continue; }
+                c3.Store(o + 3 * Lanes);
+                if (n == 5) { c4.Store(o + last); continue; }
+                c4.Store(o + 4 * Lanes);
+                if (n == 6) { c5.Store(o + last); continue; }
+                c5.Store(o + 5 * Lanes);
+                if (n == 7) { c6.Store(o + last); continue; }
+                c6.Store(o + 6 * Lanes);
+                c7.Store(o + last);
+            }
+        }
+    }
+
+    /// <summary>
+    /// kernelGradient (patch × filters) = Σ over positions of the patch ⊗ <paramref name="dz"/>'s row, and
+    /// biasGradient (filters, or empty) = Σ of dz's rows: im2col's columnsᵀ·dz without the columns.
+    /// Each image's sums are kept apart and added in image order, so the result does not depend on the
+    /// number of cores.
+    /// </summary>
+    public static void KernelGradient(ReadOnlySpan<float> input, in ConvShape s, ReadOnlySpan<float> dz, int filters,
+        Span<float> kernelGradient, Span<float> biasGradient)
+    {
+        Check(input, s, kernelGradient, filters, dz, "dz");
+        if (!biasGradient.IsEmpty && biasGradient.Length != filters)
+            throw new ArgumentException($"conv2d: the bias gradient has {biasGradient.Length} values for {filters} filters.");
+        int vectors = (filters + Lanes - 1) / Lanes, stride = vectors * Lanes, perImage = (s.Patch + 1) * stride;
+        var partials = Rent(ref _partials, Math.Max(1, s.Batch) * perImage);
+        fixed (float* pp = partials, pi = input, pd = dz)
+        {
+            var body = new GradientImages(pi, pd, pp, s, filters, vectors);
+            if ((long)s.Batch * s.Positions * s.Patch * filters >= 1 << 16) ForkJoin.For(s.Batch, 1, body);
+            else body.Run(0, s.Batch);
+            var total = partials.AsSpan(0, perImage);
+            if (s.Batch == 0) total.Clear();
+            for (int b = 1; b < s.Batch; b++) Simd.Add(total, partials.AsSpan(b * perImage, perImage), total);
+            for (int t = 0; t < s.Patch; t++) FromVectorOrder(pp + t * stride, kernelGradient.Slice(t * filters, filters), vectors);
+            if (!biasGradient.IsEmpty) FromVectorOrder(pp + s.Patch * stride, biasGradient, vectors);
+        }
+    }
+
+    private readonly struct GradientImages(float* input, float* dz, float* partials, ConvShape s, int filters, int vectors) : IRangeBody
+    {
+        public void Run(int from, int to)
+        {
+            int* offsets = stackalloc int[s.Patch];
+            int perImage = (s.Patch + 1) * vectors * Lanes;
+            for (int b = from; b < to; b++)
+            {
+                float* image = Image(input, s, b, offsets);
+                float* g = dz + (long)b * s.Positions * filters;
+                float* sums = partials + (long)b * perImage;
+                switch (vectors)
+                {
+                    case 1: GradientOfImage<V1>(image, offsets, g, sums, s, filters); break;
+                    case 2: GradientOfImage<V2>(image, offsets, g, sums, s, filters); break;
+                    case 3: GradientOfImage<V3>(image, offsets, g, sums, s, filters); break;
+                    case 4: GradientOfImage<V4>(image, offsets, g, sums, s, filters); break;
+                    case 5: GradientOfImage<V5>(image, offsets, g, sums, s, filters); break;
+                    case 6: GradientOfImage<V6>(image, offsets, g, sums, s, filters); break;
+                    case 7: GradientOfImage<V7>(image, offsets, g, sums, s, filters); break;
+                    default: GradientOfImage<V8>(image, offsets, g, sums, s, filters); break;
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// One image's sums, in vector order: the taps are taken a few at a time (up to 12 vectors of sums in
+    /// registers: 3 taps of up to 4 vectors, or 1 tap of up to 8), each group in one pass over the
+    /// image's positions, whose rows of dz stay in the core's cache between passes.
+    /// </summary>
+    private static void GradientOfImage<TV>(float* image, int* offsets, float* dz, float* sums, ConvShape s, int filters)
+        where TV : struct, IVectorCount
+    {
+        int n = TV.Count, stride = n * Lanes, group = n <= 4 ? 3 : 1;
+        for (int t = 0; t < s.Patch; t += group)
+            SumTaps<TV>(image, offsets, t, Math.Min(group, s.Patch - t), dz, sums + (long)t * stride, s, filters);
+        SumRows<TV>(dz, sums + (long)s.Patch * stride, s.Positions, filters);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void SumTaps<TV>(float* image, int* offsets, int first, int taps, float* dz, float* sums, ConvShape s, int filters)
+        where TV : struct, IVectorCount
+    {
+        // a, b, c: the sums of taps first, first + 1, first + 2 (4 vectors each); with more than 4 vectors
+        // per tap (one tap per pass), b holds vectors 4..7 of tap `first`.
+        int n = TV.Count, last = filters - Lanes, pitch = s.Unpadded ? s.Width : s.PaddedWidth;
+        int o0 = offsets[first], o1 = taps > 1 ? offsets[first + 1] : 0, o2 = taps > 2 ? offsets[first + 2] : 0;
+        Vector<float> a0 = default, a1 = default, a2 = default, a3 = default, b0 = default, b1 = default, b2 = default, b3 = default,
+            c0 = default, c1 = default, c2 = default, c3 = default;
+        float* g = dz;
+        for (int oy = 0; oy < s.OutH; oy++)
+        {
+            float* row = image + (long)oy * s.StrideH * pitch * s.Channels;
+            for (int ox = 0; ox < s.OutW; ox++, g += filters)
+            {
+                float* x = row + (long)ox * s.StrideW * s.Channels;
+                // dz's vectors in the order the sums keep them: whole vectors, then the overlapping last one.
+                var g0 = n == 1 ? Vector.Load(g + last) : Vector.Load(g);
+                var g1 = n > 1 ? Vector.Load(n == 2 ? g + last : g + Lanes) : default;
+                var g2 = n > 2 ? Vector.Load(n == 3 ? g + last : g + 2 * Lanes) : default;
+                var g3 = n > 3 ? Vector.Load(n == 4 ? g + last : g + 3 * Lanes) : default;
+                var x0 = new Vector<float>(x[o0]);
+                a0 = Vector.FusedMultiplyAdd(x0, g0, a0);
+                if (n > 1) a1 = Vector.FusedMultiplyAdd(x0, g1, a1);
+                if (n > 2) a2 = Vector.FusedMultiplyAdd(x0, g2, a2);
+                if (n > 3) a3 = Vector.FusedMultiplyAdd(x0, g3, a3);
+                if (n > 4)
+                {
+                    b0 = Vector.FusedMultiplyAdd(x0, Vector.Load(n == 5 ? g + last : g + 4 * Lanes), b0);
+                    if (n > 5) b1 = Vector.FusedMultiplyAdd(x0, Vector.Load(n == 6 ? g + last : g + 5 * Lanes), b1);
+                    if (n > 6) b2 = Vector.FusedMultiplyAdd(x0, Vector.Load(n == 7 ? g + last : g + 6 * Lanes), b2);
+                    if (n > 7) b3 = Vector.FusedMultiplyAdd(x0, Vector.Load(g + last), b3);
+                    continue;
+                }
+                if (taps > 1)
+                {
+                    var x1 = new Vector<float>(x[o1]);
+                    b0 = Vector.FusedMultiplyAdd(x1, g0, b0);
+                    if (n > 1) b1 = Vector.FusedMultiplyAdd(x1, g1, b1);
+                    if (n > 2) b2 = Vector.FusedMultiplyAdd(x1, g2, b2);
+                    if (n > 3) b3 = Vector.FusedMultiplyAdd(x1, g3, b3);
+                }
+                if (taps > 2)
+                {
+                    var x2 = new Vector<float>(x[o2]);
+                    c0 = Vector.FusedMultiplyAdd(x2, g0, c0);
+                    if (n > 1) c1 = Vector.FusedMultiplyAdd(x2, g1, c1);
+                    if (n > 2) c2 = Vector.FusedMultiplyAdd(x2, g2, c2);
+                    if (n > 3) c3 = Vector.FusedMultiplyAdd(x2, g3, c3);
+                }
+            }
+        }
+        int stride = n * Lanes;
+        Put4<TV>(sums, 0, a0, a1, a2, a3);
+        if (n > 4) { Put4<TV>(sums, 4, b0, b1, b2, b3); return; }
+        if (taps > 1) Put4<TV>(sums + stride, 0, b0, b1, b2, b3);
+        if (taps > 2) Put4<TV>(sums + 2 * stride, 0, c0, c1, c2, c3);
+    }
+
+    /// <summary>Vectors v0..v0+3 of one tap's sums (those below the count).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Put4<TV>(float* sums, int v0, Vector<float> s0, Vector<float> s1, Vector<float> s2, Vector<float> s3)
+        where TV : struct, IVectorCount
+    {
+        int n = TV.Count;
+        s0.Store(sums + v0 * Lanes);
+        if (n > v0 + 1) s1.Store(sums + (v0 + 1) * Lanes);
+        if (n > v0 + 2) s2.Store(sums + (v0 + 2) * Lanes);
+        if (n > v0 + 3) s3.Store(sums + (v0 + 3) * Lanes);
+    }
+
+    /// <summary>The bias's sums: dz's rows added up, in vector order.</summary>
+    private static void SumRows<TV>(float* dz, float* sums, int rows, int filters) where TV : struct, IVectorCount
+    {
+        int n = TV.Count, last = filters - Lanes;
+        for (int v = 0; v < n; v++)
+        {
+            float* g = dz + (v == n - 1 ? last : v * Lanes);
+            Vector<float> acc = default;
+            for (int r = 0; r < rows; r++, g += filters) acc += Vector.Load(g);
+            acc.Store(sums + v * Lanes);
+        }
+    }
+
+    /// <summary>
+    /// Image <paramref name="b"/> where every window lies inside: the input itself when there is no padding,
+    /// else a zero-padded copy in this thread's buffer. Fills <paramref name="offsets"/> with each tap's
+    /// offset from a window's top-left corner, in the kernel's (ky, kx, channel) order.
+    /// </summary>
+    private static float* Image(float* input, in ConvShape s, int b, int* offsets)
+    {
+        float* image = input + (long)b * s.Height * s.Width * s.Channels;
+        int pitch = s.Width;
+        if (!s.Unpadded)
+        {
+            pitch = s.PaddedWidth;
+            int length = s.PaddedHeight * pitch * s.Channels;
+            // Pinned (allocated where the GC never moves it), so its address outlives this method.
+            if (_image is null || _image.Length < length) _image = GC.AllocateArray<float>(length, pinned: true);
+            float* p = (float*)Unsafe.AsPointer(ref _image[0]);
+            new Span<float>(p, length).Clear();
+            for (int y = 0; y < s.Height; y++)
+                new ReadOnlySpan<float>(image + (long)y * s.Width * s.Channels, s.Width * s.Channels)
+                    .CopyTo(new Span<float>(p + ((long)(y + s.PadTop) * pitch + s.PadLeft) * s.Channels, s.Width * s.Channels));
+            image = p;
+        }
+        int t = 0;
+        for (int ky = 0; ky < s.KernelH; ky++)
+            for (int kx = 0; kx < s.KernelW; kx++)
+                for (int ch = 0; ch < s.Channels; ch++)
+                    offsets[t++] = (ky * pitch + kx) * s.Channels + ch;
+        return image;
+    }
+
+    /// <summary>A row of filters in vector order: whole vectors, then the last <see cref="Lanes"/> filters.</summary>
+    private static void ToVectorOrder(ReadOnlySpan<float> row, float* to, int vectors)
+    {
+        for (int v = 0; v < vectors; v++)
+            row.Slice(v == vectors - 1 ? row.Length - Lanes : v * Lanes, Lanes).CopyTo(new Span<float>(to + v * Lanes, Lanes));
+    }
+
+    private static void FromVectorOrder(float* from, Span<float> row, int vectors)
+    {
+        for (int v = 0; v < vectors; v++)
+            new ReadOnlySpan<float>(from + v * Lanes, Lanes).CopyTo(row.Slice(v == vectors - 1 ? row.Length - Lanes : v * Lanes, Lanes));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector<float> Load(float* p, int vector) => Vector.Load(p + vector * Vector<float>.Count);
+
+    private static float[] Rent(ref float[]? buffer, int length)
+    {
+        if (buffer is null || buffer.Length < length) buffer = new float[length];
+        return buffer;
+    }
+
+    private static void Check(ReadOnlySpan<float> input, in ConvShape s, ReadOnlySpan<float> kernel, int filters, ReadOnlySpan<float> perPosition, string name)
+    {
+        if (!Takes(s.Patch, filters))
+            throw new ArgumentException($"conv2d: the direct kernels take a patch of at most 32 and {Lanes} to {8 * Lanes} filters, got {s.Patch} and {filters}.");
+        if (input.Length < (long)s.Batch * s.Height * s.Width * s.Channels)
+            throw new ArgumentException($"conv2d: the input needs {s.Batch}x{s.Height}x{s.Width}x{s.Channels} elements, got {input.Length}.");
+        if (kernel.Length < s.Patch * filters)
+            throw new ArgumentException($"conv2d: the kernel needs {s.KernelH}x{s.KernelW}x{s.Channels}x{filters} elements, got {kernel.Length}.");
+        if (perPosition.Length < (long)s.Batch * s.Positions * filters)
+            throw new ArgumentException($"conv2d: {name} needs {s.Batch}x{s.OutH}x{s.OutW}x{filters} elements, got {perPosition.Length}.");
+    }
+
+    /// <summary>A number of vectors known when the loop is compiled (one instantiation per count).</summary>
+    private interface IVectorCount { static abstract int Count { get; } }
+    private struct V1 : IVectorCount { public static int Count => 1; }
+    private struct V2 : IVectorCount { public static int Count => 2; }
+    private struct V3 : IVectorCount { public static int Count => 3; }
+    private struct V4 : IVectorCount { public static int Count => 4; }
+    private struct V5 : IVectorCount { public static int Count => 5; }
+    private struct V6 : IVectorCount { public static int Count => 6; }
+    private struct V7 : IVectorCount { public static int Count => 7; }
+    private struct V8 : IVectorCount { public static int Count => 8; }
+}

@@ -1,0 +1,132 @@
+using NeuralNotebooks.Kernels;
+
+namespace NeuralNotebooks.Tests.Kernels;
+
+/// <summary>
+/// The direct convolution against its twin, im2col followed by the scalar product, on awkward filter
+/// counts (around whole vectors of 4, 8 and 16 lanes), paddings, strides and batches of 0 and 1.
+/// </summary>
+public class DirectConvolutionTests
+{
+    public static TheoryData<int, int, int, int, int, int, int, string, int> Shapes()
+    {
+        var data = new TheoryData<int, int, int, int, int, int, int, string, int>();
+        foreach (int filters in new[] { 1, 3, 4, 7, 8, 9, 12, 15, 16, 17, 20, 24, 28, 32, 33, 40, 48, 56, 63 })
+            data.Add(2, 6, 5, 1, 3, 3, 1, "valid", filters);
+        data.Add(0, 6, 5, 1, 3, 3, 1, "valid", 8);
+        data.Add(1, 1, 1, 1, 1, 1, 1, "valid", 5);
+        data.Add(3, 7, 8, 2, 3, 3, 2, "same", 17);
+        data.Add(2, 5, 5, 3, 3, 3, 1, "same", 28);
+        data.Add(1, 9, 6, 1, 5, 5, 2, "same", 33);
+        data.Add(2, 4, 7, 1, 2, 3, 1, "valid", 64);
+        data.Add(4, 28, 28, 1, 3, 3, 1, "valid", 28);
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void Forward_and_kernel_gradient_match_im2col_and_the_scalar_product(int batch, int h, int w, int c, int kh, int kw, int stride, string padding, int filters)
+    {
+        var s = Geometry(batch, h, w, c, kh, kw, stride, padding);
+        if (!DirectConvolution.Takes(s.Patch, filters)) return;   // more filters than 8 vectors of this machine's width
+        var x = Data(batch * h * w * c, 1);
+        var kernel = Data(s.Patch * filters, 2);
+        var bias = Data(filters, 3);
+        int rows = batch * s.Positions;
+        var cols = new float[rows * s.Patch];
+        Scalar.Im2Col(x, batch, h, w, c, kh, kw, stride, stride, s.PadTop, s.PadLeft, s.OutH, s.OutW, cols);
+
+        var expected = new float[rows * filters];
+        for (int r = 0; r < rows; r++) bias.CopyTo(expected, r * filters);
+        Scalar.Gemm(rows, filters, s.Patch, cols, false, kernel, false, expected, accumulate: true);
+        // One float more than the output: a kernel that wrote past its rows would change it.
+        var actual = Data(rows * filters + 1, 4);
+        float guard = actual[^1];
+        DirectConvolution.Forward(x, s, kernel, filters, bias, actual);
+        Close(expected, actual.AsSpan(0, rows * filters), "forward");
+        Assert.Equal(guard, actual[^1]);
+
+        var dz = Data(rows * filters, 5);
+        var dkExpected = new float[s.Patch * filters];
+        Scalar.Gemm(s.Patch, filters, rows, cols, true, dz, false, dkExpected);
+        var dbExpected = new float[filters];
+        for (int r = 0; r < rows; r++) for (int f = 0; f < filters; f++) dbExpected[f] += dz[r * filters + f];
+        var dk = Data(s.Patch * filters, 6);
+        var db = Data(filters, 7);
+        DirectConvolution.KernelGradient(x, s, dz, filters, dk, db);
+        Close(dkExpected, dk, "kernel gradient");
+        Close(dbExpected, db, "bias gradient");
+    }
+
+    [Fact]
+    public void No_bias_means_zero_bias()
+    {
+        var s = Geometry(2, 6, 5, 1, 3, 3, 1, "same");
+        var x = Data(2 * 6 * 5, 1);
+        var kernel = Data(9 * 12, 2);
+        var withZeros = new float[2 * s.Positions * 12];
+        var without = new float[withZeros.Length];
+        DirectConvolution.Forward(x, s, kernel, 12, new float[12], withZeros);
+        DirectConvolution.Forward(x, s, kernel, 12, default, without);
+        Assert.Equal(withZeros, without);
+    }
+
+    [Fact]
+    public void Kernel_gradient_is_the_sum_of_each_images_in_image_order()
+    {
+        // The batch is shared among the cores; the per-image sums must still be added in image order,
+        // so the bits are those of adding one image's gradient at a time, whatever the core count.
+        const int Batch = 6, Filters = 28;
+        var s = Geometry(Batch, 10, 10, 1, 3, 3, 1, "valid");
+        var x = Data(Batch * 100, 1);
+        var dz = Data(Batch * s.Positions * Filters, 2);
+        var whole = new float[9 * Filters];
+        DirectConvolution.KernelGradient(x, s, dz, Filters, whole, default);
+        var one = s with { Batch = 1 };
+        var summed = new float[9 * Filters];
+        var image = new float[9 * Filters];
+        for (int b = 0; b < Batch; b++)
+        {
+            DirectConvolution.KernelGradient(x.AsSpan(b * 100, 100), one, dz.AsSpan(b * s.Positions * Filters, s.Positions * Filters), Filters, image, default);
+            for (int i = 0; i < image.Length; i++) summed[i] += image[i];
+        }
+        Assert.Equal(summed, whole);
+    }
+
+    [Fact]
+    public void Mismatched_sizes_are_named()
+    {
+        var s = Geometry(2, 6, 5, 1, 3, 3, 1, "valid");
+        var e = Assert.Throws<ArgumentException>(() => DirectConvolution.Forward(new float[10], s, new float[9 * 8], 8, default, new float[2 * s.Positions * 8]));
+        Assert.Contains("2x6x5x1", e.Message);
+        e = Assert.Throws<ArgumentException>(() => DirectConvolution.Forward(new float[60], s, new float[9 * 8], 8, new float[3], new float[2 * s.Positions * 8]));
+        Assert.Contains("3 values for 8 filters", e.Message);
+        e = Assert.Throws<ArgumentException>(() => DirectConvolution.KernelGradient(new float[60], s, new float[5], 8, new float[72], default));
+        Assert.Contains("dz needs 2x4x3x8", e.Message);
+        e = Assert.Throws<ArgumentException>(() => DirectConvolution.Forward(new float[60], s, new float[9 * 200], 200, default, new float[2 * s.Positions * 200]));
+        Assert.Contains("200", e.Message);
+    }
+
+    private static ConvShape Geometry(int batch, int h, int w, int c, int kh, int kw, int stride, string padding)
+    {
+        int outH = padding == "same" ? (h + stride - 1) / stride : (h - kh) / stride + 1;
+        int outW = padding == "same" ? (w + stride - 1) / stride : (w - kw) / stride + 1;
+        int padTop = padding == "same" ? Math.Max((outH - 1) * stride + kh - h, 0) / 2 : 0;
+        int padLeft = padding == "same" ? Math.Max((outW - 1) * stride + kw - w, 0) / 2 : 0;
+        return new ConvShape(batch, h, w, c, kh, kw, stride, stride, padTop, padLeft, outH, outW);
+    }
+
+    private static float[] Data(int n, int seed)
+    {
+        var rng = new Rng(seed);
+        var d = new float[n];
+        for (int i = 0; i < n; i++) d[i] = rng.Uniform(-1f, 1f);
+        return d;
+    }
+
+    private static void Close(ReadOnlySpan<float> expected, ReadOnlySpan<float> actual, string what)
+    {
+        for (int i = 0; i < expected.Length; i++)
+            Assert.True(MathF.Abs(expected[i] - actual[i]) <= 1e-4f * (1 + MathF.Abs(expected[i])), $"{what}[{i}]: twin {expected[i]}, direct {actual[i]}");
+    }
+}
