@@ -1,5 +1,5 @@
+using System.Numerics;
 using System.Runtime.CompilerServices;
-using System.Runtime.Intrinsics;
 
 namespace NeuralNotebooks.Kernels;
 
@@ -29,14 +29,10 @@ public readonly record struct PoolGeometry(int Height, int Width, int Channels, 
 /// <summary>
 /// Max pooling kernels: each output is the largest value of its window, per channel, and the flat
 /// input index it came from (the first one on ties), which the backward pass routes the gradient to.
-/// <see cref="MaxPool"/> is vectorized across channels (512-, 256- and 128-bit vectors, then single channels);
-/// <see cref="MaxPoolScalar"/> is its plain twin.
+/// <see cref="MaxPool"/> is vectorized across channels; <see cref="MaxPoolScalar"/> is its plain twin.
 /// </summary>
 public static class Pooling
 {
-    private static readonly Vector512<int> Lanes16 = Vector512.Create(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
-    private static readonly Vector256<int> Lanes8 = Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7);
-    private static readonly Vector128<int> Lanes4 = Vector128.Create(0, 1, 2, 3);
 
     /// <summary>Max pooling of <paramref name="batch"/> images, one channel at a time.</summary>
     public static void MaxPoolScalar(ReadOnlySpan<float> x, int batch, PoolGeometry g, Span<float> y, Span<int> argmax)
@@ -104,66 +100,121 @@ public static class Pooling
         argmax[o] = at;
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Sample(ReadOnlySpan<float> x, int b, PoolGeometry g, Span<float> y, Span<int> argmax)
+    /// <summary>Lane numbers 0, 1, 2, ... of an index vector.</summary>
+    private static readonly Vector<int> LaneNumbers = CreateLaneNumbers();
+
+    private static Vector<int> CreateLaneNumbers()
     {
-        int c = g.Channels, h = g.Height, w = g.Width, sh = g.StrideHeight, sw = g.StrideWidth;
-        for (int oy = 0; oy < g.OutHeight; oy++)
-            for (int ox = 0; ox < g.OutWidth; ox++)
-            {
-                int o = ((b * g.OutHeight + oy) * g.OutWidth + ox) * c;
-                int first = ((b * h + oy * sh) * w + ox * sw) * c;
-                int ch = 0;
-                // Sixteen, eight, then four channels at a time: the running maximum and where it came from, in vectors.
-                for (; Vector512.IsHardwareAccelerated && ch <= c - 16; ch += 16)
+        Span<int> lanes = stackalloc int[Vector<int>.Count];
+        for (int i = 0; i < lanes.Length; i++) lanes[i] = i;
+        return new Vector<int>(lanes);
+    }
+
+    /// <summary>
+    /// One image's windows, a vector of channels at a time (<see cref="Vector{T}"/>: 8 with AVX2, 4 with
+    /// SSE or NEON); when the channels are not a whole number of vectors the last vector overlaps the one
+    /// before it and computes those channels again, identically. Fewer channels than a vector: one at a time.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void Sample(ReadOnlySpan<float> xs, int b, PoolGeometry g, Span<float> ys, Span<int> argmaxes)
+    {
+        int c = g.Channels, h = g.Height, w = g.Width, sh = g.StrideHeight, sw = g.StrideWidth, lanes = Vector<float>.Count;
+        if (c < lanes)
+        {
+            for (int oy = 0; oy < g.OutHeight; oy++)
+                for (int ox = 0; ox < g.OutWidth; ox++)
+                    for (int ch = 0; ch < c; ch++) Window(xs, b, oy, ox, ch, g, ys, argmaxes);
+            return;
+        }
+        fixed (float* x = xs, y = ys)
+        fixed (int* argmax = argmaxes)
+            for (int oy = 0; oy < g.OutHeight; oy++)
+                for (int ox = 0; ox < g.OutWidth; ox++)
                 {
-                    var best = Vector512.Create(x.Slice(first + ch, 16));
-                    var where = Vector512.Create(first + ch) + Lanes16;
-                    for (int i = 0; i < g.PoolHeight; i++)
-                        for (int j = 0; j < g.PoolWidth; j++)
-                        {
-                            int p = ((b * h + oy * sh + i) * w + ox * sw + j) * c + ch;
-                            var v = Vector512.Create(x.Slice(p, 16));
-                            var greater = Vector512.GreaterThan(v, best);
-                            best = Vector512.ConditionalSelect(greater, v, best);
-                            where = Vector512.ConditionalSelect(greater.AsInt32(), Vector512.Create(p) + Lanes16, where);
-                        }
-                    best.CopyTo(y.Slice(o + ch, 16));
-                    where.CopyTo(argmax.Slice(o + ch, 16));
+                    int o = ((b * g.OutHeight + oy) * g.OutWidth + ox) * c;
+                    int first = ((b * h + oy * sh) * w + ox * sw) * c;
+                    for (int ch = 0; ; ch += lanes)
+                    {
+                        if (ch > c - lanes) ch = c - lanes;
+                        var best = Vector.Load(x + first + ch);
+                        var where = new Vector<int>(first + ch) + LaneNumbers;
+                        for (int i = 0; i < g.PoolHeight; i++)
+                            for (int j = 0; j < g.PoolWidth; j++)
+                            {
+                                int p = first + (i * w + j) * c + ch;
+                                var v = Vector.Load(x + p);
+                                var greater = Vector.GreaterThan(v, best);
+                                best = Vector.ConditionalSelect(greater, v, best);
+                                where = Vector.ConditionalSelect(greater, new Vector<int>(p) + LaneNumbers, where);
+                            }
+                        best.Store(y + o + ch);
+                        where.Store(argmax + o + ch);
+                        if (ch == c - lanes) break;
+                    }
                 }
-                for (; Vector256.IsHardwareAccelerated && ch <= c - 8; ch += 8)
+    }
+
+    /// <summary>
+    /// The input gradient of max pooling, written whole: each window's input that held the maximum gets
+    /// the output's gradient and every other input 0, so <paramref name="dx"/> needs no clearing first.
+    /// Windows that tile the image (stride = window) are written a vector of channels at a time, each
+    /// input once; other geometries clear <paramref name="dx"/> and add as <see cref="MaxPoolBackward"/>.
+    /// Images are shared among the cores.
+    /// </summary>
+    internal static void MaxPoolGradient(float[] dy, int[] argmax, int batch, PoolGeometry g, float[] dx)
+    {
+        Check(dx, batch, g, dy, argmax);
+        if (g.StrideHeight != g.PoolHeight || g.StrideWidth != g.PoolWidth || g.Channels < Vector<float>.Count)
+        {
+            dx.AsSpan(0, batch * g.InputSize).Clear();
+            MaxPoolBackward(dy.AsSpan(0, batch * g.OutputSize), argmax, dx);
+            return;
+        }
+        var body = new GradientImages(dy, argmax, g, dx);
+        if ((long)batch * g.InputSize >= 1 << 16) ForkJoin.For(batch, 1, body);
+        else body.Run(0, batch);
+    }
+
+    private readonly struct GradientImages(float[] dy, int[] argmax, PoolGeometry g, float[] dx) : IRangeBody
+    {
+        public void Run(int from, int to)
+        {
+            for (int b = from; b < to; b++) GradientOfImage(dy, argmax, b, g, dx);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void GradientOfImage(float[] dys, int[] argmaxes, int b, PoolGeometry g, float[] dxs)
+    {
+        int c = g.Channels, h = g.Height, w = g.Width, lanes = Vector<float>.Count;
+        int coveredH = g.OutHeight * g.PoolHeight, coveredW = g.OutWidth * g.PoolWidth;
+        fixed (float* dy = dys, dx = dxs)
+        fixed (int* argmax = argmaxes)
+        {
+            float* image = dx + (long)b * g.InputSize;
+            // The rows below and the columns right of the last whole window get no gradient.
+            new Span<float>(image + (long)coveredH * w * c, (h - coveredH) * w * c).Clear();
+            for (int y = 0; y < coveredH && coveredW < w; y++)
+                new Span<float>(image + ((long)y * w + coveredW) * c, (w - coveredW) * c).Clear();
+            for (int oy = 0; oy < g.OutHeight; oy++)
+                for (int ox = 0; ox < g.OutWidth; ox++)
                 {
-                    var best = Vector256.Create(x.Slice(first + ch, 8));
-                    var where = Vector256.Create(first + ch) + Lanes8;
-                    for (int i = 0; i < g.PoolHeight; i++)
-                        for (int j = 0; j < g.PoolWidth; j++)
-                        {
-                            int p = ((b * h + oy * sh + i) * w + ox * sw + j) * c + ch;
-                            var v = Vector256.Create(x.Slice(p, 8));
-                            var greater = Vector256.GreaterThan(v, best);
-                            best = Vector256.ConditionalSelect(greater, v, best);
-                            where = Vector256.ConditionalSelect(greater.AsInt32(), Vector256.Create(p) + Lanes8, where);
-                        }
-                    best.CopyTo(y.Slice(o + ch, 8));
-                    where.CopyTo(argmax.Slice(o + ch, 8));
+                    int o = ((b * g.OutHeight + oy) * g.OutWidth + ox) * c;
+                    int first = ((b * h + oy * g.PoolHeight) * w + ox * g.PoolWidth) * c;
+                    for (int ch = 0; ; ch += lanes)
+                    {
+                        if (ch > c - lanes) ch = c - lanes;
+                        var grad = Vector.Load(dy + o + ch);
+                        var where = Vector.Load(argmax + o + ch);
+                        for (int i = 0; i < g.PoolHeight; i++)
+                            for (int j = 0; j < g.PoolWidth; j++)
+                            {
+                                int p = first + (i * w + j) * c + ch;
+                                Vector.ConditionalSelect(Vector.Equals(where, new Vector<int>(p) + LaneNumbers), grad, Vector<float>.Zero).Store(dx + p);
+                            }
+                        if (ch == c - lanes) break;
+                    }
                 }
-                for (; Vector128.IsHardwareAccelerated && ch <= c - 4; ch += 4)
-                {
-                    var best = Vector128.Create(x.Slice(first + ch, 4));
-                    var where = Vector128.Create(first + ch) + Lanes4;
-                    for (int i = 0; i < g.PoolHeight; i++)
-                        for (int j = 0; j < g.PoolWidth; j++)
-                        {
-                            int p = ((b * h + oy * sh + i) * w + ox * sw + j) * c + ch;
-                            var v = Vector128.Create(x.Slice(p, 4));
-                            var greater = Vector128.GreaterThan(v, best);
-                            best = Vector128.ConditionalSelect(greater, v, best);
-                            where = Vector128.ConditionalSelect(greater.AsInt32(), Vector128.Create(p) + Lanes4, where);
-                        }
-                    best.CopyTo(y.Slice(o + ch, 4));
-                    where.CopyTo(argmax.Slice(o + ch, 4));
-                }
-                for (; ch < c; ch++) Window(x, b, oy, ox, ch, g, y, argmax);
-            }
+        }
     }
 }

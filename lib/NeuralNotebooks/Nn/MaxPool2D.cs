@@ -55,8 +55,8 @@ public sealed class MaxPool2D : Layer
     {
         if (!needInputGradient) return null;
         var dx = EnsureBatch(ref _dx, dy.Shape[0], InputShape);
-        dx.data.AsSpan().Clear();
-        Pooling.MaxPoolBackward(dy.data, _argmax!, dx.data);
+        var g = new PoolGeometry(InputShape[0], InputShape[1], InputShape[2], PoolSize.Height, PoolSize.Width, Strides.Height, Strides.Width);
+        Pooling.MaxPoolGradient(dy.data, _argmax!, dy.Shape[0], g, dx.data);
         return dx;
     }
 

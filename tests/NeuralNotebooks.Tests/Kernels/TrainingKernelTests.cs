@@ -49,7 +49,7 @@ public class TrainingKernelTests
     public static readonly TheoryData<int, int, int, int, int> Pools = new()
     {
         // channels (0, 1, 4, 6, 12, 15, 17, 28, 33: every width and tail), image size, window, stride
-        { 1, 4, 4, 2, 2 }, { 4, 5, 5, 2, 2 }, { 6, 4, 6, 3, 1 }, { 12, 6, 5, 2, 2 }, { 15, 5, 7, 2, 2 }, { 17, 6, 6, 3, 2 }, { 28, 26, 26, 2, 2 }, { 33, 7, 5, 2, 1 }, { 8, 3, 3, 3, 3 }, { 0, 4, 4, 2, 2 },
+        { 1, 4, 4, 2, 2 }, { 4, 5, 5, 2, 2 }, { 6, 4, 6, 3, 1 }, { 12, 6, 5, 2, 2 }, { 15, 5, 7, 2, 2 }, { 17, 6, 6, 3, 2 }, { 28, 26, 26, 2, 2 }, { 28, 27, 25, 2, 2 }, { 33, 7, 5, 2, 1 }, { 8, 3, 3, 3, 3 }, { 9, 7, 8, 3, 3 }, { 0, 4, 4, 2, 2 },
     };
 
     [Theory]
@@ -74,6 +74,14 @@ public class TrainingKernelTests
         Assert.Equal(y1, y3);
         Assert.Equal(a1, a3);
         for (int i = 0; i < y1.Length; i++) Assert.Equal(x[a1[i]], y1[i]);
+
+        // The gradient written whole (into a dirty buffer) equals clearing and adding.
+        var dy = Values(y1.Length, 7);
+        var expected = new float[x.Length];
+        Pooling.MaxPoolBackward(dy, a1, expected);
+        var dx = Values(x.Length, 8);
+        Pooling.MaxPoolGradient(dy, a1, Batch, g, dx);
+        Assert.Equal(expected, dx);
     }
 
     [Fact]
