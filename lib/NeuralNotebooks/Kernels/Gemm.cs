@@ -40,6 +40,7 @@ internal static unsafe class Gemm
     [ThreadStatic] private static float[]? _packB;
     [ThreadStatic] private static float[]? _tile;
     [ThreadStatic] private static float[]? _small;
+    [ThreadStatic] private static float[]? _transposed;
 
     public static void Multiply(int m, int n, int k, ReadOnlySpan<float> a, bool transposeA,
         ReadOnlySpan<float> b, bool transposeB, Span<float> c, bool accumulate)
@@ -67,6 +68,20 @@ internal static unsafe class Gemm
         if (work < SmallWork)
         {
             Small(m, n, k, a, transposeA, b, transposeB, c, accumulate);
+            return;
+        }
+        if (transposeB && m <= 64 && n >= 8 * m)
+        {
+            // A small batch times a wide transposed matrix (a dense layer's input gradient, dz·Wᵀ): packing
+            // that B means gathering it one float at a time. The transposed product Cᵀ = B·op(A)ᵀ reads
+            // the wide matrix untransposed and packs only the small one; turning its n×m result round
+            // costs less than the gather it saves.
+            var t = Rent(ref _transposed, m * n);
+            fixed (float* pa = a, pb = b, pc = c, pt = t)
+            {
+                Blocked(n, m, k, pb, false, pa, !transposeA, pt, false, work >= ParallelWork);
+                TransposeInto(pt, n, m, pc, accumulate);
+            }
             return;
         }
         fixed (float* pa = a, pb = b, pc = c)
@@ -310,6 +325,26 @@ internal static unsafe class Gemm
                     for (int ic = rowFrom; ic < rowTo; ic += MC)
                         RowBlock(ic, Math.Min(MC, rowTo - ic), m, k, n, a, transposeA, pc, kc, jc, nc, bp, c, add, 0, panelsB, direct);
                 }
+            }
+        }
+    }
+
+    /// <summary>
+    /// c (cols×rows) (+)= tᵀ, t being rows×cols: blocks of 64 rows of t, so each row of c is written 64
+    /// floats at a time while the block's rows of t (cols floats each) stay in L1.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void TransposeInto(float* t, int rows, int cols, float* c, bool accumulate)
+    {
+        const int Block = 64;
+        for (int j0 = 0; j0 < rows; j0 += Block)
+        {
+            int j1 = Math.Min(rows, j0 + Block);
+            for (int i = 0; i < cols; i++)
+            {
+                float* ci = c + (long)i * rows, ti = t + i;
+                if (accumulate) for (int j = j0; j < j1; j++) ci[j] += ti[(long)j * cols];
+                else for (int j = j0; j < j1; j++) ci[j] = ti[(long)j * cols];
             }
         }
     }
