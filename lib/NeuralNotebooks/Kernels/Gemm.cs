@@ -41,6 +41,7 @@ internal static unsafe class Gemm
     [ThreadStatic] private static float[]? _tile;
     [ThreadStatic] private static float[]? _small;
     [ThreadStatic] private static float[]? _transposed;
+    [ThreadStatic] private static float[]? _depthHalf;
 
     public static void Multiply(int m, int n, int k, ReadOnlySpan<float> a, bool transposeA,
         ReadOnlySpan<float> b, bool transposeB, Span<float> c, bool accumulate)
@@ -258,7 +259,23 @@ internal static unsafe class Gemm
     {
         if (!parallel)
         {
-            Blocked(m, n, k, a, transposeA, b, transposeB, c, accumulate, 0, m, 0, n);
+            Blocked(m, n, k, a, transposeA, b, transposeB, c, accumulate, 0, m, 0, n, 0, k);
+            return;
+        }
+        if (m < 2 * MR * 4 && n <= 8 * NR && k >= 4 * KC)
+        {
+            // A small batch through a narrow, deep matrix (a dense layer after a convolution: 32×4732 by
+            // 4732×128): split by columns, each core would read all of A for a few panels of B. Split the
+            // depth in two instead, a whole number of blocks each: each core reads half of A and half of
+            // B, and the second half's product is added at the end. Always two halves, whatever the core
+            // count, so the sums (and the trained weights) are the same on every machine.
+            int half = (k / 2 + KC - 1) / KC * KC;
+            var partial = Rent(ref _depthHalf, m * n);
+            fixed (float* second = partial)
+            {
+                Split(2, 1, new DepthHalves(m, n, k, half, a, transposeA, b, transposeB, c, second, accumulate));
+                Simd.Add(new ReadOnlySpan<float>(c, m * n), new ReadOnlySpan<float>(second, m * n), new Span<float>(c, m * n));
+            }
             return;
         }
         // Split C once, into one band of rows (tall products) or of columns (a small batch times a wide
@@ -289,29 +306,40 @@ internal static unsafe class Gemm
         public void Run(int from, int to) => SmallResultRowsOfWidth(from, to, m, n, k, a, transposeA, b, c, accumulate);
     }
 
+    /// <summary>Depth [0, half) into C, or depth [half, k) into a separate buffer.</summary>
+    private readonly struct DepthHalves(int m, int n, int k, int half, float* a, bool transposeA, float* b, bool transposeB, float* c, float* second, bool accumulate) : IRangeBody
+    {
+        public void Run(int from, int to)
+        {
+            for (int part = from; part < to; part++)
+                if (part == 0) Blocked(m, n, k, a, transposeA, b, transposeB, c, accumulate, 0, m, 0, n, 0, half);
+                else Blocked(m, n, k, a, transposeA, b, transposeB, second, false, 0, m, 0, n, half, k);
+        }
+    }
+
     /// <summary>A band of rows (or of columns) [from, to) of C through the blocked algorithm.</summary>
     private readonly struct BlockedBand(int m, int n, int k, float* a, bool transposeA, float* b, bool transposeB, float* c, bool accumulate, bool byRows) : IRangeBody
     {
         public void Run(int from, int to)
         {
-            if (byRows) Blocked(m, n, k, a, transposeA, b, transposeB, c, accumulate, from, to, 0, n);
-            else Blocked(m, n, k, a, transposeA, b, transposeB, c, accumulate, 0, m, from, to);
+            if (byRows) Blocked(m, n, k, a, transposeA, b, transposeB, c, accumulate, from, to, 0, n, 0, k);
+            else Blocked(m, n, k, a, transposeA, b, transposeB, c, accumulate, 0, m, from, to, 0, k);
         }
     }
 
-    /// <summary>The blocked algorithm on rows [rowFrom, rowTo) and columns [colFrom, colTo) of C.</summary>
+    /// <summary>The blocked algorithm on rows [rowFrom, rowTo) and columns [colFrom, colTo) of C, over depth [depthFrom, depthTo).</summary>
     private static void Blocked(int m, int n, int k, float* a, bool transposeA, float* b, bool transposeB,
-        float* c, bool accumulate, int rowFrom, int rowTo, int colFrom, int colTo)
+        float* c, bool accumulate, int rowFrom, int rowTo, int colFrom, int colTo, int depthFrom, int depthTo)
     {
         if (rowTo <= rowFrom || colTo <= colFrom) return;
         for (int jc = colFrom; jc < colTo; jc += NC)
         {
             int nc = Math.Min(NC, colTo - jc);
             int panelsB = (nc + NR - 1) / NR;
-            for (int pc = 0; pc < k; pc += KC)
+            for (int pc = depthFrom; pc < depthTo; pc += KC)
             {
-                int kc = Math.Min(KC, k - pc);
-                bool add = accumulate || pc > 0;
+                int kc = Math.Min(KC, depthTo - pc);
+                bool add = accumulate || pc > depthFrom;
                 var packB = Rent(ref _packB, panelsB * NR * kc);
                 fixed (float* bp = packB)
                 {
