@@ -80,11 +80,15 @@ internal static unsafe class ForkJoin
         /// <summary>The claim counter between loops: far above any part count, so a late claim fails.</summary>
         private const int Idle = int.MaxValue / 2;
 
-        private readonly ManualResetEventSlim _finishedByWorker = new(false);
+        /// <summary>How long a worker stays for the caller's next loop: the gap between one layer's kernel and the next.</summary>
+        private static readonly long StayTicks = System.Diagnostics.Stopwatch.Frequency / 20_000;   // 50 µs
+
+        // Spins before blocking (the most the type allows): a worker's part usually ends within microseconds of the caller's.
+        private readonly ManualResetEventSlim _finishedByWorker = new(false, spinCount: 2047);
         private delegate*<void*, int, int, void> _body;
         private void* _state;
         private int _count, _size, _parts;
-        private int _next = Idle, _done, _queued;
+        private int _next = Idle, _done, _queued, _staying;
         private Exception? _error;
 
         public void Run(delegate*<void*, int, int, void> body, void* state, int count, int size, int parts)
@@ -98,7 +102,7 @@ internal static unsafe class ForkJoin
             _error = null;
             Volatile.Write(ref _next, 0);   // publishes the fields above to whoever claims a part
             // One work item per other part, counting those still waiting in the pool from earlier loops.
-            while (Volatile.Read(ref _queued) < parts - 1)
+            while (Volatile.Read(ref _queued) + Volatile.Read(ref _staying) < parts - 1)
             {
                 Interlocked.Increment(ref _queued);
                 ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
@@ -121,6 +125,22 @@ internal static unsafe class ForkJoin
         {
             Interlocked.Decrement(ref _queued);
             if (RunParts()) _finishedByWorker.Set();
+            // Stay a little for the caller's next loop: a training step runs a parallel kernel every few
+            // hundred microseconds, and waking a sleeping pool thread for each costs tens of them. A worker
+            // that leaves just as the caller counts on it costs nothing but speed: the caller runs
+            // whatever part nobody claims.
+            Interlocked.Increment(ref _staying);
+            long until = System.Diagnostics.Stopwatch.GetTimestamp() + StayTicks;
+            while (System.Diagnostics.Stopwatch.GetTimestamp() < until)
+            {
+                if (Volatile.Read(ref _next) < Volatile.Read(ref _parts))
+                {
+                    if (RunParts()) _finishedByWorker.Set();
+                    until = System.Diagnostics.Stopwatch.GetTimestamp() + StayTicks;
+                }
+                else Thread.SpinWait(8);
+            }
+            Interlocked.Decrement(ref _staying);
         }
 
         /// <summary>Claims and runs parts until none is left; true if this thread finished the last one.</summary>

@@ -60,6 +60,24 @@ public class ForkJoinTests
     }
 
     [Fact]
+    public void Back_to_back_loops_picked_up_by_a_staying_worker_run_every_index_once()
+    {
+        // Loops a few microseconds apart, as in a training step: a worker that stayed after one loop
+        // claims parts of the next; none may run twice or be lost, whoever takes it.
+        const int Count = 64, Loops = 3000;
+        int parts = ForkJoin.Parts(Count, 1, out int size);
+        var visits = new int[Count];
+        var partOf = new int[Count];
+        for (int loop = 1; loop <= Loops; loop++)
+        {
+            ForkJoin.For(Count, 1, new Count(visits, partOf, size));
+            if (visits[0] != loop || visits[^1] != loop) Assert.Fail($"loop {loop}: first index visited {visits[0]} times, last {visits[^1]}");
+        }
+        Assert.All(visits, v => Assert.Equal(Loops, v));
+        Assert.True(parts >= 1);
+    }
+
+    [Fact]
     public void An_exception_in_any_part_reaches_the_caller_as_itself()
     {
         int parts = ForkJoin.Parts(1000, 1, out int size);
@@ -132,7 +150,9 @@ public class ForkJoinAllocationTests
         for (int i = 0; i < 100; i++) ForkJoin.For(values.Length, 1024, new Fill(values));
         const int Loops = 1000;
         long least = long.MaxValue, leastHere = long.MaxValue;
-        for (int attempt = 0; attempt < 3; attempt++)
+        // Up to ten attempts, keeping the least: the test host's threads (result reporting) now and then
+        // allocate tens of kilobytes while an attempt runs, which says nothing about the loop.
+        for (int attempt = 0; attempt < 10 && (leastHere > 0 || least >= 8 * Loops); attempt++)
         {
             long start = GC.GetTotalAllocatedBytes(precise: true), here = GC.GetAllocatedBytesForCurrentThread();
             for (int i = 0; i < Loops; i++) ForkJoin.For(values.Length, 1024, new Fill(values));
