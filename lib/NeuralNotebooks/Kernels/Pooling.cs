@@ -59,8 +59,20 @@ public static class Pooling
         ForkJoin.For(batch, 1, new Images(x, g, y, argmax));
     }
 
-    /// <summary>Images [from, to) of a batch, one core's share.</summary>
-    private readonly struct Images(float[] x, PoolGeometry g, float[] y, int[] argmax) : IRangeBody
+    /// <summary>
+    /// The maxima only, without where they came from (inference: nothing will route a gradient back),
+    /// the images shared among the cores when there are enough of them.
+    /// </summary>
+    internal static void MaxPoolValues(float[] x, int batch, PoolGeometry g, float[] y)
+    {
+        Check(x, batch, g, y, default, indices: false);
+        var body = new Images(x, g, y, null);
+        if ((long)batch * g.InputSize >= 1 << 16) ForkJoin.For(batch, 1, body);
+        else body.Run(0, batch);
+    }
+
+    /// <summary>Images [from, to) of a batch, one core's share; argmax null for the values only.</summary>
+    private readonly struct Images(float[] x, PoolGeometry g, float[] y, int[]? argmax) : IRangeBody
     {
         public void Run(int from, int to)
         {
@@ -75,12 +87,12 @@ public static class Pooling
         for (int i = 0; i < dy.Length; i++) dx[argmax[i]] += dy[i];
     }
 
-    private static void Check(ReadOnlySpan<float> x, int batch, PoolGeometry g, ReadOnlySpan<float> y, ReadOnlySpan<int> argmax)
+    private static void Check(ReadOnlySpan<float> x, int batch, PoolGeometry g, ReadOnlySpan<float> y, ReadOnlySpan<int> argmax, bool indices = true)
     {
         if (g.OutHeight <= 0 || g.OutWidth <= 0 || g.Channels < 0)
             throw new ArgumentException($"MaxPool: a {g.PoolHeight}x{g.PoolWidth} window does not fit in a {g.Height}x{g.Width} image.");
         long need = (long)batch * g.InputSize, outs = (long)batch * g.OutputSize;
-        if (x.Length < need || y.Length < outs || argmax.Length < outs)
+        if (x.Length < need || y.Length < outs || (indices && argmax.Length < outs))
             throw new ArgumentException($"MaxPool: {batch} images of {g.Height}x{g.Width}x{g.Channels} need {need} inputs and {outs} outputs; got {x.Length}, {y.Length} and {argmax.Length} indices.");
     }
 
@@ -119,6 +131,11 @@ public static class Pooling
     private static unsafe void Sample(ReadOnlySpan<float> xs, int b, PoolGeometry g, Span<float> ys, Span<int> argmaxes)
     {
         int c = g.Channels, h = g.Height, w = g.Width, sh = g.StrideHeight, sw = g.StrideWidth, lanes = Vector<float>.Count;
+        if (argmaxes.IsEmpty)
+        {
+            SampleValues(xs, b, g, ys);
+            return;
+        }
         if (c < lanes)
         {
             for (int oy = 0; oy < g.OutHeight; oy++)
@@ -149,6 +166,52 @@ public static class Pooling
                             }
                         best.Store(y + o + ch);
                         where.Store(argmax + o + ch);
+                        if (ch == c - lanes) break;
+                    }
+                }
+    }
+
+    /// <summary>One image's maxima, a vector of channels at a time as in <see cref="Sample"/>, without indices.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void SampleValues(ReadOnlySpan<float> xs, int b, PoolGeometry g, Span<float> ys)
+    {
+        int c = g.Channels, w = g.Width, lanes = Vector<float>.Count;
+        if (c < lanes)
+        {
+            for (int oy = 0; oy < g.OutHeight; oy++)
+                for (int ox = 0; ox < g.OutWidth; ox++)
+                    for (int ch = 0; ch < c; ch++)
+                    {
+                        int first = ((b * g.Height + oy * g.StrideHeight) * w + ox * g.StrideWidth) * c + ch;
+                        float m = xs[first];
+                        for (int i = 0; i < g.PoolHeight; i++)
+                            for (int j = 0; j < g.PoolWidth; j++)
+                            {
+                                float v = xs[first + (i * w + j) * c];
+                                if (v > m) m = v;
+                            }
+                        ys[((b * g.OutHeight + oy) * g.OutWidth + ox) * c + ch] = m;
+                    }
+            return;
+        }
+        fixed (float* x = xs, y = ys)
+            for (int oy = 0; oy < g.OutHeight; oy++)
+                for (int ox = 0; ox < g.OutWidth; ox++)
+                {
+                    float* o = y + ((b * g.OutHeight + oy) * g.OutWidth + ox) * c;
+                    float* first = x + ((b * g.Height + oy * g.StrideHeight) * w + ox * g.StrideWidth) * c;
+                    for (int ch = 0; ; ch += lanes)
+                    {
+                        if (ch > c - lanes) ch = c - lanes;
+                        var best = Vector.Load(first + ch);
+                        for (int i = 0; i < g.PoolHeight; i++)
+                            for (int j = 0; j < g.PoolWidth; j++)
+                            {
+                                // The same comparison as Sample's (greater replaces), so NaNs and ties give the same values.
+                                var v = Vector.Load(first + (i * w + j) * c + ch);
+                                best = Vector.ConditionalSelect(Vector.GreaterThan(v, best), v, best);
+                            }
+                        best.Store(o + ch);
                         if (ch == c - lanes) break;
                     }
                 }

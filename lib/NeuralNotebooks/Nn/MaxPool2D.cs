@@ -11,6 +11,7 @@ public sealed class MaxPool2D : Layer
 {
     private Tensor? _out, _dx;
     private int[]? _argmax;
+    private bool _indexed;
     private int _outH, _outW;
 
     /// <summary>Max pooling with windows of <paramref name="poolSize"/> (default 2×2), moving by <paramref name="strides"/> (default: the pool size).</summary>
@@ -43,8 +44,15 @@ public sealed class MaxPool2D : Layer
     {
         int n = x.Shape[0];
         var y = Ensure(ref _out, n, _outH, _outW, InputShape[2]);
-        if (_argmax is null || _argmax.Length != y.Size) _argmax = new int[y.Size];
         var g = new PoolGeometry(InputShape[0], InputShape[1], InputShape[2], PoolSize.Height, PoolSize.Width, Strides.Height, Strides.Width);
+        // Inference keeps no indices: nothing will route a gradient back through this pass.
+        _indexed = training;
+        if (!training)
+        {
+            Pooling.MaxPoolValues(x.data, n, g, y.data);
+            return y;
+        }
+        if (_argmax is null || _argmax.Length != y.Size) _argmax = new int[y.Size];
         if ((long)x.Size >= 1 << 18) Pooling.MaxPoolParallel(x.data, n, g, y.data, _argmax);
         else Pooling.MaxPool(x.data, n, g, y.data, _argmax);
         return y;
@@ -53,6 +61,7 @@ public sealed class MaxPool2D : Layer
     /// <inheritdoc/>
     public override Tensor? Backward(Tensor dy, bool needInputGradient)
     {
+        if (!_indexed) throw new InvalidOperationException($"{Describe()}: backward needs a forward pass with training: true, which records where each maximum came from.");
         if (!needInputGradient) return null;
         var dx = EnsureBatch(ref _dx, dy.Shape[0], InputShape);
         var g = new PoolGeometry(InputShape[0], InputShape[1], InputShape[2], PoolSize.Height, PoolSize.Width, Strides.Height, Strides.Width);

@@ -74,6 +74,10 @@ public class TrainingKernelTests
         Assert.Equal(y1, y3);
         Assert.Equal(a1, a3);
         for (int i = 0; i < y1.Length; i++) Assert.Equal(x[a1[i]], y1[i]);
+        // Inference's values-only pass gives the same maxima.
+        var values = new float[y1.Length];
+        Pooling.MaxPoolValues(x, Batch, g, values);
+        Assert.Equal(y1, values);
 
         // The gradient written whole (into a dirty buffer) equals clearing and adding.
         var dy = Values(y1.Length, 7);

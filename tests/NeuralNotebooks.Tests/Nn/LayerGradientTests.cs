@@ -49,6 +49,19 @@ public class LayerGradientTests
     }
 
     [Fact]
+    public void MaxPool2D_backward_after_an_inference_pass_is_an_error_not_a_stale_gradient()
+    {
+        var pool = new MaxPool2D((2, 2));
+        var x = new Rng(5).Uniform(new Shape(2, 4, 4, 3), -1f, 1f);
+        pool.Build([4, 4, 3], new Rng(0));
+        var y = pool.Forward(x, training: false);
+        var e = Assert.Throws<InvalidOperationException>(() => pool.Backward(y, needInputGradient: true));
+        Assert.Contains("training: true", e.Message);
+        pool.Forward(x, training: true);
+        Assert.NotNull(pool.Backward(y, needInputGradient: true));
+    }
+
+    [Fact]
     public void Flatten() => Check(new Flatten(), [2, 3, 2, 2]);
 
     [Fact]
