@@ -17,7 +17,9 @@ internal sealed class Trainer
     private readonly KernelLayer? _fusedLast;
     private readonly List<Tensor> _parameters = [], _gradients = [];
     private readonly List<string> _owners = [];
-    private readonly float[][] _backup;
+    /// <summary>Two copies of the weights, used in turn: <c>_backups[_before]</c> holds them as they were before the current step.</summary>
+    private readonly float[][][] _backups;
+    private int _before;
     private readonly Tensor[] _outputs;
     private Tensor? _xBatch, _yBatch, _grad;
 
@@ -34,7 +36,7 @@ internal sealed class Trainer
                 _gradients.Add(l.Gradients[i]);
                 _owners.Add($"{l.Describe()}, weight '{l.WeightNames[i]}'");
             }
-        _backup = _parameters.Select(p => new float[p.Size]).ToArray();
+        _backups = [_parameters.Select(p => new float[p.Size]).ToArray(), _parameters.Select(p => new float[p.Size]).ToArray()];
         _outputs = new Tensor[layers.Count];
     }
 
@@ -63,6 +65,8 @@ internal sealed class Trainer
         int n = x.Shape[0];
         double lossSum = 0;
         long correct = 0;
+        // The weights as they are now, in case the first step breaks them (anything may have changed them since the last epoch).
+        for (int i = 0; i < _parameters.Count; i++) _parameters[i].data.AsSpan().CopyTo(_backups[_before][i]);
         for (int start = 0, batch = 1; start < n; start += batchSize, batch++)
         {
             int count = Math.Min(batchSize, n - start);
@@ -88,18 +92,20 @@ internal sealed class Trainer
                 for (int i = 0; i < _layers.Count; i++)   // not foreach: an interface's enumerator is an allocation per batch
                     if (_layers[i] is KernelLayer k) Simd.AddScaled(L2PerBatch / count, k.Kernel.data, k.Gradients[0].data);
 
-            // Keep this batch's starting weights, so that a step that breaks them can be undone.
-            for (int i = 0; i < _parameters.Count; i++) _parameters[i].data.AsSpan().CopyTo(_backup[i]);
+            // Check the new weights and copy them, in the same read, into the other backup: the one this step
+            // started from stays intact, so a step that breaks the weights can be undone.
             _optimizer.Step(_parameters, _gradients);
+            var after = _backups[1 - _before];
             for (int i = 0; i < _parameters.Count; i++)
             {
-                int at = Finite.IndexOfNonFinite(_parameters[i].data, WeightLimit);
+                int at = Finite.CopyFindingNonFinite(_parameters[i].data, after[i], WeightLimit);
                 if (at < 0) continue;
                 float value = _parameters[i].data[at];
-                for (int j = 0; j < _parameters.Count; j++) _backup[j].CopyTo(_parameters[j].data.AsSpan());
+                for (int j = 0; j < _parameters.Count; j++) _backups[_before][j].CopyTo(_parameters[j].data.AsSpan());
                 string what = float.IsFinite(value) ? $"a weight grew to {value} (element {at}), beyond ±{WeightLimit:G0}" : $"a weight became {value} (element {at})";
                 throw Diverged(epoch, batch, what, _owners[i], xb, order, start);
             }
+            _before = 1 - _before;
         }
         return (lossSum, correct);
     }

@@ -119,6 +119,12 @@ public class TrainingKernelTests
                 int expected = Finite.IndexOfNonFiniteScalar(y, limit);
                 Assert.Equal(at, expected);
                 Assert.Equal(expected, Finite.IndexOfNonFinite(y, limit));
+                Assert.Equal(expected, Finite.CopyFindingNonFinite(y, new float[n], limit));
             }
+        // With nothing to find, the copy is whole (bit for bit, the parallel path included).
+        var copy = Values(n, 8);
+        Assert.Equal(-1, Finite.CopyFindingNonFinite(x, copy, Trainer.WeightLimit));
+        Assert.Equal(x, copy);
+        Assert.Equal(-1, Finite.CopyFindingNonFiniteScalar(x, copy, Trainer.WeightLimit));
     }
 }
