@@ -358,21 +358,32 @@ internal static unsafe class Gemm
     }
 
     /// <summary>
-    /// c (cols×rows) (+)= tᵀ, t being rows×cols: blocks of 64 rows of t, so each row of c is written 64
-    /// floats at a time while the block's rows of t (cols floats each) stay in L1.
+    /// c (cols×rows) (+)= tᵀ, t being rows×cols, in blocks of 64 rows of t, so each row of c is written 64
+    /// floats at a time while the block's rows of t (cols floats each) stay in L1; large ones shared among the cores.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void TransposeInto(float* t, int rows, int cols, float* c, bool accumulate)
     {
-        const int Block = 64;
-        for (int j0 = 0; j0 < rows; j0 += Block)
+        var body = new TransposeBlocks(t, rows, cols, c, accumulate);
+        if ((long)rows * cols >= 1 << 16) ForkJoin.For(rows, TransposeBlock, body);
+        else body.Run(0, rows);
+    }
+
+    private const int TransposeBlock = 64;
+
+    private readonly struct TransposeBlocks(float* t, int rows, int cols, float* c, bool accumulate) : IRangeBody
+    {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public void Run(int from, int to)
         {
-            int j1 = Math.Min(rows, j0 + Block);
-            for (int i = 0; i < cols; i++)
+            for (int j0 = from; j0 < to; j0 += TransposeBlock)
             {
-                float* ci = c + (long)i * rows, ti = t + i;
-                if (accumulate) for (int j = j0; j < j1; j++) ci[j] += ti[(long)j * cols];
-                else for (int j = j0; j < j1; j++) ci[j] = ti[(long)j * cols];
+                int j1 = Math.Min(to, j0 + TransposeBlock);
+                for (int i = 0; i < cols; i++)
+                {
+                    float* ci = c + (long)i * rows, ti = t + i;
+                    if (accumulate) for (int j = j0; j < j1; j++) ci[j] += ti[(long)j * cols];
+                    else for (int j = j0; j < j1; j++) ci[j] = ti[(long)j * cols];
+                }
             }
         }
     }
