@@ -143,6 +143,12 @@ public static class Pooling
                     for (int ch = 0; ch < c; ch++) Window(xs, b, oy, ox, ch, g, ys, argmaxes);
             return;
         }
+        // Each window element's offset from the window's first, in the scalar twin's order; the running
+        // maximum keeps the offset it came from, and the flat index is made once per vector at the end.
+        int window = g.PoolHeight * g.PoolWidth;
+        int* offsets = stackalloc int[window];
+        for (int i = 0, e = 0; i < g.PoolHeight; i++)
+            for (int j = 0; j < g.PoolWidth; j++) offsets[e++] = (i * w + j) * c;
         fixed (float* x = xs, y = ys)
         fixed (int* argmax = argmaxes)
             for (int oy = 0; oy < g.OutHeight; oy++)
@@ -153,19 +159,18 @@ public static class Pooling
                     for (int ch = 0; ; ch += lanes)
                     {
                         if (ch > c - lanes) ch = c - lanes;
-                        var best = Vector.Load(x + first + ch);
-                        var where = new Vector<int>(first + ch) + LaneNumbers;
-                        for (int i = 0; i < g.PoolHeight; i++)
-                            for (int j = 0; j < g.PoolWidth; j++)
-                            {
-                                int p = first + (i * w + j) * c + ch;
-                                var v = Vector.Load(x + p);
-                                var greater = Vector.GreaterThan(v, best);
-                                best = Vector.ConditionalSelect(greater, v, best);
-                                where = Vector.ConditionalSelect(greater, new Vector<int>(p) + LaneNumbers, where);
-                            }
+                        float* start = x + first + ch;
+                        var best = Vector.Load(start);
+                        var where = Vector<int>.Zero;
+                        for (int e = 1; e < window; e++)
+                        {
+                            var v = Vector.Load(start + offsets[e]);
+                            var greater = Vector.GreaterThan(v, best);
+                            best = Vector.ConditionalSelect(greater, v, best);
+                            where = Vector.ConditionalSelect(greater, new Vector<int>(offsets[e]), where);
+                        }
                         best.Store(y + o + ch);
-                        where.Store(argmax + o + ch);
+                        (where + new Vector<int>(first + ch) + LaneNumbers).Store(argmax + o + ch);
                         if (ch == c - lanes) break;
                     }
                 }
@@ -259,6 +264,10 @@ public static class Pooling
             new Span<float>(image + (long)coveredH * w * c, (h - coveredH) * w * c).Clear();
             for (int y = 0; y < coveredH && coveredW < w; y++)
                 new Span<float>(image + ((long)y * w + coveredW) * c, (w - coveredW) * c).Clear();
+            int window = g.PoolHeight * g.PoolWidth;
+            int* offsets = stackalloc int[window];
+            for (int i = 0, e = 0; i < g.PoolHeight; i++)
+                for (int j = 0; j < g.PoolWidth; j++) offsets[e++] = (i * w + j) * c;
             for (int oy = 0; oy < g.OutHeight; oy++)
                 for (int ox = 0; ox < g.OutWidth; ox++)
                 {
@@ -268,13 +277,11 @@ public static class Pooling
                     {
                         if (ch > c - lanes) ch = c - lanes;
                         var grad = Vector.Load(dy + o + ch);
-                        var where = Vector.Load(argmax + o + ch);
-                        for (int i = 0; i < g.PoolHeight; i++)
-                            for (int j = 0; j < g.PoolWidth; j++)
-                            {
-                                int p = first + (i * w + j) * c + ch;
-                                Vector.ConditionalSelect(Vector.Equals(where, new Vector<int>(p) + LaneNumbers), grad, Vector<float>.Zero).Store(dx + p);
-                            }
+                        // Where each lane's maximum lies, as an offset from the window's first element.
+                        var offset = Vector.Load(argmax + o + ch) - new Vector<int>(first + ch) - LaneNumbers;
+                        float* start = dx + first + ch;
+                        for (int e = 0; e < window; e++)
+                            Vector.ConditionalSelect(Vector.Equals(offset, new Vector<int>(offsets[e])), grad, Vector<float>.Zero).Store(start + offsets[e]);
                         if (ch == c - lanes) break;
                     }
                 }
