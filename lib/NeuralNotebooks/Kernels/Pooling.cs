@@ -199,6 +199,10 @@ public static class Pooling
                     }
             return;
         }
+        int window = g.PoolHeight * g.PoolWidth;
+        int* offsets = stackalloc int[window];
+        for (int i = 0, e = 0; i < g.PoolHeight; i++)
+            for (int j = 0; j < g.PoolWidth; j++) offsets[e++] = (i * w + j) * c;
         fixed (float* x = xs, y = ys)
             for (int oy = 0; oy < g.OutHeight; oy++)
                 for (int ox = 0; ox < g.OutWidth; ox++)
@@ -209,13 +213,12 @@ public static class Pooling
                     {
                         if (ch > c - lanes) ch = c - lanes;
                         var best = Vector.Load(first + ch);
-                        for (int i = 0; i < g.PoolHeight; i++)
-                            for (int j = 0; j < g.PoolWidth; j++)
-                            {
-                                // The same comparison as Sample's (greater replaces), so NaNs and ties give the same values.
-                                var v = Vector.Load(first + (i * w + j) * c + ch);
-                                best = Vector.ConditionalSelect(Vector.GreaterThan(v, best), v, best);
-                            }
+                        for (int e = 1; e < window; e++)
+                        {
+                            // The same comparison as Sample's (greater replaces), so NaNs and ties give the same values.
+                            var v = Vector.Load(first + ch + offsets[e]);
+                            best = Vector.ConditionalSelect(Vector.GreaterThan(v, best), v, best);
+                        }
                         best.Store(o + ch);
                         if (ch == c - lanes) break;
                     }
