@@ -31,7 +31,10 @@ internal readonly record struct ConvShape(int Batch, int Height, int Width, int 
 /// vectors per row of filters is a type parameter, so each count compiles to its own straight-line
 /// loop. When the filters are not a whole number of vectors the last vector overlaps the one before it
 /// (filters 20..27 of 28): those lanes are computed twice, identically, and nothing is read or written
-/// past a row. The twins are <see cref="Scalar.Im2Col"/> followed by <see cref="Scalar.Gemm"/>.
+/// past a row. Products are added with <c>MultiplyAddEstimate</c>, as in the GEMM: one fused instruction
+/// where the processor has FMA, a multiply and an add where it has not (an exact fused multiply-add would
+/// then be emulated lane by lane, many times slower). The twins are <see cref="Scalar.Im2Col"/> followed
+/// by <see cref="Scalar.Gemm"/>.
 /// </para>
 /// </summary>
 internal static unsafe class DirectConvolution
@@ -120,14 +123,14 @@ internal static unsafe class DirectConvolution
                 for (int t = 0; t < patch; t++, k += stride)
                 {
                     var xv = new Vector<float>(x[offsets[t]]);
-                    c0 = Vector.FusedMultiplyAdd(xv, Load(k, 0), c0);
-                    if (n > 1) c1 = Vector.FusedMultiplyAdd(xv, Load(k, 1), c1);
-                    if (n > 2) c2 = Vector.FusedMultiplyAdd(xv, Load(k, 2), c2);
-                    if (n > 3) c3 = Vector.FusedMultiplyAdd(xv, Load(k, 3), c3);
-                    if (n > 4) c4 = Vector.FusedMultiplyAdd(xv, Load(k, 4), c4);
-                    if (n > 5) c5 = Vector.FusedMultiplyAdd(xv, Load(k, 5), c5);
-                    if (n > 6) c6 = Vector.FusedMultiplyAdd(xv, Load(k, 6), c6);
-                    if (n > 7) c7 = Vector.FusedMultiplyAdd(xv, Load(k, 7), c7);
+                    c0 = Vector.MultiplyAddEstimate(xv, Load(k, 0), c0);
+                    if (n > 1) c1 = Vector.MultiplyAddEstimate(xv, Load(k, 1), c1);
+                    if (n > 2) c2 = Vector.MultiplyAddEstimate(xv, Load(k, 2), c2);
+                    if (n > 3) c3 = Vector.MultiplyAddEstimate(xv, Load(k, 3), c3);
+                    if (n > 4) c4 = Vector.MultiplyAddEstimate(xv, Load(k, 4), c4);
+                    if (n > 5) c5 = Vector.MultiplyAddEstimate(xv, Load(k, 5), c5);
+                    if (n > 6) c6 = Vector.MultiplyAddEstimate(xv, Load(k, 6), c6);
+                    if (n > 7) c7 = Vector.MultiplyAddEstimate(xv, Load(k, 7), c7);
                 }
                 // Vector v holds filters [v·Lanes, ...), the last one filters [filters - Lanes, filters).
                 if (n == 1) { c0.Store(o); continue; }
@@ -239,33 +242,33 @@ internal static unsafe class DirectConvolution
                 var g2 = n > 2 ? Vector.Load(n == 3 ? g + last : g + 2 * Lanes) : default;
                 var g3 = n > 3 ? Vector.Load(n == 4 ? g + last : g + 3 * Lanes) : default;
                 var x0 = new Vector<float>(x[o0]);
-                a0 = Vector.FusedMultiplyAdd(x0, g0, a0);
-                if (n > 1) a1 = Vector.FusedMultiplyAdd(x0, g1, a1);
-                if (n > 2) a2 = Vector.FusedMultiplyAdd(x0, g2, a2);
-                if (n > 3) a3 = Vector.FusedMultiplyAdd(x0, g3, a3);
+                a0 = Vector.MultiplyAddEstimate(x0, g0, a0);
+                if (n > 1) a1 = Vector.MultiplyAddEstimate(x0, g1, a1);
+                if (n > 2) a2 = Vector.MultiplyAddEstimate(x0, g2, a2);
+                if (n > 3) a3 = Vector.MultiplyAddEstimate(x0, g3, a3);
                 if (n > 4)
                 {
-                    b0 = Vector.FusedMultiplyAdd(x0, Vector.Load(n == 5 ? g + last : g + 4 * Lanes), b0);
-                    if (n > 5) b1 = Vector.FusedMultiplyAdd(x0, Vector.Load(n == 6 ? g + last : g + 5 * Lanes), b1);
-                    if (n > 6) b2 = Vector.FusedMultiplyAdd(x0, Vector.Load(n == 7 ? g + last : g + 6 * Lanes), b2);
-                    if (n > 7) b3 = Vector.FusedMultiplyAdd(x0, Vector.Load(g + last), b3);
+                    b0 = Vector.MultiplyAddEstimate(x0, Vector.Load(n == 5 ? g + last : g + 4 * Lanes), b0);
+                    if (n > 5) b1 = Vector.MultiplyAddEstimate(x0, Vector.Load(n == 6 ? g + last : g + 5 * Lanes), b1);
+                    if (n > 6) b2 = Vector.MultiplyAddEstimate(x0, Vector.Load(n == 7 ? g + last : g + 6 * Lanes), b2);
+                    if (n > 7) b3 = Vector.MultiplyAddEstimate(x0, Vector.Load(g + last), b3);
                     continue;
                 }
                 if (taps > 1)
                 {
                     var x1 = new Vector<float>(x[o1]);
-                    b0 = Vector.FusedMultiplyAdd(x1, g0, b0);
-                    if (n > 1) b1 = Vector.FusedMultiplyAdd(x1, g1, b1);
-                    if (n > 2) b2 = Vector.FusedMultiplyAdd(x1, g2, b2);
-                    if (n > 3) b3 = Vector.FusedMultiplyAdd(x1, g3, b3);
+                    b0 = Vector.MultiplyAddEstimate(x1, g0, b0);
+                    if (n > 1) b1 = Vector.MultiplyAddEstimate(x1, g1, b1);
+                    if (n > 2) b2 = Vector.MultiplyAddEstimate(x1, g2, b2);
+                    if (n > 3) b3 = Vector.MultiplyAddEstimate(x1, g3, b3);
                 }
                 if (taps > 2)
                 {
                     var x2 = new Vector<float>(x[o2]);
-                    c0 = Vector.FusedMultiplyAdd(x2, g0, c0);
-                    if (n > 1) c1 = Vector.FusedMultiplyAdd(x2, g1, c1);
-                    if (n > 2) c2 = Vector.FusedMultiplyAdd(x2, g2, c2);
-                    if (n > 3) c3 = Vector.FusedMultiplyAdd(x2, g3, c3);
+                    c0 = Vector.MultiplyAddEstimate(x2, g0, c0);
+                    if (n > 1) c1 = Vector.MultiplyAddEstimate(x2, g1, c1);
+                    if (n > 2) c2 = Vector.MultiplyAddEstimate(x2, g2, c2);
+                    if (n > 3) c3 = Vector.MultiplyAddEstimate(x2, g3, c3);
                 }
             }
         }

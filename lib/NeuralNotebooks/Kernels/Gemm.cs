@@ -157,10 +157,10 @@ internal static unsafe class Gemm
                 {
                     var x = Vector512.Create(transposeA ? a[(long)p * m + i] : a[(long)i * k + p]);
                     float* bp = b + p * stride;
-                    c0 = Vector512.FusedMultiplyAdd(x, Vector512.Load(bp), c0);
-                    if (vectors > 1) c1 = Vector512.FusedMultiplyAdd(x, Vector512.Load(bp + 16), c1);
-                    if (vectors > 2) c2 = Vector512.FusedMultiplyAdd(x, Vector512.Load(bp + 32), c2);
-                    if (vectors > 3) c3 = Vector512.FusedMultiplyAdd(x, Vector512.Load(bp + 48), c3);
+                    c0 = Vector512.MultiplyAddEstimate(x, Vector512.Load(bp), c0);
+                    if (vectors > 1) c1 = Vector512.MultiplyAddEstimate(x, Vector512.Load(bp + 16), c1);
+                    if (vectors > 2) c2 = Vector512.MultiplyAddEstimate(x, Vector512.Load(bp + 32), c2);
+                    if (vectors > 3) c3 = Vector512.MultiplyAddEstimate(x, Vector512.Load(bp + 48), c3);
                 }
                 float* ci = c + (long)i * n;
                 if ((n & 15) == 0)
@@ -238,10 +238,10 @@ internal static unsafe class Gemm
                     for (int p = p0; p < p1; p++, bp += stride)
                     {
                         var x = Vector512.Create(transposeA ? a[(long)p * m + i] : a[(long)i * k + p]);
-                        c0 = Vector512.FusedMultiplyAdd(x, Vector512.Load(bp), c0);
-                        if (vectors > 1) c1 = Vector512.FusedMultiplyAdd(x, Vector512.Load(bp + 16), c1);
-                        if (vectors > 2) c2 = Vector512.FusedMultiplyAdd(x, Vector512.Load(bp + 32), c2);
-                        if (vectors > 3) c3 = Vector512.FusedMultiplyAdd(x, Vector512.Load(bp + 48), c3);
+                        c0 = Vector512.MultiplyAddEstimate(x, Vector512.Load(bp), c0);
+                        if (vectors > 1) c1 = Vector512.MultiplyAddEstimate(x, Vector512.Load(bp + 16), c1);
+                        if (vectors > 2) c2 = Vector512.MultiplyAddEstimate(x, Vector512.Load(bp + 32), c2);
+                        if (vectors > 3) c3 = Vector512.MultiplyAddEstimate(x, Vector512.Load(bp + 48), c3);
                     }
                     Vector512.Store(c0, ai); Vector512.Store(c1, ai + 16); Vector512.Store(c2, ai + 32); Vector512.Store(c3, ai + 48);
                 }
@@ -538,17 +538,17 @@ internal static unsafe class Gemm
             var b0 = Vector512.Load(b);
             var b1 = Vector512.Load(b + 16);
             var x = Vector512.Create(a[0]);
-            c00 = Vector512.FusedMultiplyAdd(x, b0, c00); c01 = Vector512.FusedMultiplyAdd(x, b1, c01);
+            c00 = Vector512.MultiplyAddEstimate(x, b0, c00); c01 = Vector512.MultiplyAddEstimate(x, b1, c01);
             x = Vector512.Create(a[rowA]);
-            c10 = Vector512.FusedMultiplyAdd(x, b0, c10); c11 = Vector512.FusedMultiplyAdd(x, b1, c11);
+            c10 = Vector512.MultiplyAddEstimate(x, b0, c10); c11 = Vector512.MultiplyAddEstimate(x, b1, c11);
             x = Vector512.Create(a[rowA2]);
-            c20 = Vector512.FusedMultiplyAdd(x, b0, c20); c21 = Vector512.FusedMultiplyAdd(x, b1, c21);
+            c20 = Vector512.MultiplyAddEstimate(x, b0, c20); c21 = Vector512.MultiplyAddEstimate(x, b1, c21);
             x = Vector512.Create(a3[0]);
-            c30 = Vector512.FusedMultiplyAdd(x, b0, c30); c31 = Vector512.FusedMultiplyAdd(x, b1, c31);
+            c30 = Vector512.MultiplyAddEstimate(x, b0, c30); c31 = Vector512.MultiplyAddEstimate(x, b1, c31);
             x = Vector512.Create(a3[rowA]);
-            c40 = Vector512.FusedMultiplyAdd(x, b0, c40); c41 = Vector512.FusedMultiplyAdd(x, b1, c41);
+            c40 = Vector512.MultiplyAddEstimate(x, b0, c40); c41 = Vector512.MultiplyAddEstimate(x, b1, c41);
             x = Vector512.Create(a3[rowA2]);
-            c50 = Vector512.FusedMultiplyAdd(x, b0, c50); c51 = Vector512.FusedMultiplyAdd(x, b1, c51);
+            c50 = Vector512.MultiplyAddEstimate(x, b0, c50); c51 = Vector512.MultiplyAddEstimate(x, b1, c51);
         }
         Store(c, c00, c01, add); c += ldc;
         Store(c, c10, c11, add); c += ldc;
