@@ -143,12 +143,10 @@ public static class Pooling
                     for (int ch = 0; ch < c; ch++) Window(xs, b, oy, ox, ch, g, ys, argmaxes);
             return;
         }
-        // Each window element's offset from the window's first, in the scalar twin's order; the running
-        // maximum keeps the offset it came from, and the flat index is made once per vector at the end.
+        // The running maximum keeps the window offset it came from; the flat index is made once per vector at the end.
         int window = g.PoolHeight * g.PoolWidth;
         int* offsets = stackalloc int[window];
-        for (int i = 0, e = 0; i < g.PoolHeight; i++)
-            for (int j = 0; j < g.PoolWidth; j++) offsets[e++] = (i * w + j) * c;
+        WindowOffsets(g, offsets);
         fixed (float* x = xs, y = ys)
         fixed (int* argmax = argmaxes)
             for (int oy = 0; oy < g.OutHeight; oy++)
@@ -176,6 +174,13 @@ public static class Pooling
                 }
     }
 
+    /// <summary>Each window element's offset from the window's first, row by row as the scalar twin visits them.</summary>
+    private static unsafe void WindowOffsets(PoolGeometry g, int* offsets)
+    {
+        for (int i = 0, e = 0; i < g.PoolHeight; i++)
+            for (int j = 0; j < g.PoolWidth; j++) offsets[e++] = (i * g.Width + j) * g.Channels;
+    }
+
     /// <summary>One image's maxima, a vector of channels at a time as in <see cref="Sample"/>, without indices.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void SampleValues(ReadOnlySpan<float> xs, int b, PoolGeometry g, Span<float> ys)
@@ -201,8 +206,7 @@ public static class Pooling
         }
         int window = g.PoolHeight * g.PoolWidth;
         int* offsets = stackalloc int[window];
-        for (int i = 0, e = 0; i < g.PoolHeight; i++)
-            for (int j = 0; j < g.PoolWidth; j++) offsets[e++] = (i * w + j) * c;
+        WindowOffsets(g, offsets);
         fixed (float* x = xs, y = ys)
             for (int oy = 0; oy < g.OutHeight; oy++)
                 for (int ox = 0; ox < g.OutWidth; ox++)
@@ -269,8 +273,7 @@ public static class Pooling
                 new Span<float>(image + ((long)y * w + coveredW) * c, (w - coveredW) * c).Clear();
             int window = g.PoolHeight * g.PoolWidth;
             int* offsets = stackalloc int[window];
-            for (int i = 0, e = 0; i < g.PoolHeight; i++)
-                for (int j = 0; j < g.PoolWidth; j++) offsets[e++] = (i * w + j) * c;
+            WindowOffsets(g, offsets);
             for (int oy = 0; oy < g.OutHeight; oy++)
                 for (int ox = 0; ox < g.OutWidth; ox++)
                 {
