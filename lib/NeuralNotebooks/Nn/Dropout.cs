@@ -35,7 +35,7 @@ public sealed class Dropout : Layer
         var y = EnsureLike(ref _out, x.Shape);
         if (_mask is null || _mask.Length != x.Size) _mask = new float[x.Size];
         float keep = 1f / (1f - Rate);
-        for (int i = 0; i < _mask.Length; i++) _mask[i] = _rng.NextFloat() < Rate ? 0f : keep;
+        _rng.FillDropoutMask(_mask, Rate, keep);
         Kernels.Simd.Multiply(x.data, _mask, y.data);
         return y;
     }

@@ -43,6 +43,29 @@ public sealed class Rng
         return result;
     }
 
+    /// <summary>
+    /// Fills <paramref name="mask"/> with 0 where <c>NextFloat() &lt; rate</c> and <paramref name="keep"/>
+    /// elsewhere, drawing the same numbers as that loop would. The state lives in locals for the whole fill
+    /// and the test is an integer compare without a branch: a dropout mask is half zeros at random, the
+    /// worst case for a branch predictor.
+    /// </summary>
+    internal void FillDropoutMask(Span<float> mask, float rate, float keep)
+    {
+        // NextFloat() < rate  ⇔  (bits >> 8)·2⁻²⁴ < rate  ⇔  (bits >> 8) < ⌈rate·2²⁴⌉ (both sides exact).
+        uint threshold = (uint)Math.Ceiling(rate * (double)(1 << 24));
+        uint s0 = _s0, s1 = _s1, s2 = _s2, s3 = _s3;
+        for (int i = 0; i < mask.Length; i++)
+        {
+            uint result = uint.RotateLeft(s1 * 5, 7) * 9;
+            uint t = s1 << 9;
+            s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3;
+            s2 ^= t;
+            s3 = uint.RotateLeft(s3, 11);
+            mask[i] = (result >> 8) < threshold ? 0f : keep;
+        }
+        _s0 = s0; _s1 = s1; _s2 = s2; _s3 = s3;
+    }
+
     /// <summary>A float uniformly distributed in [0, 1).</summary>
     public float NextFloat() => (NextUInt() >> 8) * (1f / (1 << 24));
 

@@ -1,0 +1,46 @@
+namespace NeuralNotebooks.Tests.Tensors;
+
+public class RngTests
+{
+    [Theory]
+    [InlineData(0.5f, 0)]
+    [InlineData(0.5f, 1)]
+    [InlineData(0.25f, 17)]
+    [InlineData(0.1f, 1023)]
+    [InlineData(0f, 100)]
+    [InlineData(0.999f, 100)]
+    public void The_dropout_mask_fill_draws_what_a_NextFloat_loop_draws(float rate, int length)
+    {
+        // The scalar twin: one NextFloat per element, dropped below the rate.
+        float keep = 1f / (1f - rate);
+        var twin = new Rng(7);
+        var expected = new float[length];
+        for (int i = 0; i < length; i++) expected[i] = twin.NextFloat() < rate ? 0f : keep;
+
+        var rng = new Rng(7);
+        var mask = new float[length];
+        rng.FillDropoutMask(mask, rate, keep);
+        Assert.Equal(expected, mask);
+        // The generator carries on from the same state as the loop's.
+        Assert.Equal(twin.NextUInt(), rng.NextUInt());
+    }
+
+    [Fact]
+    public void A_rate_on_a_float_boundary_drops_exactly_the_numbers_below_it()
+    {
+        // 0.375 = 6291456 / 2^24: bits >> 8 of 6291455 drop, 6291456 keep. The fill must agree with
+        // NextFloat's comparison at the boundary, where rounding the threshold the wrong way would not.
+        var twin = new Rng(3);
+        var rng = new Rng(3);
+        var mask = new float[100_000];
+        rng.FillDropoutMask(mask, 0.375f, 1.6f);
+        int dropped = 0;
+        for (int i = 0; i < mask.Length; i++)
+        {
+            bool drop = twin.NextFloat() < 0.375f;
+            Assert.Equal(drop ? 0f : 1.6f, mask[i]);
+            if (drop) dropped++;
+        }
+        Assert.InRange(dropped, 37_000, 38_000);
+    }
+}
