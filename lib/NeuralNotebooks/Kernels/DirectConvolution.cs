@@ -47,13 +47,16 @@ internal static unsafe class DirectConvolution
     [ThreadStatic] private static float[]? _packed;
     [ThreadStatic] private static float[]? _partials;
     [ThreadStatic] private static float[]? _image;
+    [ThreadStatic] private static float[]? _masked;
 
     /// <summary>
     /// output (positions × filters) = the convolution of <paramref name="input"/> with <paramref name="kernel"/>
-    /// (patch × filters, Keras's (kh, kw, channels, filters) order) plus <paramref name="bias"/> (empty for none).
+    /// (patch × filters, Keras's (kh, kw, channels, filters) order) plus <paramref name="bias"/> (empty for none);
+    /// with <paramref name="relu"/>, ReLU applied as each position is stored (as <see cref="Scalar.Relu"/>),
+    /// which saves the activation a pass over the whole feature map.
     /// </summary>
     public static void Forward(ReadOnlySpan<float> input, in ConvShape s, ReadOnlySpan<float> kernel, int filters,
-        ReadOnlySpan<float> bias, Span<float> output)
+        ReadOnlySpan<float> bias, Span<float> output, bool relu = false)
     {
         Check(input, s, kernel, filters, output, "output");
         if (!bias.IsEmpty && bias.Length != filters)
@@ -68,13 +71,13 @@ internal static unsafe class DirectConvolution
             for (int t = 0; t < s.Patch; t++) ToVectorOrder(kernel.Slice(t * filters, filters), pk + t * stride, vectors);
             if (bias.IsEmpty) new Span<float>(pk + s.Patch * stride, stride).Clear();
             else ToVectorOrder(bias, pk + s.Patch * stride, vectors);
-            var body = new ForwardImages(pi, pk, po, s, filters, vectors);
+            var body = new ForwardImages(pi, pk, po, s, filters, vectors, relu);
             if ((long)s.Batch * s.Positions * s.Patch * filters >= 1 << 16) ForkJoin.For(s.Batch, 1, body);
             else body.Run(0, s.Batch);
         }
     }
 
-    private readonly struct ForwardImages(float* input, float* kernel, float* output, ConvShape s, int filters, int vectors) : IRangeBody
+    private readonly struct ForwardImages(float* input, float* kernel, float* output, ConvShape s, int filters, int vectors, bool relu) : IRangeBody
     {
         public void Run(int from, int to)
         {
@@ -85,21 +88,21 @@ internal static unsafe class DirectConvolution
                 float* o = output + (long)b * s.Positions * filters;
                 switch (vectors)
                 {
-                    case 1: ForwardImage<V1>(image, offsets, kernel, o, s, filters); break;
-                    case 2: ForwardImage<V2>(image, offsets, kernel, o, s, filters); break;
-                    case 3: ForwardImage<V3>(image, offsets, kernel, o, s, filters); break;
-                    case 4: ForwardImage<V4>(image, offsets, kernel, o, s, filters); break;
-                    case 5: ForwardImage<V5>(image, offsets, kernel, o, s, filters); break;
-                    case 6: ForwardImage<V6>(image, offsets, kernel, o, s, filters); break;
-                    case 7: ForwardImage<V7>(image, offsets, kernel, o, s, filters); break;
-                    default: ForwardImage<V8>(image, offsets, kernel, o, s, filters); break;
+                    case 1: ForwardImage<V1>(image, offsets, kernel, o, s, filters, relu); break;
+                    case 2: ForwardImage<V2>(image, offsets, kernel, o, s, filters, relu); break;
+                    case 3: ForwardImage<V3>(image, offsets, kernel, o, s, filters, relu); break;
+                    case 4: ForwardImage<V4>(image, offsets, kernel, o, s, filters, relu); break;
+                    case 5: ForwardImage<V5>(image, offsets, kernel, o, s, filters, relu); break;
+                    case 6: ForwardImage<V6>(image, offsets, kernel, o, s, filters, relu); break;
+                    case 7: ForwardImage<V7>(image, offsets, kernel, o, s, filters, relu); break;
+                    default: ForwardImage<V8>(image, offsets, kernel, o, s, filters, relu); break;
                 }
             }
         }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void ForwardImage<TV>(float* image, int* offsets, float* kernel, float* o, ConvShape s, int filters)
+    private static void ForwardImage<TV>(float* image, int* offsets, float* kernel, float* o, ConvShape s, int filters, bool relu)
         where TV : struct, IVectorCount
     {
         int n = TV.Count, stride = n * Lanes, patch = s.Patch, last = filters - Lanes;
@@ -132,6 +135,17 @@ internal static unsafe class DirectConvolution
                     if (n > 6) c6 = Vector.MultiplyAddEstimate(xv, Load(k, 6), c6);
                     if (n > 7) c7 = Vector.MultiplyAddEstimate(xv, Load(k, 7), c7);
                 }
+                if (relu)
+                {
+                    c0 = Relu(c0);
+                    if (n > 1) c1 = Relu(c1);
+                    if (n > 2) c2 = Relu(c2);
+                    if (n > 3) c3 = Relu(c3);
+                    if (n > 4) c4 = Relu(c4);
+                    if (n > 5) c5 = Relu(c5);
+                    if (n > 6) c6 = Relu(c6);
+                    if (n > 7) c7 = Relu(c7);
+                }
                 // Vector v holds filters [v·Lanes, ...), the last one filters [filters - Lanes, filters).
                 if (n == 1) { c0.Store(o); continue; }
                 c0.Store(o);
@@ -156,19 +170,24 @@ internal static unsafe class DirectConvolution
     /// kernelGradient (patch × filters) = Σ over positions of the patch ⊗ <paramref name="dz"/>'s row, and
     /// biasGradient (filters, or empty) = Σ of dz's rows: im2col's columnsᵀ·dz without the columns.
     /// Each image's sums are kept apart and added in image order, so the result does not depend on the
-    /// number of cores.
+    /// number of cores. Given <paramref name="reluOutput"/> (the forward pass's output through ReLU),
+    /// <paramref name="dz"/> is the gradient of that output and is masked by it (as
+    /// <see cref="Scalar.ReluBackward"/>) one image at a time into this core's cache, rather than in a
+    /// pass of its own that writes and re-reads the whole batch's gradient.
     /// </summary>
     public static void KernelGradient(ReadOnlySpan<float> input, in ConvShape s, ReadOnlySpan<float> dz, int filters,
-        Span<float> kernelGradient, Span<float> biasGradient)
+        Span<float> kernelGradient, Span<float> biasGradient, ReadOnlySpan<float> reluOutput = default)
     {
         Check(input, s, kernelGradient, filters, dz, "dz");
+        if (!reluOutput.IsEmpty && reluOutput.Length < (long)s.Batch * s.Positions * filters)
+            throw new ArgumentException($"conv2d: the ReLU output has {reluOutput.Length} values for a gradient of {dz.Length}.");
         if (!biasGradient.IsEmpty && biasGradient.Length != filters)
             throw new ArgumentException($"conv2d: the bias gradient has {biasGradient.Length} values for {filters} filters.");
         int vectors = (filters + Lanes - 1) / Lanes, stride = vectors * Lanes, perImage = (s.Patch + 1) * stride;
         var partials = Rent(ref _partials, Math.Max(1, s.Batch) * perImage);
-        fixed (float* pp = partials, pi = input, pd = dz)
+        fixed (float* pp = partials, pi = input, pd = dz, py = reluOutput)
         {
-            var body = new GradientImages(pi, pd, pp, s, filters, vectors);
+            var body = new GradientImages(pi, pd, pp, s, filters, vectors, py);
             if ((long)s.Batch * s.Positions * s.Patch * filters >= 1 << 16) ForkJoin.For(s.Batch, 1, body);
             else body.Run(0, s.Batch);
             var total = partials.AsSpan(0, perImage);
@@ -179,16 +198,24 @@ internal static unsafe class DirectConvolution
         }
     }
 
-    private readonly struct GradientImages(float* input, float* dz, float* partials, ConvShape s, int filters, int vectors) : IRangeBody
+    private readonly struct GradientImages(float* input, float* dz, float* partials, ConvShape s, int filters, int vectors, float* reluOutput) : IRangeBody
     {
         public void Run(int from, int to)
         {
             int* offsets = stackalloc int[s.Patch];
-            int perImage = (s.Patch + 1) * vectors * Lanes;
+            int perImage = (s.Patch + 1) * vectors * Lanes, length = s.Positions * filters;
             for (int b = from; b < to; b++)
             {
                 float* image = Image(input, s, b, offsets);
-                float* g = dz + (long)b * s.Positions * filters;
+                float* g = dz + (long)b * length;
+                if (reluOutput is not null)
+                {
+                    // Pinned, so its address outlives this statement; one image's masked gradient fits in L2.
+                    if (_masked is null || _masked.Length < length) _masked = GC.AllocateArray<float>(length, pinned: true);
+                    float* masked = (float*)Unsafe.AsPointer(ref _masked[0]);
+                    Simd.ReluBackward(new ReadOnlySpan<float>(reluOutput + (long)b * length, length), new ReadOnlySpan<float>(g, length), new Span<float>(masked, length));
+                    g = masked;
+                }
                 float* sums = partials + (long)b * perImage;
                 switch (vectors)
                 {
@@ -346,6 +373,10 @@ internal static unsafe class DirectConvolution
         for (int v = 0; v < vectors; v++)
             new ReadOnlySpan<float>(from + v * Lanes, Lanes).CopyTo(row.Slice(v == vectors - 1 ? row.Length - Lanes : v * Lanes, Lanes));
     }
+
+    /// <summary>x &gt; 0 ? x : 0, lane by lane (NaN and -0 become +0, as <see cref="Scalar.Relu"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector<float> Relu(Vector<float> x) => Vector.ConditionalSelect(Vector.GreaterThan(x, Vector<float>.Zero), x, Vector<float>.Zero);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector<float> Load(float* p, int vector) => Vector.Load(p + vector * Vector<float>.Count);

@@ -86,8 +86,10 @@ public sealed class Conv2D : KernelLayer
         {
             _x = x;
             var direct = Ensure(ref _out, n, _outH, _outW, Filters);
-            DirectConvolution.Forward(x.data, Geometry(n), Kernel.data, Filters, UseBias ? Bias.data : default, direct.data);
-            return Activate(direct, Filters);
+            // ReLU is applied as the kernel stores each position: one pass over the feature map fewer.
+            bool relu = Activation is ReluActivation;
+            DirectConvolution.Forward(x.data, Geometry(n), Kernel.data, Filters, UseBias ? Bias.data : default, direct.data, relu);
+            return relu ? Activated(direct) : Activate(direct, Filters);
         }
         var cols = Ensure(ref _cols, rows, PatchSize);
         Simd.Im2Col(x.data, n, InputShape[0], InputShape[1], InputShape[2], KernelSize.Height, KernelSize.Width,
@@ -96,6 +98,19 @@ public sealed class Conv2D : KernelLayer
         if (UseBias) FillRows(y.data, Bias.data);
         Simd.Gemm(rows, Filters, PatchSize, cols.data, false, Kernel.data, false, y.data, accumulate: UseBias);
         return Activate(y, Filters);
+    }
+
+    /// <summary>
+    /// A first layer on the direct path with ReLU: the kernel gradient masks the output gradient by the
+    /// output one image at a time, in cache, instead of after a pass that writes the whole batch's mask.
+    /// </summary>
+    protected override bool TryBackwardThroughActivation(Tensor dy, Tensor output, bool needInputGradient, out Tensor? dx)
+    {
+        dx = null;
+        if (!Direct || needInputGradient || Activation is not ReluActivation) return false;
+        DirectConvolution.KernelGradient(_x!.data, Geometry(dy.Shape[0]), dy.data, Filters, KernelGradient.data,
+            UseBias ? BiasGradient.data : default, reluOutput: output.data);
+        return true;
     }
 
     /// <inheritdoc/>

@@ -59,6 +59,28 @@ public abstract class KernelLayer : Layer
         return y;
     }
 
+    /// <summary>
+    /// Keeps <paramref name="y"/> as the output when the derived layer's kernel has applied the activation
+    /// itself (only for an activation whose backward pass reads the output, not the input).
+    /// </summary>
+    protected Tensor Activated(Tensor y)
+    {
+        if (Activation.NeedsInput) throw new InvalidOperationException($"{Describe()}: {Activation.Name}'s backward pass needs its input, which a fused kernel does not keep.");
+        _out = y;
+        return y;
+    }
+
+    /// <summary>
+    /// The backward pass from the gradient of the activation's output, for a derived layer whose kernel
+    /// folds the activation's backward into its own; false to let the activation's backward run first as
+    /// a pass of its own (the default).
+    /// </summary>
+    protected virtual bool TryBackwardThroughActivation(Tensor dy, Tensor output, bool needInputGradient, out Tensor? dx)
+    {
+        dx = null;
+        return false;
+    }
+
     /// <summary>The bias gradient: the sum of the rows of <paramref name="dz"/>.</summary>
     protected void SumRowsIntoBiasGradient(Tensor dz, int units)
     {
@@ -73,6 +95,7 @@ public abstract class KernelLayer : Layer
     {
         if (_out is null) throw new InvalidOperationException($"{Describe()}: backward before forward.");
         Tensor dz = dy;
+        if (Activation is not LinearActivation && TryBackwardThroughActivation(dy, _out, needInputGradient, out var dx)) return dx;
         if (Activation is not LinearActivation)
         {
             dz = EnsureLike(ref _dz, dy.Shape);

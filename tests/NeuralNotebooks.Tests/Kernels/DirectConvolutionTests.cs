@@ -58,6 +58,42 @@ public class DirectConvolutionTests
         Close(dbExpected, db, "bias gradient");
     }
 
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void With_relu_the_forward_pass_and_the_masked_gradient_match_the_separate_passes(int batch, int h, int w, int c, int kh, int kw, int stride, string padding, int filters)
+    {
+        var s = Geometry(batch, h, w, c, kh, kw, stride, padding);
+        if (!DirectConvolution.Takes(s.Patch, filters)) return;
+        var x = Data(batch * h * w * c, 1);
+        var kernel = Data(s.Patch * filters, 2);
+        var bias = Data(filters, 3);
+        int length = batch * s.Positions * filters;
+
+        // Twin: the plain convolution, then ReLU as a pass of its own.
+        var expected = new float[length];
+        DirectConvolution.Forward(x, s, kernel, filters, bias, expected);
+        Scalar.Relu(expected, expected);
+        var actual = Data(length + 1, 4);
+        float guard = actual[^1];
+        DirectConvolution.Forward(x, s, kernel, filters, bias, actual, relu: true);
+        Assert.Equal(expected, actual.AsSpan(0, length).ToArray());
+        Assert.Equal(guard, actual[^1]);
+        if (length > 0) Assert.Contains(0f, expected);   // the data has negative sums, so the mask is exercised
+
+        // Twin: ReLU's backward as a pass of its own, then the kernel gradient of the masked gradient.
+        var dy = Data(length, 5);
+        var dz = new float[length];
+        Scalar.ReluBackward(expected, dy, dz);
+        var dkExpected = new float[s.Patch * filters];
+        var dbExpected = new float[filters];
+        DirectConvolution.KernelGradient(x, s, dz, filters, dkExpected, dbExpected);
+        var dk = Data(s.Patch * filters, 6);
+        var db = Data(filters, 7);
+        DirectConvolution.KernelGradient(x, s, dy, filters, dk, db, reluOutput: actual);
+        Assert.Equal(dkExpected, dk);
+        Assert.Equal(dbExpected, db);
+    }
+
     [Fact]
     public void No_bias_means_zero_bias()
     {
