@@ -46,13 +46,14 @@ public sealed class Rng
     /// <summary>
     /// Fills <paramref name="mask"/> with 0 where <c>NextFloat() &lt; rate</c> and <paramref name="keep"/>
     /// elsewhere, drawing the same numbers as that loop would. The state lives in locals for the whole fill
-    /// and the test is an integer compare without a branch: a dropout mask is half zeros at random, the
+    /// and the test is an integer select without a branch: a dropout mask is half zeros at random, the
     /// worst case for a branch predictor.
     /// </summary>
     internal void FillDropoutMask(Span<float> mask, float rate, float keep)
     {
         // NextFloat() < rate  ⇔  (bits >> 8)·2⁻²⁴ < rate  ⇔  (bits >> 8) < ⌈rate·2²⁴⌉ (both sides exact).
-        uint threshold = (uint)Math.Ceiling(rate * (double)(1 << 24));
+        int threshold = (int)Math.Ceiling(rate * (double)(1 << 24));
+        uint keepBits = BitConverter.SingleToUInt32Bits(keep);
         uint s0 = _s0, s1 = _s1, s2 = _s2, s3 = _s3;
         for (int i = 0; i < mask.Length; i++)
         {
@@ -61,7 +62,10 @@ public sealed class Rng
             s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3;
             s2 ^= t;
             s3 = uint.RotateLeft(s3, 11);
-            mask[i] = (result >> 8) < threshold ? 0f : keep;
+            // threshold - 1 - (bits >> 8) is negative exactly when the number is kept (both are at most 2²⁴):
+            // its sign, spread over all 32 bits, selects keep's bits or zero.
+            uint kept = (uint)((threshold - 1 - (int)(result >> 8)) >> 31);
+            mask[i] = BitConverter.UInt32BitsToSingle(keepBits & kept);
         }
         _s0 = s0; _s1 = s1; _s2 = s2; _s3 = s3;
     }
