@@ -183,11 +183,43 @@ internal static unsafe class DirectConvolution
             throw new ArgumentException($"conv2d: the ReLU output has {reluOutput.Length} values for a gradient of {dz.Length}.");
         if (!biasGradient.IsEmpty && biasGradient.Length != filters)
             throw new ArgumentException($"conv2d: the bias gradient has {biasGradient.Length} values for {filters} filters.");
+        Sum(input, s, dz, filters, kernelGradient, biasGradient, reluOutput, default, default);
+    }
+
+    /// <summary>
+    /// The kernel gradient of a convolution followed by max pooling, from the pooling's output gradient
+    /// <paramref name="dPooled"/> and the indices its forward pass recorded: each image's gradient is routed
+    /// back through the pooling (and, given <paramref name="reluOutput"/>, masked by ReLU's output) in a
+    /// buffer in the core's cache, then summed as <see cref="KernelGradient"/> sums it. The same numbers as
+    /// the pooling's backward pass (then ReLU's), then <see cref="KernelGradient"/>, without writing the
+    /// batch's feature-map gradient and reading it back. The pooling must tile (<see cref="Pooling.GradientByImage"/>).
+    /// </summary>
+    public static void KernelGradientThroughMaxPool(ReadOnlySpan<float> input, in ConvShape s, ReadOnlySpan<float> dPooled,
+        ReadOnlySpan<int> argmax, PoolGeometry pool, int filters, Span<float> kernelGradient, Span<float> biasGradient, ReadOnlySpan<float> reluOutput = default)
+    {
+        if (pool.Height != s.OutH || pool.Width != s.OutW || pool.Channels != filters || !Pooling.GradientByImage(pool))
+            throw new ArgumentException($"conv2d: a {pool.PoolHeight}x{pool.PoolWidth} pooling with strides {pool.StrideHeight}x{pool.StrideWidth} over {pool.Height}x{pool.Width}x{pool.Channels} cannot take the gradient of a {s.OutH}x{s.OutW}x{filters} convolution by image.");
+        long pooled = (long)s.Batch * pool.OutputSize;
+        if (dPooled.Length < pooled || argmax.Length < pooled)
+            throw new ArgumentException($"conv2d: the pooled gradient needs {s.Batch}x{pool.OutHeight}x{pool.OutWidth}x{filters} elements and as many indices, got {dPooled.Length} and {argmax.Length}.");
+        Check(input, s, kernelGradient, filters, default, null);
+        if (!reluOutput.IsEmpty && reluOutput.Length < (long)s.Batch * s.Positions * filters)
+            throw new ArgumentException($"conv2d: the ReLU output needs {s.Batch}x{s.OutH}x{s.OutW}x{filters} elements, got {reluOutput.Length}.");
+        if (!biasGradient.IsEmpty && biasGradient.Length != filters)
+            throw new ArgumentException($"conv2d: the bias gradient has {biasGradient.Length} values for {filters} filters.");
+        Sum(input, s, dPooled, filters, kernelGradient, biasGradient, reluOutput, argmax, pool);
+    }
+
+    /// <summary>The kernel and bias gradients from dz, or from a pooled gradient routed back by image when <paramref name="argmax"/> is given.</summary>
+    private static void Sum(ReadOnlySpan<float> input, in ConvShape s, ReadOnlySpan<float> gradient, int filters,
+        Span<float> kernelGradient, Span<float> biasGradient, ReadOnlySpan<float> reluOutput, ReadOnlySpan<int> argmax, PoolGeometry pool)
+    {
         int vectors = (filters + Lanes - 1) / Lanes, stride = vectors * Lanes, perImage = (s.Patch + 1) * stride;
         var partials = Rent(ref _partials, Math.Max(1, s.Batch) * perImage);
-        fixed (float* pp = partials, pi = input, pd = dz, py = reluOutput)
+        fixed (float* pp = partials, pi = input, pd = gradient, py = reluOutput)
+        fixed (int* pa = argmax)
         {
-            var body = new GradientImages(pi, pd, pp, s, filters, vectors, py);
+            var body = new GradientImages(pi, pd, pp, s, filters, vectors, py, pa, pool);
             if ((long)s.Batch * s.Positions * s.Patch * filters >= 1 << 16) ForkJoin.For(s.Batch, 1, body);
             else body.Run(0, s.Batch);
             var total = partials.AsSpan(0, perImage);
@@ -198,7 +230,8 @@ internal static unsafe class DirectConvolution
         }
     }
 
-    private readonly struct GradientImages(float* input, float* dz, float* partials, ConvShape s, int filters, int vectors, float* reluOutput) : IRangeBody
+    private readonly struct GradientImages(float* input, float* gradient, float* partials, ConvShape s, int filters, int vectors,
+        float* reluOutput, int* argmax, PoolGeometry pool) : IRangeBody
     {
         public void Run(int from, int to)
         {
@@ -207,14 +240,21 @@ internal static unsafe class DirectConvolution
             for (int b = from; b < to; b++)
             {
                 float* image = Image(input, s, b, offsets);
-                float* g = dz + (long)b * length;
-                if (reluOutput is not null)
+                float* g = gradient + (long)b * length;
+                if (argmax is not null || reluOutput is not null)
                 {
-                    // Pinned, so its address outlives this statement; one image's masked gradient fits in L2.
+                    // Pinned, so its address outlives this statement; one image's gradient fits in L2.
                     if (_masked is null || _masked.Length < length) _masked = GC.AllocateArray<float>(length, pinned: true);
-                    float* masked = (float*)Unsafe.AsPointer(ref _masked[0]);
-                    Simd.ReluBackward(new ReadOnlySpan<float>(reluOutput + (long)b * length, length), new ReadOnlySpan<float>(g, length), new Span<float>(masked, length));
-                    g = masked;
+                    float* routed = (float*)Unsafe.AsPointer(ref _masked[0]);
+                    var dz = new Span<float>(routed, length);
+                    var relu = new ReadOnlySpan<float>(reluOutput + (long)b * length, reluOutput is null ? 0 : length);
+                    if (argmax is not null)
+                    {
+                        Pooling.GradientOfImage(gradient, argmax, b, pool, routed);
+                        if (reluOutput is not null) Simd.ReluBackward(relu, dz, dz);
+                    }
+                    else Simd.ReluBackward(relu, new ReadOnlySpan<float>(g, length), dz);
+                    g = routed;
                 }
                 float* sums = partials + (long)b * perImage;
                 switch (vectors)
@@ -387,7 +427,8 @@ internal static unsafe class DirectConvolution
         return buffer;
     }
 
-    private static void Check(ReadOnlySpan<float> input, in ConvShape s, ReadOnlySpan<float> kernel, int filters, ReadOnlySpan<float> perPosition, string name)
+    /// <summary>The geometry, input and kernel sizes, and (unless <paramref name="name"/> is null) one value per output position and filter.</summary>
+    private static void Check(ReadOnlySpan<float> input, in ConvShape s, ReadOnlySpan<float> kernel, int filters, ReadOnlySpan<float> perPosition, string? name)
     {
         if (!Takes(s.Patch, filters))
             throw new ArgumentException($"conv2d: the direct kernels take a patch of at most 32 and {Lanes} to {8 * Lanes} filters, got {s.Patch} and {filters}.");
@@ -395,7 +436,7 @@ internal static unsafe class DirectConvolution
             throw new ArgumentException($"conv2d: the input needs {s.Batch}x{s.Height}x{s.Width}x{s.Channels} elements, got {input.Length}.");
         if (kernel.Length < s.Patch * filters)
             throw new ArgumentException($"conv2d: the kernel needs {s.KernelH}x{s.KernelW}x{s.Channels}x{filters} elements, got {kernel.Length}.");
-        if (perPosition.Length < (long)s.Batch * s.Positions * filters)
+        if (name is not null && perPosition.Length < (long)s.Batch * s.Positions * filters)
             throw new ArgumentException($"conv2d: {name} needs {s.Batch}x{s.OutH}x{s.OutW}x{filters} elements, got {perPosition.Length}.");
     }
 

@@ -239,7 +239,7 @@ public static class Pooling
     internal static void MaxPoolGradient(float[] dy, int[] argmax, int batch, PoolGeometry g, float[] dx)
     {
         Check(dx, batch, g, dy, argmax);
-        if (g.StrideHeight != g.PoolHeight || g.StrideWidth != g.PoolWidth || g.Channels < Vector<float>.Count)
+        if (!GradientByImage(g))
         {
             dx.AsSpan(0, batch * g.InputSize).Clear();
             MaxPoolBackward(dy.AsSpan(0, batch * g.OutputSize), argmax, dx);
@@ -252,45 +252,51 @@ public static class Pooling
 
     private readonly struct GradientImages(float[] dy, int[] argmax, PoolGeometry g, float[] dx) : IRangeBody
     {
-        public void Run(int from, int to)
+        public unsafe void Run(int from, int to)
         {
-            for (int b = from; b < to; b++) GradientOfImage(dy, argmax, b, g, dx);
+            fixed (float* pdy = dy, pdx = dx)
+            fixed (int* pargmax = argmax)
+                for (int b = from; b < to; b++) GradientOfImage(pdy, pargmax, b, g, pdx + (long)b * g.InputSize);
         }
     }
 
+    /// <summary>Whether <see cref="GradientOfImage"/> takes this geometry: windows that tile the image, and at least a vector of channels.</summary>
+    internal static bool GradientByImage(PoolGeometry g) =>
+        g.StrideHeight == g.PoolHeight && g.StrideWidth == g.PoolWidth && g.Channels >= Vector<float>.Count;
+
+    /// <summary>
+    /// Image <paramref name="b"/>'s input gradient, written whole into <paramref name="image"/> (one input
+    /// image's floats, wherever they are: the batch's gradient, or a buffer in a core's cache). The
+    /// indices in <paramref name="argmax"/> are into the whole batch, as the forward pass recorded them.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void GradientOfImage(float[] dys, int[] argmaxes, int b, PoolGeometry g, float[] dxs)
+    internal static unsafe void GradientOfImage(float* dy, int* argmax, int b, PoolGeometry g, float* image)
     {
         int c = g.Channels, h = g.Height, w = g.Width, lanes = Vector<float>.Count;
         int coveredH = g.OutHeight * g.PoolHeight, coveredW = g.OutWidth * g.PoolWidth;
-        fixed (float* dy = dys, dx = dxs)
-        fixed (int* argmax = argmaxes)
-        {
-            float* image = dx + (long)b * g.InputSize;
-            // The rows below and the columns right of the last whole window get no gradient.
-            new Span<float>(image + (long)coveredH * w * c, (h - coveredH) * w * c).Clear();
-            for (int y = 0; y < coveredH && coveredW < w; y++)
-                new Span<float>(image + ((long)y * w + coveredW) * c, (w - coveredW) * c).Clear();
-            int window = g.PoolHeight * g.PoolWidth;
-            int* offsets = stackalloc int[window];
-            WindowOffsets(g, offsets);
-            for (int oy = 0; oy < g.OutHeight; oy++)
-                for (int ox = 0; ox < g.OutWidth; ox++)
+        // The rows below and the columns right of the last whole window get no gradient.
+        new Span<float>(image + (long)coveredH * w * c, (h - coveredH) * w * c).Clear();
+        for (int y = 0; y < coveredH && coveredW < w; y++)
+            new Span<float>(image + ((long)y * w + coveredW) * c, (w - coveredW) * c).Clear();
+        int window = g.PoolHeight * g.PoolWidth;
+        int* offsets = stackalloc int[window];
+        WindowOffsets(g, offsets);
+        for (int oy = 0; oy < g.OutHeight; oy++)
+            for (int ox = 0; ox < g.OutWidth; ox++)
+            {
+                int o = ((b * g.OutHeight + oy) * g.OutWidth + ox) * c;
+                int local = (oy * g.PoolHeight * w + ox * g.PoolWidth) * c, first = b * g.InputSize + local;
+                for (int ch = 0; ; ch += lanes)
                 {
-                    int o = ((b * g.OutHeight + oy) * g.OutWidth + ox) * c;
-                    int first = ((b * h + oy * g.PoolHeight) * w + ox * g.PoolWidth) * c;
-                    for (int ch = 0; ; ch += lanes)
-                    {
-                        if (ch > c - lanes) ch = c - lanes;
-                        var grad = Vector.Load(dy + o + ch);
-                        // Where each lane's maximum lies, as an offset from the window's first element.
-                        var offset = Vector.Load(argmax + o + ch) - new Vector<int>(first + ch) - LaneNumbers;
-                        float* start = dx + first + ch;
-                        for (int e = 0; e < window; e++)
-                            Vector.ConditionalSelect(Vector.Equals(offset, new Vector<int>(offsets[e])), grad, Vector<float>.Zero).Store(start + offsets[e]);
-                        if (ch == c - lanes) break;
-                    }
+                    if (ch > c - lanes) ch = c - lanes;
+                    var grad = Vector.Load(dy + o + ch);
+                    // Where each lane's maximum lies, as an offset from the window's first element.
+                    var offset = Vector.Load(argmax + o + ch) - new Vector<int>(first + ch) - LaneNumbers;
+                    float* start = image + local + ch;
+                    for (int e = 0; e < window; e++)
+                        Vector.ConditionalSelect(Vector.Equals(offset, new Vector<int>(offsets[e])), grad, Vector<float>.Zero).Store(start + offsets[e]);
+                    if (ch == c - lanes) break;
                 }
-        }
+            }
     }
 }

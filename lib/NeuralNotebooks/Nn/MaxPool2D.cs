@@ -39,12 +39,21 @@ public sealed class MaxPool2D : Layer
         return [_outH, _outW, inputShape[2]];
     }
 
+    /// <summary>The pooling's geometry over one input image.</summary>
+    internal PoolGeometry Geometry => new(InputShape[0], InputShape[1], InputShape[2], PoolSize.Height, PoolSize.Width, Strides.Height, Strides.Width);
+
+    /// <summary>Where each maximum of the last training forward pass came from (flat indices into its input batch).</summary>
+    internal int[] Argmax => _indexed ? _argmax! : throw BackwardWithoutIndices();
+
+    private InvalidOperationException BackwardWithoutIndices() =>
+        new($"{Describe()}: backward needs a forward pass with training: true, which records where each maximum came from.");
+
     /// <inheritdoc/>
     public override Tensor Forward(Tensor x, bool training)
     {
         int n = x.Shape[0];
         var y = Ensure(ref _out, n, _outH, _outW, InputShape[2]);
-        var g = new PoolGeometry(InputShape[0], InputShape[1], InputShape[2], PoolSize.Height, PoolSize.Width, Strides.Height, Strides.Width);
+        var g = Geometry;
         // Inference keeps no indices: nothing will route a gradient back through this pass.
         _indexed = training;
         if (!training)
@@ -61,11 +70,10 @@ public sealed class MaxPool2D : Layer
     /// <inheritdoc/>
     public override Tensor? Backward(Tensor dy, bool needInputGradient)
     {
-        if (!_indexed) throw new InvalidOperationException($"{Describe()}: backward needs a forward pass with training: true, which records where each maximum came from.");
+        if (!_indexed) throw BackwardWithoutIndices();
         if (!needInputGradient) return null;
         var dx = EnsureBatch(ref _dx, dy.Shape[0], InputShape);
-        var g = new PoolGeometry(InputShape[0], InputShape[1], InputShape[2], PoolSize.Height, PoolSize.Width, Strides.Height, Strides.Width);
-        Pooling.MaxPoolGradient(dy.data, _argmax!, dy.Shape[0], g, dx.data);
+        Pooling.MaxPoolGradient(dy.data, _argmax!, dy.Shape[0], Geometry, dx.data);
         return dx;
     }
 

@@ -5,7 +5,8 @@ namespace NeuralNotebooks;
 /// <summary>
 /// The one training loop, used by <see cref="Sequential.Fit(Tensor, Tensor, int, int, ValueTuple{Tensor, Tensor}?, double, bool, bool, Action{EpochLog}?)"/>
 /// and <see cref="MLPClassifier"/>: for each batch, gather it, run every layer's forward pass, take the
-/// loss and its gradient (fused with the last activation when the loss says so), run the backward passes,
+/// loss and its gradient (fused with the last activation when the loss says so), run the backward passes
+/// (a first ReLU convolution's and the max pooling's after it as one),
 /// let the optimizer step. A non-finite loss or weight stops training in that batch with the weights from
 /// before it. Buffers are reused from batch to batch.
 /// </summary>
@@ -15,6 +16,8 @@ internal sealed class Trainer
     private readonly Loss _loss;
     private readonly Optimizer _optimizer;
     private readonly KernelLayer? _fusedLast;
+    /// <summary>A first convolution with ReLU and the max pooling after it, whose backward passes run as one.</summary>
+    private readonly (Conv2D Conv, MaxPool2D Pool)? _fusedFirst;
     private readonly List<Tensor> _parameters = [], _gradients = [];
     private readonly List<string> _owners = [];
     /// <summary>Two copies of the weights, used in turn: <c>_backups[_before]</c> holds them as they were before the current step.</summary>
@@ -29,6 +32,7 @@ internal sealed class Trainer
         _loss = loss;
         _optimizer = optimizer;
         _fusedLast = layers[^1] is KernelLayer k && loss.FusesWith(k.Activation) ? k : null;
+        _fusedFirst = layers.Count > 2 && layers[0] is Conv2D conv && layers[1] is MaxPool2D pool && conv.BackwardFusesWith(pool) ? (conv, pool) : null;
         foreach (var l in layers)
             for (int i = 0; i < l.Weights.Count; i++)
             {
@@ -85,9 +89,16 @@ internal sealed class Trainer
 
             Tensor? g = grad;
             for (int i = _layers.Count - 1; i >= 0 && g is not null; i--)
+            {
+                if (i == 1 && _fusedFirst is { } first)
+                {
+                    first.Conv.BackwardThroughPool(first.Pool, g);
+                    break;
+                }
                 g = i == _layers.Count - 1 && _fusedLast is not null
                     ? _fusedLast.BackwardFromPreActivation(g, needInputGradient: i > 0)
                     : _layers[i].Backward(g, needInputGradient: i > 0);
+            }
             if (L2PerBatch != 0)
                 for (int i = 0; i < _layers.Count; i++)   // not foreach: an interface's enumerator is an allocation per batch
                     if (_layers[i] is KernelLayer k) Simd.AddScaled(L2PerBatch / count, k.Kernel.data, k.Gradients[0].data);

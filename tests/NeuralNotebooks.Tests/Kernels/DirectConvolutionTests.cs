@@ -94,6 +94,59 @@ public class DirectConvolutionTests
         Assert.Equal(dbExpected, db);
     }
 
+    [Theory]
+    [InlineData(2, 8, 8, 9, 2)]     // windows tile the map; the last vector of filters overlaps
+    [InlineData(3, 7, 9, 17, 2)]    // odd sizes: the last row and column get no gradient
+    [InlineData(2, 28, 28, 28, 2)]  // the course CNN's first layer
+    [InlineData(1, 9, 9, 8, 3)]     // 3x3 windows, exactly one vector of filters
+    public void Through_max_pooling_the_kernel_gradient_matches_pooling_then_relu_then_the_kernel_gradient(int batch, int h, int w, int filters, int pool)
+    {
+        var s = Geometry(batch, h, w, 1, 3, 3, 1, "valid");
+        var g = new PoolGeometry(s.OutH, s.OutW, filters, pool, pool, pool, pool);
+        if (!DirectConvolution.Takes(s.Patch, filters) || !Pooling.GradientByImage(g)) return;
+        var x = Data(batch * h * w, 1);
+        var kernel = Data(s.Patch * filters, 2);
+        var bias = Data(filters, 3);
+        var y = new float[batch * s.Positions * filters];
+        DirectConvolution.Forward(x, s, kernel, filters, bias, y, relu: true);
+        var pooled = new float[batch * g.OutputSize];
+        var argmax = new int[pooled.Length];
+        Pooling.MaxPool(y, batch, g, pooled, argmax);
+        var dPooled = Data(pooled.Length, 4);
+
+        // Twin: the three backward passes one after another, over the whole batch.
+        var dy = new float[y.Length];
+        Pooling.MaxPoolGradient(dPooled, argmax, batch, g, dy);
+        var dz = new float[y.Length];
+        Scalar.ReluBackward(y, dy, dz);
+        var dkExpected = new float[s.Patch * filters];
+        var dbExpected = new float[filters];
+        DirectConvolution.KernelGradient(x, s, dz, filters, dkExpected, dbExpected);
+
+        var dk = Data(s.Patch * filters, 5);
+        var db = Data(filters, 6);
+        DirectConvolution.KernelGradientThroughMaxPool(x, s, dPooled, argmax, g, filters, dk, db, y);
+        Assert.Equal(dkExpected, dk);
+        Assert.Equal(dbExpected, db);
+        Assert.Contains(0f, y);   // some windows' maxima are masked by ReLU
+
+        // Without an activation: the pooling's gradient straight into the kernel gradient.
+        DirectConvolution.KernelGradient(x, s, dy, filters, dkExpected, dbExpected);
+        DirectConvolution.KernelGradientThroughMaxPool(x, s, dPooled, argmax, g, filters, dk, db);
+        Assert.Equal(dkExpected, dk);
+        Assert.Equal(dbExpected, db);
+    }
+
+    [Fact]
+    public void A_pooling_that_does_not_tile_the_map_is_refused_by_name()
+    {
+        var s = Geometry(1, 8, 8, 1, 3, 3, 1, "valid");
+        var overlapping = new PoolGeometry(s.OutH, s.OutW, 8, 3, 3, 2, 2);
+        var e = Assert.Throws<ArgumentException>(() => DirectConvolution.KernelGradientThroughMaxPool(new float[64], s, new float[100], new int[100],
+            overlapping, 8, new float[72], default, new float[s.Positions * 8]));
+        Assert.Contains("3x3 pooling with strides 2x2", e.Message);
+    }
+
     [Fact]
     public void No_bias_means_zero_bias()
     {

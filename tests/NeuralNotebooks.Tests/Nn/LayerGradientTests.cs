@@ -69,6 +69,51 @@ public class LayerGradientTests
         Assert.True(NeuralNotebooks.Kernels.DirectConvolution.Takes(9, 9));
     }
 
+    [Theory]
+    [InlineData(28, 28, 28, null)]   // the course CNN's first two layers
+    [InlineData(28, 28, 28, "relu")]
+    [InlineData(7, 9, 9, "relu")]
+    [InlineData(7, 9, 9, null)]
+    public void A_first_Conv2D_and_MaxPool2D_backward_as_one_give_the_gradients_of_each_in_turn(int h, int w, int filters, string? activation)
+    {
+        var rng = new Rng(4);
+        var conv = new Conv2D(filters, (3, 3), activation: activation);
+        var pool = new MaxPool2D((2, 2));
+        conv.Build([h, w, 1], rng);
+        pool.Build(conv.OutputShape, rng);
+        Assert.True(conv.BackwardFusesWith(pool));
+        var x = rng.Uniform(new Shape(3, h, w, 1), -1f, 1f);
+        var dPooled = rng.Uniform(pool.Forward(conv.Forward(x, training: true), training: true).Shape, -1f, 1f);
+
+        Assert.Null(conv.Backward(pool.Backward(dPooled, needInputGradient: true)!, needInputGradient: false));
+        var apart = conv.Gradients.Select(g => g.ToArray()).ToList();
+        foreach (var g in conv.Gradients) g.data.AsSpan().Fill(float.NaN);
+        conv.BackwardThroughPool(pool, dPooled);
+        Assert.Equal(apart[0], conv.Gradients[0].ToArray());
+        Assert.Equal(apart[1], conv.Gradients[1].ToArray());
+    }
+
+    [Fact]
+    public void Conv2D_and_MaxPool2D_backward_as_one_only_where_the_kernels_take_it()
+    {
+        var rng = new Rng(1);
+        var tanh = new Conv2D(8, (3, 3), activation: "tanh");
+        var pool = new MaxPool2D((2, 2));
+        tanh.Build([8, 8, 1], rng);
+        pool.Build(tanh.OutputShape, rng);
+        Assert.False(tanh.BackwardFusesWith(pool));   // only ReLU is folded in
+        var narrow = new Conv2D(3, (3, 3), activation: "relu");
+        var pool3 = new MaxPool2D((2, 2));
+        narrow.Build([8, 8, 1], rng);
+        pool3.Build(narrow.OutputShape, rng);
+        Assert.False(narrow.BackwardFusesWith(pool3));   // fewer filters than a vector: im2col
+        var overlapping = new MaxPool2D((3, 3), strides: (2, 2));
+        var relu = new Conv2D(8, (3, 3), activation: "relu");
+        relu.Build([9, 9, 1], rng);
+        overlapping.Build(relu.OutputShape, rng);
+        Assert.False(relu.BackwardFusesWith(overlapping));
+    }
+
     [Fact]
     public void MaxPool2D_even_and_odd_sizes()
     {
