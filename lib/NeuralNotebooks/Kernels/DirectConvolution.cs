@@ -48,6 +48,7 @@ internal static unsafe class DirectConvolution
     [ThreadStatic] private static float[]? _partials;
     [ThreadStatic] private static float[]? _image;
     [ThreadStatic] private static float[]? _masked;
+    [ThreadStatic] private static float[]? _map;
 
     /// <summary>
     /// output (positions × filters) = the convolution of <paramref name="input"/> with <paramref name="kernel"/>
@@ -83,21 +84,74 @@ internal static unsafe class DirectConvolution
         {
             int* offsets = stackalloc int[s.Patch];
             for (int b = from; b < to; b++)
+                ForwardImage(vectors, Image(input, s, b, offsets), offsets, kernel, output + (long)b * s.Positions * filters, s, filters, relu);
+        }
+    }
+
+    /// <summary>
+    /// output (the pooled positions × filters) = max pooling of the convolution (no activation), and the
+    /// flat index into the batch's feature maps each maximum came from (unless <paramref name="argmax"/> is
+    /// empty: inference), exactly as <see cref="Forward"/> then <see cref="Pooling.MaxPool"/>. Each image's
+    /// feature map is made in a buffer in the core's cache and pooled from there, never written out: for
+    /// the course CNN's batch of 32 that is 2.4 MB neither stored nor read back.
+    /// </summary>
+    public static void ForwardThroughMaxPool(ReadOnlySpan<float> input, in ConvShape s, ReadOnlySpan<float> kernel, int filters,
+        ReadOnlySpan<float> bias, PoolGeometry pool, Span<float> pooled, Span<int> argmax)
+    {
+        Check(input, s, kernel, filters, default, null);
+        if (!bias.IsEmpty && bias.Length != filters)
+            throw new ArgumentException($"conv2d: the bias has {bias.Length} values for {filters} filters.");
+        if (pool.Height != s.OutH || pool.Width != s.OutW || pool.Channels != filters || pool.OutHeight <= 0 || pool.OutWidth <= 0)
+            throw new ArgumentException($"conv2d: a {pool.PoolHeight}x{pool.PoolWidth} pooling over {pool.Height}x{pool.Width}x{pool.Channels} does not follow a {s.OutH}x{s.OutW}x{filters} convolution.");
+        long outs = (long)s.Batch * pool.OutputSize;
+        if (pooled.Length < outs || (!argmax.IsEmpty && argmax.Length < outs))
+            throw new ArgumentException($"conv2d: the pooled output needs {s.Batch}x{pool.OutHeight}x{pool.OutWidth}x{filters} elements and as many indices (or none), got {pooled.Length} and {argmax.Length}.");
+        if (s.Batch == 0) return;
+        int vectors = (filters + Lanes - 1) / Lanes, stride = vectors * Lanes;
+        var packed = Rent(ref _packed, (s.Patch + 1) * stride);
+        fixed (float* pk = packed, pi = input, po = pooled)
+        fixed (int* pa = argmax)
+        {
+            for (int t = 0; t < s.Patch; t++) ToVectorOrder(kernel.Slice(t * filters, filters), pk + t * stride, vectors);
+            if (bias.IsEmpty) new Span<float>(pk + s.Patch * stride, stride).Clear();
+            else ToVectorOrder(bias, pk + s.Patch * stride, vectors);
+            var body = new ForwardPooledImages(pi, pk, po, pa, s, filters, vectors, pool);
+            if ((long)s.Batch * s.Positions * s.Patch * filters >= 1 << 16) ForkJoin.For(s.Batch, 1, body);
+            else body.Run(0, s.Batch);
+        }
+    }
+
+    private readonly struct ForwardPooledImages(float* input, float* kernel, float* pooled, int* argmax, ConvShape s, int filters, int vectors, PoolGeometry pool) : IRangeBody
+    {
+        public void Run(int from, int to)
+        {
+            int* offsets = stackalloc int[s.Patch];
+            int length = s.Positions * filters;
+            // Pinned, so its address outlives this statement; one image's feature map fits in L2.
+            if (_map is null || _map.Length < length) _map = GC.AllocateArray<float>(length, pinned: true);
+            float* map = (float*)Unsafe.AsPointer(ref _map[0]);
+            for (int b = from; b < to; b++)
             {
-                float* image = Image(input, s, b, offsets);
-                float* o = output + (long)b * s.Positions * filters;
-                switch (vectors)
-                {
-                    case 1: ForwardImage<V1>(image, offsets, kernel, o, s, filters, relu); break;
-                    case 2: ForwardImage<V2>(image, offsets, kernel, o, s, filters, relu); break;
-                    case 3: ForwardImage<V3>(image, offsets, kernel, o, s, filters, relu); break;
-                    case 4: ForwardImage<V4>(image, offsets, kernel, o, s, filters, relu); break;
-                    case 5: ForwardImage<V5>(image, offsets, kernel, o, s, filters, relu); break;
-                    case 6: ForwardImage<V6>(image, offsets, kernel, o, s, filters, relu); break;
-                    case 7: ForwardImage<V7>(image, offsets, kernel, o, s, filters, relu); break;
-                    default: ForwardImage<V8>(image, offsets, kernel, o, s, filters, relu); break;
-                }
+                ForwardImage(vectors, Image(input, s, b, offsets), offsets, kernel, map, s, filters, relu: false);
+                if (argmax is null) Pooling.SampleValueVectors(map, b, pool, pooled);
+                else Pooling.SampleVectors(map, b, pool, pooled, argmax);
             }
+        }
+    }
+
+    /// <summary>One image's convolution, through the loop compiled for its number of vectors.</summary>
+    private static void ForwardImage(int vectors, float* image, int* offsets, float* kernel, float* o, ConvShape s, int filters, bool relu)
+    {
+        switch (vectors)
+        {
+            case 1: ForwardImage<V1>(image, offsets, kernel, o, s, filters, relu); break;
+            case 2: ForwardImage<V2>(image, offsets, kernel, o, s, filters, relu); break;
+            case 3: ForwardImage<V3>(image, offsets, kernel, o, s, filters, relu); break;
+            case 4: ForwardImage<V4>(image, offsets, kernel, o, s, filters, relu); break;
+            case 5: ForwardImage<V5>(image, offsets, kernel, o, s, filters, relu); break;
+            case 6: ForwardImage<V6>(image, offsets, kernel, o, s, filters, relu); break;
+            case 7: ForwardImage<V7>(image, offsets, kernel, o, s, filters, relu); break;
+            default: ForwardImage<V8>(image, offsets, kernel, o, s, filters, relu); break;
         }
     }
 

@@ -143,35 +143,47 @@ public static class Pooling
                     for (int ch = 0; ch < c; ch++) Window(xs, b, oy, ox, ch, g, ys, argmaxes);
             return;
         }
+        fixed (float* x = xs, y = ys)
+        fixed (int* argmax = argmaxes)
+            SampleVectors(x + (long)b * g.InputSize, b, g, y, argmax);
+    }
+
+    /// <summary>
+    /// Image <paramref name="b"/>'s maxima and their flat indices into the whole batch, from the image's
+    /// input at <paramref name="image"/> (wherever it is: in the batch, or in a buffer in a core's cache),
+    /// a vector of channels at a time. Needs at least a vector of channels.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static unsafe void SampleVectors(float* image, int b, PoolGeometry g, float* y, int* argmax)
+    {
+        int c = g.Channels, w = g.Width, sh = g.StrideHeight, sw = g.StrideWidth, lanes = Vector<float>.Count;
         // The running maximum keeps the window offset it came from; the flat index is made once per vector at the end.
         int window = g.PoolHeight * g.PoolWidth;
         int* offsets = stackalloc int[window];
         WindowOffsets(g, offsets);
-        fixed (float* x = xs, y = ys)
-        fixed (int* argmax = argmaxes)
-            for (int oy = 0; oy < g.OutHeight; oy++)
-                for (int ox = 0; ox < g.OutWidth; ox++)
+        for (int oy = 0; oy < g.OutHeight; oy++)
+            for (int ox = 0; ox < g.OutWidth; ox++)
+            {
+                int o = ((b * g.OutHeight + oy) * g.OutWidth + ox) * c;
+                int local = (oy * sh * w + ox * sw) * c, first = b * g.InputSize + local;
+                for (int ch = 0; ; ch += lanes)
                 {
-                    int o = ((b * g.OutHeight + oy) * g.OutWidth + ox) * c;
-                    int first = ((b * h + oy * sh) * w + ox * sw) * c;
-                    for (int ch = 0; ; ch += lanes)
+                    if (ch > c - lanes) ch = c - lanes;
+                    float* start = image + local + ch;
+                    var best = Vector.Load(start);
+                    var where = Vector<int>.Zero;
+                    for (int e = 1; e < window; e++)
                     {
-                        if (ch > c - lanes) ch = c - lanes;
-                        float* start = x + first + ch;
-                        var best = Vector.Load(start);
-                        var where = Vector<int>.Zero;
-                        for (int e = 1; e < window; e++)
-                        {
-                            var v = Vector.Load(start + offsets[e]);
-                            var greater = Vector.GreaterThan(v, best);
-                            best = Vector.ConditionalSelect(greater, v, best);
-                            where = Vector.ConditionalSelect(greater, new Vector<int>(offsets[e]), where);
-                        }
-                        best.Store(y + o + ch);
-                        (where + new Vector<int>(first + ch) + LaneNumbers).Store(argmax + o + ch);
-                        if (ch == c - lanes) break;
+                        var v = Vector.Load(start + offsets[e]);
+                        var greater = Vector.GreaterThan(v, best);
+                        best = Vector.ConditionalSelect(greater, v, best);
+                        where = Vector.ConditionalSelect(greater, new Vector<int>(offsets[e]), where);
                     }
+                    best.Store(y + o + ch);
+                    (where + new Vector<int>(first + ch) + LaneNumbers).Store(argmax + o + ch);
+                    if (ch == c - lanes) break;
                 }
+            }
     }
 
     /// <summary>Each window element's offset from the window's first, row by row as the scalar twin visits them.</summary>
@@ -204,29 +216,36 @@ public static class Pooling
                     }
             return;
         }
+        fixed (float* x = xs, y = ys) SampleValueVectors(x + (long)b * g.InputSize, b, g, y);
+    }
+
+    /// <summary>Image <paramref name="b"/>'s maxima from its input at <paramref name="image"/>, as <see cref="SampleVectors"/> without indices.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static unsafe void SampleValueVectors(float* image, int b, PoolGeometry g, float* y)
+    {
+        int c = g.Channels, w = g.Width, lanes = Vector<float>.Count;
         int window = g.PoolHeight * g.PoolWidth;
         int* offsets = stackalloc int[window];
         WindowOffsets(g, offsets);
-        fixed (float* x = xs, y = ys)
-            for (int oy = 0; oy < g.OutHeight; oy++)
-                for (int ox = 0; ox < g.OutWidth; ox++)
+        for (int oy = 0; oy < g.OutHeight; oy++)
+            for (int ox = 0; ox < g.OutWidth; ox++)
+            {
+                float* o = y + ((b * g.OutHeight + oy) * g.OutWidth + ox) * c;
+                float* first = image + (oy * g.StrideHeight * w + ox * g.StrideWidth) * c;
+                for (int ch = 0; ; ch += lanes)
                 {
-                    float* o = y + ((b * g.OutHeight + oy) * g.OutWidth + ox) * c;
-                    float* first = x + ((b * g.Height + oy * g.StrideHeight) * w + ox * g.StrideWidth) * c;
-                    for (int ch = 0; ; ch += lanes)
+                    if (ch > c - lanes) ch = c - lanes;
+                    var best = Vector.Load(first + ch);
+                    for (int e = 1; e < window; e++)
                     {
-                        if (ch > c - lanes) ch = c - lanes;
-                        var best = Vector.Load(first + ch);
-                        for (int e = 1; e < window; e++)
-                        {
-                            // The same comparison as Sample's (greater replaces), so NaNs and ties give the same values.
-                            var v = Vector.Load(first + ch + offsets[e]);
-                            best = Vector.ConditionalSelect(Vector.GreaterThan(v, best), v, best);
-                        }
-                        best.Store(o + ch);
-                        if (ch == c - lanes) break;
+                        // The same comparison as SampleVectors' (greater replaces), so NaNs and ties give the same values.
+                        var v = Vector.Load(first + ch + offsets[e]);
+                        best = Vector.ConditionalSelect(Vector.GreaterThan(v, best), v, best);
                     }
+                    best.Store(o + ch);
+                    if (ch == c - lanes) break;
                 }
+            }
     }
 
     /// <summary>

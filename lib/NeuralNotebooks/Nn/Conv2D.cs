@@ -114,6 +114,29 @@ public sealed class Conv2D : KernelLayer
     }
 
     /// <summary>
+    /// Whether this layer's forward pass and <paramref name="pool"/>'s can run as one
+    /// (<see cref="ForwardThroughPool"/>): the direct path without an activation, pooled right after.
+    /// </summary>
+    internal bool ForwardFusesWith(MaxPool2D pool) =>
+        Direct && Activation is LinearActivation && pool.Geometry is var g && g.Height == _outH && g.Width == _outW && g.Channels == Filters;
+
+    /// <summary>
+    /// This layer's forward pass and <paramref name="pool"/>'s as one: each image's feature map is made in
+    /// the core's cache and pooled there, and only the pooled output (and, training, where each maximum
+    /// came from) is written. The feature maps themselves are not kept, so this layer's output is not
+    /// available until its next <see cref="Forward"/>; its backward pass needs only its input.
+    /// </summary>
+    internal Tensor ForwardThroughPool(MaxPool2D pool, Tensor x, bool training)
+    {
+        if (!ForwardFusesWith(pool)) throw new InvalidOperationException($"{Describe()}: cannot compute {pool.Describe()} as it goes.");
+        int n = x.Shape[0];
+        _x = x;
+        var (pooled, argmax) = pool.OutputsFor(n, training);
+        DirectConvolution.ForwardThroughMaxPool(x.data, Geometry(n), Kernel.data, Filters, UseBias ? Bias.data : default, pool.Geometry, pooled.data, argmax);
+        return pooled;
+    }
+
+    /// <summary>
     /// Whether, as a first layer followed by <paramref name="pool"/>, the backward passes of both can run as
     /// one (<see cref="BackwardThroughPool"/>): the direct path with no activation or ReLU, and a pooling
     /// that tiles its output.
@@ -132,10 +155,11 @@ public sealed class Conv2D : KernelLayer
     internal void BackwardThroughPool(MaxPool2D pool, Tensor dPooled)
     {
         if (!BackwardFusesWith(pool)) throw new InvalidOperationException($"{Describe()}: cannot take {pool.Describe()}'s gradient by image.");
-        if (_x is null || _out is null) throw new InvalidOperationException($"{Describe()}: backward before forward.");
+        // Without an activation only the input is needed: the forward pass may have pooled as it went.
+        if (_x is null || (Activation is ReluActivation && _out is null)) throw new InvalidOperationException($"{Describe()}: backward before forward.");
         int n = dPooled.Shape[0];
         DirectConvolution.KernelGradientThroughMaxPool(_x.data, Geometry(n), dPooled.data, pool.Argmax, pool.Geometry, Filters,
-            KernelGradient.data, UseBias ? BiasGradient.data : default, reluOutput: Activation is ReluActivation ? _out.data : default);
+            KernelGradient.data, UseBias ? BiasGradient.data : default, reluOutput: Activation is ReluActivation ? _out!.data : default);
     }
 
     /// <inheritdoc/>

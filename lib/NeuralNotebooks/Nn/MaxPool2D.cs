@@ -48,6 +48,20 @@ public sealed class MaxPool2D : Layer
     private InvalidOperationException BackwardWithoutIndices() =>
         new($"{Describe()}: backward needs a forward pass with training: true, which records where each maximum came from.");
 
+    /// <summary>
+    /// This layer's output for a batch of <paramref name="n"/> and, when training, its index buffer, for a
+    /// convolution that computes the pooling as it goes (Conv2D.ForwardThroughPool) to fill in place of
+    /// <see cref="Forward"/>.
+    /// </summary>
+    internal (Tensor Output, int[]? Argmax) OutputsFor(int n, bool training)
+    {
+        var y = Ensure(ref _out, n, _outH, _outW, InputShape[2]);
+        _indexed = training;
+        if (!training) return (y, null);
+        if (_argmax is null || _argmax.Length != y.Size) _argmax = new int[y.Size];
+        return (y, _argmax);
+    }
+
     /// <inheritdoc/>
     public override Tensor Forward(Tensor x, bool training)
     {

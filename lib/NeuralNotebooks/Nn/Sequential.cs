@@ -147,7 +147,14 @@ public sealed partial class Sequential
     private Tensor ForwardAll(Tensor x, bool training, int upTo = int.MaxValue)
     {
         var h = x;
-        for (int i = 0; i < _layers.Count && i <= upTo; i++) h = _layers[i].Forward(h, training);
+        int start = 0;
+        if (upTo >= 1 && _layers.Count > 1 && _layers[0] is Conv2D conv && _layers[1] is MaxPool2D pool && conv.ForwardFusesWith(pool))
+        {
+            // A first convolution pooled as it goes: its feature maps are not asked for, so they are not kept.
+            h = conv.ForwardThroughPool(pool, h, training);
+            start = 2;
+        }
+        for (int i = start; i < _layers.Count && i <= upTo; i++) h = _layers[i].Forward(h, training);
         return h;
     }
 

@@ -23,7 +23,7 @@ internal sealed class Trainer
     /// <summary>Two copies of the weights, used in turn: <c>_backups[_before]</c> holds them as they were before the current step.</summary>
     private readonly float[][][] _backups;
     private int _before;
-    private readonly Tensor[] _outputs;
+    private readonly Tensor?[] _outputs;
     private Tensor? _xBatch, _yBatch, _grad;
 
     public Trainer(IReadOnlyList<Layer> layers, Loss loss, Optimizer optimizer)
@@ -41,7 +41,7 @@ internal sealed class Trainer
                 _owners.Add($"{l.Describe()}, weight '{l.WeightNames[i]}'");
             }
         _backups = [_parameters.Select(p => new float[p.Size]).ToArray(), _parameters.Select(p => new float[p.Size]).ToArray()];
-        _outputs = new Tensor[layers.Count];
+        _outputs = new Tensor?[layers.Count];
     }
 
     /// <summary>
@@ -77,7 +77,18 @@ internal sealed class Trainer
             var xb = Batches.Gather(x, order, start, count, ref _xBatch);
             var yb = Batches.Gather(y, order, start, count, ref _yBatch);
             Tensor h = xb;
-            for (int i = 0; i < _layers.Count; i++) h = _outputs[i] = _layers[i].Forward(h, training: true);
+            for (int i = 0; i < _layers.Count; i++)
+            {
+                if (i == 0 && _fusedFirst is { } pair && pair.Conv.ForwardFusesWith(pair.Pool))
+                {
+                    // The convolution's feature maps are pooled as they are made and not kept.
+                    _outputs[0] = null;
+                    h = _outputs[1] = pair.Conv.ForwardThroughPool(pair.Pool, h, training: true);
+                    i = 1;
+                    continue;
+                }
+                h = _outputs[i] = _layers[i].Forward(h, training: true);
+            }
             var grad = Layer.EnsureLike(ref _grad, h.Shape);
             int width = h.Size / count;
             double batchLoss = _fusedLast is null ? _loss.Forward(h.data, yb.data, count, width, grad.data) : _loss.Forward(h.data, yb.data, count, width, default);
@@ -134,7 +145,7 @@ internal sealed class Trainer
     {
         if (Finite.IndexOfNonFinite(xb.data) >= 0) return "the input";
         for (int i = 0; i < _layers.Count; i++)
-            if (Finite.IndexOfNonFinite(_outputs[i].data.AsSpan(0, _outputs[i].Size)) >= 0) return $"the output of {_layers[i].Describe()}";
+            if (_outputs[i] is { } output && Finite.IndexOfNonFinite(output.data.AsSpan(0, output.Size)) >= 0) return $"the output of {_layers[i].Describe()}";
         return null;
     }
 

@@ -137,6 +137,42 @@ public class DirectConvolutionTests
         Assert.Equal(dbExpected, db);
     }
 
+    [Theory]
+    [InlineData(2, 8, 8, 9, 2, 2)]
+    [InlineData(3, 7, 9, 17, 2, 2)]    // odd sizes: the last row and column of the map are not pooled
+    [InlineData(2, 28, 28, 28, 2, 2)]  // the course CNN's first two layers
+    [InlineData(2, 11, 10, 8, 3, 2)]   // overlapping windows
+    [InlineData(0, 8, 8, 8, 2, 2)]
+    public void Pooled_as_it_goes_the_forward_pass_gives_the_convolution_then_the_pooling(int batch, int h, int w, int filters, int pool, int stride)
+    {
+        var s = Geometry(batch, h, w, 1, 3, 3, 1, "valid");
+        var g = new PoolGeometry(s.OutH, s.OutW, filters, pool, pool, stride, stride);
+        if (!DirectConvolution.Takes(s.Patch, filters)) return;
+        var x = Data(batch * h * w, 1);
+        var kernel = Data(s.Patch * filters, 2);
+        var bias = Data(filters, 3);
+        var map = new float[batch * s.Positions * filters];
+        DirectConvolution.Forward(x, s, kernel, filters, bias, map);
+        var expected = new float[batch * g.OutputSize];
+        var expectedArgmax = new int[expected.Length];
+        Pooling.MaxPool(map, batch, g, expected, expectedArgmax);
+
+        // One more element than the output: a kernel that wrote past it would change it.
+        var pooled = Data(expected.Length + 1, 4);
+        var argmax = new int[expected.Length + 1];
+        argmax[^1] = -7;
+        float guard = pooled[^1];
+        DirectConvolution.ForwardThroughMaxPool(x, s, kernel, filters, bias, g, pooled, argmax);
+        Assert.Equal(expected, pooled[..^1]);
+        Assert.Equal(expectedArgmax, argmax[..^1]);
+        Assert.Equal(guard, pooled[^1]);
+        Assert.Equal(-7, argmax[^1]);
+
+        var values = new float[expected.Length];
+        DirectConvolution.ForwardThroughMaxPool(x, s, kernel, filters, bias, g, values, default);
+        Assert.Equal(expected, values);
+    }
+
     [Fact]
     public void A_pooling_that_does_not_tile_the_map_is_refused_by_name()
     {

@@ -48,6 +48,24 @@ public class SequentialTests
     }
 
     [Fact]
+    public void The_course_cnn_pooled_as_it_goes_predicts_what_its_layers_give_one_by_one()
+    {
+        // Predict computes the first convolution and the pooling as one pass; calling the layers one by
+        // one does not. Both must give the same bits, and the convolution's own maps stay available.
+        var m = Mnist.Load(channels: true);
+        var x = m.Test.Images[..40];
+        var model = CourseCnn(seed: 3);
+        var predicted = model.Predict(x).ToArray();
+        Tensor h = x;
+        foreach (var layer in model.Layers) h = layer.Forward(h, training: false);
+        Assert.Equal(h.ToArray(), predicted);
+
+        var maps = model.Layers[0].Forward(x, training: false).ToArray();
+        Assert.Equal(maps, model.PredictUpTo(x, 0).ToArray());
+        Assert.Equal(model.Layers[1].Forward(model.Layers[0].Forward(x, training: false), training: false).ToArray(), model.PredictUpTo(x, 1).ToArray());
+    }
+
+    [Fact]
     public void The_same_seed_gives_the_same_weights_after_training()
     {
         var m = Mnist.Load(channels: true);
