@@ -155,19 +155,51 @@ internal static unsafe class DirectConvolution
         }
     }
 
+    /// <summary>
+    /// One image's positions, each with its filters in registers. With up to 4 vectors of filters two
+    /// neighbouring positions are computed together: each tap's kernel vectors are loaded once for both,
+    /// and 8 independent sums keep both FMA units busy where 4 would wait on each other's latency. Each
+    /// position's sums are still taken in tap order, so the bits are those of one position at a time.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ForwardImage<TV>(float* image, int* offsets, float* kernel, float* o, ConvShape s, int filters, bool relu)
         where TV : struct, IVectorCount
     {
-        int n = TV.Count, stride = n * Lanes, patch = s.Patch, last = filters - Lanes;
+        int n = TV.Count, stride = n * Lanes, patch = s.Patch;
         int pitch = s.Unpadded ? s.Width : s.PaddedWidth;
+        long step = (long)s.StrideW * s.Channels;
         float* bias = kernel + (long)patch * stride;
         for (int oy = 0; oy < s.OutH; oy++)
         {
             float* row = image + (long)oy * s.StrideH * pitch * s.Channels;
-            for (int ox = 0; ox < s.OutW; ox++, o += filters)
+            int ox = 0;
+            if (n <= 4)
+                for (; ox + 1 < s.OutW; ox += 2, o += 2 * filters)
+                {
+                    float* x = row + ox * step, y = x + step;
+                    Vector<float> a0 = Load(bias, 0), a1 = default, a2 = default, a3 = default;
+                    if (n > 1) a1 = Load(bias, 1);
+                    if (n > 2) a2 = Load(bias, 2);
+                    if (n > 3) a3 = Load(bias, 3);
+                    Vector<float> b0 = a0, b1 = a1, b2 = a2, b3 = a3;
+                    float* k = kernel;
+                    for (int t = 0; t < patch; t++, k += stride)
+                    {
+                        int at = offsets[t];
+                        var xa = new Vector<float>(x[at]);
+                        var xb = new Vector<float>(y[at]);
+                        var k0 = Load(k, 0);
+                        a0 = Vector.MultiplyAddEstimate(xa, k0, a0); b0 = Vector.MultiplyAddEstimate(xb, k0, b0);
+                        if (n > 1) { var k1 = Load(k, 1); a1 = Vector.MultiplyAddEstimate(xa, k1, a1); b1 = Vector.MultiplyAddEstimate(xb, k1, b1); }
+                        if (n > 2) { var k2 = Load(k, 2); a2 = Vector.MultiplyAddEstimate(xa, k2, a2); b2 = Vector.MultiplyAddEstimate(xb, k2, b2); }
+                        if (n > 3) { var k3 = Load(k, 3); a3 = Vector.MultiplyAddEstimate(xa, k3, a3); b3 = Vector.MultiplyAddEstimate(xb, k3, b3); }
+                    }
+                    Put<TV>(o, a0, a1, a2, a3, default, default, default, default, filters, relu);
+                    Put<TV>(o + filters, b0, b1, b2, b3, default, default, default, default, filters, relu);
+                }
+            for (; ox < s.OutW; ox++, o += filters)
             {
-                float* x = row + (long)ox * s.StrideW * s.Channels;
+                float* x = row + ox * step;
                 Vector<float> c0 = Load(bias, 0), c1 = default, c2 = default, c3 = default, c4 = default, c5 = default, c6 = default, c7 = default;
                 if (n > 1) c1 = Load(bias, 1);
                 if (n > 2) c2 = Load(bias, 2);
@@ -189,35 +221,47 @@ internal static unsafe class DirectConvolution
                     if (n > 6) c6 = Vector.MultiplyAddEstimate(xv, Load(k, 6), c6);
                     if (n > 7) c7 = Vector.MultiplyAddEstimate(xv, Load(k, 7), c7);
                 }
-                if (relu)
-                {
-                    c0 = Relu(c0);
-                    if (n > 1) c1 = Relu(c1);
-                    if (n > 2) c2 = Relu(c2);
-                    if (n > 3) c3 = Relu(c3);
-                    if (n > 4) c4 = Relu(c4);
-                    if (n > 5) c5 = Relu(c5);
-                    if (n > 6) c6 = Relu(c6);
-                    if (n > 7) c7 = Relu(c7);
-                }
-                // Vector v holds filters [v·Lanes, ...), the last one filters [filters - Lanes, filters).
-                if (n == 1) { c0.Store(o); continue; }
-                c0.Store(o);
-                if (n == 2) { c1.Store(o + last); continue; }
-                c1.Store(o + Lanes);
-                if (n == 3) { c2.Store(o + last); continue; }
-                c2.Store(o + 2 * Lanes);
-                if (n == 4) { c3.Store(o + last); continue; }
-                c3.Store(o + 3 * Lanes);
-                if (n == 5) { c4.Store(o + last); continue; }
-                c4.Store(o + 4 * Lanes);
-                if (n == 6) { c5.Store(o + last); continue; }
-                c5.Store(o + 5 * Lanes);
-                if (n == 7) { c6.Store(o + last); continue; }
-                c6.Store(o + 6 * Lanes);
-                c7.Store(o + last);
+                Put<TV>(o, c0, c1, c2, c3, c4, c5, c6, c7, filters, relu);
             }
         }
+    }
+
+    /// <summary>
+    /// Stores one position's filters (through ReLU when asked): vector v holds filters [v·Lanes, ...),
+    /// the last one filters [filters - Lanes, filters).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Put<TV>(float* o, Vector<float> c0, Vector<float> c1, Vector<float> c2, Vector<float> c3,
+        Vector<float> c4, Vector<float> c5, Vector<float> c6, Vector<float> c7, int filters, bool relu)
+        where TV : struct, IVectorCount
+    {
+        int n = TV.Count, last = filters - Lanes;
+        if (relu)
+        {
+            c0 = Relu(c0);
+            if (n > 1) c1 = Relu(c1);
+            if (n > 2) c2 = Relu(c2);
+            if (n > 3) c3 = Relu(c3);
+            if (n > 4) c4 = Relu(c4);
+            if (n > 5) c5 = Relu(c5);
+            if (n > 6) c6 = Relu(c6);
+            if (n > 7) c7 = Relu(c7);
+        }
+        if (n == 1) { c0.Store(o); return; }
+        c0.Store(o);
+        if (n == 2) { c1.Store(o + last); return; }
+        c1.Store(o + Lanes);
+        if (n == 3) { c2.Store(o + last); return; }
+        c2.Store(o + 2 * Lanes);
+        if (n == 4) { c3.Store(o + last); return; }
+        c3.Store(o + 3 * Lanes);
+        if (n == 5) { c4.Store(o + last); return; }
+        c4.Store(o + 4 * Lanes);
+        if (n == 6) { c5.Store(o + last); return; }
+        c5.Store(o + 5 * Lanes);
+        if (n == 7) { c6.Store(o + last); return; }
+        c6.Store(o + 6 * Lanes);
+        c7.Store(o + last);
     }
 
     /// <summary>
