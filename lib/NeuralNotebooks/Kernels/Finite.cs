@@ -44,15 +44,27 @@ public static class Finite
         public void Run(int from, int to) => firsts[from / size] = CopyRange(x, copy, from, to, limit);
     }
 
+    /// <summary>
+    /// The copy is written with non-temporal stores: it is read back only if a later step fails, so there is
+    /// no point in first fetching its old contents into the cache (as an ordinary store must) only to evict
+    /// the weights the next step needs. Those stores want aligned addresses, so the copy's first floats up
+    /// to a vector boundary are stored one by one.
+    /// </summary>
     private static unsafe int CopyRange(float* x, float* copy, int from, int to, float limit)
     {
         int lanes = Vector<float>.Count, i = from;
         var bound = new Vector<float>(limit);
+        for (; i < to && ((nuint)(copy + i) & (nuint)(lanes * sizeof(float) - 1)) != 0; i++)
+        {
+            copy[i] = x[i];
+            if (!(MathF.Abs(x[i]) <= limit)) return i;
+        }
         // |x| <= limit is false for NaN as well as for large values; the check is made once per four vectors.
         for (; i <= to - 4 * lanes; i += 4 * lanes)
         {
             var a = Vector.Load(x + i); var b = Vector.Load(x + i + lanes); var c = Vector.Load(x + i + 2 * lanes); var d = Vector.Load(x + i + 3 * lanes);
-            a.Store(copy + i); b.Store(copy + i + lanes); c.Store(copy + i + 2 * lanes); d.Store(copy + i + 3 * lanes);
+            Vector.StoreAlignedNonTemporal(a, copy + i); Vector.StoreAlignedNonTemporal(b, copy + i + lanes);
+            Vector.StoreAlignedNonTemporal(c, copy + i + 2 * lanes); Vector.StoreAlignedNonTemporal(d, copy + i + 3 * lanes);
             var fine = Vector.LessThanOrEqual(Vector.Abs(a), bound) & Vector.LessThanOrEqual(Vector.Abs(b), bound)
                 & Vector.LessThanOrEqual(Vector.Abs(c), bound) & Vector.LessThanOrEqual(Vector.Abs(d), bound);
             if (!Vector.EqualsAll(fine, new Vector<int>(-1))) return i + IndexOfNonFiniteScalar(new ReadOnlySpan<float>(x + i, 4 * lanes), limit);

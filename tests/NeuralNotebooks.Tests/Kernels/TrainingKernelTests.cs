@@ -126,5 +126,14 @@ public class TrainingKernelTests
         Assert.Equal(-1, Finite.CopyFindingNonFinite(x, copy, Trainer.WeightLimit));
         Assert.Equal(x, copy);
         Assert.Equal(-1, Finite.CopyFindingNonFiniteScalar(x, copy, Trainer.WeightLimit));
+        // The copy is stored a vector at a time from its first vector-aligned float: every start offset.
+        var wider = new float[n + 16];
+        for (int offset = 0; offset < 16; offset++)
+        {
+            Array.Fill(wider, -5f);
+            Assert.Equal(-1, Finite.CopyFindingNonFinite(x, wider.AsSpan(offset, n), Trainer.WeightLimit));
+            Assert.Equal(x, wider.AsSpan(offset, n).ToArray());
+            Assert.All(wider[..offset].Concat(wider[(offset + n)..]), v => Assert.Equal(-5f, v));
+        }
     }
 }
