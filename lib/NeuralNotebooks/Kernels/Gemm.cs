@@ -262,12 +262,14 @@ internal static unsafe class Gemm
             Blocked(m, n, k, a, transposeA, b, transposeB, c, accumulate, 0, m, 0, n, 0, k);
             return;
         }
-        if (m < 2 * MR * 4 && n <= 8 * NR && k >= 4 * KC)
+        if (m <= 128 && n <= 8 * NR && k >= 4 * KC)
         {
-            // A small batch through a narrow, deep matrix (a dense layer after a convolution: 32×4732 by
-            // 4732×128): split by columns, each core would read all of A for a few panels of B. Split the
-            // depth in two instead, a whole number of blocks each: each core reads half of A and half of
-            // B, and the second half's product is added at the end. Always two halves, whatever the core
+            // A batch of up to 128 through a narrow, deep matrix (a dense layer after a convolution: 32×4732
+            // by 4732×128 in training, 128 rows in inference): split by columns, each core would read all of
+            // A for a few panels of B; split by rows, each would pack all of B. Split the depth in two
+            // instead, a whole number of blocks each: each core reads half of A and half of B, and the
+            // second half's product is added at the end (128 rows, same process, interleaved: 5-10% faster
+            // than the row split). Always two halves, whatever the core
             // count, so the sums (and the trained weights) are the same on every machine.
             int half = (k / 2 + KC - 1) / KC * KC;
             var partial = Rent(ref _depthHalf, m * n);
