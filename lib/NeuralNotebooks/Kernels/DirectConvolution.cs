@@ -47,7 +47,7 @@ internal static unsafe class DirectConvolution
     [ThreadStatic] private static float[]? _packed;
     [ThreadStatic] private static float[]? _partials;
     [ThreadStatic] private static float[]? _image;
-    [ThreadStatic] private static float[]? _masked;
+    [ThreadStatic] private static float[]? _gradient;
     [ThreadStatic] private static float[]? _map;
 
     /// <summary>
@@ -127,9 +127,7 @@ internal static unsafe class DirectConvolution
         {
             int* offsets = stackalloc int[s.Patch];
             int length = s.Positions * filters;
-            // Pinned, so its address outlives this statement; one image's feature map fits in L2.
-            if (_map is null || _map.Length < length) _map = GC.AllocateArray<float>(length, pinned: true);
-            float* map = (float*)Unsafe.AsPointer(ref _map[0]);
+            float* map = Pinned(ref _map, length);   // one image's feature map: it fits in L2
             for (int b = from; b < to; b++)
             {
                 ForwardImage(vectors, Image(input, s, b, offsets), offsets, kernel, map, s, filters, relu: false);
@@ -341,9 +339,7 @@ internal static unsafe class DirectConvolution
                 float* g = gradient + (long)b * length;
                 if (argmax is not null || reluOutput is not null)
                 {
-                    // Pinned, so its address outlives this statement; one image's gradient fits in L2.
-                    if (_masked is null || _masked.Length < length) _masked = GC.AllocateArray<float>(length, pinned: true);
-                    float* routed = (float*)Unsafe.AsPointer(ref _masked[0]);
+                    float* routed = Pinned(ref _gradient, length);   // one image's gradient: it fits in L2
                     var dz = new Span<float>(routed, length);
                     var relu = new ReadOnlySpan<float>(reluOutput + (long)b * length, reluOutput is null ? 0 : length);
                     if (argmax is not null)
@@ -482,9 +478,7 @@ internal static unsafe class DirectConvolution
         {
             pitch = s.PaddedWidth;
             int length = s.PaddedHeight * pitch * s.Channels;
-            // Pinned (allocated where the GC never moves it), so its address outlives this method.
-            if (_image is null || _image.Length < length) _image = GC.AllocateArray<float>(length, pinned: true);
-            float* p = (float*)Unsafe.AsPointer(ref _image[0]);
+            float* p = Pinned(ref _image, length);
             new Span<float>(p, length).Clear();
             for (int y = 0; y < s.Height; y++)
                 new ReadOnlySpan<float>(image + (long)y * s.Width * s.Channels, s.Width * s.Channels)
@@ -518,6 +512,16 @@ internal static unsafe class DirectConvolution
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector<float> Load(float* p, int vector) => Vector.Load(p + vector * Vector<float>.Count);
+
+    /// <summary>
+    /// This thread's buffer of at least <paramref name="length"/> floats, allocated pinned (where the GC never
+    /// moves it) so that its address stays valid after this returns.
+    /// </summary>
+    private static float* Pinned(ref float[]? buffer, int length)
+    {
+        if (buffer is null || buffer.Length < Math.Max(1, length)) buffer = GC.AllocateArray<float>(Math.Max(1, length), pinned: true);
+        return (float*)Unsafe.AsPointer(ref buffer[0]);
+    }
 
     private static float[] Rent(ref float[]? buffer, int length)
     {
