@@ -64,17 +64,11 @@ internal static unsafe class DirectConvolution
             throw new ArgumentException($"conv2d: the bias has {bias.Length} values for {filters} filters.");
         if (s.Batch == 0) return;
         int vectors = (filters + Lanes - 1) / Lanes, stride = vectors * Lanes;
-        // The kernel's rows and the bias in vector order (row Patch is the bias), so the loop reads
-        // each tap's filters as `vectors` aligned loads.
         var packed = Rent(ref _packed, (s.Patch + 1) * stride);
         fixed (float* pk = packed, pi = input, po = output)
         {
-            for (int t = 0; t < s.Patch; t++) ToVectorOrder(kernel.Slice(t * filters, filters), pk + t * stride, vectors);
-            if (bias.IsEmpty) new Span<float>(pk + s.Patch * stride, stride).Clear();
-            else ToVectorOrder(bias, pk + s.Patch * stride, vectors);
-            var body = new ForwardImages(pi, pk, po, s, filters, vectors, relu);
-            if ((long)s.Batch * s.Positions * s.Patch * filters >= 1 << 16) ForkJoin.For(s.Batch, 1, body);
-            else body.Run(0, s.Batch);
+            PackKernel(kernel, bias, s.Patch, filters, vectors, pk);
+            ForImages(s, filters, new ForwardImages(pi, pk, po, s, filters, vectors, relu));
         }
     }
 
@@ -112,12 +106,8 @@ internal static unsafe class DirectConvolution
         fixed (float* pk = packed, pi = input, po = pooled)
         fixed (int* pa = argmax)
         {
-            for (int t = 0; t < s.Patch; t++) ToVectorOrder(kernel.Slice(t * filters, filters), pk + t * stride, vectors);
-            if (bias.IsEmpty) new Span<float>(pk + s.Patch * stride, stride).Clear();
-            else ToVectorOrder(bias, pk + s.Patch * stride, vectors);
-            var body = new ForwardPooledImages(pi, pk, po, pa, s, filters, vectors, pool);
-            if ((long)s.Batch * s.Positions * s.Patch * filters >= 1 << 16) ForkJoin.For(s.Batch, 1, body);
-            else body.Run(0, s.Batch);
+            PackKernel(kernel, bias, s.Patch, filters, vectors, pk);
+            ForImages(s, filters, new ForwardPooledImages(pi, pk, po, pa, s, filters, vectors, pool));
         }
     }
 
@@ -316,8 +306,7 @@ internal static unsafe class DirectConvolution
         fixed (int* pa = argmax)
         {
             var body = new GradientImages(pi, pd, pp, s, filters, vectors, py, pa, pool);
-            if ((long)s.Batch * s.Positions * s.Patch * filters >= 1 << 16) ForkJoin.For(s.Batch, 1, body);
-            else body.Run(0, s.Batch);
+            ForImages(s, filters, body);
             var total = partials.AsSpan(0, perImage);
             if (s.Batch == 0) total.Clear();
             for (int b = 1; b < s.Batch; b++) Simd.Add(total, partials.AsSpan(b * perImage, perImage), total);
@@ -512,6 +501,25 @@ internal static unsafe class DirectConvolution
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector<float> Load(float* p, int vector) => Vector.Load(p + vector * Vector<float>.Count);
+
+    /// <summary>
+    /// The kernel's rows and the bias (zeros for none) in vector order, the bias as row <paramref name="patch"/>,
+    /// so the loops read each tap's filters as <paramref name="vectors"/> aligned loads.
+    /// </summary>
+    private static void PackKernel(ReadOnlySpan<float> kernel, ReadOnlySpan<float> bias, int patch, int filters, int vectors, float* packed)
+    {
+        int stride = vectors * Lanes;
+        for (int t = 0; t < patch; t++) ToVectorOrder(kernel.Slice(t * filters, filters), packed + t * stride, vectors);
+        if (bias.IsEmpty) new Span<float>(packed + patch * stride, stride).Clear();
+        else ToVectorOrder(bias, packed + patch * stride, vectors);
+    }
+
+    /// <summary>Runs <paramref name="body"/> on the batch's images, shared among the cores when there is enough work to repay waking them.</summary>
+    private static void ForImages<TBody>(in ConvShape s, int filters, TBody body) where TBody : struct, IRangeBody
+    {
+        if ((long)s.Batch * s.Positions * s.Patch * filters >= 1 << 16) ForkJoin.For(s.Batch, 1, body);
+        else body.Run(0, s.Batch);
+    }
 
     /// <summary>
     /// This thread's buffer of at least <paramref name="length"/> floats, allocated pinned (where the GC never
