@@ -19,8 +19,9 @@ internal static class Profile
         var forward = new double[layers.Count];
         var backward = new double[layers.Count];
         double optimizer = 0;
-        bool fusedFirst = layers[0] is Conv2D conv && layers[1] is MaxPool2D pool && conv.BackwardFusesWith(pool);
-        bool pooledAsItGoes = fusedFirst && ((Conv2D)layers[0]).ForwardFusesWith((MaxPool2D)layers[1]);
+        var pair = Conv2D.FirstPair(layers);
+        bool fusedFirst = pair is var (conv, pool) && conv.BackwardFusesWith(pool);
+        bool pooledAsItGoes = fusedFirst && pair!.Value.Conv.ForwardFusesWith(pair.Value.Pool);
         const int Warmup = 100, Steps = 300;
         var output = Tensor.Zeros(32, 10);
         for (int step = 0; step < Warmup + Steps; step++)
@@ -33,7 +34,7 @@ internal static class Profile
                 if (i == 0 && pooledAsItGoes)
                 {
                     // As Fit runs them: the pooling computed inside the first convolution's forward pass.
-                    h = ((Conv2D)layers[0]).ForwardThroughPool((MaxPool2D)layers[1], h, training: true);
+                    h = pair!.Value.Conv.ForwardThroughPool(pair.Value.Pool, h, training: true);
                     if (timed) forward[0] += sw.Elapsed.TotalMilliseconds;
                     i = 1;
                     continue;
@@ -48,7 +49,7 @@ internal static class Profile
                 if (i == 1 && fusedFirst)
                 {
                     // As Fit runs them: the pooling's backward pass inside the first convolution's.
-                    ((Conv2D)layers[0]).BackwardThroughPool((MaxPool2D)layers[1], g);
+                    pair!.Value.Conv.BackwardThroughPool(pair.Value.Pool, g);
                     if (timed) backward[0] += sw.Elapsed.TotalMilliseconds;
                     break;
                 }

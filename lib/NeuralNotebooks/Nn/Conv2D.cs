@@ -117,8 +117,17 @@ public sealed class Conv2D : KernelLayer
     /// Whether this layer's forward pass and <paramref name="pool"/>'s can run as one
     /// (<see cref="ForwardThroughPool"/>): the direct path without an activation, pooled right after.
     /// </summary>
-    internal bool ForwardFusesWith(MaxPool2D pool) =>
-        Direct && Activation is LinearActivation && pool.Geometry is var g && g.Height == _outH && g.Width == _outW && g.Channels == Filters;
+    internal bool ForwardFusesWith(MaxPool2D pool) => Direct && Activation is LinearActivation && Feeds(pool);
+
+    /// <summary>Whether <paramref name="pool"/> takes this layer's output: the same map size and channels.</summary>
+    private bool Feeds(MaxPool2D pool) => pool.Geometry is var g && g.Height == _outH && g.Width == _outW && g.Channels == Filters;
+
+    /// <summary>
+    /// The model's first two layers when they are a <see cref="Conv2D"/> and a <see cref="MaxPool2D"/>: the pair
+    /// whose passes <see cref="ForwardFusesWith"/> and <see cref="BackwardFusesWith"/> ask about.
+    /// </summary>
+    internal static (Conv2D Conv, MaxPool2D Pool)? FirstPair(IReadOnlyList<Layer> layers) =>
+        layers.Count > 1 && layers[0] is Conv2D conv && layers[1] is MaxPool2D pool ? (conv, pool) : null;
 
     /// <summary>
     /// This layer's forward pass and <paramref name="pool"/>'s as one: each image's feature map is made in
@@ -142,8 +151,7 @@ public sealed class Conv2D : KernelLayer
     /// that tiles its output.
     /// </summary>
     internal bool BackwardFusesWith(MaxPool2D pool) =>
-        Direct && Activation is ReluActivation or LinearActivation && pool.Geometry is var g && g.Height == _outH && g.Width == _outW
-        && g.Channels == Filters && Pooling.GradientByImage(g);
+        Direct && Activation is ReluActivation or LinearActivation && Feeds(pool) && Pooling.GradientByImage(pool.Geometry);
 
     /// <summary>
     /// The backward passes of <paramref name="pool"/> and of this layer (a first layer: no input gradient)

@@ -95,9 +95,9 @@ public abstract class KernelLayer : Layer
     {
         if (_out is null) throw new InvalidOperationException($"{Describe()}: backward before forward.");
         Tensor dz = dy;
-        if (Activation is not LinearActivation && TryBackwardThroughActivation(dy, _out, needInputGradient, out var dx)) return dx;
         if (Activation is not LinearActivation)
         {
+            if (TryBackwardThroughActivation(dy, _out, needInputGradient, out var dx)) return dx;
             dz = EnsureLike(ref _dz, dy.Shape);
             Activation.Backward(_z is null ? default : _z.data, _out.data, dy.data, dz.data, OutputShape[^1]);
         }

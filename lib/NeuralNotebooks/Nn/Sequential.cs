@@ -148,7 +148,7 @@ public sealed partial class Sequential
     {
         var h = x;
         int start = 0;
-        if (upTo >= 1 && _layers.Count > 1 && _layers[0] is Conv2D conv && _layers[1] is MaxPool2D pool && conv.ForwardFusesWith(pool))
+        if (upTo >= 1 && Conv2D.FirstPair(_layers) is var (conv, pool) && conv.ForwardFusesWith(pool))
         {
             // A first convolution pooled as it goes: its feature maps are not asked for, so they are not kept.
             h = conv.ForwardThroughPool(pool, h, training);

@@ -6,7 +6,8 @@ namespace NeuralNotebooks;
 /// The one training loop, used by <see cref="Sequential.Fit(Tensor, Tensor, int, int, ValueTuple{Tensor, Tensor}?, double, bool, bool, Action{EpochLog}?)"/>
 /// and <see cref="MLPClassifier"/>: for each batch, gather it, run every layer's forward pass, take the
 /// loss and its gradient (fused with the last activation when the loss says so), run the backward passes
-/// (a first ReLU convolution's and the max pooling's after it as one),
+/// (a first convolution's and the max pooling's after it as one, and their forward passes too when the
+/// convolution has no activation),
 /// let the optimizer step. A non-finite loss or weight stops training in that batch with the weights from
 /// before it. Buffers are reused from batch to batch.
 /// </summary>
@@ -16,8 +17,10 @@ internal sealed class Trainer
     private readonly Loss _loss;
     private readonly Optimizer _optimizer;
     private readonly KernelLayer? _fusedLast;
-    /// <summary>A first convolution with ReLU and the max pooling after it, whose backward passes run as one.</summary>
+    /// <summary>A first convolution (no activation or ReLU) and the max pooling after it, whose backward passes run as one.</summary>
     private readonly (Conv2D Conv, MaxPool2D Pool)? _fusedFirst;
+    /// <summary>Whether their forward passes run as one too (<see cref="Conv2D.ForwardFusesWith"/>).</summary>
+    private readonly bool _pooledAsItGoes;
     private readonly List<Tensor> _parameters = [], _gradients = [];
     private readonly List<string> _owners = [];
     /// <summary>Two copies of the weights, used in turn: <c>_backups[_before]</c> holds them as they were before the current step.</summary>
@@ -32,7 +35,8 @@ internal sealed class Trainer
         _loss = loss;
         _optimizer = optimizer;
         _fusedLast = layers[^1] is KernelLayer k && loss.FusesWith(k.Activation) ? k : null;
-        _fusedFirst = layers.Count > 2 && layers[0] is Conv2D conv && layers[1] is MaxPool2D pool && conv.BackwardFusesWith(pool) ? (conv, pool) : null;
+        _fusedFirst = layers.Count > 2 && Conv2D.FirstPair(layers) is var (conv, pool) && conv.BackwardFusesWith(pool) ? (conv, pool) : null;
+        _pooledAsItGoes = _fusedFirst is var (c, p) && c.ForwardFusesWith(p);
         foreach (var l in layers)
             for (int i = 0; i < l.Weights.Count; i++)
             {
@@ -79,7 +83,7 @@ internal sealed class Trainer
             Tensor h = xb;
             for (int i = 0; i < _layers.Count; i++)
             {
-                if (i == 0 && _fusedFirst is { } pair && pair.Conv.ForwardFusesWith(pair.Pool))
+                if (i == 0 && _pooledAsItGoes && _fusedFirst is { } pair)
                 {
                     // The convolution's feature maps are pooled as they are made and not kept.
                     _outputs[0] = null;
