@@ -11,7 +11,8 @@ namespace Benchmarks;
 /// <summary>
 /// The end-to-end comparison: the library and its Python peers (PyTorch 1.13, scikit-learn 1.2) on
 /// the same MNIST data in the same run, several repetitions each, medians, and their ratio; the
-/// table is printed and written to data/benchmarks/latest.json.
+/// table is printed and written to data/benchmarks/latest.json. The in-process peers (TorchSharp,
+/// TensorPrimitives) run in turn with the library, one run each at a time.
 /// </summary>
 /// <remarks>
 /// Options: <c>--repeats N</c>; <c>--only sgemm,elementwise,mlp,mlpclassifier,cnn</c> runs some rows
@@ -75,7 +76,7 @@ internal static class Compare
         var mnist = Want("mlp") || Want("mlpclassifier") || Want("cnn") ? Mnist.Load(mnistDir) : null;
         double loadMs = loadClock.Elapsed.TotalMilliseconds;
         var rows = new List<Row>();
-        var torchSharp = TorchSharpPeer.TryCreate(repeats);
+        var torchSharp = TorchSharpPeer.TryCreate();
         string python = File.Exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
         JsonObject Peer(string script, params string[] extra)
         {
@@ -93,12 +94,30 @@ internal static class Compare
                 throw new InvalidOperationException($"{script} failed (exit {p.ExitCode}). Are python3-torch, python3-sklearn and libopenblas0-pthread installed? {stderr.Trim()}");
             return JsonNode.Parse(line)!.AsObject();
         }
-        double Median(Func<double> measure)
+        // The library's runs alternate with the in-process peer's (TorchSharp, TensorPrimitives), after a
+        // warm-up of each (JIT, buffers): this machine's speed drifts by tens of percent within minutes, and
+        // alternating makes both sides meet the same moments. Each side's median is reported.
+        (double Ours, double Theirs) Paired(Func<double> ours, Func<double>? theirs)
         {
-            measure(); // warm-up: JIT, buffers
-            var v = Enumerable.Range(0, repeats).Select(_ => measure()).Order().ToList();
+            ours();
+            theirs?.Invoke();
+            var a = new List<double>();
+            var b = new List<double>();
+            for (int r = 0; r < repeats; r++)
+            {
+                a.Add(ours());
+                if (theirs is not null) b.Add(theirs());
+                // Each pair on stderr, so that a drifting machine shows as both sides moving together.
+                Console.Error.WriteLine($"    run {r + 1}: library {a[^1]:N1}" + (theirs is null ? "" : $", peer {b[^1]:N1}, ratio {a[^1] / b[^1]:F2}"));
+            }
+            return (MedianOf(a), theirs is null ? double.NaN : MedianOf(b));
+        }
+        static double MedianOf(List<double> v)
+        {
+            v.Sort();
             return v[v.Count / 2];
         }
+        double Median(Func<double> measure) => Paired(measure, null).Ours;
 
         // SGEMM
         Console.Error.WriteLine("SGEMM");
@@ -107,9 +126,10 @@ internal static class Compare
         {
             var a = new Rng(1).Uniform(new Shape(n * n)).ToArray(); var b = new Rng(2).Uniform(new Shape(n * n)).ToArray(); var c = new float[n * n];
             int iters = Math.Max(3, (int)(4e9 / (2.0 * n * n * n)));
-            double gflops = Median(() => { var sw = Stopwatch.StartNew(); for (int i = 0; i < iters; i++) Simd.Gemm(n, n, n, a, false, b, false, c); return 2.0 * n * n * n * iters / sw.Elapsed.TotalSeconds / 1e9; });
+            using var theirs = torchSharp?.Sgemm(n);
+            var (gflops, torchSharpGflops) = Paired(() => { var sw = Stopwatch.StartNew(); for (int i = 0; i < iters; i++) Simd.Gemm(n, n, n, a, false, b, false, c); return 2.0 * n * n * n * iters / sw.Elapsed.TotalSeconds / 1e9; }, theirs is null ? null : theirs.Measure);
             rows.Add(new Row($"sgemm_{n}", $"SGEMM {n}x{n}x{n}", gflops, torchGemm!["sizes"]![n.ToString(CultureInfo.InvariantCulture)]!["gflops_median"]!.GetValue<double>(),
-                "OpenBLAS via torch.matmul", "GFLOP/s", n == 256 ? 1.5 : 1.0, torchSharp?.Sgemm(n) ?? double.NaN));
+                "OpenBLAS via torch.matmul", "GFLOP/s", n == 256 ? 1.5 : 1.0, torchSharpGflops));
         }
 
         // Element-wise kernels against TensorPrimitives, in process.
@@ -139,8 +159,9 @@ internal static class Compare
             ("dot", () => sink += Simd.Dot(x, y), () => sink += TensorPrimitives.Dot(x, y)),
         })
         {
-            double Rate(Action f) => Median(() => { for (int w = 0; w < 50; w++) f(); var sw = Stopwatch.StartNew(); for (int i = 0; i < 100; i++) f(); return 100 * 1e6 / sw.Elapsed.TotalSeconds / 1e9; });
-            rows.Add(new Row($"elementwise_{name}", $"{name} over 1M floats", Rate(ours), Rate(theirs), "TensorPrimitives (System.Numerics.Tensors 11)", "Gelem/s", 1.0));
+            Func<double> Rate(Action f) => () => { for (int w = 0; w < 50; w++) f(); var sw = Stopwatch.StartNew(); for (int i = 0; i < 100; i++) f(); return 100 * 1e6 / sw.Elapsed.TotalSeconds / 1e9; };
+            var (ourRate, theirRate) = Paired(Rate(ours), Rate(theirs));
+            rows.Add(new Row($"elementwise_{name}", $"{name} over 1M floats", ourRate, theirRate, "TensorPrimitives (System.Numerics.Tensors 11)", "Gelem/s", 1.0));
         }
 
         // MLP 784-100-10, sigmoid, Adam, batch 200, one epoch.
@@ -154,19 +175,20 @@ internal static class Compare
         void MlpRow()
         {
             Console.Error.WriteLine("MLP");
-            double mlp = Median(() =>
+            using var theirs = torchSharp?.MlpTrain(mnist!.Train);
+            var (mlp, torchSharpMlp) = Paired(() =>
             {
                 var m = new Sequential(seed: 1);
                 m.Add(new Dense(100, activation: "sigmoid", inputShape: 784));
                 m.Add(new Dense(10, activation: "softmax"));
                 m.Compile(new Adam(), "sparse_categorical_crossentropy", ["accuracy"]);
                 return m.Fit(flat!, mnist!.Train.Labels, epochs: 1, batchSize: 200, verbose: false).SamplesPerSecond;
-            });
+            }, theirs is null ? null : theirs.Measure);
             var torchMlp2 = Peer("torch_mlp.py", "--threads", "2");
             var torchMlp1 = Peer("torch_mlp.py", "--threads", "1");
             double torchMlp = Math.Max(torchMlp2["samples_per_s"]!.GetValue<double>(), torchMlp1["samples_per_s"]!.GetValue<double>());
             rows.Add(new Row("mlp_train", "MLP 784-100-10 sigmoid, Adam, batch 200, 1 epoch", mlp, torchMlp, "PyTorch 1.13 (best of 1 and 2 threads)", "samples/s", 2.0,
-                torchSharp?.MlpTrain(mnist!.Train) ?? double.NaN));
+                torchSharpMlp));
         }
 
         void MlpClassifierRow()
@@ -189,20 +211,23 @@ internal static class Compare
             Console.Error.WriteLine("CNN");
             var images = Mnist.Load(mnistDir, channels: true);
             Sequential? trained = null;
-            double cnn = Median(() =>
+            using var theirTraining = torchSharp?.CnnTrain(images.Train);
+            var (cnn, torchSharpCnn) = Paired(() =>
             {
                 var m = CourseCnn();
                 var h = m.Fit(images.Train.Images, images.Train.Labels, epochs: 1, batchSize: 32, verbose: false);
                 trained = m;
                 return h.SamplesPerSecond;
-            });
-            double infer = Median(() => { var sw = Stopwatch.StartNew(); trained!.Predict(images.Test.Images); return images.Test.Count / sw.Elapsed.TotalSeconds; });
+            }, theirTraining is null ? null : theirTraining.Measure);
+            using var theirInference = torchSharp?.CnnInference(images.Train, images.Test);
+            var (infer, torchSharpInfer) = Paired(() => { var sw = Stopwatch.StartNew(); trained!.Predict(images.Test.Images); return images.Test.Count / sw.Elapsed.TotalSeconds; },
+                theirInference is null ? null : theirInference.Measure);
             var torchCnn = Peer("torch_cnn.py");
             double torchInfer = torchCnn["inference"]!.AsArray().Max(r => r!["samples_per_s"]!.GetValue<double>());
             rows.Add(new Row("cnn_train", "course CNN, Adam, batch 32, 1 epoch of 60k", cnn, torchCnn["train"]!["samples_per_s"]!.GetValue<double>(), "PyTorch 1.13", "samples/s", 4.0,
-                torchSharp?.CnnTrain(images.Train) ?? double.NaN));
+                torchSharpCnn));
             rows.Add(new Row("cnn_inference", "course CNN, inference on the 10k test images", infer, torchInfer, "PyTorch 1.13 (best batch size)", "samples/s", 4.0,
-                torchSharp?.CnnInference(images.Train, images.Test) ?? double.NaN));
+                torchSharpInfer));
             // Garbage of one more epoch of the warmed-up model: what a Fit allocates per batch.
             long before = GC.GetTotalAllocatedBytes(precise: true);
             trained!.Fit(images.Train.Images, images.Train.Labels, epochs: 1, batchSize: 32, verbose: false);
@@ -217,7 +242,7 @@ internal static class Compare
         string command = $"dotnet run -c Release --project tests/Benchmarks -- compare --repeats {repeats}"
             + (isa is null ? "" : $" --isa {isa}") + (only is null ? "" : $" --only {string.Join(',', only)}");
         long peakWorkingSet = Process.GetCurrentProcess().PeakWorkingSet64;
-        Console.WriteLine($"{date}, {machine}, {Vectors()} vectors; medians of {repeats} runs");
+        Console.WriteLine($"{date}, {machine}, {Vectors()} vectors; medians of {repeats} runs, the library's alternating with TorchSharp's and TensorPrimitives'");
         if (mnist is not null) Console.WriteLine($"MNIST load (70,000 images, checksums verified, first load in the process): {loadMs:F0} ms");
         if (cnnBytesPerEpoch >= 0)
             Console.WriteLine($"CNN Fit, one warmed-up epoch (1,875 batches of 32): {cnnBytesPerEpoch / 1024.0:N0} KiB allocated ({cnnBytesPerEpoch / 1875.0:N0} bytes per batch)");

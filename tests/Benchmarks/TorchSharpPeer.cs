@@ -9,87 +9,82 @@ namespace Benchmarks;
 /// <summary>
 /// TorchSharp (LibTorch 2.10) as an in-process peer of <see cref="Compare"/>: the same workloads as
 /// the PyTorch scripts in peers/, written the way a TorchSharp user would (torch's own NCHW layout,
-/// nn.Sequential, torch.optim.Adam with ε = 1e-7), with 2 threads. Each method does one warm-up run
-/// and returns the median of <c>repeats</c> timed runs.
+/// nn.Sequential, torch.optim.Adam with ε = 1e-7), with 2 threads. Each method returns a
+/// <see cref="Workload"/> whose every call is one timed run, so that <see cref="Compare"/> can
+/// alternate the peer's runs with the library's and both meet the same moments of a noisy machine.
 /// </summary>
 internal sealed class TorchSharpPeer
 {
-    private readonly int repeats;
-
-    private TorchSharpPeer(int repeats) => this.repeats = repeats;
+    private TorchSharpPeer() { }
 
     /// <summary>The peer, or null with the reason on stderr when TorchSharp cannot run here.</summary>
-    public static TorchSharpPeer? TryCreate(int repeats)
+    public static TorchSharpPeer? TryCreate()
     {
         var status = TorchSharpSetup.Load();
         Console.Error.WriteLine($"  peer: {status.Message}");
         if (!status.Ready) return null;
         torch.set_num_threads(2);
         torch.manual_seed(0);
-        return new TorchSharpPeer(repeats);
+        return new TorchSharpPeer();
     }
 
     /// <summary>The engine's name as the table prints it.</summary>
     public static string Name => $"TorchSharp {typeof(torch).Assembly.GetName().Version?.ToString(3)} (LibTorch {torch.__version__}, 2 threads)";
 
-    private double Median(Func<double> measure)
-    {
-        measure();
-        var v = Enumerable.Range(0, repeats).Select(_ => measure()).Order().ToList();
-        return v[v.Count / 2];
-    }
-
     /// <summary>torch.matmul on n×n float32 matrices, GFLOP/s.</summary>
-    public double Sgemm(int n)
+    public Workload Sgemm(int n)
     {
-        using var a = torch.rand(n, n);
-        using var b = torch.rand(n, n);
+        var a = torch.rand(n, n);
+        var b = torch.rand(n, n);
         int iters = Math.Max(3, (int)(4e9 / (2.0 * n * n * n)));
-        return Median(() =>
+        return new Workload(() =>
         {
             var sw = Stopwatch.StartNew();
             for (int i = 0; i < iters; i++) { using var c = a.matmul(b); }
             return 2.0 * n * n * n * iters / sw.Elapsed.TotalSeconds / 1e9;
-        });
+        }, a, b);
     }
 
-    /// <summary>MLP 784-100-10 (sigmoid), Adam, batch 200, one shuffled epoch, samples/s.</summary>
-    public double MlpTrain(LabeledImages train)
+    /// <summary>MLP 784-100-10 (sigmoid), Adam, batch 200, one shuffled epoch from fresh weights, samples/s.</summary>
+    public Workload MlpTrain(LabeledImages train)
     {
-        using var x = train.Images.Reshape(-1, 784).ToTorch();
-        using var y = torch.tensor(train.Labels.Select(l => (long)l).ToArray());
-        return Median(() =>
+        var x = train.Images.Reshape(-1, 784).ToTorch();
+        var y = torch.tensor(train.Labels.Select(l => (long)l).ToArray());
+        return new Workload(() =>
         {
             using var model = nn.Sequential(nn.Linear(784, 100), nn.Sigmoid(), nn.Linear(100, 10));
             using var opt = torch.optim.Adam(model.parameters(), lr: 0.001);
             return Train(model, opt, x, y, 200);
-        });
+        }, x, y);
     }
 
-    /// <summary>The course CNN (dropout active), Adam, batch 32, one shuffled epoch of the training images, samples/s.</summary>
-    public double CnnTrain(LabeledImages train)
+    /// <summary>The course CNN (dropout active), Adam, batch 32, one shuffled epoch of the training images from fresh weights, samples/s.</summary>
+    public Workload CnnTrain(LabeledImages train)
     {
-        using var x = Nchw(train.Images);
-        using var y = torch.tensor(train.Labels.Select(l => (long)l).ToArray());
-        return Median(() =>
+        var x = Nchw(train.Images);
+        var y = torch.tensor(train.Labels.Select(l => (long)l).ToArray());
+        return new Workload(() =>
         {
             using var model = CourseCnn();
             using var opt = torch.optim.Adam(model.parameters(), lr: 0.001, eps: 1e-7);
             return Train(model, opt, x, y, 32);
-        });
+        }, x, y);
     }
 
-    /// <summary>The course CNN's inference on the test images, samples/s, best of batch 1000 and 100 (as the PyTorch peer).</summary>
-    public double CnnInference(LabeledImages train, LabeledImages test)
+    /// <summary>
+    /// The course CNN's inference on the test images, samples/s: each run passes them through at batch 1000
+    /// and at batch 100 and keeps the faster (as the PyTorch peer reports its best batch size).
+    /// </summary>
+    public Workload CnnInference(LabeledImages train, LabeledImages test)
     {
-        using var model = CourseCnn();
+        var model = CourseCnn();
         using (var x = Nchw(train.Images.Slice(0, 6400)))
         using (var y = torch.tensor(train.Labels[..6400].Select(l => (long)l).ToArray()))
         using (var opt = torch.optim.Adam(model.parameters(), lr: 0.001, eps: 1e-7))
             Train(model, opt, x, y, 32);
         model.eval();
-        using var images = Nchw(test.Images);
-        return new[] { 1000, 100 }.Max(batch => Median(() =>
+        var images = Nchw(test.Images);
+        return new Workload(() => new[] { 1000, 100 }.Max(batch =>
         {
             using var noGrad = torch.no_grad();
             var sw = Stopwatch.StartNew();
@@ -99,7 +94,7 @@ internal sealed class TorchSharpPeer
                 model.forward(images.narrow(0, start, Math.Min(batch, images.shape[0] - start))).argmax(1);
             }
             return images.shape[0] / sw.Elapsed.TotalSeconds;
-        }));
+        }), model, images);
     }
 
     private static torch.Tensor Nchw(NeuralNotebooks.Tensor images)
@@ -128,5 +123,16 @@ internal sealed class TorchSharpPeer
             opt.step();
         }
         return n / sw.Elapsed.TotalSeconds;
+    }
+}
+
+/// <summary>One timed run per call of <see cref="Measure"/>, and the native tensors it holds until disposed.</summary>
+internal sealed class Workload(Func<double> measure, params IDisposable[] owned) : IDisposable
+{
+    public double Measure() => measure();
+
+    public void Dispose()
+    {
+        foreach (var o in owned) o.Dispose();
     }
 }
