@@ -1,0 +1,43 @@
+namespace NeuralNotebooks.Tests.Nn;
+
+public class BatchesTests
+{
+    /// <summary>
+    /// A shuffled gather, small (one loop) or large (shared among the cores, reading ahead), copies exactly the
+    /// samples the order names, in its order, and nothing beyond the batch, for batch and sample sizes on
+    /// either side of the part boundaries.
+    /// </summary>
+    [Theory]
+    [InlineData(1, 1)]
+    [InlineData(200, 1)]
+    [InlineData(7, 784)]
+    [InlineData(9, 784)]
+    [InlineData(17, 784)]
+    [InlineData(32, 784)]
+    [InlineData(200, 784)]
+    [InlineData(33, 255)]
+    [InlineData(1000, 3)]
+    public void A_shuffled_gather_copies_the_ordered_samples(int count, int per)
+    {
+        int samples = count + 57;
+        var source = new Rng(count * 31 + per).Uniform(new Shape(samples, per), -1f, 1f);
+        var order = Enumerable.Range(0, samples).ToArray();
+        new Random(count + per).Shuffle(order);
+        int start = 50;
+        count = Math.Min(count, samples - start);
+        Tensor? buffer = null;
+        var batch = Batches.Gather(source, order, start, count, ref buffer);
+        Assert.Equal([count, per], batch.Shape.AsSpan().ToArray());
+        for (int k = 0; k < count; k++)
+            Assert.True(source.data.AsSpan(order[start + k] * per, per).SequenceEqual(batch.data.AsSpan(k * per, per)), $"sample {k} (source row {order[start + k]}) differs");
+    }
+
+    [Fact]
+    public void A_gather_in_stored_order_copies_the_contiguous_samples()
+    {
+        var source = new Rng(3).Uniform(new Shape(40, 10), -1f, 1f);
+        Tensor? buffer = null;
+        var batch = Batches.Gather(source, null, 5, 20, ref buffer);
+        Assert.True(source.data.AsSpan(50, 200).SequenceEqual(batch.data.AsSpan(0, 200)));
+    }
+}
