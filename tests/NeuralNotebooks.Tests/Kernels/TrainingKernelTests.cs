@@ -6,7 +6,8 @@ namespace NeuralNotebooks.Tests.Kernels;
 public class TrainingKernelTests
 {
     // Every vector width and tail: 3 (scalar only), 4 and 7 (128-bit), 12 and 15 (256 + 128), 28 and 31 (512 + 256 + 128), a parallel length.
-    public static readonly TheoryData<int> Lengths = new() { 0, 1, 3, 4, 7, 12, 15, 16, 17, 28, 31, 1023, 1 << 18, (1 << 18) + 13 };
+    // 65,535 and 65,536: either side of sharing among the cores; 78,400: the MLP's first kernel.
+    public static readonly TheoryData<int> Lengths = new() { 0, 1, 3, 4, 7, 12, 15, 16, 17, 28, 31, 1023, (1 << 16) - 1, 1 << 16, 78_400, 1 << 18, (1 << 18) + 13 };
 
     private static float[] Values(int n, int seed, float lo = -2f, float hi = 2f)
     {
