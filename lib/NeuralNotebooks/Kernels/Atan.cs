@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using static NeuralNotebooks.Kernels.JitHints;
 
 namespace NeuralNotebooks.Kernels;
 
@@ -17,7 +18,7 @@ internal readonly struct AtanOperator : IUnaryOperator
 
     public float Invoke(float x) => MathF.Atan(x);
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(Hot)]
     public Vector512<float> Invoke(Vector512<float> x)
     {
         var a = Vector512.Abs(x);
@@ -36,7 +37,7 @@ internal readonly struct AtanOperator : IUnaryOperator
         return y ^ (x & Vector512.Create(-0f));   // atan is odd: the sign of x (NaN stays NaN through the arithmetic)
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(Hot)]
     public Vector256<float> Invoke(Vector256<float> x)
     {
         var a = Vector256.Abs(x);
@@ -55,7 +56,7 @@ internal readonly struct AtanOperator : IUnaryOperator
         return y ^ (x & Vector256.Create(-0f));   // atan is odd: the sign of x (NaN stays NaN through the arithmetic)
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(Hot)]
     public Vector128<float> Invoke(Vector128<float> x)
     {
         var a = Vector128.Abs(x);

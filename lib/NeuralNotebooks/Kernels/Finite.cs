@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Numerics;
 using System.Runtime.Intrinsics;
 
@@ -50,6 +51,7 @@ public static class Finite
     /// the weights the next step needs. Those stores want aligned addresses, so the copy's first floats up
     /// to a vector boundary are stored one by one.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // once per weight per step: unoptimized, its vector calls are real calls
     private static unsafe int CopyRange(float* x, float* copy, int from, int to, float limit)
     {
         int lanes = Vector<float>.Count, i = from;

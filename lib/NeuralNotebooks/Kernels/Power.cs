@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using static NeuralNotebooks.Kernels.JitHints;
 
 namespace NeuralNotebooks.Kernels;
 
@@ -27,7 +28,7 @@ internal readonly struct SmallPowerOperator : IUnaryOperator
         return negative ? 1f / p : p;
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(Hot)]
     public Vector512<float> Invoke(Vector512<float> x)
     {
         var square = x * x;
@@ -42,7 +43,7 @@ internal readonly struct SmallPowerOperator : IUnaryOperator
         return negative ? Vector512<float>.One / p : p;
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(Hot)]
     public Vector256<float> Invoke(Vector256<float> x)
     {
         var square = x * x;
@@ -57,7 +58,7 @@ internal readonly struct SmallPowerOperator : IUnaryOperator
         return negative ? Vector256<float>.One / p : p;
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(Hot)]
     public Vector128<float> Invoke(Vector128<float> x)
     {
         var square = x * x;

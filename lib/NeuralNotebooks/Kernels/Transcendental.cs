@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using static NeuralNotebooks.Kernels.JitHints;
 
 namespace NeuralNotebooks.Kernels;
 
@@ -20,7 +21,7 @@ internal readonly struct ExpOperator : IUnaryOperator
 
     public float Invoke(float x) => MathF.Exp(x);
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(Hot)]
     public Vector512<float> Invoke(Vector512<float> x)
     {
         var clamped = Vector512.MinNative(Vector512.MaxNative(x, Vector512.Create(MinX)), Vector512.Create(MaxX));
@@ -38,7 +39,7 @@ internal readonly struct ExpOperator : IUnaryOperator
     }
 
     /// <summary>e^r for r = x - n·ln2 (|r| ≤ ln2/2), before the scaling by 2^n.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(Hot)]
     internal static Vector512<float> Polynomial(Vector512<float> x, Vector512<float> n)
     {
         var r = Vector512.MultiplyAddEstimate(n, Vector512.Create(-Ln2Hi), x);
@@ -52,7 +53,7 @@ internal readonly struct ExpOperator : IUnaryOperator
         return Vector512.MultiplyAddEstimate(p, r * r, r + Vector512<float>.One);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(Hot)]
     public Vector256<float> Invoke(Vector256<float> x)
     {
         var clamped = Vector256.MinNative(Vector256.MaxNative(x, Vector256.Create(MinX)), Vector256.Create(MaxX));
@@ -70,7 +71,7 @@ internal readonly struct ExpOperator : IUnaryOperator
     }
 
     /// <summary>e^r for r = x - n·ln2 (|r| ≤ ln2/2), before the scaling by 2^n.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(Hot)]
     internal static Vector256<float> Polynomial(Vector256<float> x, Vector256<float> n)
     {
         var r = Vector256.MultiplyAddEstimate(n, Vector256.Create(-Ln2Hi), x);
@@ -84,7 +85,7 @@ internal readonly struct ExpOperator : IUnaryOperator
         return Vector256.MultiplyAddEstimate(p, r * r, r + Vector256<float>.One);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(Hot)]
     public Vector128<float> Invoke(Vector128<float> x)
     {
         var clamped = Vector128.MinNative(Vector128.MaxNative(x, Vector128.Create(MinX)), Vector128.Create(MaxX));
@@ -102,7 +103,7 @@ internal readonly struct ExpOperator : IUnaryOperator
     }
 
     /// <summary>e^r for r = x - n·ln2 (|r| ≤ ln2/2), before the scaling by 2^n.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(Hot)]
     internal static Vector128<float> Polynomial(Vector128<float> x, Vector128<float> n)
     {
         var r = Vector128.MultiplyAddEstimate(n, Vector128.Create(-Ln2Hi), x);
@@ -121,8 +122,11 @@ internal readonly struct ExpOperator : IUnaryOperator
 internal readonly struct SigmoidOperator : IUnaryOperator
 {
     public float Invoke(float x) => 1f / (1f + MathF.Exp(-x));
+    [MethodImpl(Hot)]
     public Vector512<float> Invoke(Vector512<float> x) => Vector512<float>.One / (Vector512<float>.One + default(ExpOperator).Invoke(-x));
+    [MethodImpl(Hot)]
     public Vector256<float> Invoke(Vector256<float> x) => Vector256<float>.One / (Vector256<float>.One + default(ExpOperator).Invoke(-x));
+    [MethodImpl(Hot)]
     public Vector128<float> Invoke(Vector128<float> x) => Vector128<float>.One / (Vector128<float>.One + default(ExpOperator).Invoke(-x));
 }
 
@@ -139,7 +143,7 @@ internal readonly struct TanhOperator : IUnaryOperator
 
     public float Invoke(float x) => MathF.Tanh(x);
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(Hot)]
     public Vector512<float> Invoke(Vector512<float> x)
     {
         var ax = Vector512.Abs(x);
@@ -163,7 +167,7 @@ internal readonly struct TanhOperator : IUnaryOperator
         return Vector512.ConditionalSelect(Vector512.GreaterThanOrEqual(ax, Vector512.Create(0.625f)), large, small);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(Hot)]
     public Vector256<float> Invoke(Vector256<float> x)
     {
         var ax = Vector256.Abs(x);
@@ -187,7 +191,7 @@ internal readonly struct TanhOperator : IUnaryOperator
         return Vector256.ConditionalSelect(Vector256.GreaterThanOrEqual(ax, Vector256.Create(0.625f)), large, small);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(Hot)]
     public Vector128<float> Invoke(Vector128<float> x)
     {
         var ax = Vector128.Abs(x);
@@ -231,7 +235,7 @@ internal readonly struct LogOperator : IUnaryOperator
 
     public float Invoke(float x) => MathF.Log(x);
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(Hot)]
     public Vector512<float> Invoke(Vector512<float> x)
     {
         var bits = x.AsInt32();
@@ -247,7 +251,7 @@ internal readonly struct LogOperator : IUnaryOperator
     }
 
     /// <summary>e·ln2 + ln(1 + f) for |f| ≤ √2 - 1.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(Hot)]
     private static Vector512<float> Polynomial(Vector512<float> f, Vector512<float> e)
     {
         // ln(1 + f) = f + f²·q(f), q(f) = -½ + L8·f + L7·f² + ... + L0·f⁹, by Estrin's scheme: the
@@ -285,7 +289,7 @@ internal readonly struct LogOperator : IUnaryOperator
         return Vector512.ConditionalSelect(Vector512.GreaterThanOrEqual(x, Vector512<float>.Zero), result, Vector512.Create(float.NaN)); // negatives and NaN
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(Hot)]
     public Vector256<float> Invoke(Vector256<float> x)
     {
         var bits = x.AsInt32();
@@ -301,7 +305,7 @@ internal readonly struct LogOperator : IUnaryOperator
     }
 
     /// <summary>e·ln2 + ln(1 + f) for |f| ≤ √2 - 1.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(Hot)]
     private static Vector256<float> Polynomial(Vector256<float> f, Vector256<float> e)
     {
         // ln(1 + f) = f + f²·q(f), q(f) = -½ + L8·f + L7·f² + ... + L0·f⁹, by Estrin's scheme: the
@@ -339,7 +343,7 @@ internal readonly struct LogOperator : IUnaryOperator
         return Vector256.ConditionalSelect(Vector256.GreaterThanOrEqual(x, Vector256<float>.Zero), result, Vector256.Create(float.NaN)); // negatives and NaN
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(Hot)]
     public Vector128<float> Invoke(Vector128<float> x)
     {
         var bits = x.AsInt32();
@@ -355,7 +359,7 @@ internal readonly struct LogOperator : IUnaryOperator
     }
 
     /// <summary>e·ln2 + ln(1 + f) for |f| ≤ √2 - 1.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(Hot)]
     private static Vector128<float> Polynomial(Vector128<float> f, Vector128<float> e)
     {
         // ln(1 + f) = f + f²·q(f), q(f) = -½ + L8·f + L7·f² + ... + L0·f⁹, by Estrin's scheme: the

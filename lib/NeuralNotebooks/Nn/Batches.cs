@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics.X86;
 using NeuralNotebooks.Kernels;
 
@@ -33,6 +34,7 @@ internal static class Batches
     /// </summary>
     private readonly struct ShuffledRows(float[] source, int[] order, int start, int per, float[] batch) : IRangeBody
     {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // once per batch: no waiting for the JIT's second tier
         public unsafe void Run(int from, int to)
         {
             fixed (float* s = source)
@@ -47,6 +49,7 @@ internal static class Batches
         }
 
         /// <summary>Asks for every cache line of a sample (a hint: no fault, no wait; nothing on Arm, which has no such instruction here).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static unsafe void Prefetch(float* row, int floats)
         {
             if (!Sse.IsSupported) return;
