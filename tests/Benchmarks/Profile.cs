@@ -4,15 +4,34 @@ using NeuralNotebooks;
 namespace Benchmarks;
 
 /// <summary>
-/// Where a training step of the course CNN spends its time: each layer's forward and backward pass and
-/// the optimizer, on batches of 32 MNIST images, averaged over 300 steps after 100 warm-up steps.
+/// Where a training step spends its time, layer by layer: each layer's forward and backward pass and the
+/// optimizer, averaged over 300 steps after 100 warm-up steps, for the course CNN (batches of 32 MNIST
+/// images) and the MLP of the benchmark table (batches of 200).
 /// </summary>
 internal static class Profile
 {
     public static int Run()
     {
         var mnist = Mnist.Load(Path.Combine(Compare.FindRoot(), "data", "mnist"), channels: true);
-        var model = Compare.CourseCnn();
+        Steps("course CNN", Compare.CourseCnn(), mnist.Train.Images, 32);
+        Console.WriteLine();
+        Steps("MLP 784-100-10", Compare.Mlp(), mnist.Train.Images.Reshape(-1, 784), 200);
+        Console.WriteLine();
+
+        // Garbage per epoch once warmed up, and the process's peak memory, for a full-MNIST Fit.
+        var fit = Compare.CourseCnn();
+        fit.Fit(mnist.Train.Images, mnist.Train.Labels, epochs: 1, batchSize: 32, verbose: false);
+        long before = GC.GetTotalAllocatedBytes(precise: true);
+        fit.Fit(mnist.Train.Images, mnist.Train.Labels, epochs: 1, batchSize: 32, verbose: false);
+        long perEpoch = GC.GetTotalAllocatedBytes(precise: true) - before;
+        Console.WriteLine($"allocated by one warmed-up epoch of Fit (60,000 images, 1,875 batches): {perEpoch / 1024.0:N0} KiB ({perEpoch / 1875.0:N0} bytes per batch)");
+        Console.WriteLine($"peak working set of this process: {Environment.WorkingSet / (1024 * 1024)} MiB now, {System.Diagnostics.Process.GetCurrentProcess().PeakWorkingSet64 / (1024 * 1024)} MiB at most");
+        return 0;
+    }
+
+    /// <summary>Prints microseconds per step of <paramref name="model"/>'s layers and optimizer on batches of <paramref name="batch"/> images, taken in order.</summary>
+    private static void Steps(string title, Sequential model, Tensor images, int batch)
+    {
         var layers = model.Layers;
         var parameters = model.GetWeights();
         var gradients = layers.SelectMany(l => l.Gradients).ToList();
@@ -22,12 +41,13 @@ internal static class Profile
         var pair = Conv2D.FirstPair(layers);
         bool fusedFirst = pair is var (conv, pool) && conv.BackwardFusesWith(pool);
         bool pooledAsItGoes = fusedFirst && pair!.Value.Conv.ForwardFusesWith(pair.Value.Pool);
-        const int Warmup = 100, Steps = 300;
-        var output = Tensor.Zeros(32, 10);
-        for (int step = 0; step < Warmup + Steps; step++)
+        const int Warmup = 100, Timed = 300;
+        int batches = images.Shape[0] / batch;
+        var output = Tensor.Zeros(batch, layers[^1].OutputShape[^1]);
+        for (int step = 0; step < Warmup + Timed; step++)
         {
             bool timed = step >= Warmup;
-            Tensor h = mnist.Train.Images.Slice(32 * (step % 1000), 32);
+            Tensor h = images.Slice(batch * (step % batches), batch);
             for (int i = 0; i < layers.Count; i++)
             {
                 var sw = Stopwatch.StartNew();
@@ -60,22 +80,12 @@ internal static class Profile
             model.Optimizer!.Step(parameters, gradients);
             if (timed) optimizer += clock.Elapsed.TotalMilliseconds;
         }
-        Console.WriteLine($"course CNN, batch 32: microseconds per step, mean of {Steps} steps");
+        Console.WriteLine($"{title}, batch {batch}: microseconds per step, mean of {Timed} steps");
         Console.WriteLine($"{"layer",-26} {"forward",9} {"backward",9}");
         for (int i = 0; i < layers.Count; i++)
-            Console.WriteLine($"{layers[i].Name + " (" + layers[i].GetType().Name + ")",-26} {(i == 1 && pooledAsItGoes ? "in conv2d" : (forward[i] / Steps * 1000).ToString("F0")),9} {(i == 1 && fusedFirst ? "in conv2d" : (backward[i] / Steps * 1000).ToString("F0")),9}");
-        Console.WriteLine($"{"Adam (607,394 parameters)",-26} {optimizer / Steps * 1000,9:F0}");
-        double total = (forward.Sum() + backward.Sum() + optimizer) / Steps;
-        Console.WriteLine($"{"total",-26} {total * 1000,9:F0}   ({32 / total * 1000:N0} samples/s without data gathering and loss)");
-
-        // Garbage per epoch once warmed up, and the process's peak memory, for a full-MNIST Fit.
-        var fit = Compare.CourseCnn();
-        fit.Fit(mnist.Train.Images, mnist.Train.Labels, epochs: 1, batchSize: 32, verbose: false);
-        long before = GC.GetTotalAllocatedBytes(precise: true);
-        fit.Fit(mnist.Train.Images, mnist.Train.Labels, epochs: 1, batchSize: 32, verbose: false);
-        long perEpoch = GC.GetTotalAllocatedBytes(precise: true) - before;
-        Console.WriteLine($"allocated by one warmed-up epoch of Fit (60,000 images, 1,875 batches): {perEpoch / 1024.0:N0} KiB ({perEpoch / 1875.0:N0} bytes per batch)");
-        Console.WriteLine($"peak working set of this process: {Environment.WorkingSet / (1024 * 1024)} MiB now, {System.Diagnostics.Process.GetCurrentProcess().PeakWorkingSet64 / (1024 * 1024)} MiB at most");
-        return 0;
+            Console.WriteLine($"{layers[i].Name + " (" + layers[i].GetType().Name + ")",-26} {(i == 1 && pooledAsItGoes ? "in conv2d" : (forward[i] / Timed * 1000).ToString("F0")),9} {(i == 1 && fusedFirst ? "in conv2d" : (backward[i] / Timed * 1000).ToString("F0")),9}");
+        Console.WriteLine($"{$"{model.Optimizer!.GetType().Name} ({parameters.Sum(p => (long)p.Size):N0} parameters)",-26} {optimizer / Timed * 1000,9:F0}");
+        double total = (forward.Sum() + backward.Sum() + optimizer) / Timed;
+        Console.WriteLine($"{"total",-26} {total * 1000,9:F0}   ({batch / total * 1000:N0} samples/s without data gathering and loss)");
     }
 }
