@@ -442,6 +442,7 @@ internal static unsafe class DirectConvolution
     }
 
     /// <summary>The bias's sums: dz's rows added up, in vector order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // once per image per step: no waiting for the JIT's second tier
     private static void SumRows<TV>(float* dz, float* sums, int rows, int filters) where TV : struct, IVectorCount
     {
         int n = TV.Count, last = filters - Lanes;
