@@ -31,6 +31,12 @@ internal static unsafe class Gemm
     /// <summary>A row block read by at most this many panels of B is not packed (see RowBlock).</summary>
     private const int DirectAPanels = 8;
 
+    /// <summary>
+    /// Up to this many rows, a deep product with a narrow B is split in depth rather than by rows (see
+    /// Blocked): the course CNN's dense layer at its inference batch (see Sequential.MinInferenceBatch).
+    /// </summary>
+    private const int DepthSplitRows = 256;
+
     /// <summary>Below this many multiply-adds the packing costs more than it saves.</summary>
     private const long SmallWork = 16 * 1024;
     /// <summary>Above this many multiply-adds the cores share the work.</summary>
@@ -262,10 +268,10 @@ internal static unsafe class Gemm
             Blocked(m, n, k, a, transposeA, b, transposeB, c, accumulate, 0, m, 0, n, 0, k);
             return;
         }
-        if (m <= 128 && n <= 8 * NR && k >= 4 * KC)
+        if (m <= DepthSplitRows && n <= 8 * NR && k >= 4 * KC)
         {
-            // A batch of up to 128 through a narrow, deep matrix (a dense layer after a convolution: 32×4732
-            // by 4732×128 in training, 128 rows in inference): split by columns, each core would read all of
+            // A batch of up to 256 through a narrow, deep matrix (a dense layer after a convolution: 32×4732
+            // by 4732×128 in training, 256 rows in inference): split by columns, each core would read all of
             // A for a few panels of B; split by rows, each would pack all of B. Split the depth in two
             // instead, a whole number of blocks each: each core reads half of A and half of B, and the
             // second half's product is added at the end (128 rows, same process, interleaved: 5-10% faster

@@ -11,8 +11,8 @@ public class GemmTests
         // Row blocks read in place (few panels of B) with a partial last panel, and packed ones next to them.
         { 5, 7, 17 }, { 37, 128, 300 }, { 33, 129, 257 }, { 257, 17, 33 }, { 97, 136, 260 }, { 100, 144, 40 }, { 199, 10, 101 }, { 5, 2001, 300 }, { 12, 130, 500 },
         // The course models' products: dense 4732→128 at batch 32 (and 128, inference), the MLP's 784→100 at batch 200.
-        // 128 and 127 rows with a deep product: the depth split in halves; 129 rows: the row split.
-        { 128, 128, 4732 }, { 127, 37, 1100 }, { 129, 37, 1100 },
+        // Up to 256 rows with a deep product: the depth split in halves (256: the CNN's inference batch); 257 rows: the row split.
+        { 128, 128, 4732 }, { 127, 37, 1100 }, { 129, 37, 1100 }, { 256, 128, 4732 }, { 257, 37, 1100 },
         { 32, 128, 4732 }, { 4732, 128, 32 }, { 32, 4732, 128 }, { 784, 100, 200 }, { 200, 784, 100 },
     };
 
