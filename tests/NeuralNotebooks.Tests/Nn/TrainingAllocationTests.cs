@@ -57,15 +57,42 @@ public class TrainingAllocationTests
         return ((three[0] - one[0]) / 2.0, (three[1] - one[1]) / 2.0);
     }
 
-    /// <summary>Checks how the bytes per epoch grow from <see cref="Fewer"/> to <see cref="More"/> batches.</summary>
+    /// <summary>
+    /// Checks how the bytes per epoch grow from <see cref="Fewer"/> to <see cref="More"/> batches. The whole
+    /// measurement is made up to three times, each after the process has been quiet for a moment, and the
+    /// check passes if one of them is within bounds: garbage made by training is the same in every attempt,
+    /// while the test runner's own traffic comes in bursts (in CI, with the other test assemblies running
+    /// beside this one, it reported the results of the tests before this collection for seconds, at 4.5 KB
+    /// per batch of this test, while the training thread allocated nothing).
+    /// </summary>
     private static void AssertNothingPerBatch(string what, Func<int, Action<int>> fitWithBatches)
     {
-        var few = PerEpoch(fitWithBatches(Fewer));
-        var many = PerEpoch(fitWithBatches(More));
-        double thread = (many.Thread - few.Thread) / (More - Fewer), process = (many.Process - few.Process) / (More - Fewer);
-        string detail = $"{what}: {thread:F0} bytes per batch on the training thread ({few.Thread:F0} per epoch of {Fewer} batches, "
-            + $"{many.Thread:F0} of {More}), {process:F0} in the process ({few.Process:F0} and {many.Process:F0})";
-        Assert.True(thread < ThreadBound && process < ProcessBound, detail);
+        var attempts = new List<string>();
+        for (int attempt = 0; attempt < 3; attempt++)
+        {
+            WaitUntilQuiet();
+            var few = PerEpoch(fitWithBatches(Fewer));
+            var many = PerEpoch(fitWithBatches(More));
+            double thread = (many.Thread - few.Thread) / (More - Fewer), process = (many.Process - few.Process) / (More - Fewer);
+            if (thread < ThreadBound && process < ProcessBound) return;
+            attempts.Add($"{thread:F0} bytes per batch on the training thread ({few.Thread:F0} per epoch of {Fewer} batches, "
+                + $"{many.Thread:F0} of {More}), {process:F0} in the process ({few.Process:F0} and {many.Process:F0})");
+        }
+        Assert.Fail($"{what}, in each of {attempts.Count} attempts: {string.Join("; ", attempts)}");
+    }
+
+    /// <summary>Waits, for at most 2 s, until nothing in the process has allocated for 200 ms (the runner may never go quite silent).</summary>
+    private static void WaitUntilQuiet()
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        long last = GC.GetTotalAllocatedBytes(precise: true);
+        while (clock.Elapsed < TimeSpan.FromSeconds(2))
+        {
+            Thread.Sleep(200);
+            long now = GC.GetTotalAllocatedBytes(precise: true);
+            if (now == last) return;
+            last = now;
+        }
     }
 
     [Fact]
