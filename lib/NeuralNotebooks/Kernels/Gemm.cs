@@ -537,17 +537,12 @@ internal static unsafe class Gemm
     /// Asks for the tile's rows of C to be brought into L1 while the kernel runs its depth loop, which
     /// needs none of them: the adds and stores at its end then find them there. A large C (SGEMM 1024: 4 MB,
     /// rows 4 KB apart) otherwise costs a miss per row at the end of every tile, and 1024×1024 ran 20-30%
-    /// slower (same process, alternating). A hint only: no fault, and nothing on Arm, which has no such instruction here.
+    /// slower (same process, alternating).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void PrefetchTile(float* c, int ldc)
     {
-        if (!System.Runtime.Intrinsics.X86.Sse.IsSupported) return;
-        for (int r = 0; r < MR; r++, c += ldc)
-        {
-            for (int q = 0; q < NR; q += 16) System.Runtime.Intrinsics.X86.Sse.Prefetch0(c + q);
-            System.Runtime.Intrinsics.X86.Sse.Prefetch0(c + NR - 1);   // a row need not start on a line
-        }
+        for (int r = 0; r < MR; r++, c += ldc) Prefetch.Lines(c, NR);
     }
 
     /// <summary>

@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Runtime.Intrinsics.X86;
 using NeuralNotebooks.Kernels;
 
 namespace NeuralNotebooks;
@@ -39,23 +38,13 @@ internal static class Batches
         {
             fixed (float* s = source)
             {
-                for (int k = from; k < Math.Min(to, from + Ahead); k++) Prefetch(s + (long)order[start + k] * per, per);
+                for (int k = from; k < Math.Min(to, from + Ahead); k++) Prefetch.Lines(s + (long)order[start + k] * per, per);
                 for (int k = from; k < to; k++)
                 {
-                    if (k + Ahead < to) Prefetch(s + (long)order[start + k + Ahead] * per, per);
+                    if (k + Ahead < to) Prefetch.Lines(s + (long)order[start + k + Ahead] * per, per);
                     source.AsSpan(order[start + k] * per, per).CopyTo(batch.AsSpan(k * per, per));
                 }
             }
-        }
-
-        /// <summary>Asks for every cache line of a sample (a hint: no fault, no wait; nothing on Arm, which has no such instruction here).</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static unsafe void Prefetch(float* row, int floats)
-        {
-            if (!Sse.IsSupported) return;
-            byte* p = (byte*)row, end = (byte*)(row + floats);
-            for (; p < end; p += 64) Sse.Prefetch0(p);
-            Sse.Prefetch0(end - 1);
         }
     }
 }
