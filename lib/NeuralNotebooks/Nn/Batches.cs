@@ -8,7 +8,7 @@ internal static class Batches
 {
     /// <summary>How many samples ahead of the one being copied a shuffled gather asks for.</summary>
     private const int Ahead = 8;
-    /// <summary>A shuffled gather of fewer floats than this (labels, tiny batches) is one plain loop: sharing it would cost more than it saves.</summary>
+    /// <summary>A shuffled gather of fewer floats than this (labels, tiny batches) runs on the calling thread: sharing it would cost more than it saves.</summary>
     private const int SharedFloats = 8192;
 
     /// <summary>Copies samples order[start..start+count) (or start.. in order when null) into a reused batch buffer.</summary>
@@ -17,9 +17,7 @@ internal static class Batches
         int per = source.Size / source.Shape[0];
         var b = Layer.EnsureBatch(ref buffer, count, source.Shape.AsSpan()[1..]);
         if (order is null) source.data.AsSpan(start * per, count * per).CopyTo(b.data);
-        else if ((long)count * per < SharedFloats)
-            for (int k = 0; k < count; k++)
-                source.data.AsSpan(order[start + k] * per, per).CopyTo(b.data.AsSpan(k * per, per));
+        else if ((long)count * per < SharedFloats) new ShuffledRows(source.data, order, start, per, b.data).Run(0, count);
         else ForkJoin.For(count, 8, new ShuffledRows(source.data, order, start, per, b.data));
         return b;
     }

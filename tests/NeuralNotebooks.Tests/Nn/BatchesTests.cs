@@ -3,7 +3,7 @@ namespace NeuralNotebooks.Tests.Nn;
 public class BatchesTests
 {
     /// <summary>
-    /// A shuffled gather, small (one loop) or large (shared among the cores, reading ahead), copies exactly the
+    /// A shuffled gather, small (on the calling thread) or large (shared among the cores), copies exactly the
     /// samples the order names, in its order, and nothing beyond the batch, for batch and sample sizes on
     /// either side of the part boundaries.
     /// </summary>
