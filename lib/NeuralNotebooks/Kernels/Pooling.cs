@@ -161,30 +161,52 @@ public static class Pooling
         int window = g.PoolHeight * g.PoolWidth;
         int* offsets = stackalloc int[window];
         WindowOffsets(g, offsets);
-        for (int oy = 0; oy < g.OutHeight; oy++)
-            for (int ox = 0; ox < g.OutWidth; ox++)
+        // The output's size in locals: as properties they are divisions, made again at every window.
+        int outH = g.OutHeight, outW = g.OutWidth, inputSize = g.InputSize;
+        int o1 = offsets[Math.Min(1, window - 1)], o2 = offsets[Math.Min(2, window - 1)], o3 = offsets[Math.Min(3, window - 1)];
+        Vector<int> w1 = new(o1), w2 = new(o2), w3 = new(o3);
+        // A local: a static field is read through a class-initialization check in code compiled at once.
+        var laneNumbers = LaneNumbers;
+        for (int oy = 0; oy < outH; oy++)
+            for (int ox = 0; ox < outW; ox++)
             {
-                int o = ((b * g.OutHeight + oy) * g.OutWidth + ox) * c;
-                int local = (oy * sh * w + ox * sw) * c, first = b * g.InputSize + local;
+                int o = ((b * outH + oy) * outW + ox) * c;
+                int local = (oy * sh * w + ox * sw) * c, first = b * inputSize + local;
                 for (int ch = 0; ; ch += lanes)
                 {
                     if (ch > c - lanes) ch = c - lanes;
                     float* start = image + local + ch;
                     var best = Vector.Load(start);
                     var where = Vector<int>.Zero;
-                    for (int e = 1; e < window; e++)
+                    if (window == 4)
                     {
-                        var v = Vector.Load(start + offsets[e]);
-                        var greater = Vector.GreaterThan(v, best);
-                        best = Vector.ConditionalSelect(greater, v, best);
-                        where = Vector.ConditionalSelect(greater, new Vector<int>(offsets[e]), where);
+                        // A window of four (2×2, nearly every CNN's) unrolled: the same three steps the loop below takes.
+                        Keep(Vector.Load(start + o1), w1, ref best, ref where);
+                        Keep(Vector.Load(start + o2), w2, ref best, ref where);
+                        Keep(Vector.Load(start + o3), w3, ref best, ref where);
                     }
+                    else
+                        for (int e = 1; e < window; e++)
+                            Keep(Vector.Load(start + offsets[e]), new Vector<int>(offsets[e]), ref best, ref where);
                     best.Store(y + o + ch);
-                    (where + new Vector<int>(first + ch) + LaneNumbers).Store(argmax + o + ch);
+                    (where + new Vector<int>(first + ch) + laneNumbers).Store(argmax + o + ch);
                     if (ch == c - lanes) break;
                 }
             }
     }
+
+    /// <summary>One step of a window's running maximum: a greater value replaces it (so the first of equal ones stays) and records its offset.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Keep(Vector<float> v, Vector<int> offset, ref Vector<float> best, ref Vector<int> where)
+    {
+        var greater = Vector.GreaterThan(v, best);
+        best = Vector.ConditionalSelect(greater, v, best);
+        where = Vector.ConditionalSelect(greater, offset, where);
+    }
+
+    /// <summary>v where it is greater than best, else best.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector<float> Greater(Vector<float> v, Vector<float> best) => Vector.ConditionalSelect(Vector.GreaterThan(v, best), v, best);
 
     /// <summary>Each window element's offset from the window's first, row by row as the scalar twin visits them.</summary>
     private static unsafe void WindowOffsets(PoolGeometry g, int* offsets)
@@ -227,21 +249,26 @@ public static class Pooling
         int window = g.PoolHeight * g.PoolWidth;
         int* offsets = stackalloc int[window];
         WindowOffsets(g, offsets);
-        for (int oy = 0; oy < g.OutHeight; oy++)
-            for (int ox = 0; ox < g.OutWidth; ox++)
+        int outH = g.OutHeight, outW = g.OutWidth;   // locals, not a division per window (see SampleVectors)
+        int o1 = offsets[Math.Min(1, window - 1)], o2 = offsets[Math.Min(2, window - 1)], o3 = offsets[Math.Min(3, window - 1)];
+        for (int oy = 0; oy < outH; oy++)
+            for (int ox = 0; ox < outW; ox++)
             {
-                float* o = y + ((b * g.OutHeight + oy) * g.OutWidth + ox) * c;
+                float* o = y + ((b * outH + oy) * outW + ox) * c;
                 float* first = image + (oy * g.StrideHeight * w + ox * g.StrideWidth) * c;
                 for (int ch = 0; ; ch += lanes)
                 {
                     if (ch > c - lanes) ch = c - lanes;
+                    // The same comparison as SampleVectors' (greater replaces), so NaNs and ties give the same values.
                     var best = Vector.Load(first + ch);
-                    for (int e = 1; e < window; e++)
+                    if (window == 4)
                     {
-                        // The same comparison as SampleVectors' (greater replaces), so NaNs and ties give the same values.
-                        var v = Vector.Load(first + ch + offsets[e]);
-                        best = Vector.ConditionalSelect(Vector.GreaterThan(v, best), v, best);
+                        best = Greater(Vector.Load(first + ch + o1), best);
+                        best = Greater(Vector.Load(first + ch + o2), best);
+                        best = Greater(Vector.Load(first + ch + o3), best);
                     }
+                    else
+                        for (int e = 1; e < window; e++) best = Greater(Vector.Load(first + ch + offsets[e]), best);
                     best.Store(o + ch);
                     if (ch == c - lanes) break;
                 }
@@ -300,22 +327,37 @@ public static class Pooling
         int window = g.PoolHeight * g.PoolWidth;
         int* offsets = stackalloc int[window];
         WindowOffsets(g, offsets);
-        for (int oy = 0; oy < g.OutHeight; oy++)
-            for (int ox = 0; ox < g.OutWidth; ox++)
+        int outH = g.OutHeight, outW = g.OutWidth, inputSize = g.InputSize;   // locals, not a division per window (see SampleVectors)
+        int o1 = offsets[Math.Min(1, window - 1)], o2 = offsets[Math.Min(2, window - 1)], o3 = offsets[Math.Min(3, window - 1)];
+        Vector<int> w1 = new(o1), w2 = new(o2), w3 = new(o3), laneNumbers = LaneNumbers;   // a local: see SampleVectors
+        for (int oy = 0; oy < outH; oy++)
+            for (int ox = 0; ox < outW; ox++)
             {
-                int o = ((b * g.OutHeight + oy) * g.OutWidth + ox) * c;
-                int local = (oy * g.PoolHeight * w + ox * g.PoolWidth) * c, first = b * g.InputSize + local;
+                int o = ((b * outH + oy) * outW + ox) * c;
+                int local = (oy * g.PoolHeight * w + ox * g.PoolWidth) * c, first = b * inputSize + local;
                 for (int ch = 0; ; ch += lanes)
                 {
                     if (ch > c - lanes) ch = c - lanes;
                     var grad = Vector.Load(dy + o + ch);
                     // Where each lane's maximum lies, as an offset from the window's first element.
-                    var offset = Vector.Load(argmax + o + ch) - new Vector<int>(first + ch) - LaneNumbers;
+                    var offset = Vector.Load(argmax + o + ch) - new Vector<int>(first + ch) - laneNumbers;
                     float* start = image + local + ch;
-                    for (int e = 0; e < window; e++)
-                        Vector.ConditionalSelect(Vector.Equals(offset, new Vector<int>(offsets[e])), grad, Vector<float>.Zero).Store(start + offsets[e]);
+                    if (window == 4)
+                    {
+                        Route(grad, offset, Vector<int>.Zero, start);
+                        Route(grad, offset, w1, start + o1);
+                        Route(grad, offset, w2, start + o2);
+                        Route(grad, offset, w3, start + o3);
+                    }
+                    else
+                        for (int e = 0; e < window; e++) Route(grad, offset, new Vector<int>(offsets[e]), start + offsets[e]);
                     if (ch == c - lanes) break;
                 }
             }
     }
+
+    /// <summary>Stores the gradient in the lanes whose maximum lay at this window offset, zero in the others.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void Route(Vector<float> grad, Vector<int> offset, Vector<int> here, float* at) =>
+        Vector.ConditionalSelect(Vector.Equals(offset, here), grad, Vector<float>.Zero).Store(at);
 }
