@@ -444,8 +444,10 @@ internal static unsafe class Gemm
                         MicroKernel(kc, aPanel, aRow, aStep, bPanel, bStride, cTile, n, add);
                     else
                     {
-                        // Edge tile: compute the full 6×NR tile into a scratch buffer, then copy the valid part.
-                        MicroKernel(kc, aPanel, aRow, aStep, bPanel, bStride, tp, NR, false);
+                        // Edge tile: compute it into a scratch buffer, then copy the valid part. A last panel of
+                        // at most half the width (units = 100: 6 panels of 16 and one of 4) needs one vector per row.
+                        if (nr <= NR / 2) HalfKernel(kc, aPanel, aRow, aStep, bPanel, bStride, tp);
+                        else MicroKernel(kc, aPanel, aRow, aStep, bPanel, bStride, tp, NR, false);
                         for (int r = 0; r < mr; r++)
                             for (int q = 0; q < nr; q++)
                                 cTile[(long)r * n + q] = add ? cTile[(long)r * n + q] + tp[r * NR + q] : tp[r * NR + q];
@@ -510,7 +512,9 @@ internal static unsafe class Gemm
             for (int p = 0; p < kc; p++, row += n, e += NR)
             {
                 if (nr == NR) { CopyPanelRow(row, e); continue; }
-                for (int q = 0; q < NR; q++) e[q] = q < nr ? row[q] : 0f;
+                // A partial panel: its columns, then zeros (whole vectors, written over).
+                ZeroPanelRow(e);
+                for (int q = 0; q < nr; q++) e[q] = row[q];
             }
         }
     }
@@ -524,6 +528,15 @@ internal static unsafe class Gemm
         else { Vector128.Store(Vector128.Load(from), to); Vector128.Store(Vector128.Load(from + 4), to + 4); }
     }
 
+    /// <summary>Zeros NR floats, two vectors of the widest accelerated width.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void ZeroPanelRow(float* to)
+    {
+        if (Vector512.IsHardwareAccelerated) { Vector512.Store(Vector512<float>.Zero, to); Vector512.Store(Vector512<float>.Zero, to + 16); }
+        else if (Vector256.IsHardwareAccelerated) { Vector256.Store(Vector256<float>.Zero, to); Vector256.Store(Vector256<float>.Zero, to + 8); }
+        else { Vector128.Store(Vector128<float>.Zero, to); Vector128.Store(Vector128<float>.Zero, to + 4); }
+    }
+
     /// <summary>The micro-kernel of the widest accelerated width (a JIT-time choice: the others are not compiled in).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void MicroKernel(int kc, float* a, long rowA, long stepA, float* b, long ldb, float* c, int ldc, bool add)
@@ -532,6 +545,119 @@ internal static unsafe class Gemm
         if (Vector512.IsHardwareAccelerated) Kernel6x32(kc, a, rowA, stepA, b, ldb, c, ldc, add);
         else if (Vector256.IsHardwareAccelerated) Kernel6x16(kc, a, rowA, stepA, b, ldb, c, ldc, add);
         else Kernel6x8(kc, a, rowA, stepA, b, ldb, c, ldc, add);
+    }
+
+    /// <summary>
+    /// The first NR/2 columns of a 6×NR tile into <paramref name="c"/> (row stride NR), from a panel of B
+    /// of which only the first vector per row is read. Six rows give six accumulators, too few to hide
+    /// the fused multiply-add's latency, so even and odd depth steps go to separate accumulators, added
+    /// at the end: twelve chains, as in the full kernel, for half its work.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void HalfKernel(int kc, float* a, long rowA, long stepA, float* b, long ldb, float* c)
+    {
+        if (Vector512.IsHardwareAccelerated) HalfKernel512(kc, a, rowA, stepA, b, ldb, c);
+        else if (Vector256.IsHardwareAccelerated) HalfKernel256(kc, a, rowA, stepA, b, ldb, c);
+        else HalfKernel128(kc, a, rowA, stepA, b, ldb, c);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void HalfKernel512(int kc, float* a, long rowA, long stepA, float* b, long ldb, float* c)
+    {
+        Vector512<float> e0 = default, e1 = default, e2 = default, e3 = default, e4 = default, e5 = default;
+        Vector512<float> o0 = default, o1 = default, o2 = default, o3 = default, o4 = default, o5 = default;
+        float* a3 = a + 3 * rowA;
+        long rowA2 = 2 * rowA;
+        int p = 0;
+        for (; p + 1 < kc; p += 2, a += 2 * stepA, a3 += 2 * stepA, b += 2 * ldb)
+        {
+            var be = Vector512.Load(b);
+            var bo = Vector512.Load(b + ldb);
+            e0 = Vector512.MultiplyAddEstimate(Vector512.Create(a[0]), be, e0); o0 = Vector512.MultiplyAddEstimate(Vector512.Create(a[stepA]), bo, o0);
+            e1 = Vector512.MultiplyAddEstimate(Vector512.Create(a[rowA]), be, e1); o1 = Vector512.MultiplyAddEstimate(Vector512.Create(a[rowA + stepA]), bo, o1);
+            e2 = Vector512.MultiplyAddEstimate(Vector512.Create(a[rowA2]), be, e2); o2 = Vector512.MultiplyAddEstimate(Vector512.Create(a[rowA2 + stepA]), bo, o2);
+            e3 = Vector512.MultiplyAddEstimate(Vector512.Create(a3[0]), be, e3); o3 = Vector512.MultiplyAddEstimate(Vector512.Create(a3[stepA]), bo, o3);
+            e4 = Vector512.MultiplyAddEstimate(Vector512.Create(a3[rowA]), be, e4); o4 = Vector512.MultiplyAddEstimate(Vector512.Create(a3[rowA + stepA]), bo, o4);
+            e5 = Vector512.MultiplyAddEstimate(Vector512.Create(a3[rowA2]), be, e5); o5 = Vector512.MultiplyAddEstimate(Vector512.Create(a3[rowA2 + stepA]), bo, o5);
+        }
+        if (p < kc)
+        {
+            var be = Vector512.Load(b);
+            e0 = Vector512.MultiplyAddEstimate(Vector512.Create(a[0]), be, e0);
+            e1 = Vector512.MultiplyAddEstimate(Vector512.Create(a[rowA]), be, e1);
+            e2 = Vector512.MultiplyAddEstimate(Vector512.Create(a[rowA2]), be, e2);
+            e3 = Vector512.MultiplyAddEstimate(Vector512.Create(a3[0]), be, e3);
+            e4 = Vector512.MultiplyAddEstimate(Vector512.Create(a3[rowA]), be, e4);
+            e5 = Vector512.MultiplyAddEstimate(Vector512.Create(a3[rowA2]), be, e5);
+        }
+        Vector512.Store(e0 + o0, c); Vector512.Store(e1 + o1, c + NR); Vector512.Store(e2 + o2, c + 2 * NR);
+        Vector512.Store(e3 + o3, c + 3 * NR); Vector512.Store(e4 + o4, c + 4 * NR); Vector512.Store(e5 + o5, c + 5 * NR);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void HalfKernel256(int kc, float* a, long rowA, long stepA, float* b, long ldb, float* c)
+    {
+        Vector256<float> e0 = default, e1 = default, e2 = default, e3 = default, e4 = default, e5 = default;
+        Vector256<float> o0 = default, o1 = default, o2 = default, o3 = default, o4 = default, o5 = default;
+        float* a3 = a + 3 * rowA;
+        long rowA2 = 2 * rowA;
+        int p = 0;
+        for (; p + 1 < kc; p += 2, a += 2 * stepA, a3 += 2 * stepA, b += 2 * ldb)
+        {
+            var be = Vector256.Load(b);
+            var bo = Vector256.Load(b + ldb);
+            e0 = Vector256.MultiplyAddEstimate(Vector256.Create(a[0]), be, e0); o0 = Vector256.MultiplyAddEstimate(Vector256.Create(a[stepA]), bo, o0);
+            e1 = Vector256.MultiplyAddEstimate(Vector256.Create(a[rowA]), be, e1); o1 = Vector256.MultiplyAddEstimate(Vector256.Create(a[rowA + stepA]), bo, o1);
+            e2 = Vector256.MultiplyAddEstimate(Vector256.Create(a[rowA2]), be, e2); o2 = Vector256.MultiplyAddEstimate(Vector256.Create(a[rowA2 + stepA]), bo, o2);
+            e3 = Vector256.MultiplyAddEstimate(Vector256.Create(a3[0]), be, e3); o3 = Vector256.MultiplyAddEstimate(Vector256.Create(a3[stepA]), bo, o3);
+            e4 = Vector256.MultiplyAddEstimate(Vector256.Create(a3[rowA]), be, e4); o4 = Vector256.MultiplyAddEstimate(Vector256.Create(a3[rowA + stepA]), bo, o4);
+            e5 = Vector256.MultiplyAddEstimate(Vector256.Create(a3[rowA2]), be, e5); o5 = Vector256.MultiplyAddEstimate(Vector256.Create(a3[rowA2 + stepA]), bo, o5);
+        }
+        if (p < kc)
+        {
+            var be = Vector256.Load(b);
+            e0 = Vector256.MultiplyAddEstimate(Vector256.Create(a[0]), be, e0);
+            e1 = Vector256.MultiplyAddEstimate(Vector256.Create(a[rowA]), be, e1);
+            e2 = Vector256.MultiplyAddEstimate(Vector256.Create(a[rowA2]), be, e2);
+            e3 = Vector256.MultiplyAddEstimate(Vector256.Create(a3[0]), be, e3);
+            e4 = Vector256.MultiplyAddEstimate(Vector256.Create(a3[rowA]), be, e4);
+            e5 = Vector256.MultiplyAddEstimate(Vector256.Create(a3[rowA2]), be, e5);
+        }
+        Vector256.Store(e0 + o0, c); Vector256.Store(e1 + o1, c + NR); Vector256.Store(e2 + o2, c + 2 * NR);
+        Vector256.Store(e3 + o3, c + 3 * NR); Vector256.Store(e4 + o4, c + 4 * NR); Vector256.Store(e5 + o5, c + 5 * NR);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void HalfKernel128(int kc, float* a, long rowA, long stepA, float* b, long ldb, float* c)
+    {
+        Vector128<float> e0 = default, e1 = default, e2 = default, e3 = default, e4 = default, e5 = default;
+        Vector128<float> o0 = default, o1 = default, o2 = default, o3 = default, o4 = default, o5 = default;
+        float* a3 = a + 3 * rowA;
+        long rowA2 = 2 * rowA;
+        int p = 0;
+        for (; p + 1 < kc; p += 2, a += 2 * stepA, a3 += 2 * stepA, b += 2 * ldb)
+        {
+            var be = Vector128.Load(b);
+            var bo = Vector128.Load(b + ldb);
+            e0 = Vector128.MultiplyAddEstimate(Vector128.Create(a[0]), be, e0); o0 = Vector128.MultiplyAddEstimate(Vector128.Create(a[stepA]), bo, o0);
+            e1 = Vector128.MultiplyAddEstimate(Vector128.Create(a[rowA]), be, e1); o1 = Vector128.MultiplyAddEstimate(Vector128.Create(a[rowA + stepA]), bo, o1);
+            e2 = Vector128.MultiplyAddEstimate(Vector128.Create(a[rowA2]), be, e2); o2 = Vector128.MultiplyAddEstimate(Vector128.Create(a[rowA2 + stepA]), bo, o2);
+            e3 = Vector128.MultiplyAddEstimate(Vector128.Create(a3[0]), be, e3); o3 = Vector128.MultiplyAddEstimate(Vector128.Create(a3[stepA]), bo, o3);
+            e4 = Vector128.MultiplyAddEstimate(Vector128.Create(a3[rowA]), be, e4); o4 = Vector128.MultiplyAddEstimate(Vector128.Create(a3[rowA + stepA]), bo, o4);
+            e5 = Vector128.MultiplyAddEstimate(Vector128.Create(a3[rowA2]), be, e5); o5 = Vector128.MultiplyAddEstimate(Vector128.Create(a3[rowA2 + stepA]), bo, o5);
+        }
+        if (p < kc)
+        {
+            var be = Vector128.Load(b);
+            e0 = Vector128.MultiplyAddEstimate(Vector128.Create(a[0]), be, e0);
+            e1 = Vector128.MultiplyAddEstimate(Vector128.Create(a[rowA]), be, e1);
+            e2 = Vector128.MultiplyAddEstimate(Vector128.Create(a[rowA2]), be, e2);
+            e3 = Vector128.MultiplyAddEstimate(Vector128.Create(a3[0]), be, e3);
+            e4 = Vector128.MultiplyAddEstimate(Vector128.Create(a3[rowA]), be, e4);
+            e5 = Vector128.MultiplyAddEstimate(Vector128.Create(a3[rowA2]), be, e5);
+        }
+        Vector128.Store(e0 + o0, c); Vector128.Store(e1 + o1, c + NR); Vector128.Store(e2 + o2, c + 2 * NR);
+        Vector128.Store(e3 + o3, c + 3 * NR); Vector128.Store(e4 + o4, c + 4 * NR); Vector128.Store(e5 + o5, c + 5 * NR);
     }
 
     /// <summary>

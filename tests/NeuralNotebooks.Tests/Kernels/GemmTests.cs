@@ -14,6 +14,8 @@ public class GemmTests
         // Up to 256 rows with a deep product: the depth split in halves (256: the CNN's inference batch); 257 rows: the row split.
         { 128, 128, 4732 }, { 127, 37, 1100 }, { 129, 37, 1100 }, { 256, 128, 4732 }, { 257, 37, 1100 },
         { 32, 128, 4732 }, { 4732, 128, 32 }, { 32, 4732, 128 }, { 784, 100, 200 }, { 200, 784, 100 },
+        // A last panel of columns of at most half a panel (the half-width kernel, an odd depth: its last single step) and one column more.
+        { 64, 104, 77 }, { 64, 105, 77 }, { 40, 4, 300 }, { 40, 3, 301 },
     };
 
     [Theory, MemberData(nameof(Sizes))]
