@@ -365,61 +365,76 @@ internal static unsafe class DirectConvolution
     {
         int n = TV.Count, stride = n * Lanes, group = n <= 4 ? 3 : 1;
         for (int t = 0; t < s.Patch; t += group)
-            SumTaps<TV>(image, offsets, t, Math.Min(group, s.Patch - t), dz, sums + (long)t * stride, s, filters);
+        {
+            // The number of taps is a type too, so that each pass compiles to straight-line code.
+            float* at = sums + (long)t * stride;
+            switch (Math.Min(group, s.Patch - t))
+            {
+                case 3: SumTaps<TV, V3>(image, offsets, t, dz, at, s, filters); break;
+                case 2: SumTaps<TV, V2>(image, offsets, t, dz, at, s, filters); break;
+                default: SumTaps<TV, V1>(image, offsets, t, dz, at, s, filters); break;
+            }
+        }
         SumRows<TV>(dz, sums + (long)s.Patch * stride, s.Positions, filters);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void SumTaps<TV>(float* image, int* offsets, int first, int taps, float* dz, float* sums, ConvShape s, int filters)
-        where TV : struct, IVectorCount
+    private static void SumTaps<TV, TT>(float* image, int* offsets, int first, float* dz, float* sums, ConvShape s, int filters)
+        where TV : struct, IVectorCount where TT : struct, IVectorCount
     {
         // a, b, c: the sums of taps first, first + 1, first + 2 (4 vectors each); with more than 4 vectors
-        // per tap (one tap per pass), b holds vectors 4..7 of tap `first`.
-        int n = TV.Count, last = filters - Lanes, pitch = s.Unpadded ? s.Width : s.PaddedWidth;
+        // per tap (one tap per pass), b holds vectors 4..7 of tap `first`. Each vector of dz is loaded and
+        // used by every tap before the next: twelve sums, three pixels and one vector of dz fill the 16
+        // registers of AVX2. (Loading dz's four vectors first needed a 17th, and one sum went through
+        // memory at every position, which made the pass three times as slow.)
+        int n = TV.Count, taps = TT.Count, last = filters - Lanes, pitch = s.Unpadded ? s.Width : s.PaddedWidth;
         int o0 = offsets[first], o1 = taps > 1 ? offsets[first + 1] : 0, o2 = taps > 2 ? offsets[first + 2] : 0;
+        int outH = s.OutH, outW = s.OutW;
+        long rowStep = (long)s.StrideH * pitch * s.Channels, step = (long)s.StrideW * s.Channels;
         Vector<float> a0 = default, a1 = default, a2 = default, a3 = default, b0 = default, b1 = default, b2 = default, b3 = default,
             c0 = default, c1 = default, c2 = default, c3 = default;
         float* g = dz;
-        for (int oy = 0; oy < s.OutH; oy++)
+        for (int oy = 0; oy < outH; oy++)
         {
-            float* row = image + (long)oy * s.StrideH * pitch * s.Channels;
-            for (int ox = 0; ox < s.OutW; ox++, g += filters)
+            float* x = image + oy * rowStep;
+            for (int ox = 0; ox < outW; ox++, g += filters, x += step)
             {
-                float* x = row + (long)ox * s.StrideW * s.Channels;
-                // dz's vectors in the order the sums keep them: whole vectors, then the overlapping last one.
-                var g0 = n == 1 ? Vector.Load(g + last) : Vector.Load(g);
-                var g1 = n > 1 ? Vector.Load(n == 2 ? g + last : g + Lanes) : default;
-                var g2 = n > 2 ? Vector.Load(n == 3 ? g + last : g + 2 * Lanes) : default;
-                var g3 = n > 3 ? Vector.Load(n == 4 ? g + last : g + 3 * Lanes) : default;
                 var x0 = new Vector<float>(x[o0]);
-                a0 = Vector.MultiplyAddEstimate(x0, g0, a0);
-                if (n > 1) a1 = Vector.MultiplyAddEstimate(x0, g1, a1);
-                if (n > 2) a2 = Vector.MultiplyAddEstimate(x0, g2, a2);
-                if (n > 3) a3 = Vector.MultiplyAddEstimate(x0, g3, a3);
                 if (n > 4)
                 {
+                    // One tap of 5 to 8 vectors: dz's vectors in the order the sums keep them, the last one overlapping.
+                    a0 = Vector.MultiplyAddEstimate(x0, Vector.Load(g), a0);
+                    a1 = Vector.MultiplyAddEstimate(x0, Vector.Load(g + Lanes), a1);
+                    a2 = Vector.MultiplyAddEstimate(x0, Vector.Load(g + 2 * Lanes), a2);
+                    a3 = Vector.MultiplyAddEstimate(x0, Vector.Load(g + 3 * Lanes), a3);
                     b0 = Vector.MultiplyAddEstimate(x0, Vector.Load(n == 5 ? g + last : g + 4 * Lanes), b0);
                     if (n > 5) b1 = Vector.MultiplyAddEstimate(x0, Vector.Load(n == 6 ? g + last : g + 5 * Lanes), b1);
                     if (n > 6) b2 = Vector.MultiplyAddEstimate(x0, Vector.Load(n == 7 ? g + last : g + 6 * Lanes), b2);
                     if (n > 7) b3 = Vector.MultiplyAddEstimate(x0, Vector.Load(g + last), b3);
                     continue;
                 }
-                if (taps > 1)
-                {
-                    var x1 = new Vector<float>(x[o1]);
-                    b0 = Vector.MultiplyAddEstimate(x1, g0, b0);
-                    if (n > 1) b1 = Vector.MultiplyAddEstimate(x1, g1, b1);
-                    if (n > 2) b2 = Vector.MultiplyAddEstimate(x1, g2, b2);
-                    if (n > 3) b3 = Vector.MultiplyAddEstimate(x1, g3, b3);
-                }
-                if (taps > 2)
-                {
-                    var x2 = new Vector<float>(x[o2]);
-                    c0 = Vector.MultiplyAddEstimate(x2, g0, c0);
-                    if (n > 1) c1 = Vector.MultiplyAddEstimate(x2, g1, c1);
-                    if (n > 2) c2 = Vector.MultiplyAddEstimate(x2, g2, c2);
-                    if (n > 3) c3 = Vector.MultiplyAddEstimate(x2, g3, c3);
-                }
+                var x1 = taps > 1 ? new Vector<float>(x[o1]) : default;
+                var x2 = taps > 2 ? new Vector<float>(x[o2]) : default;
+                // dz's vectors in the order the sums keep them: whole vectors, then the overlapping last one.
+                var gv = Vector.Load(n == 1 ? g + last : g);
+                a0 = Vector.MultiplyAddEstimate(x0, gv, a0);
+                if (taps > 1) b0 = Vector.MultiplyAddEstimate(x1, gv, b0);
+                if (taps > 2) c0 = Vector.MultiplyAddEstimate(x2, gv, c0);
+                if (n < 2) continue;
+                gv = Vector.Load(n == 2 ? g + last : g + Lanes);
+                a1 = Vector.MultiplyAddEstimate(x0, gv, a1);
+                if (taps > 1) b1 = Vector.MultiplyAddEstimate(x1, gv, b1);
+                if (taps > 2) c1 = Vector.MultiplyAddEstimate(x2, gv, c1);
+                if (n < 3) continue;
+                gv = Vector.Load(n == 3 ? g + last : g + 2 * Lanes);
+                a2 = Vector.MultiplyAddEstimate(x0, gv, a2);
+                if (taps > 1) b2 = Vector.MultiplyAddEstimate(x1, gv, b2);
+                if (taps > 2) c2 = Vector.MultiplyAddEstimate(x2, gv, c2);
+                if (n < 4) continue;
+                gv = Vector.Load(g + last);
+                a3 = Vector.MultiplyAddEstimate(x0, gv, a3);
+                if (taps > 1) b3 = Vector.MultiplyAddEstimate(x1, gv, b3);
+                if (taps > 2) c3 = Vector.MultiplyAddEstimate(x2, gv, c3);
             }
         }
         int stride = n * Lanes;
