@@ -562,108 +562,81 @@ internal static unsafe class Gemm
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void HalfKernel(int kc, float* a, long rowA, long stepA, float* b, long ldb, float* c)
     {
-        if (Vector512.IsHardwareAccelerated) HalfKernel512(kc, a, rowA, stepA, b, ldb, c);
-        else if (Vector256.IsHardwareAccelerated) HalfKernel256(kc, a, rowA, stepA, b, ldb, c);
-        else HalfKernel128(kc, a, rowA, stepA, b, ldb, c);
+        if (Vector512.IsHardwareAccelerated) HalfKernel<Width512, Vector512<float>>(kc, a, rowA, stepA, b, ldb, c);
+        else if (Vector256.IsHardwareAccelerated) HalfKernel<Width256, Vector256<float>>(kc, a, rowA, stepA, b, ldb, c);
+        else HalfKernel<Width128, Vector128<float>>(kc, a, rowA, stepA, b, ldb, c);
     }
 
+    /// <summary>The half-width kernel, written once over the vector operations of <typeparamref name="TW"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void HalfKernel512(int kc, float* a, long rowA, long stepA, float* b, long ldb, float* c)
+    private static void HalfKernel<TW, TV>(int kc, float* a, long rowA, long stepA, float* b, long ldb, float* c)
+        where TW : struct, IWidth<TV> where TV : struct
     {
-        Vector512<float> e0 = default, e1 = default, e2 = default, e3 = default, e4 = default, e5 = default;
-        Vector512<float> o0 = default, o1 = default, o2 = default, o3 = default, o4 = default, o5 = default;
+        TV e0 = default, e1 = default, e2 = default, e3 = default, e4 = default, e5 = default;
+        TV o0 = default, o1 = default, o2 = default, o3 = default, o4 = default, o5 = default;
         float* a3 = a + 3 * rowA;
         long rowA2 = 2 * rowA;
         int p = 0;
         for (; p + 1 < kc; p += 2, a += 2 * stepA, a3 += 2 * stepA, b += 2 * ldb)
         {
-            var be = Vector512.Load(b);
-            var bo = Vector512.Load(b + ldb);
-            e0 = Vector512.MultiplyAddEstimate(Vector512.Create(a[0]), be, e0); o0 = Vector512.MultiplyAddEstimate(Vector512.Create(a[stepA]), bo, o0);
-            e1 = Vector512.MultiplyAddEstimate(Vector512.Create(a[rowA]), be, e1); o1 = Vector512.MultiplyAddEstimate(Vector512.Create(a[rowA + stepA]), bo, o1);
-            e2 = Vector512.MultiplyAddEstimate(Vector512.Create(a[rowA2]), be, e2); o2 = Vector512.MultiplyAddEstimate(Vector512.Create(a[rowA2 + stepA]), bo, o2);
-            e3 = Vector512.MultiplyAddEstimate(Vector512.Create(a3[0]), be, e3); o3 = Vector512.MultiplyAddEstimate(Vector512.Create(a3[stepA]), bo, o3);
-            e4 = Vector512.MultiplyAddEstimate(Vector512.Create(a3[rowA]), be, e4); o4 = Vector512.MultiplyAddEstimate(Vector512.Create(a3[rowA + stepA]), bo, o4);
-            e5 = Vector512.MultiplyAddEstimate(Vector512.Create(a3[rowA2]), be, e5); o5 = Vector512.MultiplyAddEstimate(Vector512.Create(a3[rowA2 + stepA]), bo, o5);
+            TV be = TW.Load(b), bo = TW.Load(b + ldb);
+            e0 = TW.MultiplyAdd(TW.Broadcast(a[0]), be, e0); o0 = TW.MultiplyAdd(TW.Broadcast(a[stepA]), bo, o0);
+            e1 = TW.MultiplyAdd(TW.Broadcast(a[rowA]), be, e1); o1 = TW.MultiplyAdd(TW.Broadcast(a[rowA + stepA]), bo, o1);
+            e2 = TW.MultiplyAdd(TW.Broadcast(a[rowA2]), be, e2); o2 = TW.MultiplyAdd(TW.Broadcast(a[rowA2 + stepA]), bo, o2);
+            e3 = TW.MultiplyAdd(TW.Broadcast(a3[0]), be, e3); o3 = TW.MultiplyAdd(TW.Broadcast(a3[stepA]), bo, o3);
+            e4 = TW.MultiplyAdd(TW.Broadcast(a3[rowA]), be, e4); o4 = TW.MultiplyAdd(TW.Broadcast(a3[rowA + stepA]), bo, o4);
+            e5 = TW.MultiplyAdd(TW.Broadcast(a3[rowA2]), be, e5); o5 = TW.MultiplyAdd(TW.Broadcast(a3[rowA2 + stepA]), bo, o5);
         }
         if (p < kc)
         {
-            var be = Vector512.Load(b);
-            e0 = Vector512.MultiplyAddEstimate(Vector512.Create(a[0]), be, e0);
-            e1 = Vector512.MultiplyAddEstimate(Vector512.Create(a[rowA]), be, e1);
-            e2 = Vector512.MultiplyAddEstimate(Vector512.Create(a[rowA2]), be, e2);
-            e3 = Vector512.MultiplyAddEstimate(Vector512.Create(a3[0]), be, e3);
-            e4 = Vector512.MultiplyAddEstimate(Vector512.Create(a3[rowA]), be, e4);
-            e5 = Vector512.MultiplyAddEstimate(Vector512.Create(a3[rowA2]), be, e5);
+            TV be = TW.Load(b);
+            e0 = TW.MultiplyAdd(TW.Broadcast(a[0]), be, e0);
+            e1 = TW.MultiplyAdd(TW.Broadcast(a[rowA]), be, e1);
+            e2 = TW.MultiplyAdd(TW.Broadcast(a[rowA2]), be, e2);
+            e3 = TW.MultiplyAdd(TW.Broadcast(a3[0]), be, e3);
+            e4 = TW.MultiplyAdd(TW.Broadcast(a3[rowA]), be, e4);
+            e5 = TW.MultiplyAdd(TW.Broadcast(a3[rowA2]), be, e5);
         }
-        Vector512.Store(e0 + o0, c); Vector512.Store(e1 + o1, c + NR); Vector512.Store(e2 + o2, c + 2 * NR);
-        Vector512.Store(e3 + o3, c + 3 * NR); Vector512.Store(e4 + o4, c + 4 * NR); Vector512.Store(e5 + o5, c + 5 * NR);
+        TW.Store(TW.Add(e0, o0), c); TW.Store(TW.Add(e1, o1), c + NR); TW.Store(TW.Add(e2, o2), c + 2 * NR);
+        TW.Store(TW.Add(e3, o3), c + 3 * NR); TW.Store(TW.Add(e4, o4), c + 4 * NR); TW.Store(TW.Add(e5, o5), c + 5 * NR);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void HalfKernel256(int kc, float* a, long rowA, long stepA, float* b, long ldb, float* c)
+    /// <summary>The vector operations a kernel written once needs, for one width (TensorPrimitives' way: small structs plugged into one loop).</summary>
+    private interface IWidth<TV> where TV : struct
     {
-        Vector256<float> e0 = default, e1 = default, e2 = default, e3 = default, e4 = default, e5 = default;
-        Vector256<float> o0 = default, o1 = default, o2 = default, o3 = default, o4 = default, o5 = default;
-        float* a3 = a + 3 * rowA;
-        long rowA2 = 2 * rowA;
-        int p = 0;
-        for (; p + 1 < kc; p += 2, a += 2 * stepA, a3 += 2 * stepA, b += 2 * ldb)
-        {
-            var be = Vector256.Load(b);
-            var bo = Vector256.Load(b + ldb);
-            e0 = Vector256.MultiplyAddEstimate(Vector256.Create(a[0]), be, e0); o0 = Vector256.MultiplyAddEstimate(Vector256.Create(a[stepA]), bo, o0);
-            e1 = Vector256.MultiplyAddEstimate(Vector256.Create(a[rowA]), be, e1); o1 = Vector256.MultiplyAddEstimate(Vector256.Create(a[rowA + stepA]), bo, o1);
-            e2 = Vector256.MultiplyAddEstimate(Vector256.Create(a[rowA2]), be, e2); o2 = Vector256.MultiplyAddEstimate(Vector256.Create(a[rowA2 + stepA]), bo, o2);
-            e3 = Vector256.MultiplyAddEstimate(Vector256.Create(a3[0]), be, e3); o3 = Vector256.MultiplyAddEstimate(Vector256.Create(a3[stepA]), bo, o3);
-            e4 = Vector256.MultiplyAddEstimate(Vector256.Create(a3[rowA]), be, e4); o4 = Vector256.MultiplyAddEstimate(Vector256.Create(a3[rowA + stepA]), bo, o4);
-            e5 = Vector256.MultiplyAddEstimate(Vector256.Create(a3[rowA2]), be, e5); o5 = Vector256.MultiplyAddEstimate(Vector256.Create(a3[rowA2 + stepA]), bo, o5);
-        }
-        if (p < kc)
-        {
-            var be = Vector256.Load(b);
-            e0 = Vector256.MultiplyAddEstimate(Vector256.Create(a[0]), be, e0);
-            e1 = Vector256.MultiplyAddEstimate(Vector256.Create(a[rowA]), be, e1);
-            e2 = Vector256.MultiplyAddEstimate(Vector256.Create(a[rowA2]), be, e2);
-            e3 = Vector256.MultiplyAddEstimate(Vector256.Create(a3[0]), be, e3);
-            e4 = Vector256.MultiplyAddEstimate(Vector256.Create(a3[rowA]), be, e4);
-            e5 = Vector256.MultiplyAddEstimate(Vector256.Create(a3[rowA2]), be, e5);
-        }
-        Vector256.Store(e0 + o0, c); Vector256.Store(e1 + o1, c + NR); Vector256.Store(e2 + o2, c + 2 * NR);
-        Vector256.Store(e3 + o3, c + 3 * NR); Vector256.Store(e4 + o4, c + 4 * NR); Vector256.Store(e5 + o5, c + 5 * NR);
+        static abstract TV Load(float* p);
+        static abstract TV Broadcast(float x);
+        /// <summary>a·b + c: one fused instruction where the processor has FMA, a multiply and an add where it has not.</summary>
+        static abstract TV MultiplyAdd(TV a, TV b, TV c);
+        static abstract TV Add(TV a, TV b);
+        static abstract void Store(TV v, float* p);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void HalfKernel128(int kc, float* a, long rowA, long stepA, float* b, long ldb, float* c)
+    private struct Width512 : IWidth<Vector512<float>>
     {
-        Vector128<float> e0 = default, e1 = default, e2 = default, e3 = default, e4 = default, e5 = default;
-        Vector128<float> o0 = default, o1 = default, o2 = default, o3 = default, o4 = default, o5 = default;
-        float* a3 = a + 3 * rowA;
-        long rowA2 = 2 * rowA;
-        int p = 0;
-        for (; p + 1 < kc; p += 2, a += 2 * stepA, a3 += 2 * stepA, b += 2 * ldb)
-        {
-            var be = Vector128.Load(b);
-            var bo = Vector128.Load(b + ldb);
-            e0 = Vector128.MultiplyAddEstimate(Vector128.Create(a[0]), be, e0); o0 = Vector128.MultiplyAddEstimate(Vector128.Create(a[stepA]), bo, o0);
-            e1 = Vector128.MultiplyAddEstimate(Vector128.Create(a[rowA]), be, e1); o1 = Vector128.MultiplyAddEstimate(Vector128.Create(a[rowA + stepA]), bo, o1);
-            e2 = Vector128.MultiplyAddEstimate(Vector128.Create(a[rowA2]), be, e2); o2 = Vector128.MultiplyAddEstimate(Vector128.Create(a[rowA2 + stepA]), bo, o2);
-            e3 = Vector128.MultiplyAddEstimate(Vector128.Create(a3[0]), be, e3); o3 = Vector128.MultiplyAddEstimate(Vector128.Create(a3[stepA]), bo, o3);
-            e4 = Vector128.MultiplyAddEstimate(Vector128.Create(a3[rowA]), be, e4); o4 = Vector128.MultiplyAddEstimate(Vector128.Create(a3[rowA + stepA]), bo, o4);
-            e5 = Vector128.MultiplyAddEstimate(Vector128.Create(a3[rowA2]), be, e5); o5 = Vector128.MultiplyAddEstimate(Vector128.Create(a3[rowA2 + stepA]), bo, o5);
-        }
-        if (p < kc)
-        {
-            var be = Vector128.Load(b);
-            e0 = Vector128.MultiplyAddEstimate(Vector128.Create(a[0]), be, e0);
-            e1 = Vector128.MultiplyAddEstimate(Vector128.Create(a[rowA]), be, e1);
-            e2 = Vector128.MultiplyAddEstimate(Vector128.Create(a[rowA2]), be, e2);
-            e3 = Vector128.MultiplyAddEstimate(Vector128.Create(a3[0]), be, e3);
-            e4 = Vector128.MultiplyAddEstimate(Vector128.Create(a3[rowA]), be, e4);
-            e5 = Vector128.MultiplyAddEstimate(Vector128.Create(a3[rowA2]), be, e5);
-        }
-        Vector128.Store(e0 + o0, c); Vector128.Store(e1 + o1, c + NR); Vector128.Store(e2 + o2, c + 2 * NR);
-        Vector128.Store(e3 + o3, c + 3 * NR); Vector128.Store(e4 + o4, c + 4 * NR); Vector128.Store(e5 + o5, c + 5 * NR);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Load(float* p) => Vector512.Load(p);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Broadcast(float x) => Vector512.Create(x);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> MultiplyAdd(Vector512<float> a, Vector512<float> b, Vector512<float> c) => Vector512.MultiplyAddEstimate(a, b, c);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Add(Vector512<float> a, Vector512<float> b) => a + b;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(Vector512<float> v, float* p) => Vector512.Store(v, p);
+    }
+
+    private struct Width256 : IWidth<Vector256<float>>
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Load(float* p) => Vector256.Load(p);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Broadcast(float x) => Vector256.Create(x);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> MultiplyAdd(Vector256<float> a, Vector256<float> b, Vector256<float> c) => Vector256.MultiplyAddEstimate(a, b, c);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Add(Vector256<float> a, Vector256<float> b) => a + b;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(Vector256<float> v, float* p) => Vector256.Store(v, p);
+    }
+
+    private struct Width128 : IWidth<Vector128<float>>
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Load(float* p) => Vector128.Load(p);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Broadcast(float x) => Vector128.Create(x);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> MultiplyAdd(Vector128<float> a, Vector128<float> b, Vector128<float> c) => Vector128.MultiplyAddEstimate(a, b, c);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Add(Vector128<float> a, Vector128<float> b) => a + b;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(Vector128<float> v, float* p) => Vector128.Store(v, p);
     }
 
     /// <summary>
