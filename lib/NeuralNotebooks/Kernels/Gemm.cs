@@ -8,9 +8,10 @@ namespace NeuralNotebooks.Kernels;
 /// the operands are cut into blocks that fit the caches, each block is copied ("packed") into the
 /// order the inner kernel reads it, and a register-tiled micro-kernel computes 6×NR tiles of C in 12
 /// vector accumulators with fused multiply-adds: 6×32 with AVX-512, 6×16 with AVX2, 6×8 with 128-bit
-/// vectors (SSE, Arm NEON). Large products are spread over all the cores.
+/// vectors (SSE, Arm NEON). Large products are spread over all the cores. An A that is mostly zeros
+/// (raw pixels) has its all-zero depth steps left out as it is packed (Gemm.ZeroSkipping.cs).
 /// </summary>
-internal static unsafe class Gemm
+internal static unsafe partial class Gemm
 {
     /// <summary>Rows of C per micro-tile: 6 rows × 2 vectors = 12 accumulators (of 16 or 32 vector registers).</summary>
     private const int MR = 6;
@@ -56,7 +57,15 @@ internal static unsafe class Gemm
     [ThreadStatic] private static float[]? _depthHalf;
 
     public static void Multiply(int m, int n, int k, ReadOnlySpan<float> a, bool transposeA,
-        ReadOnlySpan<float> b, bool transposeB, Span<float> c, bool accumulate)
+        ReadOnlySpan<float> b, bool transposeB, Span<float> c, bool accumulate) =>
+        Multiply(m, n, k, a, transposeA, b, transposeB, c, accumulate, skipZeros: true);
+
+    /// <summary>
+    /// The product; <paramref name="skipZeros"/> false keeps a mostly-zero A on the dense path (the
+    /// twin tests compare the two).
+    /// </summary>
+    internal static void Multiply(int m, int n, int k, ReadOnlySpan<float> a, bool transposeA,
+        ReadOnlySpan<float> b, bool transposeB, Span<float> c, bool accumulate, bool skipZeros)
     {
         Scalar.CheckGemm(m, n, k, a, b, c);
         if (m == 0 || n == 0) return;
@@ -92,13 +101,14 @@ internal static unsafe class Gemm
             var t = Rent(ref _transposed, m * n);
             fixed (float* pa = a, pb = b, pc = c, pt = t)
             {
-                Blocked(n, m, k, pb, false, pa, !transposeA, pt, false, work >= ParallelWork);
+                Blocked(n, m, k, pb, false, pa, !transposeA, pt, false, work >= ParallelWork, skipZeros: false);
                 TransposeInto(pt, n, m, pc, accumulate);
             }
             return;
         }
         fixed (float* pa = a, pb = b, pc = c)
-            Blocked(m, n, k, pa, transposeA, pb, transposeB, pc, accumulate, work >= ParallelWork);
+            Blocked(m, n, k, pa, transposeA, pb, transposeB, pc, accumulate, work >= ParallelWork,
+                skipZeros: skipZeros && MostlyZeros(pa, transposeA ? k : m, transposeA ? m : k));
     }
 
     /// <summary>Row-by-row: C[i,:] (+)= Σ_p A[i,p]·B[p,:], vectorized along the row of B.</summary>
@@ -267,11 +277,11 @@ internal static unsafe class Gemm
     }
 
     private static void Blocked(int m, int n, int k, float* a, bool transposeA, float* b, bool transposeB,
-        float* c, bool accumulate, bool parallel)
+        float* c, bool accumulate, bool parallel, bool skipZeros)
     {
         if (!parallel)
         {
-            Blocked(m, n, k, a, transposeA, b, transposeB, c, accumulate, 0, m, 0, n, 0, k);
+            Blocked(m, n, k, a, transposeA, b, transposeB, c, accumulate, 0, m, 0, n, 0, k, skipZeros);
             return;
         }
         if (m <= DepthSplitRows && n <= 8 * NR && k >= 4 * KC)
@@ -288,7 +298,7 @@ internal static unsafe class Gemm
             var partial = Rent(ref _depthHalf, m * n);
             fixed (float* second = partial)
             {
-                Split(2, 1, new DepthHalves(m, n, k, half, a, transposeA, b, transposeB, c, second, accumulate));
+                Split(2, 1, new DepthHalves(m, n, k, half, a, transposeA, b, transposeB, c, second, accumulate, skipZeros));
                 Simd.Add(new ReadOnlySpan<float>(c, m * n), new ReadOnlySpan<float>(second, m * n), new Span<float>(c, m * n));
             }
             return;
@@ -297,8 +307,8 @@ internal static unsafe class Gemm
         // matrix) per core, and let each core run the whole blocked algorithm on its band with its own
         // packing buffers. One fork per product keeps the synchronisation cost negligible.
         bool byRows = m >= 2 * MR * 4 && (m >= n || n < 2 * NR);
-        if (byRows) Split(m, MR, new BlockedBand(m, n, k, a, transposeA, b, transposeB, c, accumulate, byRows: true));
-        else Split(n, NR, new BlockedBand(m, n, k, a, transposeA, b, transposeB, c, accumulate, byRows: false));
+        if (byRows) Split(m, MR, new BlockedBand(m, n, k, a, transposeA, b, transposeB, c, accumulate, byRows: true, skipZeros));
+        else Split(n, NR, new BlockedBand(m, n, k, a, transposeA, b, transposeB, c, accumulate, byRows: false, skipZeros));
     }
 
     /// <summary>
@@ -322,29 +332,29 @@ internal static unsafe class Gemm
     }
 
     /// <summary>Depth [0, half) into C, or depth [half, k) into a separate buffer.</summary>
-    private readonly struct DepthHalves(int m, int n, int k, int half, float* a, bool transposeA, float* b, bool transposeB, float* c, float* second, bool accumulate) : IRangeBody
+    private readonly struct DepthHalves(int m, int n, int k, int half, float* a, bool transposeA, float* b, bool transposeB, float* c, float* second, bool accumulate, bool skipZeros) : IRangeBody
     {
         public void Run(int from, int to)
         {
             for (int part = from; part < to; part++)
-                if (part == 0) Blocked(m, n, k, a, transposeA, b, transposeB, c, accumulate, 0, m, 0, n, 0, half);
-                else Blocked(m, n, k, a, transposeA, b, transposeB, second, false, 0, m, 0, n, half, k);
+                if (part == 0) Blocked(m, n, k, a, transposeA, b, transposeB, c, accumulate, 0, m, 0, n, 0, half, skipZeros);
+                else Blocked(m, n, k, a, transposeA, b, transposeB, second, false, 0, m, 0, n, half, k, skipZeros);
         }
     }
 
     /// <summary>A band of rows (or of columns) [from, to) of C through the blocked algorithm.</summary>
-    private readonly struct BlockedBand(int m, int n, int k, float* a, bool transposeA, float* b, bool transposeB, float* c, bool accumulate, bool byRows) : IRangeBody
+    private readonly struct BlockedBand(int m, int n, int k, float* a, bool transposeA, float* b, bool transposeB, float* c, bool accumulate, bool byRows, bool skipZeros) : IRangeBody
     {
         public void Run(int from, int to)
         {
-            if (byRows) Blocked(m, n, k, a, transposeA, b, transposeB, c, accumulate, from, to, 0, n, 0, k);
-            else Blocked(m, n, k, a, transposeA, b, transposeB, c, accumulate, 0, m, from, to, 0, k);
+            if (byRows) Blocked(m, n, k, a, transposeA, b, transposeB, c, accumulate, from, to, 0, n, 0, k, skipZeros);
+            else Blocked(m, n, k, a, transposeA, b, transposeB, c, accumulate, 0, m, from, to, 0, k, skipZeros);
         }
     }
 
     /// <summary>The blocked algorithm on rows [rowFrom, rowTo) and columns [colFrom, colTo) of C, over depth [depthFrom, depthTo).</summary>
     private static void Blocked(int m, int n, int k, float* a, bool transposeA, float* b, bool transposeB,
-        float* c, bool accumulate, int rowFrom, int rowTo, int colFrom, int colTo, int depthFrom, int depthTo)
+        float* c, bool accumulate, int rowFrom, int rowTo, int colFrom, int colTo, int depthFrom, int depthTo, bool skipZeros)
     {
         if (rowTo <= rowFrom || colTo <= colFrom) return;
         for (int jc = colFrom; jc < colTo; jc += NC)
@@ -365,11 +375,14 @@ internal static unsafe class Gemm
                     // untransposed B is read in place rather than copied; only a partial last panel is packed.
                     // With more rows a panel is reused, and read in place (rows n floats apart) it falls into
                     // a few sets of L1 and is fetched again for every tile (at 32 rows packing measured faster).
-                    float* direct = !transposeB && rowTo - rowFrom <= MR ? b : null;
+                    float* direct = !transposeB && rowTo - rowFrom <= MR && !skipZeros ? b : null;
                     if (direct is null) PackB(b, transposeB, k, n, pc, kc, jc, nc, bp);
                     else if (nc % NR != 0) PackB(b, transposeB, k, n, pc, kc, jc + nc / NR * NR, nc % NR, bp + (long)(nc / NR) * NR * kc);
                     for (int ic = rowFrom; ic < rowTo; ic += MC)
-                        RowBlock(ic, Math.Min(MC, rowTo - ic), m, k, n, a, transposeA, pc, kc, jc, nc, bp, c, add, 0, panelsB, direct);
+                    {
+                        if (skipZeros) RowBlockSkippingZeros(ic, Math.Min(MC, rowTo - ic), m, k, n, a, transposeA, pc, kc, jc, nc, bp, c, add, panelsB);
+                        else RowBlock(ic, Math.Min(MC, rowTo - ic), m, k, n, a, transposeA, pc, kc, jc, nc, bp, c, add, 0, panelsB, direct);
+                    }
                 }
             }
         }
@@ -599,44 +612,6 @@ internal static unsafe class Gemm
         }
         TW.Store(TW.Add(e0, o0), c); TW.Store(TW.Add(e1, o1), c + NR); TW.Store(TW.Add(e2, o2), c + 2 * NR);
         TW.Store(TW.Add(e3, o3), c + 3 * NR); TW.Store(TW.Add(e4, o4), c + 4 * NR); TW.Store(TW.Add(e5, o5), c + 5 * NR);
-    }
-
-    /// <summary>The vector operations a kernel written once needs, for one width (TensorPrimitives' way: small structs plugged into one loop).</summary>
-    private interface IWidth<TV> where TV : struct
-    {
-        static abstract TV Load(float* p);
-        static abstract TV Broadcast(float x);
-        /// <summary>a·b + c: one fused instruction where the processor has FMA, a multiply and an add where it has not.</summary>
-        static abstract TV MultiplyAdd(TV a, TV b, TV c);
-        static abstract TV Add(TV a, TV b);
-        static abstract void Store(TV v, float* p);
-    }
-
-    private struct Width512 : IWidth<Vector512<float>>
-    {
-        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Load(float* p) => Vector512.Load(p);
-        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Broadcast(float x) => Vector512.Create(x);
-        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> MultiplyAdd(Vector512<float> a, Vector512<float> b, Vector512<float> c) => Vector512.MultiplyAddEstimate(a, b, c);
-        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Add(Vector512<float> a, Vector512<float> b) => a + b;
-        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(Vector512<float> v, float* p) => Vector512.Store(v, p);
-    }
-
-    private struct Width256 : IWidth<Vector256<float>>
-    {
-        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Load(float* p) => Vector256.Load(p);
-        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Broadcast(float x) => Vector256.Create(x);
-        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> MultiplyAdd(Vector256<float> a, Vector256<float> b, Vector256<float> c) => Vector256.MultiplyAddEstimate(a, b, c);
-        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Add(Vector256<float> a, Vector256<float> b) => a + b;
-        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(Vector256<float> v, float* p) => Vector256.Store(v, p);
-    }
-
-    private struct Width128 : IWidth<Vector128<float>>
-    {
-        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Load(float* p) => Vector128.Load(p);
-        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Broadcast(float x) => Vector128.Create(x);
-        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> MultiplyAdd(Vector128<float> a, Vector128<float> b, Vector128<float> c) => Vector128.MultiplyAddEstimate(a, b, c);
-        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Add(Vector128<float> a, Vector128<float> b) => a + b;
-        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(Vector128<float> v, float* p) => Vector128.Store(v, p);
     }
 
     /// <summary>

@@ -1,3 +1,4 @@
+using System.Runtime.Intrinsics;
 using NeuralNotebooks.Kernels;
 
 namespace NeuralNotebooks.Tests.Kernels;
@@ -49,5 +50,85 @@ public class GemmTests
     {
         var e = Assert.Throws<ArgumentException>(() => Simd.Gemm(2, 2, 2, new float[3], false, new float[4], false, new float[4]));
         Assert.Contains("A needs 4", e.Message);
+    }
+}
+
+public class ZeroSkippingGemmTests
+{
+    public static TheoryData<int, int, int> Sizes => new()
+    {
+        // The MLP's two 784×100 products at batch 200; half-width last panels, with an odd depth; partial
+        // row panels; a single row (B read in place on the dense path); the depth split in halves.
+        { 200, 100, 784 }, { 784, 100, 200 }, { 64, 104, 77 }, { 64, 105, 77 }, { 40, 3, 301 }, { 37, 128, 300 },
+        { 33, 129, 257 }, { 97, 136, 260 }, { 13, 300, 700 }, { 1, 2000, 1100 }, { 5, 2001, 300 }, { 256, 128, 4732 },
+    };
+
+    /// <summary>A with about 85% zeros, as raw pixels have, plus a whole zero stored row (an all-zero panel step or tile).</summary>
+    private static float[] MostlyZeros(int m, int k, int seed)
+    {
+        var rng = new Rng(seed);
+        var keep = rng.Uniform(new Shape(m * k + 3), 0f, 1f).ToArray();
+        var a = rng.Uniform(new Shape(m * k + 3), -1f, 1f).ToArray();
+        for (int i = 0; i < a.Length; i++) if (keep[i] < 0.85f) a[i] = 0f;
+        for (int j = 1; j <= Math.Min(k, m); j++) a[j] = 0f;
+        return a;
+    }
+
+    /// <summary>Columns per micro-tile: two vectors of the widest accelerated width.</summary>
+    private static int Nr => Vector512.IsHardwareAccelerated ? 32 : Vector256.IsHardwareAccelerated ? 16 : 8;
+
+    /// <summary>
+    /// Whether column j lies in a last panel of B narrow enough for the half-width kernels, which sum even
+    /// and odd steps apart: which steps are even differs once zero steps are skipped.
+    /// </summary>
+    private static bool InHalfWidthPanel(int n, int j) => n % Nr != 0 && n % Nr <= Nr / 2 && j >= n / Nr * Nr;
+
+    [Theory, MemberData(nameof(Sizes))]
+    public void Skipping_zeros_matches_the_scalar_reference_and_the_dense_product(int m, int n, int k)
+    {
+        var a = MostlyZeros(m, k, m * 31 + n * 7 + k);
+        var rng = new Rng(m + n + k);
+        var b = rng.Uniform(new Shape(k * n + 3), -1f, 1f).ToArray();
+        var start = rng.Uniform(new Shape(m * n + 3), -1f, 1f).ToArray();
+        foreach (var ta in new[] { false, true })
+        {
+            Assert.True(Gemm.MostlyZeros(a.AsSpan(1), ta ? k : m, ta ? m : k), $"{m}x{n}x{k} tA={ta}: A should take the zero-skipping path");
+            foreach (var acc in new[] { false, true })
+            {
+                var expected = (float[])start.Clone();
+                var dense = (float[])start.Clone();
+                var actual = (float[])start.Clone();
+                Scalar.Gemm(m, n, k, a.AsSpan(1), ta, b.AsSpan(2), false, expected.AsSpan(1), acc);
+                Gemm.Multiply(m, n, k, a.AsSpan(1), ta, b.AsSpan(2), false, dense.AsSpan(1), acc, skipZeros: false);
+                Gemm.Multiply(m, n, k, a.AsSpan(1), ta, b.AsSpan(2), false, actual.AsSpan(1), acc, skipZeros: true);
+                float tol = 1e-6f * k * 4;
+                for (int i = 0; i < expected.Length; i++)
+                {
+                    Assert.True(Math.Abs(expected[i] - actual[i]) <= tol,
+                        $"m={m} n={n} k={k} tA={ta} acc={acc}: element {i} is {actual[i]}, scalar {expected[i]}");
+                    // The same products in the same order as the dense path: the same bits, but in a half-width
+                    // last panel, whose even and odd steps are summed apart.
+                    if (i == 0 || i > m * n || !InHalfWidthPanel(n, (i - 1) % n))
+                        Assert.True(dense[i] == actual[i], $"m={m} n={n} k={k} tA={ta} acc={acc}: element {i} is {actual[i]}, dense path {dense[i]}");
+                }
+                Assert.Equal(start[0], actual[0]);
+                Assert.Equal(start[m * n + 1], actual[m * n + 1]);
+            }
+        }
+    }
+
+    [Fact]
+    public void Dense_or_small_operands_stay_on_the_dense_path()
+    {
+        var rng = new Rng(5);
+        var dense = rng.Uniform(new Shape(200 * 784), -1f, 1f).ToArray();
+        Assert.False(Gemm.MostlyZeros(dense, 200, 784));
+        // Exactly 30% nonzero is still sparse enough; 31% is not.
+        var row = new float[100];
+        for (int j = 0; j < 30; j++) row[j * 3] = 1f;
+        Assert.True(Gemm.MostlyZeros(row, 1, 100));
+        row[1] = 1f;
+        Assert.False(Gemm.MostlyZeros(row, 1, 100));
+        Assert.Throws<ArgumentException>(() => Gemm.MostlyZeros(row, 2, 100));
     }
 }

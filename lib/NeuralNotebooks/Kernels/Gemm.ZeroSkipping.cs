@@ -1,0 +1,247 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace NeuralNotebooks.Kernels;
+
+/// <summary>
+/// The blocked product for an A that is mostly zeros, as a first dense layer's input is when it is raw
+/// pixels: four in five of MNIST's are 0, and the border of every digit is 0 in every image. A panel of
+/// A is packed without its depth steps whose six values are all zero, with the positions of the steps
+/// it keeps, and the micro-kernel reads the rows of B those positions name. A step skipped would have
+/// added six products 0·B[p,j] to sums that stay the same, so the result is the dense product's to the
+/// bit (but for the sign of a zero sum, or an infinity or NaN in B, which 0·B would have spread). The
+/// course MLP's two 784×100 products keep about half of their steps.
+/// </summary>
+internal static unsafe partial class Gemm
+{
+    /// <summary>
+    /// At most this share of nonzeros in A (percent) takes the zero-skipping path. Above it a 6-row
+    /// panel rarely has an all-zero step, and packing A (which the dense path may skip) costs more.
+    /// </summary>
+    private const int SkipZerosMaxDensityPercent = 30;
+    /// <summary>Stored rows of A whose nonzeros are counted to decide, spread evenly over A.</summary>
+    private const int SkipZerosSampleRows = 8;
+
+    [ThreadStatic] private static int[]? _steps;
+    [ThreadStatic] private static int[]? _stepCounts;
+
+    /// <summary>
+    /// Whether A, stored <paramref name="rows"/>×<paramref name="cols"/>, has few enough nonzeros to skip
+    /// its zeros, judged from a few of its rows: the choice depends on A's values only, never on timing.
+    /// </summary>
+    internal static bool MostlyZeros(ReadOnlySpan<float> a, int rows, int cols)
+    {
+        if (a.Length < (long)rows * cols) throw new ArgumentException($"A holds {a.Length} floats; {rows}×{cols} needs {(long)rows * cols}.");
+        fixed (float* pa = a) return MostlyZeros(pa, rows, cols);
+    }
+
+    private static bool MostlyZeros(float* a, int rows, int cols)
+    {
+        int sampled = Math.Min(rows, SkipZerosSampleRows);
+        long nonzeros = 0;
+        for (int s = 0; s < sampled; s++) nonzeros += CountNonZeros(a + (long)s * rows / sampled * cols, cols);
+        return nonzeros * 100 <= (long)SkipZerosMaxDensityPercent * sampled * cols;
+    }
+
+    private static int CountNonZeros(float* x, int length)
+    {
+        int count = 0, j = 0;
+        if (Vector128.IsHardwareAccelerated)
+            for (; j <= length - 4; j += 4)
+                count += System.Numerics.BitOperations.PopCount(~Vector128.Equals(Vector128.Load(x + j), Vector128<float>.Zero).ExtractMostSignificantBits() & 0xF);
+        for (; j < length; j++) if (x[j] != 0f) count++;
+        return count;
+    }
+
+    /// <summary>
+    /// <see cref="RowBlock"/> for a mostly-zero A: each 6-row panel of A is packed without its all-zero
+    /// depth steps, and every tile of the block multiplies only the steps its panel kept.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void RowBlockSkippingZeros(int ic, int mc, int m, int k, int n, float* a, bool transposeA, int pc, int kc,
+        int jc, int nc, float* bp, float* c, bool add, int panelsB)
+    {
+        int panelsA = (mc + MR - 1) / MR;
+        var packA = Rent(ref _packA, panelsA * MR * kc);
+        var steps = RentInts(ref _steps, panelsA * kc);
+        var counts = RentInts(ref _stepCounts, panelsA);
+        var tile = Rent(ref _tile, MR * NR);
+        fixed (float* ap = packA, tp = tile)
+        fixed (int* sp = steps, cp = counts)
+        {
+            for (int ip = 0; ip < panelsA; ip++)
+            {
+                int i = ip * MR;
+                cp[ip] = PackAPanelSkippingZeros(a, transposeA, m, k, ic + i, Math.Min(MR, mc - i), pc, kc, ap + (long)ip * MR * kc, sp + (long)ip * kc);
+            }
+            for (int jp = 0; jp < panelsB; jp++)
+            {
+                int j = jp * NR, nr = Math.Min(NR, nc - j);
+                float* bPanel = bp + (long)jp * NR * kc;
+                for (int ip = 0; ip < panelsA; ip++)
+                {
+                    int i = ip * MR, mr = Math.Min(MR, mc - i);
+                    float* aPanel = ap + (long)ip * MR * kc;
+                    int* kept = sp + (long)ip * kc;
+                    float* cTile = c + (long)(ic + i) * n + jc + j;
+                    if (mr == MR && nr == NR)
+                    {
+                        KeptStepsKernel(cp[ip], aPanel, kept, bPanel, cTile, n, add);
+                        continue;
+                    }
+                    if (nr <= NR / 2) KeptStepsHalfKernel(cp[ip], aPanel, kept, bPanel, tp);
+                    else KeptStepsKernel(cp[ip], aPanel, kept, bPanel, tp, NR, false);
+                    for (int r = 0; r < mr; r++)
+                        for (int q = 0; q < nr; q++)
+                            cTile[(long)r * n + q] = add ? cTile[(long)r * n + q] + tp[r * NR + q] : tp[r * NR + q];
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Packs rows [row, row + mr) of A over depth [pc, pc + kc) as <see cref="PackA"/> does (MR floats per
+    /// step, zero rows below mr), leaving out the steps whose values are all zero; writes the offset in a
+    /// packed panel of B (p·NR) of each step kept, and returns how many were kept.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static int PackAPanelSkippingZeros(float* a, bool transposeA, int m, int k, int row, int mr, int pc, int kc, float* dst, int* kept)
+    {
+        // Where A is stored m×k a panel's rows are k floats apart and its steps adjacent; stored k×m, the reverse.
+        long rowStride = transposeA ? 1 : k, stepStride = transposeA ? m : 1;
+        float* src = a + (transposeA ? (long)pc * m + row : (long)row * k + pc);
+        int count = 0;
+        if (mr == MR)
+        {
+            for (int p = 0; p < kc; p++, src += stepStride)
+            {
+                float v0 = src[0], v1 = src[rowStride], v2 = src[2 * rowStride], v3 = src[3 * rowStride], v4 = src[4 * rowStride], v5 = src[5 * rowStride];
+                // All six zero (either sign): their bits, sign bits aside, are all clear.
+                uint bits = Bits(v0) | Bits(v1) | Bits(v2) | Bits(v3) | Bits(v4) | Bits(v5);
+                if ((bits & 0x7FFF_FFFF) == 0) continue;
+                float* d = dst + count * MR;
+                d[0] = v0; d[1] = v1; d[2] = v2; d[3] = v3; d[4] = v4; d[5] = v5;
+                kept[count++] = p * NR;
+            }
+            return count;
+        }
+        for (int p = 0; p < kc; p++, src += stepStride)
+        {
+            uint bits = 0;
+            for (int r = 0; r < mr; r++) bits |= Bits(src[r * rowStride]);
+            if ((bits & 0x7FFF_FFFF) == 0) continue;
+            float* d = dst + count * MR;
+            for (int r = 0; r < MR; r++) d[r] = r < mr ? src[r * rowStride] : 0f;
+            kept[count++] = p * NR;
+        }
+        return count;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static uint Bits(float x) => BitConverter.SingleToUInt32Bits(x);
+
+    /// <summary>The full micro-kernel over the kept steps only, in the widest accelerated width.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void KeptStepsKernel(int count, float* a, int* kept, float* b, float* c, int ldc, bool add)
+    {
+        PrefetchTile(c, ldc);
+        if (Vector512.IsHardwareAccelerated) KeptStepsKernel<Width512, Vector512<float>>(count, a, kept, b, c, ldc, add);
+        else if (Vector256.IsHardwareAccelerated) KeptStepsKernel<Width256, Vector256<float>>(count, a, kept, b, c, ldc, add);
+        else KeptStepsKernel<Width128, Vector128<float>>(count, a, kept, b, c, ldc, add);
+    }
+
+    /// <summary>
+    /// A 6×NR tile of C (two vectors per row, twelve accumulators, as the dense micro-kernels) from a
+    /// packed panel of A of <paramref name="count"/> steps and the rows of a packed panel of B they name.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void KeptStepsKernel<TW, TV>(int count, float* a, int* kept, float* b, float* c, int ldc, bool add)
+        where TW : struct, IWidth<TV> where TV : struct
+    {
+        int lanes = TW.Lanes;
+        TV c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
+        TV c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+        for (int t = 0; t < count; t++, a += MR)
+        {
+            float* br = b + kept[t];
+            TV b0 = TW.Load(br), b1 = TW.Load(br + lanes);
+            TV x = TW.Broadcast(a[0]);
+            c00 = TW.MultiplyAdd(x, b0, c00); c01 = TW.MultiplyAdd(x, b1, c01);
+            x = TW.Broadcast(a[1]);
+            c10 = TW.MultiplyAdd(x, b0, c10); c11 = TW.MultiplyAdd(x, b1, c11);
+            x = TW.Broadcast(a[2]);
+            c20 = TW.MultiplyAdd(x, b0, c20); c21 = TW.MultiplyAdd(x, b1, c21);
+            x = TW.Broadcast(a[3]);
+            c30 = TW.MultiplyAdd(x, b0, c30); c31 = TW.MultiplyAdd(x, b1, c31);
+            x = TW.Broadcast(a[4]);
+            c40 = TW.MultiplyAdd(x, b0, c40); c41 = TW.MultiplyAdd(x, b1, c41);
+            x = TW.Broadcast(a[5]);
+            c50 = TW.MultiplyAdd(x, b0, c50); c51 = TW.MultiplyAdd(x, b1, c51);
+        }
+        PutPair<TW, TV>(c, c00, c01, add); c += ldc;
+        PutPair<TW, TV>(c, c10, c11, add); c += ldc;
+        PutPair<TW, TV>(c, c20, c21, add); c += ldc;
+        PutPair<TW, TV>(c, c30, c31, add); c += ldc;
+        PutPair<TW, TV>(c, c40, c41, add); c += ldc;
+        PutPair<TW, TV>(c, c50, c51, add);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void PutPair<TW, TV>(float* c, TV lo, TV hi, bool add) where TW : struct, IWidth<TV> where TV : struct
+    {
+        if (add)
+        {
+            lo = TW.Add(lo, TW.Load(c));
+            hi = TW.Add(hi, TW.Load(c + TW.Lanes));
+        }
+        TW.Store(lo, c);
+        TW.Store(hi, c + TW.Lanes);
+    }
+
+    /// <summary>The half-width kernel (<see cref="HalfKernel"/>) over the kept steps only, into a tile of row stride NR.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void KeptStepsHalfKernel(int count, float* a, int* kept, float* b, float* c)
+    {
+        if (Vector512.IsHardwareAccelerated) KeptStepsHalfKernel<Width512, Vector512<float>>(count, a, kept, b, c);
+        else if (Vector256.IsHardwareAccelerated) KeptStepsHalfKernel<Width256, Vector256<float>>(count, a, kept, b, c);
+        else KeptStepsHalfKernel<Width128, Vector128<float>>(count, a, kept, b, c);
+    }
+
+    /// <summary>One vector per row; even and odd kept steps in separate accumulators to hide the multiply-add's latency.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void KeptStepsHalfKernel<TW, TV>(int count, float* a, int* kept, float* b, float* c)
+        where TW : struct, IWidth<TV> where TV : struct
+    {
+        TV e0 = default, e1 = default, e2 = default, e3 = default, e4 = default, e5 = default;
+        TV o0 = default, o1 = default, o2 = default, o3 = default, o4 = default, o5 = default;
+        int t = 0;
+        for (; t + 1 < count; t += 2, a += 2 * MR)
+        {
+            TV be = TW.Load(b + kept[t]), bo = TW.Load(b + kept[t + 1]);
+            e0 = TW.MultiplyAdd(TW.Broadcast(a[0]), be, e0); o0 = TW.MultiplyAdd(TW.Broadcast(a[MR]), bo, o0);
+            e1 = TW.MultiplyAdd(TW.Broadcast(a[1]), be, e1); o1 = TW.MultiplyAdd(TW.Broadcast(a[MR + 1]), bo, o1);
+            e2 = TW.MultiplyAdd(TW.Broadcast(a[2]), be, e2); o2 = TW.MultiplyAdd(TW.Broadcast(a[MR + 2]), bo, o2);
+            e3 = TW.MultiplyAdd(TW.Broadcast(a[3]), be, e3); o3 = TW.MultiplyAdd(TW.Broadcast(a[MR + 3]), bo, o3);
+            e4 = TW.MultiplyAdd(TW.Broadcast(a[4]), be, e4); o4 = TW.MultiplyAdd(TW.Broadcast(a[MR + 4]), bo, o4);
+            e5 = TW.MultiplyAdd(TW.Broadcast(a[5]), be, e5); o5 = TW.MultiplyAdd(TW.Broadcast(a[MR + 5]), bo, o5);
+        }
+        if (t < count)
+        {
+            TV be = TW.Load(b + kept[t]);
+            e0 = TW.MultiplyAdd(TW.Broadcast(a[0]), be, e0);
+            e1 = TW.MultiplyAdd(TW.Broadcast(a[1]), be, e1);
+            e2 = TW.MultiplyAdd(TW.Broadcast(a[2]), be, e2);
+            e3 = TW.MultiplyAdd(TW.Broadcast(a[3]), be, e3);
+            e4 = TW.MultiplyAdd(TW.Broadcast(a[4]), be, e4);
+            e5 = TW.MultiplyAdd(TW.Broadcast(a[5]), be, e5);
+        }
+        TW.Store(TW.Add(e0, o0), c); TW.Store(TW.Add(e1, o1), c + NR); TW.Store(TW.Add(e2, o2), c + 2 * NR);
+        TW.Store(TW.Add(e3, o3), c + 3 * NR); TW.Store(TW.Add(e4, o4), c + 4 * NR); TW.Store(TW.Add(e5, o5), c + 5 * NR);
+    }
+
+    private static int[] RentInts(ref int[]? buffer, int size)
+    {
+        if (buffer is null || buffer.Length < size) buffer = GC.AllocateUninitializedArray<int>(size, pinned: true);
+        return buffer;
+    }
+}
