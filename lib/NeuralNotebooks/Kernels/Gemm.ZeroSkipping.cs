@@ -9,14 +9,16 @@ namespace NeuralNotebooks.Kernels;
 /// A is packed without its depth steps whose six values are all zero, with the positions of the steps
 /// it keeps, and the micro-kernel reads the rows of B those positions name. A step skipped would have
 /// added six products 0·B[p,j] to sums that stay the same, so the result is the dense product's to the
-/// bit (but for the sign of a zero sum, or an infinity or NaN in B, which 0·B would have spread). The
-/// course MLP's two 784×100 products keep about half of their steps.
+/// bit, but in a half-width last panel (whose even and odd steps are summed apart, so which steps are
+/// even changes), for the sign of a zero sum, and for an infinity or NaN in B (which 0·B would have
+/// spread). The course MLP's two 784×100 products keep 44% and 34% of their steps.
 /// </summary>
 internal static unsafe partial class Gemm
 {
     /// <summary>
-    /// At most this share of nonzeros in A (percent) takes the zero-skipping path. Above it a 6-row
-    /// panel rarely has an all-zero step, and packing A (which the dense path may skip) costs more.
+    /// At most this share of nonzeros in A (percent) takes the zero-skipping path; raw MNIST pixels are
+    /// 19% nonzero. With 30% of its values nonzero at random, a 6-row panel has an all-zero step only
+    /// 12% of the time (0.7⁶), too rarely to repay packing A, which the dense path may read in place.
     /// </summary>
     private const int SkipZerosMaxDensityPercent = 30;
     /// <summary>Stored rows of A whose nonzeros are counted to decide, spread evenly over A.</summary>
