@@ -93,23 +93,24 @@ public class ZeroSkippingGemmTests
         foreach (var ta in new[] { false, true })
         {
             Assert.True(Gemm.MostlyZeros(a.AsSpan(1), ta ? k : m, ta ? m : k), $"{m}x{n}x{k} tA={ta}: A should take the zero-skipping path");
+            foreach (var tb in new[] { false, true })
             foreach (var acc in new[] { false, true })
             {
                 var expected = (float[])start.Clone();
                 var dense = (float[])start.Clone();
                 var actual = (float[])start.Clone();
-                Scalar.Gemm(m, n, k, a.AsSpan(1), ta, b.AsSpan(2), false, expected.AsSpan(1), acc);
-                Gemm.Multiply(m, n, k, a.AsSpan(1), ta, b.AsSpan(2), false, dense.AsSpan(1), acc, skipZeros: false);
-                Gemm.Multiply(m, n, k, a.AsSpan(1), ta, b.AsSpan(2), false, actual.AsSpan(1), acc, skipZeros: true);
+                Scalar.Gemm(m, n, k, a.AsSpan(1), ta, b.AsSpan(2), tb, expected.AsSpan(1), acc);
+                Gemm.Multiply(m, n, k, a.AsSpan(1), ta, b.AsSpan(2), tb, dense.AsSpan(1), acc, skipZeros: false);
+                Gemm.Multiply(m, n, k, a.AsSpan(1), ta, b.AsSpan(2), tb, actual.AsSpan(1), acc, skipZeros: true);
                 float tol = 1e-6f * k * 4;
                 for (int i = 0; i < expected.Length; i++)
                 {
                     Assert.True(Math.Abs(expected[i] - actual[i]) <= tol,
-                        $"m={m} n={n} k={k} tA={ta} acc={acc}: element {i} is {actual[i]}, scalar {expected[i]}");
+                        $"m={m} n={n} k={k} tA={ta} tB={tb} acc={acc}: element {i} is {actual[i]}, scalar {expected[i]}");
                     // The same products in the same order as the dense path: the same bits, but in a half-width
                     // last panel, whose even and odd steps are summed apart.
                     if (i == 0 || i > m * n || !InHalfWidthPanel(n, (i - 1) % n))
-                        Assert.True(dense[i] == actual[i], $"m={m} n={n} k={k} tA={ta} acc={acc}: element {i} is {actual[i]}, dense path {dense[i]}");
+                        Assert.True(dense[i] == actual[i], $"m={m} n={n} k={k} tA={ta} tB={tb} acc={acc}: element {i} is {actual[i]}, dense path {dense[i]}");
                 }
                 Assert.Equal(start[0], actual[0]);
                 Assert.Equal(start[m * n + 1], actual[m * n + 1]);
