@@ -65,8 +65,8 @@ internal static unsafe partial class Gemm
     {
         int panelsA = (mc + MR - 1) / MR;
         var packA = Rent(ref _packA, panelsA * MR * kc);
-        var steps = RentInts(ref _steps, panelsA * kc);
-        var counts = RentInts(ref _stepCounts, panelsA);
+        var steps = Rent(ref _steps, panelsA * kc);
+        var counts = Rent(ref _stepCounts, panelsA);
         var tile = Rent(ref _tile, MR * NR);
         fixed (float* ap = packA, tp = tile)
         fixed (int* sp = steps, cp = counts)
@@ -93,9 +93,7 @@ internal static unsafe partial class Gemm
                     }
                     if (nr <= NR / 2) KeptStepsHalfKernel(cp[ip], aPanel, kept, bPanel, tp);
                     else KeptStepsKernel(cp[ip], aPanel, kept, bPanel, tp, NR, false);
-                    for (int r = 0; r < mr; r++)
-                        for (int q = 0; q < nr; q++)
-                            cTile[(long)r * n + q] = add ? cTile[(long)r * n + q] + tp[r * NR + q] : tp[r * NR + q];
+                    PutEdgeTile(tp, cTile, mr, nr, n, add);
                 }
             }
         }
@@ -191,18 +189,6 @@ internal static unsafe partial class Gemm
         PutPair<TW, TV>(c, c50, c51, add);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void PutPair<TW, TV>(float* c, TV lo, TV hi, bool add) where TW : struct, IWidth<TV> where TV : struct
-    {
-        if (add)
-        {
-            lo = TW.Add(lo, TW.Load(c));
-            hi = TW.Add(hi, TW.Load(c + TW.Lanes));
-        }
-        TW.Store(lo, c);
-        TW.Store(hi, c + TW.Lanes);
-    }
-
     /// <summary>The half-width kernel (<see cref="HalfKernel"/>) over the kept steps only, into a tile of row stride NR.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void KeptStepsHalfKernel(int count, float* a, int* kept, float* b, float* c)
@@ -242,11 +228,5 @@ internal static unsafe partial class Gemm
         }
         TW.Store(TW.Add(e0, o0), c); TW.Store(TW.Add(e1, o1), c + NR); TW.Store(TW.Add(e2, o2), c + 2 * NR);
         TW.Store(TW.Add(e3, o3), c + 3 * NR); TW.Store(TW.Add(e4, o4), c + 4 * NR); TW.Store(TW.Add(e5, o5), c + 5 * NR);
-    }
-
-    private static int[] RentInts(ref int[]? buffer, int size)
-    {
-        if (buffer is null || buffer.Length < size) buffer = GC.AllocateUninitializedArray<int>(size, pinned: true);
-        return buffer;
     }
 }

@@ -419,10 +419,18 @@ internal static unsafe partial class Gemm
         }
     }
 
-    private static float[] Rent(ref float[]? buffer, int size)
+    private static T[] Rent<T>(ref T[]? buffer, int size) where T : unmanaged
     {
-        if (buffer is null || buffer.Length < size) buffer = GC.AllocateUninitializedArray<float>(size, pinned: true);
+        if (buffer is null || buffer.Length < size) buffer = GC.AllocateUninitializedArray<T>(size, pinned: true);
         return buffer;
+    }
+
+    /// <summary>The valid mr×nr corner of an edge tile computed into a scratch tile (row stride NR), into (or onto) C.</summary>
+    private static void PutEdgeTile(float* tile, float* cTile, int mr, int nr, int n, bool add)
+    {
+        for (int r = 0; r < mr; r++)
+            for (int q = 0; q < nr; q++)
+                cTile[(long)r * n + q] = add ? cTile[(long)r * n + q] + tile[r * NR + q] : tile[r * NR + q];
     }
 
     /// <summary>
@@ -467,9 +475,7 @@ internal static unsafe partial class Gemm
                         // at most half the width (units = 100: 6 panels of 16 and one of 4) needs one vector per row.
                         if (nr <= NR / 2) HalfKernel(kc, aPanel, aRow, aStep, bPanel, bStride, tp);
                         else MicroKernel(kc, aPanel, aRow, aStep, bPanel, bStride, tp, NR, false);
-                        for (int r = 0; r < mr; r++)
-                            for (int q = 0; q < nr; q++)
-                                cTile[(long)r * n + q] = add ? cTile[(long)r * n + q] + tp[r * NR + q] : tp[r * NR + q];
+                        PutEdgeTile(tp, cTile, mr, nr, n, add);
                     }
                 }
             }
@@ -655,24 +661,25 @@ internal static unsafe partial class Gemm
             x = Vector512.Create(a3[rowA2]);
             c50 = Vector512.MultiplyAddEstimate(x, b0, c50); c51 = Vector512.MultiplyAddEstimate(x, b1, c51);
         }
-        Store(c, c00, c01, add); c += ldc;
-        Store(c, c10, c11, add); c += ldc;
-        Store(c, c20, c21, add); c += ldc;
-        Store(c, c30, c31, add); c += ldc;
-        Store(c, c40, c41, add); c += ldc;
-        Store(c, c50, c51, add);
+        PutPair<Width512, Vector512<float>>(c, c00, c01, add); c += ldc;
+        PutPair<Width512, Vector512<float>>(c, c10, c11, add); c += ldc;
+        PutPair<Width512, Vector512<float>>(c, c20, c21, add); c += ldc;
+        PutPair<Width512, Vector512<float>>(c, c30, c31, add); c += ldc;
+        PutPair<Width512, Vector512<float>>(c, c40, c41, add); c += ldc;
+        PutPair<Width512, Vector512<float>>(c, c50, c51, add);
     }
 
+    /// <summary>Two vectors of a tile's row into C, added to what is there when <paramref name="add"/>: the store of every micro-kernel, whatever its width.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Store(float* c, Vector512<float> lo, Vector512<float> hi, bool add)
+    private static void PutPair<TW, TV>(float* c, TV lo, TV hi, bool add) where TW : struct, IWidth<TV> where TV : struct
     {
         if (add)
         {
-            lo += Vector512.Load(c);
-            hi += Vector512.Load(c + 16);
+            lo = TW.Add(lo, TW.Load(c));
+            hi = TW.Add(hi, TW.Load(c + TW.Lanes));
         }
-        Vector512.Store(lo, c);
-        Vector512.Store(hi, c + 16);
+        TW.Store(lo, c);
+        TW.Store(hi, c + TW.Lanes);
     }
 
     /// <summary>The 256-bit micro-kernel (AVX2): a 6×16 tile of C in twelve accumulators, as the 512-bit one.</summary>
@@ -701,24 +708,12 @@ internal static unsafe partial class Gemm
             x = Vector256.Create(a3[rowA2]);
             c50 = Vector256.MultiplyAddEstimate(x, b0, c50); c51 = Vector256.MultiplyAddEstimate(x, b1, c51);
         }
-        Store(c, c00, c01, add); c += ldc;
-        Store(c, c10, c11, add); c += ldc;
-        Store(c, c20, c21, add); c += ldc;
-        Store(c, c30, c31, add); c += ldc;
-        Store(c, c40, c41, add); c += ldc;
-        Store(c, c50, c51, add);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Store(float* c, Vector256<float> lo, Vector256<float> hi, bool add)
-    {
-        if (add)
-        {
-            lo += Vector256.Load(c);
-            hi += Vector256.Load(c + 8);
-        }
-        Vector256.Store(lo, c);
-        Vector256.Store(hi, c + 8);
+        PutPair<Width256, Vector256<float>>(c, c00, c01, add); c += ldc;
+        PutPair<Width256, Vector256<float>>(c, c10, c11, add); c += ldc;
+        PutPair<Width256, Vector256<float>>(c, c20, c21, add); c += ldc;
+        PutPair<Width256, Vector256<float>>(c, c30, c31, add); c += ldc;
+        PutPair<Width256, Vector256<float>>(c, c40, c41, add); c += ldc;
+        PutPair<Width256, Vector256<float>>(c, c50, c51, add);
     }
 
     /// <summary>The 128-bit micro-kernel (SSE, Arm NEON): a 6×8 tile of C in twelve accumulators, as the 512-bit one.</summary>
@@ -747,24 +742,12 @@ internal static unsafe partial class Gemm
             x = Vector128.Create(a3[rowA2]);
             c50 = Vector128.MultiplyAddEstimate(x, b0, c50); c51 = Vector128.MultiplyAddEstimate(x, b1, c51);
         }
-        Store(c, c00, c01, add); c += ldc;
-        Store(c, c10, c11, add); c += ldc;
-        Store(c, c20, c21, add); c += ldc;
-        Store(c, c30, c31, add); c += ldc;
-        Store(c, c40, c41, add); c += ldc;
-        Store(c, c50, c51, add);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Store(float* c, Vector128<float> lo, Vector128<float> hi, bool add)
-    {
-        if (add)
-        {
-            lo += Vector128.Load(c);
-            hi += Vector128.Load(c + 4);
-        }
-        Vector128.Store(lo, c);
-        Vector128.Store(hi, c + 4);
+        PutPair<Width128, Vector128<float>>(c, c00, c01, add); c += ldc;
+        PutPair<Width128, Vector128<float>>(c, c10, c11, add); c += ldc;
+        PutPair<Width128, Vector128<float>>(c, c20, c21, add); c += ldc;
+        PutPair<Width128, Vector128<float>>(c, c30, c31, add); c += ldc;
+        PutPair<Width128, Vector128<float>>(c, c40, c41, add); c += ldc;
+        PutPair<Width128, Vector128<float>>(c, c50, c51, add);
     }
 
     /// <summary>The small-depth rows with Vector256 vectors: up to eight accumulators of 8 floats.</summary>
