@@ -49,8 +49,7 @@ internal static class Loops
 {
     /// <summary>
     /// d[i] = op(x[i]): four vectors of the widest width per step, then one of each width, then
-    /// scalars. Each result is stored at once (in place is still safe: element i reads only x[i]),
-    /// so no vector stays live across an operator's out-of-line call for rare inputs (log's specials).
+    /// scalars. Each result is stored at once (in place is safe: element i reads only x[i]).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Map<T>(ReadOnlySpan<float> x, Span<float> d, T op) where T : struct, IUnaryOperator

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace NeuralNotebooks.Kernels;
 
 /// <summary>
@@ -63,7 +65,22 @@ public static class Simd
     /// <inheritdoc cref="Scalar.Exp"/>
     public static void Exp(ReadOnlySpan<float> x, Span<float> destination) => Loops.Map(x, destination, default(ExpOperator));
     /// <inheritdoc cref="Scalar.Log"/>
-    public static void Log(ReadOnlySpan<float> x, Span<float> destination) => Loops.Map(x, destination, default(LogOperator));
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Log(ReadOnlySpan<float> x, Span<float> destination)
+    {
+        Scalar.Check(x, destination);
+        // Chunk by chunk, small enough to stay in L1 between the check and the arithmetic: a chunk of
+        // positive normal floats (the usual input) takes the short formula, any other the full one.
+        for (int start = 0; start < x.Length; start += LogChunk)
+        {
+            int n = Math.Min(LogChunk, x.Length - start);
+            var chunk = x.Slice(start, n);
+            if (NormalLogOperator.AllNormal(chunk)) Loops.Map(chunk, destination.Slice(start, n), default(NormalLogOperator));
+            else Loops.Map(chunk, destination.Slice(start, n), default(LogOperator));
+        }
+    }
+
+    private const int LogChunk = 4096;
     /// <inheritdoc cref="Scalar.Sqrt"/>
     public static void Sqrt(ReadOnlySpan<float> x, Span<float> destination) => Loops.Map(x, destination, default(SqrtOperator));
     /// <inheritdoc cref="Scalar.Sigmoid"/>

@@ -175,6 +175,65 @@ public class SimdTests
         for (int i = 0; i < n; i++) Assert.Equal(actual[i], x[offset + i]);
     }
 
+    /// <summary>Distance from the exact (double) value in units of the float result's last place.</summary>
+    private static double UlpsFromExact(float actual, double exact)
+    {
+        float rounded = (float)exact;
+        double ulp = (double)MathF.BitIncrement(MathF.Abs(rounded)) - MathF.Abs(rounded);
+        return Math.Abs(actual - exact) / ulp;
+    }
+
+    [Theory, MemberData(nameof(Shapes))]
+    public void Log_of_positive_normal_floats_is_within_one_and_a_half_ulps_of_the_exact_value(int n, int offset)
+    {
+        // Only positive normal floats: every chunk takes the short formula, also in place and in the tails.
+        var rng = new Rng(n + 7);
+        var x = new float[n + offset];
+        for (int i = 0; i < x.Length; i++) x[i] = MathF.ScaleB(1f + rng.Uniform(0f, 0.999f), (int)rng.Uniform(-120f, 120f));
+        var actual = new float[x.Length];
+        Simd.Log(x.AsSpan(offset), actual.AsSpan(offset));
+        var inPlace = (float[])x.Clone();
+        Simd.Log(inPlace.AsSpan(offset), inPlace.AsSpan(offset));
+        for (int i = offset; i < x.Length; i++)
+        {
+            Assert.True(UlpsFromExact(actual[i], Math.Log(x[i])) <= 1.5, $"log({x[i]:R}) = {actual[i]:R}, exact {Math.Log(x[i]):R}");
+            Assert.Equal(actual[i], inPlace[i]);
+        }
+    }
+
+    [Fact]
+    public void Log_next_to_one_keeps_its_relative_accuracy()
+    {
+        // ln x → 0 as x → 1: a reduction that subtracted two nearly equal logarithms would lose every
+        // digit here while staying within a few ulps of 1. Every float step of 2^-21 across [0.95, 1.05].
+        var x = new List<float>();
+        for (float v = 0.95f; v < 1.05f; v += 1f / (1 << 21)) x.Add(v);
+        var input = x.ToArray(); var actual = new float[input.Length];
+        Simd.Log(input, actual);
+        for (int i = 0; i < input.Length; i++)
+            if (input[i] != 1f) Assert.True(UlpsFromExact(actual[i], Math.Log(input[i])) <= 1.5, $"log({input[i]:R}) = {actual[i]:R}, exact {Math.Log(input[i]):R}");
+    }
+
+    [Fact]
+    public void Log_gives_each_value_the_same_bits_whatever_its_neighbours()
+    {
+        // The kernel picks its formula per chunk of values: a zero in a chunk sends the whole chunk
+        // through the full formula. Each value's logarithm must not change with that choice.
+        var rng = new Rng(11);
+        var x = new float[5000];
+        for (int i = 0; i < x.Length; i++) x[i] = rng.Uniform(1e-3f, 1e3f);
+        var clean = new float[x.Length];
+        Simd.Log(x, clean);
+        x[10] = -1f; x[4000] = 0f; x[4999] = 1e-40f;
+        var mixed = new float[x.Length];
+        Simd.Log(x, mixed);
+        for (int i = 0; i < x.Length; i++)
+            if (i is not (10 or 4000 or 4999)) Assert.Equal(BitConverter.SingleToInt32Bits(clean[i]), BitConverter.SingleToInt32Bits(mixed[i]));
+        Assert.True(float.IsNaN(mixed[10]));
+        Assert.Equal(float.NegativeInfinity, mixed[4000]);
+        Assert.Equal(MathF.Log(1e-40f), mixed[4999], 4e-5f);
+    }
+
     [Fact]
     public void Log_is_within_a_few_ulps_from_the_subnormals_to_the_largest_float()
     {
