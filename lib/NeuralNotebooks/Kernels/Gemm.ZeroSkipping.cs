@@ -154,7 +154,7 @@ internal static unsafe partial class Gemm
     }
 
     /// <summary>
-    /// A 6×NR tile of C (two vectors per row, twelve accumulators, as the dense micro-kernels) from a
+    /// A 6×NR tile of C (two vectors per row, twelve accumulators, as the dense micro-kernel) from a
     /// packed panel of A of <paramref name="count"/> steps and the rows of a packed panel of B they name.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -181,12 +181,7 @@ internal static unsafe partial class Gemm
             x = TW.Broadcast(a[5]);
             c50 = TW.MultiplyAdd(x, b0, c50); c51 = TW.MultiplyAdd(x, b1, c51);
         }
-        PutPair<TW, TV>(c, c00, c01, add); c += ldc;
-        PutPair<TW, TV>(c, c10, c11, add); c += ldc;
-        PutPair<TW, TV>(c, c20, c21, add); c += ldc;
-        PutPair<TW, TV>(c, c30, c31, add); c += ldc;
-        PutPair<TW, TV>(c, c40, c41, add); c += ldc;
-        PutPair<TW, TV>(c, c50, c51, add);
+        PutTile<TW, TV>(c, ldc, add, c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51);
     }
 
     /// <summary>The half-width kernel (<see cref="HalfKernel"/>) over the kept steps only, into a tile of row stride NR.</summary>

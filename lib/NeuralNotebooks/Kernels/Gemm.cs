@@ -567,9 +567,9 @@ internal static unsafe partial class Gemm
     private static void MicroKernel(int kc, float* a, long rowA, long stepA, float* b, long ldb, float* c, int ldc, bool add)
     {
         PrefetchTile(c, ldc);
-        if (Vector512.IsHardwareAccelerated) Kernel6x32(kc, a, rowA, stepA, b, ldb, c, ldc, add);
-        else if (Vector256.IsHardwareAccelerated) Kernel6x16(kc, a, rowA, stepA, b, ldb, c, ldc, add);
-        else Kernel6x8(kc, a, rowA, stepA, b, ldb, c, ldc, add);
+        if (Vector512.IsHardwareAccelerated) Kernel<Width512, Vector512<float>>(kc, a, rowA, stepA, b, ldb, c, ldc, add);
+        else if (Vector256.IsHardwareAccelerated) Kernel<Width256, Vector256<float>>(kc, a, rowA, stepA, b, ldb, c, ldc, add);
+        else Kernel<Width128, Vector128<float>>(kc, a, rowA, stepA, b, ldb, c, ldc, add);
     }
 
     /// <summary>
@@ -633,43 +633,56 @@ internal static unsafe partial class Gemm
     }
 
     /// <summary>
-    /// The AVX-512 micro-kernel: a 6×32 tile of C from a 6×kc panel of A and a kc×32 panel of B. Twelve
-    /// independent accumulators hide the 4-cycle FMA latency on both FMA pipes.
+    /// The micro-kernel, written once over the vector operations of <typeparamref name="TW"/>: a 6×2V tile
+    /// of C (V floats per vector: 6×32 with AVX-512, 6×16 with AVX2, 6×8 with SSE or NEON) from a 6×kc
+    /// panel of A and a kc×2V panel of B. Twelve independent accumulators hide the fused multiply-add's
+    /// 4-cycle latency on both FMA pipes. The JIT compiles one copy per width with the same instructions
+    /// as a hand-written one (the 256-bit listing was compared line by line).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Kernel6x32(int kc, float* a, long rowA, long stepA, float* b, long ldb, float* c, int ldc, bool add)
+    private static void Kernel<TW, TV>(int kc, float* a, long rowA, long stepA, float* b, long ldb, float* c, int ldc, bool add)
+        where TW : struct, IWidth<TV> where TV : struct
     {
-        Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
-        Vector512<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+        TV c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
+        TV c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+        int lanes = TW.Lanes;
         // Rows 3-5 through a second pointer keep every broadcast a single addressed load.
         float* a3 = a + 3 * rowA;
         long rowA2 = 2 * rowA;
         for (int p = 0; p < kc; p++, a += stepA, a3 += stepA, b += ldb)
         {
-            var b0 = Vector512.Load(b);
-            var b1 = Vector512.Load(b + 16);
-            var x = Vector512.Create(a[0]);
-            c00 = Vector512.MultiplyAddEstimate(x, b0, c00); c01 = Vector512.MultiplyAddEstimate(x, b1, c01);
-            x = Vector512.Create(a[rowA]);
-            c10 = Vector512.MultiplyAddEstimate(x, b0, c10); c11 = Vector512.MultiplyAddEstimate(x, b1, c11);
-            x = Vector512.Create(a[rowA2]);
-            c20 = Vector512.MultiplyAddEstimate(x, b0, c20); c21 = Vector512.MultiplyAddEstimate(x, b1, c21);
-            x = Vector512.Create(a3[0]);
-            c30 = Vector512.MultiplyAddEstimate(x, b0, c30); c31 = Vector512.MultiplyAddEstimate(x, b1, c31);
-            x = Vector512.Create(a3[rowA]);
-            c40 = Vector512.MultiplyAddEstimate(x, b0, c40); c41 = Vector512.MultiplyAddEstimate(x, b1, c41);
-            x = Vector512.Create(a3[rowA2]);
-            c50 = Vector512.MultiplyAddEstimate(x, b0, c50); c51 = Vector512.MultiplyAddEstimate(x, b1, c51);
+            var b0 = TW.Load(b);
+            var b1 = TW.Load(b + lanes);
+            var x = TW.Broadcast(a[0]);
+            c00 = TW.MultiplyAdd(x, b0, c00); c01 = TW.MultiplyAdd(x, b1, c01);
+            x = TW.Broadcast(a[rowA]);
+            c10 = TW.MultiplyAdd(x, b0, c10); c11 = TW.MultiplyAdd(x, b1, c11);
+            x = TW.Broadcast(a[rowA2]);
+            c20 = TW.MultiplyAdd(x, b0, c20); c21 = TW.MultiplyAdd(x, b1, c21);
+            x = TW.Broadcast(a3[0]);
+            c30 = TW.MultiplyAdd(x, b0, c30); c31 = TW.MultiplyAdd(x, b1, c31);
+            x = TW.Broadcast(a3[rowA]);
+            c40 = TW.MultiplyAdd(x, b0, c40); c41 = TW.MultiplyAdd(x, b1, c41);
+            x = TW.Broadcast(a3[rowA2]);
+            c50 = TW.MultiplyAdd(x, b0, c50); c51 = TW.MultiplyAdd(x, b1, c51);
         }
-        PutPair<Width512, Vector512<float>>(c, c00, c01, add); c += ldc;
-        PutPair<Width512, Vector512<float>>(c, c10, c11, add); c += ldc;
-        PutPair<Width512, Vector512<float>>(c, c20, c21, add); c += ldc;
-        PutPair<Width512, Vector512<float>>(c, c30, c31, add); c += ldc;
-        PutPair<Width512, Vector512<float>>(c, c40, c41, add); c += ldc;
-        PutPair<Width512, Vector512<float>>(c, c50, c51, add);
+        PutTile<TW, TV>(c, ldc, add, c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51);
     }
 
-    /// <summary>Two vectors of a tile's row into C, added to what is there when <paramref name="add"/>: the store of every micro-kernel, whatever its width.</summary>
+    /// <summary>A 6×2V tile's twelve accumulators into C, row by row: the end of both full micro-kernels.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void PutTile<TW, TV>(float* c, int ldc, bool add, TV c00, TV c01, TV c10, TV c11, TV c20, TV c21,
+        TV c30, TV c31, TV c40, TV c41, TV c50, TV c51) where TW : struct, IWidth<TV> where TV : struct
+    {
+        PutPair<TW, TV>(c, c00, c01, add); c += ldc;
+        PutPair<TW, TV>(c, c10, c11, add); c += ldc;
+        PutPair<TW, TV>(c, c20, c21, add); c += ldc;
+        PutPair<TW, TV>(c, c30, c31, add); c += ldc;
+        PutPair<TW, TV>(c, c40, c41, add); c += ldc;
+        PutPair<TW, TV>(c, c50, c51, add);
+    }
+
+    /// <summary>Two vectors of a tile's row into C, added to what is there when <paramref name="add"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void PutPair<TW, TV>(float* c, TV lo, TV hi, bool add) where TW : struct, IWidth<TV> where TV : struct
     {
@@ -680,74 +693,6 @@ internal static unsafe partial class Gemm
         }
         TW.Store(lo, c);
         TW.Store(hi, c + TW.Lanes);
-    }
-
-    /// <summary>The 256-bit micro-kernel (AVX2): a 6×16 tile of C in twelve accumulators, as the 512-bit one.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Kernel6x16(int kc, float* a, long rowA, long stepA, float* b, long ldb, float* c, int ldc, bool add)
-    {
-        Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
-        Vector256<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
-        // Rows 3-5 through a second pointer keep every broadcast a single addressed load.
-        float* a3 = a + 3 * rowA;
-        long rowA2 = 2 * rowA;
-        for (int p = 0; p < kc; p++, a += stepA, a3 += stepA, b += ldb)
-        {
-            var b0 = Vector256.Load(b);
-            var b1 = Vector256.Load(b + 8);
-            var x = Vector256.Create(a[0]);
-            c00 = Vector256.MultiplyAddEstimate(x, b0, c00); c01 = Vector256.MultiplyAddEstimate(x, b1, c01);
-            x = Vector256.Create(a[rowA]);
-            c10 = Vector256.MultiplyAddEstimate(x, b0, c10); c11 = Vector256.MultiplyAddEstimate(x, b1, c11);
-            x = Vector256.Create(a[rowA2]);
-            c20 = Vector256.MultiplyAddEstimate(x, b0, c20); c21 = Vector256.MultiplyAddEstimate(x, b1, c21);
-            x = Vector256.Create(a3[0]);
-            c30 = Vector256.MultiplyAddEstimate(x, b0, c30); c31 = Vector256.MultiplyAddEstimate(x, b1, c31);
-            x = Vector256.Create(a3[rowA]);
-            c40 = Vector256.MultiplyAddEstimate(x, b0, c40); c41 = Vector256.MultiplyAddEstimate(x, b1, c41);
-            x = Vector256.Create(a3[rowA2]);
-            c50 = Vector256.MultiplyAddEstimate(x, b0, c50); c51 = Vector256.MultiplyAddEstimate(x, b1, c51);
-        }
-        PutPair<Width256, Vector256<float>>(c, c00, c01, add); c += ldc;
-        PutPair<Width256, Vector256<float>>(c, c10, c11, add); c += ldc;
-        PutPair<Width256, Vector256<float>>(c, c20, c21, add); c += ldc;
-        PutPair<Width256, Vector256<float>>(c, c30, c31, add); c += ldc;
-        PutPair<Width256, Vector256<float>>(c, c40, c41, add); c += ldc;
-        PutPair<Width256, Vector256<float>>(c, c50, c51, add);
-    }
-
-    /// <summary>The 128-bit micro-kernel (SSE, Arm NEON): a 6×8 tile of C in twelve accumulators, as the 512-bit one.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Kernel6x8(int kc, float* a, long rowA, long stepA, float* b, long ldb, float* c, int ldc, bool add)
-    {
-        Vector128<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
-        Vector128<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
-        // Rows 3-5 through a second pointer keep every broadcast a single addressed load.
-        float* a3 = a + 3 * rowA;
-        long rowA2 = 2 * rowA;
-        for (int p = 0; p < kc; p++, a += stepA, a3 += stepA, b += ldb)
-        {
-            var b0 = Vector128.Load(b);
-            var b1 = Vector128.Load(b + 4);
-            var x = Vector128.Create(a[0]);
-            c00 = Vector128.MultiplyAddEstimate(x, b0, c00); c01 = Vector128.MultiplyAddEstimate(x, b1, c01);
-            x = Vector128.Create(a[rowA]);
-            c10 = Vector128.MultiplyAddEstimate(x, b0, c10); c11 = Vector128.MultiplyAddEstimate(x, b1, c11);
-            x = Vector128.Create(a[rowA2]);
-            c20 = Vector128.MultiplyAddEstimate(x, b0, c20); c21 = Vector128.MultiplyAddEstimate(x, b1, c21);
-            x = Vector128.Create(a3[0]);
-            c30 = Vector128.MultiplyAddEstimate(x, b0, c30); c31 = Vector128.MultiplyAddEstimate(x, b1, c31);
-            x = Vector128.Create(a3[rowA]);
-            c40 = Vector128.MultiplyAddEstimate(x, b0, c40); c41 = Vector128.MultiplyAddEstimate(x, b1, c41);
-            x = Vector128.Create(a3[rowA2]);
-            c50 = Vector128.MultiplyAddEstimate(x, b0, c50); c51 = Vector128.MultiplyAddEstimate(x, b1, c51);
-        }
-        PutPair<Width128, Vector128<float>>(c, c00, c01, add); c += ldc;
-        PutPair<Width128, Vector128<float>>(c, c10, c11, add); c += ldc;
-        PutPair<Width128, Vector128<float>>(c, c20, c21, add); c += ldc;
-        PutPair<Width128, Vector128<float>>(c, c30, c31, add); c += ldc;
-        PutPair<Width128, Vector128<float>>(c, c40, c41, add); c += ldc;
-        PutPair<Width128, Vector128<float>>(c, c50, c51, add);
     }
 
     /// <summary>The small-depth rows with Vector256 vectors: up to eight accumulators of 8 floats.</summary>
