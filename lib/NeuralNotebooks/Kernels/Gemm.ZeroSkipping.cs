@@ -117,6 +117,25 @@ internal static unsafe partial class Gemm
         int count = 0;
         if (mr == MR)
         {
+            if (transposeA && Vector128.IsHardwareAccelerated)
+            {
+                // Stored k×m (a weight gradient's xᵀ), a step's six values lie side by side: two overlapping
+                // 4-float vectors (0-3 and 2-5) move them and test them, in place of six loads and stores
+                // (the MLP's weight-gradient product, 784×100 over a batch of 200: 197-249 → 160-210 µs, old and
+                // new alternating in one process).
+                var magnitude = Vector128.Create(0x7FFF_FFFFu);
+                for (int p = 0; p < kc; p++, src += stepStride)
+                {
+                    var lo = Vector128.Load(src);
+                    var hi = Vector128.Load(src + 2);
+                    uint* e = d + count * MR;
+                    lo.Store(e);
+                    hi.Store(e + 2);
+                    kept[count] = p * NR;
+                    count += ((lo | hi) & magnitude) == Vector128<uint>.Zero ? 0 : 1;
+                }
+                return count;
+            }
             for (int p = 0; p < kc; p++, src += stepStride)
             {
                 uint v0 = src[0], v1 = src[rowStride], v2 = src[2 * rowStride], v3 = src[3 * rowStride], v4 = src[4 * rowStride], v5 = src[5 * rowStride];
