@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -259,36 +260,25 @@ internal readonly struct NormalLogOperator : IUnaryOperator
     /// <summary>
     /// Whether every value is a positive normal finite float: its bits less 2^23 fall below
     /// 0x7F000000 as unsigned. Zero, subnormals, negatives, infinities and NaN do not. The loop keeps
-    /// only the largest of those differences, one max per vector, and reads four vectors per step.
+    /// only the largest of those differences, one max per vector, four vectors per step, in
+    /// <see cref="Vector{T}"/> (256 bits with AVX2 or AVX-512, 128 with SSE or NEON).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static bool AllNormal(ReadOnlySpan<float> x)
     {
         ref uint xr = ref Unsafe.As<float, uint>(ref MemoryMarshal.GetReference(x));
-        int n = x.Length, i = 0;
-        if (Vector256.IsHardwareAccelerated)
+        int n = x.Length, i = 0, w = Vector<uint>.Count;
+        if (Vector.IsHardwareAccelerated)
         {
-            var shift = Vector256.Create((uint)SmallestNormalBits);
-            Vector256<uint> m0 = Vector256<uint>.Zero, m1 = m0;
-            for (; i <= n - 32; i += 32)
+            var shift = new Vector<uint>(SmallestNormalBits);
+            Vector<uint> m0 = Vector<uint>.Zero, m1 = m0;
+            for (; i <= n - 4 * w; i += 4 * w)
             {
-                m0 = Vector256.Max(m0, Vector256.Max(Vector256.LoadUnsafe(ref xr, (nuint)i) - shift, Vector256.LoadUnsafe(ref xr, (nuint)i + 8) - shift));
-                m1 = Vector256.Max(m1, Vector256.Max(Vector256.LoadUnsafe(ref xr, (nuint)i + 16) - shift, Vector256.LoadUnsafe(ref xr, (nuint)i + 24) - shift));
+                m0 = Vector.Max(m0, Vector.Max(Vector.LoadUnsafe(ref xr, (nuint)i) - shift, Vector.LoadUnsafe(ref xr, (nuint)(i + w)) - shift));
+                m1 = Vector.Max(m1, Vector.Max(Vector.LoadUnsafe(ref xr, (nuint)(i + 2 * w)) - shift, Vector.LoadUnsafe(ref xr, (nuint)(i + 3 * w)) - shift));
             }
-            for (; i <= n - 8; i += 8) m0 = Vector256.Max(m0, Vector256.LoadUnsafe(ref xr, (nuint)i) - shift);
-            if (Vector256.GreaterThanOrEqualAny(Vector256.Max(m0, m1), Vector256.Create(NormalRangeBits))) return false;
-        }
-        else if (Vector128.IsHardwareAccelerated)
-        {
-            var shift = Vector128.Create((uint)SmallestNormalBits);
-            Vector128<uint> m0 = Vector128<uint>.Zero, m1 = m0;
-            for (; i <= n - 16; i += 16)
-            {
-                m0 = Vector128.Max(m0, Vector128.Max(Vector128.LoadUnsafe(ref xr, (nuint)i) - shift, Vector128.LoadUnsafe(ref xr, (nuint)i + 4) - shift));
-                m1 = Vector128.Max(m1, Vector128.Max(Vector128.LoadUnsafe(ref xr, (nuint)i + 8) - shift, Vector128.LoadUnsafe(ref xr, (nuint)i + 12) - shift));
-            }
-            for (; i <= n - 4; i += 4) m0 = Vector128.Max(m0, Vector128.LoadUnsafe(ref xr, (nuint)i) - shift);
-            if (Vector128.GreaterThanOrEqualAny(Vector128.Max(m0, m1), Vector128.Create(NormalRangeBits))) return false;
+            for (; i <= n - w; i += w) m0 = Vector.Max(m0, Vector.LoadUnsafe(ref xr, (nuint)i) - shift);
+            if (Vector.GreaterThanOrEqualAny(Vector.Max(m0, m1), new Vector<uint>(NormalRangeBits))) return false;
         }
         for (; i < n; i++)
             if (Unsafe.Add(ref xr, i) - SmallestNormalBits >= NormalRangeBits) return false;
