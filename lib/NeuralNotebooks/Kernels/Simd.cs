@@ -80,7 +80,9 @@ public static class Simd
         }
     }
 
+    /// <summary>Values per chunk of <see cref="Log"/>: 16 KB, half of a core's L1 data cache.</summary>
     private const int LogChunk = 4096;
+
     /// <inheritdoc cref="Scalar.Sqrt"/>
     public static void Sqrt(ReadOnlySpan<float> x, Span<float> destination) => Loops.Map(x, destination, default(SqrtOperator));
     /// <inheritdoc cref="Scalar.Sigmoid"/>
