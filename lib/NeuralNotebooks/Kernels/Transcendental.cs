@@ -15,6 +15,24 @@ namespace NeuralNotebooks.Kernels;
 // and a multiply then an add where it does not (a software-emulated fused one would be ~50x slower).
 // MinNative/MaxNative skip the NaN bookkeeping of Min/Max; NaN inputs are restored at the end.
 
+/// <summary>
+/// Constants that the 128-bit paths read from memory, one whole vector each. On x86 those paths run
+/// only without AVX2: 16 vector registers and no fused multiply-add. Written as Vector128.Create(constant),
+/// a polynomial's constants are hoisted out of the loop or broadcast into registers, and the
+/// intermediate values then spill to the stack. Read through a pointer, they stay operands in memory
+/// (the loop's stores might alias them), which costs a load port and no register.
+/// </summary>
+internal static unsafe class PinnedConstants
+{
+    /// <summary>A copy of <paramref name="value"/> that never moves, 16-byte aligned, kept for the life of the process.</summary>
+    public static T* Pin<T>(T value) where T : unmanaged
+    {
+        var p = (T*)NativeMemory.AlignedAlloc((nuint)sizeof(T), 16);
+        *p = value;
+        return p;
+    }
+}
+
 /// <summary>e^x: x = n·ln2 + r with |r| ≤ ln2/2, e^r by a degree-6 polynomial, times 2^n.</summary>
 internal readonly struct ExpOperator : IUnaryOperator
 {
@@ -237,7 +255,7 @@ internal readonly struct TanhOperator : IUnaryOperator
 /// within 0.99 (1.03 without fused multiply-adds).
 /// </para>
 /// </summary>
-internal readonly struct NormalLogOperator : IUnaryOperator
+internal readonly unsafe struct NormalLogOperator : IUnaryOperator
 {
     private const float L0 = 7.0376836292E-2f, L1 = -1.1514610310E-1f, L2 = 1.1676998740E-1f, L3 = -1.2420140846E-1f, L4 = 1.4249322787E-1f,
         L5 = -1.6668057665E-1f, L6 = 2.0000714765E-1f, L7 = -2.4999993993E-1f, L8 = 3.3333331174E-1f;
@@ -353,31 +371,48 @@ internal readonly struct NormalLogOperator : IUnaryOperator
     [MethodImpl(Hot)]
     public Vector128<float> Invoke(Vector128<float> x)
     {
-        var t = x.AsInt32() - Vector128.Create(SqrtHalfBits);
+        var t = x.AsInt32() - K128->SqrtHalf;
         return Reduced(t, Vector128.ConvertToSingle(Vector128.ShiftRightArithmetic(t, 23)));
     }
 
     /// <summary>
-    /// e·ln2 + ln m, as the 512-bit one, out of line. On x86 this width runs only without AVX2, so with 16
-    /// registers and no fused multiply-add: inlined into the four-vector loop, its 15 constants were
-    /// hoisted into registers and the rest spilled to the stack (0.30 against 0.53 Gelem/s out of line).
+    /// The 128-bit constants (see <see cref="PinnedConstants"/>). Written as Vector128.Create(constant), all
+    /// fifteen were hoisted out of the loop into registers and the polynomial spilled to the stack (0.30
+    /// Gelem/s without AVX2; 0.53 out of line, with a call per vector; 0.72-0.75 inlined and read from here).
     /// </summary>
-    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static readonly Constants128* K128 = PinnedConstants.Pin(new Constants128
+    {
+        MantissaMask = Vector128.Create(MantissaMask), SqrtHalf = Vector128.Create(SqrtHalfBits),
+        One = Vector128<float>.One, MinusHalf = Vector128.Create(-0.5f),
+        L0 = Vector128.Create(L0), L1 = Vector128.Create(L1), L2 = Vector128.Create(L2), L3 = Vector128.Create(L3), L4 = Vector128.Create(L4),
+        L5 = Vector128.Create(L5), L6 = Vector128.Create(L6), L7 = Vector128.Create(L7), L8 = Vector128.Create(L8),
+        Ln2Hi = Vector128.Create(ExpOperator.Ln2Hi), Ln2Lo = Vector128.Create(ExpOperator.Ln2Lo),
+    });
+
+    private struct Constants128
+    {
+        public Vector128<int> MantissaMask, SqrtHalf;
+        public Vector128<float> One, MinusHalf, L0, L1, L2, L3, L4, L5, L6, L7, L8, Ln2Hi, Ln2Lo;
+    }
+
+    /// <summary>e·ln2 + ln m, as the 512-bit one, with the constants read from memory (see <see cref="K128"/>).</summary>
+    [MethodImpl(Hot)]
     internal static Vector128<float> Reduced(Vector128<int> t, Vector128<float> e)
     {
-        var f = ((t & Vector128.Create(MantissaMask)) + Vector128.Create(SqrtHalfBits)).AsSingle() - Vector128<float>.One;
+        var k = K128;
+        var f = ((t & k->MantissaMask) + k->SqrtHalf).AsSingle() - k->One;
         var z = f * f;
         var z2 = z * z;
-        var q01 = Vector128.MultiplyAddEstimate(Vector128.Create(L8), f, Vector128.Create(-0.5f));
-        var q23 = Vector128.MultiplyAddEstimate(Vector128.Create(L6), f, Vector128.Create(L7));
-        var q45 = Vector128.MultiplyAddEstimate(Vector128.Create(L4), f, Vector128.Create(L5));
-        var q67 = Vector128.MultiplyAddEstimate(Vector128.Create(L2), f, Vector128.Create(L3));
-        var q89 = Vector128.MultiplyAddEstimate(Vector128.Create(L0), f, Vector128.Create(L1));
+        var q01 = Vector128.MultiplyAddEstimate(k->L8, f, k->MinusHalf);
+        var q23 = Vector128.MultiplyAddEstimate(k->L6, f, k->L7);
+        var q45 = Vector128.MultiplyAddEstimate(k->L4, f, k->L5);
+        var q67 = Vector128.MultiplyAddEstimate(k->L2, f, k->L3);
+        var q89 = Vector128.MultiplyAddEstimate(k->L0, f, k->L1);
         var low = Vector128.MultiplyAddEstimate(q23, z, q01);
         var high = Vector128.MultiplyAddEstimate(q67, z, q45);
         var q = Vector128.MultiplyAddEstimate(z2 * z2, q89, Vector128.MultiplyAddEstimate(high, z2, low));
-        var r = Vector128.MultiplyAddEstimate(z, q, Vector128.MultiplyAddEstimate(e, Vector128.Create(ExpOperator.Ln2Lo), f));
-        return Vector128.MultiplyAddEstimate(e, Vector128.Create(ExpOperator.Ln2Hi), r);
+        var r = Vector128.MultiplyAddEstimate(z, q, Vector128.MultiplyAddEstimate(e, k->Ln2Lo, f));
+        return Vector128.MultiplyAddEstimate(e, k->Ln2Hi, r);
     }
 }
 
