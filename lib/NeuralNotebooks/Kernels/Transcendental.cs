@@ -285,17 +285,18 @@ internal readonly unsafe struct NormalLogOperator : IUnaryOperator
     public static bool AllNormal(ReadOnlySpan<float> x)
     {
         ref uint xr = ref Unsafe.As<float, uint>(ref MemoryMarshal.GetReference(x));
-        int n = x.Length, i = 0, w = Vector<uint>.Count;
-        if (Vector.IsHardwareAccelerated)
+        // Unsigned indices: the loads need no sign extension of the index each.
+        nuint n = (nuint)x.Length, i = 0, w = (nuint)Vector<uint>.Count;
+        if (Vector.IsHardwareAccelerated && n >= w)
         {
             var shift = new Vector<uint>(SmallestNormalBits);
             Vector<uint> m0 = Vector<uint>.Zero, m1 = m0;
-            for (; i <= n - 4 * w; i += 4 * w)
+            for (; i + 4 * w <= n; i += 4 * w)
             {
-                m0 = Vector.Max(m0, Vector.Max(Vector.LoadUnsafe(ref xr, (nuint)i) - shift, Vector.LoadUnsafe(ref xr, (nuint)(i + w)) - shift));
-                m1 = Vector.Max(m1, Vector.Max(Vector.LoadUnsafe(ref xr, (nuint)(i + 2 * w)) - shift, Vector.LoadUnsafe(ref xr, (nuint)(i + 3 * w)) - shift));
+                m0 = Vector.Max(m0, Vector.Max(Vector.LoadUnsafe(ref xr, i) - shift, Vector.LoadUnsafe(ref xr, i + w) - shift));
+                m1 = Vector.Max(m1, Vector.Max(Vector.LoadUnsafe(ref xr, i + 2 * w) - shift, Vector.LoadUnsafe(ref xr, i + 3 * w) - shift));
             }
-            for (; i <= n - w; i += w) m0 = Vector.Max(m0, Vector.LoadUnsafe(ref xr, (nuint)i) - shift);
+            for (; i + w <= n; i += w) m0 = Vector.Max(m0, Vector.LoadUnsafe(ref xr, i) - shift);
             if (Vector.GreaterThanOrEqualAny(Vector.Max(m0, m1), new Vector<uint>(NormalRangeBits))) return false;
         }
         for (; i < n; i++)

@@ -234,6 +234,29 @@ public class SimdTests
         Assert.Equal(MathF.Log(1e-40f), mixed[4999], 4e-5f);
     }
 
+    [Theory, MemberData(nameof(Shapes))]
+    public void The_logs_chunk_check_finds_a_value_that_is_not_a_positive_normal_float_wherever_it_is(int n, int offset)
+    {
+        // The check reads four vectors per step, then single vectors, then a scalar tail: a special
+        // value must be found in each of those places, and the largest and smallest normals must pass.
+        var x = new float[n + offset];
+        var rng = new Rng(n + 3);
+        for (int i = 0; i < x.Length; i++) x[i] = MathF.ScaleB(1f + rng.Uniform(0f, 0.999f), (int)rng.Uniform(-126f, 127f));
+        if (n > 0) { x[offset] = float.MaxValue; x[^1] = 1.17549435e-38f; }
+        Assert.True(NormalLogOperator.AllNormal(x.AsSpan(offset)));
+        float[] specials = [0f, -0f, 1e-40f, -1f, float.PositiveInfinity, float.NegativeInfinity, float.NaN, -float.MaxValue];
+        for (int at = offset; at < x.Length; at++)
+        {
+            float kept = x[at];
+            foreach (var special in specials)
+            {
+                x[at] = special;
+                Assert.False(NormalLogOperator.AllNormal(x.AsSpan(offset)), $"length {n}: {special} at {at - offset} not found");
+            }
+            x[at] = kept;
+        }
+    }
+
     [Fact]
     public void Log_is_within_a_few_ulps_from_the_subnormals_to_the_largest_float()
     {
