@@ -125,19 +125,25 @@ internal readonly struct ExpOperator : IUnaryOperator
         return Vector128.ConditionalSelect(Vector128.Equals(x, x), result, x); // NaN stays NaN
     }
 
-    /// <summary>e^r for r = x - n·ln2 (|r| ≤ ln2/2), before the scaling by 2^n.</summary>
+    /// <summary>
+    /// e^r for r = x - n·ln2 (|r| ≤ ln2/2), before the scaling by 2^n; by Estrin's scheme, not Horner's
+    /// as the wider paths. On x86 this width runs without AVX2, so without fused multiply-adds: each
+    /// Horner step is a multiply then an add, and the chain of dependent operations is twice as long.
+    /// Pairing the coefficients shortens it (1M floats, one process, alternating: 0.40 → 0.43-0.49
+    /// Gelem/s, within 0.79 ulps of the exact value on [-5, 5] against 0.78). With AVX2 it measured
+    /// -7% and +8% in two runs, so the 256-bit path keeps Horner.
+    /// </summary>
     [MethodImpl(Hot)]
     internal static Vector128<float> Polynomial(Vector128<float> x, Vector128<float> n)
     {
         var r = Vector128.MultiplyAddEstimate(n, Vector128.Create(-Ln2Hi), x);
         r = Vector128.MultiplyAddEstimate(n, Vector128.Create(-Ln2Lo), r);
-        var p = Vector128.Create(P0);
-        p = Vector128.MultiplyAddEstimate(p, r, Vector128.Create(P1));
-        p = Vector128.MultiplyAddEstimate(p, r, Vector128.Create(P2));
-        p = Vector128.MultiplyAddEstimate(p, r, Vector128.Create(P3));
-        p = Vector128.MultiplyAddEstimate(p, r, Vector128.Create(P4));
-        p = Vector128.MultiplyAddEstimate(p, r, Vector128.Create(P5));
-        return Vector128.MultiplyAddEstimate(p, r * r, r + Vector128<float>.One);
+        var r2 = r * r;
+        var p01 = Vector128.MultiplyAddEstimate(Vector128.Create(P0), r, Vector128.Create(P1));
+        var p23 = Vector128.MultiplyAddEstimate(Vector128.Create(P2), r, Vector128.Create(P3));
+        var p45 = Vector128.MultiplyAddEstimate(Vector128.Create(P4), r, Vector128.Create(P5));
+        var p = Vector128.MultiplyAddEstimate(p01, r2 * r2, Vector128.MultiplyAddEstimate(p23, r2, p45));
+        return Vector128.MultiplyAddEstimate(p, r2, r + Vector128<float>.One);
     }
 }
 
