@@ -11,8 +11,10 @@ namespace NeuralNotebooks.Kernels;
 // reduction, a minimax polynomial, scaling by a power of two built in the exponent bits); each is
 // accurate to a few units in the last place over the whole float range, which the tests check
 // against the scalar twins (MathF). The three widths are the same code: 512 bits (AVX-512), 256
-// (AVX2) and 128 (SSE, Arm NEON). MultiplyAddEstimate is a fused multiply-add where the CPU has one
-// and a multiply then an add where it does not (a software-emulated fused one would be ~50x slower).
+// (AVX2) and 128 (SSE, Arm NEON), but where a width's registers or instructions call for another
+// evaluation (exp's polynomial and log's reduction, each explained where it differs).
+// MultiplyAddEstimate is a fused multiply-add where the CPU has one and a multiply then an add
+// where it does not (a software-emulated fused one would be ~50x slower).
 // MinNative/MaxNative skip the NaN bookkeeping of Min/Max; NaN inputs are restored at the end.
 
 /// <summary>
