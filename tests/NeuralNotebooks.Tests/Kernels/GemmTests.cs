@@ -45,6 +45,63 @@ public class GemmTests
                 }
     }
 
+    /// <summary>
+    /// Row-split products (many rows, few columns: the MLP's weight gradient, the CNN's dense-layer gradient,
+    /// a tall SGEMM, with and without zero skipping) share their rows out to whichever core claims them
+    /// first, so the chunks fall differently from run to run. Every element must come out the same to the
+    /// bit whichever core computed it: one core taking every chunk, two or three cores racing on threads
+    /// of their own, the product as Multiply runs it (many times over), and two callers at once, each
+    /// with its own packed B.
+    /// </summary>
+    [Theory]
+    [InlineData(784, 100, 200, true, false)]
+    [InlineData(784, 100, 200, true, true)]
+    [InlineData(4732, 128, 32, false, false)]
+    [InlineData(400, 300, 500, false, false)]
+    [InlineData(257, 37, 1100, false, true)]
+    [InlineData(1031, 61, 530, true, false)]
+    public void A_row_split_product_gives_the_same_bits_however_the_cores_share_it(int m, int n, int k, bool ta, bool zeros)
+    {
+        var rng = new Rng(m + 3 * n + 7 * k);
+        var a = rng.Uniform(new Shape(m * k), -1f, 1f).ToArray();
+        if (zeros) for (int i = 0; i < a.Length; i++) if (i % 7 != 0) a[i] = 0f;
+        var b = rng.Uniform(new Shape(k * n), -1f, 1f).ToArray();
+        var start = rng.Uniform(new Shape(m * n), -1f, 1f).ToArray();
+        float[] Product(int cores, Gemm.Sharing how)
+        {
+            var c = (float[])start.Clone();
+            if (cores == 0) Gemm.Multiply(m, n, k, a, ta, b, false, c, accumulate: true, skipZeros: zeros);
+            else Gemm.MultiplySharedRows(m, n, k, a, ta, b, false, c, accumulate: true, zeros, cores, how);
+            return c;
+        }
+
+        var alone = Product(2, Gemm.Sharing.LastCoreFirst);
+        var expected = (float[])start.Clone();
+        Scalar.Gemm(m, n, k, a, ta, b, false, expected, accumulate: true);
+        for (int i = 0; i < expected.Length; i++)
+            Assert.True(Math.Abs(expected[i] - alone[i]) <= 4e-6f * k, $"one core: element {i} is {alone[i]}, scalar {expected[i]}");
+        AssertSameBits(alone, Product(3, Gemm.Sharing.LastCoreFirst), "the last of three cores alone");
+        for (int run = 0; run < 4; run++)
+        {
+            AssertSameBits(alone, Product(2, Gemm.Sharing.Threads), $"two cores on threads, run {run}");
+            AssertSameBits(alone, Product(3, Gemm.Sharing.Threads), $"three cores on threads, run {run}");
+            AssertSameBits(alone, Product(0, Gemm.Sharing.ForkJoin), $"Multiply, run {run}");
+        }
+        var results = new float[2][];
+        var callers = Enumerable.Range(0, 2).Select(t => new Thread(() => results[t] = Product(0, Gemm.Sharing.ForkJoin))).ToList();
+        callers.ForEach(t => t.Start());
+        callers.ForEach(t => t.Join());
+        AssertSameBits(alone, results[0], "first of two callers at once");
+        AssertSameBits(alone, results[1], "second of two callers at once");
+    }
+
+    private static void AssertSameBits(float[] expected, float[] actual, string what)
+    {
+        for (int i = 0; i < expected.Length; i++)
+            if (BitConverter.SingleToInt32Bits(expected[i]) != BitConverter.SingleToInt32Bits(actual[i]))
+                Assert.Fail($"{what}: element {i} is {actual[i]}, on one core {expected[i]}");
+    }
+
     [Fact]
     public void Too_short_operands_are_an_error()
     {
