@@ -44,7 +44,7 @@ public static class AdamKernel
             // parts of whole 4K-float grains: even ones. A 64K grain cut the MLP's 78,400 weights into
             // 65,536 and 12,864, so one core did five sixths of the work while the other waited.
             if (n < 1 << 16) part.Run(0, n);
-            else ForkJoin.For(n, 1 << 12, part);
+            else ForkJoin.ForBalanced(n, 1 << 12, part);
         }
     }
 

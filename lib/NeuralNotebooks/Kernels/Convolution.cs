@@ -15,7 +15,7 @@ internal static class Convolution
             fixed (float* inp = input, col = columns)
             {
                 var images = new Images(inp, col, height, width, channels, kernelH, kernelW, strideH, strideW, padTop, padLeft, outH, outW, rowLength);
-                if ((long)batch * outH * outW * rowLength >= 1 << 16) ForkJoin.For(batch, 1, images);
+                if ((long)batch * outH * outW * rowLength >= 1 << 16) ForkJoin.ForBalanced(batch, 1, images);
                 else images.Run(0, batch);
             }
         }

@@ -563,7 +563,7 @@ internal static unsafe class DirectConvolution
     /// <summary>Runs <paramref name="body"/> on the batch's images, shared among the cores when there is enough work to repay waking them.</summary>
     private static void ForImages<TBody>(in ConvShape s, int filters, TBody body) where TBody : struct, IRangeBody
     {
-        if ((long)s.Batch * s.Positions * s.Patch * filters >= 1 << 16) ForkJoin.For(s.Batch, 1, body);
+        if ((long)s.Batch * s.Positions * s.Patch * filters >= 1 << 16) ForkJoin.ForBalanced(s.Batch, 1, body);
         else body.Run(0, s.Batch);
     }
 

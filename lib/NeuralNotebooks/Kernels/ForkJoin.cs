@@ -48,7 +48,33 @@ internal static unsafe class ForkJoin
     /// <see cref="Parts"/>, in parallel, and returns when all are done. An exception thrown by a part is
     /// rethrown here (the first one, if several parts throw) once every part has finished.
     /// </summary>
-    public static void For<TBody>(int count, int grain, TBody body) where TBody : struct, IRangeBody
+    public static void For<TBody>(int count, int grain, TBody body) where TBody : struct, IRangeBody =>
+        Loop(count, grain, body, balanced: false);
+
+    /// <summary>
+    /// Like <see cref="For"/>, for a body whose every index comes out the same whichever range it is run
+    /// in (each image of a batch, each element of an update): each core's part is run in a few chunks
+    /// (<see cref="ChunksPerPart"/>), its own from the front, and a core that finishes its part takes the
+    /// others' last chunks, so a core the machine slows down is helped instead of waited for. Each core
+    /// still runs its own part unless it falls behind, so the next kernel, cut the same way, mostly finds
+    /// its data in its own cache.
+    /// </summary>
+    public static void ForBalanced<TBody>(int count, int grain, TBody body) where TBody : struct, IRangeBody =>
+        Loop(count, grain, body, balanced: true);
+
+    /// <summary>Chunks per part in a balanced loop: a few, so that the last one taken is a small share of the work.</summary>
+    public const int ChunksPerPart = 4;
+
+    /// <summary>The size of a balanced loop's chunks: a quarter of a part, in whole grains (a part of a plain loop is one chunk).</summary>
+    public static int ChunkSize(int size, int grain, bool balanced)
+    {
+        if (!balanced) return size;
+        grain = Math.Max(1, grain);
+        long grains = ((long)size + grain - 1) / grain;
+        return (int)Math.Min(size, (grains + ChunksPerPart - 1) / ChunksPerPart * grain);
+    }
+
+    private static void Loop<TBody>(int count, int grain, TBody body, bool balanced) where TBody : struct, IRangeBody
     {
         int parts = Parts(count, grain, out int size);
         if (parts == 0) return;
@@ -64,42 +90,57 @@ internal static unsafe class ForkJoin
             return;
         }
         // body is a parameter of this frame, which stays put until every part has finished.
-        (_job ??= new Job()).Run(&Invoke<TBody>, Unsafe.AsPointer(ref body), count, size, parts);
+        (_job ??= new Job()).Run(&Invoke<TBody>, Unsafe.AsPointer(ref body), count, size, parts, ChunkSize(size, grain, balanced));
     }
 
     private static void Invoke<TBody>(void* body, int from, int to) where TBody : struct, IRangeBody =>
         Unsafe.AsRef<TBody>(body).Run(from, to);
 
     /// <summary>
-    /// One caller's loop, handed to thread-pool workers. Parts are claimed by incrementing a counter, so
-    /// each runs once whoever gets there first; a work item that reaches the pool late, after its loop has
-    /// ended, finds nothing to claim (or helps with the caller's next loop, which is just as good).
+    /// One caller's loop, handed to thread-pool workers. Each part is a band of chunks (one chunk in a plain
+    /// loop), kept as (next, end) in one long so that both ends change in one atomic step. A thread claims
+    /// a part by incrementing a counter and runs its chunks from the front; once no part is left to claim,
+    /// it takes chunks from the backs of the others' bands. So each chunk runs once whoever gets there
+    /// first, and a work item that reaches the pool late, after its loop has ended, finds nothing to claim
+    /// (or helps with the caller's next loop, which is just as good).
     /// </summary>
     private sealed class Job : IThreadPoolWorkItem
     {
         /// <summary>The claim counter between loops: far above any part count, so a late claim fails.</summary>
         private const int Idle = int.MaxValue / 2;
 
+        /// <summary>Longs between two bands: 64 bytes, so that the cores' claims do not bounce one cache line between them.</summary>
+        private const int BandStride = 8;
+
         /// <summary>How long a worker stays for the caller's next loop: the gap between one layer's kernel and the next.</summary>
         private static readonly long StayTicks = System.Diagnostics.Stopwatch.Frequency / 20_000;   // 50 µs
 
         // Spins before blocking (the most the type allows): a worker's part usually ends within microseconds of the caller's.
         private readonly ManualResetEventSlim _finishedByWorker = new(false, spinCount: 2047);
+        private readonly long[] _bands = new long[Math.Max(2, Environment.ProcessorCount) * BandStride];
         private delegate*<void*, int, int, void> _body;
         private void* _state;
-        private int _count, _size, _parts;
+        private int _count, _size, _chunk, _parts, _chunks;
         private int _next = Idle, _done, _queued, _staying;
         private Exception? _error;
 
-        public void Run(delegate*<void*, int, int, void> body, void* state, int count, int size, int parts)
+        public void Run(delegate*<void*, int, int, void> body, void* state, int count, int size, int parts, int chunk)
         {
             _body = body;
             _state = state;
             _count = count;
             _size = size;
+            _chunk = chunk;
             _parts = parts;
             _done = 0;
             _error = null;
+            // Every field, the total of chunks included, before any band: a worker still helping with the
+            // previous loop may take a chunk of this one as soon as its band is written.
+            int total = 0;
+            for (int t = 0; t < parts; t++) total += ChunksOf(t);
+            _chunks = total;
+            // Release stores after the fields above: whoever takes a chunk of a band sees them.
+            for (int t = 0; t < parts; t++) Volatile.Write(ref _bands[t * BandStride], ChunkBand.Of(0, ChunksOf(t)));
             Volatile.Write(ref _next, 0);   // publishes the fields above to whoever claims a part
             // One work item per other part, counting those still waiting in the pool from earlier loops.
             while (Volatile.Read(ref _queued) + Volatile.Read(ref _staying) < parts - 1)
@@ -109,7 +150,7 @@ internal static unsafe class ForkJoin
             }
             if (!RunParts())
             {
-                // A worker finishes the last part and sets the event; only then may the caller reuse this job.
+                // A worker finishes the last chunk and sets the event; only then may the caller reuse this job.
                 _finishedByWorker.Wait();
                 _finishedByWorker.Reset();
             }
@@ -143,7 +184,7 @@ internal static unsafe class ForkJoin
             Interlocked.Decrement(ref _staying);
         }
 
-        /// <summary>Claims and runs parts until none is left; true if this thread finished the last one.</summary>
+        /// <summary>Claims parts and runs their chunks, then helps with the others' bands; true if this thread finished the last chunk.</summary>
         private bool RunParts()
         {
             bool last = false;
@@ -154,14 +195,51 @@ internal static unsafe class ForkJoin
                 {
                     int t = Interlocked.Increment(ref _next) - 1;
                     int parts = _parts;
-                    if (t >= parts) return last;
-                    int from = t * _size, to = Math.Min(_count, from + _size);
-                    try { _body(_state, from, to); }
-                    catch (Exception e) { Interlocked.CompareExchange(ref _error, e, null); }
-                    last = Interlocked.Increment(ref _done) == parts;
+                    if (t >= parts) break;
+                    for (int c; (c = ChunkBand.Take(ref _bands[t * BandStride], fromBack: false)) >= 0;) last |= RunChunk(t, c);
                 }
+                // Every part is claimed: help with the chunks their threads have not reached.
+                for (int t = 0; t < _parts; t++)
+                    for (int c; (c = ChunkBand.Take(ref _bands[t * BandStride], fromBack: true)) >= 0;) last |= RunChunk(t, c);
+                return last;
             }
             finally { _depth--; }
+        }
+
+        /// <summary>How many chunks part t has (the last part may be shorter than the others).</summary>
+        private int ChunksOf(int t) => (Math.Min(_count, (t + 1) * _size) - t * _size + _chunk - 1) / _chunk;
+
+        /// <summary>Runs chunk c of part t; true if it was the loop's last to finish.</summary>
+        private bool RunChunk(int t, int c)
+        {
+            int from = t * _size + c * _chunk, to = Math.Min(Math.Min(_count, (t + 1) * _size), from + _chunk);
+            try { _body(_state, from, to); }
+            catch (Exception e) { Interlocked.CompareExchange(ref _error, e, null); }
+            return Interlocked.Increment(ref _done) == _chunks;
+        }
+
+    }
+}
+
+/// <summary>
+/// A band of chunks [next, end) that one core works through from the front while others take from the
+/// back: both ends in one long, so that they change in one atomic step and no chunk is taken twice.
+/// </summary>
+internal static class ChunkBand
+{
+    /// <summary>The band [next, end) as one long.</summary>
+    public static long Of(int next, int end) => (uint)next | (long)end << 32;
+
+    /// <summary>The next chunk of the band, from its front or its back, or -1 once it is empty.</summary>
+    public static int Take(ref long band, bool fromBack)
+    {
+        while (true)
+        {
+            long w = Volatile.Read(ref band);
+            int next = (int)w, end = (int)(w >> 32);
+            if (next >= end) return -1;
+            long taken = fromBack ? Of(next, end - 1) : Of(next + 1, end);
+            if (Interlocked.CompareExchange(ref band, taken, w) == w) return fromBack ? end - 1 : next;
         }
     }
 }

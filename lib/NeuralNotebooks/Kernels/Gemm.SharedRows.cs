@@ -75,7 +75,7 @@ internal static unsafe partial class Gemm
         {
             cp[0] = cp[ClaimStride] = 0;
             for (int t = 0; t < cores; t++)
-                *(long*)(cp + (2 + t) * ClaimStride) = Band((int)((long)chunks * t / cores), (int)((long)chunks * (t + 1) / cores));
+                *(long*)(cp + (2 + t) * ClaimStride) = ChunkBand.Of((int)((long)chunks * t / cores), (int)((long)chunks * (t + 1) / cores));
             var plan = new SharedPlan(m, n, k, a, transposeA, b, transposeB, c, accumulate, skipZeros,
                 bp, cp, cores, panelsB, (panelsB + PanelsPerClaim - 1) / PanelsPerClaim, depthStep, blocks, chunkRows);
             if (how == Sharing.ForkJoin) ForkJoin.For(cores, 1, plan);
@@ -92,9 +92,6 @@ internal static unsafe partial class Gemm
         threads.ForEach(thread => thread.Start());
         threads.ForEach(thread => thread.Join());
     }
-
-    /// <summary>A band of row chunks [next, end) as one long, so that both ends change in one atomic step.</summary>
-    private static long Band(int next, int end) => (uint)next | (long)end << 32;
 
     /// <summary>Ints between two counters: 64 bytes, so that the cores' claims do not bounce one cache line between them.</summary>
     private const int ClaimStride = 16;
@@ -138,7 +135,7 @@ internal static unsafe partial class Gemm
             for (int t = 0; t < cores; t++)
             {
                 long* band = (long*)(claims + (2 + (own + t) % cores) * ClaimStride);
-                for (int r; (r = t == 0 ? FromFront(band) : FromBack(band)) >= 0;)
+                for (int r; (r = ChunkBand.Take(ref *band, fromBack: t > 0)) >= 0;)
                     Chunk(r);
             }
         }
@@ -156,35 +153,5 @@ internal static unsafe partial class Gemm
                 else RowBlock(ic, mc, m, k, n, a, transposeA, pc, kc, 0, n, bp, c, add, 0, panelsB, null);
             }
         }
-
-        /// <summary>
-        /// The next chunk of a band (next, end), from its front, or -1 once it is empty. The two ints are
-        /// changed together, so the owner taking from the front and a helper taking from the back never
-        /// take the same chunk.
-        /// </summary>
-        private static int FromFront(long* band)
-        {
-            while (true)
-            {
-                long w = Volatile.Read(ref *band);
-                int next = (int)w, end = (int)(w >> 32);
-                if (next >= end) return -1;
-                if (Interlocked.CompareExchange(ref *band, Band(next + 1, end), w) == w) return next;
-            }
-        }
-
-        /// <summary>The last chunk of a band (next, end), or -1 once it is empty.</summary>
-        private static int FromBack(long* band)
-        {
-            while (true)
-            {
-                long w = Volatile.Read(ref *band);
-                int next = (int)w, end = (int)(w >> 32);
-                if (next >= end) return -1;
-                if (Interlocked.CompareExchange(ref *band, Band(next, end - 1), w) == w) return end - 1;
-            }
-        }
-
-
     }
 }

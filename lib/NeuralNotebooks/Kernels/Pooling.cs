@@ -56,7 +56,7 @@ public static class Pooling
     internal static void MaxPoolParallel(float[] x, int batch, PoolGeometry g, float[] y, int[] argmax)
     {
         Check(x, batch, g, y, argmax);
-        ForkJoin.For(batch, 1, new Images(x, g, y, argmax));
+        ForkJoin.ForBalanced(batch, 1, new Images(x, g, y, argmax));
     }
 
     /// <summary>
@@ -67,7 +67,7 @@ public static class Pooling
     {
         Check(x, batch, g, y, default, indices: false);
         var body = new Images(x, g, y, null);
-        if ((long)batch * g.InputSize >= 1 << 16) ForkJoin.For(batch, 1, body);
+        if ((long)batch * g.InputSize >= 1 << 16) ForkJoin.ForBalanced(batch, 1, body);
         else body.Run(0, batch);
     }
 
@@ -292,7 +292,7 @@ public static class Pooling
             return;
         }
         var body = new GradientImages(dy, argmax, g, dx);
-        if ((long)batch * g.InputSize >= 1 << 16) ForkJoin.For(batch, 1, body);
+        if ((long)batch * g.InputSize >= 1 << 16) ForkJoin.ForBalanced(batch, 1, body);
         else body.Run(0, batch);
     }
 

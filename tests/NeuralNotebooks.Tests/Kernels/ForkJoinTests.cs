@@ -132,6 +132,99 @@ public class ForkJoinTests
         starters.ForEach(s => s.Join());
         Assert.All(cells, c => Assert.All(c, v => Assert.Equal(Rounds, v)));
     }
+
+    /// <summary>Counts each visit and records where every range it was given started.</summary>
+    private readonly struct Chunks(int[] visits, int[] startOf) : IRangeBody
+    {
+        public void Run(int from, int to)
+        {
+            for (int i = from; i < to; i++)
+            {
+                Interlocked.Increment(ref visits[i]);
+                startOf[i] = from;
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData(1, 1)]
+    [InlineData(7, 1)]
+    [InlineData(17, 6)]
+    [InlineData(32, 1)]
+    [InlineData(1023, 16)]
+    [InlineData(607_394, 4096)]
+    public void A_balanced_loop_runs_every_index_once_in_chunks_of_whole_grains_within_the_parts(int count, int grain)
+    {
+        int parts = ForkJoin.Parts(count, grain, out int size);
+        int chunk = ForkJoin.ChunkSize(size, grain, balanced: true);
+        Assert.True(chunk == size || chunk % grain == 0, $"chunk {chunk} is not a whole number of {grain}-grains");
+        Assert.True(parts == 1 || (size + chunk - 1) / chunk <= ForkJoin.ChunksPerPart, $"{size} in chunks of {chunk}");
+        for (int loop = 0; loop < 200; loop++)
+        {
+            var visits = new int[count];
+            var startOf = new int[count];
+            ForkJoin.ForBalanced(count, grain, new Chunks(visits, startOf));
+            for (int i = 0; i < count; i++)
+            {
+                if (visits[i] != 1) Assert.Fail($"loop {loop}: index {i} ran {visits[i]} times");
+                // One part is run whole; otherwise a chunk starts a whole number of chunks into its part.
+                int expected = parts == 1 ? 0 : i / size * size + i % size / chunk * chunk;
+                if (startOf[i] != expected) Assert.Fail($"loop {loop}: index {i} ran in a range from {startOf[i]}, not {expected}");
+            }
+        }
+    }
+
+    /// <summary>Records which thread ran each index; the indices of the first part take <c>slow</c> milliseconds each.</summary>
+    private readonly struct SlowFirstPart(int[] threadOf, int firstPart, int slow) : IRangeBody
+    {
+        public void Run(int from, int to)
+        {
+            for (int i = from; i < to; i++)
+            {
+                threadOf[i] = Environment.CurrentManagedThreadId;
+                if (i < firstPart) Thread.Sleep(slow);
+            }
+        }
+    }
+
+    [Fact]
+    public void A_core_done_with_its_part_of_a_balanced_loop_takes_the_last_chunks_of_a_slower_one()
+    {
+        if (Environment.ProcessorCount < 2) return;   // one core: one part, nothing to share
+        int parts = ForkJoin.Parts(8 * Environment.ProcessorCount, 1, out int size);
+        Assert.True(parts >= 2);
+        // The first part's chunks are slow (its thread descheduled, say); the other cores finish at once
+        // and take its last chunks. The test host keeps the thread pool's threads busy, and a pool with
+        // none free adds one only every half second or so: let it start a few more at once, or no worker
+        // may come before the caller has run every chunk itself. Even so it may miss a loop: a few tries.
+        ThreadPool.GetMinThreads(out int workers, out int io);
+        ThreadPool.SetMinThreads(Math.Max(workers, 4 * Environment.ProcessorCount), io);
+        string last = "";
+        for (int attempt = 0; attempt < 10; attempt++)
+        {
+            var threadOf = new int[8 * Environment.ProcessorCount];
+            ForkJoin.ForBalanced(threadOf.Length, 1, new SlowFirstPart(threadOf, size, 5));
+            if (threadOf[0] != threadOf[size - 1]) return;
+            last = string.Join(",", threadOf);
+        }
+        Assert.Fail($"in ten loops no other thread took a chunk of the slow part: {last} (part size {size})");
+    }
+
+    [Fact]
+    public void Back_to_back_balanced_and_plain_loops_run_every_index_once()
+    {
+        const int Indices = 64, Loops = 3000;
+        int parts = ForkJoin.Parts(Indices, 1, out int size);
+        var visits = new int[Indices];
+        for (int loop = 1; loop <= Loops; loop++)
+        {
+            if (loop % 2 == 0) ForkJoin.ForBalanced(Indices, 1, new Chunks(visits, new int[Indices]));
+            else ForkJoin.For(Indices, 1, new Count(visits, new int[Indices], size));
+            if (visits[0] != loop || visits[^1] != loop) Assert.Fail($"loop {loop}: first index visited {visits[0]} times, last {visits[^1]}");
+        }
+        Assert.All(visits, v => Assert.Equal(Loops, v));
+        Assert.True(parts >= 1);
+    }
 }
 
 /// <summary>The parallel loop allocates nothing once the calling thread has its work item.</summary>
@@ -147,7 +240,7 @@ public class ForkJoinAllocationTests
     public void A_warmed_up_loop_allocates_nothing()
     {
         var values = new float[1 << 16];
-        for (int i = 0; i < 100; i++) ForkJoin.For(values.Length, 1024, new Fill(values));
+        for (int i = 0; i < 100; i++) ForkJoin.ForBalanced(values.Length, 1024, new Fill(values));
         const int Loops = 1000;
         long least = long.MaxValue, leastHere = long.MaxValue;
         // Up to ten attempts, keeping the least: the test host's threads (result reporting) now and then
@@ -155,14 +248,19 @@ public class ForkJoinAllocationTests
         for (int attempt = 0; attempt < 10 && (leastHere > 0 || least >= 8 * Loops); attempt++)
         {
             long start = GC.GetTotalAllocatedBytes(precise: true), here = GC.GetAllocatedBytesForCurrentThread();
-            for (int i = 0; i < Loops; i++) ForkJoin.For(values.Length, 1024, new Fill(values));
+            for (int i = 0; i < Loops; i++)
+            {
+                ForkJoin.For(values.Length, 1024, new Fill(values));
+                ForkJoin.ForBalanced(values.Length, 1024, new Fill(values));
+            }
             leastHere = Math.Min(leastHere, GC.GetAllocatedBytesForCurrentThread() - here);
             least = Math.Min(least, GC.GetTotalAllocatedBytes(precise: true) - start);
         }
         // The calling thread allocates nothing at all. The process-wide count also sees the test host's own
         // threads (result reporting), a few hundred bytes now and then; a Parallel.For with a closure costs
         // thousands of bytes per loop, so a bound of 8 bytes per loop still tells the two apart.
-        Assert.True(leastHere == 0, $"{Loops} parallel loops allocated {leastHere} bytes on the calling thread.");
-        Assert.True(least < 8 * Loops, $"{Loops} parallel loops allocated {least} bytes in the process.");
+        Assert.True(leastHere == 0, $"{Loops} plain and {Loops} balanced parallel loops allocated {leastHere} bytes on the calling thread.");
+        Assert.True(least < 8 * Loops, $"{Loops} plain and {Loops} balanced parallel loops allocated {least} bytes in the process.");
     }
+
 }
