@@ -217,7 +217,6 @@ internal static unsafe class ForkJoin
             catch (Exception e) { Interlocked.CompareExchange(ref _error, e, null); }
             return Interlocked.Increment(ref _done) == _chunks;
         }
-
     }
 }
 

@@ -5,17 +5,17 @@ namespace NeuralNotebooks.Kernels;
 /// <summary>
 /// The row-split product shared out by claims rather than cut into one fixed band per core. Cut into
 /// fixed bands, each core packed all of B for its own band, and the product ended when the slower core
-/// did: on a 2-core VM whose cores slow down in turn, a 1024 product on both cores ran at 75-118 GFLOP/s
-/// while two single-core products side by side ran at 82-118 together. Here the cores pack B once
-/// between them, into one buffer, then each takes chunks of rows from the front of its own band and,
-/// once that is done, from the back of the others' bands, so a core that falls behind is helped. Each
-/// core mostly computes the rows the fixed cut gave it, so the next kernel of a training step (Adam, cut
-/// the same way) finds them in its own cache: claimed from one shared counter instead, the chunks
-/// alternated between the cores and CNN epochs ran 4% slower. A chunk goes through the whole depth before
-/// its core takes the next, so no two cores ever add into the same rows of C and nobody waits for
-/// anybody between depth blocks. The chunks start at multiples of MR, like the bands did, and each
-/// element of C is summed over the same blocks in the same order whichever core computes it: the result
-/// is the banded product's to the bit, however the chunks fall.
+/// did; on a 2-core VM whose cores slow down in turn, that wait is often the longer part. Here the
+/// cores pack B once between them, into one buffer, then each takes chunks of rows from the front of
+/// its own band and, once that is done, from the back of the others' bands, so a core that falls
+/// behind is helped (CNN training epochs 1.09x and 1.11x the fixed bands', paired; a lone SGEMM within
+/// the noise). Each core mostly computes the rows the fixed cut gave it, so the next kernel of a
+/// training step (Adam, cut the same way) finds them in its own cache: claimed from one shared counter
+/// instead, the chunks alternated between the cores and CNN epochs ran 4% to 11% slower. A chunk goes
+/// through the whole depth before its core takes the next, so no two cores ever add into the same rows
+/// of C and nobody waits for anybody between depth blocks. The chunks start at multiples of MR, like
+/// the bands did, and each element of C is summed over the same blocks in the same order whichever core
+/// computes it: the result is the banded product's to the bit, however the chunks fall.
 /// </summary>
 internal static unsafe partial class Gemm
 {
