@@ -206,13 +206,16 @@ internal static unsafe class ForkJoin
             finally { _depth--; }
         }
 
-        /// <summary>How many chunks part t has (the last part may be shorter than the others).</summary>
-        private int ChunksOf(int t) => (Math.Min(_count, (t + 1) * _size) - t * _size + _chunk - 1) / _chunk;
+        /// <summary>Where part t ends (the last part may be shorter than the others).</summary>
+        private int PartEnd(int t) => Math.Min(_count, (t + 1) * _size);
+
+        /// <summary>How many chunks part t has.</summary>
+        private int ChunksOf(int t) => (PartEnd(t) - t * _size + _chunk - 1) / _chunk;
 
         /// <summary>Runs chunk c of part t; true if it was the loop's last to finish.</summary>
         private bool RunChunk(int t, int c)
         {
-            int from = t * _size + c * _chunk, to = Math.Min(Math.Min(_count, (t + 1) * _size), from + _chunk);
+            int from = t * _size + c * _chunk, to = Math.Min(PartEnd(t), from + _chunk);
             try { _body(_state, from, to); }
             catch (Exception e) { Interlocked.CompareExchange(ref _error, e, null); }
             return Interlocked.Increment(ref _done) == _chunks;
