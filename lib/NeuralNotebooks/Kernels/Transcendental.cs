@@ -249,8 +249,8 @@ internal readonly struct TanhOperator : IUnaryOperator
 
 /// <summary>
 /// The natural logarithm of a positive normal finite float, the usual input; <see cref="LogOperator"/>
-/// handles every other. <see cref="Simd.Log"/> checks a chunk first (<see cref="AllNormal"/>) and
-/// picks one of the two for the whole chunk, so neither has a branch or a call per vector. A branch
+/// handles every other. <see cref="Simd.Log"/> runs this one over a chunk if the chunk holds only such
+/// values (<see cref="TryMap"/>) and the other if not, so neither has a branch or a call per vector. A branch
 /// per vector to an out-of-line call for the rare input made the JIT pass every result through the
 /// stack; that loop ran at about 0.8x of this one.
 /// <para>
@@ -312,6 +312,56 @@ internal readonly unsafe struct NormalLogOperator : IUnaryOperator
         for (; i < n; i++)
             if (Unsafe.Add(ref xr, i) - SmallestNormalBits >= NormalRangeBits) return false;
         return true;
+    }
+
+    /// <summary>
+    /// d[i] = ln x[i] for every i, and true, when every x[i] is a positive normal finite float;
+    /// otherwise false, with d perhaps partly written (the caller then runs <see cref="LogOperator"/>).
+    /// With 128-bit vectors the check rides along with the arithmetic, one subtraction and one max per
+    /// vector: checking the chunk first in a pass of its own cost about a sixth of the logarithm's time
+    /// there (0.65 against 0.76 Gelem/s without AVX2). With 256-bit vectors the pass of its own is
+    /// cheaper: the fused loop ran 7% slower, its running max and the table's constants more than
+    /// sixteen registers hold, so the polynomial spilled to the stack.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static bool TryMap(ReadOnlySpan<float> x, Span<float> d)
+    {
+        if (Vector256.IsHardwareAccelerated || !Vector128.IsHardwareAccelerated)
+        {
+            if (!AllNormal(x)) return false;
+            Loops.Map(x, d, default(NormalLogOperator));
+            return true;
+        }
+        nuint n = (nuint)x.Length, i = 0;
+        ref float xr = ref MemoryMarshal.GetReference(x);
+        ref float dr = ref MemoryMarshal.GetReference(d);
+        var m = Vector128<uint>.Zero;
+        for (; i + 16 <= n; i += 16)
+        {
+            m = Step(ref xr, ref dr, i, m);
+            m = Step(ref xr, ref dr, i + 4, m);
+            m = Step(ref xr, ref dr, i + 8, m);
+            m = Step(ref xr, ref dr, i + 12, m);
+        }
+        for (; i + 4 <= n; i += 4) m = Step(ref xr, ref dr, i, m);
+        if (Vector128.GreaterThanOrEqualAny(m, Vector128.Create(NormalRangeBits))) return false;
+        for (; i < n; i++)
+        {
+            float v = Unsafe.Add(ref xr, i);
+            if (BitConverter.SingleToUInt32Bits(v) - SmallestNormalBits >= NormalRangeBits) return false;
+            Unsafe.Add(ref dr, i) = MathF.Log(v);
+        }
+        return true;
+    }
+
+    /// <summary>One vector of <see cref="TryMap"/>: its logarithm stored, and the running max of its bits less 2^23.</summary>
+    [MethodImpl(Hot)]
+    private static Vector128<uint> Step(ref float xr, ref float dr, nuint i, Vector128<uint> m)
+    {
+        var v = Vector128.LoadUnsafe(ref xr, i);
+        m = Vector128.Max(m, v.AsUInt32() - Vector128.Create(SmallestNormalBits));
+        default(NormalLogOperator).Invoke(v).StoreUnsafe(ref dr, i);
+        return m;
     }
 
     [MethodImpl(Hot)]
