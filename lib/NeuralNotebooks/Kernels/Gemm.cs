@@ -305,13 +305,13 @@ internal static unsafe partial class Gemm
         }
         // Split C into bands of rows (tall products) or of columns (a small batch times a wide matrix), one
         // per core. Rows go through SharedRows: B packed once for all the cores, and a core that finishes
-        // its band early helps with the others' (Gemm.SharedRows.cs). Columns, and a B too large to pack
-        // whole, go through the fixed bands: each core runs the whole blocked algorithm on its own with
-        // its own packing buffers. One fork per product keeps the synchronisation cost negligible.
+        // its band early helps with the others' (Gemm.SharedRows.cs; two forks, one if B is small).
+        // Columns, and a B too large to pack whole, go through the fixed bands: each core runs the whole
+        // blocked algorithm on its own with its own packing buffers, one fork per product.
         bool byRows = m >= 2 * MR * 4 && (m >= n || n < 2 * NR);
         if (byRows && FitsSharedPacking(n, k))
         {
-            SharedRows(m, n, k, a, transposeA, b, transposeB, c, accumulate, skipZeros, Environment.ProcessorCount, Sharing.ForkJoin);
+            SharedRows(m, n, k, a, transposeA, b, transposeB, c, accumulate, skipZeros);
             return;
         }
         if (byRows) Split(m, MR, new BlockedBand(m, n, k, a, transposeA, b, transposeB, c, accumulate, byRows: true, skipZeros));
