@@ -70,18 +70,13 @@ public static class Simd
     {
         Scalar.Check(x, destination);
         // Chunk by chunk, small enough to stay in L1: a chunk of positive normal floats (the usual
-        // input) takes the short formula (TryMap), a chunk with any other value the full one, from its
-        // input again. In place, TryMap writes to a buffer, so that the input is still there if the
-        // chunk fails.
-        bool inPlace = x.Overlaps(destination);
-        Span<float> buffer = inPlace ? stackalloc float[LogChunk] : default;
+        // input) takes the short formula (TryMap), a chunk with any other value the full one.
         for (int start = 0; start < x.Length; start += LogChunk)
         {
             int n = Math.Min(LogChunk, x.Length - start);
             var chunk = x.Slice(start, n);
             var target = destination.Slice(start, n);
-            if (!NormalLogOperator.TryMap(chunk, inPlace ? buffer[..n] : target)) Loops.Map(chunk, target, default(LogOperator));
-            else if (inPlace) buffer[..n].CopyTo(target);
+            if (!NormalLogOperator.TryMap(chunk, target)) Loops.Map(chunk, target, default(LogOperator));
         }
     }
 

@@ -316,17 +316,18 @@ internal readonly unsafe struct NormalLogOperator : IUnaryOperator
 
     /// <summary>
     /// d[i] = ln x[i] for every i, and true, when every x[i] is a positive normal finite float;
-    /// otherwise false, with d perhaps partly written (the caller then runs <see cref="LogOperator"/>).
-    /// With 128-bit vectors the check rides along with the arithmetic, one subtraction and one max per
-    /// vector: checking the chunk first in a pass of its own cost about a sixth of the logarithm's time
-    /// there (0.65 against 0.76 Gelem/s without AVX2). With 256-bit vectors the pass of its own is
-    /// cheaper: the fused loop ran 7% slower, its running max and the table's constants more than
-    /// sixteen registers hold, so the polynomial spilled to the stack.
+    /// otherwise false, with d perhaps partly written but x unchanged (the caller then runs
+    /// <see cref="LogOperator"/>). With 128-bit vectors the check rides along with the arithmetic, one
+    /// subtraction and one max per vector: checking the chunk first in a pass of its own cost about a
+    /// sixth of the logarithm's time there (0.65 against 0.76 Gelem/s without AVX2). With 256-bit
+    /// vectors the pass of its own is cheaper: the fused loop ran 7% slower, its running max and the
+    /// table's constants more than sixteen registers hold, so the polynomial spilled to the stack. In
+    /// place (d over x) the check runs first at every width, so that a chunk that fails keeps its input.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static bool TryMap(ReadOnlySpan<float> x, Span<float> d)
     {
-        if (Vector256.IsHardwareAccelerated || !Vector128.IsHardwareAccelerated)
+        if (Vector256.IsHardwareAccelerated || !Vector128.IsHardwareAccelerated || x.Overlaps(d))
         {
             if (!AllNormal(x)) return false;
             Loops.Map(x, d, default(NormalLogOperator));
