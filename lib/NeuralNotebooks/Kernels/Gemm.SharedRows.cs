@@ -21,7 +21,7 @@ internal static unsafe partial class Gemm
     /// <summary>The most floats of packed B the shared path holds at once (64 MB); a larger B keeps the per-core bands.</summary>
     private const long SharedPackLimit = 16L << 20;
     /// <summary>Panels of B packed per index of the packing loop: 64 columns with AVX2, a few microseconds of copying.</summary>
-    private const int PanelsPerClaim = 4;
+    private const int PanelsPerPiece = 4;
 
     /// <summary>The least of B a core packs in a parallel loop (128 KB): a few microseconds of copying, about what sharing it out costs.</summary>
     private const long PackGrainFloats = 32 * 1024;
@@ -55,31 +55,31 @@ internal static unsafe partial class Gemm
         int panelsA = (m + MR - 1) / MR, panelsB = (n + NR - 1) / NR;
         // The same depth blocks as the one-core product: of one size, at most KC (see Blocked).
         int blocks = (k + KC - 1) / KC, depthStep = (k + blocks - 1) / blocks;
-        int claimsPerBlock = (panelsB + PanelsPerClaim - 1) / PanelsPerClaim;
+        int piecesPerBlock = (panelsB + PanelsPerPiece - 1) / PanelsPerPiece;
         var packed = Rent(ref _sharedB, panelsB * NR * k);
         fixed (float* bp = packed)
         {
             // The first loop's return is the wait: no row starts before all of B is packed. A small B
             // (under two grains) is packed on the calling thread alone, without a fork.
-            int grain = (int)Math.Max(1, PackGrainFloats / ((long)PanelsPerClaim * NR * depthStep));
-            ForkJoin.ForBalanced(blocks * claimsPerBlock, grain, new PackShared(n, k, b, transposeB, bp, panelsB, claimsPerBlock, depthStep));
+            int grain = (int)Math.Max(1, PackGrainFloats / ((long)PanelsPerPiece * NR * depthStep));
+            ForkJoin.ForBalanced(blocks * piecesPerBlock, grain, new PackShared(n, k, b, transposeB, bp, panelsB, piecesPerBlock, depthStep));
             ForkJoin.ForBalanced(panelsA, 1, new SharedRowPanels(m, n, k, a, transposeA, c, accumulate, skipZeros, bp, panelsB, depthStep));
         }
     }
 
     /// <summary>
-    /// Claims [from, to) of B's packing, PanelsPerClaim panels of one depth block each: depth block by depth
+    /// Pieces [from, to) of B's packing, PanelsPerPiece panels of one depth block each: depth block by depth
     /// block, block b's panels starting where the blocks before it end (pc·panelsB·NR floats in).
     /// </summary>
-    private readonly struct PackShared(int n, int k, float* b, bool transposeB, float* packed, int panelsB, int claimsPerBlock, int depthStep) : IRangeBody
+    private readonly struct PackShared(int n, int k, float* b, bool transposeB, float* packed, int panelsB, int piecesPerBlock, int depthStep) : IRangeBody
     {
         public void Run(int from, int to)
         {
             for (int u = from; u < to; u++)
             {
-                int pc = u / claimsPerBlock * depthStep, kc = Math.Min(depthStep, k - pc);
-                int firstPanel = u % claimsPerBlock * PanelsPerClaim;
-                int jc = firstPanel * NR, nc = Math.Min(PanelsPerClaim * NR, n - jc);
+                int pc = u / piecesPerBlock * depthStep, kc = Math.Min(depthStep, k - pc);
+                int firstPanel = u % piecesPerBlock * PanelsPerPiece;
+                int jc = firstPanel * NR, nc = Math.Min(PanelsPerPiece * NR, n - jc);
                 PackB(b, transposeB, k, n, pc, kc, jc, nc, packed + (long)pc * panelsB * NR + (long)firstPanel * NR * kc);
             }
         }
