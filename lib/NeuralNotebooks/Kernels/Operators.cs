@@ -54,7 +54,7 @@ internal static class Loops
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Map<T>(ReadOnlySpan<float> x, Span<float> d, T op) where T : struct, IUnaryOperator
     {
-        Scalar.Check(x, d);
+        Scalar.CheckInto(x, d);
         int n = x.Length, i = 0;
         ref float xr = ref MemoryMarshal.GetReference(x);
         ref float dr = ref MemoryMarshal.GetReference(d);
@@ -100,7 +100,7 @@ internal static class Loops
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Zip<T>(ReadOnlySpan<float> x, ReadOnlySpan<float> y, Span<float> d, T op) where T : struct, IBinaryOperator
     {
-        Scalar.Check(x, y, d);
+        Scalar.CheckInto(x, y, d);
         int n = x.Length, i = 0;
         ref float xr = ref MemoryMarshal.GetReference(x);
         ref float yr = ref MemoryMarshal.GetReference(y);

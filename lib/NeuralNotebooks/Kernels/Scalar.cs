@@ -19,42 +19,42 @@ public static class Scalar
     /// <summary><c>destination[i] = x[i] + y[i]</c>.</summary>
     public static void Add(ReadOnlySpan<float> x, ReadOnlySpan<float> y, Span<float> destination)
     {
-        Check(x, y, destination);
+        CheckInto(x, y, destination);
         for (int i = 0; i < x.Length; i++) destination[i] = x[i] + y[i];
     }
 
     /// <summary><c>destination[i] = x[i] - y[i]</c>.</summary>
     public static void Subtract(ReadOnlySpan<float> x, ReadOnlySpan<float> y, Span<float> destination)
     {
-        Check(x, y, destination);
+        CheckInto(x, y, destination);
         for (int i = 0; i < x.Length; i++) destination[i] = x[i] - y[i];
     }
 
     /// <summary><c>destination[i] = x[i] * y[i]</c>.</summary>
     public static void Multiply(ReadOnlySpan<float> x, ReadOnlySpan<float> y, Span<float> destination)
     {
-        Check(x, y, destination);
+        CheckInto(x, y, destination);
         for (int i = 0; i < x.Length; i++) destination[i] = x[i] * y[i];
     }
 
     /// <summary><c>destination[i] = x[i] / y[i]</c>.</summary>
     public static void Divide(ReadOnlySpan<float> x, ReadOnlySpan<float> y, Span<float> destination)
     {
-        Check(x, y, destination);
+        CheckInto(x, y, destination);
         for (int i = 0; i < x.Length; i++) destination[i] = x[i] / y[i];
     }
 
     /// <summary><c>destination[i] = max(x[i], y[i])</c>.</summary>
     public static void Max(ReadOnlySpan<float> x, ReadOnlySpan<float> y, Span<float> destination)
     {
-        Check(x, y, destination);
+        CheckInto(x, y, destination);
         for (int i = 0; i < x.Length; i++) destination[i] = MathF.Max(x[i], y[i]);
     }
 
     /// <summary><c>destination[i] = min(x[i], y[i])</c>.</summary>
     public static void Min(ReadOnlySpan<float> x, ReadOnlySpan<float> y, Span<float> destination)
     {
-        Check(x, y, destination);
+        CheckInto(x, y, destination);
         for (int i = 0; i < x.Length; i++) destination[i] = MathF.Min(x[i], y[i]);
     }
 
@@ -63,77 +63,77 @@ public static class Scalar
     /// <summary><c>destination[i] = x[i] + y</c>.</summary>
     public static void Add(ReadOnlySpan<float> x, float y, Span<float> destination)
     {
-        Check(x, destination);
+        CheckInto(x, destination);
         for (int i = 0; i < x.Length; i++) destination[i] = x[i] + y;
     }
 
     /// <summary><c>destination[i] = x[i] - y</c>.</summary>
     public static void Subtract(ReadOnlySpan<float> x, float y, Span<float> destination)
     {
-        Check(x, destination);
+        CheckInto(x, destination);
         for (int i = 0; i < x.Length; i++) destination[i] = x[i] - y;
     }
 
     /// <summary><c>destination[i] = x - y[i]</c>.</summary>
     public static void Subtract(float x, ReadOnlySpan<float> y, Span<float> destination)
     {
-        Check(y, destination);
+        CheckInto(y, destination);
         for (int i = 0; i < y.Length; i++) destination[i] = x - y[i];
     }
 
     /// <summary><c>destination[i] = x[i] * y</c>.</summary>
     public static void Multiply(ReadOnlySpan<float> x, float y, Span<float> destination)
     {
-        Check(x, destination);
+        CheckInto(x, destination);
         for (int i = 0; i < x.Length; i++) destination[i] = x[i] * y;
     }
 
     /// <summary><c>destination[i] = x[i] / y</c>.</summary>
     public static void Divide(ReadOnlySpan<float> x, float y, Span<float> destination)
     {
-        Check(x, destination);
+        CheckInto(x, destination);
         for (int i = 0; i < x.Length; i++) destination[i] = x[i] / y;
     }
 
     /// <summary><c>destination[i] = x / y[i]</c>.</summary>
     public static void Divide(float x, ReadOnlySpan<float> y, Span<float> destination)
     {
-        Check(y, destination);
+        CheckInto(y, destination);
         for (int i = 0; i < y.Length; i++) destination[i] = x / y[i];
     }
 
     /// <summary><c>destination[i] = max(x[i], y)</c>.</summary>
     public static void Max(ReadOnlySpan<float> x, float y, Span<float> destination)
     {
-        Check(x, destination);
+        CheckInto(x, destination);
         for (int i = 0; i < x.Length; i++) destination[i] = MathF.Max(x[i], y);
     }
 
     /// <summary><c>destination[i] = min(x[i], y)</c>.</summary>
     public static void Min(ReadOnlySpan<float> x, float y, Span<float> destination)
     {
-        Check(x, destination);
+        CheckInto(x, destination);
         for (int i = 0; i < x.Length; i++) destination[i] = MathF.Min(x[i], y);
     }
 
     /// <summary><c>destination[i] = x[i] ^ exponent</c>.</summary>
     public static void Pow(ReadOnlySpan<float> x, float exponent, Span<float> destination)
     {
-        Check(x, destination);
+        CheckInto(x, destination);
         for (int i = 0; i < x.Length; i++) destination[i] = MathF.Pow(x[i], exponent);
     }
 
     /// <summary><c>destination[i] = min(max(x[i], min), max)</c>.</summary>
     public static void Clamp(ReadOnlySpan<float> x, float min, float max, Span<float> destination)
     {
-        Check(x, destination);
+        CheckInto(x, destination);
         for (int i = 0; i < x.Length; i++) destination[i] = MathF.Min(MathF.Max(x[i], min), max);
     }
 
     /// <summary><c>y[i] += alpha * x[i]</c> (BLAS's axpy): gradient accumulation, SGD steps.</summary>
     public static void AddScaled(float alpha, ReadOnlySpan<float> x, Span<float> y)
     {
-        Check(x, y);
+        CheckInto(x, y);
         for (int i = 0; i < x.Length; i++) y[i] += alpha * x[i];
     }
 
@@ -142,70 +142,70 @@ public static class Scalar
     /// <summary><c>destination[i] = -x[i]</c>.</summary>
     public static void Negate(ReadOnlySpan<float> x, Span<float> destination)
     {
-        Check(x, destination);
+        CheckInto(x, destination);
         for (int i = 0; i < x.Length; i++) destination[i] = -x[i];
     }
 
     /// <summary><c>destination[i] = |x[i]|</c>.</summary>
     public static void Abs(ReadOnlySpan<float> x, Span<float> destination)
     {
-        Check(x, destination);
+        CheckInto(x, destination);
         for (int i = 0; i < x.Length; i++) destination[i] = MathF.Abs(x[i]);
     }
 
     /// <summary><c>destination[i] = e^x[i]</c>.</summary>
     public static void Exp(ReadOnlySpan<float> x, Span<float> destination)
     {
-        Check(x, destination);
+        CheckInto(x, destination);
         for (int i = 0; i < x.Length; i++) destination[i] = MathF.Exp(x[i]);
     }
 
     /// <summary><c>destination[i] = ln x[i]</c>.</summary>
     public static void Log(ReadOnlySpan<float> x, Span<float> destination)
     {
-        Check(x, destination);
+        CheckInto(x, destination);
         for (int i = 0; i < x.Length; i++) destination[i] = MathF.Log(x[i]);
     }
 
     /// <summary><c>destination[i] = sqrt(x[i])</c>.</summary>
     public static void Sqrt(ReadOnlySpan<float> x, Span<float> destination)
     {
-        Check(x, destination);
+        CheckInto(x, destination);
         for (int i = 0; i < x.Length; i++) destination[i] = MathF.Sqrt(x[i]);
     }
 
     /// <summary>The logistic sigmoid, <c>1 / (1 + e^-x)</c>.</summary>
     public static void Sigmoid(ReadOnlySpan<float> x, Span<float> destination)
     {
-        Check(x, destination);
+        CheckInto(x, destination);
         for (int i = 0; i < x.Length; i++) destination[i] = 1f / (1f + MathF.Exp(-x[i]));
     }
 
     /// <summary>The hyperbolic tangent.</summary>
     public static void Tanh(ReadOnlySpan<float> x, Span<float> destination)
     {
-        Check(x, destination);
+        CheckInto(x, destination);
         for (int i = 0; i < x.Length; i++) destination[i] = MathF.Tanh(x[i]);
     }
 
     /// <summary>The arc tangent.</summary>
     public static void Atan(ReadOnlySpan<float> x, Span<float> destination)
     {
-        Check(x, destination);
+        CheckInto(x, destination);
         for (int i = 0; i < x.Length; i++) destination[i] = MathF.Atan(x[i]);
     }
 
     /// <summary>The rectified linear unit, <c>max(x, 0)</c>.</summary>
     public static void Relu(ReadOnlySpan<float> x, Span<float> destination)
     {
-        Check(x, destination);
+        CheckInto(x, destination);
         for (int i = 0; i < x.Length; i++) destination[i] = x[i] > 0f ? x[i] : 0f;
     }
 
     /// <summary>Leaky ReLU: <c>x</c> where positive, <c>alpha * x</c> elsewhere.</summary>
     public static void LeakyRelu(ReadOnlySpan<float> x, float alpha, Span<float> destination)
     {
-        Check(x, destination);
+        CheckInto(x, destination);
         for (int i = 0; i < x.Length; i++) destination[i] = x[i] > 0f ? x[i] : alpha * x[i];
     }
 
@@ -214,35 +214,35 @@ public static class Scalar
     /// <summary><c>dx = dy * y * (1 - y)</c>, where <c>y</c> is the sigmoid's output.</summary>
     public static void SigmoidBackward(ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx)
     {
-        Check(y, dy, dx);
+        CheckInto(y, dy, dx);
         for (int i = 0; i < y.Length; i++) dx[i] = dy[i] * y[i] * (1f - y[i]);
     }
 
     /// <summary><c>dx = dy * (1 - y²)</c>, where <c>y</c> is tanh's output.</summary>
     public static void TanhBackward(ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx)
     {
-        Check(y, dy, dx);
+        CheckInto(y, dy, dx);
         for (int i = 0; i < y.Length; i++) dx[i] = dy[i] * (1f - y[i] * y[i]);
     }
 
     /// <summary><c>dx = dy / (1 + x²)</c>, where <c>x</c> is the arc tangent's input.</summary>
     public static void AtanBackward(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx)
     {
-        Check(x, dy, dx);
+        CheckInto(x, dy, dx);
         for (int i = 0; i < x.Length; i++) dx[i] = dy[i] / (1f + x[i] * x[i]);
     }
 
     /// <summary><c>dx = dy</c> where <c>x &gt; 0</c>, else 0 (<c>x</c> may be ReLU's input or output).</summary>
     public static void ReluBackward(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx)
     {
-        Check(x, dy, dx);
+        CheckInto(x, dy, dx);
         for (int i = 0; i < x.Length; i++) dx[i] = x[i] > 0f ? dy[i] : 0f;
     }
 
     /// <summary><c>dx = dy</c> where <c>x &gt; 0</c>, else <c>alpha * dy</c>.</summary>
     public static void LeakyReluBackward(ReadOnlySpan<float> x, float alpha, ReadOnlySpan<float> dy, Span<float> dx)
     {
-        Check(x, dy, dx);
+        CheckInto(x, dy, dx);
         for (int i = 0; i < x.Length; i++) dx[i] = x[i] > 0f ? dy[i] : alpha * dy[i];
     }
 
@@ -318,7 +318,7 @@ public static class Scalar
     /// <summary>Softmax of one row, computed stably as <c>e^(x - max) / Σ e^(x - max)</c>.</summary>
     public static void Softmax(ReadOnlySpan<float> x, Span<float> destination)
     {
-        Check(x, destination);
+        CheckInto(x, destination);
         if (x.Length == 0) return;
         float max = Max(x);
         double sum = 0;
@@ -330,7 +330,7 @@ public static class Scalar
     /// <summary>Log-softmax of one row: <c>x - max - ln Σ e^(x - max)</c>, without forming the softmax.</summary>
     public static void LogSoftmax(ReadOnlySpan<float> x, Span<float> destination)
     {
-        Check(x, destination);
+        CheckInto(x, destination);
         if (x.Length == 0) return;
         float max = Max(x);
         double sum = 0;
@@ -440,6 +440,29 @@ public static class Scalar
         if (z.Length < x.Length) Fail(x.Length, z.Length);
     }
 
+    /// <summary>
+    /// The checks of an element-wise kernel that writes <paramref name="destination"/>: it is at least as
+    /// long as the input, and it either is the input (in place, the same first element) or does not
+    /// overlap it. A destination that starts a few elements after its input would overwrite inputs not
+    /// yet read, and the vector loops read several ahead, so the results would depend on the vector
+    /// width; TensorPrimitives refuses the same spans.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void CheckInto(ReadOnlySpan<float> x, Span<float> destination)
+    {
+        if (destination.Length < x.Length) Fail(x.Length, destination.Length);
+        if (x.Overlaps(destination, out int offset) && offset != 0) FailOverlap(offset);
+    }
+
+    /// <inheritdoc cref="CheckInto(ReadOnlySpan{float}, Span{float})"/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void CheckInto(ReadOnlySpan<float> x, ReadOnlySpan<float> y, Span<float> destination)
+    {
+        Check(x, y, destination);
+        if (x.Overlaps(destination, out int offset) && offset != 0) FailOverlap(offset);
+        if (y.Overlaps(destination, out offset) && offset != 0) FailOverlap(offset);
+    }
+
     internal static void NotEmpty(ReadOnlySpan<float> x)
     {
         if (x.IsEmpty) throw new ArgumentException("The reduction needs at least one element; the input is empty.");
@@ -461,6 +484,10 @@ public static class Scalar
         if (columns.Length < (long)batch * outH * outW * rowLength)
             throw new ArgumentException($"im2col: the columns need {batch * outH * outW}x{rowLength} elements, got {columns.Length}.");
     }
+
+    private static void FailOverlap(int offset) =>
+        throw new ArgumentException($"The destination starts {Math.Abs(offset)} element(s) {(offset > 0 ? "after" : "before")} an input it overlaps: " +
+            "it must either be that input itself (in place) or not overlap it.");
 
     private static void Fail(int expected, int actual) =>
         throw new ArgumentException($"Span lengths differ: the input has {expected} elements but another operand has only {actual}.");

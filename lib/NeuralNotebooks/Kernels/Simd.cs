@@ -68,7 +68,7 @@ public static class Simd
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Log(ReadOnlySpan<float> x, Span<float> destination)
     {
-        Scalar.Check(x, destination);
+        Scalar.CheckInto(x, destination);
         // Chunk by chunk, small enough to stay in L1: a chunk of positive normal floats (the usual
         // input) takes the short formula (TryMap), a chunk with any other value the full one.
         for (int start = 0; start < x.Length; start += LogChunk)
@@ -129,7 +129,7 @@ public static class Simd
     /// <inheritdoc cref="Scalar.Softmax"/>
     public static void Softmax(ReadOnlySpan<float> x, Span<float> destination)
     {
-        Scalar.Check(x, destination);
+        Scalar.CheckInto(x, destination);
         if (x.IsEmpty) return;
         float max = Reductions.Max(x);
         Subtract(x, max, destination);
@@ -140,7 +140,7 @@ public static class Simd
     /// <inheritdoc cref="Scalar.LogSoftmax"/>
     public static void LogSoftmax(ReadOnlySpan<float> x, Span<float> destination)
     {
-        Scalar.Check(x, destination);
+        Scalar.CheckInto(x, destination);
         if (x.IsEmpty) return;
         float max = Reductions.Max(x);
         // Σ e^(x - max) in one pass, summed in float vectors (the twin sums in double).

@@ -327,7 +327,7 @@ internal readonly unsafe struct NormalLogOperator : IUnaryOperator
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static bool TryMap(ReadOnlySpan<float> x, Span<float> d)
     {
-        Scalar.Check(x, d);
+        Scalar.CheckInto(x, d);
         if (Vector256.IsHardwareAccelerated || !Vector128.IsHardwareAccelerated || x.Overlaps(d))
         {
             if (!AllNormal(x)) return false;

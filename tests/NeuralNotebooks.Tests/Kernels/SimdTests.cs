@@ -202,6 +202,28 @@ public class SimdTests
     }
 
     [Fact]
+    public void A_destination_that_overlaps_its_input_without_being_it_is_refused()
+    {
+        // Shifted by one, a vector loop would overwrite inputs it has not read yet: results that depend
+        // on the vector width. In place (same first element) and side by side are fine.
+        var buffer = new float[64];
+        for (int i = 0; i < buffer.Length; i++) buffer[i] = i / 64f;
+        var after = Assert.Throws<ArgumentException>(() => Simd.Exp(buffer.AsSpan(0, 32), buffer.AsSpan(1, 32)));
+        Assert.Contains("starts 1 element(s) after an input", after.Message);
+        var before = Assert.Throws<ArgumentException>(() => Scalar.Exp(buffer.AsSpan(4, 32), buffer.AsSpan(0, 32)));
+        Assert.Contains("starts 4 element(s) before an input", before.Message);
+        Assert.Throws<ArgumentException>(() => Simd.Add(buffer.AsSpan(0, 16), buffer.AsSpan(20, 16), buffer.AsSpan(22, 16)));
+        Assert.Throws<ArgumentException>(() => Simd.Log(buffer.AsSpan(1, 32), buffer.AsSpan(9, 32)));
+        Assert.Throws<ArgumentException>(() => Simd.AddScaled(2f, buffer.AsSpan(0, 32), buffer.AsSpan(3, 32)));
+        Assert.Throws<ArgumentException>(() => Scalar.ReluBackward(buffer.AsSpan(0, 8), buffer.AsSpan(8, 8), buffer.AsSpan(10, 8)));
+        var expected = (float[])buffer.Clone();
+        Scalar.Exp(expected.AsSpan(0, 32), expected.AsSpan(0, 32));
+        Simd.Exp(buffer.AsSpan(0, 32), buffer.AsSpan(0, 32));
+        Simd.Add(buffer.AsSpan(0, 16), buffer.AsSpan(16, 16), buffer.AsSpan(32, 16));
+        for (int i = 0; i < 32; i++) Assert.Equal(expected[i], buffer[i], 2e-6f);
+    }
+
+    [Fact]
     public void Log_next_to_one_keeps_its_relative_accuracy()
     {
         // ln x → 0 as x → 1: a reduction that subtracted two nearly equal logarithms would lose every
