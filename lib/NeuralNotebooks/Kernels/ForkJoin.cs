@@ -221,27 +221,27 @@ internal static unsafe class ForkJoin
             return Interlocked.Increment(ref _done) == _chunks;
         }
     }
-}
 
-/// <summary>
-/// A band of chunks [next, end) that one core works through from the front while others take from the
-/// back: both ends in one long, so that they change in one atomic step and no chunk is taken twice.
-/// </summary>
-internal static class ChunkBand
-{
-    /// <summary>The band [next, end) as one long.</summary>
-    public static long Of(int next, int end) => (uint)next | (long)end << 32;
-
-    /// <summary>The next chunk of the band, from its front or its back, or -1 once it is empty.</summary>
-    public static int Take(ref long band, bool fromBack)
+    /// <summary>
+    /// A band of chunks [next, end) that one core works through from the front while others take from the
+    /// back: both ends in one long, so that they change in one atomic step and no chunk is taken twice.
+    /// </summary>
+    private static class ChunkBand
     {
-        while (true)
+        /// <summary>The band [next, end) as one long.</summary>
+        public static long Of(int next, int end) => (uint)next | (long)end << 32;
+
+        /// <summary>The next chunk of the band, from its front or its back, or -1 once it is empty.</summary>
+        public static int Take(ref long band, bool fromBack)
         {
-            long w = Volatile.Read(ref band);
-            int next = (int)w, end = (int)(w >> 32);
-            if (next >= end) return -1;
-            long taken = fromBack ? Of(next, end - 1) : Of(next + 1, end);
-            if (Interlocked.CompareExchange(ref band, taken, w) == w) return fromBack ? end - 1 : next;
+            while (true)
+            {
+                long w = Volatile.Read(ref band);
+                int next = (int)w, end = (int)(w >> 32);
+                if (next >= end) return -1;
+                long taken = fromBack ? Of(next, end - 1) : Of(next + 1, end);
+                if (Interlocked.CompareExchange(ref band, taken, w) == w) return fromBack ? end - 1 : next;
+            }
         }
     }
 }
