@@ -54,7 +54,7 @@ internal static unsafe class ForkJoin
     /// <summary>
     /// Like <see cref="For"/>, for a body whose every index comes out the same whichever range it is run
     /// in (each image of a batch, each element of an update): each core's part is run in a few chunks
-    /// (<see cref="ChunksPerPart"/>), its own from the front, and a core that finishes its part takes the
+    /// (<see cref="ChunkStart"/>), its own from the front, and a core that finishes its part takes the
     /// others' last chunks, so a core the machine slows down is helped instead of waited for. Each core
     /// still runs its own part unless it falls behind, so the next kernel, cut the same way, mostly finds
     /// its data in its own cache.
@@ -62,17 +62,39 @@ internal static unsafe class ForkJoin
     public static void ForBalanced<TBody>(int count, int grain, TBody body) where TBody : struct, IRangeBody =>
         Loop(count, grain, body, balanced: true);
 
-    /// <summary>Chunks per part in a balanced loop: a few, so that the last one taken is a small share of the work.</summary>
-    public const int ChunksPerPart = 4;
-
-    /// <summary>The size of a balanced loop's chunks: a quarter of a part, in whole grains (a part of a plain loop is one chunk).</summary>
-    public static int ChunkSize(int size, int grain, bool balanced)
+    /// <summary>
+    /// Where chunk <paramref name="c"/> of a part <paramref name="length"/> indices long starts (the part's
+    /// length for any <paramref name="c"/> past its last chunk). A plain loop's part is one chunk. A
+    /// balanced loop's chunks are whole grains, each at most a quarter of the part and at most half of what
+    /// is left of it from its start: 86 grains are 22, 22, 21, 11, 5, 3, 1, 1. The owner's first chunks
+    /// are large (few claims), and a core that finishes early takes from the back, where the chunks get
+    /// down to one grain, so the two cores end within about a grain of each other. With four equal chunks,
+    /// the last one taken could leave the other core idle for up to a quarter of a part (milliseconds, in a
+    /// 1024×1024 product).
+    /// </summary>
+    public static int ChunkStart(int length, int grain, bool balanced, int c)
     {
-        if (!balanced) return size;
+        if (c <= 0) return 0;
+        if (!balanced) return length;
         grain = Math.Max(1, grain);
-        long grains = ((long)size + grain - 1) / grain;
-        return (int)Math.Min(size, (grains + ChunksPerPart - 1) / ChunksPerPart * grain);
+        int grains = (int)(((long)length + grain - 1) / grain), quarter = (grains + 3) / 4, start = 0;
+        for (int i = 0; i < c && start < grains; i++) start += Math.Min(quarter, (grains - start + 1) / 2);
+        return (int)Math.Min(length, (long)start * grain);
     }
+
+    /// <summary>How many chunks <see cref="ChunkStart"/> cuts a part into.</summary>
+    public static int ChunkCount(int length, int grain, bool balanced)
+    {
+        if (length <= 0) return 0;
+        int c = 1;
+        while (ChunkStart(length, grain, balanced, c) < length) c++;
+        return c;
+    }
+
+    private static long _workItemsQueued;
+
+    /// <summary>For the tests: how many work items every loop so far has handed to the thread pool.</summary>
+    internal static long WorkItemsQueued => Interlocked.Read(ref _workItemsQueued);
 
     private static void Loop<TBody>(int count, int grain, TBody body, bool balanced) where TBody : struct, IRangeBody
     {
@@ -90,7 +112,7 @@ internal static unsafe class ForkJoin
             return;
         }
         // body is a parameter of this frame, which stays put until every part has finished.
-        (_job ??= new Job()).Run(&Invoke<TBody>, Unsafe.AsPointer(ref body), count, size, parts, ChunkSize(size, grain, balanced));
+        (_job ??= new Job()).Run(&Invoke<TBody>, Unsafe.AsPointer(ref body), count, size, parts, grain, balanced);
     }
 
     private static void Invoke<TBody>(void* body, int from, int to) where TBody : struct, IRangeBody =>
@@ -115,22 +137,27 @@ internal static unsafe class ForkJoin
         /// <summary>How long a worker stays for the caller's next loop: the gap between one layer's kernel and the next.</summary>
         private static readonly long StayTicks = System.Diagnostics.Stopwatch.Frequency / 20_000;   // 50 µs
 
+        /// <summary>How long a worker with nothing left to take waits for the caller to end the loop: a few of a large product's chunks.</summary>
+        private static readonly long RunningStayTicks = System.Diagnostics.Stopwatch.Frequency / 200;   // 5 ms
+
         // Spins before blocking (the most the type allows): a worker's part usually ends within microseconds of the caller's.
         private readonly ManualResetEventSlim _finishedByWorker = new(false, spinCount: 2047);
         private readonly long[] _bands = new long[Math.Max(2, Environment.ProcessorCount) * BandStride];
         private delegate*<void*, int, int, void> _body;
         private void* _state;
-        private int _count, _size, _chunk, _parts, _chunks;
+        private int _count, _size, _grain, _parts, _chunks;
+        private bool _balanced;
         private int _next = Idle, _done, _queued, _staying;
         private Exception? _error;
 
-        public void Run(delegate*<void*, int, int, void> body, void* state, int count, int size, int parts, int chunk)
+        public void Run(delegate*<void*, int, int, void> body, void* state, int count, int size, int parts, int grain, bool balanced)
         {
             _body = body;
             _state = state;
             _count = count;
             _size = size;
-            _chunk = chunk;
+            _grain = grain;
+            _balanced = balanced;
             _parts = parts;
             _done = 0;
             _error = null;
@@ -141,11 +168,14 @@ internal static unsafe class ForkJoin
             _chunks = total;
             // Release stores after the fields above: whoever takes a chunk of a band sees them.
             for (int t = 0; t < parts; t++) Volatile.Write(ref _bands[t * BandStride], ChunkBand.Of(0, ChunksOf(t)));
-            Volatile.Write(ref _next, 0);   // publishes the fields above to whoever claims a part
+            // Publishes the fields above to whoever claims a part; a full fence, so that the count of staying
+            // workers read next is not read before it (see Execute).
+            Interlocked.Exchange(ref _next, 0);
             // One work item per other part, counting those still waiting in the pool from earlier loops.
             while (Volatile.Read(ref _queued) + Volatile.Read(ref _staying) < parts - 1)
             {
                 Interlocked.Increment(ref _queued);
+                Interlocked.Increment(ref _workItemsQueued);
                 ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
             }
             if (!RunParts())
@@ -164,24 +194,40 @@ internal static unsafe class ForkJoin
 
         public void Execute()
         {
-            Interlocked.Decrement(ref _queued);
-            if (RunParts()) _finishedByWorker.Set();
-            // Stay a little for the caller's next loop: a training step runs a parallel kernel every few
-            // hundred microseconds, and waking a sleeping pool thread for each costs tens of them. A worker
-            // that leaves just as the caller counts on it costs nothing but speed: the caller runs
-            // whatever part nobody claims.
+            // Counted as staying from the start, before it stops counting as queued, so that a caller never
+            // sees this thread as neither and queues another one for nothing (a third thread on two cores).
             Interlocked.Increment(ref _staying);
-            long until = System.Diagnostics.Stopwatch.GetTimestamp() + StayTicks;
-            while (System.Diagnostics.Stopwatch.GetTimestamp() < until)
+            Interlocked.Decrement(ref _queued);
+            while (true)
             {
-                if (Volatile.Read(ref _next) < Volatile.Read(ref _parts))
+                if (RunParts()) _finishedByWorker.Set();
+                // Stay for the caller's next loop: a training step runs a parallel kernel every few hundred
+                // microseconds, and waking a sleeping pool thread for each costs tens of them (on a 2-core VM
+                // sometimes a whole small product, which then runs at one core's speed). The
+                // wait starts when the loop ends, not when this thread runs out of chunks: the caller may
+                // still be on its last one (a 1024×1024 product's chunk takes milliseconds), and the
+                // caller's next loop comes right after it. Not forever, though: a part that runs for seconds
+                // (a test's huge product) would keep a core spinning that other threads could use.
+                long idle = System.Diagnostics.Stopwatch.GetTimestamp(), until = idle + StayTicks;
+                while (true)
                 {
-                    if (RunParts()) _finishedByWorker.Set();
-                    until = System.Diagnostics.Stopwatch.GetTimestamp() + StayTicks;
+                    long now = System.Diagnostics.Stopwatch.GetTimestamp();
+                    if (Volatile.Read(ref _next) < Volatile.Read(ref _parts))
+                    {
+                        if (RunParts()) _finishedByWorker.Set();
+                        idle = System.Diagnostics.Stopwatch.GetTimestamp();
+                        until = idle + StayTicks;
+                    }
+                    else if (Volatile.Read(ref _next) != Idle && now - idle < RunningStayTicks) until = now + StayTicks;
+                    else if (now >= until) break;
+                    else Thread.SpinWait(8);
                 }
-                else Thread.SpinWait(8);
+                Interlocked.Decrement(ref _staying);
+                // A loop started just before the decrement may have counted on this thread and queued
+                // nobody: look once more (the caller publishes with a full fence, so one of the two sees the other).
+                if (Volatile.Read(ref _next) >= Volatile.Read(ref _parts)) return;
+                Interlocked.Increment(ref _staying);
             }
-            Interlocked.Decrement(ref _staying);
         }
 
         /// <summary>Claims parts and runs their chunks, then helps with the others' bands; true if this thread finished the last chunk.</summary>
@@ -210,12 +256,13 @@ internal static unsafe class ForkJoin
         private int PartEnd(int t) => Math.Min(_count, (t + 1) * _size);
 
         /// <summary>How many chunks part t has.</summary>
-        private int ChunksOf(int t) => (PartEnd(t) - t * _size + _chunk - 1) / _chunk;
+        private int ChunksOf(int t) => ChunkCount(PartEnd(t) - t * _size, _grain, _balanced);
 
         /// <summary>Runs chunk c of part t; true if it was the loop's last to finish.</summary>
         private bool RunChunk(int t, int c)
         {
-            int from = t * _size + c * _chunk, to = Math.Min(PartEnd(t), from + _chunk);
+            int length = PartEnd(t) - t * _size;
+            int from = t * _size + ChunkStart(length, _grain, _balanced, c), to = t * _size + ChunkStart(length, _grain, _balanced, c + 1);
             try { _body(_state, from, to); }
             catch (Exception e) { Interlocked.CompareExchange(ref _error, e, null); }
             return Interlocked.Increment(ref _done) == _chunks;

@@ -156,9 +156,6 @@ public class ForkJoinTests
     public void A_balanced_loop_runs_every_index_once_in_chunks_of_whole_grains_within_the_parts(int count, int grain)
     {
         int parts = ForkJoin.Parts(count, grain, out int size);
-        int chunk = ForkJoin.ChunkSize(size, grain, balanced: true);
-        Assert.True(chunk == size || chunk % grain == 0, $"chunk {chunk} is not a whole number of {grain}-grains");
-        Assert.True(parts == 1 || (size + chunk - 1) / chunk <= ForkJoin.ChunksPerPart, $"{size} in chunks of {chunk}");
         for (int loop = 0; loop < 200; loop++)
         {
             var visits = new int[count];
@@ -167,11 +164,45 @@ public class ForkJoinTests
             for (int i = 0; i < count; i++)
             {
                 if (visits[i] != 1) Assert.Fail($"loop {loop}: index {i} ran {visits[i]} times");
-                // One part is run whole; otherwise a chunk starts a whole number of chunks into its part.
-                int expected = parts == 1 ? 0 : i / size * size + i % size / chunk * chunk;
+                // One part is run whole; otherwise a range is one chunk of its part, as ChunkStart cuts it.
+                int part = parts == 1 ? 0 : i / size, partStart = part * size, length = parts == 1 ? count : Math.Min(count, partStart + size) - partStart;
+                int c = 0;
+                while (parts > 1 && ForkJoin.ChunkStart(length, grain, balanced: true, c + 1) <= i - partStart) c++;
+                int expected = parts == 1 ? 0 : partStart + ForkJoin.ChunkStart(length, grain, balanced: true, c);
                 if (startOf[i] != expected) Assert.Fail($"loop {loop}: index {i} ran in a range from {startOf[i]}, not {expected}");
             }
         }
+    }
+
+    [Theory]
+    [InlineData(1, 1)]
+    [InlineData(2, 1)]
+    [InlineData(4, 1)]
+    [InlineData(17, 6)]
+    [InlineData(86, 1)]
+    [InlineData(1023, 16)]
+    [InlineData(303_697, 4096)]
+    public void A_balanced_part_is_cut_into_whole_grains_that_shrink_to_one_at_its_back(int length, int grain)
+    {
+        int grains = (length + grain - 1) / grain, chunks = ForkJoin.ChunkCount(length, grain, balanced: true);
+        var sizes = new List<int>();
+        for (int c = 0; c < chunks; c++)
+        {
+            int from = ForkJoin.ChunkStart(length, grain, balanced: true, c), to = ForkJoin.ChunkStart(length, grain, balanced: true, c + 1);
+            Assert.True(to > from, $"chunk {c} of {length} is empty ({from}..{to})");
+            Assert.True(from % grain == 0 && (to % grain == 0 || to == length), $"chunk {c} ({from}..{to}) is not whole {grain}-grains");
+            int chunkGrains = (to - from + grain - 1) / grain, left = grains - from / grain;
+            // At most a quarter of the part, so the owner's first chunks leave work to share; at most half
+            // of what is left, so the chunks a helper takes from the back get smaller and smaller.
+            Assert.True(chunkGrains <= (grains + 3) / 4 && chunkGrains <= (left + 1) / 2, $"chunk {c} of {length}: {chunkGrains} grains of the {left} left");
+            sizes.Add(chunkGrains);
+        }
+        Assert.Equal(length, ForkJoin.ChunkStart(length, grain, balanced: true, chunks));
+        Assert.Equal(1, sizes[^1]);
+        if (length == 86) Assert.Equal([22, 22, 21, 11, 5, 3, 1, 1], sizes);
+        // A plain loop's part is one chunk.
+        Assert.Equal(1, ForkJoin.ChunkCount(length, grain, balanced: false));
+        Assert.Equal(length, ForkJoin.ChunkStart(length, grain, balanced: false, 1));
     }
 
     /// <summary>Records which thread ran each index; the indices of the first part take <c>slow</c> milliseconds each.</summary>
@@ -208,6 +239,37 @@ public class ForkJoinTests
             last = string.Join(",", threadOf);
         }
         Assert.Fail($"in ten loops no other thread took a chunk of the slow part: {last} (part size {size})");
+    }
+
+    /// <summary>The last index of the loop takes <c>slow</c> milliseconds: its thread ends the loop long after the other has run out of work.</summary>
+    private readonly struct SlowLastIndex(int[] visits, int slow) : IRangeBody
+    {
+        public void Run(int from, int to)
+        {
+            for (int i = from; i < to; i++)
+            {
+                Interlocked.Increment(ref visits[i]);
+                if (i == visits.Length - 1) Thread.Sleep(slow);
+            }
+        }
+    }
+
+    [Fact]
+    public void A_worker_waits_for_a_loop_that_runs_on_without_it_and_takes_part_in_the_next()
+    {
+        if (Environment.ProcessorCount < 2) return;   // one core: one part, no worker
+        // Each loop ends with a millisecond on one thread while the other has nothing to do. A worker that
+        // left then, 50 µs after its last chunk, had to be queued again for the next loop, a thread
+        // woken each time (one work item per loop); it now stays until the loop ends.
+        const int Loops = 60;
+        var visits = new int[64];
+        for (int warm = 0; warm < 5; warm++) ForkJoin.ForBalanced(visits.Length, 1, new SlowLastIndex(visits, 1));
+        long before = ForkJoin.WorkItemsQueued;
+        for (int loop = 0; loop < Loops; loop++) ForkJoin.ForBalanced(visits.Length, 1, new SlowLastIndex(visits, 1));
+        long queued = ForkJoin.WorkItemsQueued - before;
+        Assert.All(visits, v => Assert.Equal(Loops + 5, v));
+        // Other tests' loops run meanwhile and queue their own items; the counter is process-wide.
+        Assert.True(queued < Loops / 2, $"{queued} work items queued for {Loops} back-to-back loops");
     }
 
     [Fact]
