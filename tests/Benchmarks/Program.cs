@@ -4,7 +4,7 @@ namespace Benchmarks;
 
 /// <summary>
 /// <c>dotnet run -c Release --project tests/Benchmarks -- compare</c>: the library against PyTorch and
-/// scikit-learn, end to end; <c>-- profile</c>: where a CNN training step spends its time; <c>-- memory</c>: the CNN's garbage per batch and peak working set in a process of its own; <c>-- kernels</c>: BenchmarkDotNet over the kernels (SIMD vs scalar vs TensorPrimitives).
+/// scikit-learn, end to end; <c>-- profile</c>: where a CNN training step spends its time; <c>-- memory</c>: the CNN's garbage per batch and peak working set in a process of its own; <c>-- peak</c>: the machine's ceiling for products (the GEMM micro-kernel alone on every core); <c>-- kernels</c>: BenchmarkDotNet over the kernels (SIMD vs scalar vs TensorPrimitives).
 /// </summary>
 public static class Program
 {
@@ -15,11 +15,12 @@ public static class Program
             case "compare": return Compare.Run(args[1..]);
             case "profile": return Profile.Run();
             case "memory": return Memory.Run();
+            case "peak": return Peak.Run();
             case "kernels":
                 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args[1..]);
                 return 0;
             default:
-                Console.Error.WriteLine("usage: dotnet run -c Release --project tests/Benchmarks -- compare [--repeats N] | profile | memory | kernels [BenchmarkDotNet options]");
+                Console.Error.WriteLine("usage: dotnet run -c Release --project tests/Benchmarks -- compare [--repeats N] | profile | memory | peak | kernels [BenchmarkDotNet options]");
                 return 2;
         }
     }

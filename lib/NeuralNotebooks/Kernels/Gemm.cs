@@ -60,6 +60,23 @@ internal static unsafe partial class Gemm
         ReadOnlySpan<float> b, bool transposeB, Span<float> c, bool accumulate) =>
         Multiply(m, n, k, a, transposeA, b, transposeB, c, accumulate, skipZeros: true);
 
+    /// <summary>Rows and columns of the micro-kernel's tile of C on this machine (6 × two vectors).</summary>
+    internal static (int Rows, int Columns) TileShape => (MR, NR);
+
+    /// <summary>
+    /// For the benchmarks: the micro-kernel alone, <paramref name="repeats"/> times on one tile, from A and B
+    /// already packed (<paramref name="depth"/> steps of MR and of NR floats) into <paramref name="tile"/>
+    /// (MR×NR, overwritten). Panels this small stay in L1, nothing is packed or split, so its rate per core
+    /// is the most the machine's multiply-add units give this code: the ceiling of every product here.
+    /// </summary>
+    internal static void TileProduct(int depth, ReadOnlySpan<float> packedA, ReadOnlySpan<float> packedB, Span<float> tile, int repeats)
+    {
+        if (depth < 1 || packedA.Length < MR * depth || packedB.Length < NR * depth || tile.Length < MR * NR)
+            throw new ArgumentException($"TileProduct: depth {depth} needs {MR * depth} floats of A (got {packedA.Length}), {NR * depth} of B (got {packedB.Length}) and a {MR}×{NR} tile (got {tile.Length}).");
+        fixed (float* a = packedA, b = packedB, c = tile)
+            for (int r = 0; r < repeats; r++) MicroKernel(depth, a, 1, MR, b, NR, c, NR, add: false);
+    }
+
     /// <summary>
     /// The product; <paramref name="skipZeros"/> false keeps a mostly-zero A on the dense path (the
     /// twin tests compare the two).

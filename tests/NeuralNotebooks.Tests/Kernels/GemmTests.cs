@@ -101,6 +101,31 @@ public class GemmTests
                 Assert.Fail($"{what}: element {i} is {actual[i]}, on one core {expected[i]}");
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(17)]
+    [InlineData(256)]
+    public void The_benchmarks_tile_product_is_the_micro_kernel_on_packed_panels(int depth)
+    {
+        var (rows, cols) = Gemm.TileShape;
+        var rng = new Random(depth);
+        float[] a = new float[rows * depth], b = new float[cols * depth], tile = new float[rows * cols];
+        for (int i = 0; i < a.Length; i++) a[i] = (float)rng.NextDouble() - 0.5f;
+        for (int i = 0; i < b.Length; i++) b[i] = (float)rng.NextDouble() - 0.5f;
+        tile.AsSpan().Fill(float.NaN);
+        Gemm.TileProduct(depth, a, b, tile, repeats: 3);
+        // Packed A holds a column of the tile's rows per depth step, packed B a row of its columns.
+        for (int i = 0; i < rows; i++)
+            for (int j = 0; j < cols; j++)
+            {
+                double sum = 0;
+                for (int p = 0; p < depth; p++) sum += (double)a[p * rows + i] * b[p * cols + j];
+                Assert.True(Math.Abs(tile[i * cols + j] - sum) <= 1e-5 * depth, $"tile[{i},{j}] = {tile[i * cols + j]}, expected {sum}");
+            }
+        var error = Assert.Throws<ArgumentException>(() => Gemm.TileProduct(depth, a.AsSpan(1), b, tile, 1));
+        Assert.Contains($"{rows * depth} floats of A (got {a.Length - 1})", error.Message);
+    }
+
     [Fact]
     public void Too_short_operands_are_an_error()
     {
