@@ -30,6 +30,15 @@ internal static class Compare
         public string FastestPeerName => !double.IsNaN(TorchSharp) && TorchSharp > Peer ? "TorchSharp" : PeerName;
     }
 
+    /// <summary>
+    /// The pause before each measured run. Right after a TorchSharp SGEMM 256, the library's ran 10-22%
+    /// slower (medians of eight, in three processes) than after a rest of 10, 30 or 100 ms: LibTorch's
+    /// OpenMP threads spin after a parallel region and still held the cores (the process used 8 to 11 ms
+    /// of CPU in the 10 ms after a TorchSharp SGEMM while its caller slept, little after that).
+    /// TorchSharp's own runs right after the library's showed no such loss beyond the noise.
+    /// </summary>
+    private const int Rest = 20;
+
     /// <summary>The groups of rows <c>--only</c> chooses from.</summary>
     private static readonly string[] Groups = ["sgemm", "elementwise", "mlp", "mlpclassifier", "cnn"];
 
@@ -96,7 +105,10 @@ internal static class Compare
         }
         // The library's runs alternate with the in-process peer's (TorchSharp, TensorPrimitives), after a
         // warm-up of each (JIT, buffers): this machine's speed drifts by tens of percent within minutes, and
-        // alternating makes both sides meet the same moments. Each side's median is reported.
+        // alternating makes both sides meet the same moments. Each side's median is reported. Every run
+        // starts after a short rest (Rest), so that it does not share the cores with threads of the run
+        // before it that are still spinning: LibTorch's OpenMP workers spin for about 10 ms after each
+        // parallel region (the library's own workers for 50 µs).
         (double Ours, double Theirs) Paired(Func<double> ours, Func<double>? theirs)
         {
             ours();
@@ -105,7 +117,9 @@ internal static class Compare
             var b = new List<double>();
             for (int r = 0; r < repeats; r++)
             {
+                Thread.Sleep(Rest);
                 a.Add(ours());
+                Thread.Sleep(Rest);
                 if (theirs is not null) b.Add(theirs());
                 // Each pair on stderr, so that a drifting machine shows as both sides moving together.
                 Console.Error.WriteLine($"    run {r + 1}: library {a[^1]:N1}" + (theirs is null ? "" : $", peer {b[^1]:N1}, ratio {a[^1] / b[^1]:F2}"));
@@ -119,9 +133,15 @@ internal static class Compare
         }
         double Median(Func<double> measure) => Paired(measure, null).Ours;
 
+        // The machine's ceiling for products (Peak), measured next to the rows it bounds: a few times
+        // before the SGEMMs and again before the CNN, as the machine's speed drifts.
+        var peaks = new List<double>();
+        void MeasurePeak() { for (int i = 0; i < repeats; i++) peaks.Add(Peak.Measure()); }
+
         // SGEMM
         Console.Error.WriteLine("SGEMM");
         var torchGemm = Want("sgemm") ? Peer("torch_sgemm.py") : null;
+        if (torchGemm is not null) MeasurePeak();
         foreach (var n in torchGemm is null ? [] : new[] { 256, 1024 })
         {
             var a = new Rng(1).Uniform(new Shape(n * n)).ToArray(); var b = new Rng(2).Uniform(new Shape(n * n)).ToArray(); var c = new float[n * n];
@@ -167,6 +187,7 @@ internal static class Compare
         // MLP 784-100-10, sigmoid, Adam, batch 200, one epoch.
         var flat = mnist?.Train.Images.Reshape(-1, 784);
         long cnnBytesPerEpoch = -1;
+        double cnnForwardFlops = double.NaN;
         JsonObject? cnnMemory = null;
         if (Want("mlp")) MlpRow();
         if (Want("mlpclassifier")) MlpClassifierRow();
@@ -216,6 +237,8 @@ internal static class Compare
                 trained = m;
                 return h.SamplesPerSecond;
             }, theirTraining is null ? null : theirTraining.Measure);
+            MeasurePeak();
+            cnnForwardFlops = Peak.ForwardFlops(trained!);
             using var theirInference = torchSharp?.CnnInference(images.Train, images.Test);
             var (infer, torchSharpInfer) = Paired(() => { var sw = Stopwatch.StartNew(); trained!.Predict(images.Test.Images); return images.Test.Count / sw.Elapsed.TotalSeconds; },
                 theirInference is null ? null : theirInference.Measure);
@@ -250,6 +273,8 @@ internal static class Compare
         Console.WriteLine($"{"workload",-28} {"library",12} {"peer",12} {"TorchSharp",12} {"unit",-10} {"ratio",7} {"goal",6}  peer (ratio against)");
         foreach (var r in rows)
             Console.WriteLine($"{r.Workload,-28} {r.Library,12:N2} {r.Peer,12:N2} {(double.IsNaN(r.TorchSharp) ? "-" : r.TorchSharp.ToString("N2", CultureInfo.InvariantCulture)),12} {r.Unit,-10} {r.Ratio,7:F2} {r.Goal,6:F1}  {r.PeerName} ({r.FastestPeerName}){(r.Ratio >= r.Goal ? "" : "  (below goal)")}");
+        var ceiling = Ceiling(rows, peaks, cnnForwardFlops);
+        foreach (var line in ceiling.Lines) Console.WriteLine(line);
         var json = new JsonObject
         {
             ["date"] = date,
@@ -264,6 +289,7 @@ internal static class Compare
             ["cnn_fit_bytes_per_batch"] = cnnBytesPerEpoch >= 0 ? (JsonNode)Math.Round(cnnBytesPerEpoch / 1875.0, 1) : null,
             ["cnn_own_process_peak_working_set_mib"] = cnnMemory?["cnn_peak_working_set_mib"]?.DeepClone(),
             ["cnn_own_process_fit_bytes_per_batch"] = cnnMemory?["cnn_fit_bytes_per_batch"]?.DeepClone(),
+            ["ceiling"] = ceiling.Json,
             ["rows"] = new JsonArray(rows.Select(r => (JsonNode)new JsonObject
             {
                 ["workload"] = r.Workload, ["description"] = r.Description, ["library"] = Math.Round(r.Library, 2), ["peer"] = Math.Round(r.Peer, 2),
@@ -281,6 +307,39 @@ internal static class Compare
         File.WriteAllText(outPath, json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
         Console.WriteLine($"wrote {Path.GetRelativePath(root, outPath)}");
         return 0;
+    }
+
+    /// <summary>
+    /// The ceiling of the run (<see cref="Peak"/>: its highest measurement, and the median) and the share
+    /// of it each side and each goal of the product-bound rows takes: the SGEMMs, and CNN inference in
+    /// GFLOP/s from the model's forward multiply-adds (training's backward pass is not counted).
+    /// </summary>
+    private static (List<string> Lines, JsonObject? Json) Ceiling(List<Row> rows, List<double> peaks, double cnnForwardFlops)
+    {
+        var lines = new List<string>();
+        if (peaks.Count == 0) return (lines, null);
+        double top = peaks.Max(), median = peaks.Order().ElementAt(peaks.Count / 2);
+        string Share(double gflops) => $"{gflops:F1} GFLOP/s, {100 * gflops / top:F0}%";
+        lines.Add($"ceiling: the GEMM micro-kernel alone on every core ({Gemm.TileShape.Rows}x{Gemm.TileShape.Columns} tiles in L1, `-- peak`), "
+            + $"highest {top:F1} GFLOP/s, median {median:F1} over {peaks.Count} measurements; shares of the highest:");
+        var json = new JsonObject { ["highest_gflops"] = Math.Round(top, 1), ["median_gflops"] = Math.Round(median, 1), ["measurements"] = peaks.Count };
+        foreach (var r in rows)
+        {
+            double perUnit = r.Unit == "GFLOP/s" ? 1 : r.Workload == "cnn_inference" && !double.IsNaN(cnnForwardFlops) ? cnnForwardFlops / 1e9 : double.NaN;
+            if (double.IsNaN(perUnit)) continue;
+            double fastest = double.IsNaN(r.TorchSharp) ? r.Peer : Math.Max(r.Peer, r.TorchSharp), needed = r.Goal * fastest * perUnit;
+            string unitNote = r.Unit == "GFLOP/s" ? "" : $" ({cnnForwardFlops / 1e6:F3} MFLOP a sample)";
+            lines.Add($"  {r.Workload}{unitNote}: library {Share(r.Library * perUnit)}; {r.FastestPeerName} {Share(fastest * perUnit)}; "
+                + $"goal {r.Goal:0.0#}x = {Share(needed)}{(needed > top ? ", above the ceiling" : "")}");
+            json[r.Workload] = new JsonObject
+            {
+                ["library_share"] = Math.Round(r.Library * perUnit / top, 3),
+                ["peer_share"] = Math.Round(fastest * perUnit / top, 3),
+                ["goal_share"] = Math.Round(needed / top, 3),
+            };
+        }
+        if (!double.IsNaN(cnnForwardFlops)) json["cnn_forward_mflop_per_sample"] = Math.Round(cnnForwardFlops / 1e6, 4);
+        return (lines, json);
     }
 
     /// <summary>Runs this program again with one more environment variable, the knob that switches an instruction set off.</summary>
