@@ -39,6 +39,13 @@ internal static class Compare
     /// </summary>
     private const int Rest = 20;
 
+    /// <summary>
+    /// Products per timed SGEMM run, the library's and TorchSharp's: 40 GFLOP, a quarter of a second or so,
+    /// like the Python peer's runs (at least 0.3 s). At 4 GFLOP a 1024 run was three products, 36 ms, and
+    /// its first product's fork (a worker woken after the rest) weighed on the whole run.
+    /// </summary>
+    internal static int SgemmIterations(int n) => Math.Max(3, (int)(4e10 / (2.0 * n * n * n)));
+
     /// <summary>The groups of rows <c>--only</c> chooses from.</summary>
     private static readonly string[] Groups = ["sgemm", "elementwise", "mlp", "mlpclassifier", "cnn"];
 
@@ -145,7 +152,7 @@ internal static class Compare
         foreach (var n in torchGemm is null ? [] : new[] { 256, 1024 })
         {
             var a = new Rng(1).Uniform(new Shape(n * n)).ToArray(); var b = new Rng(2).Uniform(new Shape(n * n)).ToArray(); var c = new float[n * n];
-            int iters = Math.Max(3, (int)(4e9 / (2.0 * n * n * n)));
+            int iters = SgemmIterations(n);
             using var theirs = torchSharp?.Sgemm(n);
             var (gflops, torchSharpGflops) = Paired(() => { var sw = Stopwatch.StartNew(); for (int i = 0; i < iters; i++) Simd.Gemm(n, n, n, a, false, b, false, c); return 2.0 * n * n * n * iters / sw.Elapsed.TotalSeconds / 1e9; }, theirs is null ? null : theirs.Measure);
             rows.Add(new Row($"sgemm_{n}", $"SGEMM {n}x{n}x{n}", gflops, torchGemm!["sizes"]![n.ToString(CultureInfo.InvariantCulture)]!["gflops_median"]!.GetValue<double>(),

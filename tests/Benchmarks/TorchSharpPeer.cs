@@ -36,7 +36,7 @@ internal sealed class TorchSharpPeer
     {
         var a = torch.rand(n, n);
         var b = torch.rand(n, n);
-        int iters = Math.Max(3, (int)(4e9 / (2.0 * n * n * n)));
+        int iters = Compare.SgemmIterations(n);
         return new Workload(() =>
         {
             var sw = Stopwatch.StartNew();
