@@ -257,14 +257,15 @@ var reference = new float[N];
 void PlainLoop(float[] x, float[] y) { for (int i = 0; i < x.Length; i++) y[i] = 1f / (1f + MathF.Exp(-x[i])); }
 
 // Best of 20 runs for each, after a warm-up: .NET first compiles a method quickly, then recompiles it
-// fully optimized in the background once it has run a few dozen times, later still on a busy machine.
-// So the warm-up lasts at least a second and goes on (up to 10 s) until 50 runs in a row bring no
-// new best time.
+// fully optimized in the background once it has run a few dozen times, later still on a busy machine
+// (in one run of this notebook TensorPrimitives was still 13 times slower than usual after a second).
+// So the warm-up lasts at least three seconds and goes on (up to 10 s) until 50 runs in a row bring
+// no new best time.
 double BestMilliseconds(Action run)
 {
     var warmUp = Stopwatch.StartNew();
     double fastest = double.MaxValue;
-    for (int sinceImproved = 0; warmUp.ElapsedMilliseconds < 10_000 && (warmUp.ElapsedMilliseconds < 1000 || sinceImproved < 50); )
+    for (int sinceImproved = 0; warmUp.ElapsedMilliseconds < 10_000 && (warmUp.ElapsedMilliseconds < 3000 || sinceImproved < 50); )
     {
         var lap = Stopwatch.StartNew();
         run();
@@ -303,6 +304,6 @@ Plot.Bar(new[] { "plain loop", "library SIMD", "TensorPrimitives" }, new[] { loo
     .Title("Sigmoid of 1,000,000 floats (lower is better)").XLabel("implementation").YLabel("milliseconds (best of 20)").HighlightMax(false)
 );
 
-// The three agree to about $10^{-7}$, the rounding error of a float32 near 1. The plain loop is several times slower than the library's kernel: it computes one element per instruction while a SIMD kernel computes several at once (8 or 16 on an x86 processor, 4 on Apple Silicon). TensorPrimitives is vectorized too; in the repository's benchmark (README, "Performance") the library's kernel was 1.2x as fast on 128-bit vectors and 1.7x as fast on 256-bit ones, and the ratio moves from run to run; the sentence under the timings, computed from this run's numbers, says which was faster here and by how much. Timings in a notebook move a lot from run to run, especially on a busy machine, where one of the two can come out several times slower than in the benchmark (in some runs TensorPrimitives is no faster than the plain loop); the benchmark measures them carefully.
+// The three agree to about $10^{-7}$, the rounding error of a float32 near 1. The plain loop is several times slower than the library's kernel: it computes one element per instruction while a SIMD kernel computes several at once (8 or 16 on an x86 processor, 4 on Apple Silicon). TensorPrimitives is vectorized too; in the repository's benchmark (README, "Performance") the library's kernel was 1.1x as fast on 128-bit vectors and 1.6x to 1.7x as fast on 256-bit ones, and the ratio moves from run to run; the sentence under the timings, computed from this run's numbers, says which was faster here and by how much. Timings in a notebook move a lot from run to run, especially on a busy machine, where one of the two can come out several times slower than in the benchmark (in some runs TensorPrimitives is no faster than the plain loop); the benchmark measures them carefully.
 //
 // **Next:** [03 — The multilayer perceptron](03-mlp.ipynb) stacks neurons into layers and trains them.
