@@ -46,6 +46,9 @@ internal static class Compare
     /// </summary>
     internal static int SgemmIterations(int n) => Math.Max(3, (int)(4e10 / (2.0 * n * n * n)));
 
+    /// <summary>The middle of the sorted values (the upper one of the two middles for an even count).</summary>
+    internal static double MedianOf(IReadOnlyCollection<double> values) => values.Order().ElementAt(values.Count / 2);
+
     /// <summary>The groups of rows <c>--only</c> chooses from.</summary>
     private static readonly string[] Groups = ["sgemm", "elementwise", "mlp", "mlpclassifier", "cnn"];
 
@@ -132,11 +135,6 @@ internal static class Compare
                 Console.Error.WriteLine($"    run {r + 1}: library {a[^1]:N1}" + (theirs is null ? "" : $", peer {b[^1]:N1}, ratio {a[^1] / b[^1]:F2}"));
             }
             return (MedianOf(a), theirs is null ? double.NaN : MedianOf(b));
-        }
-        static double MedianOf(List<double> v)
-        {
-            v.Sort();
-            return v[v.Count / 2];
         }
         double Median(Func<double> measure) => Paired(measure, null).Ours;
 
@@ -325,7 +323,7 @@ internal static class Compare
     {
         var lines = new List<string>();
         if (peaks.Count == 0) return (lines, null);
-        double top = peaks.Max(), median = peaks.Order().ElementAt(peaks.Count / 2);
+        double top = peaks.Max(), median = MedianOf(peaks);
         string Share(double gflops) => $"{gflops:F1} GFLOP/s, {100 * gflops / top:F0}%";
         lines.Add($"ceiling: the GEMM micro-kernel alone on every core ({Gemm.TileShape.Rows}x{Gemm.TileShape.Columns} tiles in L1, `-- peak`), "
             + $"highest {top:F1} GFLOP/s, median {median:F1} over {peaks.Count} measurements; shares of the highest:");
@@ -334,7 +332,7 @@ internal static class Compare
         {
             double perUnit = r.Unit == "GFLOP/s" ? 1 : r.Workload == "cnn_inference" && !double.IsNaN(cnnForwardFlops) ? cnnForwardFlops / 1e9 : double.NaN;
             if (double.IsNaN(perUnit)) continue;
-            double fastest = double.IsNaN(r.TorchSharp) ? r.Peer : Math.Max(r.Peer, r.TorchSharp), needed = r.Goal * fastest * perUnit;
+            double fastest = r.FastestPeer, needed = r.Goal * fastest * perUnit;
             string unitNote = r.Unit == "GFLOP/s" ? "" : $" ({cnnForwardFlops / 1e6:F3} MFLOP a sample)";
             lines.Add($"  {r.Workload}{unitNote}: library {Share(r.Library * perUnit)}; {r.FastestPeerName} {Share(fastest * perUnit)}; "
                 + $"goal {r.Goal:0.0#}x = {Share(needed)}{(needed > top ? ", above the ceiling" : "")}");

@@ -21,7 +21,7 @@ internal static class Peak
         var runs = Enumerable.Range(0, 5).Select(_ => Measure()).ToList();
         Console.WriteLine($"micro-kernel alone on {Environment.ProcessorCount} cores, {Gemm.TileShape.Rows}x{Gemm.TileShape.Columns} tiles, depth {Depth}: "
             + string.Join(", ", runs.Select(r => r.ToString("F1", CultureInfo.InvariantCulture))) + " GFLOP/s");
-        Console.WriteLine($"highest {runs.Max():F1}, median {runs.Order().ElementAt(runs.Count / 2):F1} GFLOP/s");
+        Console.WriteLine($"highest {runs.Max():F1}, median {Compare.MedianOf(runs):F1} GFLOP/s");
         return 0;
     }
 
