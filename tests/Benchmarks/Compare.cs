@@ -138,7 +138,7 @@ internal static class Compare
         }
         double Median(Func<double> measure) => Paired(measure, null).Ours;
 
-        // The machine's ceiling for products (Peak), measured next to the rows it bounds: a few times
+        // The ceiling of the library's products (Peak), measured next to the rows it bounds: a few times
         // before the SGEMMs and again before the CNN, as the machine's speed drifts.
         var peaks = new List<double>();
         void MeasurePeak() { for (int i = 0; i < repeats; i++) peaks.Add(Peak.Measure()); }

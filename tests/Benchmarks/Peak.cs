@@ -6,11 +6,12 @@ using NeuralNotebooks.Kernels;
 namespace Benchmarks;
 
 /// <summary>
-/// <c>-- peak</c>: the ceiling of this machine for the library's products: the GEMM micro-kernel alone,
+/// <c>-- peak</c>: the ceiling of the library's products on this machine: the GEMM micro-kernel alone,
 /// one tile over and over from panels that stay in L1, on every core at once (one thread each). Nothing
 /// is packed, split or waited for, so no product can run faster; <c>compare</c> measures it next to the
 /// SGEMM and CNN rows and says what share of it each side and each goal takes. A goal that needs more
-/// than the ceiling cannot be met on this machine in that run, whatever the code does.
+/// than the ceiling cannot be met without a faster micro-kernel. It bounds this library's code, not the
+/// machine: a peer's own kernel may get more out of a core (OpenBLAS's SGEMM came out above it once).
 /// </summary>
 internal static class Peak
 {
