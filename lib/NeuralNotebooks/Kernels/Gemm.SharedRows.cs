@@ -37,7 +37,7 @@ internal static unsafe partial class Gemm
     {
         Scalar.CheckGemm(m, n, k, a, b, c);
         if (m == 0 || n == 0 || k == 0) throw new ArgumentException("the shared row split needs a nonempty product");
-        fixed (float* pa = a, pb = b, pc = c) SharedRows(m, n, k, pa, transposeA, pb, transposeB, pc, accumulate, skipZeros);
+        fixed (float* pa = a, pb = b, pc = c) SharedRows(m, n, k, pa, transposeA, pb, transposeB, pc, accumulate, skipZeros, prepacked: null);
     }
 
     /// <summary>For the tests: the blocked product on the calling thread alone, the reference the parallel splits must match to the bit.</summary>
@@ -45,24 +45,28 @@ internal static unsafe partial class Gemm
         bool transposeB, Span<float> c, bool accumulate, bool skipZeros)
     {
         Scalar.CheckGemm(m, n, k, a, b, c);
-        fixed (float* pa = a, pb = b, pc = c) Blocked(m, n, k, pa, transposeA, pb, transposeB, pc, accumulate, parallel: false, skipZeros);
+        fixed (float* pa = a, pb = b, pc = c) Blocked(m, n, k, pa, transposeA, pb, transposeB, pc, accumulate, parallel: false, skipZeros, packed: null, packedSplit: 0);
     }
 
-    /// <summary>C (+)= op(A)·op(B) on every core: B packed once between them, then the rows of C shared out.</summary>
+    /// <summary>
+    /// C (+)= op(A)·op(B) on every core: B packed once between them (or already, whole, at <paramref name="prepacked"/>),
+    /// then the rows of C shared out.
+    /// </summary>
     private static void SharedRows(int m, int n, int k, float* a, bool transposeA, float* b, bool transposeB,
-        float* c, bool accumulate, bool skipZeros)
+        float* c, bool accumulate, bool skipZeros, float* prepacked)
     {
         int panelsA = (m + MR - 1) / MR, panelsB = (n + NR - 1) / NR;
         // The same depth blocks as the one-core product: of one size, at most KC (see Blocked).
         int blocks = (k + KC - 1) / KC, depthStep = (k + blocks - 1) / blocks;
         int piecesPerBlock = (panelsB + PanelsPerPiece - 1) / PanelsPerPiece;
-        var packed = Rent(ref _sharedB, panelsB * NR * k);
-        fixed (float* bp = packed)
+        var packed = prepacked != null ? null : Rent(ref _sharedB, panelsB * NR * k);
+        fixed (float* own = packed)
         {
+            float* bp = prepacked != null ? prepacked : own;
             // The first loop's return is the wait: no row starts before all of B is packed. A small B
             // (under two grains) is packed on the calling thread alone, without a fork.
             int grain = (int)Math.Max(1, PackGrainFloats / ((long)PanelsPerPiece * NR * depthStep));
-            ForkJoin.ForBalanced(blocks * piecesPerBlock, grain, new PackShared(n, k, b, transposeB, bp, panelsB, piecesPerBlock, depthStep));
+            if (prepacked == null) ForkJoin.ForBalanced(blocks * piecesPerBlock, grain, new PackShared(n, k, b, transposeB, bp, panelsB, piecesPerBlock, depthStep));
             ForkJoin.ForBalanced(panelsA, 1, new SharedRowPanels(m, n, k, a, transposeA, c, accumulate, skipZeros, bp, panelsB, depthStep));
         }
     }

@@ -86,9 +86,20 @@ internal static unsafe partial class Gemm
     /// twin tests compare the two).
     /// </summary>
     internal static void Multiply(int m, int n, int k, ReadOnlySpan<float> a, bool transposeA,
-        ReadOnlySpan<float> b, bool transposeB, Span<float> c, bool accumulate, bool skipZeros)
+        ReadOnlySpan<float> b, bool transposeB, Span<float> c, bool accumulate, bool skipZeros) =>
+        Multiply(m, n, k, a, transposeA, b, transposeB, c, accumulate, skipZeros, packedB: null);
+
+    /// <summary>
+    /// The product, reading B's panels from <paramref name="packedB"/> (B packed beforehand, see
+    /// <see cref="PackedB"/>) wherever the blocked algorithm would pack B with the same depth blocks;
+    /// the other paths read <paramref name="b"/>. Null: pack as usual.
+    /// </summary>
+    internal static void Multiply(int m, int n, int k, ReadOnlySpan<float> a, bool transposeA,
+        ReadOnlySpan<float> b, bool transposeB, Span<float> c, bool accumulate, bool skipZeros, PackedB? packedB)
     {
         Scalar.CheckGemm(m, n, k, a, b, c);
+        if (packedB is not null && !packedB.Holds(b, k, n, transposeB))
+            throw new ArgumentException($"Gemm: the packed B holds a {packedB.K}×{packedB.N} matrix{(packedB.TransposeB ? ", transposed," : "")} packed from another array than this {k}×{n} B.");
         if (m == 0 || n == 0) return;
         if (k == 0)
         {
@@ -122,14 +133,14 @@ internal static unsafe partial class Gemm
             var t = Rent(ref _transposed, m * n);
             fixed (float* pa = a, pb = b, pc = c, pt = t)
             {
-                Blocked(n, m, k, pb, false, pa, !transposeA, pt, false, work >= ParallelWork, skipZeros: false);
+                Blocked(n, m, k, pb, false, pa, !transposeA, pt, false, work >= ParallelWork, skipZeros: false, packed: null, packedSplit: 0);
                 TransposeInto(pt, n, m, pc, accumulate);
             }
             return;
         }
-        fixed (float* pa = a, pb = b, pc = c)
+        fixed (float* pa = a, pb = b, pc = c, packed = packedB?.Data)
             Blocked(m, n, k, pa, transposeA, pb, transposeB, pc, accumulate, work >= ParallelWork,
-                skipZeros: skipZeros && MostlyZeros(pa, transposeA ? k : m, transposeA ? m : k));
+                skipZeros: skipZeros && MostlyZeros(pa, transposeA ? k : m, transposeA ? m : k), packed, packedB?.Split ?? 0);
     }
 
     /// <summary>Row-by-row: C[i,:] (+)= Σ_p A[i,p]·B[p,:], vectorized along the row of B.</summary>
@@ -297,15 +308,19 @@ internal static unsafe partial class Gemm
         }
     }
 
+    /// <summary>
+    /// The blocked product, shared among the cores when <paramref name="parallel"/>. <paramref name="packed"/>:
+    /// B packed beforehand with its depth split at <paramref name="packedSplit"/> (see <see cref="PackedB"/>), or null.
+    /// </summary>
     private static void Blocked(int m, int n, int k, float* a, bool transposeA, float* b, bool transposeB,
-        float* c, bool accumulate, bool parallel, bool skipZeros)
+        float* c, bool accumulate, bool parallel, bool skipZeros, float* packed, int packedSplit)
     {
         if (!parallel)
         {
-            Blocked(m, n, k, a, transposeA, b, transposeB, c, accumulate, 0, m, 0, n, 0, k, skipZeros);
+            Blocked(m, n, k, a, transposeA, b, transposeB, c, accumulate, 0, m, 0, n, 0, k, skipZeros, packed, packedSplit);
             return;
         }
-        if (m <= DepthSplitRows && n <= 8 * NR && k >= 4 * KC)
+        if (DepthSplitFor(m, n, k) != 0)
         {
             // A batch of up to 256 through a narrow, deep matrix (a dense layer after a convolution: 32×4732
             // by 4732×128 in training, 256 rows in inference): split by columns, each core would read all of
@@ -319,7 +334,7 @@ internal static unsafe partial class Gemm
             var partial = Rent(ref _depthHalf, m * n);
             fixed (float* second = partial)
             {
-                Split(2, 1, new DepthHalves(m, n, k, half, a, transposeA, b, transposeB, c, second, accumulate, skipZeros));
+                Split(2, 1, new DepthHalves(m, n, k, half, a, transposeA, b, transposeB, c, second, accumulate, skipZeros, packed, packedSplit));
                 Simd.Add(new ReadOnlySpan<float>(c, m * n), new ReadOnlySpan<float>(second, m * n), new Span<float>(c, m * n));
             }
             return;
@@ -332,11 +347,11 @@ internal static unsafe partial class Gemm
         bool byRows = m >= 2 * MR * 4 && (m >= n || n < 2 * NR);
         if (byRows && FitsSharedPacking(n, k))
         {
-            SharedRows(m, n, k, a, transposeA, b, transposeB, c, accumulate, skipZeros);
+            SharedRows(m, n, k, a, transposeA, b, transposeB, c, accumulate, skipZeros, packedSplit == 0 ? packed : null);
             return;
         }
-        if (byRows) Split(m, MR, new BlockedBand(m, n, k, a, transposeA, b, transposeB, c, accumulate, byRows: true, skipZeros));
-        else Split(n, NR, new BlockedBand(m, n, k, a, transposeA, b, transposeB, c, accumulate, byRows: false, skipZeros));
+        if (byRows) Split(m, MR, new BlockedBand(m, n, k, a, transposeA, b, transposeB, c, accumulate, byRows: true, skipZeros, packed, packedSplit));
+        else Split(n, NR, new BlockedBand(m, n, k, a, transposeA, b, transposeB, c, accumulate, byRows: false, skipZeros, packed, packedSplit));
     }
 
     /// <summary>
@@ -360,31 +375,39 @@ internal static unsafe partial class Gemm
     }
 
     /// <summary>Depth [0, half) into C, or depth [half, k) into a separate buffer.</summary>
-    private readonly struct DepthHalves(int m, int n, int k, int half, float* a, bool transposeA, float* b, bool transposeB, float* c, float* second, bool accumulate, bool skipZeros) : IRangeBody
+    private readonly struct DepthHalves(int m, int n, int k, int half, float* a, bool transposeA, float* b, bool transposeB, float* c, float* second, bool accumulate, bool skipZeros,
+        float* packed, int packedSplit) : IRangeBody
     {
         public void Run(int from, int to)
         {
             for (int part = from; part < to; part++)
-                if (part == 0) Blocked(m, n, k, a, transposeA, b, transposeB, c, accumulate, 0, m, 0, n, 0, half, skipZeros);
-                else Blocked(m, n, k, a, transposeA, b, transposeB, second, false, 0, m, 0, n, half, k, skipZeros);
+                if (part == 0) Blocked(m, n, k, a, transposeA, b, transposeB, c, accumulate, 0, m, 0, n, 0, half, skipZeros, packed, packedSplit);
+                else Blocked(m, n, k, a, transposeA, b, transposeB, second, false, 0, m, 0, n, half, k, skipZeros, packed, packedSplit);
         }
     }
 
     /// <summary>A band of rows (or of columns) [from, to) of C through the blocked algorithm.</summary>
-    private readonly struct BlockedBand(int m, int n, int k, float* a, bool transposeA, float* b, bool transposeB, float* c, bool accumulate, bool byRows, bool skipZeros) : IRangeBody
+    private readonly struct BlockedBand(int m, int n, int k, float* a, bool transposeA, float* b, bool transposeB, float* c, bool accumulate, bool byRows, bool skipZeros,
+        float* packed, int packedSplit) : IRangeBody
     {
         public void Run(int from, int to)
         {
-            if (byRows) Blocked(m, n, k, a, transposeA, b, transposeB, c, accumulate, from, to, 0, n, 0, k, skipZeros);
-            else Blocked(m, n, k, a, transposeA, b, transposeB, c, accumulate, 0, m, from, to, 0, k, skipZeros);
+            if (byRows) Blocked(m, n, k, a, transposeA, b, transposeB, c, accumulate, from, to, 0, n, 0, k, skipZeros, packed, packedSplit);
+            else Blocked(m, n, k, a, transposeA, b, transposeB, c, accumulate, 0, m, from, to, 0, k, skipZeros, packed, packedSplit);
         }
     }
 
-    /// <summary>The blocked algorithm on rows [rowFrom, rowTo) and columns [colFrom, colTo) of C, over depth [depthFrom, depthTo).</summary>
+    /// <summary>
+    /// The blocked algorithm on rows [rowFrom, rowTo) and columns [colFrom, colTo) of C, over depth [depthFrom,
+    /// depthTo); B's panels are read from <paramref name="packed"/> when it was packed with these depth blocks.
+    /// </summary>
     private static void Blocked(int m, int n, int k, float* a, bool transposeA, float* b, bool transposeB,
-        float* c, bool accumulate, int rowFrom, int rowTo, int colFrom, int colTo, int depthFrom, int depthTo, bool skipZeros)
+        float* c, bool accumulate, int rowFrom, int rowTo, int colFrom, int colTo, int depthFrom, int depthTo, bool skipZeros,
+        float* packed, int packedSplit)
     {
         if (rowTo <= rowFrom || colTo <= colFrom) return;
+        bool prepacked = packed != null && PackedCovers(packedSplit, k, depthFrom, depthTo);
+        int panelsAll = (n + NR - 1) / NR;
         for (int jc = colFrom; jc < colTo; jc += NC)
         {
             int nc = Math.Min(NC, colTo - jc);
@@ -396,15 +419,17 @@ internal static unsafe partial class Gemm
             {
                 int kc = Math.Min(depthStep, depthTo - pc);
                 bool add = accumulate || pc > depthFrom;
-                var packB = Rent(ref _packB, panelsB * NR * kc);
-                fixed (float* bp = packB)
+                var packB = prepacked ? null : Rent(ref _packB, panelsB * NR * kc);
+                fixed (float* own = packB)
                 {
+                    float* bp = prepacked ? packed + (long)pc * panelsAll * NR + (long)(jc / NR) * NR * kc : own;
                     // One panel of rows (a batch of at most MR): each panel of B is used by one tile only, so an
                     // untransposed B is read in place rather than copied; only a partial last panel is packed.
                     // With more rows a panel is reused, and read in place (rows n floats apart) it falls into
                     // a few sets of L1 and is fetched again for every tile (at 32 rows packing measured faster).
-                    float* direct = !transposeB && rowTo - rowFrom <= MR && !skipZeros ? b : null;
-                    if (direct is null) PackB(b, transposeB, k, n, pc, kc, jc, nc, bp);
+                    float* direct = !prepacked && !transposeB && rowTo - rowFrom <= MR && !skipZeros ? b : null;
+                    if (prepacked) { }
+                    else if (direct is null) PackB(b, transposeB, k, n, pc, kc, jc, nc, bp);
                     else if (nc % NR != 0) PackB(b, transposeB, k, n, pc, kc, jc + nc / NR * NR, nc % NR, bp + (long)(nc / NR) * NR * kc);
                     for (int ic = rowFrom; ic < rowTo; ic += MC)
                     {

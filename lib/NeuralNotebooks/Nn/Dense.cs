@@ -9,6 +9,12 @@ namespace NeuralNotebooks;
 public sealed class Dense : KernelLayer
 {
     private Tensor? _out, _dx, _input;
+    /// <summary>The kernel packed for the products of the current Predict or Evaluate (see <see cref="BeginInference"/>), kept for the next.</summary>
+    private PackedB? _packedKernel;
+    private bool _inferring;
+
+    /// <summary>Below this many weights, packing them per batch costs too little to be worth keeping a packed copy.</summary>
+    private const int PackOnceMinWeights = 1 << 16;
 
     /// <summary>A dense layer of <paramref name="units"/> neurons.</summary>
     /// <param name="units">Number of neurons (outputs).</param>
@@ -43,10 +49,29 @@ public sealed class Dense : KernelLayer
         var y = Ensure(ref _out, n, Units);
         // Start every row at the bias, then accumulate x·W onto it: the bias costs no extra pass.
         if (UseBias) FillRows(y.data, Bias.data);
-        Simd.Gemm(n, Units, inputs, x.data, false, Kernel.data, false, y.data, accumulate: UseBias);
+        // Within a Predict or Evaluate the kernel was packed once for all the batches (it cannot change then).
+        var packed = !training && _inferring ? _packedKernel : null;
+        Gemm.Multiply(n, Units, inputs, x.data, false, Kernel.data, false, y.data, accumulate: UseBias, skipZeros: true, packed);
         _input = x;
         return Activate(y, Units);
     }
+
+    /// <summary>
+    /// Packs the kernel once for the batches to come, as each batch's product would pack it (the course
+    /// CNN's 4732×128 kernel, 2.4 MB, once per Predict instead of once per 256 images): the course CNN's
+    /// predictions of the 10,000 test images ran 1.03x to 1.10x as fast (medians of four runs of 16 to 20
+    /// pairs, same process, alternating).
+    /// </summary>
+    internal override void BeginInference(int rows, int batches)
+    {
+        _inferring = false;
+        if (batches < 2 || Kernel.Size < PackOnceMinWeights) return;
+        (_packedKernel ??= new PackedB()).Pack(Kernel.data, InputShape[0], Units, transposeB: false, rows);
+        _inferring = true;
+    }
+
+    /// <inheritdoc/>
+    internal override void EndInference() => _inferring = false;
 
     /// <inheritdoc/>
     protected internal override Tensor? BackwardFromPreActivation(Tensor dz, bool needInputGradient)

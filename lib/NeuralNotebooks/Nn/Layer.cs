@@ -150,6 +150,16 @@ public abstract class Layer
     /// </summary>
     public abstract Tensor? Backward(Tensor dy, bool needInputGradient);
 
+    /// <summary>
+    /// Called before a run of inference passes over <paramref name="batches"/> batches of at most
+    /// <paramref name="rows"/> samples during which the weights do not change (one Predict or Evaluate),
+    /// so a layer may prepare its weights once for all of them; <see cref="EndInference"/> ends it.
+    /// </summary>
+    internal virtual void BeginInference(int rows, int batches) { }
+
+    /// <summary>Ends what <see cref="BeginInference"/> began: the weights may change again.</summary>
+    internal virtual void EndInference() { }
+
     /// <summary>Runs the layer on a batch (inference mode) and returns a new tensor.</summary>
     public Tensor Call(Tensor x)
     {

@@ -127,13 +127,18 @@ public sealed class MLPClassifier
             var result = new float[n * _classes];
             const int Chunk = 1024;
             Tensor? xb = null;
-            for (int start = 0; start < n; start += Chunk)
+            try
             {
-                int count = Math.Min(Chunk, n - start);
-                Tensor h = Batches.Gather(x, null, start, count, ref xb);
-                foreach (var layer in _layers) h = layer.Forward(h, false);
-                h.data.AsSpan(0, count * _classes).CopyTo(result.AsSpan(start * _classes));
+                foreach (var layer in _layers) layer.BeginInference(Math.Min(Chunk, n), (n + Chunk - 1) / Chunk);
+                for (int start = 0; start < n; start += Chunk)
+                {
+                    int count = Math.Min(Chunk, n - start);
+                    Tensor h = Batches.Gather(x, null, start, count, ref xb);
+                    foreach (var layer in _layers) h = layer.Forward(h, false);
+                    h.data.AsSpan(0, count * _classes).CopyTo(result.AsSpan(start * _classes));
+                }
             }
+            finally { foreach (var layer in _layers) layer.EndInference(); }
             return new Tensor(result, n, _classes);
         }
     }

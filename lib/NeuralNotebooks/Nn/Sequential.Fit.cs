@@ -109,14 +109,19 @@ public sealed partial class Sequential
         int n = x.Shape[0], bs = Math.Max(batchSize, MinInferenceBatch);
         double lossSum = 0; long correct = 0;
         Tensor? xBuf = null, yBuf = null;
-        for (int start = 0; start < n; start += bs)
+        try
         {
-            int count = Math.Min(bs, n - start);
-            var output = ForwardAll(Batches.Gather(x, null, start, count, ref xBuf), training: false);
-            var yb = Batches.Gather(y, null, start, count, ref yBuf);
-            lossSum += (double)loss.Forward(output.data, yb.data, count, output.Size / count, default) * count;
-            correct += NeuralNotebooks.Metrics.CountCorrect(output, yb, loss.SparseTargets);
+            BeginInference(Math.Min(bs, n), (n + bs - 1) / bs, _layers.Count - 1);
+            for (int start = 0; start < n; start += bs)
+            {
+                int count = Math.Min(bs, n - start);
+                var output = ForwardAll(Batches.Gather(x, null, start, count, ref xBuf), training: false);
+                var yb = Batches.Gather(y, null, start, count, ref yBuf);
+                lossSum += (double)loss.Forward(output.data, yb.data, count, output.Size / count, default) * count;
+                correct += NeuralNotebooks.Metrics.CountCorrect(output, yb, loss.SparseTargets);
+            }
         }
+        finally { EndInference(); }
         return new Evaluation((float)(lossSum / n), (float)correct / n);
     }
 
@@ -138,13 +143,29 @@ public sealed partial class Sequential
         int per = outShape.Aggregate(1, (a, d) => a * d);
         var result = new float[n * per];
         Tensor? xBuf = null;
-        for (int start = 0; start < n; start += bs)
+        try
         {
-            int count = Math.Min(bs, n - start);
-            var output = ForwardAll(Batches.Gather(x, null, start, count, ref xBuf), training: false, upTo: layer);
-            output.data.AsSpan(0, count * per).CopyTo(result.AsSpan(start * per, count * per));
+            BeginInference(Math.Min(bs, n), (n + bs - 1) / bs, layer);
+            for (int start = 0; start < n; start += bs)
+            {
+                int count = Math.Min(bs, n - start);
+                var output = ForwardAll(Batches.Gather(x, null, start, count, ref xBuf), training: false, upTo: layer);
+                output.data.AsSpan(0, count * per).CopyTo(result.AsSpan(start * per, count * per));
+            }
         }
+        finally { EndInference(); }
         return new Tensor(result, [n, .. outShape]);
+    }
+
+    /// <summary>Tells layers 0..<paramref name="upTo"/> that <paramref name="batches"/> inference batches of at most <paramref name="rows"/> follow, with the weights fixed.</summary>
+    private void BeginInference(int rows, int batches, int upTo)
+    {
+        for (int i = 0; i < _layers.Count && i <= upTo; i++) _layers[i].BeginInference(rows, batches);
+    }
+
+    private void EndInference()
+    {
+        for (int i = 0; i < _layers.Count; i++) _layers[i].EndInference();
     }
 
     /// <summary>The number of output values per sample.</summary>

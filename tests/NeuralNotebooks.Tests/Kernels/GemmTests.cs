@@ -101,6 +101,46 @@ public class GemmTests
                 Assert.Fail($"{what}: element {i} is {actual[i]}, on one core {expected[i]}");
     }
 
+    /// <summary>
+    /// A B packed once for many products (a dense layer's weights through one Predict) must give each
+    /// product the bits it gets when it packs B itself: the depth split's two halves, a smaller last
+    /// batch, a batch of at most six rows (which reads B in place when it packs nothing), the shared row
+    /// split with and without zero skipping, column bands wider than one block of columns, one core, a
+    /// transposed B, and a product whose path cuts the depth otherwise than the packing did (it packs anew).
+    /// </summary>
+    [Theory]
+    [InlineData(256, 128, 4732, 256, false, false)]
+    [InlineData(88, 128, 4732, 256, false, false)]
+    [InlineData(32, 128, 1100, 32, false, false)]
+    [InlineData(4, 40, 300, 4, false, false)]
+    [InlineData(200, 100, 784, 200, true, false)]
+    [InlineData(256, 100, 784, 256, false, false)]
+    [InlineData(64, 2100, 50, 64, false, false)]
+    [InlineData(20, 30, 100, 20, false, false)]
+    [InlineData(256, 37, 1100, 256, false, true)]
+    [InlineData(300, 128, 1100, 256, false, false)]
+    public void A_product_reading_B_packed_beforehand_gives_the_bits_of_one_that_packs_it(int m, int n, int k, int packedForRows, bool zeros, bool tb)
+    {
+        var rng = new Rng(m + 5 * n + 11 * k);
+        var a = rng.Uniform(new Shape(m * k), -1f, 1f).ToArray();
+        if (zeros) for (int i = 0; i < a.Length; i++) if (i % 5 != 0) a[i] = 0f;
+        var b = rng.Uniform(new Shape(k * n), -1f, 1f).ToArray();
+        var start = rng.Uniform(new Shape(m * n), -1f, 1f).ToArray();
+        var packed = new PackedB();
+        packed.Pack(b, k, n, tb, packedForRows);
+        foreach (var accumulate in new[] { false, true })
+        {
+            var expected = (float[])start.Clone();
+            Gemm.Multiply(m, n, k, a, false, b, tb, expected, accumulate, skipZeros: true, packedB: null);
+            var actual = (float[])start.Clone();
+            Gemm.Multiply(m, n, k, a, false, b, tb, actual, accumulate, skipZeros: true, packed);
+            AssertSameBits(expected, actual, $"packed for {packedForRows} rows, accumulate {accumulate}");
+        }
+        var other = (float[])b.Clone();
+        var error = Assert.Throws<ArgumentException>(() => Gemm.Multiply(m, n, k, a, false, other, tb, new float[m * n], false, true, packed));
+        Assert.Contains($"{k}×{n}", error.Message);
+    }
+
     [Theory]
     [InlineData(1)]
     [InlineData(17)]

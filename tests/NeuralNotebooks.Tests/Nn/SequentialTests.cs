@@ -66,6 +66,36 @@ public class SequentialTests
     }
 
     [Fact]
+    public void Predict_over_many_batches_gives_the_bits_of_its_batches_run_layer_by_layer()
+    {
+        // Over several inference batches (of 256) the dense layers pack their weights once, not per batch;
+        // each batch must come out as its layers give it one by one, and a change of the weights between
+        // two calls must show in the next.
+        var m = Mnist.Load(channels: true);
+        var x = m.Test.Images[..600];
+        var model = CourseCnn(seed: 4);
+        float[] ByLayers()
+        {
+            var all = new List<float>();
+            for (int start = 0; start < 600; start += 256)
+            {
+                Tensor h = x[start..Math.Min(600, start + 256)];
+                foreach (var layer in model.Layers) h = layer.Forward(h, training: false);
+                all.AddRange(h.ToArray());
+            }
+            return all.ToArray();
+        }
+        Assert.Equal(ByLayers(), model.Predict(x).ToArray());
+        var dense = model.Layers.OfType<Dense>().First();
+        var kernel = dense.Kernel.AsSpan();
+        for (int i = 0; i < kernel.Length; i += 3) kernel[i] = -kernel[i];
+        var expected = ByLayers();
+        Assert.Equal(expected, model.Predict(x).ToArray());
+        var (loss, _) = model.Evaluate(x, m.Test.Labels[..600]);
+        Assert.True(float.IsFinite(loss));
+    }
+
+    [Fact]
     public void The_same_seed_gives_the_same_weights_after_training()
     {
         var m = Mnist.Load(channels: true);
