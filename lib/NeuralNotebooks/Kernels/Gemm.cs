@@ -428,9 +428,11 @@ internal static unsafe partial class Gemm
                     // With more rows a panel is reused, and read in place (rows n floats apart) it falls into
                     // a few sets of L1 and is fetched again for every tile (at 32 rows packing measured faster).
                     float* direct = !prepacked && !transposeB && rowTo - rowFrom <= MR && !skipZeros ? b : null;
-                    if (prepacked) { }
-                    else if (direct is null) PackB(b, transposeB, k, n, pc, kc, jc, nc, bp);
-                    else if (nc % NR != 0) PackB(b, transposeB, k, n, pc, kc, jc + nc / NR * NR, nc % NR, bp + (long)(nc / NR) * NR * kc);
+                    if (!prepacked)
+                    {
+                        if (direct is null) PackB(b, transposeB, k, n, pc, kc, jc, nc, bp);
+                        else if (nc % NR != 0) PackB(b, transposeB, k, n, pc, kc, jc + nc / NR * NR, nc % NR, bp + (long)(nc / NR) * NR * kc);
+                    }
                     for (int ic = rowFrom; ic < rowTo; ic += MC)
                     {
                         if (skipZeros) RowBlockSkippingZeros(ic, Math.Min(MC, rowTo - ic), m, k, n, a, transposeA, pc, kc, jc, nc, bp, c, add, panelsB);
