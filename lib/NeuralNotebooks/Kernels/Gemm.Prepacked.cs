@@ -67,13 +67,12 @@ internal static unsafe partial class Gemm
     /// <summary>Packs depth [from, to) of B, cut into blocks as the blocked algorithm cuts it, into the whole-B layout at <paramref name="dst"/>.</summary>
     internal static void PackDepthRange(float* b, bool transposeB, int k, int n, int from, int to, float* dst)
     {
-        int panels = (n + NR - 1) / NR;
-        int blocks = (to - from + KC - 1) / KC, depthStep = (to - from + blocks - 1) / blocks;
+        int panels = (n + NR - 1) / NR, depthStep = DepthStep(to - from);
         for (int pc = from; pc < to; pc += depthStep)
         {
             int kc = Math.Min(depthStep, to - pc);
             for (int jc = 0; jc < n; jc += NC)
-                PackB(b, transposeB, k, n, pc, kc, jc, Math.Min(NC, n - jc), dst + (long)pc * panels * NR + (long)(jc / NR) * NR * kc);
+                PackB(b, transposeB, k, n, pc, kc, jc, Math.Min(NC, n - jc), PackedPanel(dst, pc, panels, jc / NR, kc));
         }
     }
 

@@ -56,8 +56,8 @@ internal static unsafe partial class Gemm
         float* c, bool accumulate, bool skipZeros, float* prepacked)
     {
         int panelsA = (m + MR - 1) / MR, panelsB = (n + NR - 1) / NR;
-        // The same depth blocks as the one-core product: of one size, at most KC (see Blocked).
-        int blocks = (k + KC - 1) / KC, depthStep = (k + blocks - 1) / blocks;
+        // The same depth blocks as the one-core product.
+        int blocks = (k + KC - 1) / KC, depthStep = DepthStep(k);
         int piecesPerBlock = (panelsB + PanelsPerPiece - 1) / PanelsPerPiece;
         var packed = prepacked != null ? null : Rent(ref _sharedB, panelsB * NR * k);
         fixed (float* own = packed)
@@ -84,7 +84,7 @@ internal static unsafe partial class Gemm
                 int pc = u / piecesPerBlock * depthStep, kc = Math.Min(depthStep, k - pc);
                 int firstPanel = u % piecesPerBlock * PanelsPerPiece;
                 int jc = firstPanel * NR, nc = Math.Min(PanelsPerPiece * NR, n - jc);
-                PackB(b, transposeB, k, n, pc, kc, jc, nc, packed + (long)pc * panelsB * NR + (long)firstPanel * NR * kc);
+                PackB(b, transposeB, k, n, pc, kc, jc, nc, PackedPanel(packed, pc, panelsB, firstPanel, kc));
             }
         }
     }
@@ -106,7 +106,7 @@ internal static unsafe partial class Gemm
                 {
                     int kc = Math.Min(depthStep, k - pc);
                     bool add = accumulate || pc > 0;
-                    float* bp = packed + (long)pc * panelsB * NR;
+                    float* bp = PackedPanel(packed, pc, panelsB, 0, kc);
                     if (skipZeros) RowBlockSkippingZeros(ic, mc, m, k, n, a, transposeA, pc, kc, 0, n, bp, c, add, panelsB);
                     else RowBlock(ic, mc, m, k, n, a, transposeA, pc, kc, 0, n, bp, c, add, 0, panelsB, null);
                 }

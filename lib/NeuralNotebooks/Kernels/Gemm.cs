@@ -398,6 +398,22 @@ internal static unsafe partial class Gemm
     }
 
     /// <summary>
+    /// The depth of each block when a depth of <paramref name="length"/> is cut into blocks of one size, at
+    /// most KC: 784 = 4 × 196 rather than 3 × 256 + 16, whose last block would load and store every tile of C
+    /// for 16 steps of the kernel. Every path that packs B cuts its depth with this, so a B packed by one
+    /// path (SharedRows, PackedB) is read by another with the same blocks.
+    /// </summary>
+    private static int DepthStep(int length)
+    {
+        int blocks = (length + KC - 1) / KC;
+        return (length + blocks - 1) / blocks;
+    }
+
+    /// <summary>Where panel <paramref name="panel"/> of the depth block starting at <paramref name="pc"/> (<paramref name="kc"/> deep) lies in a whole packed B of <paramref name="panels"/> panels.</summary>
+    private static float* PackedPanel(float* packed, int pc, int panels, int panel, int kc) =>
+        packed + (long)pc * panels * NR + (long)panel * NR * kc;
+
+    /// <summary>
     /// The blocked algorithm on rows [rowFrom, rowTo) and columns [colFrom, colTo) of C, over depth [depthFrom,
     /// depthTo); B's panels are read from <paramref name="packed"/> when it was packed with these depth blocks.
     /// </summary>
@@ -412,9 +428,7 @@ internal static unsafe partial class Gemm
         {
             int nc = Math.Min(NC, colTo - jc);
             int panelsB = (nc + NR - 1) / NR;
-            // Depth blocks of one size, at most KC: 784 = 4 × 196 rather than 3 × 256 + 16, whose last block
-            // would load and store every tile of C for 16 steps of the kernel.
-            int blocks = (depthTo - depthFrom + KC - 1) / KC, depthStep = (depthTo - depthFrom + blocks - 1) / blocks;
+            int depthStep = DepthStep(depthTo - depthFrom);
             for (int pc = depthFrom; pc < depthTo; pc += depthStep)
             {
                 int kc = Math.Min(depthStep, depthTo - pc);
@@ -422,7 +436,7 @@ internal static unsafe partial class Gemm
                 var packB = prepacked ? null : Rent(ref _packB, panelsB * NR * kc);
                 fixed (float* own = packB)
                 {
-                    float* bp = prepacked ? packed + (long)pc * panelsAll * NR + (long)(jc / NR) * NR * kc : own;
+                    float* bp = prepacked ? PackedPanel(packed, pc, panelsAll, jc / NR, kc) : own;
                     // One panel of rows (a batch of at most MR): each panel of B is used by one tile only, so an
                     // untransposed B is read in place rather than copied; only a partial last panel is packed.
                     // With more rows a panel is reused, and read in place (rows n floats apart) it falls into
