@@ -96,6 +96,9 @@ internal static unsafe class ForkJoin
     /// <summary>For the tests: how many work items every loop so far has handed to the thread pool.</summary>
     internal static long WorkItemsQueued => Interlocked.Read(ref _workItemsQueued);
 
+    /// <summary>For the tests: called on the thread that ran a chunk, with the count of the loop's finished chunks, right after the chunk adds itself to it.</summary>
+    internal static Action<int>? ChunkCounted;
+
     private static void Loop<TBody>(int count, int grain, TBody body, bool balanced) where TBody : struct, IRangeBody
     {
         int parts = Parts(count, grain, out int size);
@@ -261,11 +264,17 @@ internal static unsafe class ForkJoin
         /// <summary>Runs chunk c of part t; true if it was the loop's last to finish.</summary>
         private bool RunChunk(int t, int c)
         {
-            int length = PartEnd(t) - t * _size;
+            // The loop's fields are read before this chunk counts itself as done. Until then the loop cannot
+            // end; right after, the caller may run the last chunk, return, and start its next loop, which
+            // rewrites them. Comparing with the next loop's total of chunks made a thread that was not last
+            // believe it was, and its signal then ended a later loop before its parts had run.
+            int length = PartEnd(t) - t * _size, chunks = _chunks;
             int from = t * _size + ChunkStart(length, _grain, _balanced, c), to = t * _size + ChunkStart(length, _grain, _balanced, c + 1);
             try { _body(_state, from, to); }
             catch (Exception e) { Interlocked.CompareExchange(ref _error, e, null); }
-            return Interlocked.Increment(ref _done) == _chunks;
+            int done = Interlocked.Increment(ref _done);
+            ChunkCounted?.Invoke(done);
+            return done == chunks;
         }
     }
 

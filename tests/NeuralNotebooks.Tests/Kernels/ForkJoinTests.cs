@@ -287,6 +287,89 @@ public class ForkJoinTests
         Assert.All(visits, v => Assert.Equal(Loops, v));
         Assert.True(parts >= 1);
     }
+
+    /// <summary>Set on the thread that runs a chunk of <see cref="A_thread_held_right_after_counting_its_chunk_does_not_end_a_later_loop_early"/>'s loops, for its hook.</summary>
+    [ThreadStatic] private static bool _ranHeldTestChunk;
+
+    /// <summary>Counts each index; on a thread other than the caller's, marks it for the hook. The caller's first index waits for <c>gate</c>.</summary>
+    private readonly struct Marked(int[] visits, int caller, ManualResetEventSlim? gate) : IRangeBody
+    {
+        public void Run(int from, int to)
+        {
+            if (Environment.CurrentManagedThreadId == caller && from == 0) gate?.Wait(TimeSpan.FromSeconds(10));
+            for (int i = from; i < to; i++) Interlocked.Increment(ref visits[i]);
+            _ranHeldTestChunk = Environment.CurrentManagedThreadId != caller;
+        }
+    }
+
+    /// <summary>The caller's range does <c>onCaller</c>, another thread's waits <c>slow</c> ms; each then counts itself finished.</summary>
+    private readonly struct CallerAndWorker(int caller, Action onCaller, int slow, int[] finished, ManualResetEventSlim workerStarted) : IRangeBody
+    {
+        public void Run(int from, int to)
+        {
+            if (Environment.CurrentManagedThreadId == caller) onCaller();
+            else
+            {
+                workerStarted.Set();
+                Thread.Sleep(slow);
+            }
+            Interlocked.Increment(ref finished[0]);
+        }
+    }
+
+    [Fact]
+    public void A_thread_held_right_after_counting_its_chunk_does_not_end_a_later_loop_early()
+    {
+        if (Environment.ProcessorCount < 2) return;   // one core: one part, no worker
+        ThreadPool.GetMinThreads(out int workers, out int io);
+        ThreadPool.SetMinThreads(Math.Max(workers, 4 * Environment.ProcessorCount), io);
+        // A worker counts the second of eight chunks of a loop as done and is descheduled before it compares
+        // the count with the loop's total. The caller runs the rest, ends that loop and starts a two-chunk
+        // one. Compared with the new total, the worker's count of 2 said it had finished the last chunk, so
+        // it signalled the end of a loop; nobody waited for that signal then, and it ended the next loop
+        // whose caller had to wait, while a part of that loop was still running (weights still being
+        // updated while the trainer checked them).
+        int caller = Environment.CurrentManagedThreadId;
+        using var held = new ManualResetEventSlim(false);
+        using var release = new ManualResetEventSlim(false);
+        bool fired = false;
+        ForkJoin.ChunkCounted = done =>
+        {
+            if (!_ranHeldTestChunk) return;
+            _ranHeldTestChunk = false;
+            if (done != 2 || fired) return;
+            fired = true;
+            held.Set();
+            release.Wait(TimeSpan.FromSeconds(10));
+        };
+        try
+        {
+            int parts = ForkJoin.Parts(4 * Environment.ProcessorCount, 1, out _);
+            Assert.True(parts >= 2);
+            // First loop: the caller waits in its first chunk until a worker has counted two chunks and is held.
+            var visits = new int[4 * Environment.ProcessorCount];
+            ForkJoin.ForBalanced(visits.Length, 1, new Marked(visits, caller, held));
+            Assert.True(fired, "no worker ran two chunks of the first loop within 10 s");
+            Assert.All(visits, v => Assert.Equal(1, v));
+            // Second loop, one chunk per part: its caller lets the held worker go on and gives it time to.
+            var finished = new int[1];
+            using var started = new ManualResetEventSlim(false);
+            ForkJoin.For(parts, 1, new CallerAndWorker(caller, () => { release.Set(); Thread.Sleep(100); }, 0, finished, started));
+            // Third loop: a worker's part takes 200 ms, the caller's none. For must return only after it.
+            for (int attempt = 0; attempt < 5; attempt++)
+            {
+                finished[0] = 0;
+                started.Reset();
+                ForkJoin.For(parts, 1, new CallerAndWorker(caller, () => started.Wait(TimeSpan.FromSeconds(10)), 200, finished, started));
+                Assert.Equal(parts, finished[0]);
+            }
+        }
+        finally
+        {
+            ForkJoin.ChunkCounted = null;
+            release.Set();
+        }
+    }
 }
 
 /// <summary>The parallel loop allocates nothing once the calling thread has its work item.</summary>
