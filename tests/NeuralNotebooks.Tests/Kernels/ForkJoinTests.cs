@@ -291,12 +291,12 @@ public class ForkJoinTests
     /// <summary>Set on the thread that runs a chunk of <see cref="A_thread_held_right_after_counting_its_chunk_does_not_end_a_later_loop_early"/>'s loops, for its hook.</summary>
     [ThreadStatic] private static bool _ranHeldTestChunk;
 
-    /// <summary>Counts each index; on a thread other than the caller's, marks it for the hook. The caller's first index waits for <c>gate</c>.</summary>
-    private readonly struct Marked(int[] visits, int caller, ManualResetEventSlim? gate) : IRangeBody
+    /// <summary>Counts each index; on a thread other than the caller's, marks it for the hook. The caller's first range waits for <c>gate</c>.</summary>
+    private readonly struct Marked(int[] visits, int caller, int[] callerRanges, ManualResetEventSlim gate) : IRangeBody
     {
         public void Run(int from, int to)
         {
-            if (Environment.CurrentManagedThreadId == caller && from == 0) gate?.Wait(TimeSpan.FromSeconds(10));
+            if (Environment.CurrentManagedThreadId == caller && Interlocked.Increment(ref callerRanges[0]) == 1) gate.Wait(TimeSpan.FromSeconds(10));
             for (int i = from; i < to; i++) Interlocked.Increment(ref visits[i]);
             _ranHeldTestChunk = Environment.CurrentManagedThreadId != caller;
         }
@@ -348,7 +348,7 @@ public class ForkJoinTests
             Assert.True(parts >= 2);
             // First loop: the caller waits in its first chunk until a worker has counted two chunks and is held.
             var visits = new int[4 * Environment.ProcessorCount];
-            ForkJoin.ForBalanced(visits.Length, 1, new Marked(visits, caller, held));
+            ForkJoin.ForBalanced(visits.Length, 1, new Marked(visits, caller, new int[1], held));
             Assert.True(fired, "no worker ran two chunks of the first loop within 10 s");
             Assert.All(visits, v => Assert.Equal(1, v));
             // Second loop, one chunk per part: its caller lets the held worker go on and gives it time to.
