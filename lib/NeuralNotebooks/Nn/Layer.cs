@@ -153,12 +153,27 @@ public abstract class Layer
     /// <summary>
     /// Called before a run of inference passes over <paramref name="batches"/> batches of at most
     /// <paramref name="rows"/> samples during which the weights do not change (one Predict or Evaluate),
-    /// so a layer may prepare its weights once for all of them; <see cref="EndInference"/> ends it.
+    /// so a layer may prepare its weights once for all of them; <see cref="EndInference()"/> ends it.
     /// </summary>
     internal virtual void BeginInference(int rows, int batches) { }
 
-    /// <summary>Ends what <see cref="BeginInference"/> began: the weights may change again.</summary>
+    /// <summary>Ends what <see cref="BeginInference(int, int)"/> began: the weights may change again.</summary>
     internal virtual void EndInference() { }
+
+    /// <summary>
+    /// Begins inference in the first <paramref name="count"/> of <paramref name="layers"/> for
+    /// <paramref name="samples"/> samples passed in batches of <paramref name="batchSize"/> (one Predict or Evaluate).
+    /// </summary>
+    internal static void BeginInference(IReadOnlyList<Layer> layers, int count, int samples, int batchSize)
+    {
+        for (int i = 0; i < count; i++) layers[i].BeginInference(Math.Min(batchSize, samples), (samples + batchSize - 1) / batchSize);
+    }
+
+    /// <summary>Ends inference in every one of <paramref name="layers"/> (a layer that did not begin it ignores the call).</summary>
+    internal static void EndInference(IReadOnlyList<Layer> layers)
+    {
+        for (int i = 0; i < layers.Count; i++) layers[i].EndInference();
+    }
 
     /// <summary>Runs the layer on a batch (inference mode) and returns a new tensor.</summary>
     public Tensor Call(Tensor x)

@@ -129,7 +129,7 @@ public sealed class MLPClassifier
             Tensor? xb = null;
             try
             {
-                foreach (var layer in _layers) layer.BeginInference(Math.Min(Chunk, n), (n + Chunk - 1) / Chunk);
+                Layer.BeginInference(_layers, _layers.Count, n, Chunk);
                 for (int start = 0; start < n; start += Chunk)
                 {
                     int count = Math.Min(Chunk, n - start);
@@ -138,7 +138,7 @@ public sealed class MLPClassifier
                     h.data.AsSpan(0, count * _classes).CopyTo(result.AsSpan(start * _classes));
                 }
             }
-            finally { foreach (var layer in _layers) layer.EndInference(); }
+            finally { Layer.EndInference(_layers); }
             return new Tensor(result, n, _classes);
         }
     }

@@ -111,7 +111,7 @@ public sealed partial class Sequential
         Tensor? xBuf = null, yBuf = null;
         try
         {
-            BeginInference(Math.Min(bs, n), (n + bs - 1) / bs, _layers.Count - 1);
+            Layer.BeginInference(_layers, _layers.Count, n, bs);
             for (int start = 0; start < n; start += bs)
             {
                 int count = Math.Min(bs, n - start);
@@ -121,7 +121,7 @@ public sealed partial class Sequential
                 correct += NeuralNotebooks.Metrics.CountCorrect(output, yb, loss.SparseTargets);
             }
         }
-        finally { EndInference(); }
+        finally { Layer.EndInference(_layers); }
         return new Evaluation((float)(lossSum / n), (float)correct / n);
     }
 
@@ -145,7 +145,7 @@ public sealed partial class Sequential
         Tensor? xBuf = null;
         try
         {
-            BeginInference(Math.Min(bs, n), (n + bs - 1) / bs, layer);
+            Layer.BeginInference(_layers, layer + 1, n, bs);
             for (int start = 0; start < n; start += bs)
             {
                 int count = Math.Min(bs, n - start);
@@ -153,19 +153,8 @@ public sealed partial class Sequential
                 output.data.AsSpan(0, count * per).CopyTo(result.AsSpan(start * per, count * per));
             }
         }
-        finally { EndInference(); }
+        finally { Layer.EndInference(_layers); }
         return new Tensor(result, [n, .. outShape]);
-    }
-
-    /// <summary>Tells layers 0..<paramref name="upTo"/> that <paramref name="batches"/> inference batches of at most <paramref name="rows"/> follow, with the weights fixed.</summary>
-    private void BeginInference(int rows, int batches, int upTo)
-    {
-        for (int i = 0; i < _layers.Count && i <= upTo; i++) _layers[i].BeginInference(rows, batches);
-    }
-
-    private void EndInference()
-    {
-        for (int i = 0; i < _layers.Count; i++) _layers[i].EndInference();
     }
 
     /// <summary>The number of output values per sample.</summary>
