@@ -18,13 +18,20 @@ public abstract class ActivationFunction
     /// <summary>f'(z), element by element (for softmax, the diagonal of its Jacobian: s(1 - s)).</summary>
     public abstract Tensor Derivative(Tensor z);
 
-    /// <summary>Applies the function in place on a batch laid out in rows of <paramref name="width"/> values.</summary>
+    /// <summary>
+    /// Applies the function in place on a batch laid out in rows of <paramref name="width"/> values. A layer
+    /// with a large output (16,384 values or more) calls it on several threads at once, each with its own band
+    /// of whole rows, so it must touch only the rows it is given.
+    /// </summary>
     public abstract void ForwardInPlace(Span<float> z, int width);
 
     /// <summary>Whether <see cref="Backward"/> needs the input z, not only the output y (the layer then keeps a copy of z).</summary>
     public virtual bool NeedsInput => false;
 
-    /// <summary>dz = dy ⊙ f'(z) (softmax: the Jacobian-vector product per row), from the output y and, where needed, the input z.</summary>
+    /// <summary>
+    /// dz = dy ⊙ f'(z) (softmax: the Jacobian-vector product per row), from the output y and, where needed,
+    /// the input z; like <see cref="ForwardInPlace"/>, called on bands of whole rows, several at once.
+    /// </summary>
     public abstract void Backward(ReadOnlySpan<float> z, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dz, int width);
 
     /// <inheritdoc/>

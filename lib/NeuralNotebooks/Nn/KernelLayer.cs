@@ -54,7 +54,10 @@ public abstract class KernelLayer : Layer
     protected Tensor Activate(Tensor y, int units)
     {
         if (Activation.NeedsInput) y.data.AsSpan().CopyTo(EnsureLike(ref _z, y.Shape).data);
-        Activation.ForwardInPlace(y.data, units);
+        int size = y.Size;
+        if (Activation is LinearActivation) { }   // nothing to apply, nothing to hand out
+        else if (size >= ParallelActivationFloats) ForkJoin.ForBalanced(size / units, RowsPerGrain(units), new ActivateRows(Activation, y.data, units));
+        else Activation.ForwardInPlace(y.data.AsSpan(0, size), units);
         _out = y;
         return y;
     }
@@ -99,9 +102,37 @@ public abstract class KernelLayer : Layer
         {
             if (TryBackwardThroughActivation(dy, _out, needInputGradient, out var dx)) return dx;
             dz = EnsureLike(ref _dz, dy.Shape);
-            Activation.Backward(_z is null ? default : _z.data, _out.data, dy.data, dz.data, OutputShape[^1]);
+            int units = OutputShape[^1], size = dy.Size;
+            if (size >= ParallelActivationFloats) ForkJoin.ForBalanced(size / units, RowsPerGrain(units), new ActivationBackwardRows(Activation, _z?.data, _out.data, dy.data, dz.data, units));
+            else Activation.Backward(_z is null ? default : _z.data, _out.data, dy.data, dz.data, units);
         }
         return BackwardFromPreActivation(dz, needInputGradient);
+    }
+
+    /// <summary>
+    /// An activation over at least this many floats (a batch of 200 through 100 units is 20,000) runs on
+    /// every core, in bands of whole rows; a smaller one stays on the calling thread, where handing it out
+    /// would cost about what it saves.
+    /// </summary>
+    private const int ParallelActivationFloats = 16 * 1024;
+
+    /// <summary>Rows per grain of a parallel activation: a few thousand floats, whole rows (a softmax needs its row).</summary>
+    private static int RowsPerGrain(int units) => Math.Max(1, 4096 / Math.Max(1, units));
+
+    /// <summary>Rows [from, to) of the activation's forward pass, in place.</summary>
+    private readonly struct ActivateRows(ActivationFunction activation, float[] y, int units) : IRangeBody
+    {
+        public void Run(int from, int to) => activation.ForwardInPlace(y.AsSpan(from * units, (to - from) * units), units);
+    }
+
+    /// <summary>Rows [from, to) of the activation's backward pass.</summary>
+    private readonly struct ActivationBackwardRows(ActivationFunction activation, float[]? z, float[] y, float[] dy, float[] dz, int units) : IRangeBody
+    {
+        public void Run(int from, int to)
+        {
+            int at = from * units, length = (to - from) * units;
+            activation.Backward(z is null ? default : z.AsSpan(at, length), y.AsSpan(at, length), dy.AsSpan(at, length), dz.AsSpan(at, length), units);
+        }
     }
 
     /// <summary>
