@@ -54,10 +54,13 @@ public abstract class KernelLayer : Layer
     protected Tensor Activate(Tensor y, int units)
     {
         if (Activation.NeedsInput) y.data.AsSpan().CopyTo(EnsureLike(ref _z, y.Shape).data);
+        // A linear activation has nothing to apply, and nothing worth handing to the other cores.
         int size = y.Size;
-        if (Activation is LinearActivation) { }   // nothing to apply, nothing to hand out
-        else if (size >= ParallelActivationFloats) ForkJoin.ForBalanced(size / units, RowsPerGrain(units), new ActivateRows(Activation, y.data, units));
-        else Activation.ForwardInPlace(y.data.AsSpan(0, size), units);
+        if (Activation is not LinearActivation)
+        {
+            if (size >= ParallelActivationFloats) ForkJoin.ForBalanced(size / units, RowsPerGrain(units), new ActivateRows(Activation, y.data, units));
+            else Activation.ForwardInPlace(y.data.AsSpan(0, size), units);
+        }
         _out = y;
         return y;
     }
