@@ -241,30 +241,28 @@ internal static unsafe partial class Gemm
     /// <summary>
     /// A 6×NR tile of C (two vectors per row, twelve accumulators, as the dense micro-kernel) from a
     /// packed panel of A of <paramref name="count"/> steps and the rows of a packed panel of B they name.
+    /// Its accumulators take the steps in the order of the one-step loop it replaced, to the bit.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void KeptStepsKernel<TW, TV>(int count, float* a, int* kept, float* b, float* c, int ldc, bool add)
         where TW : struct, IWidth<TV> where TV : struct
     {
-        int lanes = TW.Lanes;
         TV c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
         TV c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
-        for (int t = 0; t < count; t++, a += MR)
+        // Four steps a pass, as the dense kernel's (UnrolledKernel): A's offsets are constants in each load.
+        int* end4 = kept + (count & ~3), end = kept + count;
+        for (; kept < end4; kept += 4, a += 4 * MR)
         {
-            float* br = b + kept[t];
-            TV b0 = TW.Load(br), b1 = TW.Load(br + lanes);
-            TV x = TW.Broadcast(a[0]);
-            c00 = TW.MultiplyAdd(x, b0, c00); c01 = TW.MultiplyAdd(x, b1, c01);
-            x = TW.Broadcast(a[1]);
-            c10 = TW.MultiplyAdd(x, b0, c10); c11 = TW.MultiplyAdd(x, b1, c11);
-            x = TW.Broadcast(a[2]);
-            c20 = TW.MultiplyAdd(x, b0, c20); c21 = TW.MultiplyAdd(x, b1, c21);
-            x = TW.Broadcast(a[3]);
-            c30 = TW.MultiplyAdd(x, b0, c30); c31 = TW.MultiplyAdd(x, b1, c31);
-            x = TW.Broadcast(a[4]);
-            c40 = TW.MultiplyAdd(x, b0, c40); c41 = TW.MultiplyAdd(x, b1, c41);
-            x = TW.Broadcast(a[5]);
-            c50 = TW.MultiplyAdd(x, b0, c50); c51 = TW.MultiplyAdd(x, b1, c51);
+            long b0 = kept[0], b1 = kept[1], b2 = kept[2], b3 = kept[3];
+            Step<TW, TV, PackedPanel>(0, a, a, a, a, a, a, b, b0, ref c00, ref c01, ref c10, ref c11, ref c20, ref c21, ref c30, ref c31, ref c40, ref c41, ref c50, ref c51);
+            Step<TW, TV, PackedPanel>(1, a, a, a, a, a, a, b, b1, ref c00, ref c01, ref c10, ref c11, ref c20, ref c21, ref c30, ref c31, ref c40, ref c41, ref c50, ref c51);
+            Step<TW, TV, PackedPanel>(2, a, a, a, a, a, a, b, b2, ref c00, ref c01, ref c10, ref c11, ref c20, ref c21, ref c30, ref c31, ref c40, ref c41, ref c50, ref c51);
+            Step<TW, TV, PackedPanel>(3, a, a, a, a, a, a, b, b3, ref c00, ref c01, ref c10, ref c11, ref c20, ref c21, ref c30, ref c31, ref c40, ref c41, ref c50, ref c51);
+        }
+        for (; kept < end; kept++, a += MR)
+        {
+            long b0 = kept[0];
+            Step<TW, TV, PackedPanel>(0, a, a, a, a, a, a, b, b0, ref c00, ref c01, ref c10, ref c11, ref c20, ref c21, ref c30, ref c31, ref c40, ref c41, ref c50, ref c51);
         }
         PutTile<TW, TV>(c, ldc, add, c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51);
     }

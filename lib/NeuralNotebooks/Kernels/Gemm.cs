@@ -82,6 +82,24 @@ internal static unsafe partial class Gemm
     }
 
     /// <summary>
+    /// For the tests: one MR×NR tile into <paramref name="tile"/> (row stride NR) from a panel of A whose rows
+    /// lie <paramref name="rowA"/> floats apart and depth steps <paramref name="stepA"/> apart, and a packed
+    /// panel of B, by the micro-kernel a product picks for that layout or, with <paramref name="general"/>,
+    /// by the general one that takes any strides.
+    /// </summary>
+    internal static void TileProduct(int depth, ReadOnlySpan<float> a, long rowA, long stepA, ReadOnlySpan<float> b, Span<float> tile, bool general)
+    {
+        long reach = depth == 0 ? 0 : (MR - 1) * rowA + (depth - 1) * stepA + 1;
+        if (depth < 0 || rowA < 1 || stepA < 1 || a.Length < reach || b.Length < (long)NR * depth || tile.Length < MR * NR)
+            throw new ArgumentException($"TileProduct: depth {depth} with rows {rowA} and steps {stepA} apart needs {reach} floats of A (got {a.Length}), {NR * depth} of B (got {b.Length}) and a {MR}×{NR} tile (got {tile.Length}).");
+        fixed (float* ap = a, bp = b, c = tile)
+        {
+            if (general) Kernel(depth, ap, rowA, stepA, bp, NR, c, NR, add: false);
+            else MicroKernel(depth, ap, rowA, stepA, bp, NR, c, NR, add: false);
+        }
+    }
+
+    /// <summary>
     /// The product; <paramref name="skipZeros"/> false keeps a mostly-zero A on the dense path (the
     /// twin tests compare the two).
     /// </summary>
@@ -631,14 +649,36 @@ internal static unsafe partial class Gemm
         else { Vector128.Store(Vector128<float>.Zero, to); Vector128.Store(Vector128<float>.Zero, to + 4); }
     }
 
-    /// <summary>The micro-kernel of the widest accelerated width (a JIT-time choice: the others are not compiled in).</summary>
+    /// <summary>
+    /// The micro-kernel of the widest accelerated width (a JIT-time choice: the others are not compiled in):
+    /// the unrolled one compiled for A's layout when B is packed, else the general one (a B read in place).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void MicroKernel(int kc, float* a, long rowA, long stepA, float* b, long ldb, float* c, int ldc, bool add)
     {
         PrefetchTile(c, ldc);
+        if (ldb == NR && rowA == 1 && stepA == MR) Unrolled<PackedPanel>(kc, a, rowA, stepA, b, c, ldc, add);
+        else if (ldb == NR && stepA == 1) Unrolled<RowPanel>(kc, a, rowA, stepA, b, c, ldc, add);
+        else if (ldb == NR && rowA == 1) Unrolled<ColumnPanel>(kc, a, rowA, stepA, b, c, ldc, add);
+        else Kernel(kc, a, rowA, stepA, b, ldb, c, ldc, add);
+    }
+
+    /// <summary>The general micro-kernel (any strides) in the widest accelerated width.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Kernel(int kc, float* a, long rowA, long stepA, float* b, long ldb, float* c, int ldc, bool add)
+    {
         if (Vector512.IsHardwareAccelerated) Kernel<Width512, Vector512<float>>(kc, a, rowA, stepA, b, ldb, c, ldc, add);
         else if (Vector256.IsHardwareAccelerated) Kernel<Width256, Vector256<float>>(kc, a, rowA, stepA, b, ldb, c, ldc, add);
         else Kernel<Width128, Vector128<float>>(kc, a, rowA, stepA, b, ldb, c, ldc, add);
+    }
+
+    /// <summary>The unrolled micro-kernel for a packed B and a panel of A laid out as <typeparamref name="TA"/>, in the widest accelerated width.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Unrolled<TA>(int kc, float* a, long rowA, long stepA, float* b, float* c, int ldc, bool add) where TA : struct, IPanelLayout
+    {
+        if (Vector512.IsHardwareAccelerated) UnrolledKernel<Width512, Vector512<float>, TA>(kc, a, rowA, stepA, b, c, ldc, add);
+        else if (Vector256.IsHardwareAccelerated) UnrolledKernel<Width256, Vector256<float>, TA>(kc, a, rowA, stepA, b, c, ldc, add);
+        else UnrolledKernel<Width128, Vector128<float>, TA>(kc, a, rowA, stepA, b, c, ldc, add);
     }
 
     /// <summary>

@@ -166,6 +166,49 @@ public class GemmTests
         Assert.Contains($"{rows * depth} floats of A (got {a.Length - 1})", error.Message);
     }
 
+    /// <summary>
+    /// The unrolled micro-kernel (four depth steps a pass, compiled per layout of A) against the general
+    /// one on the same panels, to the bit: packed A, A read in place by rows (stored m×k) and by columns
+    /// (stored k×m), over depths that leave every remainder of the four-step loop.
+    /// </summary>
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    [InlineData(4)]
+    [InlineData(5)]
+    [InlineData(7)]
+    [InlineData(8)]
+    [InlineData(15)]
+    [InlineData(17)]
+    [InlineData(196)]
+    [InlineData(257)]
+    public void The_unrolled_kernel_gives_the_general_kernels_bits_in_every_layout(int depth)
+    {
+        var (rows, cols) = Gemm.TileShape;
+        var rng = new Random(depth + 1);
+        var b = new float[cols * depth];
+        for (int i = 0; i < b.Length; i++) b[i] = (float)rng.NextDouble() - 0.5f;
+        // (rows apart, steps apart): packed; rows of a 6×(depth+3) A; columns of a (depth)×9 A stored transposed.
+        foreach (var (rowA, stepA) in new (long, long)[] { (1, rows), (depth + 3, 1), (1, 9) })
+        {
+            var a = new float[depth == 0 ? 0 : (rows - 1) * rowA + (depth - 1) * stepA + 1];
+            for (int i = 0; i < a.Length; i++) a[i] = (float)rng.NextDouble() - 0.5f;
+            float[] unrolled = new float[rows * cols], general = new float[rows * cols];
+            unrolled.AsSpan().Fill(float.NaN);
+            general.AsSpan().Fill(float.NaN);
+            Gemm.TileProduct(depth, a, rowA, stepA, b, unrolled, general: false);
+            Gemm.TileProduct(depth, a, rowA, stepA, b, general, general: true);
+            for (int i = 0; i < unrolled.Length; i++)
+                Assert.True(BitConverter.SingleToInt32Bits(unrolled[i]) == BitConverter.SingleToInt32Bits(general[i]),
+                    $"depth {depth}, rows {rowA} and steps {stepA} apart: element {i} is {unrolled[i]:R} unrolled, {general[i]:R} general");
+            if (depth > 0) Assert.NotEqual(0f, unrolled[0]);
+        }
+        var error = Assert.Throws<ArgumentException>(() => Gemm.TileProduct(depth + 1, new float[rows * depth], 1, rows, new float[cols * (depth + 1)], new float[rows * cols], general: false));
+        Assert.Contains($"needs {rows * (depth + 1)} floats of A (got {rows * depth})", error.Message);
+    }
+
     [Fact]
     public void Too_short_operands_are_an_error()
     {
