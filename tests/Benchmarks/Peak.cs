@@ -1,5 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Numerics;
+using System.Runtime.CompilerServices;
 using NeuralNotebooks;
 using NeuralNotebooks.Kernels;
 
@@ -12,6 +14,8 @@ namespace Benchmarks;
 /// SGEMM and CNN rows and says what share of it each side and each goal takes. A goal that needs more
 /// than the ceiling cannot be met without a faster micro-kernel. It bounds this library's code, not the
 /// machine: a peer's own kernel may get more out of a core (OpenBLAS's SGEMM came out above it once).
+/// So <c>-- peak</c> also measures the machine's limit, the multiply-add units alone on registers, each
+/// time right after the kernel, and prints the kernel's share of it.
 /// </summary>
 internal static class Peak
 {
@@ -23,7 +27,53 @@ internal static class Peak
         Console.WriteLine($"micro-kernel alone on {Environment.ProcessorCount} cores, {Gemm.TileShape.Rows}x{Gemm.TileShape.Columns} tiles, depth {Depth}: "
             + string.Join(", ", runs.Select(r => r.ToString("F1", CultureInfo.InvariantCulture))) + " GFLOP/s");
         Console.WriteLine($"highest {runs.Max():F1}, median {Compare.MedianOf(runs):F1} GFLOP/s");
+        // The units alone, after each kernel run: the machine's own limit at that moment, to compare with.
+        var units = Enumerable.Range(0, 5).Select(_ => (Kernel: Measure(), Units: MeasureUnits())).ToList();
+        Console.WriteLine($"multiply-add units alone on {Environment.ProcessorCount} cores ({Vector<float>.Count}-float vectors, no loads), each after a kernel run: "
+            + string.Join(", ", units.Select(u => $"{u.Units.ToString("F1", CultureInfo.InvariantCulture)} (kernel {u.Kernel.ToString("F1", CultureInfo.InvariantCulture)}, {100 * u.Kernel / u.Units:F0}%)")) + " GFLOP/s");
         return 0;
+    }
+
+    /// <summary>
+    /// GFLOP/s of the fused multiply-add units alone, every core at once: twelve independent chains of
+    /// multiply-adds on registers, nothing loaded or stored, as many as hide the instruction's latency on
+    /// both pipes. No code of any library multiplies faster on this machine at that moment, so the
+    /// micro-kernel's share of it says how much a better kernel could still gain.
+    /// </summary>
+    public static double MeasureUnits()
+    {
+        const long Passes = 20_000_000;   // 12 multiply-adds of a vector each: 3.8 GFLOP a core with AVX2, as the kernel's run
+        int cores = Environment.ProcessorCount;
+        using var start = new Barrier(cores + 1);
+        var sums = new float[cores];
+        var threads = Enumerable.Range(0, cores).Select(t => new Thread(() =>
+        {
+            Chains(1000);   // compiled before the clock starts
+            start.SignalAndWait();
+            sums[t] = Chains(Passes);
+        })).ToList();
+        threads.ForEach(t => t.Start());
+        start.SignalAndWait();
+        var clock = Stopwatch.StartNew();
+        threads.ForEach(t => t.Join());
+        return 2.0 * 12 * Vector<float>.Count * Passes * cores / clock.Elapsed.TotalSeconds / 1e9;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static float Chains(long passes)
+    {
+        var x = new Vector<float>(0.999999f);
+        var y = new Vector<float>(1e-7f);
+        Vector<float> c0 = x, c1 = x, c2 = x, c3 = x, c4 = x, c5 = x, c6 = x, c7 = x, c8 = x, c9 = x, c10 = x, c11 = x;
+        for (long i = 0; i < passes; i++)
+        {
+            c0 = Vector.MultiplyAddEstimate(c0, x, y); c1 = Vector.MultiplyAddEstimate(c1, x, y); c2 = Vector.MultiplyAddEstimate(c2, x, y);
+            c3 = Vector.MultiplyAddEstimate(c3, x, y); c4 = Vector.MultiplyAddEstimate(c4, x, y); c5 = Vector.MultiplyAddEstimate(c5, x, y);
+            c6 = Vector.MultiplyAddEstimate(c6, x, y); c7 = Vector.MultiplyAddEstimate(c7, x, y); c8 = Vector.MultiplyAddEstimate(c8, x, y);
+            c9 = Vector.MultiplyAddEstimate(c9, x, y); c10 = Vector.MultiplyAddEstimate(c10, x, y); c11 = Vector.MultiplyAddEstimate(c11, x, y);
+        }
+        // The sums are returned so that the chains are not left out as unused.
+        return (c0 + c1 + c2 + c3 + c4 + c5 + c6 + c7 + c8 + c9 + c10 + c11)[0];
     }
 
     /// <summary>GFLOP/s of every core together, over about a fifth of a second.</summary>
