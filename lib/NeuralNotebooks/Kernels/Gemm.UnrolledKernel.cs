@@ -29,10 +29,11 @@ internal static unsafe partial class Gemm
     /// The micro-kernel for a packed B (NR floats per depth step), four depth steps per pass of its loop,
     /// compiled once per layout of A. With the layout known, each load's address is a register plus a
     /// constant, and a pass costs a few integer instructions for four steps where the general kernel
-    /// (<see cref="Kernel"/>) spends six per step. Those had held the general kernel below the
+    /// (<see cref="Kernel(int, float*, long, long, float*, long, float*, int, bool)"/>) spends six per step.
+    /// In some phases of the 2-core VM this was measured on, those held the general kernel below the
     /// multiply-add units: from L1 on one core its loop ran at 71-75 GFLOP/s, the same loop with constant
     /// offsets unrolled four times at 88-90, the units alone at 94 (the loops written out in assembly, one
-    /// process). Each accumulator takes its depth steps in the same order as in the general kernel, so the
+    /// process); in other phases all three ran at 95-100. Each accumulator takes its depth steps in the same order as in the general kernel, so the
     /// two give the same bits.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -92,7 +93,7 @@ internal static unsafe partial class Gemm
     /// from <paramref name="a0"/> alone, a panel of rows from a pointer per row. The step and the offset are
     /// constants in the unrolled loops, so they become part of each load's address rather than
     /// instructions that advance pointers. (The layout test is written out in each load: through a local the
-    /// JIT loads the value apart from the broadcast, an extra instruction each, and the kernel ran 20% slower.)
+    /// JIT loads the value apart from the broadcast, an extra instruction each, and the kernel ran slower than the general one.)
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Step<TW, TV, TA>(int s, float* a0, float* a1, float* a2, float* a3, float* a4, float* a5, float* b, long bAt,
