@@ -43,19 +43,7 @@ internal static unsafe partial class Gemm
         TV c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
         TV c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
         int p = 0;
-        if (TA.Kind == PanelKind.Packed)
-        {
-            for (; p + 4 <= kc; p += 4, a += 4 * MR, b += 4 * NR)
-            {
-                Step<TW, TV, PackedPanel>(0, a, a, a, a, a, a, b, 0 * NR, ref c00, ref c01, ref c10, ref c11, ref c20, ref c21, ref c30, ref c31, ref c40, ref c41, ref c50, ref c51);
-                Step<TW, TV, PackedPanel>(1, a, a, a, a, a, a, b, 1 * NR, ref c00, ref c01, ref c10, ref c11, ref c20, ref c21, ref c30, ref c31, ref c40, ref c41, ref c50, ref c51);
-                Step<TW, TV, PackedPanel>(2, a, a, a, a, a, a, b, 2 * NR, ref c00, ref c01, ref c10, ref c11, ref c20, ref c21, ref c30, ref c31, ref c40, ref c41, ref c50, ref c51);
-                Step<TW, TV, PackedPanel>(3, a, a, a, a, a, a, b, 3 * NR, ref c00, ref c01, ref c10, ref c11, ref c20, ref c21, ref c30, ref c31, ref c40, ref c41, ref c50, ref c51);
-            }
-            for (; p < kc; p++, a += MR, b += NR)
-                Step<TW, TV, PackedPanel>(0, a, a, a, a, a, a, b, 0, ref c00, ref c01, ref c10, ref c11, ref c20, ref c21, ref c30, ref c31, ref c40, ref c41, ref c50, ref c51);
-        }
-        else if (TA.Kind == PanelKind.Rows)
+        if (TA.Kind == PanelKind.Rows)
         {
             // A pointer per row: a row offset of 3 to 5 times rowA is no scaled index.
             float* a1 = a + rowA, a2 = a1 + rowA, a3 = a2 + rowA, a4 = a3 + rowA, a5 = a4 + rowA;
@@ -71,15 +59,17 @@ internal static unsafe partial class Gemm
         }
         else
         {
-            // A pointer per step of the pass: its six rows are adjacent, at constant offsets from it.
+            // Each step's six rows are adjacent. Packed, the steps of a pass are constant offsets from a (step s
+            // at s·MR); read by columns, they are stepA apart, a pointer each. The JIT drops the unused pointers.
+            if (TA.Kind == PanelKind.Packed) stepA = MR;
             float* q1 = a + stepA, q2 = q1 + stepA, q3 = q2 + stepA;
             long pass = 4 * stepA;
             for (; p + 4 <= kc; p += 4, a += pass, q1 += pass, q2 += pass, q3 += pass, b += 4 * NR)
             {
                 Step<TW, TV, PackedPanel>(0, a, a, a, a, a, a, b, 0 * NR, ref c00, ref c01, ref c10, ref c11, ref c20, ref c21, ref c30, ref c31, ref c40, ref c41, ref c50, ref c51);
-                Step<TW, TV, PackedPanel>(0, q1, q1, q1, q1, q1, q1, b, 1 * NR, ref c00, ref c01, ref c10, ref c11, ref c20, ref c21, ref c30, ref c31, ref c40, ref c41, ref c50, ref c51);
-                Step<TW, TV, PackedPanel>(0, q2, q2, q2, q2, q2, q2, b, 2 * NR, ref c00, ref c01, ref c10, ref c11, ref c20, ref c21, ref c30, ref c31, ref c40, ref c41, ref c50, ref c51);
-                Step<TW, TV, PackedPanel>(0, q3, q3, q3, q3, q3, q3, b, 3 * NR, ref c00, ref c01, ref c10, ref c11, ref c20, ref c21, ref c30, ref c31, ref c40, ref c41, ref c50, ref c51);
+                Step<TW, TV, PackedPanel>(TA.Kind == PanelKind.Packed ? 1 : 0, TA.Kind == PanelKind.Packed ? a : q1, a, a, a, a, a, b, 1 * NR, ref c00, ref c01, ref c10, ref c11, ref c20, ref c21, ref c30, ref c31, ref c40, ref c41, ref c50, ref c51);
+                Step<TW, TV, PackedPanel>(TA.Kind == PanelKind.Packed ? 2 : 0, TA.Kind == PanelKind.Packed ? a : q2, a, a, a, a, a, b, 2 * NR, ref c00, ref c01, ref c10, ref c11, ref c20, ref c21, ref c30, ref c31, ref c40, ref c41, ref c50, ref c51);
+                Step<TW, TV, PackedPanel>(TA.Kind == PanelKind.Packed ? 3 : 0, TA.Kind == PanelKind.Packed ? a : q3, a, a, a, a, a, b, 3 * NR, ref c00, ref c01, ref c10, ref c11, ref c20, ref c21, ref c30, ref c31, ref c40, ref c41, ref c50, ref c51);
             }
             for (; p < kc; p++, a += stepA, b += NR)
                 Step<TW, TV, PackedPanel>(0, a, a, a, a, a, a, b, 0, ref c00, ref c01, ref c10, ref c11, ref c20, ref c21, ref c30, ref c31, ref c40, ref c41, ref c50, ref c51);
