@@ -43,20 +43,13 @@ internal static class Peak
     public static double MeasureUnits()
     {
         const long Passes = 20_000_000;   // 12 multiply-adds of a vector each: 3.8 GFLOP a core with AVX2, as the kernel's run
-        int cores = Environment.ProcessorCount;
-        using var start = new Barrier(cores + 1);
-        var sums = new float[cores];
-        var threads = Enumerable.Range(0, cores).Select(t => new Thread(() =>
+        var sums = new float[Environment.ProcessorCount];
+        double seconds = SecondsOnEveryCore(t =>
         {
             Chains(1000);   // compiled before the clock starts
-            start.SignalAndWait();
-            sums[t] = Chains(Passes);
-        })).ToList();
-        threads.ForEach(t => t.Start());
-        start.SignalAndWait();
-        var clock = Stopwatch.StartNew();
-        threads.ForEach(t => t.Join());
-        return 2.0 * 12 * Vector<float>.Count * Passes * cores / clock.Elapsed.TotalSeconds / 1e9;
+            return () => sums[t] = Chains(Passes);
+        });
+        return 2.0 * 12 * Vector<float>.Count * Passes * Environment.ProcessorCount / seconds / 1e9;
     }
 
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
@@ -81,23 +74,38 @@ internal static class Peak
     {
         var (rows, cols) = Gemm.TileShape;
         const int Calls = 80_000;   // 49,152 flops each with AVX2 tiles: 4 GFLOP per core
-        int cores = Environment.ProcessorCount;
-        using var start = new Barrier(cores + 1);
-        var threads = Enumerable.Range(0, cores).Select(t => new Thread(() =>
+        double seconds = SecondsOnEveryCore(t =>
         {
             var rng = new Rng(t + 1);
             var a = rng.Uniform(new Shape(rows * Depth), -1f, 1f).ToArray();
             var b = rng.Uniform(new Shape(cols * Depth), -1f, 1f).ToArray();
             var tile = new float[rows * cols];
             Gemm.TileProduct(Depth, a, b, tile, 100);   // compiled and in cache before the clock starts
+            return () => Gemm.TileProduct(Depth, a, b, tile, Calls);
+        });
+        return 2.0 * rows * cols * Depth * Calls * Environment.ProcessorCount / seconds / 1e9;
+    }
+
+    /// <summary>
+    /// Runs one thread per core: each calls <paramref name="prepare"/> with its index (its own data, and a
+    /// warm-up so that nothing is compiled on the clock), then all run what it returned at once. Returns
+    /// the seconds from their common start until the last one ends.
+    /// </summary>
+    private static double SecondsOnEveryCore(Func<int, Action> prepare)
+    {
+        int cores = Environment.ProcessorCount;
+        using var start = new Barrier(cores + 1);
+        var threads = Enumerable.Range(0, cores).Select(t => new Thread(() =>
+        {
+            var run = prepare(t);
             start.SignalAndWait();
-            Gemm.TileProduct(Depth, a, b, tile, Calls);
+            run();
         })).ToList();
         threads.ForEach(t => t.Start());
         start.SignalAndWait();
         var clock = Stopwatch.StartNew();
         threads.ForEach(t => t.Join());
-        return 2.0 * rows * cols * Depth * Calls * cores / clock.Elapsed.TotalSeconds / 1e9;
+        return clock.Elapsed.TotalSeconds;
     }
 
     /// <summary>
