@@ -33,8 +33,8 @@ internal static unsafe partial class Gemm
     /// In some phases of the 2-core VM this was measured on, those held the general kernel below the
     /// multiply-add units: from L1 on one core its loop ran at 71-75 GFLOP/s, the same loop with constant
     /// offsets unrolled four times at 88-90, the units alone at 94 (the loops written out in assembly, one
-    /// process); in other phases all three ran at 95-100. Each accumulator takes its depth steps in the same order as in the general kernel, so the
-    /// two give the same bits.
+    /// process); in other phases all three ran at 95-100. Each accumulator takes its depth steps in the
+    /// same order as in the general kernel, so the two give the same bits.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void UnrolledKernel<TW, TV, TA>(int kc, float* a, long rowA, long stepA, float* b, float* c, int ldc, bool add)
@@ -83,7 +83,8 @@ internal static unsafe partial class Gemm
     /// from <paramref name="a0"/> alone, a panel of rows from a pointer per row. The step and the offset are
     /// constants in the unrolled loops, so they become part of each load's address rather than
     /// instructions that advance pointers. (The layout test is written out in each load: through a local the
-    /// JIT loads the value apart from the broadcast, an extra instruction each, and the kernel ran slower than the general one.)
+    /// JIT loads the value apart from the broadcast, an extra instruction each, and the kernel ran slower
+    /// than the general one.)
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Step<TW, TV, TA>(int s, float* a0, float* a1, float* a2, float* a3, float* a4, float* a5, float* b, long bAt,
