@@ -17,7 +17,7 @@ namespace Benchmarks;
 /// <remarks>
 /// Options: <c>--repeats N</c>; <c>--only sgemm,elementwise,mlp,mlpclassifier,cnn</c> runs some rows
 /// (printed, not written); <c>--isa avx2|vector128</c> reruns the table in a child process with the
-/// wider instruction sets switched off (DOTNET_EnableAVX512F=0, DOTNET_EnableAVX2=0), as on an AVX2
+/// wider instruction sets switched off (DOTNET_EnableAVX512=0, DOTNET_EnableAVX2=0), as on an AVX2
 /// laptop or an Arm Mac, and writes data/benchmarks/latest-ISA.json.
 /// </remarks>
 internal static class Compare
@@ -55,7 +55,7 @@ internal static class Compare
     /// <summary>The environment variable that switches each <c>--isa</c> off, and the widest vectors left.</summary>
     private static readonly Dictionary<string, (string Knob, string Vectors)> Isas = new()
     {
-        ["avx2"] = ("DOTNET_EnableAVX512F", "256-bit"),
+        ["avx2"] = ("DOTNET_EnableAVX512", "256-bit"),
         ["vector128"] = ("DOTNET_EnableAVX2", "128-bit"),
     };
 
@@ -77,6 +77,10 @@ internal static class Compare
             throw new ArgumentException($"compare --isa: unknown '{isa}'; choose {string.Join(" or ", Isas.Keys)}.");
         // --isa: the same program again, in a child process whose runtime ignores the wider instructions.
         if (isa is not null && Environment.GetEnvironmentVariable(Isas[isa].Knob) != "0") return RunAsChild(args, Isas[isa].Knob);
+        // A knob the runtime does not know is ignored without a word (.NET 10 renamed EnableAVX512F to
+        // EnableAVX512): refuse to write a table of the wrong width under the requested one's name.
+        if (isa is not null && !Vectors().StartsWith(Isas[isa].Vectors, StringComparison.Ordinal))
+            throw new InvalidOperationException($"compare --isa {isa}: with {Isas[isa].Knob}=0 this process still runs on {Vectors()} vectors, not {Isas[isa].Vectors}; the runtime did not switch the wider instructions off.");
         bool Want(string group) => only is null || only.Contains(group);
 
         var root = FindRoot();

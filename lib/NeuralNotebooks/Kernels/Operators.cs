@@ -12,7 +12,7 @@ namespace NeuralNotebooks.Kernels;
 // AVX2, 128 with SSE or Arm NEON), four vectors per step, then single vectors of each narrower
 // width, then scalars. IsHardwareAccelerated is a JIT-time constant, so the unused widths cost
 // nothing. Every width is tested on one machine by rerunning the kernel tests with
-// DOTNET_EnableAVX512F=0 and DOTNET_EnableAVX2=0.
+// DOTNET_EnableAVX512=0 and DOTNET_EnableAVX2=0.
 
 /// <summary>An element-wise function of one float, for scalars and for 512-, 256- and 128-bit vectors.</summary>
 internal interface IUnaryOperator

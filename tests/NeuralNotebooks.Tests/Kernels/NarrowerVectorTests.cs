@@ -5,7 +5,7 @@ namespace NeuralNotebooks.Tests.Kernels;
 
 /// <summary>
 /// The kernel tests again, in child processes where the runtime is told to ignore the wider
-/// instruction sets (DOTNET_EnableAVX512F=0, DOTNET_EnableAVX2=0), so that the 256-bit (AVX2) and
+/// instruction sets (DOTNET_EnableAVX512=0, DOTNET_EnableAVX2=0), so that the 256-bit (AVX2) and
 /// 128-bit (SSE, like Arm NEON) paths of every kernel are checked against the scalar twins on the
 /// machine that runs the tests, whatever its widest vectors are.
 /// </summary>
@@ -14,7 +14,7 @@ public class NarrowerVectorTests
     private const string ExpectedWidth = "NEURALNOTEBOOKS_EXPECTED_VECTOR_BITS";
 
     [Theory]
-    [InlineData("DOTNET_EnableAVX512F", 256)]
+    [InlineData("DOTNET_EnableAVX512", 256)]
     [InlineData("DOTNET_EnableAVX2", 128)]
     public async Task Kernel_tests_pass_with_wider_vectors_switched_off(string knob, int bits)
     {
