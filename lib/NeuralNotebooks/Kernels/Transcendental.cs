@@ -149,16 +149,59 @@ internal readonly struct ExpOperator : IUnaryOperator
     }
 }
 
-/// <summary>The logistic sigmoid 1 / (1 + e^-x): e^-x overflows to +∞ for very negative x, giving exactly 0.</summary>
+/// <summary>
+/// The logistic sigmoid 1 / (1 + e^-x), with e^-x computed for this use alone: with t = -x clamped to
+/// [-20, 89], one scaling by 2^n serves (n from -29 to 128), where the general exponential needs two for
+/// subnormal results and selects for overflow and underflow. Below x = -88.72 e^-x overflows and the
+/// result is exactly 0; above x = 17 it is exactly 1.
+/// </summary>
 internal readonly struct SigmoidOperator : IUnaryOperator
 {
+    /// <summary>
+    /// Beyond -20, e^t is below half an ulp of 1. At 89, past ln(float.MaxValue) = 88.72, n is still 128 and
+    /// e^t overflows to +∞ as it does from there on, so every x below -88.72 gets exactly 0.
+    /// </summary>
+    private const float MinT = -20f, MaxT = 89f;
+
     public float Invoke(float x) => 1f / (1f + MathF.Exp(-x));
     [MethodImpl(Hot)]
-    public Vector512<float> Invoke(Vector512<float> x) => Vector512<float>.One / (Vector512<float>.One + default(ExpOperator).Invoke(-x));
+    public Vector512<float> Invoke(Vector512<float> x)
+    {
+        var t = Vector512.MinNative(Vector512.MaxNative(-x, Vector512.Create(MinT)), Vector512.Create(MaxT));
+        // n = round(t·log2 e) lands in the low bits of k; shifted into the exponent field they give 2^(n-1):
+        // n reaches 128, and 2^128 has no exponent field of its own, so half of it, times 2.
+        var k = Vector512.MultiplyAddEstimate(t, Vector512.Create(ExpOperator.Log2E), Vector512.Create(TanhOperator.RoundingShift));
+        var n = k - Vector512.Create(TanhOperator.RoundingShift);
+        var halfScale = (Vector512.ShiftLeft(k.AsInt32(), 23) + Vector512.Create(126 << 23)).AsSingle();
+        var e = ExpOperator.Polynomial(t, n) * halfScale * Vector512.Create(2f);
+        return Vector512.ConditionalSelect(Vector512.Equals(x, x), Vector512<float>.One / (Vector512<float>.One + e), x); // NaN stays NaN
+    }
+
     [MethodImpl(Hot)]
-    public Vector256<float> Invoke(Vector256<float> x) => Vector256<float>.One / (Vector256<float>.One + default(ExpOperator).Invoke(-x));
+    public Vector256<float> Invoke(Vector256<float> x)
+    {
+        var t = Vector256.MinNative(Vector256.MaxNative(-x, Vector256.Create(MinT)), Vector256.Create(MaxT));
+        // n = round(t·log2 e) lands in the low bits of k; shifted into the exponent field they give 2^(n-1):
+        // n reaches 128, and 2^128 has no exponent field of its own, so half of it, times 2.
+        var k = Vector256.MultiplyAddEstimate(t, Vector256.Create(ExpOperator.Log2E), Vector256.Create(TanhOperator.RoundingShift));
+        var n = k - Vector256.Create(TanhOperator.RoundingShift);
+        var halfScale = (Vector256.ShiftLeft(k.AsInt32(), 23) + Vector256.Create(126 << 23)).AsSingle();
+        var e = ExpOperator.Polynomial(t, n) * halfScale * Vector256.Create(2f);
+        return Vector256.ConditionalSelect(Vector256.Equals(x, x), Vector256<float>.One / (Vector256<float>.One + e), x); // NaN stays NaN
+    }
+
     [MethodImpl(Hot)]
-    public Vector128<float> Invoke(Vector128<float> x) => Vector128<float>.One / (Vector128<float>.One + default(ExpOperator).Invoke(-x));
+    public Vector128<float> Invoke(Vector128<float> x)
+    {
+        var t = Vector128.MinNative(Vector128.MaxNative(-x, Vector128.Create(MinT)), Vector128.Create(MaxT));
+        // n = round(t·log2 e) lands in the low bits of k; shifted into the exponent field they give 2^(n-1):
+        // n reaches 128, and 2^128 has no exponent field of its own, so half of it, times 2.
+        var k = Vector128.MultiplyAddEstimate(t, Vector128.Create(ExpOperator.Log2E), Vector128.Create(TanhOperator.RoundingShift));
+        var n = k - Vector128.Create(TanhOperator.RoundingShift);
+        var halfScale = (Vector128.ShiftLeft(k.AsInt32(), 23) + Vector128.Create(126 << 23)).AsSingle();
+        var e = ExpOperator.Polynomial(t, n) * halfScale * Vector128.Create(2f);
+        return Vector128.ConditionalSelect(Vector128.Equals(x, x), Vector128<float>.One / (Vector128<float>.One + e), x); // NaN stays NaN
+    }
 }
 
 /// <summary>
@@ -170,7 +213,7 @@ internal readonly struct TanhOperator : IUnaryOperator
 {
     private const float T0 = -5.70498872745E-3f, T1 = 2.06390887954E-2f, T2 = -5.37397155531E-2f, T3 = 1.33314422036E-1f, T4 = -3.33332819422E-1f;
     /// <summary>1.5·2^23: adding it rounds a float in (-2^22, 2^22) to an integer held in the low mantissa bits.</summary>
-    private const float RoundingShift = 12582912f;
+    internal const float RoundingShift = 12582912f;
 
     public float Invoke(float x) => MathF.Tanh(x);
 

@@ -29,6 +29,26 @@ public class SimdTests
         return d;
     }
 
+    [Fact]
+    public void Sigmoid_is_exactly_0_and_1_past_its_clamps_and_keeps_the_tiny_results_between()
+    {
+        // The vector paths clamp -x to [-20, 88.72]: each side of both clamps, the infinities and NaN.
+        float[] x = [-88.72f, -88.73f, -100f, -1000f, float.NegativeInfinity, -5f, -0f, 0f, 1f, 16f, 17f, 20.5f, 88.7f, 1e30f, float.PositiveInfinity, float.NaN];
+        var s = new float[x.Length];
+        Simd.Sigmoid(x, s);
+        for (int i = 0; i < x.Length; i++)
+        {
+            float scalar = 1f / (1f + MathF.Exp(-x[i]));
+            if (float.IsNaN(scalar)) Assert.True(float.IsNaN(s[i]), $"sigmoid({x[i]}) = {s[i]}, expected NaN");
+            else if (scalar == 0f || scalar == 1f || scalar == 0.5f) Assert.True(s[i] == scalar, $"sigmoid({x[i]}) = {s[i]}, expected exactly {scalar}");
+            else
+            {
+                double exact = 1 / (1 + Math.Exp(-(double)x[i]));
+                Assert.True(s[i] > 0 && Math.Abs(s[i] - exact) <= 4 * 1.2e-7 * exact + float.Epsilon, $"sigmoid({x[i]}) = {s[i]:R}, exact {exact:R}");
+            }
+        }
+    }
+
     private static void Same(float[] expected, float[] actual, string what, float ulps = 0)
     {
         Assert.Equal(expected.Length, actual.Length);
