@@ -10,9 +10,9 @@ namespace NeuralNotebooks.Kernels;
 //
 // Each loop runs at the widest vector width the CPU accelerates (512 bits with AVX-512, 256 with
 // AVX2, 128 with SSE or Arm NEON), four vectors per step (Map at 512 bits: one, see there), then
-// single vectors of each narrower width, then scalars. IsHardwareAccelerated is a JIT-time constant, so the unused widths cost
-// nothing. Every width is tested on one machine by rerunning the kernel tests with
-// DOTNET_EnableAVX512=0 and DOTNET_EnableAVX2=0.
+// single vectors of each narrower width, then scalars. IsHardwareAccelerated is a JIT-time
+// constant, so the unused widths cost nothing. Every width is tested on one machine by rerunning
+// the kernel tests with DOTNET_EnableAVX512=0 and DOTNET_EnableAVX2=0.
 
 /// <summary>An element-wise function of one float, for scalars and for 512-, 256- and 128-bit vectors.</summary>
 internal interface IUnaryOperator
@@ -61,8 +61,9 @@ internal static class Loops
         if (Vector512.IsHardwareAccelerated)
         {
             // One vector a step, not four: on a Zen 4 the four-vector loop of a transcendental (about 1 KB
-            // of code for exp) ran at half speed in most processes (exp over 1M floats: 0.9 to 2.0 Gelem/s in
-            // six processes), this one at full speed in all five (2.1 to 2.8); the cheap operators gained too.
+            // of code for exp) ran at half speed in most processes (exp over 1M floats: 0.91 to 1.12 Gelem/s
+            // in four runs of `compare`, 1.95 in a fifth), this one at 2.1 to 2.8 in all eight runs since;
+            // the cheap operators gained too.
             for (; i <= n - 16; i += 16) op.Invoke(Vector512.LoadUnsafe(ref xr, (nuint)i)).StoreUnsafe(ref dr, (nuint)i);
         }
         else if (Vector256.IsHardwareAccelerated)

@@ -32,7 +32,8 @@ public class SimdTests
     [Fact]
     public void Sigmoid_is_exactly_0_and_1_past_its_clamps_and_keeps_the_tiny_results_between()
     {
-        // The vector paths clamp -x to [-20, 88.72]: each side of both clamps, the infinities and NaN.
+        // The vector paths clamp -x to [-20, 89]: each side of both clamps (and of ln(float.MaxValue) =
+        // 88.72, where e^-x overflows), the infinities and NaN.
         float[] x = [-88.72f, -88.73f, -100f, -1000f, float.NegativeInfinity, -5f, -0f, 0f, 1f, 16f, 17f, 20.5f, 88.7f, 1e30f, float.PositiveInfinity, float.NaN];
         var s = new float[x.Length];
         Simd.Sigmoid(x, s);
