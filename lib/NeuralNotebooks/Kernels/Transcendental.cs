@@ -181,8 +181,7 @@ internal readonly struct SigmoidOperator : IUnaryOperator
     public Vector256<float> Invoke(Vector256<float> x)
     {
         var t = Vector256.MinNative(Vector256.MaxNative(-x, Vector256.Create(MinT)), Vector256.Create(MaxT));
-        // n = round(t·log2 e) lands in the low bits of k; shifted into the exponent field they give 2^(n-1):
-        // n reaches 128, and 2^128 has no exponent field of its own, so half of it, times 2.
+        // 2^(n-1), times 2: see the 512-bit path.
         var k = Vector256.MultiplyAddEstimate(t, Vector256.Create(ExpOperator.Log2E), Vector256.Create(TanhOperator.RoundingShift));
         var n = k - Vector256.Create(TanhOperator.RoundingShift);
         var halfScale = (Vector256.ShiftLeft(k.AsInt32(), 23) + Vector256.Create(126 << 23)).AsSingle();
@@ -194,8 +193,7 @@ internal readonly struct SigmoidOperator : IUnaryOperator
     public Vector128<float> Invoke(Vector128<float> x)
     {
         var t = Vector128.MinNative(Vector128.MaxNative(-x, Vector128.Create(MinT)), Vector128.Create(MaxT));
-        // n = round(t·log2 e) lands in the low bits of k; shifted into the exponent field they give 2^(n-1):
-        // n reaches 128, and 2^128 has no exponent field of its own, so half of it, times 2.
+        // 2^(n-1), times 2: see the 512-bit path.
         var k = Vector128.MultiplyAddEstimate(t, Vector128.Create(ExpOperator.Log2E), Vector128.Create(TanhOperator.RoundingShift));
         var n = k - Vector128.Create(TanhOperator.RoundingShift);
         var halfScale = (Vector128.ShiftLeft(k.AsInt32(), 23) + Vector128.Create(126 << 23)).AsSingle();
