@@ -39,6 +39,8 @@ internal static unsafe class PinnedConstants
 internal readonly struct ExpOperator : IUnaryOperator
 {
     internal const float Log2E = 1.44269504088896341f, Ln2Hi = 0.693359375f, Ln2Lo = -2.12194440e-4f;
+    /// <summary>1.5·2^23: adding it rounds a float in (-2^22, 2^22) to an integer held in the low mantissa bits.</summary>
+    internal const float RoundingShift = 12582912f;
     private const float MaxX = 88.7228394f, MinX = -103.972084f;
     internal const float P0 = 1.9875691500E-4f, P1 = 1.3981999507E-3f, P2 = 8.3334519073E-3f, P3 = 4.1665795894E-2f, P4 = 1.6666665459E-1f, P5 = 5.0000001201E-1f;
 
@@ -170,8 +172,8 @@ internal readonly struct SigmoidOperator : IUnaryOperator
         var t = Vector512.MinNative(Vector512.MaxNative(-x, Vector512.Create(MinT)), Vector512.Create(MaxT));
         // n = round(t·log2 e) lands in the low bits of k; shifted into the exponent field they give 2^(n-1):
         // n reaches 128, and 2^128 has no exponent field of its own, so half of it, times 2.
-        var k = Vector512.MultiplyAddEstimate(t, Vector512.Create(ExpOperator.Log2E), Vector512.Create(TanhOperator.RoundingShift));
-        var n = k - Vector512.Create(TanhOperator.RoundingShift);
+        var k = Vector512.MultiplyAddEstimate(t, Vector512.Create(ExpOperator.Log2E), Vector512.Create(ExpOperator.RoundingShift));
+        var n = k - Vector512.Create(ExpOperator.RoundingShift);
         var halfScale = (Vector512.ShiftLeft(k.AsInt32(), 23) + Vector512.Create(126 << 23)).AsSingle();
         var e = ExpOperator.Polynomial(t, n) * halfScale * Vector512.Create(2f);
         return Vector512.ConditionalSelect(Vector512.Equals(x, x), Vector512<float>.One / (Vector512<float>.One + e), x); // NaN stays NaN
@@ -182,8 +184,8 @@ internal readonly struct SigmoidOperator : IUnaryOperator
     {
         var t = Vector256.MinNative(Vector256.MaxNative(-x, Vector256.Create(MinT)), Vector256.Create(MaxT));
         // 2^(n-1), times 2: see the 512-bit path.
-        var k = Vector256.MultiplyAddEstimate(t, Vector256.Create(ExpOperator.Log2E), Vector256.Create(TanhOperator.RoundingShift));
-        var n = k - Vector256.Create(TanhOperator.RoundingShift);
+        var k = Vector256.MultiplyAddEstimate(t, Vector256.Create(ExpOperator.Log2E), Vector256.Create(ExpOperator.RoundingShift));
+        var n = k - Vector256.Create(ExpOperator.RoundingShift);
         var halfScale = (Vector256.ShiftLeft(k.AsInt32(), 23) + Vector256.Create(126 << 23)).AsSingle();
         var e = ExpOperator.Polynomial(t, n) * halfScale * Vector256.Create(2f);
         return Vector256.ConditionalSelect(Vector256.Equals(x, x), Vector256<float>.One / (Vector256<float>.One + e), x); // NaN stays NaN
@@ -194,8 +196,8 @@ internal readonly struct SigmoidOperator : IUnaryOperator
     {
         var t = Vector128.MinNative(Vector128.MaxNative(-x, Vector128.Create(MinT)), Vector128.Create(MaxT));
         // 2^(n-1), times 2: see the 512-bit path.
-        var k = Vector128.MultiplyAddEstimate(t, Vector128.Create(ExpOperator.Log2E), Vector128.Create(TanhOperator.RoundingShift));
-        var n = k - Vector128.Create(TanhOperator.RoundingShift);
+        var k = Vector128.MultiplyAddEstimate(t, Vector128.Create(ExpOperator.Log2E), Vector128.Create(ExpOperator.RoundingShift));
+        var n = k - Vector128.Create(ExpOperator.RoundingShift);
         var halfScale = (Vector128.ShiftLeft(k.AsInt32(), 23) + Vector128.Create(126 << 23)).AsSingle();
         var e = ExpOperator.Polynomial(t, n) * halfScale * Vector128.Create(2f);
         return Vector128.ConditionalSelect(Vector128.Equals(x, x), Vector128<float>.One / (Vector128<float>.One + e), x); // NaN stays NaN
@@ -210,8 +212,6 @@ internal readonly struct SigmoidOperator : IUnaryOperator
 internal readonly struct TanhOperator : IUnaryOperator
 {
     private const float T0 = -5.70498872745E-3f, T1 = 2.06390887954E-2f, T2 = -5.37397155531E-2f, T3 = 1.33314422036E-1f, T4 = -3.33332819422E-1f;
-    /// <summary>1.5·2^23: adding it rounds a float in (-2^22, 2^22) to an integer held in the low mantissa bits.</summary>
-    internal const float RoundingShift = 12582912f;
 
     public float Invoke(float x) => MathF.Tanh(x);
 
@@ -229,8 +229,8 @@ internal readonly struct TanhOperator : IUnaryOperator
         var t = Vector512.MinNative(ax, Vector512.Create(10f));
         t += t;
         // n = round(t·log2 e) lands in the low bits of k; those bits shifted into the exponent field give 2^n.
-        var k = Vector512.MultiplyAddEstimate(t, Vector512.Create(ExpOperator.Log2E), Vector512.Create(RoundingShift));
-        var n = k - Vector512.Create(RoundingShift);
+        var k = Vector512.MultiplyAddEstimate(t, Vector512.Create(ExpOperator.Log2E), Vector512.Create(ExpOperator.RoundingShift));
+        var n = k - Vector512.Create(ExpOperator.RoundingShift);
         var scale = (Vector512.ShiftLeft(k.AsInt32(), 23) + Vector512.Create(127 << 23)).AsSingle();
         var e = ExpOperator.Polynomial(t, n) * scale;
         var large = Vector512<float>.One - Vector512.Create(2f) / (e + Vector512<float>.One);
@@ -253,8 +253,8 @@ internal readonly struct TanhOperator : IUnaryOperator
         var t = Vector256.MinNative(ax, Vector256.Create(10f));
         t += t;
         // n = round(t·log2 e) lands in the low bits of k; those bits shifted into the exponent field give 2^n.
-        var k = Vector256.MultiplyAddEstimate(t, Vector256.Create(ExpOperator.Log2E), Vector256.Create(RoundingShift));
-        var n = k - Vector256.Create(RoundingShift);
+        var k = Vector256.MultiplyAddEstimate(t, Vector256.Create(ExpOperator.Log2E), Vector256.Create(ExpOperator.RoundingShift));
+        var n = k - Vector256.Create(ExpOperator.RoundingShift);
         var scale = (Vector256.ShiftLeft(k.AsInt32(), 23) + Vector256.Create(127 << 23)).AsSingle();
         var e = ExpOperator.Polynomial(t, n) * scale;
         var large = Vector256<float>.One - Vector256.Create(2f) / (e + Vector256<float>.One);
@@ -277,8 +277,8 @@ internal readonly struct TanhOperator : IUnaryOperator
         var t = Vector128.MinNative(ax, Vector128.Create(10f));
         t += t;
         // n = round(t·log2 e) lands in the low bits of k; those bits shifted into the exponent field give 2^n.
-        var k = Vector128.MultiplyAddEstimate(t, Vector128.Create(ExpOperator.Log2E), Vector128.Create(RoundingShift));
-        var n = k - Vector128.Create(RoundingShift);
+        var k = Vector128.MultiplyAddEstimate(t, Vector128.Create(ExpOperator.Log2E), Vector128.Create(ExpOperator.RoundingShift));
+        var n = k - Vector128.Create(ExpOperator.RoundingShift);
         var scale = (Vector128.ShiftLeft(k.AsInt32(), 23) + Vector128.Create(127 << 23)).AsSingle();
         var e = ExpOperator.Polynomial(t, n) * scale;
         var large = Vector128<float>.One - Vector128.Create(2f) / (e + Vector128<float>.One);
