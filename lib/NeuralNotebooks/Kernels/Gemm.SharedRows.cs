@@ -66,8 +66,17 @@ internal static unsafe partial class Gemm
             // The first loop's return is the wait: no row starts before all of B is packed. A small B
             // (under two grains) is packed on the calling thread alone, without a fork.
             int grain = (int)Math.Max(1, PackGrainFloats / ((long)PanelsPerPiece * NR * depthStep));
-            if (prepacked == null) ForkJoin.ForBalanced(blocks * piecesPerBlock, grain, new PackShared(n, k, b, transposeB, bp, panelsB, piecesPerBlock, depthStep));
-            ForkJoin.ForBalanced(panelsA, 1, new SharedRowPanels(m, n, k, a, transposeA, c, accumulate, skipZeros, bp, panelsB, depthStep));
+            // The zero-skipping kernel reads an untransposed B's whole panels in place (RowBlockSkippingZeros):
+            // only a partial last panel is packed, on the calling thread.
+            bool inPlace = prepacked == null && skipZeros && !transposeB;
+            if (inPlace && n % NR != 0)
+                for (int pc = 0; pc < k; pc += depthStep)
+                {
+                    int kc = Math.Min(depthStep, k - pc);
+                    PackB(b, transposeB, k, n, pc, kc, n / NR * NR, n % NR, PackedPanel(bp, pc, panelsB, panelsB - 1, kc));
+                }
+            else if (prepacked == null && !inPlace) ForkJoin.ForBalanced(blocks * piecesPerBlock, grain, new PackShared(n, k, b, transposeB, bp, panelsB, piecesPerBlock, depthStep));
+            ForkJoin.ForBalanced(panelsA, 1, new SharedRowPanels(m, n, k, a, transposeA, c, accumulate, skipZeros, bp, inPlace ? b : null, panelsB, depthStep));
         }
     }
 
@@ -94,7 +103,7 @@ internal static unsafe partial class Gemm
     /// even as they come (a range of 17 panels is 9 + 8, not 16 + 1).
     /// </summary>
     private readonly struct SharedRowPanels(int m, int n, int k, float* a, bool transposeA, float* c, bool accumulate, bool skipZeros,
-        float* packed, int panelsB, int depthStep) : IRangeBody
+        float* packed, float* bInPlace, int panelsB, int depthStep) : IRangeBody
     {
         public void Run(int from, int to)
         {
@@ -107,7 +116,7 @@ internal static unsafe partial class Gemm
                     int kc = Math.Min(depthStep, k - pc);
                     bool add = accumulate || pc > 0;
                     float* bp = PackedPanel(packed, pc, panelsB, 0, kc);
-                    if (skipZeros) RowBlockSkippingZeros(ic, mc, m, k, n, a, transposeA, pc, kc, 0, n, bp, c, add, panelsB);
+                    if (skipZeros) RowBlockSkippingZeros(ic, mc, m, k, n, a, transposeA, pc, kc, 0, n, bp, bInPlace, c, add, panelsB);
                     else RowBlock(ic, mc, m, k, n, a, transposeA, pc, kc, 0, n, bp, c, add, 0, panelsB, null);
                 }
             }

@@ -459,7 +459,8 @@ internal static unsafe partial class Gemm
                     // untransposed B is read in place rather than copied; only a partial last panel is packed.
                     // With more rows a panel is reused, and read in place (rows n floats apart) it falls into
                     // a few sets of L1 and is fetched again for every tile (at 32 rows packing measured faster).
-                    float* direct = !prepacked && !transposeB && rowTo - rowFrom <= MR && !skipZeros ? b : null;
+                    // The zero-skipping kernel reads B in place whatever the rows (see Gemm.ZeroSkipping.cs).
+                    float* direct = !prepacked && !transposeB && (rowTo - rowFrom <= MR || skipZeros) ? b : null;
                     if (!prepacked)
                     {
                         if (direct is null) PackB(b, transposeB, k, n, pc, kc, jc, nc, bp);
@@ -467,7 +468,7 @@ internal static unsafe partial class Gemm
                     }
                     for (int ic = rowFrom; ic < rowTo; ic += MC)
                     {
-                        if (skipZeros) RowBlockSkippingZeros(ic, Math.Min(MC, rowTo - ic), m, k, n, a, transposeA, pc, kc, jc, nc, bp, c, add, panelsB);
+                        if (skipZeros) RowBlockSkippingZeros(ic, Math.Min(MC, rowTo - ic), m, k, n, a, transposeA, pc, kc, jc, nc, bp, direct, c, add, panelsB);
                         else RowBlock(ic, Math.Min(MC, rowTo - ic), m, k, n, a, transposeA, pc, kc, jc, nc, bp, c, add, 0, panelsB, direct);
                     }
                 }
