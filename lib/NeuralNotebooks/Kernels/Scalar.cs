@@ -327,6 +327,35 @@ public static class Scalar
         for (int i = 0; i < x.Length; i++) destination[i] *= inv;
     }
 
+    /// <summary>
+    /// Softmax of each row of <paramref name="width"/> floats (<see cref="Softmax"/> row by row): a layer's
+    /// outputs, one row per sample.
+    /// </summary>
+    public static void SoftmaxRows(ReadOnlySpan<float> x, Span<float> destination, int width)
+    {
+        CheckRows(x.Length, width);
+        CheckInto(x, destination);
+        for (int o = 0; o < x.Length; o += width) Softmax(x.Slice(o, width), destination.Slice(o, width));
+    }
+
+    /// <summary>The sum of the rows of <paramref name="width"/> floats: <c>sums[c] = Σ_r x[r, c]</c>, each column added in row order.</summary>
+    public static void SumRows(ReadOnlySpan<float> x, int width, Span<float> sums)
+    {
+        CheckRows(x.Length, width);
+        if (sums.Length < width) throw new ArgumentException($"Rows of {width} floats need {width} sums, got room for {sums.Length}.");
+        for (int c = 0; c < width; c++)
+        {
+            float s = 0;
+            for (int o = c; o < x.Length; o += width) s += x[o];
+            sums[c] = s;
+        }
+    }
+
+    internal static void CheckRows(int length, int width)
+    {
+        if (length != 0 && (width <= 0 || length % width != 0)) throw new ArgumentException($"{length} floats are not a whole number of rows of {width}.");
+    }
+
     /// <summary>Log-softmax of one row: <c>x - max - ln Σ e^(x - max)</c>, without forming the softmax.</summary>
     public static void LogSoftmax(ReadOnlySpan<float> x, Span<float> destination)
     {

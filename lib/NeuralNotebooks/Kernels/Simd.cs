@@ -1,4 +1,6 @@
 using System.Runtime.CompilerServices;
+using System.Numerics;
+using System.Runtime.InteropServices;
 
 namespace NeuralNotebooks.Kernels;
 
@@ -135,6 +137,88 @@ public static class Simd
         Subtract(x, max, destination);
         Exp(destination, destination);
         Multiply(destination, 1f / Sum(destination), destination);
+    }
+
+    /// <summary>Rows this short or shorter take <see cref="SoftmaxRows"/>'s block passes; longer ones <see cref="Softmax"/> each.</summary>
+    private const int ShortRow = 32;
+
+    /// <inheritdoc cref="Scalar.SoftmaxRows"/>
+    /// <remarks>
+    /// Short rows (a classifier's 10 outputs) are done in three passes over the whole block, with one
+    /// exponential for all of it: row by row, the calls and the scalar tails of the vector loops cost
+    /// about 150 ns a row of 10 (a batch of 200 rows measured alone: 30.7 µs row by row, 9.4 µs in
+    /// block passes). Each row is shifted by its own maximum first, and its sum is taken in double, as
+    /// the twin's.
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // once per batch: no waiting for the JIT's second tier
+    public static void SoftmaxRows(ReadOnlySpan<float> x, Span<float> destination, int width)
+    {
+        Scalar.CheckRows(x.Length, width);
+        Scalar.CheckInto(x, destination);
+        if (width > ShortRow)
+        {
+            for (int o = 0; o < x.Length; o += width) Softmax(x.Slice(o, width), destination.Slice(o, width));
+            return;
+        }
+        var d = destination[..x.Length];
+        for (int o = 0; o < x.Length; o += width)
+        {
+            // MathF.Max returns NaN if either is NaN, so a row holding one comes out all NaN, as the twin's.
+            float max = x[o];
+            for (int i = 1; i < width; i++) max = MathF.Max(max, x[o + i]);
+            for (int i = 0; i < width; i++) d[o + i] = x[o + i] - max;
+        }
+        Exp(d, d);
+        for (int o = 0; o < d.Length; o += width)
+        {
+            double sum = 0;
+            for (int i = 0; i < width; i++) sum += d[o + i];
+            float inverse = (float)(1.0 / sum);
+            for (int i = 0; i < width; i++) d[o + i] *= inverse;
+        }
+    }
+
+    /// <inheritdoc cref="Scalar.SumRows"/>
+    /// <remarks>
+    /// Four vectors of columns at a time down all the rows (four sums in flight), then the next four:
+    /// each column is added in row order, as in the twin, so the sums are its bits. (A 200×100 bias
+    /// gradient measured alone: 8.3 µs adding row after row into the sums, one call each; 1.7 µs.)
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // once per layer per step: no waiting for the JIT's second tier
+    public static void SumRows(ReadOnlySpan<float> x, int width, Span<float> sums)
+    {
+        Scalar.CheckRows(x.Length, width);
+        if (sums.Length < width) throw new ArgumentException($"Rows of {width} floats need {width} sums, got room for {sums.Length}.");
+        int lanes = Vector<float>.Count, c = 0;
+        ref float x0 = ref MemoryMarshal.GetReference(x);
+        if (Vector.IsHardwareAccelerated)
+        {
+            for (; c <= width - 4 * lanes; c += 4 * lanes)
+            {
+                Vector<float> s0 = default, s1 = default, s2 = default, s3 = default;
+                for (int o = c; o < x.Length; o += width)
+                {
+                    ref float row = ref Unsafe.Add(ref x0, o);
+                    s0 += Vector.LoadUnsafe(ref row);
+                    s1 += Vector.LoadUnsafe(ref row, (nuint)lanes);
+                    s2 += Vector.LoadUnsafe(ref row, (nuint)(2 * lanes));
+                    s3 += Vector.LoadUnsafe(ref row, (nuint)(3 * lanes));
+                }
+                s0.CopyTo(sums[c..]); s1.CopyTo(sums[(c + lanes)..]); s2.CopyTo(sums[(c + 2 * lanes)..]); s3.CopyTo(sums[(c + 3 * lanes)..]);
+            }
+            for (; c <= width - lanes; c += lanes)
+            {
+                Vector<float> s0 = default;
+                for (int o = c; o < x.Length; o += width) s0 += Vector.LoadUnsafe(ref Unsafe.Add(ref x0, o));
+                s0.CopyTo(sums[c..]);
+            }
+        }
+        for (; c < width; c++)
+        {
+            float s0 = 0;
+            for (int o = c; o < x.Length; o += width) s0 += Unsafe.Add(ref x0, o);
+            sums[c] = s0;
+        }
     }
 
     /// <inheritdoc cref="Scalar.LogSoftmax"/>

@@ -160,7 +160,7 @@ public sealed class SoftmaxActivation : ActivationFunction
     /// <inheritdoc/>
     public override void ForwardInPlace(Span<float> z, int width)
     {
-        for (int o = 0; o < z.Length; o += width) Simd.Softmax(z.Slice(o, width), z.Slice(o, width));
+        Simd.SoftmaxRows(z, z, width);
     }
     /// <inheritdoc/>
     public override void Backward(ReadOnlySpan<float> z, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dz, int width)

@@ -88,13 +88,7 @@ public abstract class KernelLayer : Layer
     }
 
     /// <summary>The bias gradient: the sum of the rows of <paramref name="dz"/>.</summary>
-    protected void SumRowsIntoBiasGradient(Tensor dz, int units)
-    {
-        var db = BiasGradient.data.AsSpan();
-        db.Clear();
-        int rows = dz.Size / units;
-        for (int r = 0; r < rows; r++) Simd.Add(db, dz.data.AsSpan(r * units, units), db);
-    }
+    protected void SumRowsIntoBiasGradient(Tensor dz, int units) => Simd.SumRows(dz.data.AsSpan(0, dz.Size), units, BiasGradient.data);
 
     /// <inheritdoc/>
     public sealed override Tensor? Backward(Tensor dy, bool needInputGradient)

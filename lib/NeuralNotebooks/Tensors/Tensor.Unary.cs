@@ -69,7 +69,7 @@ public sealed partial class Tensor
     public Tensor Softmax()
     {
         int n = RowLength("softmax");
-        var r = Map(this, (x, d) => { for (int o = 0; o < x.Length; o += n) Simd.Softmax(x.Slice(o, n), d.Slice(o, n)); });
+        var r = Map(this, (x, d) => Simd.SoftmaxRows(x, d, n));
         var self = this;
         return r.Record("softmax", [this], g =>
         {

@@ -373,6 +373,54 @@ public class SimdTests
         }
     }
 
+    // Row widths either side of the short-row block path (32) and of each vector width, by row counts.
+    public static readonly TheoryData<int, int> RowShapes = new()
+    {
+        { 0, 10 }, { 1, 1 }, { 7, 1 }, { 200, 10 }, { 3, 2 }, { 5, 7 }, { 4, 15 }, { 9, 16 }, { 6, 17 }, { 3, 31 }, { 5, 32 }, { 4, 33 }, { 3, 100 },
+    };
+
+    [Theory, MemberData(nameof(RowShapes))]
+    public void Softmax_rows_match_the_twin_row_by_row_and_in_place(int rows, int width)
+    {
+        var x = Data(rows * width, rows + 7 * width);
+        // Row 1 (when there is one) without specials; specials elsewhere make their rows all NaN or put -∞ at 0.
+        for (int i = width; i < Math.Min(2 * width, x.Length); i++) x[i] = i % 5 - 2f;
+        var expected = new float[x.Length];
+        var actual = new float[x.Length];
+        Scalar.SoftmaxRows(x, expected, width);
+        Simd.SoftmaxRows(x, actual, width);
+        for (int i = 0; i < x.Length; i++)
+        {
+            if (float.IsNaN(expected[i])) { Assert.True(float.IsNaN(actual[i]), $"element {i}: {actual[i]}, expected NaN"); continue; }
+            Assert.True(MathF.Abs(expected[i] - actual[i]) <= 2e-6f * MathF.Max(expected[i], 1e-30f) + 1e-37f, $"{rows}x{width}, element {i}: {actual[i]}, twin {expected[i]}");
+        }
+        var inPlace = (float[])x.Clone();
+        Simd.SoftmaxRows(inPlace, inPlace, width);
+        Assert.Equal(actual, inPlace);
+        if (rows > 1)
+        {
+            double sum = 0;
+            for (int i = width; i < 2 * width; i++) sum += actual[i];
+            Assert.InRange(sum, 1 - 1e-6, 1 + 1e-6);
+        }
+        Assert.Throws<ArgumentException>(() => Simd.SoftmaxRows(new float[7], new float[7], 3));
+    }
+
+    [Theory, MemberData(nameof(RowShapes))]
+    public void Row_sums_match_the_twin_bit_for_bit(int rows, int width)
+    {
+        var x = Data(rows * width, rows * 3 + width, specials: false);
+        var expected = new float[width];
+        var actual = Data(width + 2, 5);
+        var after = actual[width..].ToArray();
+        Scalar.SumRows(x, width, expected);
+        Simd.SumRows(x, width, actual);
+        Assert.Equal(expected, actual[..width]);
+        Assert.Equal(after, actual[width..]);
+        Assert.Throws<ArgumentException>(() => Simd.SumRows(new float[6], 4, new float[4]));
+        Assert.Throws<ArgumentException>(() => Simd.SumRows(new float[8], 4, new float[3]));
+    }
+
     [Theory]
     [InlineData(2, 6, 5, 1, 3, 3, 1, 1, "valid")]
     [InlineData(2, 6, 5, 3, 3, 3, 1, 1, "same")]
