@@ -141,7 +141,7 @@ model.Summary()
 
 // The parameter counts are those Keras prints for the same model: the convolution has $3 \cdot 3 \cdot 1 \cdot 28 + 28 = 280$ parameters (28 filters and their biases), the first dense layer $13 \cdot 13 \cdot 28 \cdot 128 + 128 = 605{,}824$ and the last $128 \cdot 10 + 10 = 1{,}290$: 607,394 in all. The filters are few and small because they are **shared** across all positions of the image; almost all the parameters are in the dense layer after them.
 //
-// Training shows one line per epoch, updated live. As in notebook 03, `validationSplit: 0.1` keeps the last 6,000 training images out of training to watch after each epoch; the test set waits until the end. Four passes (epochs) over the other 54,000 images, in batches of 32, are enough for about 98.7% on the validation images; it is still creeping up after the fourth epoch, so a few more epochs would add a little, at the cost of time (try `epochs: 9` and watch `val_loss`: when it stops falling, more epochs only fit the training set more closely).
+// Training shows one line per epoch, updated live. As in notebook 03, `validationSplit: 0.1` keeps the last 6,000 training images out of training to watch after each epoch; the test set waits until the end. Four passes (epochs) over the other 54,000 images, in batches of 32, are enough for about 98.6% on the validation images; it is still creeping up after the fourth epoch, so a few more epochs would add a little, at the cost of time (try `epochs: 9` and watch `val_loss`: when it stops falling, more epochs only fit the training set more closely).
 
 var histograms = new WeightHistograms(model);
 var history = model.Fit(xTrain, yTrain, epochs: 4, batchSize: 32, validationSplit: 0.1, onEpochEnd: histograms.Record);
