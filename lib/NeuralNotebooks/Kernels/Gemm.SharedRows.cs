@@ -63,19 +63,24 @@ internal static unsafe partial class Gemm
         fixed (float* own = packed)
         {
             float* bp = prepacked != null ? prepacked : own;
-            // The first loop's return is the wait: no row starts before all of B is packed. A small B
-            // (under two grains) is packed on the calling thread alone, without a fork.
-            int grain = (int)Math.Max(1, PackGrainFloats / ((long)PanelsPerPiece * NR * depthStep));
             // The zero-skipping kernel reads an untransposed B's whole panels in place (RowBlockSkippingZeros):
             // only a partial last panel is packed, on the calling thread.
             bool inPlace = prepacked == null && skipZeros && !transposeB;
-            if (inPlace && n % NR != 0)
-                for (int pc = 0; pc < k; pc += depthStep)
+            if (inPlace)
+            {
+                for (int pc = 0; pc < k && n % NR != 0; pc += depthStep)
                 {
                     int kc = Math.Min(depthStep, k - pc);
                     PackB(b, transposeB, k, n, pc, kc, n / NR * NR, n % NR, PackedPanel(bp, pc, panelsB, panelsB - 1, kc));
                 }
-            else if (prepacked == null && !inPlace) ForkJoin.ForBalanced(blocks * piecesPerBlock, grain, new PackShared(n, k, b, transposeB, bp, panelsB, piecesPerBlock, depthStep));
+            }
+            else if (prepacked == null)
+            {
+                // The loop's return is the wait: no row starts before all of B is packed. A small B (under
+                // two grains) is packed on the calling thread alone, without a fork.
+                int grain = (int)Math.Max(1, PackGrainFloats / ((long)PanelsPerPiece * NR * depthStep));
+                ForkJoin.ForBalanced(blocks * piecesPerBlock, grain, new PackShared(n, k, b, transposeB, bp, panelsB, piecesPerBlock, depthStep));
+            }
             ForkJoin.ForBalanced(panelsA, 1, new SharedRowPanels(m, n, k, a, transposeA, c, accumulate, skipZeros, bp, inPlace ? b : null, panelsB, depthStep));
         }
     }
