@@ -118,16 +118,17 @@ internal static class Compare
                 throw new InvalidOperationException($"{script} failed (exit {p.ExitCode}). Are python3-torch, python3-sklearn and libopenblas0-pthread installed? {stderr.Trim()}");
             return JsonNode.Parse(line)!.AsObject();
         }
-        // The library's runs alternate with the in-process peer's (TorchSharp, TensorPrimitives), after a
-        // warm-up of each (JIT, buffers): this machine's speed drifts by tens of percent within minutes, and
-        // alternating makes both sides meet the same moments. Each side's median is reported. Every run
-        // starts after a short rest (Rest), so that it does not share the cores with threads of the run
-        // before it that are still spinning: LibTorch's OpenMP workers spin for about 10 ms after each
-        // parallel region (the library's own workers for 50 µs).
-        (double Ours, double Theirs) Paired(Func<double> ours, Func<double>? theirs)
+        // The library's runs alternate with the peer's (TorchSharp, TensorPrimitives in process; scikit-learn
+        // a process each time), after a warm-up of each (JIT, buffers; a peer process warms itself up):
+        // this machine's speed drifts by tens of percent within minutes, and alternating makes both sides
+        // meet the same moments. Each side's median is reported. Every run starts after a short rest
+        // (Rest), so that it does not share the cores with threads of the run before it that are still
+        // spinning: LibTorch's OpenMP workers spin for about 10 ms after each parallel region (the
+        // library's own workers for 50 µs).
+        (double Ours, double Theirs) Paired(Func<double> ours, Func<double>? theirs, bool theirsWarmsUpItself = false)
         {
             ours();
-            theirs?.Invoke();
+            if (!theirsWarmsUpItself) theirs?.Invoke();
             var a = new List<double>();
             var b = new List<double>();
             for (int r = 0; r < repeats; r++)
@@ -233,17 +234,8 @@ internal static class Compare
                 clf.Fit(flat!, mnist!.Train.Labels);
                 return 5.0 * flat!.Shape[0] / sw.Elapsed.TotalSeconds;
             }
-            Fit();
-            var ours = new List<double>();
-            var theirs = new List<double>();
-            for (int r = 0; r < repeats; r++)
-            {
-                Thread.Sleep(Rest);
-                ours.Add(Fit());
-                theirs.Add(PeerRuns("sklearn_mlp.py", 1)["samples_per_s"]!.GetValue<double>());
-                Console.Error.WriteLine($"    run {r + 1}: library {ours[^1]:N1}, peer {theirs[^1]:N1}, ratio {ours[^1] / theirs[^1]:F2}");
-            }
-            rows.Add(new Row("mlpclassifier_train", "MLPClassifier(100, logistic), 5 epochs", MedianOf(ours), MedianOf(theirs), "scikit-learn 1.2", "samples/s", 3.0));
+            var (ours, theirs) = Paired(Fit, () => PeerRuns("sklearn_mlp.py", 1)["samples_per_s"]!.GetValue<double>(), theirsWarmsUpItself: true);
+            rows.Add(new Row("mlpclassifier_train", "MLPClassifier(100, logistic), 5 epochs", ours, theirs, "scikit-learn 1.2", "samples/s", 3.0));
         }
 
         // The course CNN.
