@@ -62,6 +62,7 @@ public class TrainingKernelTests
         var x = Values(Batch * g.InputSize, 6);
         // Ties: the first maximum wins in both.
         for (int i = 0; i < x.Length; i += 5) x[i] = 1.5f;
+        var special = (float[])x.Clone();
         float[] y1 = new float[Batch * g.OutputSize], y2 = new float[y1.Length];
         int[] a1 = new int[y1.Length], a2 = new int[y1.Length];
         Pooling.MaxPoolScalar(x, Batch, g, y1, a1);
@@ -79,6 +80,19 @@ public class TrainingKernelTests
         var values = new float[y1.Length];
         Pooling.MaxPoolValues(x, Batch, g, values);
         Assert.Equal(y1, values);
+
+        // NaNs and zeros of both signs: a window's first NaN stays (nothing compares greater than it) and a
+        // later one is passed over; of equal zeros the first stays, sign included. Compared bit for bit.
+        for (int i = 0; i < special.Length; i++)
+            special[i] = (i % 7) switch { 0 => float.NaN, 1 or 2 => -0f, 3 => 0f, _ => -1f - MathF.Abs(special[i]) };
+        float[] s1 = new float[y1.Length], s2 = new float[y1.Length], s3 = new float[y1.Length];
+        int[] sa1 = new int[y1.Length], sa2 = new int[y1.Length];
+        Pooling.MaxPoolScalar(special, Batch, g, s1, sa1);
+        Pooling.MaxPool(special, Batch, g, s2, sa2);
+        Pooling.MaxPoolValues(special, Batch, g, s3);
+        Assert.Equal(s1.Select(BitConverter.SingleToInt32Bits), s2.Select(BitConverter.SingleToInt32Bits));
+        Assert.Equal(s1.Select(BitConverter.SingleToInt32Bits), s3.Select(BitConverter.SingleToInt32Bits));
+        Assert.Equal(sa1, sa2);
 
         // The gradient written whole (into a dirty buffer) equals clearing and adding.
         var dy = Values(y1.Length, 7);
