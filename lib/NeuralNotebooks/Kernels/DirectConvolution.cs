@@ -1,5 +1,7 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics.Arm;
+using System.Runtime.Intrinsics.X86;
 
 namespace NeuralNotebooks.Kernels;
 
@@ -85,9 +87,11 @@ internal static unsafe class DirectConvolution
     /// <summary>
     /// output (the pooled positions × filters) = max pooling of the convolution (no activation), and the
     /// flat index into the batch's feature maps each maximum came from (unless <paramref name="argmax"/> is
-    /// empty: inference), exactly as <see cref="Forward"/> then <see cref="Pooling.MaxPool"/>. Each image's
-    /// feature map is made in a buffer in the core's cache and pooled from there, never written out: for
-    /// the course CNN's batch of 32 that is 2.4 MB neither stored nor read back.
+    /// empty: inference), exactly as <see cref="Forward"/> then <see cref="Pooling.MaxPool"/>. The feature maps
+    /// are never written out (for the course CNN's batch of 32, 2.4 MB neither stored nor read back): 2×2
+    /// windows of stride 2 are pooled in registers as their four positions are computed
+    /// (<see cref="ForwardPooledImage{TV}"/>), other poolings from one image's map made in a buffer in the
+    /// core's cache.
     /// </summary>
     public static void ForwardThroughMaxPool(ReadOnlySpan<float> input, in ConvShape s, ReadOnlySpan<float> kernel, int filters,
         ReadOnlySpan<float> bias, PoolGeometry pool, Span<float> pooled, Span<int> argmax)
@@ -116,6 +120,12 @@ internal static unsafe class DirectConvolution
         public void Run(int from, int to)
         {
             int* offsets = stackalloc int[s.Patch];
+            if (PoolsInRegisters(pool, vectors))
+            {
+                for (int b = from; b < to; b++)
+                    ForwardPooledImage(vectors, Image(input, s, b, offsets), offsets, kernel, s, filters, pool, b, pooled, argmax);
+                return;
+            }
             int length = s.Positions * filters;
             float* map = Pinned(ref _map, length);   // one image's feature map: it fits in L2
             for (int b = from; b < to; b++)
@@ -125,6 +135,117 @@ internal static unsafe class DirectConvolution
                 else Pooling.SampleVectors(map, b, pool, pooled, argmax);
             }
         }
+    }
+
+    /// <summary>
+    /// Whether <see cref="ForwardPooledImage{TV}"/> takes this pooling: 2×2 windows with stride 2 (nearly every
+    /// CNN's), and the four positions' sums with a tap's pixels and kernel vector fit in the vector registers
+    /// (32 with AVX-512 and on Arm, 16 with AVX2: up to 4 vectors of filters, or 2).
+    /// </summary>
+    private static bool PoolsInRegisters(PoolGeometry pool, int vectors)
+    {
+        if (pool.PoolHeight != 2 || pool.PoolWidth != 2 || pool.StrideHeight != 2 || pool.StrideWidth != 2) return false;
+        int registers = Avx512F.VL.IsSupported || AdvSimd.Arm64.IsSupported ? 32 : 16;
+        return vectors <= 4 && 4 * vectors + 5 <= registers;
+    }
+
+    private static void ForwardPooledImage(int vectors, float* image, int* offsets, float* kernel, ConvShape s, int filters, PoolGeometry pool, int b, float* pooled, int* argmax)
+    {
+        switch (vectors)
+        {
+            case 1: ForwardPooledImage<V1>(image, offsets, kernel, s, filters, pool, b, pooled, argmax); break;
+            case 2: ForwardPooledImage<V2>(image, offsets, kernel, s, filters, pool, b, pooled, argmax); break;
+            case 3: ForwardPooledImage<V3>(image, offsets, kernel, s, filters, pool, b, pooled, argmax); break;
+            default: ForwardPooledImage<V4>(image, offsets, kernel, s, filters, pool, b, pooled, argmax); break;
+        }
+    }
+
+    /// <summary>
+    /// One image's convolution max-pooled in 2×2 windows of stride 2 without a feature map: the four positions
+    /// under a window are computed together (each tap's kernel vectors loaded once for all four, 16 sums in
+    /// flight), then pooled in registers and only the maximum (and, unless <paramref name="argmax"/> is null,
+    /// its flat index into the batch's feature maps) is stored. Each position's sum is taken in tap order from
+    /// its bias and the window in the pooling's order, so values and indices are the bits of
+    /// <see cref="ForwardImage{TV}"/> followed by <see cref="Pooling.SampleVectors"/>. The map's last row and
+    /// column, when its size is odd, lie under no window and are not computed.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void ForwardPooledImage<TV>(float* image, int* offsets, float* kernel, ConvShape s, int filters, PoolGeometry pool, int b, float* pooled, int* argmax)
+        where TV : struct, IVectorCount
+    {
+        int n = TV.Count, stride = n * Lanes, patch = s.Patch, last = filters - Lanes;
+        int pitch = s.Unpadded ? s.Width : s.PaddedWidth;
+        long right = (long)s.StrideW * s.Channels, down = (long)s.StrideH * pitch * s.Channels;
+        float* bias = kernel + (long)patch * stride;
+        int outH = pool.OutHeight, outW = pool.OutWidth, mapRow = s.OutW * filters;
+        // The window's offsets in the map, in the pooling's order: (0, 0), (0, 1), (1, 0), (1, 1).
+        Vector<int> w1 = new(filters), w2 = new(mapRow), w3 = new(mapRow + filters), laneNumbers = Pooling.LaneNumbers;
+        long outBase = (long)b * pool.OutputSize;
+        for (int py = 0; py < outH; py++)
+            for (int px = 0; px < outW; px++)
+            {
+                float* x00 = image + 2 * py * down + 2 * px * right, x01 = x00 + right, x10 = x00 + down, x11 = x10 + right;
+                Vector<float> a0 = Load(bias, 0), a1 = default, a2 = default, a3 = default;
+                if (n > 1) a1 = Load(bias, 1);
+                if (n > 2) a2 = Load(bias, 2);
+                if (n > 3) a3 = Load(bias, 3);
+                Vector<float> b0 = a0, b1 = a1, b2 = a2, b3 = a3, c0 = a0, c1 = a1, c2 = a2, c3 = a3, d0 = a0, d1 = a1, d2 = a2, d3 = a3;
+                float* k = kernel;
+                for (int t = 0; t < patch; t++, k += stride)
+                {
+                    int at = offsets[t];
+                    var xa = new Vector<float>(x00[at]);
+                    var xb = new Vector<float>(x01[at]);
+                    var xc = new Vector<float>(x10[at]);
+                    var xd = new Vector<float>(x11[at]);
+                    var kv = Load(k, 0);
+                    a0 = Vector.MultiplyAddEstimate(xa, kv, a0); b0 = Vector.MultiplyAddEstimate(xb, kv, b0);
+                    c0 = Vector.MultiplyAddEstimate(xc, kv, c0); d0 = Vector.MultiplyAddEstimate(xd, kv, d0);
+                    if (n > 1)
+                    {
+                        kv = Load(k, 1);
+                        a1 = Vector.MultiplyAddEstimate(xa, kv, a1); b1 = Vector.MultiplyAddEstimate(xb, kv, b1);
+                        c1 = Vector.MultiplyAddEstimate(xc, kv, c1); d1 = Vector.MultiplyAddEstimate(xd, kv, d1);
+                    }
+                    if (n > 2)
+                    {
+                        kv = Load(k, 2);
+                        a2 = Vector.MultiplyAddEstimate(xa, kv, a2); b2 = Vector.MultiplyAddEstimate(xb, kv, b2);
+                        c2 = Vector.MultiplyAddEstimate(xc, kv, c2); d2 = Vector.MultiplyAddEstimate(xd, kv, d2);
+                    }
+                    if (n > 3)
+                    {
+                        kv = Load(k, 3);
+                        a3 = Vector.MultiplyAddEstimate(xa, kv, a3); b3 = Vector.MultiplyAddEstimate(xb, kv, b3);
+                        c3 = Vector.MultiplyAddEstimate(xc, kv, c3); d3 = Vector.MultiplyAddEstimate(xd, kv, d3);
+                    }
+                }
+                long o = outBase + ((long)py * outW + px) * filters;
+                int first = b * pool.InputSize + (2 * py * s.OutW + 2 * px) * filters;
+                PoolWindow(a0, b0, c0, d0, pooled, argmax, o, first, 0, w1, w2, w3, laneNumbers);
+                if (n > 1) PoolWindow(a1, b1, c1, d1, pooled, argmax, o, first, n == 2 ? last : Lanes, w1, w2, w3, laneNumbers);
+                if (n > 2) PoolWindow(a2, b2, c2, d2, pooled, argmax, o, first, n == 3 ? last : 2 * Lanes, w1, w2, w3, laneNumbers);
+                if (n > 3) PoolWindow(a3, b3, c3, d3, pooled, argmax, o, first, last, w1, w2, w3, laneNumbers);
+            }
+    }
+
+    /// <summary>A vector of filters' maximum over one window's four positions, stored at filter <paramref name="ch"/> (with its flat index when <paramref name="argmax"/> is given).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void PoolWindow(Vector<float> p00, Vector<float> p01, Vector<float> p10, Vector<float> p11, float* pooled, int* argmax, long o, int first, int ch,
+        Vector<int> w1, Vector<int> w2, Vector<int> w3, Vector<int> laneNumbers)
+    {
+        if (argmax is null)
+        {
+            (Pooling.Greater(p11, Pooling.Greater(p10, Pooling.Greater(p01, p00)))).Store(pooled + o + ch);
+            return;
+        }
+        var best = p00;
+        var where = Vector<int>.Zero;
+        Pooling.Keep(p01, w1, ref best, ref where);
+        Pooling.Keep(p10, w2, ref best, ref where);
+        Pooling.Keep(p11, w3, ref best, ref where);
+        best.Store(pooled + o + ch);
+        (where + new Vector<int>(first + ch) + laneNumbers).Store(argmax + o + ch);
     }
 
     /// <summary>One image's convolution, through the loop compiled for its number of vectors.</summary>

@@ -115,7 +115,7 @@ public static class Pooling
     }
 
     /// <summary>Lane numbers 0, 1, 2, ... of an index vector.</summary>
-    private static readonly Vector<int> LaneNumbers = CreateLaneNumbers();
+    internal static readonly Vector<int> LaneNumbers = CreateLaneNumbers();
 
     private static Vector<int> CreateLaneNumbers()
     {
@@ -199,7 +199,7 @@ public static class Pooling
 
     /// <summary>One step of a window's running maximum: a greater value replaces it (so the first of equal ones stays) and records its offset.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Keep(Vector<float> v, Vector<int> offset, ref Vector<float> best, ref Vector<int> where)
+    internal static void Keep(Vector<float> v, Vector<int> offset, ref Vector<float> best, ref Vector<int> where)
     {
         var greater = Vector.GreaterThan(v, best);
         best = Vector.ConditionalSelect(greater, v, best);
@@ -213,7 +213,7 @@ public static class Pooling
     /// processors keep the comparison.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector<float> Greater(Vector<float> v, Vector<float> best)
+    internal static Vector<float> Greater(Vector<float> v, Vector<float> best)
     {
         if (Vector<float>.Count == 8 && Avx.IsSupported) return Avx.Max(v.AsVector256(), best.AsVector256()).AsVector();
         if (Vector<float>.Count == 16 && Avx512F.IsSupported) return Avx512F.Max(v.AsVector512(), best.AsVector512()).AsVector();

@@ -137,18 +137,25 @@ public class DirectConvolutionTests
         Assert.Equal(dbExpected, db);
     }
 
+    // 2×2 windows of stride 2 are pooled in registers where the sums fit (up to 4 vectors of filters with
+    // 32 registers, 2 with 16: the 256- and 128-bit runs of this suite take the other path for some rows).
     [Theory]
-    [InlineData(2, 8, 8, 9, 2, 2)]
-    [InlineData(3, 7, 9, 17, 2, 2)]    // odd sizes: the last row and column of the map are not pooled
-    [InlineData(2, 28, 28, 28, 2, 2)]  // the course CNN's first two layers
-    [InlineData(2, 11, 10, 8, 3, 2)]   // overlapping windows
-    [InlineData(0, 8, 8, 8, 2, 2)]
-    public void Pooled_as_it_goes_the_forward_pass_gives_the_convolution_then_the_pooling(int batch, int h, int w, int filters, int pool, int stride)
+    [InlineData(2, 8, 8, 9, 2, 2, 1, 1, "valid")]
+    [InlineData(3, 7, 9, 17, 2, 2, 1, 1, "valid")]    // odd sizes: the last row and column of the map are not pooled
+    [InlineData(2, 28, 28, 28, 2, 2, 1, 1, "valid")]  // the course CNN's first two layers
+    [InlineData(2, 11, 10, 8, 3, 2, 1, 1, "valid")]   // overlapping windows
+    [InlineData(2, 9, 9, 8, 2, 3, 1, 1, "valid")]     // windows with gaps between them
+    [InlineData(2, 9, 11, 12, 2, 2, 1, 1, "same")]    // a padded image
+    [InlineData(2, 12, 13, 8, 2, 2, 3, 2, "same")]    // three channels (27 taps) and a strided convolution
+    [InlineData(2, 10, 10, 40, 2, 2, 1, 1, "valid")]  // more vectors of filters than the registers take
+    [InlineData(0, 8, 8, 8, 2, 2, 1, 1, "valid")]
+    public void Pooled_as_it_goes_the_forward_pass_gives_the_convolution_then_the_pooling(int batch, int h, int w, int filters, int pool, int stride,
+        int channels, int convStride, string padding)
     {
-        var s = Geometry(batch, h, w, 1, 3, 3, 1, "valid");
+        var s = Geometry(batch, h, w, channels, 3, 3, convStride, padding);
         var g = new PoolGeometry(s.OutH, s.OutW, filters, pool, pool, stride, stride);
         if (!DirectConvolution.Takes(s.Patch, filters)) return;
-        var x = Data(batch * h * w, 1);
+        var x = Data(batch * h * w * channels, 1);
         var kernel = Data(s.Patch * filters, 2);
         var bias = Data(filters, 3);
         var map = new float[batch * s.Positions * filters];
@@ -171,6 +178,17 @@ public class DirectConvolutionTests
         var values = new float[expected.Length];
         DirectConvolution.ForwardThroughMaxPool(x, s, kernel, filters, bias, g, values, default);
         Assert.Equal(expected, values);
+
+        // NaN pixels make NaN sums around them: a window whose first position is NaN keeps it, a later NaN
+        // is passed over, in both paths alike (compared bit for bit).
+        for (int i = 5; i < x.Length; i += 23) x[i] = float.NaN;
+        DirectConvolution.Forward(x, s, kernel, filters, bias, map);
+        Pooling.MaxPool(map, batch, g, expected, expectedArgmax);
+        DirectConvolution.ForwardThroughMaxPool(x, s, kernel, filters, bias, g, pooled, argmax);
+        DirectConvolution.ForwardThroughMaxPool(x, s, kernel, filters, bias, g, values, default);
+        Assert.Equal(expected.Select(BitConverter.SingleToInt32Bits), pooled[..^1].Select(BitConverter.SingleToInt32Bits));
+        Assert.Equal(expected.Select(BitConverter.SingleToInt32Bits), values.Select(BitConverter.SingleToInt32Bits));
+        Assert.Equal(expectedArgmax, argmax[..^1]);
     }
 
     [Fact]
