@@ -363,6 +363,13 @@ internal static unsafe partial class Gemm
         // Columns, and a B too large to pack whole, go through the fixed bands: each core runs the whole
         // blocked algorithm on its own with its own packing buffers, one fork per product.
         bool byRows = m >= 2 * MR * 4 && (m >= n || n < 2 * NR);
+        // A squarish dense product with 4 to 16 panels of B is split by columns after all: each core packs its
+        // own half of B and reads A in place, with no fork and no wait between packing B and using it. Shared,
+        // the packing of a 256×256 B took a sixth of the product, its lines written by one core and read by
+        // both. (Paired, same process, 512-bit: 128³ 1.62x, 192³ 1.45x, 256³ 1.13x and 1.32x, 384³ 1.19x,
+        // 512³ 1.11x, 768³ and 1024³ even; AVX2: 128³ 1.24x, 256³ 1.07x; 128-bit: 128³ 1.03x, 256³, with 32
+        // panels, 0.92x. A tall 4732×128×32 ran 0.77x and 2000×128×64 0.87x split by columns: m stays within 2n.)
+        if (byRows && !skipZeros && n >= 4 * NR && n <= 16 * NR && m <= 2 * n) byRows = false;
         if (byRows && FitsSharedPacking(n, k))
         {
             SharedRows(m, n, k, a, transposeA, b, transposeB, c, accumulate, skipZeros, packedSplit == 0 ? packed : null);

@@ -17,6 +17,8 @@ public class GemmTests
         { 32, 128, 4732 }, { 4732, 128, 32 }, { 32, 4732, 128 }, { 784, 100, 200 }, { 200, 784, 100 },
         // A last panel of columns of at most half a panel (the half-width kernel, an odd depth: its last single step) and one column more.
         { 64, 104, 77 }, { 64, 105, 77 }, { 40, 4, 300 }, { 40, 3, 301 },
+        // Squarish products split by columns (each core packs its own half of B), one with a partial last panel.
+        { 256, 256, 256 }, { 250, 200, 70 },
     };
 
     [Theory, MemberData(nameof(Sizes))]
@@ -60,6 +62,8 @@ public class GemmTests
     [InlineData(400, 300, 500, false, false)]
     [InlineData(257, 37, 1100, false, true)]
     [InlineData(1031, 61, 530, true, false)]
+    [InlineData(256, 256, 256, false, false)]   // Multiply splits this one by columns
+    [InlineData(300, 200, 90, true, false)]
     public void A_row_split_product_gives_the_same_bits_however_the_cores_share_it(int m, int n, int k, bool ta, bool zeros)
     {
         var rng = new Rng(m + 3 * n + 7 * k);
