@@ -90,7 +90,7 @@ internal static unsafe class DirectConvolution
     /// empty: inference), exactly as <see cref="Forward"/> then <see cref="Pooling.MaxPool"/>. The feature maps
     /// are never written out (for the course CNN's batch of 32, 2.4 MB neither stored nor read back): 2×2
     /// windows of stride 2 are pooled in registers as their four positions are computed
-    /// (<see cref="ForwardPooledImage{TV}"/>), other poolings from one image's map made in a buffer in the
+    /// (<see cref="ForwardPooledWhole{TV}"/>, or a row of the window at a time with fewer registers: <see cref="ForwardPooledByRows{TV}"/>), other poolings from one image's map made in a buffer in the
     /// core's cache.
     /// </summary>
     public static void ForwardThroughMaxPool(ReadOnlySpan<float> input, in ConvShape s, ReadOnlySpan<float> kernel, int filters,
@@ -120,10 +120,11 @@ internal static unsafe class DirectConvolution
         public void Run(int from, int to)
         {
             int* offsets = stackalloc int[s.Patch];
-            if (PoolsInRegisters(pool, vectors))
+            var way = PoolsInRegisters(pool, vectors, withIndices: argmax is not null);
+            if (way != InRegisters.No)
             {
                 for (int b = from; b < to; b++)
-                    ForwardPooledImage(vectors, Image(input, s, b, offsets), offsets, kernel, s, filters, pool, b, pooled, argmax);
+                    ForwardPooledImage(vectors, way == InRegisters.ByRows, Image(input, s, b, offsets), offsets, kernel, s, filters, pool, b, pooled, argmax);
                 return;
             }
             int length = s.Positions * filters;
@@ -137,27 +138,128 @@ internal static unsafe class DirectConvolution
         }
     }
 
+    private enum InRegisters { No, Whole, ByRows }
+
     /// <summary>
-    /// Whether <see cref="ForwardPooledImage{TV}"/> takes this pooling: 2×2 windows with stride 2 (nearly every
-    /// CNN's), and the four positions' sums with a tap's pixels and kernel vector fit in the vector registers
-    /// (32 with AVX-512 and on Arm, 16 with AVX2: up to 4 vectors of filters, or 2).
+    /// How the convolution is pooled in registers (<see cref="ForwardPooledWhole{TV}"/>, <see cref="ForwardPooledByRows{TV}"/>), if it does: 2×2 windows with stride 2
+    /// (nearly every CNN's) and up to 4 vectors of filters, when its sums fit in the vector registers (32 with
+    /// AVX-512 and on Arm, 16 with AVX2). The whole window at once needs 4 sums a vector of filters and 5
+    /// registers more; a row of the window at a time, 2 sums a vector, its running maxima (and their indices),
+    /// and 3 more.
     /// </summary>
-    private static bool PoolsInRegisters(PoolGeometry pool, int vectors)
+    private static InRegisters PoolsInRegisters(PoolGeometry pool, int vectors, bool withIndices)
     {
-        if (pool.PoolHeight != 2 || pool.PoolWidth != 2 || pool.StrideHeight != 2 || pool.StrideWidth != 2) return false;
+        if (pool.PoolHeight != 2 || pool.PoolWidth != 2 || pool.StrideHeight != 2 || pool.StrideWidth != 2 || vectors > 4) return InRegisters.No;
         int registers = Avx512F.VL.IsSupported || AdvSimd.Arm64.IsSupported ? 32 : 16;
-        return vectors <= 4 && 4 * vectors + 5 <= registers;
+        if (4 * vectors + 5 <= registers) return InRegisters.Whole;
+        return (withIndices ? 4 : 3) * vectors + 3 <= registers ? InRegisters.ByRows : InRegisters.No;
     }
 
-    private static void ForwardPooledImage(int vectors, float* image, int* offsets, float* kernel, ConvShape s, int filters, PoolGeometry pool, int b, float* pooled, int* argmax)
+    private static void ForwardPooledImage(int vectors, bool byRows, float* image, int* offsets, float* kernel, ConvShape s, int filters, PoolGeometry pool, int b, float* pooled, int* argmax)
     {
         switch (vectors)
         {
-            case 1: ForwardPooledImage<V1>(image, offsets, kernel, s, filters, pool, b, pooled, argmax); break;
-            case 2: ForwardPooledImage<V2>(image, offsets, kernel, s, filters, pool, b, pooled, argmax); break;
-            case 3: ForwardPooledImage<V3>(image, offsets, kernel, s, filters, pool, b, pooled, argmax); break;
-            default: ForwardPooledImage<V4>(image, offsets, kernel, s, filters, pool, b, pooled, argmax); break;
+            case 1: PooledImage<V1>(byRows, image, offsets, kernel, s, filters, pool, b, pooled, argmax); break;
+            case 2: PooledImage<V2>(byRows, image, offsets, kernel, s, filters, pool, b, pooled, argmax); break;
+            case 3: PooledImage<V3>(byRows, image, offsets, kernel, s, filters, pool, b, pooled, argmax); break;
+            default: PooledImage<V4>(byRows, image, offsets, kernel, s, filters, pool, b, pooled, argmax); break;
         }
+    }
+
+    private static void PooledImage<TV>(bool byRows, float* image, int* offsets, float* kernel, ConvShape s, int filters, PoolGeometry pool, int b, float* pooled, int* argmax)
+        where TV : struct, IVectorCount
+    {
+        if (byRows) ForwardPooledByRows<TV>(image, offsets, kernel, s, filters, pool, b, pooled, argmax);
+        else ForwardPooledWhole<TV>(image, offsets, kernel, s, filters, pool, b, pooled, argmax);
+    }
+
+    /// <summary>
+    /// <see cref="ForwardPooledWhole{TV}"/> for 16 registers: the window's top two positions are computed
+    /// together and reduced to their maximum, then the bottom two are computed and taken into it, in the
+    /// pooling's order, so the bits are the same.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void ForwardPooledByRows<TV>(float* image, int* offsets, float* kernel, ConvShape s, int filters, PoolGeometry pool, int b, float* pooled, int* argmax)
+        where TV : struct, IVectorCount
+    {
+        int n = TV.Count, stride = n * Lanes, last = filters - Lanes;
+        int pitch = s.Unpadded ? s.Width : s.PaddedWidth;
+        long right = (long)s.StrideW * s.Channels, down = (long)s.StrideH * pitch * s.Channels;
+        int outH = pool.OutHeight, outW = pool.OutWidth, mapRow = s.OutW * filters;
+        Vector<int> w1 = new(filters), w2 = new(mapRow), w3 = new(mapRow + filters), laneNumbers = Pooling.LaneNumbers;
+        long outBase = (long)b * pool.OutputSize;
+        for (int py = 0; py < outH; py++)
+            for (int px = 0; px < outW; px++)
+            {
+                float* x00 = image + 2 * py * down + 2 * px * right;
+                var (a0, a1, a2, a3, b0, b1, b2, b3) = TwoPositions<TV>(x00, x00 + right, offsets, kernel, s.Patch);
+                Vector<float> m0 = a0, m1 = a1, m2 = a2, m3 = a3;
+                Vector<int> i0 = default, i1 = default, i2 = default, i3 = default;
+                if (argmax is null)
+                {
+                    m0 = Pooling.Greater(b0, m0);
+                    if (n > 1) m1 = Pooling.Greater(b1, m1);
+                    if (n > 2) m2 = Pooling.Greater(b2, m2);
+                    if (n > 3) m3 = Pooling.Greater(b3, m3);
+                }
+                else
+                {
+                    Pooling.Keep(b0, w1, ref m0, ref i0);
+                    if (n > 1) Pooling.Keep(b1, w1, ref m1, ref i1);
+                    if (n > 2) Pooling.Keep(b2, w1, ref m2, ref i2);
+                    if (n > 3) Pooling.Keep(b3, w1, ref m3, ref i3);
+                }
+                var (c0, c1, c2, c3, d0, d1, d2, d3) = TwoPositions<TV>(x00 + down, x00 + down + right, offsets, kernel, s.Patch);
+                long o = outBase + ((long)py * outW + px) * filters;
+                int first = b * pool.InputSize + (2 * py * s.OutW + 2 * px) * filters;
+                BottomRow(m0, i0, c0, d0, pooled, argmax, o, first, 0, w2, w3, laneNumbers);
+                if (n > 1) BottomRow(m1, i1, c1, d1, pooled, argmax, o, first, n == 2 ? last : Lanes, w2, w3, laneNumbers);
+                if (n > 2) BottomRow(m2, i2, c2, d2, pooled, argmax, o, first, n == 3 ? last : 2 * Lanes, w2, w3, laneNumbers);
+                if (n > 3) BottomRow(m3, i3, c3, d3, pooled, argmax, o, first, last, w2, w3, laneNumbers);
+            }
+    }
+
+    /// <summary>Two neighbouring positions' sums (up to 4 vectors of filters each), each from its bias in tap order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (Vector<float>, Vector<float>, Vector<float>, Vector<float>, Vector<float>, Vector<float>, Vector<float>, Vector<float>)
+        TwoPositions<TV>(float* x, float* y, int* offsets, float* kernel, int patch) where TV : struct, IVectorCount
+    {
+        int n = TV.Count, stride = n * Lanes;
+        float* bias = kernel + (long)patch * stride;
+        Vector<float> a0 = Load(bias, 0), a1 = default, a2 = default, a3 = default;
+        if (n > 1) a1 = Load(bias, 1);
+        if (n > 2) a2 = Load(bias, 2);
+        if (n > 3) a3 = Load(bias, 3);
+        Vector<float> b0 = a0, b1 = a1, b2 = a2, b3 = a3;
+        float* k = kernel;
+        for (int t = 0; t < patch; t++, k += stride)
+        {
+            int at = offsets[t];
+            var xa = new Vector<float>(x[at]);
+            var xb = new Vector<float>(y[at]);
+            var kv = Load(k, 0);
+            a0 = Vector.MultiplyAddEstimate(xa, kv, a0); b0 = Vector.MultiplyAddEstimate(xb, kv, b0);
+            if (n > 1) { kv = Load(k, 1); a1 = Vector.MultiplyAddEstimate(xa, kv, a1); b1 = Vector.MultiplyAddEstimate(xb, kv, b1); }
+            if (n > 2) { kv = Load(k, 2); a2 = Vector.MultiplyAddEstimate(xa, kv, a2); b2 = Vector.MultiplyAddEstimate(xb, kv, b2); }
+            if (n > 3) { kv = Load(k, 3); a3 = Vector.MultiplyAddEstimate(xa, kv, a3); b3 = Vector.MultiplyAddEstimate(xb, kv, b3); }
+        }
+        return (a0, a1, a2, a3, b0, b1, b2, b3);
+    }
+
+    /// <summary>The window's bottom two positions taken into the top row's maximum (and index), then stored at filter <paramref name="ch"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void BottomRow(Vector<float> best, Vector<int> where, Vector<float> p10, Vector<float> p11, float* pooled, int* argmax, long o, int first, int ch,
+        Vector<int> w2, Vector<int> w3, Vector<int> laneNumbers)
+    {
+        if (argmax is null)
+        {
+            Pooling.Greater(p11, Pooling.Greater(p10, best)).Store(pooled + o + ch);
+            return;
+        }
+        Pooling.Keep(p10, w2, ref best, ref where);
+        Pooling.Keep(p11, w3, ref best, ref where);
+        best.Store(pooled + o + ch);
+        (where + new Vector<int>(first + ch) + laneNumbers).Store(argmax + o + ch);
     }
 
     /// <summary>
@@ -170,7 +272,7 @@ internal static unsafe class DirectConvolution
     /// column, when its size is odd, lie under no window and are not computed.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void ForwardPooledImage<TV>(float* image, int* offsets, float* kernel, ConvShape s, int filters, PoolGeometry pool, int b, float* pooled, int* argmax)
+    private static void ForwardPooledWhole<TV>(float* image, int* offsets, float* kernel, ConvShape s, int filters, PoolGeometry pool, int b, float* pooled, int* argmax)
         where TV : struct, IVectorCount
     {
         int n = TV.Count, stride = n * Lanes, patch = s.Patch, last = filters - Lanes;

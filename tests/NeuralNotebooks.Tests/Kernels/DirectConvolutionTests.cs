@@ -137,8 +137,9 @@ public class DirectConvolutionTests
         Assert.Equal(dbExpected, db);
     }
 
-    // 2×2 windows of stride 2 are pooled in registers where the sums fit (up to 4 vectors of filters with
-    // 32 registers, 2 with 16: the 256- and 128-bit runs of this suite take the other path for some rows).
+    // 2×2 windows of stride 2 are pooled in registers where the sums fit: the whole window (up to 4 vectors
+    // of filters with 32 registers, 2 with 16) or a row of it at a time (16 registers: 3 vectors with
+    // indices, 4 without); the 256- and 128-bit runs of this suite take those and the map for some rows.
     [Theory]
     [InlineData(2, 8, 8, 9, 2, 2, 1, 1, "valid")]
     [InlineData(3, 7, 9, 17, 2, 2, 1, 1, "valid")]    // odd sizes: the last row and column of the map are not pooled
