@@ -417,24 +417,8 @@ internal static unsafe class DirectConvolution
             if (n <= 4)
                 for (; ox + 1 < s.OutW; ox += 2, o += 2 * filters)
                 {
-                    float* x = row + ox * step, y = x + step;
-                    Vector<float> a0 = Load(bias, 0), a1 = default, a2 = default, a3 = default;
-                    if (n > 1) a1 = Load(bias, 1);
-                    if (n > 2) a2 = Load(bias, 2);
-                    if (n > 3) a3 = Load(bias, 3);
-                    Vector<float> b0 = a0, b1 = a1, b2 = a2, b3 = a3;
-                    float* k = kernel;
-                    for (int t = 0; t < patch; t++, k += stride)
-                    {
-                        int at = offsets[t];
-                        var xa = new Vector<float>(x[at]);
-                        var xb = new Vector<float>(y[at]);
-                        var k0 = Load(k, 0);
-                        a0 = Vector.MultiplyAddEstimate(xa, k0, a0); b0 = Vector.MultiplyAddEstimate(xb, k0, b0);
-                        if (n > 1) { var k1 = Load(k, 1); a1 = Vector.MultiplyAddEstimate(xa, k1, a1); b1 = Vector.MultiplyAddEstimate(xb, k1, b1); }
-                        if (n > 2) { var k2 = Load(k, 2); a2 = Vector.MultiplyAddEstimate(xa, k2, a2); b2 = Vector.MultiplyAddEstimate(xb, k2, b2); }
-                        if (n > 3) { var k3 = Load(k, 3); a3 = Vector.MultiplyAddEstimate(xa, k3, a3); b3 = Vector.MultiplyAddEstimate(xb, k3, b3); }
-                    }
+                    float* x = row + ox * step;
+                    var (a0, a1, a2, a3, b0, b1, b2, b3) = TwoPositions<TV>(x, x + step, offsets, kernel, patch);
                     Put<TV>(o, a0, a1, a2, a3, default, default, default, default, filters, relu);
                     Put<TV>(o + filters, b0, b1, b2, b3, default, default, default, default, filters, relu);
                 }
