@@ -219,6 +219,14 @@ internal static unsafe class DirectConvolution
             }
     }
 
+    /// <summary>The first up to 4 vectors of the packed bias (the rest default): every position's sums start there.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (Vector<float>, Vector<float>, Vector<float>, Vector<float>) Bias<TV>(float* bias) where TV : struct, IVectorCount
+    {
+        int n = TV.Count;
+        return (Load(bias, 0), n > 1 ? Load(bias, 1) : default, n > 2 ? Load(bias, 2) : default, n > 3 ? Load(bias, 3) : default);
+    }
+
     /// <summary>Two neighbouring positions' sums (up to 4 vectors of filters each), each from its bias in tap order.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static (Vector<float>, Vector<float>, Vector<float>, Vector<float>, Vector<float>, Vector<float>, Vector<float>, Vector<float>)
@@ -226,10 +234,7 @@ internal static unsafe class DirectConvolution
     {
         int n = TV.Count, stride = n * Lanes;
         float* bias = kernel + (long)patch * stride;
-        Vector<float> a0 = Load(bias, 0), a1 = default, a2 = default, a3 = default;
-        if (n > 1) a1 = Load(bias, 1);
-        if (n > 2) a2 = Load(bias, 2);
-        if (n > 3) a3 = Load(bias, 3);
+        var (a0, a1, a2, a3) = Bias<TV>(bias);
         Vector<float> b0 = a0, b1 = a1, b2 = a2, b3 = a3;
         float* k = kernel;
         for (int t = 0; t < patch; t++, k += stride)
@@ -287,10 +292,7 @@ internal static unsafe class DirectConvolution
             for (int px = 0; px < outW; px++)
             {
                 float* x00 = image + 2 * py * down + 2 * px * right, x01 = x00 + right, x10 = x00 + down, x11 = x10 + right;
-                Vector<float> a0 = Load(bias, 0), a1 = default, a2 = default, a3 = default;
-                if (n > 1) a1 = Load(bias, 1);
-                if (n > 2) a2 = Load(bias, 2);
-                if (n > 3) a3 = Load(bias, 3);
+                var (a0, a1, a2, a3) = Bias<TV>(bias);
                 Vector<float> b0 = a0, b1 = a1, b2 = a2, b3 = a3, c0 = a0, c1 = a1, c2 = a2, c3 = a3, d0 = a0, d1 = a1, d2 = a2, d3 = a3;
                 float* k = kernel;
                 for (int t = 0; t < patch; t++, k += stride)
@@ -392,10 +394,7 @@ internal static unsafe class DirectConvolution
                     float* x = row + ox * step, y = x + step, z = y + step;
                     // Twelve sums (three positions of up to 4 vectors), three pixels and one kernel vector: the
                     // 16 registers of AVX2. Each kernel vector is loaded once for the three positions.
-                    Vector<float> a0 = Load(bias, 0), a1 = default, a2 = default, a3 = default;
-                    if (n > 1) a1 = Load(bias, 1);
-                    if (n > 2) a2 = Load(bias, 2);
-                    if (n > 3) a3 = Load(bias, 3);
+                    var (a0, a1, a2, a3) = Bias<TV>(bias);
                     Vector<float> b0 = a0, b1 = a1, b2 = a2, b3 = a3, c0 = a0, c1 = a1, c2 = a2, c3 = a3;
                     float* k = kernel;
                     for (int t = 0; t < patch; t++, k += stride)
