@@ -130,8 +130,9 @@ public sealed class Conv2D : KernelLayer
         layers.Count > 1 && layers[0] is Conv2D conv && layers[1] is MaxPool2D pool ? (conv, pool) : null;
 
     /// <summary>
-    /// This layer's forward pass and <paramref name="pool"/>'s as one: each image's feature map is made in
-    /// the core's cache and pooled there, and only the pooled output (and, training, where each maximum
+    /// This layer's forward pass and <paramref name="pool"/>'s as one: each window of the pooling is computed
+    /// and pooled in registers (2×2 windows of stride 2), or each image's feature map is made in the core's
+    /// cache and pooled there (other poolings), and only the pooled output (and, training, where each maximum
     /// came from) is written. The feature maps themselves are not kept, so this layer's output is not
     /// available until its next <see cref="Forward"/>; its backward pass needs only its input.
     /// </summary>
