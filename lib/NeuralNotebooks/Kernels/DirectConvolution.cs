@@ -188,30 +188,20 @@ internal static unsafe class DirectConvolution
         int outH = pool.OutHeight, outW = pool.OutWidth, mapRow = s.OutW * filters;
         Vector<int> w1 = new(filters), w2 = new(mapRow), w3 = new(mapRow + filters), laneNumbers = Pooling.LaneNumbers;
         long outBase = (long)b * pool.OutputSize;
+        int mapBase = b * pool.InputSize;   // image b's first index in the batch's feature maps
         for (int py = 0; py < outH; py++)
             for (int px = 0; px < outW; px++)
             {
                 float* x00 = image + 2 * py * down + 2 * px * right;
                 var (a0, a1, a2, a3, b0, b1, b2, b3) = TwoPositions<TV>(x00, x00 + right, offsets, kernel, s.Patch);
-                Vector<float> m0 = a0, m1 = a1, m2 = a2, m3 = a3;
-                Vector<int> i0 = default, i1 = default, i2 = default, i3 = default;
-                if (argmax is null)
-                {
-                    m0 = Pooling.Greater(b0, m0);
-                    if (n > 1) m1 = Pooling.Greater(b1, m1);
-                    if (n > 2) m2 = Pooling.Greater(b2, m2);
-                    if (n > 3) m3 = Pooling.Greater(b3, m3);
-                }
-                else
-                {
-                    Pooling.Keep(b0, w1, ref m0, ref i0);
-                    if (n > 1) Pooling.Keep(b1, w1, ref m1, ref i1);
-                    if (n > 2) Pooling.Keep(b2, w1, ref m2, ref i2);
-                    if (n > 3) Pooling.Keep(b3, w1, ref m3, ref i3);
-                }
+                bool withIndices = argmax is not null;
+                var (m0, i0) = TopRow(a0, b0, withIndices, w1);
+                var (m1, i1) = n > 1 ? TopRow(a1, b1, withIndices, w1) : default;
+                var (m2, i2) = n > 2 ? TopRow(a2, b2, withIndices, w1) : default;
+                var (m3, i3) = n > 3 ? TopRow(a3, b3, withIndices, w1) : default;
                 var (c0, c1, c2, c3, d0, d1, d2, d3) = TwoPositions<TV>(x00 + down, x00 + down + right, offsets, kernel, s.Patch);
                 long o = outBase + ((long)py * outW + px) * filters;
-                int first = b * pool.InputSize + (2 * py * s.OutW + 2 * px) * filters;
+                int first = mapBase + (2 * py * s.OutW + 2 * px) * filters;
                 BottomRow(m0, i0, c0, d0, pooled, argmax, o, first, 0, w2, w3, laneNumbers);
                 if (n > 1) BottomRow(m1, i1, c1, d1, pooled, argmax, o, first, n == 2 ? last : Lanes, w2, w3, laneNumbers);
                 if (n > 2) BottomRow(m2, i2, c2, d2, pooled, argmax, o, first, n == 3 ? last : 2 * Lanes, w2, w3, laneNumbers);
@@ -251,6 +241,17 @@ internal static unsafe class DirectConvolution
         return (a0, a1, a2, a3, b0, b1, b2, b3);
     }
 
+    /// <summary>The window's first two positions: the running maximum after (0, 1) is taken into (0, 0), and with indices its offset (0 or <paramref name="w1"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (Vector<float> Best, Vector<int> Where) TopRow(Vector<float> p00, Vector<float> p01, bool withIndices, Vector<int> w1)
+    {
+        if (!withIndices) return (Pooling.Greater(p01, p00), default);
+        var best = p00;
+        var where = Vector<int>.Zero;
+        Pooling.Keep(p01, w1, ref best, ref where);
+        return (best, where);
+    }
+
     /// <summary>The window's bottom two positions taken into the top row's maximum (and index), then stored at filter <paramref name="ch"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void BottomRow(Vector<float> best, Vector<int> where, Vector<float> p10, Vector<float> p11, float* pooled, int* argmax, long o, int first, int ch,
@@ -288,6 +289,7 @@ internal static unsafe class DirectConvolution
         // The window's offsets in the map, in the pooling's order: (0, 0), (0, 1), (1, 0), (1, 1).
         Vector<int> w1 = new(filters), w2 = new(mapRow), w3 = new(mapRow + filters), laneNumbers = Pooling.LaneNumbers;
         long outBase = (long)b * pool.OutputSize;
+        int mapBase = b * pool.InputSize;   // image b's first index in the batch's feature maps
         for (int py = 0; py < outH; py++)
             for (int px = 0; px < outW; px++)
             {
@@ -325,7 +327,7 @@ internal static unsafe class DirectConvolution
                     }
                 }
                 long o = outBase + ((long)py * outW + px) * filters;
-                int first = b * pool.InputSize + (2 * py * s.OutW + 2 * px) * filters;
+                int first = mapBase + (2 * py * s.OutW + 2 * px) * filters;
                 PoolWindow(a0, b0, c0, d0, pooled, argmax, o, first, 0, w1, w2, w3, laneNumbers);
                 if (n > 1) PoolWindow(a1, b1, c1, d1, pooled, argmax, o, first, n == 2 ? last : Lanes, w1, w2, w3, laneNumbers);
                 if (n > 2) PoolWindow(a2, b2, c2, d2, pooled, argmax, o, first, n == 3 ? last : 2 * Lanes, w1, w2, w3, laneNumbers);
@@ -338,18 +340,8 @@ internal static unsafe class DirectConvolution
     private static void PoolWindow(Vector<float> p00, Vector<float> p01, Vector<float> p10, Vector<float> p11, float* pooled, int* argmax, long o, int first, int ch,
         Vector<int> w1, Vector<int> w2, Vector<int> w3, Vector<int> laneNumbers)
     {
-        if (argmax is null)
-        {
-            (Pooling.Greater(p11, Pooling.Greater(p10, Pooling.Greater(p01, p00)))).Store(pooled + o + ch);
-            return;
-        }
-        var best = p00;
-        var where = Vector<int>.Zero;
-        Pooling.Keep(p01, w1, ref best, ref where);
-        Pooling.Keep(p10, w2, ref best, ref where);
-        Pooling.Keep(p11, w3, ref best, ref where);
-        best.Store(pooled + o + ch);
-        (where + new Vector<int>(first + ch) + laneNumbers).Store(argmax + o + ch);
+        var (best, where) = TopRow(p00, p01, argmax is not null, w1);
+        BottomRow(best, where, p10, p11, pooled, argmax, o, first, ch, w2, w3, laneNumbers);
     }
 
     /// <summary>One image's convolution, through the loop compiled for its number of vectors.</summary>
