@@ -1,3 +1,5 @@
+using NeuralNotebooks.Kernels;
+
 namespace NeuralNotebooks;
 
 /// <summary>
@@ -44,7 +46,7 @@ public static class Cifar10
             throw new DataFormatException(path, $"expected a whole number of {Record}-byte records (1 label + 3,072 pixels), found {bytes.Length} bytes.");
         int n = bytes.Length / Record;
         var labels = new int[n];
-        var pixels = new float[n * Pixels];
+        var pixels = HugePages.UninitializedArray(n * Pixels);   // every element is written below
         for (int r = 0; r < n; r++)
         {
             int o = r * Record;

@@ -1,3 +1,4 @@
+using NeuralNotebooks.Kernels;
 using NeuralNotebooks.Display;
 
 namespace NeuralNotebooks;
@@ -47,7 +48,7 @@ public sealed record LabeledImages(Tensor Images, int[] Labels)
         int per = Count == 0 ? 0 : Images.Size / Count;
         var dims = Images.Shape.ToArray();
         dims[0] = indices.Count;
-        var pixels = new float[indices.Count * per];
+        var pixels = HugePages.UninitializedArray(indices.Count * per);   // every element is written below
         var labels = new int[indices.Count];
         for (int k = 0; k < indices.Count; k++)
         {

@@ -157,8 +157,9 @@ internal static class IdxDataset
 
     private static LabeledImages Part(IdxFile images, IdxFile labels, bool channels)
     {
-        // Every element is written by the conversion, so the array need not be zeroed first.
-        var pixels = GC.AllocateUninitializedArray<float>(images.Bytes.Length);
+        // Every element is written by the conversion, so the array need not be zeroed first (which would also
+        // bring its pages in before they could be asked for in 2 MB).
+        var pixels = HugePages.UninitializedArray(images.Bytes.Length);
         PixelConversion.ToUnitFloatsParallel(images.Bytes, pixels);
         int[] dims = channels ? [.. images.Dimensions, 1] : [.. images.Dimensions];
         var y = new int[labels.Bytes.Length];

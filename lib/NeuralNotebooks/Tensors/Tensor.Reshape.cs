@@ -152,7 +152,7 @@ public sealed partial class Tensor
             dims[ax] += t.Shape[ax];
         }
         var outShape = new Shape(dims);
-        var d = new float[outShape.Size];
+        var d = HugePages.UninitializedArray(outShape.Size);   // every element is copied in below
         int outer = 1;
         for (int i = 0; i < ax; i++) outer *= first[i];
         int outRow = outer == 0 ? 0 : d.Length / outer;
