@@ -39,6 +39,24 @@ internal static class Compare
     /// </summary>
     private const int Rest = 20;
 
+    /// <summary>The fewest pairs of runs an element-wise row takes, whatever <c>--repeats</c> says (see where it is used).</summary>
+    private const int ElementwisePairs = 9;
+
+    /// <summary>
+    /// How long both sides of an element-wise row run, alternating, before the first timed pair. The library's
+    /// loops are compiled fully optimized at once (AggressiveOptimization); TensorPrimitives' go through the
+    /// JIT's tiers, which promote a method in the background once it has been called 30 times after 100 ms
+    /// without new compilations. With one warm-up call of 150 operations on each side, TensorPrimitives' first
+    /// one to three timed runs still ran its first, slower code (sum over 1M floats at 4.2 Gelem/s, then 19;
+    /// multiply_scalar at 4.4, then 6.3), and the rows of three pairs took their medians from those runs: every
+    /// table before this change overstated the library's element-wise ratios (sum 4.69x and dot 1.65x in the
+    /// table of two rounds ago; 1.10x and 1.01x once both sides were warm).
+    /// </summary>
+    private const double ElementwiseWarmupSeconds = 1.0;
+
+    /// <summary>The pause after a warm-up, for the JIT's background compilations to finish.</summary>
+    private const int WarmupRest = 200;
+
     /// <summary>
     /// Products per timed SGEMM run, the library's and TorchSharp's: 40 GFLOP, a quarter of a second or so,
     /// like the Python peer's runs (at least 0.3 s). At 4 GFLOP a 1024 run was three products, 36 ms, and
@@ -125,13 +143,19 @@ internal static class Compare
         // (Rest), so that it does not share the cores with threads of the run before it that are still
         // spinning: LibTorch's OpenMP workers spin for about 10 ms after each parallel region (the
         // library's own workers for 50 µs).
-        (double Ours, double Theirs) Paired(Func<double> ours, Func<double>? theirs, bool theirsWarmsUpItself = false)
+        (double Ours, double Theirs) Paired(Func<double> ours, Func<double>? theirs, bool theirsWarmsUpItself = false, int? pairs = null, double warmupSeconds = 0)
         {
-            ours();
-            if (!theirsWarmsUpItself) theirs?.Invoke();
+            var warming = Stopwatch.StartNew();
+            do
+            {
+                ours();
+                if (!theirsWarmsUpItself) theirs?.Invoke();
+            }
+            while (warming.Elapsed.TotalSeconds < warmupSeconds);
+            if (warmupSeconds > 0) Thread.Sleep(WarmupRest);
             var a = new List<double>();
             var b = new List<double>();
-            for (int r = 0; r < repeats; r++)
+            for (int r = 0; r < (pairs ?? repeats); r++)
             {
                 Thread.Sleep(Rest);
                 a.Add(ours());
@@ -190,7 +214,11 @@ internal static class Compare
         })
         {
             Func<double> Rate(Action f) => () => { for (int w = 0; w < 50; w++) f(); var sw = Stopwatch.StartNew(); for (int i = 0; i < 100; i++) f(); return 100 * 1e6 / sw.Elapsed.TotalSeconds / 1e9; };
-            var (ourRate, theirRate) = Paired(Rate(ours), Rate(theirs));
+            // At least 9 pairs: a run is 100 calls, 20 to 50 ms, and on this 2-core VM a disturbance that short
+            // took one side of a pair to half its speed (the library's add at 1.9 Gelem/s between runs at 4.3
+            // and 4.5, TensorPrimitives' at 2.7 between runs at 5.8), so that 3 pairs' medians put add at 0.81x in one
+            // run and 2.0x in the first pair of another. 9 pairs cost about 2 s a kernel.
+            var (ourRate, theirRate) = Paired(Rate(ours), Rate(theirs), pairs: Math.Max(repeats, ElementwisePairs), warmupSeconds: ElementwiseWarmupSeconds);
             rows.Add(new Row($"elementwise_{name}", $"{name} over 1M floats", ourRate, theirRate, "TensorPrimitives (System.Numerics.Tensors 11)", "Gelem/s", 1.0));
         }
 
