@@ -50,7 +50,7 @@ internal static class Compare
     /// one to three timed runs still ran its first, slower code (sum over 1M floats at 4.2 Gelem/s, then 19;
     /// multiply_scalar at 4.4, then 6.3), and the rows of three pairs took their medians from those runs: every
     /// table before this change overstated the library's element-wise ratios (sum 4.69x and dot 1.65x in the
-    /// table of two rounds ago; 1.10x and 1.01x once both sides were warm).
+    /// last such table; 1.09x to 1.22x and 1.00x to 1.10x in three runs with both sides warm).
     /// </summary>
     private const double ElementwiseWarmupSeconds = 1.0;
 
