@@ -182,31 +182,69 @@ internal static unsafe class DirectConvolution
     private static void ForwardPooledByRows<TV>(float* image, int* offsets, float* kernel, ConvShape s, int filters, PoolGeometry pool, int b, float* pooled, int* argmax)
         where TV : struct, IVectorCount
     {
-        int n = TV.Count, stride = n * Lanes, last = filters - Lanes;
-        int pitch = s.Unpadded ? s.Width : s.PaddedWidth;
-        long right = (long)s.StrideW * s.Channels, down = (long)s.StrideH * pitch * s.Channels;
-        int outH = pool.OutHeight, outW = pool.OutWidth, mapRow = s.OutW * filters;
-        Vector<int> w1 = new(filters), w2 = new(mapRow), w3 = new(mapRow + filters), laneNumbers = Pooling.LaneNumbers;
-        long outBase = (long)b * pool.OutputSize;
-        int mapBase = b * pool.InputSize;   // image b's first index in the batch's feature maps
-        for (int py = 0; py < outH; py++)
-            for (int px = 0; px < outW; px++)
+        int n = TV.Count, last = filters - Lanes;
+        var w = new PoolWindows(s, filters, pool, b);
+        Vector<int> w1 = w.W1, w2 = w.W2, w3 = w.W3, laneNumbers = Pooling.LaneNumbers;
+        for (int py = 0; py < w.Height; py++)
+            for (int px = 0; px < w.Width; px++)
             {
-                float* x00 = image + 2 * py * down + 2 * px * right;
-                var (a0, a1, a2, a3, b0, b1, b2, b3) = TwoPositions<TV>(x00, x00 + right, offsets, kernel, s.Patch);
+                float* x00 = w.Corner(image, py, px);
+                var (a0, a1, a2, a3, b0, b1, b2, b3) = TwoPositions<TV>(x00, x00 + w.Right, offsets, kernel, s.Patch);
                 bool withIndices = argmax is not null;
                 var (m0, i0) = TopRow(a0, b0, withIndices, w1);
                 var (m1, i1) = n > 1 ? TopRow(a1, b1, withIndices, w1) : default;
                 var (m2, i2) = n > 2 ? TopRow(a2, b2, withIndices, w1) : default;
                 var (m3, i3) = n > 3 ? TopRow(a3, b3, withIndices, w1) : default;
-                var (c0, c1, c2, c3, d0, d1, d2, d3) = TwoPositions<TV>(x00 + down, x00 + down + right, offsets, kernel, s.Patch);
-                long o = outBase + ((long)py * outW + px) * filters;
-                int first = mapBase + (2 * py * s.OutW + 2 * px) * filters;
+                var (c0, c1, c2, c3, d0, d1, d2, d3) = TwoPositions<TV>(x00 + w.Down, x00 + w.Down + w.Right, offsets, kernel, s.Patch);
+                long o = w.Output(py, px);
+                int first = w.FirstInMap(py, px);
                 BottomRow(m0, i0, c0, d0, pooled, argmax, o, first, 0, w2, w3, laneNumbers);
                 if (n > 1) BottomRow(m1, i1, c1, d1, pooled, argmax, o, first, n == 2 ? last : Lanes, w2, w3, laneNumbers);
                 if (n > 2) BottomRow(m2, i2, c2, d2, pooled, argmax, o, first, n == 3 ? last : 2 * Lanes, w2, w3, laneNumbers);
                 if (n > 3) BottomRow(m3, i3, c3, d3, pooled, argmax, o, first, last, w2, w3, laneNumbers);
             }
+    }
+
+    /// <summary>
+    /// Where the 2×2 windows of stride 2 over one image's feature maps lie: the corner of each in the input,
+    /// its place in the pooled output, and the flat index of its first position in the batch's maps, which
+    /// the pooled-in-registers kernels need but never write.
+    /// </summary>
+    private readonly struct PoolWindows
+    {
+        /// <summary>Input floats from a position to the next one across and to the one below.</summary>
+        public readonly long Right, Down;
+        /// <summary>Windows down and across (the pooled map's size).</summary>
+        public readonly int Height, Width;
+        /// <summary>The window's other positions in the maps, from its first, in the pooling's order: (0, 1), (1, 0), (1, 1).</summary>
+        public readonly Vector<int> W1, W2, W3;
+        private readonly int _filters, _mapRow, _mapBase;
+        private readonly long _outBase;
+
+        public PoolWindows(ConvShape s, int filters, PoolGeometry pool, int b)
+        {
+            int pitch = s.Unpadded ? s.Width : s.PaddedWidth;
+            Right = (long)s.StrideW * s.Channels;
+            Down = (long)s.StrideH * pitch * s.Channels;
+            Height = pool.OutHeight;
+            Width = pool.OutWidth;
+            _filters = filters;
+            _mapRow = s.OutW * filters;
+            W1 = new(filters);
+            W2 = new(_mapRow);
+            W3 = new(_mapRow + filters);
+            _outBase = (long)b * pool.OutputSize;
+            _mapBase = b * pool.InputSize;   // image b's first index in the batch's feature maps
+        }
+
+        /// <summary>The input under the window's first position.</summary>
+        public float* Corner(float* image, int py, int px) => image + 2 * py * Down + 2 * px * Right;
+
+        /// <summary>The window's first filter in the pooled output.</summary>
+        public long Output(int py, int px) => _outBase + ((long)py * Width + px) * _filters;
+
+        /// <summary>The flat index of the window's first position (first filter) in the batch's feature maps.</summary>
+        public int FirstInMap(int py, int px) => _mapBase + 2 * py * _mapRow + 2 * px * _filters;
     }
 
     /// <summary>The first up to 4 vectors of the packed bias (the rest default): every position's sums start there.</summary>
@@ -282,18 +320,13 @@ internal static unsafe class DirectConvolution
         where TV : struct, IVectorCount
     {
         int n = TV.Count, stride = n * Lanes, patch = s.Patch, last = filters - Lanes;
-        int pitch = s.Unpadded ? s.Width : s.PaddedWidth;
-        long right = (long)s.StrideW * s.Channels, down = (long)s.StrideH * pitch * s.Channels;
         float* bias = kernel + (long)patch * stride;
-        int outH = pool.OutHeight, outW = pool.OutWidth, mapRow = s.OutW * filters;
-        // The window's offsets in the map, in the pooling's order: (0, 0), (0, 1), (1, 0), (1, 1).
-        Vector<int> w1 = new(filters), w2 = new(mapRow), w3 = new(mapRow + filters), laneNumbers = Pooling.LaneNumbers;
-        long outBase = (long)b * pool.OutputSize;
-        int mapBase = b * pool.InputSize;   // image b's first index in the batch's feature maps
-        for (int py = 0; py < outH; py++)
-            for (int px = 0; px < outW; px++)
+        var w = new PoolWindows(s, filters, pool, b);
+        Vector<int> w1 = w.W1, w2 = w.W2, w3 = w.W3, laneNumbers = Pooling.LaneNumbers;
+        for (int py = 0; py < w.Height; py++)
+            for (int px = 0; px < w.Width; px++)
             {
-                float* x00 = image + 2 * py * down + 2 * px * right, x01 = x00 + right, x10 = x00 + down, x11 = x10 + right;
+                float* x00 = w.Corner(image, py, px), x01 = x00 + w.Right, x10 = x00 + w.Down, x11 = x10 + w.Right;
                 var (a0, a1, a2, a3) = Bias<TV>(bias);
                 Vector<float> b0 = a0, b1 = a1, b2 = a2, b3 = a3, c0 = a0, c1 = a1, c2 = a2, c3 = a3, d0 = a0, d1 = a1, d2 = a2, d3 = a3;
                 float* k = kernel;
@@ -326,8 +359,8 @@ internal static unsafe class DirectConvolution
                         c3 = Vector.MultiplyAddEstimate(xc, kv, c3); d3 = Vector.MultiplyAddEstimate(xd, kv, d3);
                     }
                 }
-                long o = outBase + ((long)py * outW + px) * filters;
-                int first = mapBase + (2 * py * s.OutW + 2 * px) * filters;
+                long o = w.Output(py, px);
+                int first = w.FirstInMap(py, px);
                 PoolWindow(a0, b0, c0, d0, pooled, argmax, o, first, 0, w1, w2, w3, laneNumbers);
                 if (n > 1) PoolWindow(a1, b1, c1, d1, pooled, argmax, o, first, n == 2 ? last : Lanes, w1, w2, w3, laneNumbers);
                 if (n > 2) PoolWindow(a2, b2, c2, d2, pooled, argmax, o, first, n == 3 ? last : 2 * Lanes, w1, w2, w3, laneNumbers);
