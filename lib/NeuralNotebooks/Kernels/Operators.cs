@@ -48,26 +48,84 @@ internal static class JitHints
 internal static class Loops
 {
     /// <summary>
-    /// d[i] = op(x[i]): four vectors of the widest width per step, then one of each width, then
-    /// scalars. Each result is stored at once (in place is safe: element i reads only x[i]).
+    /// From this length on, Map and Zip compute the first and the last whole vector up front, run their loop
+    /// from the destination's first vector boundary to the last one, and store those two vectors last. So the
+    /// loop's stores fall on vector boundaries (with the GC's 8-byte-aligned arrays, three 512-bit stores in
+    /// four straddled two cache lines, which costs a store each): the add of two 64K-float arrays ran 7-8%
+    /// faster and in-place axpy 10-20% (alternating in one process, medians of 11 runs). And every element is
+    /// computed by the widest vector, whatever the array's address: were the loop to end in narrower vectors
+    /// and scalars, which elements took them would depend on where the GC put the array, and so might the
+    /// last bits of e^x. In place stays right: both end vectors are read before anything is stored, the loop
+    /// reads each block before it writes it, and where an end vector overlaps the loop it holds the same values.
+    /// </summary>
+    private const int AlignFrom = 64;
+
+    /// <summary>
+    /// How many floats from <paramref name="d"/> to the next multiple of <paramref name="bytes"/>. The address is
+    /// read without pinning: if the GC moves the array, the stores are merely unaligned, never wrong.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe int ToAligned(ref float d, int bytes) =>
+        (int)(((nuint)bytes - ((nuint)Unsafe.AsPointer(ref d) & (nuint)(bytes - 1))) & (nuint)(bytes - 1)) / sizeof(float);
+
+    // The end vectors' calls, out of line: with exp's code inlined twice more into Map, its loop ran at
+    // half speed (1.2 Gelem/s instead of 2.1-2.3, over 64K and 1M floats, in every process).
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static Vector512<float> Once<T>(T op, Vector512<float> x) where T : struct, IUnaryOperator => op.Invoke(x);
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static Vector256<float> Once<T>(T op, Vector256<float> x) where T : struct, IUnaryOperator => op.Invoke(x);
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static Vector128<float> Once<T>(T op, Vector128<float> x) where T : struct, IUnaryOperator => op.Invoke(x);
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static Vector512<float> Once<T>(T op, Vector512<float> x, Vector512<float> y) where T : struct, IBinaryOperator => op.Invoke(x, y);
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static Vector256<float> Once<T>(T op, Vector256<float> x, Vector256<float> y) where T : struct, IBinaryOperator => op.Invoke(x, y);
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static Vector128<float> Once<T>(T op, Vector128<float> x, Vector128<float> y) where T : struct, IBinaryOperator => op.Invoke(x, y);
+
+    /// <summary>
+    /// d[i] = op(x[i]): four vectors of the widest width per step (Map at 512 bits: one, see there), then one
+    /// of each width, then scalars; from <see cref="AlignFrom"/> elements on, only the widest vectors, on the
+    /// destination's boundaries. In place is safe: element i reads only x[i].
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Map<T>(ReadOnlySpan<float> x, Span<float> d, T op) where T : struct, IUnaryOperator
     {
         Scalar.CheckInto(x, d);
         int n = x.Length, i = 0;
+        bool ends = n >= AlignFrom;
         ref float xr = ref MemoryMarshal.GetReference(x);
         ref float dr = ref MemoryMarshal.GetReference(d);
         if (Vector512.IsHardwareAccelerated)
         {
+            Vector512<float> head = default, tail = default;
+            if (ends)
+            {
+                head = Once(op, Vector512.LoadUnsafe(ref xr));
+                tail = Once(op, Vector512.LoadUnsafe(ref xr, (nuint)(n - 16)));
+                i = ToAligned(ref dr, 64);
+            }
             // One vector a step, not four: on a Zen 4 the four-vector loop of a transcendental (about 1 KB
             // of code for exp) ran at half speed in most processes (exp over 1M floats: 0.91 to 1.12 Gelem/s
             // in four runs of `compare`, 1.95 in a fifth), this one at 2.1 to 2.8 in all eight runs since;
             // the cheap operators gained too.
             for (; i <= n - 16; i += 16) op.Invoke(Vector512.LoadUnsafe(ref xr, (nuint)i)).StoreUnsafe(ref dr, (nuint)i);
+            if (ends)
+            {
+                head.StoreUnsafe(ref dr);
+                tail.StoreUnsafe(ref dr, (nuint)(n - 16));
+                i = n;
+            }
         }
         else if (Vector256.IsHardwareAccelerated)
         {
+            Vector256<float> head = default, tail = default;
+            if (ends)
+            {
+                head = Once(op, Vector256.LoadUnsafe(ref xr));
+                tail = Once(op, Vector256.LoadUnsafe(ref xr, (nuint)(n - 8)));
+                i = ToAligned(ref dr, 32);
+            }
             for (; i <= n - 32; i += 32)
             {
                 op.Invoke(Vector256.LoadUnsafe(ref xr, (nuint)i)).StoreUnsafe(ref dr, (nuint)i);
@@ -75,15 +133,36 @@ internal static class Loops
                 op.Invoke(Vector256.LoadUnsafe(ref xr, (nuint)i + 16)).StoreUnsafe(ref dr, (nuint)i + 16);
                 op.Invoke(Vector256.LoadUnsafe(ref xr, (nuint)i + 24)).StoreUnsafe(ref dr, (nuint)i + 24);
             }
+            for (; i <= n - 8; i += 8) op.Invoke(Vector256.LoadUnsafe(ref xr, (nuint)i)).StoreUnsafe(ref dr, (nuint)i);
+            if (ends)
+            {
+                head.StoreUnsafe(ref dr);
+                tail.StoreUnsafe(ref dr, (nuint)(n - 8));
+                i = n;
+            }
         }
         else if (Vector128.IsHardwareAccelerated)
         {
+            Vector128<float> head = default, tail = default;
+            if (ends)
+            {
+                head = Once(op, Vector128.LoadUnsafe(ref xr));
+                tail = Once(op, Vector128.LoadUnsafe(ref xr, (nuint)(n - 4)));
+                i = ToAligned(ref dr, 16);
+            }
             for (; i <= n - 16; i += 16)
             {
                 op.Invoke(Vector128.LoadUnsafe(ref xr, (nuint)i)).StoreUnsafe(ref dr, (nuint)i);
                 op.Invoke(Vector128.LoadUnsafe(ref xr, (nuint)i + 4)).StoreUnsafe(ref dr, (nuint)i + 4);
                 op.Invoke(Vector128.LoadUnsafe(ref xr, (nuint)i + 8)).StoreUnsafe(ref dr, (nuint)i + 8);
                 op.Invoke(Vector128.LoadUnsafe(ref xr, (nuint)i + 12)).StoreUnsafe(ref dr, (nuint)i + 12);
+            }
+            for (; i <= n - 4; i += 4) op.Invoke(Vector128.LoadUnsafe(ref xr, (nuint)i)).StoreUnsafe(ref dr, (nuint)i);
+            if (ends)
+            {
+                head.StoreUnsafe(ref dr);
+                tail.StoreUnsafe(ref dr, (nuint)(n - 4));
+                i = n;
             }
         }
         if (Vector256.IsHardwareAccelerated)
@@ -93,17 +172,25 @@ internal static class Loops
         for (; i < n; i++) Unsafe.Add(ref dr, i) = op.Invoke(Unsafe.Add(ref xr, i));
     }
 
-    /// <summary>d[i] = op(x[i], y[i]), with the same widths as <see cref="Map"/>.</summary>
+    /// <summary>d[i] = op(x[i], y[i]), with the same widths and ends as <see cref="Map"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Zip<T>(ReadOnlySpan<float> x, ReadOnlySpan<float> y, Span<float> d, T op) where T : struct, IBinaryOperator
     {
         Scalar.CheckInto(x, y, d);
         int n = x.Length, i = 0;
+        bool ends = n >= AlignFrom;
         ref float xr = ref MemoryMarshal.GetReference(x);
         ref float yr = ref MemoryMarshal.GetReference(y);
         ref float dr = ref MemoryMarshal.GetReference(d);
         if (Vector512.IsHardwareAccelerated)
         {
+            Vector512<float> head = default, tail = default;
+            if (ends)
+            {
+                head = Once(op, Vector512.LoadUnsafe(ref xr), Vector512.LoadUnsafe(ref yr));
+                tail = Once(op, Vector512.LoadUnsafe(ref xr, (nuint)(n - 16)), Vector512.LoadUnsafe(ref yr, (nuint)(n - 16)));
+                i = ToAligned(ref dr, 64);
+            }
             for (; i <= n - 64; i += 64)
             {
                 var a = op.Invoke(Vector512.LoadUnsafe(ref xr, (nuint)i), Vector512.LoadUnsafe(ref yr, (nuint)i));
@@ -115,9 +202,22 @@ internal static class Loops
             }
             for (; i <= n - 16; i += 16)
                 op.Invoke(Vector512.LoadUnsafe(ref xr, (nuint)i), Vector512.LoadUnsafe(ref yr, (nuint)i)).StoreUnsafe(ref dr, (nuint)i);
+            if (ends)
+            {
+                head.StoreUnsafe(ref dr);
+                tail.StoreUnsafe(ref dr, (nuint)(n - 16));
+                i = n;
+            }
         }
         else if (Vector256.IsHardwareAccelerated)
         {
+            Vector256<float> head = default, tail = default;
+            if (ends)
+            {
+                head = Once(op, Vector256.LoadUnsafe(ref xr), Vector256.LoadUnsafe(ref yr));
+                tail = Once(op, Vector256.LoadUnsafe(ref xr, (nuint)(n - 8)), Vector256.LoadUnsafe(ref yr, (nuint)(n - 8)));
+                i = ToAligned(ref dr, 32);
+            }
             for (; i <= n - 32; i += 32)
             {
                 var a = op.Invoke(Vector256.LoadUnsafe(ref xr, (nuint)i), Vector256.LoadUnsafe(ref yr, (nuint)i));
@@ -127,9 +227,24 @@ internal static class Loops
                 a.StoreUnsafe(ref dr, (nuint)i); b.StoreUnsafe(ref dr, (nuint)i + 8);
                 c.StoreUnsafe(ref dr, (nuint)i + 16); e.StoreUnsafe(ref dr, (nuint)i + 24);
             }
+            for (; i <= n - 8; i += 8)
+                op.Invoke(Vector256.LoadUnsafe(ref xr, (nuint)i), Vector256.LoadUnsafe(ref yr, (nuint)i)).StoreUnsafe(ref dr, (nuint)i);
+            if (ends)
+            {
+                head.StoreUnsafe(ref dr);
+                tail.StoreUnsafe(ref dr, (nuint)(n - 8));
+                i = n;
+            }
         }
         else if (Vector128.IsHardwareAccelerated)
         {
+            Vector128<float> head = default, tail = default;
+            if (ends)
+            {
+                head = Once(op, Vector128.LoadUnsafe(ref xr), Vector128.LoadUnsafe(ref yr));
+                tail = Once(op, Vector128.LoadUnsafe(ref xr, (nuint)(n - 4)), Vector128.LoadUnsafe(ref yr, (nuint)(n - 4)));
+                i = ToAligned(ref dr, 16);
+            }
             for (; i <= n - 16; i += 16)
             {
                 var a = op.Invoke(Vector128.LoadUnsafe(ref xr, (nuint)i), Vector128.LoadUnsafe(ref yr, (nuint)i));
@@ -138,6 +253,14 @@ internal static class Loops
                 var e = op.Invoke(Vector128.LoadUnsafe(ref xr, (nuint)i + 12), Vector128.LoadUnsafe(ref yr, (nuint)i + 12));
                 a.StoreUnsafe(ref dr, (nuint)i); b.StoreUnsafe(ref dr, (nuint)i + 4);
                 c.StoreUnsafe(ref dr, (nuint)i + 8); e.StoreUnsafe(ref dr, (nuint)i + 12);
+            }
+            for (; i <= n - 4; i += 4)
+                op.Invoke(Vector128.LoadUnsafe(ref xr, (nuint)i), Vector128.LoadUnsafe(ref yr, (nuint)i)).StoreUnsafe(ref dr, (nuint)i);
+            if (ends)
+            {
+                head.StoreUnsafe(ref dr);
+                tail.StoreUnsafe(ref dr, (nuint)(n - 4));
+                i = n;
             }
         }
         if (Vector256.IsHardwareAccelerated)

@@ -108,6 +108,50 @@ public class SimdTests
         CheckBinary((x, y, d) => Simd.LeakyReluBackward(x, 0.3f, y, d), (x, y, d) => Scalar.LeakyReluBackward(x, 0.3f, y, d), n, offset, "leaky relu backward");
     }
 
+    public static readonly TheoryData<int> AlignedLengths = new() { 64, 65, 79, 127, 128, 129, 1023, 4097 };
+
+    /// <summary>
+    /// From 64 elements on, Map and Zip start their loops at the destination's first vector boundary and store
+    /// the first vector last. Sixteen consecutive destination offsets give every distance to that boundary
+    /// (0 to 15 floats), each with inputs at another offset, and in place.
+    /// </summary>
+    [Theory, MemberData(nameof(AlignedLengths))]
+    public void Every_distance_from_the_destination_to_a_vector_boundary_gives_the_same_results(int n)
+    {
+        var x = Data(n + 32, n); var y = Data(n + 32, n + 7);
+        var positive = new float[x.Length];
+        for (int i = 0; i < x.Length; i++) positive[i] = MathF.Abs(x[i]);
+        for (int dOff = 0; dOff < 16; dOff++)
+        {
+            int xOff = (dOff + 5) % 17, yOff = (dOff * 3) % 16;
+            var expected = new float[n + 16]; var actual = new float[n + 16];
+            void Both(Binary simd, Binary scalar, ReadOnlySpan<float> a, ReadOnlySpan<float> b, string name)
+            {
+                Array.Fill(actual, 42f); Array.Fill(expected, 42f);
+                scalar(a, b, expected.AsSpan(dOff, n));
+                simd(a, b, actual.AsSpan(dOff, n));
+                Same(expected, actual, $"{name}, destination offset {dOff}");
+            }
+            Both(Simd.Add, Scalar.Add, x.AsSpan(xOff, n), y.AsSpan(yOff, n), "add");
+            Both(Simd.Divide, Scalar.Divide, x.AsSpan(xOff, n), y.AsSpan(yOff, n), "divide");
+            Both((a, _, d) => Simd.Sqrt(a, d), (a, _, d) => Scalar.Sqrt(a, d), positive.AsSpan(xOff, n), default, "sqrt");
+            Both((a, _, d) => Simd.Multiply(a, 0.5f, d), (a, _, d) => Scalar.Multiply(a, 0.5f, d), x.AsSpan(xOff, n), default, "multiply scalar");
+
+            // In place: the destination is also the first input (x, y) or the only one (x).
+            var inPlace = (float[])x.Clone(); var twin = (float[])x.Clone();
+            Scalar.Add(twin.AsSpan(dOff, n), y.AsSpan(yOff, n), twin.AsSpan(dOff, n));
+            Simd.Add(inPlace.AsSpan(dOff, n), y.AsSpan(yOff, n), inPlace.AsSpan(dOff, n));
+            Same(twin, inPlace, $"add in place, offset {dOff}");
+            Scalar.Sqrt(twin.AsSpan(dOff, n), twin.AsSpan(dOff, n));
+            Simd.Sqrt(inPlace.AsSpan(dOff, n), inPlace.AsSpan(dOff, n));
+            Same(twin, inPlace, $"sqrt in place, offset {dOff}");
+            var axpy = (float[])y.Clone(); var axpyTwin = (float[])y.Clone();
+            Scalar.AddScaled(0.7f, x.AsSpan(xOff, n), axpyTwin.AsSpan(dOff, n));
+            Simd.AddScaled(0.7f, x.AsSpan(xOff, n), axpy.AsSpan(dOff, n));
+            Same(axpyTwin, axpy, $"axpy, offset {dOff}");
+        }
+    }
+
     [Theory, MemberData(nameof(Shapes))]
     public void Scalar_operand_arithmetic_matches_exactly(int n, int offset)
     {
