@@ -12,7 +12,8 @@ namespace Benchmarks;
 /// The end-to-end comparison: the library and its Python peers (PyTorch 1.13, scikit-learn 1.2) on
 /// the same MNIST data in the same run, several repetitions each, medians, and their ratio; the
 /// table is printed and written to data/benchmarks/latest.json. The in-process peers (TorchSharp,
-/// TensorPrimitives) run in turn with the library, one run each at a time.
+/// TensorPrimitives) run in turn with the library, one run each at a time; the element-wise rows
+/// (against TensorPrimitives) are measured so in three child processes of their own.
 /// </summary>
 /// <remarks>
 /// Options: <c>--repeats N</c>; <c>--only sgemm,elementwise,mlp,mlpclassifier,cnn</c> runs some rows
@@ -82,13 +83,16 @@ internal static class Compare
         int repeats = 3;
         string? isa = null;
         HashSet<string>? only = null;
+        bool elementwiseHere = false;
         for (int i = 0; i < args.Length; i++)
         {
             if (args[i] == "--repeats" && i + 1 < args.Length) repeats = int.Parse(args[++i], CultureInfo.InvariantCulture);
             else if (args[i] == "--isa" && i + 1 < args.Length) isa = args[++i];
+            else if (args[i] == ElementwiseChild) elementwiseHere = true;
             else if (args[i] == "--only" && i + 1 < args.Length) only = [.. args[++i].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)];
             else throw new ArgumentException($"compare: unknown option '{args[i]}'. Options: --repeats N, --only {string.Join(',', Groups)}, --isa {string.Join('|', Isas.Keys)}.");
         }
+        if (elementwiseHere) return MeasureElementwiseHere(repeats);
         if (only?.FirstOrDefault(g => !Groups.Contains(g)) is { } unknown)
             throw new ArgumentException($"compare --only: unknown group '{unknown}'; the groups are {string.Join(", ", Groups)}.");
         if (isa is not null && !Isas.ContainsKey(isa))
@@ -143,29 +147,8 @@ internal static class Compare
         // (Rest), so that it does not share the cores with threads of the run before it that are still
         // spinning: LibTorch's OpenMP workers spin for about 10 ms after each parallel region (the
         // library's own workers for 50 µs).
-        (double Ours, double Theirs) Paired(Func<double> ours, Func<double>? theirs, bool theirsWarmsUpItself = false, int? pairs = null, double warmupSeconds = 0)
-        {
-            var warming = Stopwatch.StartNew();
-            do
-            {
-                ours();
-                if (!theirsWarmsUpItself) theirs?.Invoke();
-            }
-            while (warming.Elapsed.TotalSeconds < warmupSeconds);
-            if (warmupSeconds > 0) Thread.Sleep(WarmupRest);
-            var a = new List<double>();
-            var b = new List<double>();
-            for (int r = 0; r < (pairs ?? repeats); r++)
-            {
-                Thread.Sleep(Rest);
-                a.Add(ours());
-                Thread.Sleep(Rest);
-                if (theirs is not null) b.Add(theirs());
-                // Each pair on stderr, so that a drifting machine shows as both sides moving together.
-                Console.Error.WriteLine($"    run {r + 1}: library {a[^1]:N1}" + (theirs is null ? "" : $", peer {b[^1]:N1}, ratio {a[^1] / b[^1]:F2}"));
-            }
-            return (MedianOf(a), theirs is null ? double.NaN : MedianOf(b));
-        }
+        (double Ours, double Theirs) Paired(Func<double> ours, Func<double>? theirs, bool theirsWarmsUpItself = false, int? pairs = null, double warmupSeconds = 0) =>
+            PairedRuns(repeats, ours, theirs, theirsWarmsUpItself, pairs, warmupSeconds);
 
         // The ceiling of the library's products (Peak), measured next to the rows it bounds: a few times
         // before the SGEMMs and again before the CNN, as the machine's speed drifts.
@@ -186,41 +169,8 @@ internal static class Compare
                 "OpenBLAS via torch.matmul", "GFLOP/s", n == 256 ? 1.5 : 1.0, torchSharpGflops));
         }
 
-        // Element-wise kernels against TensorPrimitives, in process.
-        Console.Error.WriteLine("element-wise");
-        var x = new Rng(3).Uniform(new Shape(1_000_000), -5f, 5f).ToArray(); var y = new Rng(4).Uniform(new Shape(1_000_000), -5f, 5f).ToArray(); var d = new float[x.Length];
-        var positive = new Rng(5).Uniform(new Shape(1_000_000), 0.01f, 10f).ToArray();
-        float sink = 0;
-        foreach (var (name, ours, theirs) in !Want("elementwise") ? [] : new (string, Action, Action)[]
-        {
-            ("add", () => Simd.Add(x, y, d), () => TensorPrimitives.Add(x, y, d)),
-            ("subtract", () => Simd.Subtract(x, y, d), () => TensorPrimitives.Subtract(x, y, d)),
-            ("multiply", () => Simd.Multiply(x, y, d), () => TensorPrimitives.Multiply(x, y, d)),
-            ("divide", () => Simd.Divide(x, positive, d), () => TensorPrimitives.Divide(x, positive, d)),
-            ("add_scalar", () => Simd.Add(x, 0.5f, d), () => TensorPrimitives.Add(x, 0.5f, d)),
-            ("multiply_scalar", () => Simd.Multiply(x, 0.5f, d), () => TensorPrimitives.Multiply(x, 0.5f, d)),
-            ("axpy", () => Simd.AddScaled(0.5f, x, d), () => TensorPrimitives.MultiplyAdd(x, 0.5f, d, d)),
-            ("max", () => Simd.Max(x, y, d), () => TensorPrimitives.Max(x, y, d)),
-            ("negate", () => Simd.Negate(x, d), () => TensorPrimitives.Negate(x, d)),
-            ("abs", () => Simd.Abs(x, d), () => TensorPrimitives.Abs(x, d)),
-            ("sqrt", () => Simd.Sqrt(positive, d), () => TensorPrimitives.Sqrt(positive, d)),
-            ("relu", () => Simd.Relu(x, d), () => TensorPrimitives.Max(x, 0f, d)),
-            ("exp", () => Simd.Exp(x, d), () => TensorPrimitives.Exp(x, d)),
-            ("log", () => Simd.Log(positive, d), () => TensorPrimitives.Log(positive, d)),
-            ("sigmoid", () => Simd.Sigmoid(x, d), () => TensorPrimitives.Sigmoid(x, d)),
-            ("tanh", () => Simd.Tanh(x, d), () => TensorPrimitives.Tanh(x, d)),
-            ("sum", () => sink += Simd.Sum(x), () => sink += TensorPrimitives.Sum(x)),
-            ("dot", () => sink += Simd.Dot(x, y), () => sink += TensorPrimitives.Dot(x, y)),
-        })
-        {
-            Func<double> Rate(Action f) => () => { for (int w = 0; w < 50; w++) f(); var sw = Stopwatch.StartNew(); for (int i = 0; i < 100; i++) f(); return 100 * 1e6 / sw.Elapsed.TotalSeconds / 1e9; };
-            // At least 9 pairs: a run is 100 calls, 20 to 50 ms, and on this 2-core VM a disturbance that short
-            // took one side of a pair to half its speed (the library's add at 1.9 Gelem/s between runs at 4.3
-            // and 4.5, TensorPrimitives' at 2.7 between runs at 5.8), so that 3 pairs' medians put add at 0.81x in one
-            // run and 2.0x in the first pair of another. 9 pairs cost about 2 s a kernel.
-            var (ourRate, theirRate) = Paired(Rate(ours), Rate(theirs), pairs: Math.Max(repeats, ElementwisePairs), warmupSeconds: ElementwiseWarmupSeconds);
-            rows.Add(new Row($"elementwise_{name}", $"{name} over 1M floats", ourRate, theirRate, "TensorPrimitives (System.Numerics.Tensors 11)", "Gelem/s", 1.0));
-        }
+        // Element-wise kernels against TensorPrimitives, each process's rows in a process of its own.
+        if (Want("elementwise")) rows.AddRange(ElementwiseRows(repeats));
 
         // MLP 784-100-10, sigmoid, Adam, batch 200, one epoch.
         var flat = mnist?.Train.Images.Reshape(-1, 784);
@@ -305,7 +255,8 @@ internal static class Compare
         string command = $"dotnet run -c Release --project tests/Benchmarks -- compare --repeats {repeats}"
             + (isa is null ? "" : $" --isa {isa}") + (only is null ? "" : $" --only {string.Join(',', only)}");
         long peakWorkingSet = Process.GetCurrentProcess().PeakWorkingSet64;
-        Console.WriteLine($"{date}, {machine}, {Vectors()} vectors; medians of {repeats} runs, the library's alternating with TorchSharp's and TensorPrimitives'");
+        Console.WriteLine($"{date}, {machine}, {Vectors()} vectors; medians of {repeats} runs, the library's alternating with TorchSharp's and TensorPrimitives'"
+            + (Want("elementwise") ? $" (element-wise: each side's best of {ElementwiseProcesses} processes, each the median of {Math.Max(repeats, ElementwisePairs)} pairs)" : ""));
         if (mnist is not null) Console.WriteLine($"MNIST load (70,000 images, checksums verified, first load in the process): {loadMs:F0} ms");
         if (cnnBytesPerEpoch >= 0)
             Console.WriteLine($"CNN Fit, one warmed-up epoch (1,875 batches of 32): {cnnBytesPerEpoch / 1024.0:N0} KiB allocated ({cnnBytesPerEpoch / 1875.0:N0} bytes per batch)");
@@ -388,17 +339,138 @@ internal static class Compare
     /// <summary>Runs this program again with one more environment variable, the knob that switches an instruction set off.</summary>
     private static int RunAsChild(string[] args, string knob)
     {
-        var self = Environment.ProcessPath ?? throw new InvalidOperationException("compare --isa: cannot find this program's executable.");
-        var psi = new ProcessStartInfo(self);
-        // Launched through the dotnet host, the program is the first argument after it.
-        if (Path.GetFileNameWithoutExtension(self) == "dotnet") psi.ArgumentList.Add(typeof(Compare).Assembly.Location);
-        psi.ArgumentList.Add("compare");
-        foreach (var a in args) psi.ArgumentList.Add(a);
+        var psi = SelfStartInfo(["compare", .. args]);
         psi.Environment[knob] = "0";
         Console.Error.WriteLine($"compare: rerunning with {knob}=0");
         using var child = Process.Start(psi)!;
         child.WaitForExit();
         return child.ExitCode;
+    }
+
+    /// <summary>This program again, with <paramref name="args"/>, in the same environment.</summary>
+    private static ProcessStartInfo SelfStartInfo(IEnumerable<string> args)
+    {
+        var self = Environment.ProcessPath ?? throw new InvalidOperationException("compare: cannot find this program's executable.");
+        var psi = new ProcessStartInfo(self);
+        // Launched through the dotnet host, the program is the first argument after it.
+        if (Path.GetFileNameWithoutExtension(self) == "dotnet") psi.ArgumentList.Add(typeof(Compare).Assembly.Location);
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        return psi;
+    }
+
+    /// <summary>The option that makes <c>compare</c> measure the element-wise rows only, in this process, and print them as JSON lines.</summary>
+    private const string ElementwiseChild = "--elementwise-here";
+
+    /// <summary>
+    /// How many processes measure the element-wise rows; each side of a row gives its best process's figure
+    /// (each figure the median of its process's pairs). The same TensorPrimitives code runs at one of two
+    /// speeds, differing from process to process: its log over 64K floats ran at 0.67 to 0.74 Gelem/s in
+    /// three processes of eight and 1.71 to 2.10 in the other five (the same program, the same arrays at the
+    /// same addresses; the library's log at 2.25 to 2.67 in eight of its own), and its exp at 0.62 or 1.46 to
+    /// 1.66 with tiered compilation off. A table measured in one process shows whichever speed that process
+    /// drew (log at 3.72x the round before, against TensorPrimitives' slow one); over 1M floats two processes
+    /// of three drew the slow one once, so a median would not do. The best of three is each side at its
+    /// fastest; the per-process figures are printed on stderr.
+    /// </summary>
+    private const int ElementwiseProcesses = 3;
+
+    /// <summary>The element-wise rows: <see cref="ElementwiseProcesses"/> child processes, each measuring every row, and each side's best process.</summary>
+    private static List<Row> ElementwiseRows(int repeats)
+    {
+        Console.Error.WriteLine("element-wise");
+        var figures = new Dictionary<string, (List<double> Ours, List<double> Theirs)>();
+        for (int p = 1; p <= ElementwiseProcesses; p++)
+        {
+            Console.Error.WriteLine($"  process {p} of {ElementwiseProcesses}");
+            var psi = SelfStartInfo(["compare", ElementwiseChild, "--repeats", repeats.ToString(CultureInfo.InvariantCulture)]);
+            psi.RedirectStandardOutput = true;
+            using var child = Process.Start(psi)!;
+            var lines = child.StandardOutput.ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            child.WaitForExit();
+            if (child.ExitCode != 0) throw new InvalidOperationException($"compare: the element-wise process {p} failed (exit {child.ExitCode}); its errors are above.");
+            foreach (var line in lines)
+            {
+                var o = JsonNode.Parse(line)!.AsObject();
+                string name = o["name"]!.GetValue<string>();
+                if (!figures.TryGetValue(name, out var f)) figures[name] = f = ([], []);
+                f.Ours.Add(o["library"]!.GetValue<double>());
+                f.Theirs.Add(o["peer"]!.GetValue<double>());
+            }
+        }
+        var rows = new List<Row>();
+        foreach (var (name, (ours, theirs)) in figures)
+        {
+            Console.Error.WriteLine($"  {name}: library {string.Join(", ", ours.Select(v => v.ToString("F2", CultureInfo.InvariantCulture)))}; "
+                + $"TensorPrimitives {string.Join(", ", theirs.Select(v => v.ToString("F2", CultureInfo.InvariantCulture)))}");
+            rows.Add(new Row($"elementwise_{name}", $"{name} over 1M floats", ours.Max(), theirs.Max(), "TensorPrimitives (System.Numerics.Tensors 11)", "Gelem/s", 1.0));
+        }
+        return rows;
+    }
+
+    /// <summary>The element-wise rows measured in this process, one JSON line each on stdout (the pairs on stderr).</summary>
+    private static int MeasureElementwiseHere(int repeats)
+    {
+        var x = new Rng(3).Uniform(new Shape(1_000_000), -5f, 5f).ToArray(); var y = new Rng(4).Uniform(new Shape(1_000_000), -5f, 5f).ToArray(); var d = new float[x.Length];
+        var positive = new Rng(5).Uniform(new Shape(1_000_000), 0.01f, 10f).ToArray();
+        float sink = 0;
+        foreach (var (name, ours, theirs) in new (string, Action, Action)[]
+        {
+            ("add", () => Simd.Add(x, y, d), () => TensorPrimitives.Add(x, y, d)),
+            ("subtract", () => Simd.Subtract(x, y, d), () => TensorPrimitives.Subtract(x, y, d)),
+            ("multiply", () => Simd.Multiply(x, y, d), () => TensorPrimitives.Multiply(x, y, d)),
+            ("divide", () => Simd.Divide(x, positive, d), () => TensorPrimitives.Divide(x, positive, d)),
+            ("add_scalar", () => Simd.Add(x, 0.5f, d), () => TensorPrimitives.Add(x, 0.5f, d)),
+            ("multiply_scalar", () => Simd.Multiply(x, 0.5f, d), () => TensorPrimitives.Multiply(x, 0.5f, d)),
+            ("axpy", () => Simd.AddScaled(0.5f, x, d), () => TensorPrimitives.MultiplyAdd(x, 0.5f, d, d)),
+            ("max", () => Simd.Max(x, y, d), () => TensorPrimitives.Max(x, y, d)),
+            ("negate", () => Simd.Negate(x, d), () => TensorPrimitives.Negate(x, d)),
+            ("abs", () => Simd.Abs(x, d), () => TensorPrimitives.Abs(x, d)),
+            ("sqrt", () => Simd.Sqrt(positive, d), () => TensorPrimitives.Sqrt(positive, d)),
+            ("relu", () => Simd.Relu(x, d), () => TensorPrimitives.Max(x, 0f, d)),
+            ("exp", () => Simd.Exp(x, d), () => TensorPrimitives.Exp(x, d)),
+            ("log", () => Simd.Log(positive, d), () => TensorPrimitives.Log(positive, d)),
+            ("sigmoid", () => Simd.Sigmoid(x, d), () => TensorPrimitives.Sigmoid(x, d)),
+            ("tanh", () => Simd.Tanh(x, d), () => TensorPrimitives.Tanh(x, d)),
+            ("sum", () => sink += Simd.Sum(x), () => sink += TensorPrimitives.Sum(x)),
+            ("dot", () => sink += Simd.Dot(x, y), () => sink += TensorPrimitives.Dot(x, y)),
+        })
+        {
+            Func<double> Rate(Action f) => () => { for (int w = 0; w < 50; w++) f(); var sw = Stopwatch.StartNew(); for (int i = 0; i < 100; i++) f(); return 100 * 1e6 / sw.Elapsed.TotalSeconds / 1e9; };
+            // At least 9 pairs: a run is 100 calls, 20 to 50 ms, and on this 2-core VM a disturbance that short
+            // took one side of a pair to half its speed (the library's add at 1.9 Gelem/s between runs at 4.3
+            // and 4.5, TensorPrimitives' at 2.7 between runs at 5.8), so that 3 pairs' medians put add at 0.81x in one
+            // run and 2.0x in the first pair of another. 9 pairs cost about 2 s a kernel.
+            Console.Error.WriteLine($"    {name}");
+            var (ourRate, theirRate) = PairedRuns(repeats, Rate(ours), Rate(theirs), theirsWarmsUpItself: false, pairs: Math.Max(repeats, ElementwisePairs), warmupSeconds: ElementwiseWarmupSeconds);
+            Console.WriteLine(new JsonObject { ["name"] = name, ["library"] = ourRate, ["peer"] = theirRate }.ToJsonString());
+        }
+        GC.KeepAlive(sink);
+        return 0;
+    }
+
+    /// <summary>The library's runs alternating with a peer's (see where it is called), and the median of each side.</summary>
+    private static (double Ours, double Theirs) PairedRuns(int repeats, Func<double> ours, Func<double>? theirs, bool theirsWarmsUpItself = false, int? pairs = null, double warmupSeconds = 0)
+    {
+        var warming = Stopwatch.StartNew();
+        do
+        {
+            ours();
+            if (!theirsWarmsUpItself) theirs?.Invoke();
+        }
+        while (warming.Elapsed.TotalSeconds < warmupSeconds);
+        if (warmupSeconds > 0) Thread.Sleep(WarmupRest);
+        var a = new List<double>();
+        var b = new List<double>();
+        for (int r = 0; r < (pairs ?? repeats); r++)
+        {
+            Thread.Sleep(Rest);
+            a.Add(ours());
+            Thread.Sleep(Rest);
+            if (theirs is not null) b.Add(theirs());
+            // Each pair on stderr, so that a drifting machine shows as both sides moving together.
+            Console.Error.WriteLine($"    run {r + 1}: library {a[^1]:N1}" + (theirs is null ? "" : $", peer {b[^1]:N1}, ratio {a[^1] / b[^1]:F2}"));
+        }
+        return (MedianOf(a), theirs is null ? double.NaN : MedianOf(b));
     }
 
     /// <summary>The widest vectors this process runs on, for the table's header.</summary>
