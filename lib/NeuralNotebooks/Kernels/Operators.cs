@@ -17,6 +17,12 @@ namespace NeuralNotebooks.Kernels;
 /// <summary>An element-wise function of one float, for scalars and for 512-, 256- and 128-bit vectors.</summary>
 internal interface IUnaryOperator
 {
+    /// <summary>
+    /// A few instructions a vector (arithmetic, comparisons): <see cref="Loops.Map"/> then runs four vectors a
+    /// step, all loaded before any is stored, as for two inputs; a transcendental function one (see there).
+    /// </summary>
+    static virtual bool Cheap => false;
+
     float Invoke(float x);
     Vector512<float> Invoke(Vector512<float> x);
     Vector256<float> Invoke(Vector256<float> x);
@@ -87,9 +93,9 @@ internal static class Loops
     private static Vector128<float> Once<T>(T op, Vector128<float> x, Vector128<float> y) where T : struct, IBinaryOperator => op.Invoke(x, y);
 
     /// <summary>
-    /// d[i] = op(x[i]): four vectors of the widest width per step (Map at 512 bits: one, see there), then one
-    /// of each width, then scalars; from <see cref="AlignFrom"/> elements on, only the widest vectors, on the
-    /// destination's boundaries. In place is safe: element i reads only x[i].
+    /// d[i] = op(x[i]): four vectors of the widest width per step for a cheap operator, one for a
+    /// transcendental (see there), then one of each width, then scalars; from <see cref="AlignFrom"/> elements
+    /// on, only the widest vectors, on the destination's boundaries. In place is safe: element i reads only x[i].
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Map<T>(ReadOnlySpan<float> x, Span<float> d, T op) where T : struct, IUnaryOperator
@@ -108,10 +114,23 @@ internal static class Loops
                 tail = Once(op, Vector512.LoadUnsafe(ref xr, (nuint)(n - 16)));
                 i = ToAligned(ref dr, 64);
             }
-            // One vector a step, not four: on a Zen 4 the four-vector loop of a transcendental (about 1 KB
-            // of code for exp) ran at half speed in most processes (exp over 1M floats: 0.91 to 1.12 Gelem/s
-            // in four runs of `compare`, 1.95 in a fifth), this one at 2.1 to 2.8 in all eight runs since;
-            // the cheap operators gained too.
+            // A transcendental one vector a step, not four: on a Zen 4 the four-vector loop (about 1 KB of code
+            // for exp) ran at half speed in most processes (exp over 1M floats: 0.91 to 1.12 Gelem/s in four runs
+            // of `compare`, 1.95 in a fifth), this one at 2.1 to 2.8 in all eight runs since.
+            // A cheap operator four, all loaded before any is stored. One vector at a time, add_scalar ran
+            // over 64K floats at 7.4 to 10.3 Gelem/s against this loop's 10.3 to 12.2 in the same processes, and
+            // over 4K floats at 4.7 against 8.8 in one process of three (at par in the others), as when a load
+            // waits for an earlier store to an address 4 KB away (4K aliasing). Medians of 11 runs each.
+            if (T.Cheap)
+                for (; i <= n - 64; i += 64)
+                {
+                    var a = op.Invoke(Vector512.LoadUnsafe(ref xr, (nuint)i));
+                    var b = op.Invoke(Vector512.LoadUnsafe(ref xr, (nuint)i + 16));
+                    var c = op.Invoke(Vector512.LoadUnsafe(ref xr, (nuint)i + 32));
+                    var e = op.Invoke(Vector512.LoadUnsafe(ref xr, (nuint)i + 48));
+                    a.StoreUnsafe(ref dr, (nuint)i); b.StoreUnsafe(ref dr, (nuint)i + 16);
+                    c.StoreUnsafe(ref dr, (nuint)i + 32); e.StoreUnsafe(ref dr, (nuint)i + 48);
+                }
             for (; i <= n - 16; i += 16) op.Invoke(Vector512.LoadUnsafe(ref xr, (nuint)i)).StoreUnsafe(ref dr, (nuint)i);
             if (ends)
             {
@@ -129,13 +148,20 @@ internal static class Loops
                 tail = Once(op, Vector256.LoadUnsafe(ref xr, (nuint)(n - 8)));
                 i = ToAligned(ref dr, 32);
             }
-            for (; i <= n - 32; i += 32)
-            {
-                op.Invoke(Vector256.LoadUnsafe(ref xr, (nuint)i)).StoreUnsafe(ref dr, (nuint)i);
-                op.Invoke(Vector256.LoadUnsafe(ref xr, (nuint)i + 8)).StoreUnsafe(ref dr, (nuint)i + 8);
-                op.Invoke(Vector256.LoadUnsafe(ref xr, (nuint)i + 16)).StoreUnsafe(ref dr, (nuint)i + 16);
-                op.Invoke(Vector256.LoadUnsafe(ref xr, (nuint)i + 24)).StoreUnsafe(ref dr, (nuint)i + 24);
-            }
+            // As at 512 bits: a cheap operator four vectors a step, loaded before any is stored; a transcendental
+            // one (the loop below). Four a step, stored as they came, tanh ran at 0.99-1.09 Gelem/s against
+            // 1.28-1.39 and exp at 0.99-1.51 against 1.40-1.91 (DOTNET_EnableAVX512=0, 4K to 1M floats, old and
+            // new code alternating in processes); four held together before their stores, tanh at 0.46-0.60.
+            if (T.Cheap)
+                for (; i <= n - 32; i += 32)
+                {
+                    var a = op.Invoke(Vector256.LoadUnsafe(ref xr, (nuint)i));
+                    var b = op.Invoke(Vector256.LoadUnsafe(ref xr, (nuint)i + 8));
+                    var c = op.Invoke(Vector256.LoadUnsafe(ref xr, (nuint)i + 16));
+                    var e = op.Invoke(Vector256.LoadUnsafe(ref xr, (nuint)i + 24));
+                    a.StoreUnsafe(ref dr, (nuint)i); b.StoreUnsafe(ref dr, (nuint)i + 8);
+                    c.StoreUnsafe(ref dr, (nuint)i + 16); e.StoreUnsafe(ref dr, (nuint)i + 24);
+                }
             for (; i <= n - 8; i += 8) op.Invoke(Vector256.LoadUnsafe(ref xr, (nuint)i)).StoreUnsafe(ref dr, (nuint)i);
             if (ends)
             {
@@ -153,13 +179,17 @@ internal static class Loops
                 tail = Once(op, Vector128.LoadUnsafe(ref xr, (nuint)(n - 4)));
                 i = ToAligned(ref dr, 16);
             }
-            for (; i <= n - 16; i += 16)
-            {
-                op.Invoke(Vector128.LoadUnsafe(ref xr, (nuint)i)).StoreUnsafe(ref dr, (nuint)i);
-                op.Invoke(Vector128.LoadUnsafe(ref xr, (nuint)i + 4)).StoreUnsafe(ref dr, (nuint)i + 4);
-                op.Invoke(Vector128.LoadUnsafe(ref xr, (nuint)i + 8)).StoreUnsafe(ref dr, (nuint)i + 8);
-                op.Invoke(Vector128.LoadUnsafe(ref xr, (nuint)i + 12)).StoreUnsafe(ref dr, (nuint)i + 12);
-            }
+            // As at 256 bits (with DOTNET_EnableAVX2=0, exp over 64K floats 0.58-0.70 Gelem/s four a step, 0.73-0.86 one).
+            if (T.Cheap)
+                for (; i <= n - 16; i += 16)
+                {
+                    var a = op.Invoke(Vector128.LoadUnsafe(ref xr, (nuint)i));
+                    var b = op.Invoke(Vector128.LoadUnsafe(ref xr, (nuint)i + 4));
+                    var c = op.Invoke(Vector128.LoadUnsafe(ref xr, (nuint)i + 8));
+                    var e = op.Invoke(Vector128.LoadUnsafe(ref xr, (nuint)i + 12));
+                    a.StoreUnsafe(ref dr, (nuint)i); b.StoreUnsafe(ref dr, (nuint)i + 4);
+                    c.StoreUnsafe(ref dr, (nuint)i + 8); e.StoreUnsafe(ref dr, (nuint)i + 12);
+                }
             for (; i <= n - 4; i += 4) op.Invoke(Vector128.LoadUnsafe(ref xr, (nuint)i)).StoreUnsafe(ref dr, (nuint)i);
             if (ends)
             {
@@ -386,6 +416,7 @@ internal readonly struct MinOperator : IBinaryOperator
 /// <summary>A binary operator with its second operand fixed to a scalar.</summary>
 internal readonly struct WithScalar<T>(T op, float y) : IUnaryOperator where T : struct, IBinaryOperator
 {
+    public static bool Cheap => true;
     public float Invoke(float x) => op.Invoke(x, y);
     public Vector512<float> Invoke(Vector512<float> x) => op.Invoke(x, Vector512.Create(y));
     public Vector256<float> Invoke(Vector256<float> x) => op.Invoke(x, Vector256.Create(y));
@@ -395,6 +426,7 @@ internal readonly struct WithScalar<T>(T op, float y) : IUnaryOperator where T :
 /// <summary>A binary operator with its first operand fixed to a scalar.</summary>
 internal readonly struct ScalarWith<T>(T op, float x) : IUnaryOperator where T : struct, IBinaryOperator
 {
+    public static bool Cheap => true;
     public float Invoke(float y) => op.Invoke(x, y);
     public Vector512<float> Invoke(Vector512<float> y) => op.Invoke(Vector512.Create(x), y);
     public Vector256<float> Invoke(Vector256<float> y) => op.Invoke(Vector256.Create(x), y);
@@ -412,6 +444,7 @@ internal readonly struct ScaledAddOperator(float alpha) : IBinaryOperator
 
 internal readonly struct NegateOperator : IUnaryOperator
 {
+    public static bool Cheap => true;
     public float Invoke(float x) => -x;
     public Vector512<float> Invoke(Vector512<float> x) => -x;
     public Vector256<float> Invoke(Vector256<float> x) => -x;
@@ -420,6 +453,7 @@ internal readonly struct NegateOperator : IUnaryOperator
 
 internal readonly struct AbsOperator : IUnaryOperator
 {
+    public static bool Cheap => true;
     public float Invoke(float x) => MathF.Abs(x);
     public Vector512<float> Invoke(Vector512<float> x) => Vector512.Abs(x);
     public Vector256<float> Invoke(Vector256<float> x) => Vector256.Abs(x);
@@ -428,6 +462,7 @@ internal readonly struct AbsOperator : IUnaryOperator
 
 internal readonly struct SqrtOperator : IUnaryOperator
 {
+    public static bool Cheap => true;
     public float Invoke(float x) => MathF.Sqrt(x);
     public Vector512<float> Invoke(Vector512<float> x) => Vector512.Sqrt(x);
     public Vector256<float> Invoke(Vector256<float> x) => Vector256.Sqrt(x);
@@ -436,6 +471,7 @@ internal readonly struct SqrtOperator : IUnaryOperator
 
 internal readonly struct ClampOperator(float min, float max) : IUnaryOperator
 {
+    public static bool Cheap => true;
     public float Invoke(float x) => MathF.Min(MathF.Max(x, min), max);
     public Vector512<float> Invoke(Vector512<float> x) => Vector512.Min(Vector512.Max(x, Vector512.Create(min)), Vector512.Create(max));
     public Vector256<float> Invoke(Vector256<float> x) => Vector256.Min(Vector256.Max(x, Vector256.Create(min)), Vector256.Create(max));
@@ -445,6 +481,7 @@ internal readonly struct ClampOperator(float min, float max) : IUnaryOperator
 /// <summary>x where x &gt; 0, else slope·x (slope 0 is ReLU; NaN stays NaN as in the scalar twin's compare).</summary>
 internal readonly struct LeakyReluOperator(float slope) : IUnaryOperator
 {
+    public static bool Cheap => true;
     public float Invoke(float x) => x > 0f ? x : slope * x;
     public Vector512<float> Invoke(Vector512<float> x) => Vector512.ConditionalSelect(Vector512.GreaterThan(x, Vector512<float>.Zero), x, Vector512.Create(slope) * x);
     public Vector256<float> Invoke(Vector256<float> x) => Vector256.ConditionalSelect(Vector256.GreaterThan(x, Vector256<float>.Zero), x, Vector256.Create(slope) * x);
@@ -454,6 +491,7 @@ internal readonly struct LeakyReluOperator(float slope) : IUnaryOperator
 /// <summary>ReLU exactly as the scalar twin: x &gt; 0 ? x : 0 (so NaN and -0 become +0).</summary>
 internal readonly struct ReluOperator : IUnaryOperator
 {
+    public static bool Cheap => true;
     public float Invoke(float x) => x > 0f ? x : 0f;
     public Vector512<float> Invoke(Vector512<float> x) => Vector512.ConditionalSelect(Vector512.GreaterThan(x, Vector512<float>.Zero), x, Vector512<float>.Zero);
     public Vector256<float> Invoke(Vector256<float> x) => Vector256.ConditionalSelect(Vector256.GreaterThan(x, Vector256<float>.Zero), x, Vector256<float>.Zero);
