@@ -63,9 +63,10 @@ internal static class Loops
     /// from the destination's first vector boundary to its last, and store those two vectors last.
     /// <para>Why: the GC aligns arrays to 8 bytes, and unless one happens to start on a 64-byte boundary,
     /// every 512-bit store into it straddles two cache lines and costs two. Aligned, over 64K floats, the
-    /// library's add went from 0.93-0.95x TensorPrimitives' to 1.02-1.03x and in-place axpy from 0.87-0.89x
-    /// to 0.98-1.00x (old and new code alternating in processes, medians of 9 runs). TensorPrimitives
-    /// aligns its stores the same way.</para>
+    /// library's add went from 0.92-0.95x TensorPrimitives' to 0.99-1.06x and in-place axpy from 0.80-0.89x
+    /// to 0.89-1.00x (old and new code alternating, five processes each, medians of 9 runs in each); over
+    /// 1M floats, bound by memory, it stayed within the noise (0.86-0.91x before, 0.84-0.99x after).
+    /// TensorPrimitives aligns its stores the same way.</para>
     /// <para>And every element is computed by the widest vector, whatever the array's address. Were the
     /// loop to end in narrower vectors and scalars, which elements took them would depend on where the GC
     /// put the array, and so might the last bits of e^x.</para>
