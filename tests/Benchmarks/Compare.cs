@@ -339,23 +339,12 @@ internal static class Compare
     /// <summary>Runs this program again with one more environment variable, the knob that switches an instruction set off.</summary>
     private static int RunAsChild(string[] args, string knob)
     {
-        var psi = SelfStartInfo(["compare", .. args]);
+        var psi = SelfProcess.StartInfo(["compare", .. args]);
         psi.Environment[knob] = "0";
         Console.Error.WriteLine($"compare: rerunning with {knob}=0");
         using var child = Process.Start(psi)!;
         child.WaitForExit();
         return child.ExitCode;
-    }
-
-    /// <summary>This program again, with <paramref name="args"/>, in the same environment.</summary>
-    private static ProcessStartInfo SelfStartInfo(IEnumerable<string> args)
-    {
-        var self = Environment.ProcessPath ?? throw new InvalidOperationException("compare: cannot find this program's executable.");
-        var psi = new ProcessStartInfo(self);
-        // Launched through the dotnet host, the program is the first argument after it.
-        if (Path.GetFileNameWithoutExtension(self) == "dotnet") psi.ArgumentList.Add(typeof(Compare).Assembly.Location);
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        return psi;
     }
 
     /// <summary>The option that makes <c>compare</c> measure the element-wise rows only, in this process, and print them as JSON lines.</summary>
@@ -382,7 +371,7 @@ internal static class Compare
         for (int p = 1; p <= ElementwiseProcesses; p++)
         {
             Console.Error.WriteLine($"  process {p} of {ElementwiseProcesses}");
-            var psi = SelfStartInfo(["compare", ElementwiseChild, "--repeats", repeats.ToString(CultureInfo.InvariantCulture)]);
+            var psi = SelfProcess.StartInfo(["compare", ElementwiseChild, "--repeats", repeats.ToString(CultureInfo.InvariantCulture)]);
             psi.RedirectStandardOutput = true;
             using var child = Process.Start(psi)!;
             var lines = child.StandardOutput.ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries);

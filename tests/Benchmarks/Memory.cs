@@ -56,11 +56,8 @@ internal static class Memory
     /// <summary>Runs <see cref="Run"/> in a child process (this program again) and returns its JSON line.</summary>
     public static JsonObject InChildProcess()
     {
-        var self = Environment.ProcessPath ?? throw new InvalidOperationException("memory: cannot find this program's executable.");
-        var psi = new ProcessStartInfo(self) { RedirectStandardOutput = true };
-        // Launched through the dotnet host, the program is the first argument after it.
-        if (Path.GetFileNameWithoutExtension(self) == "dotnet") psi.ArgumentList.Add(typeof(Memory).Assembly.Location);
-        psi.ArgumentList.Add("memory");
+        var psi = SelfProcess.StartInfo(["memory"]);
+        psi.RedirectStandardOutput = true;
         using var child = Process.Start(psi)!;
         string stdout = child.StandardOutput.ReadToEnd();
         child.WaitForExit();
