@@ -169,7 +169,7 @@ internal static class Compare
                 "OpenBLAS via torch.matmul", "GFLOP/s", n == 256 ? 1.5 : 1.0, torchSharpGflops));
         }
 
-        // Element-wise kernels against TensorPrimitives, each process's rows in a process of its own.
+        // Element-wise kernels against TensorPrimitives, measured in child processes (see ElementwiseProcesses).
         if (Want("elementwise")) rows.AddRange(ElementwiseRows(repeats));
 
         // MLP 784-100-10, sigmoid, Adam, batch 200, one epoch.
