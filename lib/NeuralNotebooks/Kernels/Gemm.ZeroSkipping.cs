@@ -63,11 +63,12 @@ internal static unsafe partial class Gemm
 
     /// <summary>
     /// <see cref="RowBlock"/> for a mostly-zero A: each 6-row panel of A is packed without its all-zero
-    /// depth steps, and every tile of the block multiplies only the steps its panel kept.
+    /// depth steps, and every tile of the block multiplies only the steps its panel kept. A partial last
+    /// panel of B is read from <paramref name="edgePanel"/> when given, else from its place in <paramref name="bp"/>.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void RowBlockSkippingZeros(int ic, int mc, int m, int k, int n, float* a, bool transposeA, int pc, int kc,
-        int jc, int nc, float* bp, float* bInPlace, float* c, bool add, int panelsB)
+        int jc, int nc, float* bp, float* bInPlace, float* c, bool add, int panelsB, float* edgePanel = null)
     {
         int panelsA = (mc + MR - 1) / MR;
         // Eight floats of slack: the vector packing stores a step's six values as eight (see PackAPanelSkippingZeros).
@@ -89,7 +90,7 @@ internal static unsafe partial class Gemm
                 // A whole panel of an untransposed B may be read where B lies, its steps n floats apart;
                 // a partial one is always packed (a vector load past its last column would leave the array).
                 bool inPlace = bInPlace != null && nr == NR;
-                float* bPanel = inPlace ? bInPlace + (long)pc * n + jc + j : bp + (long)jp * NR * kc;
+                float* bPanel = inPlace ? bInPlace + (long)pc * n + jc + j : nr < NR && edgePanel != null ? edgePanel : bp + (long)jp * NR * kc;
                 long stepB = inPlace ? n : NR;
                 for (int ip = 0; ip < panelsA; ip++)
                 {

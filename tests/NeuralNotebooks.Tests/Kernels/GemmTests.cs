@@ -98,6 +98,37 @@ public class GemmTests
         AssertSameBits(alone, results[1], "second of two callers at once");
     }
 
+    /// <summary>
+    /// With zero skipping, each core packs the partial last panel of B (100 columns: three whole panels
+    /// and 4 columns) for itself and keeps it for the rest of the product. A layer's weights change in
+    /// place between batches, so every product must pack the panel again: each one, on whichever cores,
+    /// must give the one-core product of the B it was given.
+    /// </summary>
+    [Theory]
+    [InlineData(200, 100, 784, false)]
+    [InlineData(784, 100, 200, true)]
+    [InlineData(257, 37, 1100, false)]
+    public void A_row_split_product_reads_the_B_it_is_given_when_B_changes_in_place(int m, int n, int k, bool ta)
+    {
+        var rng = new Rng(m + n + k);
+        var a = rng.Uniform(new Shape(m * k), -1f, 1f).ToArray();
+        for (int i = 0; i < a.Length; i++) if (i % 5 != 0) a[i] = 0f;
+        var b = rng.Uniform(new Shape(k * n), -1f, 1f).ToArray();
+        for (int step = 0; step < 4; step++)
+        {
+            // As an optimizer's step does: every weight moves, in the same array.
+            for (int i = 0; i < b.Length; i++) b[i] = b[i] * -0.5f + 0.25f * ((i + step) % 3);
+            var alone = new float[m * n];
+            Gemm.MultiplyOnOneCore(m, n, k, a, ta, b, false, alone, accumulate: false, skipZeros: true);
+            for (int run = 0; run < 3; run++)
+            {
+                var shared = new float[m * n];
+                Gemm.MultiplySharedRows(m, n, k, a, ta, b, false, shared, accumulate: false, skipZeros: true);
+                AssertSameBits(alone, shared, $"step {step}, run {run}");
+            }
+        }
+    }
+
     private static void AssertSameBits(float[] expected, float[] actual, string what)
     {
         for (int i = 0; i < expected.Length; i++)
