@@ -90,10 +90,12 @@ internal static unsafe partial class Gemm
     /// <summary>
     /// The partial last panel of B (k×n, untransposed, n not a multiple of NR), every depth block of it
     /// (block pc at pc·NR floats), packed into this thread's own buffer once for product
-    /// <paramref name="product"/>. Packed once on the calling thread for both cores, it cost the MLP's
-    /// 200×784 by 784×100 forward product about 14 µs of about 110, with the other core waiting: each
-    /// line of it, read by both cores in one product, had to be taken back from the other core's cache
-    /// before it could be written in the next. Each core's own copy stays in its own cache.
+    /// <paramref name="product"/>. Packed once on the calling thread for both cores, it took about 14 µs
+    /// of the MLP's 200×784 by 784×100 forward product (about 110 µs), with the other core waiting:
+    /// presumably because each of its lines, read by both cores in one product, had to be taken back
+    /// from the other core's cache before it could be written in the next. Packed by each core into its
+    /// own buffer, that product ran 8% to 11% faster and the weight gradient 784×200ᵀ by 200×100 4% to 5%
+    /// (old and new alternating product by product, three processes).
     /// </summary>
     private static float[] OwnEdgePanel(float* b, int k, int n, int depthStep, long product)
     {
