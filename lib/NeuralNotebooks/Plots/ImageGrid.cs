@@ -179,8 +179,17 @@ public sealed class ImageGrid : Chart
         return Png.Encode(gray, it.Width, it.Height);
     }
 
-    /// <inheritdoc/>
-    public override string ToString() =>
-        $"ImageGrid{(TitleText is null ? "" : $" '{TitleText}'")}: {_items.Count} images of {_items[0].Height}x{_items[0].Width}" +
-        (_items.Any(i => i.Wrong) ? $", {_items.Count(i => i.Wrong)} marked wrong" : "");
+    /// <summary>
+    /// A one-line text summary, e.g. "ImageGrid: 24 images of 28x28, 3 marked wrong"; images of different
+    /// sizes are listed in order: "3 images: 26x26, 28x28, 14x14".
+    /// </summary>
+    public override string ToString()
+    {
+        var sizes = _items.Select(i => $"{i.Height}x{i.Width}").ToList();
+        string what = sizes.Distinct().Count() == 1
+            ? $"{_items.Count} {(_items.Count == 1 ? "image" : "images")} of {sizes[0]}"
+            : $"{_items.Count} images: {string.Join(", ", sizes)}";
+        return $"ImageGrid{(TitleText is null ? "" : $" '{TitleText}'")}: {what}" +
+            (_items.Any(i => i.Wrong) ? $", {_items.Count(i => i.Wrong)} marked wrong" : "");
+    }
 }

@@ -104,7 +104,15 @@ public class ChartTests
         Assert.Equal(["7", "2", "1→8", "0", "4"], Texts(svg, "caption"));
         Assert.Equal(["1→8"], Texts(svg, "wrong"));
         Assert.Single(svg.Descendants(S + "rect"), r => r.Attribute("class")?.Value == "wrong");
-        Assert.Contains("1 marked wrong", chart.ToString());
+        Assert.Equal("ImageGrid: 5 images of 28x28, 1 marked wrong", chart.ToString());
+    }
+
+    [Fact]
+    public void Image_grid_summary_names_every_size_when_they_differ()
+    {
+        Assert.Equal("ImageGrid: 1 image of 28x28", Plot.Images(new[] { Tensor.Zeros(28, 28) }).ToString());
+        var maps = Plot.Images(new[] { Tensor.Zeros(26, 26), Tensor.Zeros(28, 28), Tensor.Zeros(14, 14) }).Title("maps");
+        Assert.Equal("ImageGrid 'maps': 3 images: 26x26, 28x28, 14x14", maps.ToString());
     }
 
     [Fact]
