@@ -1,10 +1,10 @@
 #:project ../../lib/NeuralNotebooks/NeuralNotebooks.csproj
-#:project ../../lib/NeuralNotebooks.Torch/NeuralNotebooks.Torch.csproj
 #:project ../../lib/NeuralNotebooks.Plotly/NeuralNotebooks.Plotly.csproj
+#:project ../../lib/NeuralNotebooks.Torch/NeuralNotebooks.Torch.csproj
 #:property PublishAot=false
 #:property Optimize=true
-#:package TorchSharp-cpu@0.107.0
 #:package XPlot.Plotly@4.1.0
+#:package TorchSharp-cpu@0.107.0
 
 // 03 — The multilayer perceptron: the tutorial notebook 03-mlp.ipynb as a C# file-based app.
 // Run it with: dotnet run notebooks/apps/03-mlp.cs
@@ -13,9 +13,9 @@
 
 using NeuralNotebooks;
 using NeuralNotebooks.Plots;
+using NeuralNotebooks.Plotly;
 using TorchSharp;
 using NeuralNotebooks.Torch;
-using NeuralNotebooks.Plotly;
 using static NeuralNotebooks.Display.FileBasedApp;
 
 NeuralNotebooks.Display.FileBasedApp.Start();
@@ -27,8 +27,9 @@ NeuralNotebooks.Display.FileBasedApp.Start();
 // 1. runs forward and back propagation on a tiny network by hand, and checks it against autograd (automatic differentiation, which the library does for us);
 // 2. turns MNIST's raw bytes into the network's input, then builds, trains and evaluates an MLP with the Keras-style steps: `Sequential`, `Add`, `Compile`, `Fit`, `Predict`, `Evaluate`, watching a validation set and the weights and gradients as it learns;
 // 3. shows overfitting, and dropout curbing it, on a small training set;
-// 4. repeats the classic scikit-learn experiment with 1, 100 and 1000 hidden units, with confusion matrices and classification reports;
-// 5. shows where an MLP struggles, on Fashion-MNIST.
+// 4. writes the same MLP in TorchSharp, PyTorch's way, trains it next to the library's from the same starting weights, and compares both with a network that has no hidden layer;
+// 5. repeats the classic scikit-learn experiment with 1, 100 and 1000 hidden units, with confusion matrices and classification reports;
+// 6. shows where an MLP struggles, on Fashion-MNIST.
 
 // ## Forward and back propagation by hand
 //
@@ -159,6 +160,14 @@ display(
 histograms
 );
 
+// ### The same history, interactive
+//
+// The history of the Keras-style model trained above (20 epochs on 54,000 images), interactive. Hover an epoch to read the training and the validation loss side by side, and look for the valley of the validation loss: once it stops falling while the training loss keeps going down, the network is learning the training set by heart (overfitting), and that is the epoch to stop at. The right panel shows the accuracies the same way. Drag to zoom, double-click to reset, click a legend entry to hide its line. The interactive view needs plotly.js, which VS Code fetches from the internet the first time it shows one; offline, and on GitHub, a note stands in its place; the loss chart above and the table printed while the model trained show the same numbers.
+
+display(
+history.ToPlotly()
+);
+
 // ### The test set, once
 //
 // Training is finished and nothing will be changed any more, so now the model meets the 10,000 test images: `Predict` gives the ten probabilities per image, `Evaluate` the loss and accuracy over all of them.
@@ -210,10 +219,6 @@ Plot.Line(plain.Epochs, plain["loss"], label: "training, no dropout")
 // Without dropout the training loss (blue) falls below 0.1 after about 16 epochs and heads for 0: the network has memorised its 1,000 images. Its validation loss (orange) is lowest around epoch 20 and then climbs slowly for the remaining 40 epochs. The two curves diverge, and every further epoch makes the network a little worse on digits it has not seen.
 //
 // With dropout, training is harder (green): each step sees a different, damaged version of the network, so the training loss falls more slowly and stays well above 0. The validation loss (red) goes on falling for much longer, ends lower than the lowest point without dropout, and then stays flat instead of climbing: the curves stop diverging. The validation accuracy at the last epoch, printed above, is higher with dropout too. A gap between training and validation loss remains: 1,000 images are simply not enough to learn digits in general, and what closes the gap for good is more data (the 54,000-image run above). Dropout keeps the network from getting worse while it waits for it; early stopping (keeping the weights of the epoch where the validation loss was lowest) is the other guard, and only a validation set can tell when that is.
-
-// ## How many hidden units? The scikit-learn experiment
-//
-// The course repeats an experiment with scikit-learn's `MLPClassifier`: one hidden layer of 1, 100 or 1000 **logistic** (sigmoid) units. The published accuracies are about 29%, 96% and 97%. Our `MLPClassifier` follows scikit-learn's definitions (the Adam optimizer; an L2 penalty `alpha`, which pulls every weight a little towards 0; batches of 200; Glorot initialisation, random starting weights scaled to the sizes of the layers they connect). To keep the notebook quick we take a shortcut: 20,000 training images and 10 epochs (scikit-learn's `max_iter`), instead of all 60,000 images and up to 200 epochs. Since the point is to compare with a published table of test accuracies, the models are scored on the test set; nothing here is tuned on those scores.
 
 // ## The same MLP in TorchSharp, PyTorch's way
 //
@@ -321,11 +326,9 @@ else Console.WriteLine(torchSharp.Message);
 
 // About 92% with no hidden layer at all: most digits can be told apart by one template each. The hidden layer of the MLP above is what takes it to about 98%.
 
-// The history of the Keras-style model trained above (20 epochs on 54,000 images), interactive. Hover an epoch to read the training and the validation loss side by side, and look for the valley of the validation loss: once it stops falling while the training loss keeps going down, the network is learning the training set by heart (overfitting), and that is the epoch to stop at. The right panel shows the accuracies the same way. Drag to zoom, double-click to reset, click a legend entry to hide its line. The interactive view needs plotly.js, which VS Code fetches from the internet the first time it shows one; offline, and on GitHub, a note stands in its place and the static figure above shows the same numbers.
-
-display(
-history.ToPlotly()
-);
+// ## How many hidden units? The scikit-learn experiment
+//
+// The course repeats an experiment with scikit-learn's `MLPClassifier`: one hidden layer of 1, 100 or 1000 **logistic** (sigmoid) units. The published accuracies are about 29%, 96% and 97%. Our `MLPClassifier` follows scikit-learn's definitions (the Adam optimizer; an L2 penalty `alpha`, which pulls every weight a little towards 0; batches of 200; Glorot initialisation, random starting weights scaled to the sizes of the layers they connect). To keep the notebook quick we take a shortcut: 20,000 training images and 10 epochs (scikit-learn's `max_iter`), instead of all 60,000 images and up to 200 epochs. Since the point is to compare with a published table of test accuracies, the models are scored on the test set; nothing here is tuned on those scores.
 
 var published = new Dictionary<int, double> { [1] = 0.29, [100] = 0.96, [1000] = 0.97 };
 var classifiers = new Dictionary<int, MLPClassifier>();

@@ -39,7 +39,7 @@ Console.WriteLine($"train {xTrain.Shape}, test {xTest.Shape}");
 
 // ## Convolution by hand
 //
-// A 3×3 **filter** (or kernel) $K$ is laid over a 3×3 patch of the image; the output at that position is the sum of the element-wise products, $\sum_{i,j} K_{ij}\, X_{y+i,\,x+j}$. Sliding it over every position gives a new image, a **feature map**. The filter below responds to vertical edges: bright on the left, dark on the right.
+// A 3×3 **filter** (or kernel) $K$ is laid over a 3×3 patch of the image; the output at that position is the sum of the element-wise products, $\sum_{i,j} K_{ij}\, X_{y+i,\,x+j}$. Sliding it over every position gives a new image, a **feature map**. The filter below responds to vertical edges: it adds up the column of pixels on the left of each position and subtracts the column on the right. In the numbers, ink is 1 and paper is 0 (ink is drawn dark, but its value is the high one), so the response is positive where ink gives way to paper from left to right, negative where paper gives way to ink, and 0 where nothing changes.
 
 var digit = xTest[0].Reshape(28, 28);
 var verticalEdge = Tensor.From(new float[,] { { 1, 0, -1 }, { 1, 0, -1 }, { 1, 0, -1 } });
@@ -76,7 +76,7 @@ Plot.Images(new[] { valid, same, strided }, titles: new[] { "valid 26×26", "sam
     .Title("Responses of the vertical-edge filter").KeyLabel("filter response")
 );
 
-// The digit is drawn as ink on paper; the filter's responses on a blue-white-red scale, the same for all three maps (see the key): red where the filter finds bright-left, dark-right (the left edge of a stroke), blue for the opposite (the right edge), white where nothing changes. All are drawn with the same pixel size, so the sizes can be compared directly.
+// The digit is drawn as ink on paper; the filter's responses on a blue-white-red scale, the same for all three maps (see the key): red where ink gives way to paper (the right edge of a stroke), blue where paper gives way to ink (the left edge), white where nothing changes. All are drawn with the same pixel size, so the sizes can be compared directly.
 //
 // **Padding.** With *valid* padding the filter only visits positions where it fits entirely inside the image, so a 3×3 filter loses one pixel on each side: $28 - 3 + 1 = 26$. With *same* padding the image is surrounded by zeros (here one pixel wide) so the output keeps the input's size. **Stride** is the step between positions: stride 2 halves each side. In general
 //
