@@ -8,8 +8,10 @@
 # Runs apt-get as root, or through sudo for another user.
 set -euo pipefail
 
-# patchelf: TorchSharp's native library needs a patched copy on Debian 12 (older libstdc++).
-packages=(patchelf)
+# git: the newcomer tests copy the repository's files as git lists them (git ls-files) and run README's commands
+# on that copy. TorchSharp's fix for Debian 12 needs nothing installed: the library edits a copy of
+# its native glue in C# (README, "TorchSharp on Debian 12").
+packages=(git)
 for arg in "$@"; do
     case "$arg" in
         --benchmarks) packages+=(python3-torch python3-sklearn libopenblas0-pthread) ;;
