@@ -105,6 +105,8 @@ Plot.Images(new[] { valid, pooled }, titles: new[] { "feature map 26×26", "max-
     .KeyLabel("filter response")
 );
 
+// In the pooled map the red edge survives and most of the blue one is gone: of each 2×2 block, max pooling keeps the largest value, so a negative response survives only where no positive one shares its block. The course CNN below pools its convolution's outputs the same way, with no activation in between, so each of its filters passes on mainly what it responds to positively.
+//
 // The library's `Conv2D` layer computes exactly this, for many filters and a whole batch at once. Check it against our loop with the same filter:
 
 var conv = new Conv2D(1, kernelSize: (3, 3), padding: "same", inputShape: (28, 28, 1), useBias: false);
