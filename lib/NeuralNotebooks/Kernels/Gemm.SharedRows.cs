@@ -68,13 +68,13 @@ internal static unsafe partial class Gemm
         // The same depth blocks as the one-core product.
         int blocks = (k + KC - 1) / KC, depthStep = DepthStep(k);
         int piecesPerBlock = (panelsB + PanelsPerPiece - 1) / PanelsPerPiece;
-        var packed = prepacked != null ? null : Rent(ref _sharedB, panelsB * NR * k);
+        // The zero-skipping kernel reads an untransposed B's whole panels in place (RowBlockSkippingZeros):
+        // only a partial last panel is packed, by each core for itself (OwnEdgePanel), so B needs no shared buffer.
+        bool inPlace = prepacked == null && skipZeros && !transposeB;
+        var packed = prepacked != null || inPlace ? null : Rent(ref _sharedB, panelsB * NR * k);
         fixed (float* own = packed)
         {
             float* bp = prepacked != null ? prepacked : own;
-            // The zero-skipping kernel reads an untransposed B's whole panels in place (RowBlockSkippingZeros):
-            // only a partial last panel is packed, by each core for itself (OwnEdgePanel).
-            bool inPlace = prepacked == null && skipZeros && !transposeB;
             long edgeProduct = inPlace && n % NR != 0 ? Interlocked.Increment(ref _edgeProducts) : 0;
             if (!inPlace && prepacked == null)
             {
@@ -146,7 +146,7 @@ internal static unsafe partial class Gemm
                     {
                         int kc = Math.Min(depthStep, k - pc);
                         bool add = accumulate || pc > 0;
-                        float* bp = PackedPanel(packed, pc, panelsB, 0, kc);
+                        float* bp = packed == null ? null : PackedPanel(packed, pc, panelsB, 0, kc);   // null: B read in place
                         if (skipZeros) RowBlockSkippingZeros(ic, mc, m, k, n, a, transposeA, pc, kc, 0, n, bp, bInPlace, c, add, panelsB, e == null ? null : e + (long)pc * NR);
                         else RowBlock(ic, mc, m, k, n, a, transposeA, pc, kc, 0, n, bp, c, add, 0, panelsB, null);
                     }
