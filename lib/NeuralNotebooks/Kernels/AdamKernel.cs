@@ -6,8 +6,9 @@ namespace NeuralNotebooks.Kernels;
 /// <summary>
 /// Adam's update of one parameter tensor in a single pass: the moment estimates m and v and the
 /// parameter p are read and written together, so memory is touched once per step. <see cref="Update"/>
-/// is vectorized with 512-, 256- and 128-bit vectors, widest first, then a scalar tail (and shares large
-/// tensors among the cores); <see cref="UpdateScalar"/> is its plain twin.
+/// and <see cref="UpdateInto"/> are vectorized with 512-, 256- and 128-bit vectors, widest first, then a
+/// scalar tail (and share large tensors among the cores); <see cref="UpdateScalar"/> and
+/// <see cref="UpdateIntoScalar"/> are their plain twins.
 /// </summary>
 public static class AdamKernel
 {
@@ -31,93 +32,155 @@ public static class AdamKernel
         }
     }
 
+    /// <summary>
+    /// <see cref="UpdateScalar"/> with the new parameters written into <paramref name="next"/>, <paramref name="p"/>
+    /// left as it was; returns whether every new value is within ±<paramref name="limit"/> (NaN never is).
+    /// </summary>
+    public static bool UpdateIntoScalar(ReadOnlySpan<float> p, Span<float> next, ReadOnlySpan<float> g, Span<float> m, Span<float> v,
+        float alpha, float beta1, float beta2, float epsilon, bool epsilonInsideRoot, float limit)
+    {
+        if (next.Length < p.Length) throw new ArgumentException($"Adam: {p.Length} parameters do not fit in {next.Length}.");
+        p.CopyTo(next);
+        UpdateScalar(next[..p.Length], g, m, v, alpha, beta1, beta2, epsilon, epsilonInsideRoot);
+        return Finite.IndexOfNonFiniteScalar(next[..p.Length], limit) < 0;
+    }
+
     /// <inheritdoc cref="UpdateScalar"/>
     public static unsafe void Update(Span<float> p, ReadOnlySpan<float> g, Span<float> m, Span<float> v, float alpha,
         float beta1, float beta2, float epsilon, bool epsilonInsideRoot)
     {
         Check(p, g, m, v);
-        int n = p.Length;
-        fixed (float* pp = p, gp = g, mp = m, vp = v)
+        fixed (float* pp = p) Run(pp, pp, g, m, v, p.Length, alpha, beta1, beta2, epsilon, epsilonInsideRoot, float.PositiveInfinity);
+    }
+
+    /// <summary>
+    /// <inheritdoc cref="UpdateIntoScalar"/> In training this replaces an update in place followed by a pass
+    /// that checked the weights and copied them aside (so that a step that broke them could be undone): the
+    /// weights are read once and written once, and the check is made on values still in registers.
+    /// </summary>
+    public static unsafe bool UpdateInto(ReadOnlySpan<float> p, Span<float> next, ReadOnlySpan<float> g, Span<float> m, Span<float> v,
+        float alpha, float beta1, float beta2, float epsilon, bool epsilonInsideRoot, float limit)
+    {
+        if (next.Length < p.Length) throw new ArgumentException($"Adam: {p.Length} parameters do not fit in {next.Length}.");
+        Check(p, g, m, v);
+        fixed (float* pp = p, pn = next)
         {
-            var part = new Part(pp, gp, mp, vp, alpha, beta1, beta2, epsilon, epsilonInsideRoot);
+            if (pn < pp + p.Length && pp < pn + p.Length && pn != pp) throw new ArgumentException("Adam: the new parameters overlap the old ones.");
+            return Run(pp, pn, g, m, v, p.Length, alpha, beta1, beta2, epsilon, epsilonInsideRoot, limit);
+        }
+    }
+
+    private static unsafe bool Run(float* p, float* next, ReadOnlySpan<float> g, Span<float> m, Span<float> v, int n, float alpha,
+        float beta1, float beta2, float epsilon, bool epsilonInsideRoot, float limit)
+    {
+        int outside = 0;
+        fixed (float* gp = g, mp = m, vp = v)
+        {
+            var part = new Part(p, next, gp, mp, vp, alpha, beta1, beta2, epsilon, epsilonInsideRoot, limit, &outside);
             // From 64K floats on, shared among the cores (below, waking a thread does not pay back), in
             // parts of whole 4K-float grains: even ones. A 64K grain cut the MLP's 78,400 weights into
             // 65,536 and 12,864, so one core did five sixths of the work while the other waited.
             if (n < 1 << 16) part.Run(0, n);
             else ForkJoin.ForBalanced(n, 1 << 12, part);
         }
+        return outside == 0;
     }
 
-    /// <summary>The update of elements [from, to), one core's share.</summary>
-    private readonly unsafe struct Part(float* p, float* g, float* m, float* v, float alpha, float b1, float b2, float eps, bool inside) : IRangeBody
+    /// <summary>The update of elements [from, to), one core's share; a share with a value outside the limit sets <c>*outside</c>.</summary>
+    private readonly unsafe struct Part(float* p, float* next, float* g, float* m, float* v, float alpha, float b1, float b2, float eps, bool inside,
+        float limit, int* outside) : IRangeBody
     {
-        public void Run(int from, int to) => Range(p, g, m, v, from, to, alpha, b1, b2, eps, inside);
+        public void Run(int from, int to)
+        {
+            if (!Range(p, next, g, m, v, from, to, alpha, b1, b2, eps, inside, limit)) *outside = 1;
+        }
     }
 
-    private static void Check(Span<float> p, ReadOnlySpan<float> g, Span<float> m, Span<float> v)
+    private static void Check(ReadOnlySpan<float> p, ReadOnlySpan<float> g, Span<float> m, Span<float> v)
     {
         if (g.Length < p.Length || m.Length < p.Length || v.Length < p.Length)
             throw new ArgumentException($"Adam: {p.Length} parameters need as many gradients ({g.Length}), first moments ({m.Length}) and second moments ({v.Length}).");
     }
 
+    /// <summary>
+    /// Reads p and writes next (the same array in an update in place). |next| ≤ limit is false for NaN as
+    /// well as for large values; its comparisons are gathered in a mask and tested once at the end.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void Range(float* p, float* g, float* m, float* v, int from, int to, float alpha, float b1, float b2, float eps, bool inside)
+    private static unsafe bool Range(float* p, float* next, float* g, float* m, float* v, int from, int to, float alpha, float b1, float b2,
+        float eps, bool inside, float limit)
     {
         int i = from;
         float c1 = 1 - b1, c2 = 1 - b2;
+        bool within = true;
         if (Vector512.IsHardwareAccelerated)
         {
             Vector512<float> vb1 = Vector512.Create(b1), vc1 = Vector512.Create(c1), vb2 = Vector512.Create(b2), vc2 = Vector512.Create(c2);
-            Vector512<float> va = Vector512.Create(alpha), ve = Vector512.Create(eps);
+            Vector512<float> va = Vector512.Create(alpha), ve = Vector512.Create(eps), bound = Vector512.Create(limit);
+            var fine = Vector512<float>.AllBitsSet;
             for (; i <= to - 16; i += 16)
             {
                 var gi = Vector512.Load(g + i);
                 var mi = vb1 * Vector512.Load(m + i) + vc1 * gi;
                 var vi = vb2 * Vector512.Load(v + i) + vc2 * gi * gi;
                 var denom = inside ? Vector512.Sqrt(vi + ve) : Vector512.Sqrt(vi) + ve;
+                var pi = Vector512.Load(p + i) - va * mi / denom;
                 Vector512.Store(mi, m + i);
                 Vector512.Store(vi, v + i);
-                Vector512.Store(Vector512.Load(p + i) - va * mi / denom, p + i);
+                Vector512.Store(pi, next + i);
+                fine &= Vector512.LessThanOrEqual(Vector512.Abs(pi), bound);
             }
+            within = fine.AsInt32() == Vector512<int>.AllBitsSet;
         }
         if (Vector256.IsHardwareAccelerated)
         {
             Vector256<float> vb1 = Vector256.Create(b1), vc1 = Vector256.Create(c1), vb2 = Vector256.Create(b2), vc2 = Vector256.Create(c2);
-            Vector256<float> va = Vector256.Create(alpha), ve = Vector256.Create(eps);
+            Vector256<float> va = Vector256.Create(alpha), ve = Vector256.Create(eps), bound = Vector256.Create(limit);
+            var fine = Vector256<float>.AllBitsSet;
             for (; i <= to - 8; i += 8)
             {
                 var gi = Vector256.Load(g + i);
                 var mi = vb1 * Vector256.Load(m + i) + vc1 * gi;
                 var vi = vb2 * Vector256.Load(v + i) + vc2 * gi * gi;
                 var denom = inside ? Vector256.Sqrt(vi + ve) : Vector256.Sqrt(vi) + ve;
+                var pi = Vector256.Load(p + i) - va * mi / denom;
                 Vector256.Store(mi, m + i);
                 Vector256.Store(vi, v + i);
-                Vector256.Store(Vector256.Load(p + i) - va * mi / denom, p + i);
+                Vector256.Store(pi, next + i);
+                fine &= Vector256.LessThanOrEqual(Vector256.Abs(pi), bound);
             }
+            within &= fine.AsInt32() == Vector256<int>.AllBitsSet;
         }
         if (Vector128.IsHardwareAccelerated)
         {
             Vector128<float> vb1 = Vector128.Create(b1), vc1 = Vector128.Create(c1), vb2 = Vector128.Create(b2), vc2 = Vector128.Create(c2);
-            Vector128<float> va = Vector128.Create(alpha), ve = Vector128.Create(eps);
+            Vector128<float> va = Vector128.Create(alpha), ve = Vector128.Create(eps), bound = Vector128.Create(limit);
+            var fine = Vector128<float>.AllBitsSet;
             for (; i <= to - 4; i += 4)
             {
                 var gi = Vector128.Load(g + i);
                 var mi = vb1 * Vector128.Load(m + i) + vc1 * gi;
                 var vi = vb2 * Vector128.Load(v + i) + vc2 * gi * gi;
                 var denom = inside ? Vector128.Sqrt(vi + ve) : Vector128.Sqrt(vi) + ve;
+                var pi = Vector128.Load(p + i) - va * mi / denom;
                 Vector128.Store(mi, m + i);
                 Vector128.Store(vi, v + i);
-                Vector128.Store(Vector128.Load(p + i) - va * mi / denom, p + i);
+                Vector128.Store(pi, next + i);
+                fine &= Vector128.LessThanOrEqual(Vector128.Abs(pi), bound);
             }
+            within &= fine.AsInt32() == Vector128<int>.AllBitsSet;
         }
         for (; i < to; i++)
         {
             float mi = b1 * m[i] + c1 * g[i];
             float vi = b2 * v[i] + c2 * g[i] * g[i];
             float denom = inside ? MathF.Sqrt(vi + eps) : MathF.Sqrt(vi) + eps;
+            float pi = p[i] - alpha * mi / denom;
             m[i] = mi;
             v[i] = vi;
-            p[i] -= alpha * mi / denom;
+            next[i] = pi;
+            within &= MathF.Abs(pi) <= limit;
         }
+        return within;
     }
 }

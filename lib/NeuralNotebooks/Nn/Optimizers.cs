@@ -51,6 +51,43 @@ public abstract class Optimizer
         }
     }
 
+    /// <summary>
+    /// Takes one step as <see cref="Step"/> does, but writes each parameter's new values into
+    /// <paramref name="next"/>[i] and leaves the parameters as they were, so that training can keep or
+    /// drop the step without a copy (see <c>Trainer</c>). Returns the index of the first parameter with a
+    /// new value outside ±<paramref name="limit"/> (NaN never is inside), or -1. The optimizer's own state
+    /// (moments, step count) has moved on either way.
+    /// </summary>
+    internal int StepInto(IReadOnlyList<Tensor> parameters, IReadOnlyList<Tensor> gradients, float[][] next, float limit)
+    {
+        if (parameters.Count != gradients.Count || parameters.Count != next.Length)
+            throw new ArgumentException($"{GetType().Name}: {parameters.Count} parameters, {gradients.Count} gradients and {next.Length} arrays for their new values.");
+        Iterations++;
+        int first = -1;
+        for (int i = 0; i < parameters.Count; i++)
+        {
+            var p = parameters[i]; var g = gradients[i];
+            if (p.Size != g.Size || next[i].Length != p.Size)
+                throw new ArgumentException($"{GetType().Name}: parameter {i} has shape {p.Shape}, its gradient {g.Shape}, the array for its new values {next[i].Length} elements.");
+            if (!UpdateInto(p.data, next[i], g.data, SlotsOf(p), Iterations, limit) && first < 0) first = i;
+        }
+        return first;
+    }
+
+    /// <summary>
+    /// One update of one parameter into <paramref name="next"/>, <paramref name="p"/> unchanged; whether every
+    /// new value is within ±<paramref name="limit"/>. This one copies p, applies the weight decay and
+    /// <see cref="Update"/> to the copy, and checks it; an optimizer with a kernel that reads p and writes
+    /// next in one pass overrides it.
+    /// </summary>
+    internal virtual bool UpdateInto(ReadOnlySpan<float> p, Span<float> next, ReadOnlySpan<float> g, float[][] slots, int t, float limit)
+    {
+        p.CopyTo(next);
+        if (WeightDecay != 0) Simd.AddScaled(-LearningRate * WeightDecay, p, next);
+        Update(next, g, slots, t);
+        return Finite.IndexOfNonFinite(next, limit) < 0;
+    }
+
     // Looked up before creating: a GetValue with a lambda that reads SlotCount would allocate a delegate per parameter per step.
     private float[][] SlotsOf(Tensor p)
     {
@@ -147,7 +184,15 @@ public sealed class Adam(float learningRate = 0.001f, float beta1 = 0.9f, float 
     /// <inheritdoc/>
     protected override void Update(Span<float> p, ReadOnlySpan<float> g, float[][] slots, int t)
     {
-        float alpha = (float)(LearningRate * Math.Sqrt(1 - Math.Pow(Beta2, t)) / (1 - Math.Pow(Beta1, t)));
-        AdamKernel.Update(p, g, slots[0], slots[1], alpha, Beta1, Beta2, Epsilon, epsilonInsideRoot: false);
+        AdamKernel.Update(p, g, slots[0], slots[1], Alpha(t), Beta1, Beta2, Epsilon, epsilonInsideRoot: false);
     }
+
+    internal override bool UpdateInto(ReadOnlySpan<float> p, Span<float> next, ReadOnlySpan<float> g, float[][] slots, int t, float limit)
+    {
+        if (WeightDecay != 0) return base.UpdateInto(p, next, g, slots, t, limit);
+        return AdamKernel.UpdateInto(p, next, g, slots[0], slots[1], Alpha(t), Beta1, Beta2, Epsilon, epsilonInsideRoot: false, limit);
+    }
+
+    /// <summary>The step size with the bias correction of step <paramref name="t"/>.</summary>
+    private float Alpha(int t) => (float)(LearningRate * Math.Sqrt(1 - Math.Pow(Beta2, t)) / (1 - Math.Pow(Beta1, t)));
 }

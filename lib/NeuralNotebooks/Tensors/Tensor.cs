@@ -14,8 +14,11 @@ namespace NeuralNotebooks;
 [TypeFormatterSource(typeof(RichDisplayFormatterSource))]
 public sealed partial class Tensor : IRichDisplay
 {
-    /// <summary>The elements, row-major. Exactly <see cref="Size"/> long.</summary>
-    internal readonly float[] data;
+    /// <summary>
+    /// The elements, row-major. Exactly <see cref="Size"/> long. Only training replaces the array (see
+    /// <see cref="SwapData"/>), and it puts the original back before it returns.
+    /// </summary>
+    internal float[] data;
 
     /// <summary>Wraps <paramref name="data"/> (not copied) as a tensor of the given shape.</summary>
     /// <exception cref="ArgumentException">The number of elements does not match the shape.</exception>
@@ -29,6 +32,18 @@ public sealed partial class Tensor : IRichDisplay
             throw new ArgumentException($"Cannot make a tensor of shape {shape} ({shape.Size} elements) from {data.Length} values.");
         this.data = data;
         Shape = shape;
+    }
+
+    /// <summary>
+    /// Exchanges this tensor's array with <paramref name="other"/>, of the same length: how a training step
+    /// makes the weights it wrote into a second array current without copying them, while the array it
+    /// read them from stays intact (see <c>Trainer</c>). Views made by <see cref="Reshape(int[])"/> share the
+    /// array, not the tensor, so the trainer swaps the original array back before it returns.
+    /// </summary>
+    internal void SwapData(ref float[] other)
+    {
+        if (other.Length != data.Length) throw new ArgumentException($"Cannot swap a tensor of {data.Length} elements with an array of {other.Length}.");
+        (data, other) = (other, data);
     }
 
     /// <summary>The size along each axis.</summary>

@@ -37,6 +37,57 @@ public class TrainingKernelTests
         }
     }
 
+    [Theory]
+    [MemberData(nameof(Lengths))]
+    public void Adam_update_into_a_second_array_matches_its_scalar_twin_and_the_update_in_place(int n)
+    {
+        foreach (bool inside in new[] { false, true })
+        {
+            var g = Values(n, 1);
+            float[] p = Values(n, 2), m1 = Values(n, 3, -0.1f, 0.1f), v1 = Values(n, 4, 0f, 0.01f);
+            float[] m2 = (float[])m1.Clone(), v2 = (float[])v1.Clone(), m3 = (float[])m1.Clone(), v3 = (float[])v1.Clone();
+            float[] before = (float[])p.Clone(), inPlace = (float[])p.Clone(), next1 = new float[n], next2 = new float[n];
+            Assert.True(AdamKernel.UpdateIntoScalar(p, next1, g, m1, v1, 1e-3f, 0.9f, 0.999f, 1e-7f, inside, 1e10f));
+            Assert.True(AdamKernel.UpdateInto(p, next2, g, m2, v2, 1e-3f, 0.9f, 0.999f, 1e-7f, inside, 1e10f));
+            AdamKernel.Update(inPlace, g, m3, v3, 1e-3f, 0.9f, 0.999f, 1e-7f, inside);
+            Assert.Equal(before, p);
+            Assert.Equal(next1, next2);
+            Assert.Equal(inPlace, next2);
+            Assert.Equal(m1, m2); Assert.Equal(m3, m2);
+            Assert.Equal(v1, v2); Assert.Equal(v3, v2);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Lengths))]
+    public void Adam_update_into_a_second_array_finds_a_value_beyond_the_limit_wherever_it_is(int n)
+    {
+        if (n == 0) return;
+        foreach (float bad in new[] { float.NaN, float.PositiveInfinity, 2e10f, -3e10f })
+            foreach (int at in new[] { 0, n / 2, n - 1 }.Distinct())
+            {
+                // A parameter that is already bad stays bad after a small step (NaN and infinity stay as they are).
+                var p = Values(n, 2);
+                p[at] = bad;
+                var next = new float[n];
+                Assert.False(AdamKernel.UpdateInto(p, next, Values(n, 1), new float[n], new float[n], 1e-3f, 0.9f, 0.999f, 1e-7f, false, 1e10f));
+                Assert.False(AdamKernel.UpdateIntoScalar(p, next, Values(n, 1), new float[n], new float[n], 1e-3f, 0.9f, 0.999f, 1e-7f, false, 1e10f));
+                Assert.Equal(at, Finite.IndexOfNonFinite(next, 1e10f));
+            }
+        // A gradient that is NaN makes the new value NaN.
+        var g = Values(n, 1);
+        g[n - 1] = float.NaN;
+        Assert.False(AdamKernel.UpdateInto(Values(n, 2), new float[n], g, new float[n], new float[n], 1e-3f, 0.9f, 0.999f, 1e-7f, false, 1e10f));
+    }
+
+    [Fact]
+    public void Adam_update_into_a_second_array_checks_lengths_and_overlap()
+    {
+        var p = Values(40, 2);
+        Assert.Throws<ArgumentException>(() => AdamKernel.UpdateInto(p, new float[39], new float[40], new float[40], new float[40], 0.1f, 0.9f, 0.999f, 1e-7f, false, 1e10f));
+        Assert.Throws<ArgumentException>(() => AdamKernel.UpdateInto(p.AsSpan(0, 20), p.AsSpan(10, 20), new float[20], new float[20], new float[20], 0.1f, 0.9f, 0.999f, 1e-7f, false, 1e10f));
+    }
+
     [Fact]
     public void Adam_update_on_a_slice_leaves_the_rest_alone_and_checks_lengths()
     {
@@ -134,21 +185,6 @@ public class TrainingKernelTests
                 int expected = Finite.IndexOfNonFiniteScalar(y, limit);
                 Assert.Equal(at, expected);
                 Assert.Equal(expected, Finite.IndexOfNonFinite(y, limit));
-                Assert.Equal(expected, Finite.CopyFindingNonFinite(y, new float[n], limit));
             }
-        // With nothing to find, the copy is whole (bit for bit, the parallel path included).
-        var copy = Values(n, 8);
-        Assert.Equal(-1, Finite.CopyFindingNonFinite(x, copy, Trainer.WeightLimit));
-        Assert.Equal(x, copy);
-        Assert.Equal(-1, Finite.CopyFindingNonFiniteScalar(x, copy, Trainer.WeightLimit));
-        // The copy is stored a vector at a time from its first vector-aligned float: every start offset.
-        var wider = new float[n + 16];
-        for (int offset = 0; offset < 16; offset++)
-        {
-            Array.Fill(wider, -5f);
-            Assert.Equal(-1, Finite.CopyFindingNonFinite(x, wider.AsSpan(offset, n), Trainer.WeightLimit));
-            Assert.Equal(x, wider.AsSpan(offset, n).ToArray());
-            Assert.All(wider[..offset].Concat(wider[(offset + n)..]), v => Assert.Equal(-5f, v));
-        }
     }
 }

@@ -108,6 +108,40 @@ public class SequentialTests
         Assert.Equal(Train(), Train());
     }
 
+    [Theory]
+    [InlineData(96, 1)]    // three steps: training ends on the second array of each weight
+    [InlineData(64, 2)]    // four
+    public void Fit_leaves_the_weights_in_the_arrays_they_started_in_so_views_of_them_follow(int samples, int epochs)
+    {
+        var m = Mnist.Load();
+        var x = m.Train.Images[..samples].Reshape(-1, 784);
+        var model = new Sequential(seed: 5);
+        model.Add(new Dense(16, activation: "relu", inputShape: 784));
+        model.Add(new Dense(10, activation: "softmax"));
+        model.Compile(new Adam(), "sparse_categorical_crossentropy");
+        var kernel = model.Layers.OfType<Dense>().First().Kernel;
+        var array = kernel.data;
+        var view = kernel.Reshape(-1);
+        var before = kernel.ToArray();
+        var seen = new List<float[]>();
+        model.Fit(x, m.Train.Labels[..samples], epochs: epochs, batchSize: 32, shuffle: false, verbose: false,
+            onEpochEnd: _ => seen.Add(view.ToArray()));
+        Assert.Same(array, kernel.data);
+        Assert.NotEqual(before, kernel.ToArray());
+        Assert.Equal(kernel.ToArray(), view.ToArray());
+        Assert.Equal(kernel.ToArray(), seen[^1]);
+        Assert.Equal(epochs, seen.Count);
+        // The same weights as steps taken one by one, each batch a Fit of its own.
+        var stepwise = new Sequential(seed: 5);
+        stepwise.Add(new Dense(16, activation: "relu", inputShape: 784));
+        stepwise.Add(new Dense(10, activation: "softmax"));
+        stepwise.Compile(new Adam(), "sparse_categorical_crossentropy");
+        for (int e = 0; e < epochs; e++)
+            for (int start = 0; start < samples; start += 32)
+                stepwise.Fit(x[start..(start + 32)], m.Train.Labels[start..(start + 32)], epochs: 1, batchSize: 32, shuffle: false, verbose: false);
+        for (int i = 0; i < model.GetWeights().Count; i++) Assert.Equal(stepwise.GetWeights()[i].ToArray(), model.GetWeights()[i].ToArray());
+    }
+
     [Fact]
     public void Save_and_load_round_trip_and_mismatches_are_explained()
     {
