@@ -19,19 +19,7 @@ internal static class Memory
     public static int Run()
     {
         var images = Mnist.Load(Path.Combine(Compare.FindRoot(), "data", "mnist"), channels: true);
-        var model = Compare.CourseCnn();
-        model.Fit(images.Train.Images, images.Train.Labels, epochs: 1, batchSize: BatchSize, verbose: false);
-        // One Fit of three epochs, the allocation counter read at the start and at the end of each epoch.
-        // The first epoch also pays for the call (labels converted, a shuffle order made: 2 × 240 KB for
-        // MNIST); the second and third are what training itself costs, and the larger is reported. Taken
-        // as the difference between a 2-epoch and a 1-epoch Fit instead, the count went negative in one run
-        // (each Fit's own one-off allocations are not exactly equal).
-        var marks = new List<long> { GC.GetTotalAllocatedBytes(precise: true) };
-        model.Fit(images.Train.Images, images.Train.Labels, epochs: 3, batchSize: BatchSize, verbose: false,
-            onEpochEnd: _ => marks.Add(GC.GetTotalAllocatedBytes(precise: true)));
-        long end = GC.GetTotalAllocatedBytes(precise: true);
-        long perEpoch = Math.Max(marks[2] - marks[1], marks[3] - marks[2]);
-        long perCall = marks[1] - marks[0] + (end - marks[3]) - perEpoch;
+        var (perEpoch, perCall) = FitAllocations(Compare.CourseCnn(), images.Train.Images, images.Train.Labels, BatchSize);
         int batches = (images.Train.Count + BatchSize - 1) / BatchSize;
         using var self = Process.GetCurrentProcess();
         long peak = self.PeakWorkingSet64;
@@ -51,6 +39,26 @@ internal static class Memory
         };
         Console.WriteLine(json.ToJsonString());
         return 0;
+    }
+
+    /// <summary>
+    /// The bytes a warmed-up epoch of <paramref name="model"/>'s Fit allocates, and what each Fit call
+    /// allocates once on top (the model is first fitted one epoch to warm up).
+    /// </summary>
+    public static (long PerEpoch, long PerCall) FitAllocations(Sequential model, Tensor images, int[] labels, int batchSize)
+    {
+        model.Fit(images, labels, epochs: 1, batchSize: batchSize, verbose: false);
+        // One Fit of three epochs, the allocation counter read at the start and at the end of each epoch.
+        // The first epoch also pays for the call (labels converted, a shuffle order made: 2 × 240 KB for
+        // MNIST); the second and third are what training itself costs, and the larger is reported. Taken
+        // as the difference between a 2-epoch and a 1-epoch Fit instead, the count went negative in one run
+        // (each Fit's own one-off allocations are not exactly equal).
+        var marks = new List<long> { GC.GetTotalAllocatedBytes(precise: true) };
+        model.Fit(images, labels, epochs: 3, batchSize: batchSize, verbose: false,
+            onEpochEnd: _ => marks.Add(GC.GetTotalAllocatedBytes(precise: true)));
+        long end = GC.GetTotalAllocatedBytes(precise: true);
+        long perEpoch = Math.Max(marks[2] - marks[1], marks[3] - marks[2]);
+        return (perEpoch, marks[1] - marks[0] + (end - marks[3]) - perEpoch);
     }
 
     /// <summary>Runs <see cref="Run"/> in a child process (this program again) and returns its JSON line.</summary>

@@ -19,12 +19,8 @@ internal static class Profile
         Console.WriteLine();
 
         // Garbage per epoch once warmed up, and the process's peak memory, for a full-MNIST Fit.
-        var fit = Compare.CourseCnn();
-        fit.Fit(mnist.Train.Images, mnist.Train.Labels, epochs: 1, batchSize: 32, verbose: false);
-        long before = GC.GetTotalAllocatedBytes(precise: true);
-        fit.Fit(mnist.Train.Images, mnist.Train.Labels, epochs: 1, batchSize: 32, verbose: false);
-        long perEpoch = GC.GetTotalAllocatedBytes(precise: true) - before;
-        Console.WriteLine($"allocated by one warmed-up epoch of Fit (60,000 images, 1,875 batches): {perEpoch / 1024.0:N0} KiB ({perEpoch / 1875.0:N0} bytes per batch)");
+        var (perEpoch, perCall) = Memory.FitAllocations(Compare.CourseCnn(), mnist.Train.Images, mnist.Train.Labels, 32);
+        Console.WriteLine($"allocated by one warmed-up epoch of Fit (60,000 images, 1,875 batches): {perEpoch:N0} bytes ({perEpoch / 1875.0:N1} per batch); by each Fit call {perCall / 1024.0:N0} KiB more");
         Console.WriteLine($"peak working set of this process: {Environment.WorkingSet / (1024 * 1024)} MiB now, {System.Diagnostics.Process.GetCurrentProcess().PeakWorkingSet64 / (1024 * 1024)} MiB at most");
         return 0;
     }
@@ -41,6 +37,7 @@ internal static class Profile
         var layers = model.Layers;
         var parameters = model.GetWeights();
         var gradients = layers.SelectMany(l => l.Gradients).ToList();
+        var next = parameters.Select(p => new float[p.Size]).ToArray();
         var forward = new double[layers.Count];
         var backward = new double[layers.Count];
         double optimizer = 0, lossTime = 0;
@@ -106,8 +103,10 @@ internal static class Profile
                 g = layers[i].Backward(g, needInputGradient: i > 0);
                 if (timed) backward[i] += sw.Elapsed.TotalMilliseconds;
             }
+            // As Fit steps: the new weights written into the other arrays and checked on the way, then swapped in.
             var clock = Stopwatch.StartNew();
-            model.Optimizer!.Step(parameters, gradients);
+            if (model.Optimizer!.StepInto(parameters, gradients, next, Trainer.WeightLimit) >= 0) throw new InvalidOperationException($"{title}: training diverged in step {step}.");
+            for (int i = 0; i < parameters.Count; i++) parameters[i].SwapData(ref next[i]);
             if (timed) optimizer += clock.Elapsed.TotalMilliseconds;
         }
         Console.WriteLine($"{title}, batch {batch}: microseconds per step, mean of {Timed} steps after {warmup:N0} warm-up steps");
@@ -115,7 +114,7 @@ internal static class Profile
         for (int i = 0; i < layers.Count; i++)
             Console.WriteLine($"{layers[i].Name + " (" + layers[i].GetType().Name + ")",-26} {(i == 1 && pooledAsItGoes ? "in conv2d" : (forward[i] / Timed * 1000).ToString("F0")),9} {(i == 1 && fusedFirst ? "in conv2d" : (backward[i] / Timed * 1000).ToString("F0")),9}");
         Console.WriteLine($"{"loss and its gradient",-26} {lossTime / Timed * 1000,9:F0}");
-        Console.WriteLine($"{$"{model.Optimizer!.GetType().Name} ({parameters.Sum(p => (long)p.Size):N0} parameters)",-26} {optimizer / Timed * 1000,9:F0}");
+        Console.WriteLine($"{$"{model.Optimizer!.GetType().Name} ({parameters.Sum(p => (long)p.Size):N0} parameters)",-26} {optimizer / Timed * 1000,9:F0}   (with the check of the new weights)");
         double total = (forward.Sum() + backward.Sum() + lossTime + optimizer) / Timed;
         Console.WriteLine($"{"total",-26} {total * 1000,9:F0}   ({batch / total * 1000:N0} samples/s without data gathering)");
     }
