@@ -495,4 +495,47 @@ public class SimdTests
         Simd.Col2Im(expected, batch, h, w, c, kh, kw, sh, sw, padTop, padLeft, outH, outW, back);
         Assert.Equal(backExpected, back);
     }
+    /// <summary>
+    /// Σ op(x, y) in the order of the plain 512-bit loop: accumulator j takes the vectors at 64t + 16j, then
+    /// single vectors go into the first, the four are added pairwise and summed, the tail added one by one.
+    /// </summary>
+    private static float PlainOrderSum(float[] x, int xAt, float[] y, int yAt, int n, Func<System.Runtime.Intrinsics.Vector512<float>, System.Runtime.Intrinsics.Vector512<float>, System.Runtime.Intrinsics.Vector512<float>> op, Func<float, float, float> scalar)
+    {
+        var a = new System.Runtime.Intrinsics.Vector512<float>[4];
+        System.Runtime.Intrinsics.Vector512<float> V(float[] d, int at) => System.Runtime.Intrinsics.Vector512.Create(d.AsSpan(at, 16));
+        int i = 0;
+        for (; i <= n - 64; i += 64)
+            for (int j = 0; j < 4; j++) a[j] += op(V(x, xAt + i + 16 * j), V(y, yAt + i + 16 * j));
+        for (; i <= n - 16; i += 16) a[0] += op(V(x, xAt + i), V(y, yAt + i));
+        float sum = System.Runtime.Intrinsics.Vector512.Sum((a[0] + a[1]) + (a[2] + a[3]));
+        for (; i < n; i++) sum += scalar(x[xAt + i], y[yAt + i]);
+        return sum;
+    }
+
+    [Theory]
+    [InlineData(1023)] [InlineData(1024)] [InlineData(1087)] [InlineData(1088)] [InlineData(1151)] [InlineData(4113)] [InlineData(1 << 18)]
+    public void Long_sums_have_the_same_bits_at_every_address_and_keep_the_order_of_the_plain_loop(int n)
+    {
+        // Arrays rarely start on a 64-byte line, and a long sum reads them by lines (see Loops.SumOf): the
+        // values are the same at every offset, so must every bit of the sums be.
+        var values = Data(n, 41, specials: false);
+        var other = Data(n, 42, specials: false);
+        float sum = 0, squares = 0, dot = 0;
+        for (int offset = 0; offset < 16; offset++)
+        {
+            var x = new float[n + 16];
+            var y = new float[n + 16];
+            values.CopyTo(x, offset);
+            other.CopyTo(y, 15 - offset);   // x and y at different alignments
+            var xs = x.AsSpan(offset, n); var ys = y.AsSpan(15 - offset, n);
+            if (offset == 0) (sum, squares, dot) = (Simd.Sum(xs), Simd.SumOfSquares(xs), Simd.Dot(xs, ys));
+            Assert.Equal(BitConverter.SingleToInt32Bits(sum), BitConverter.SingleToInt32Bits(Simd.Sum(xs)));
+            Assert.Equal(BitConverter.SingleToInt32Bits(squares), BitConverter.SingleToInt32Bits(Simd.SumOfSquares(xs)));
+            Assert.Equal(BitConverter.SingleToInt32Bits(dot), BitConverter.SingleToInt32Bits(Simd.Dot(xs, ys)));
+        }
+        if (!System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) return;
+        Assert.Equal(PlainOrderSum(values, 0, values, 0, n, (a, b) => a, (a, b) => a), sum);
+        Assert.Equal(PlainOrderSum(values, 0, values, 0, n, (a, b) => a * b, (a, b) => a * b), squares);
+        Assert.Equal(PlainOrderSum(values, 0, other, 0, n, (a, b) => a * b, (a, b) => a * b), dot);
+    }
 }
