@@ -28,8 +28,10 @@ internal readonly record struct ConvShape(int Batch, int Height, int Width, int 
 /// keeps its filters in registers and reads the few pixels under the window; the kernel gradient keeps
 /// a few taps' sums in registers while it walks one image's positions.
 /// <para>
-/// Written once over <see cref="Vector{T}"/> (256-bit with AVX2, 128-bit on SSE and Arm NEON): a layer
-/// of 8 to 64 filters gains nothing from 512-bit vectors, which would be mostly padding. The number of
+/// Written once over <see cref="Vector{T}"/> (256-bit with AVX2 and, unless .NET is told otherwise, with
+/// AVX-512 too; 128-bit on SSE and Arm NEON). Where a 512-bit multiply-add costs what two 256-bit ones do
+/// (Zen 4), wider vectors would gain nothing; where it costs what one does (Zen 5) they halve the work, and
+/// the pooled forward pass, the hot one in inference, has a 512-bit path (DirectConvolution.Wide.cs). The number of
 /// vectors per row of filters is a type parameter, so each count compiles to its own straight-line
 /// loop. When the filters are not a whole number of vectors the last vector overlaps the one before it
 /// (filters 20..27 of 28): those lanes are computed twice, identically, and nothing is read or written
@@ -39,7 +41,7 @@ internal readonly record struct ConvShape(int Batch, int Height, int Width, int 
 /// by <see cref="Scalar.Gemm"/>.
 /// </para>
 /// </summary>
-internal static unsafe class DirectConvolution
+internal static unsafe partial class DirectConvolution
 {
     private static int Lanes => Vector<float>.Count;
 
@@ -105,11 +107,18 @@ internal static unsafe class DirectConvolution
         if (pooled.Length < outs || (!argmax.IsEmpty && argmax.Length < outs))
             throw new ArgumentException($"conv2d: the pooled output needs {s.Batch}x{pool.OutHeight}x{pool.OutWidth}x{filters} elements and as many indices (or none), got {pooled.Length} and {argmax.Length}.");
         if (s.Batch == 0) return;
-        int vectors = (filters + Lanes - 1) / Lanes, stride = vectors * Lanes;
+        bool wide = PoolsWide(pool, filters);
+        int vectors = (filters + Lanes - 1) / Lanes, stride = wide ? 2 * WideLanes : vectors * Lanes;
         var packed = Rent(ref _packed, (s.Patch + 1) * stride);
         fixed (float* pk = packed, pi = input, po = pooled)
         fixed (int* pa = argmax)
         {
+            if (wide)
+            {
+                PackKernelWide(kernel, bias, s.Patch, filters, pk);
+                ForImages(s, filters, new ForwardPooledImagesWide(pi, pk, po, pa, s, filters, pool));
+                return;
+            }
             PackKernel(kernel, bias, s.Patch, filters, vectors, pk);
             ForImages(s, filters, new ForwardPooledImages(pi, pk, po, pa, s, filters, vectors, pool));
         }

@@ -150,6 +150,12 @@ public class DirectConvolutionTests
     [InlineData(2, 12, 13, 8, 2, 2, 3, 2, "same")]    // three channels (27 taps) and a strided convolution
     [InlineData(2, 10, 10, 40, 2, 2, 1, 1, "valid")]  // more vectors of filters than the registers take
     [InlineData(0, 8, 8, 8, 2, 2, 1, 1, "valid")]
+    // 16 to 32 filters take 512-bit vectors where Vector<T> is narrower: exactly one and two vectors, an odd
+    // number of windows across (two at a time, then one), padding, three channels and a strided convolution.
+    [InlineData(2, 9, 11, 16, 2, 2, 1, 1, "same")]
+    [InlineData(2, 12, 13, 32, 2, 2, 3, 2, "same")]
+    [InlineData(3, 9, 12, 20, 2, 2, 1, 1, "valid")]
+    [InlineData(1, 7, 7, 24, 2, 2, 2, 1, "valid")]
     public void Pooled_as_it_goes_the_forward_pass_gives_the_convolution_then_the_pooling(int batch, int h, int w, int filters, int pool, int stride,
         int channels, int convStride, string padding)
     {
