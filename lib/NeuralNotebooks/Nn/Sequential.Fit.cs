@@ -5,6 +5,9 @@ namespace NeuralNotebooks;
 // Training and inference: the drivers around the one training loop in Trainer.
 public sealed partial class Sequential
 {
+    /// <summary>The batches Predict and Evaluate copy their inputs and targets into, kept from call to call (under the model's lock).</summary>
+    private Tensor? _inferenceX, _inferenceY;
+
     // ---- training ----
 
     /// <summary>Trains on images or features <paramref name="x"/> with class labels <paramref name="y"/>.</summary>
@@ -108,15 +111,14 @@ public sealed partial class Sequential
         if (y.Rank == 0 || y.Shape[0] != x.Shape[0]) throw new ArgumentException($"Evaluate: {x.Shape[0]} samples in x but {(y.Rank == 0 ? 0 : y.Shape[0])} targets.");
         int n = x.Shape[0], bs = Math.Max(batchSize, MinInferenceBatch);
         double lossSum = 0; long correct = 0;
-        Tensor? xBuf = null, yBuf = null;
         try
         {
             Layer.BeginInference(_layers, _layers.Count, n, bs);
             for (int start = 0; start < n; start += bs)
             {
                 int count = Math.Min(bs, n - start);
-                var output = ForwardAll(Batches.Gather(x, null, start, count, ref xBuf), training: false);
-                var yb = Batches.Gather(y, null, start, count, ref yBuf);
+                var output = ForwardAll(Batches.Gather(x, null, start, count, ref _inferenceX), training: false);
+                var yb = Batches.Gather(y, null, start, count, ref _inferenceY);
                 lossSum += (double)loss.Forward(output.data, yb.data, count, output.Size / count, default) * count;
                 correct += NeuralNotebooks.Metrics.CountCorrect(output, yb, loss.SparseTargets);
             }
@@ -142,14 +144,13 @@ public sealed partial class Sequential
         var outShape = _layers[layer].OutputShape;
         int per = outShape.Aggregate(1, (a, d) => a * d);
         var result = new float[n * per];
-        Tensor? xBuf = null;
         try
         {
             Layer.BeginInference(_layers, layer + 1, n, bs);
             for (int start = 0; start < n; start += bs)
             {
                 int count = Math.Min(bs, n - start);
-                var output = ForwardAll(Batches.Gather(x, null, start, count, ref xBuf), training: false, upTo: layer);
+                var output = ForwardAll(Batches.Gather(x, null, start, count, ref _inferenceX), training: false, upTo: layer);
                 output.data.AsSpan(0, count * per).CopyTo(result.AsSpan(start * per, count * per));
             }
         }

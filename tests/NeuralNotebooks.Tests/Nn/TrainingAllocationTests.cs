@@ -128,4 +128,22 @@ public class TrainingAllocationTests
         AssertNothingPerBatch("MLPClassifier.Fit, batches of 200", batches => epochs =>
             new MLPClassifier(hiddenLayerSizes: [100], maxIter: epochs, tol: 0f, nIterNoChange: 1000, randomState: 1).Fit(data[batches].X, data[batches].Y));
     }
+    [Fact]
+    public void Predicting_again_allocates_only_the_result_though_the_last_batch_is_smaller()
+    {
+        // 300 images: a batch of 256 and one of 44, so every layer's buffers change shape twice per call.
+        var model = Models.CourseCnn(seed: 2, dropout: false);
+        var x = Uniform(new Rng(5), 300, 28, 28, 1);
+        model.Predict(x, batchSize: 256);
+        long least = long.MaxValue;
+        for (int attempt = 0; attempt < 3; attempt++)
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            model.Predict(x, batchSize: 256);
+            least = Math.Min(least, GC.GetAllocatedBytesForCurrentThread() - before);
+        }
+        // The result (300 × 10 floats, 12 KB) and a few small objects; a layer that made its buffers anew
+        // would allocate hundreds of KB (the pooled maps of 256 images alone are 4.8 MB).
+        Assert.True(least < 32 * 1024, $"a repeated Predict allocated {least:N0} bytes on this thread");
+    }
 }
