@@ -121,24 +121,7 @@ internal static class Loops
                 tail = Once(op, Vector512.LoadUnsafe(ref xr, (nuint)(n - 16)));
                 i = ToAligned(ref dr, 64);
             }
-            // A transcendental one vector a step, not four: on a Zen 4 the four-vector loop (about 1 KB of code
-            // for exp) ran at half speed in most processes (exp over 1M floats: 0.91 to 1.12 Gelem/s in four runs
-            // of `compare`, 1.95 in a fifth), this one at 2.1 to 2.8 in all eight runs since.
-            // A cheap operator four, all loaded before any is stored. One vector at a time, add_scalar ran
-            // over 64K floats at 7.4 to 10.3 Gelem/s against this loop's 10.3 to 12.2 in the same processes, and
-            // over 4K floats at 4.7 against 8.8 in one process of three (at par in the others), as when a load
-            // waits for an earlier store to an address 4 KB away (4K aliasing). Medians of 11 runs each.
-            if (T.Cheap)
-                for (; i <= n - 64; i += 64)
-                {
-                    var a = op.Invoke(Vector512.LoadUnsafe(ref xr, (nuint)i));
-                    var b = op.Invoke(Vector512.LoadUnsafe(ref xr, (nuint)i + 16));
-                    var c = op.Invoke(Vector512.LoadUnsafe(ref xr, (nuint)i + 32));
-                    var e = op.Invoke(Vector512.LoadUnsafe(ref xr, (nuint)i + 48));
-                    a.StoreUnsafe(ref dr, (nuint)i); b.StoreUnsafe(ref dr, (nuint)i + 16);
-                    c.StoreUnsafe(ref dr, (nuint)i + 32); e.StoreUnsafe(ref dr, (nuint)i + 48);
-                }
-            for (; i <= n - 16; i += 16) op.Invoke(Vector512.LoadUnsafe(ref xr, (nuint)i)).StoreUnsafe(ref dr, (nuint)i);
+            i = MapRun512(op, ref xr, ref dr, i, n);
             if (ends)
             {
                 head.StoreUnsafe(ref dr);
@@ -155,21 +138,7 @@ internal static class Loops
                 tail = Once(op, Vector256.LoadUnsafe(ref xr, (nuint)(n - 8)));
                 i = ToAligned(ref dr, 32);
             }
-            // As at 512 bits: a cheap operator four vectors a step, loaded before any is stored; a transcendental
-            // one (the loop below). Four a step, stored as they came, tanh ran at 0.99-1.09 Gelem/s against
-            // 1.28-1.39 and exp at 0.99-1.51 against 1.40-1.91 (DOTNET_EnableAVX512=0, 4K to 1M floats, old and
-            // new code alternating in processes); four held together before their stores, tanh at 0.46-0.60.
-            if (T.Cheap)
-                for (; i <= n - 32; i += 32)
-                {
-                    var a = op.Invoke(Vector256.LoadUnsafe(ref xr, (nuint)i));
-                    var b = op.Invoke(Vector256.LoadUnsafe(ref xr, (nuint)i + 8));
-                    var c = op.Invoke(Vector256.LoadUnsafe(ref xr, (nuint)i + 16));
-                    var e = op.Invoke(Vector256.LoadUnsafe(ref xr, (nuint)i + 24));
-                    a.StoreUnsafe(ref dr, (nuint)i); b.StoreUnsafe(ref dr, (nuint)i + 8);
-                    c.StoreUnsafe(ref dr, (nuint)i + 16); e.StoreUnsafe(ref dr, (nuint)i + 24);
-                }
-            for (; i <= n - 8; i += 8) op.Invoke(Vector256.LoadUnsafe(ref xr, (nuint)i)).StoreUnsafe(ref dr, (nuint)i);
+            i = MapRun256(op, ref xr, ref dr, i, n);
             if (ends)
             {
                 head.StoreUnsafe(ref dr);
@@ -186,18 +155,7 @@ internal static class Loops
                 tail = Once(op, Vector128.LoadUnsafe(ref xr, (nuint)(n - 4)));
                 i = ToAligned(ref dr, 16);
             }
-            // As at 256 bits (with DOTNET_EnableAVX2=0, exp over 64K floats 0.58-0.70 Gelem/s four a step, 0.73-0.86 one).
-            if (T.Cheap)
-                for (; i <= n - 16; i += 16)
-                {
-                    var a = op.Invoke(Vector128.LoadUnsafe(ref xr, (nuint)i));
-                    var b = op.Invoke(Vector128.LoadUnsafe(ref xr, (nuint)i + 4));
-                    var c = op.Invoke(Vector128.LoadUnsafe(ref xr, (nuint)i + 8));
-                    var e = op.Invoke(Vector128.LoadUnsafe(ref xr, (nuint)i + 12));
-                    a.StoreUnsafe(ref dr, (nuint)i); b.StoreUnsafe(ref dr, (nuint)i + 4);
-                    c.StoreUnsafe(ref dr, (nuint)i + 8); e.StoreUnsafe(ref dr, (nuint)i + 12);
-                }
-            for (; i <= n - 4; i += 4) op.Invoke(Vector128.LoadUnsafe(ref xr, (nuint)i)).StoreUnsafe(ref dr, (nuint)i);
+            i = MapRun128(op, ref xr, ref dr, i, n);
             if (ends)
             {
                 head.StoreUnsafe(ref dr);
@@ -231,17 +189,7 @@ internal static class Loops
                 tail = Once(op, Vector512.LoadUnsafe(ref xr, (nuint)(n - 16)), Vector512.LoadUnsafe(ref yr, (nuint)(n - 16)));
                 i = ToAligned(ref dr, 64);
             }
-            for (; i <= n - 64; i += 64)
-            {
-                var a = op.Invoke(Vector512.LoadUnsafe(ref xr, (nuint)i), Vector512.LoadUnsafe(ref yr, (nuint)i));
-                var b = op.Invoke(Vector512.LoadUnsafe(ref xr, (nuint)i + 16), Vector512.LoadUnsafe(ref yr, (nuint)i + 16));
-                var c = op.Invoke(Vector512.LoadUnsafe(ref xr, (nuint)i + 32), Vector512.LoadUnsafe(ref yr, (nuint)i + 32));
-                var e = op.Invoke(Vector512.LoadUnsafe(ref xr, (nuint)i + 48), Vector512.LoadUnsafe(ref yr, (nuint)i + 48));
-                a.StoreUnsafe(ref dr, (nuint)i); b.StoreUnsafe(ref dr, (nuint)i + 16);
-                c.StoreUnsafe(ref dr, (nuint)i + 32); e.StoreUnsafe(ref dr, (nuint)i + 48);
-            }
-            for (; i <= n - 16; i += 16)
-                op.Invoke(Vector512.LoadUnsafe(ref xr, (nuint)i), Vector512.LoadUnsafe(ref yr, (nuint)i)).StoreUnsafe(ref dr, (nuint)i);
+            i = ZipRun512(op, ref xr, ref yr, ref dr, i, n);
             if (ends)
             {
                 head.StoreUnsafe(ref dr);
@@ -258,17 +206,7 @@ internal static class Loops
                 tail = Once(op, Vector256.LoadUnsafe(ref xr, (nuint)(n - 8)), Vector256.LoadUnsafe(ref yr, (nuint)(n - 8)));
                 i = ToAligned(ref dr, 32);
             }
-            for (; i <= n - 32; i += 32)
-            {
-                var a = op.Invoke(Vector256.LoadUnsafe(ref xr, (nuint)i), Vector256.LoadUnsafe(ref yr, (nuint)i));
-                var b = op.Invoke(Vector256.LoadUnsafe(ref xr, (nuint)i + 8), Vector256.LoadUnsafe(ref yr, (nuint)i + 8));
-                var c = op.Invoke(Vector256.LoadUnsafe(ref xr, (nuint)i + 16), Vector256.LoadUnsafe(ref yr, (nuint)i + 16));
-                var e = op.Invoke(Vector256.LoadUnsafe(ref xr, (nuint)i + 24), Vector256.LoadUnsafe(ref yr, (nuint)i + 24));
-                a.StoreUnsafe(ref dr, (nuint)i); b.StoreUnsafe(ref dr, (nuint)i + 8);
-                c.StoreUnsafe(ref dr, (nuint)i + 16); e.StoreUnsafe(ref dr, (nuint)i + 24);
-            }
-            for (; i <= n - 8; i += 8)
-                op.Invoke(Vector256.LoadUnsafe(ref xr, (nuint)i), Vector256.LoadUnsafe(ref yr, (nuint)i)).StoreUnsafe(ref dr, (nuint)i);
+            i = ZipRun256(op, ref xr, ref yr, ref dr, i, n);
             if (ends)
             {
                 head.StoreUnsafe(ref dr);
@@ -285,17 +223,7 @@ internal static class Loops
                 tail = Once(op, Vector128.LoadUnsafe(ref xr, (nuint)(n - 4)), Vector128.LoadUnsafe(ref yr, (nuint)(n - 4)));
                 i = ToAligned(ref dr, 16);
             }
-            for (; i <= n - 16; i += 16)
-            {
-                var a = op.Invoke(Vector128.LoadUnsafe(ref xr, (nuint)i), Vector128.LoadUnsafe(ref yr, (nuint)i));
-                var b = op.Invoke(Vector128.LoadUnsafe(ref xr, (nuint)i + 4), Vector128.LoadUnsafe(ref yr, (nuint)i + 4));
-                var c = op.Invoke(Vector128.LoadUnsafe(ref xr, (nuint)i + 8), Vector128.LoadUnsafe(ref yr, (nuint)i + 8));
-                var e = op.Invoke(Vector128.LoadUnsafe(ref xr, (nuint)i + 12), Vector128.LoadUnsafe(ref yr, (nuint)i + 12));
-                a.StoreUnsafe(ref dr, (nuint)i); b.StoreUnsafe(ref dr, (nuint)i + 4);
-                c.StoreUnsafe(ref dr, (nuint)i + 8); e.StoreUnsafe(ref dr, (nuint)i + 12);
-            }
-            for (; i <= n - 4; i += 4)
-                op.Invoke(Vector128.LoadUnsafe(ref xr, (nuint)i), Vector128.LoadUnsafe(ref yr, (nuint)i)).StoreUnsafe(ref dr, (nuint)i);
+            i = ZipRun128(op, ref xr, ref yr, ref dr, i, n);
             if (ends)
             {
                 head.StoreUnsafe(ref dr);
@@ -310,6 +238,127 @@ internal static class Loops
             for (; i <= n - 4; i += 4)
                 op.Invoke(Vector128.LoadUnsafe(ref xr, (nuint)i), Vector128.LoadUnsafe(ref yr, (nuint)i)).StoreUnsafe(ref dr, (nuint)i);
         for (; i < n; i++) Unsafe.Add(ref dr, i) = op.Invoke(Unsafe.Add(ref xr, i), Unsafe.Add(ref yr, i));
+    }
+
+    // The main loops of Map and Zip, one method a width, with no call inside. An operator's value (axpy's
+    // alpha, a scalar operand) is a local of the method; were the loop in Map or Zip, that value would
+    // live across the end vectors' calls, which may overwrite every vector register (System V ABI), and
+    // the JIT reloaded it from the stack inside the loop and stored it back each step. With 128-bit
+    // vectors (DOTNET_EnableAVX2=0) in-place axpy over 1M floats then ran at 5.0-5.3 Gelem/s, 0.73x
+    // TensorPrimitives, and leaky ReLU at 5.2; in methods of their own, at 8.7-9.0 and 9.1 (two processes
+    // each, old and new alternating). At 256 and 512 bits the loops' code is as it was.
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static int MapRun512<T>(T op, ref float xr, ref float dr, int i, int n) where T : struct, IUnaryOperator
+    {
+        // A transcendental one vector a step, not four: on a Zen 4 the four-vector loop (about 1 KB of code
+        // for exp) ran at half speed in most processes (exp over 1M floats: 0.91 to 1.12 Gelem/s in four runs
+        // of `compare`, 1.95 in a fifth), this one at 2.1 to 2.8 in all eight runs since.
+        // A cheap operator four, all loaded before any is stored. One vector at a time, add_scalar ran
+        // over 64K floats at 7.4 to 10.3 Gelem/s against this loop's 10.3 to 12.2 in the same processes, and
+        // over 4K floats at 4.7 against 8.8 in one process of three (at par in the others), as when a load
+        // waits for an earlier store to an address 4 KB away (4K aliasing). Medians of 11 runs each.
+        if (T.Cheap)
+            for (; i <= n - 64; i += 64)
+            {
+                var a = op.Invoke(Vector512.LoadUnsafe(ref xr, (nuint)i));
+                var b = op.Invoke(Vector512.LoadUnsafe(ref xr, (nuint)i + 16));
+                var c = op.Invoke(Vector512.LoadUnsafe(ref xr, (nuint)i + 32));
+                var e = op.Invoke(Vector512.LoadUnsafe(ref xr, (nuint)i + 48));
+                a.StoreUnsafe(ref dr, (nuint)i); b.StoreUnsafe(ref dr, (nuint)i + 16);
+                c.StoreUnsafe(ref dr, (nuint)i + 32); e.StoreUnsafe(ref dr, (nuint)i + 48);
+            }
+        for (; i <= n - 16; i += 16) op.Invoke(Vector512.LoadUnsafe(ref xr, (nuint)i)).StoreUnsafe(ref dr, (nuint)i);
+        return i;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static int MapRun256<T>(T op, ref float xr, ref float dr, int i, int n) where T : struct, IUnaryOperator
+    {
+        // As at 512 bits: a cheap operator four vectors a step, loaded before any is stored; a transcendental
+        // one (the loop below). Four a step, stored as they came, tanh ran at 0.99-1.09 Gelem/s against
+        // 1.28-1.39 and exp at 0.99-1.51 against 1.40-1.91 (DOTNET_EnableAVX512=0, 4K to 1M floats, old and
+        // new code alternating in processes); four held together before their stores, tanh at 0.46-0.60.
+        if (T.Cheap)
+            for (; i <= n - 32; i += 32)
+            {
+                var a = op.Invoke(Vector256.LoadUnsafe(ref xr, (nuint)i));
+                var b = op.Invoke(Vector256.LoadUnsafe(ref xr, (nuint)i + 8));
+                var c = op.Invoke(Vector256.LoadUnsafe(ref xr, (nuint)i + 16));
+                var e = op.Invoke(Vector256.LoadUnsafe(ref xr, (nuint)i + 24));
+                a.StoreUnsafe(ref dr, (nuint)i); b.StoreUnsafe(ref dr, (nuint)i + 8);
+                c.StoreUnsafe(ref dr, (nuint)i + 16); e.StoreUnsafe(ref dr, (nuint)i + 24);
+            }
+        for (; i <= n - 8; i += 8) op.Invoke(Vector256.LoadUnsafe(ref xr, (nuint)i)).StoreUnsafe(ref dr, (nuint)i);
+        return i;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static int MapRun128<T>(T op, ref float xr, ref float dr, int i, int n) where T : struct, IUnaryOperator
+    {
+        // As at 256 bits (with DOTNET_EnableAVX2=0, exp over 64K floats 0.58-0.70 Gelem/s four a step, 0.73-0.86 one).
+        if (T.Cheap)
+            for (; i <= n - 16; i += 16)
+            {
+                var a = op.Invoke(Vector128.LoadUnsafe(ref xr, (nuint)i));
+                var b = op.Invoke(Vector128.LoadUnsafe(ref xr, (nuint)i + 4));
+                var c = op.Invoke(Vector128.LoadUnsafe(ref xr, (nuint)i + 8));
+                var e = op.Invoke(Vector128.LoadUnsafe(ref xr, (nuint)i + 12));
+                a.StoreUnsafe(ref dr, (nuint)i); b.StoreUnsafe(ref dr, (nuint)i + 4);
+                c.StoreUnsafe(ref dr, (nuint)i + 8); e.StoreUnsafe(ref dr, (nuint)i + 12);
+            }
+        for (; i <= n - 4; i += 4) op.Invoke(Vector128.LoadUnsafe(ref xr, (nuint)i)).StoreUnsafe(ref dr, (nuint)i);
+        return i;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static int ZipRun512<T>(T op, ref float xr, ref float yr, ref float dr, int i, int n) where T : struct, IBinaryOperator
+    {
+        for (; i <= n - 64; i += 64)
+        {
+            var a = op.Invoke(Vector512.LoadUnsafe(ref xr, (nuint)i), Vector512.LoadUnsafe(ref yr, (nuint)i));
+            var b = op.Invoke(Vector512.LoadUnsafe(ref xr, (nuint)i + 16), Vector512.LoadUnsafe(ref yr, (nuint)i + 16));
+            var c = op.Invoke(Vector512.LoadUnsafe(ref xr, (nuint)i + 32), Vector512.LoadUnsafe(ref yr, (nuint)i + 32));
+            var e = op.Invoke(Vector512.LoadUnsafe(ref xr, (nuint)i + 48), Vector512.LoadUnsafe(ref yr, (nuint)i + 48));
+            a.StoreUnsafe(ref dr, (nuint)i); b.StoreUnsafe(ref dr, (nuint)i + 16);
+            c.StoreUnsafe(ref dr, (nuint)i + 32); e.StoreUnsafe(ref dr, (nuint)i + 48);
+        }
+        for (; i <= n - 16; i += 16)
+            op.Invoke(Vector512.LoadUnsafe(ref xr, (nuint)i), Vector512.LoadUnsafe(ref yr, (nuint)i)).StoreUnsafe(ref dr, (nuint)i);
+        return i;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static int ZipRun256<T>(T op, ref float xr, ref float yr, ref float dr, int i, int n) where T : struct, IBinaryOperator
+    {
+        for (; i <= n - 32; i += 32)
+        {
+            var a = op.Invoke(Vector256.LoadUnsafe(ref xr, (nuint)i), Vector256.LoadUnsafe(ref yr, (nuint)i));
+            var b = op.Invoke(Vector256.LoadUnsafe(ref xr, (nuint)i + 8), Vector256.LoadUnsafe(ref yr, (nuint)i + 8));
+            var c = op.Invoke(Vector256.LoadUnsafe(ref xr, (nuint)i + 16), Vector256.LoadUnsafe(ref yr, (nuint)i + 16));
+            var e = op.Invoke(Vector256.LoadUnsafe(ref xr, (nuint)i + 24), Vector256.LoadUnsafe(ref yr, (nuint)i + 24));
+            a.StoreUnsafe(ref dr, (nuint)i); b.StoreUnsafe(ref dr, (nuint)i + 8);
+            c.StoreUnsafe(ref dr, (nuint)i + 16); e.StoreUnsafe(ref dr, (nuint)i + 24);
+        }
+        for (; i <= n - 8; i += 8)
+            op.Invoke(Vector256.LoadUnsafe(ref xr, (nuint)i), Vector256.LoadUnsafe(ref yr, (nuint)i)).StoreUnsafe(ref dr, (nuint)i);
+        return i;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static int ZipRun128<T>(T op, ref float xr, ref float yr, ref float dr, int i, int n) where T : struct, IBinaryOperator
+    {
+        for (; i <= n - 16; i += 16)
+        {
+            var a = op.Invoke(Vector128.LoadUnsafe(ref xr, (nuint)i), Vector128.LoadUnsafe(ref yr, (nuint)i));
+            var b = op.Invoke(Vector128.LoadUnsafe(ref xr, (nuint)i + 4), Vector128.LoadUnsafe(ref yr, (nuint)i + 4));
+            var c = op.Invoke(Vector128.LoadUnsafe(ref xr, (nuint)i + 8), Vector128.LoadUnsafe(ref yr, (nuint)i + 8));
+            var e = op.Invoke(Vector128.LoadUnsafe(ref xr, (nuint)i + 12), Vector128.LoadUnsafe(ref yr, (nuint)i + 12));
+            a.StoreUnsafe(ref dr, (nuint)i); b.StoreUnsafe(ref dr, (nuint)i + 4);
+            c.StoreUnsafe(ref dr, (nuint)i + 8); e.StoreUnsafe(ref dr, (nuint)i + 12);
+        }
+        for (; i <= n - 4; i += 4)
+            op.Invoke(Vector128.LoadUnsafe(ref xr, (nuint)i), Vector128.LoadUnsafe(ref yr, (nuint)i)).StoreUnsafe(ref dr, (nuint)i);
+        return i;
     }
 
     /// <summary>
