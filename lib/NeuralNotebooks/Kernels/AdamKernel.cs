@@ -58,6 +58,7 @@ public static class AdamKernel
     /// that checked the weights and copied them aside (so that a step that broke them could be undone): the
     /// weights are read once and written once, and the check is made on values still in registers.
     /// </summary>
+    [MethodImpl(JitHints.PerBatch)]
     public static unsafe bool UpdateInto(ReadOnlySpan<float> p, Span<float> next, ReadOnlySpan<float> g, Span<float> m, Span<float> v,
         float alpha, float beta1, float beta2, float epsilon, bool epsilonInsideRoot, float limit)
     {
@@ -70,6 +71,7 @@ public static class AdamKernel
         }
     }
 
+    [MethodImpl(JitHints.PerBatch)]
     private static unsafe bool Run(float* p, float* next, ReadOnlySpan<float> g, Span<float> m, Span<float> v, int n, float alpha,
         float beta1, float beta2, float epsilon, bool epsilonInsideRoot, float limit)
     {
@@ -90,6 +92,7 @@ public static class AdamKernel
     private readonly unsafe struct Part(float* p, float* next, float* g, float* m, float* v, float alpha, float b1, float b2, float eps, bool inside,
         float limit, int* outside) : IRangeBody
     {
+        [MethodImpl(JitHints.PerBatch)]
         public void Run(int from, int to)
         {
             if (!Range(p, next, g, m, v, from, to, alpha, b1, b2, eps, inside, limit)) *outside = 1;

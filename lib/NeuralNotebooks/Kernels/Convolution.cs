@@ -25,6 +25,7 @@ internal static class Convolution
     private readonly unsafe struct Images(float* input, float* columns, int height, int width, int channels,
         int kernelH, int kernelW, int strideH, int strideW, int padTop, int padLeft, int outH, int outW, int rowLength) : IRangeBody
     {
+        [MethodImpl(JitHints.PerBatch)]
         public void Run(int from, int to)
         {
             for (int b = from; b < to; b++)

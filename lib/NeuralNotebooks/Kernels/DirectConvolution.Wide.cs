@@ -47,6 +47,7 @@ internal static unsafe partial class DirectConvolution
 
     private readonly struct ForwardPooledImagesWide(float* input, float* kernel, float* pooled, int* argmax, ConvShape s, int filters, PoolGeometry pool) : IRangeBody
     {
+        [MethodImpl(JitHints.PerBatch)]
         public void Run(int from, int to)
         {
             int* offsets = stackalloc int[s.Patch];

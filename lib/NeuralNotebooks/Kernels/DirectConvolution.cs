@@ -78,6 +78,7 @@ internal static unsafe partial class DirectConvolution
 
     private readonly struct ForwardImages(float* input, float* kernel, float* output, ConvShape s, int filters, int vectors, bool relu) : IRangeBody
     {
+        [MethodImpl(JitHints.PerBatch)]
         public void Run(int from, int to)
         {
             int* offsets = stackalloc int[s.Patch];
@@ -126,6 +127,7 @@ internal static unsafe partial class DirectConvolution
 
     private readonly struct ForwardPooledImages(float* input, float* kernel, float* pooled, int* argmax, ConvShape s, int filters, int vectors, PoolGeometry pool) : IRangeBody
     {
+        [MethodImpl(JitHints.PerBatch)]
         public void Run(int from, int to)
         {
             int* offsets = stackalloc int[s.Patch];
@@ -588,6 +590,7 @@ internal static unsafe partial class DirectConvolution
     private readonly struct GradientImages(float* input, float* gradient, float* partials, ConvShape s, int filters, int vectors,
         float* reluOutput, int* argmax, PoolGeometry pool) : IRangeBody
     {
+        [MethodImpl(JitHints.PerBatch)]
         public void Run(int from, int to)
         {
             int* offsets = stackalloc int[s.Patch];

@@ -31,6 +31,7 @@ internal static unsafe class ForkJoin
     /// <paramref name="grain"/>s each (the last may be shorter), at most one per core and never smaller than
     /// one grain, so a range shorter than two grains is one part.
     /// </summary>
+    [MethodImpl(JitHints.PerBatch)]
     public static int Parts(int count, int grain, out int size)
     {
         if (count <= 0) { size = 0; return 0; }
@@ -83,6 +84,7 @@ internal static unsafe class ForkJoin
     }
 
     /// <summary>How many chunks <see cref="ChunkStart"/> cuts a part into.</summary>
+    [MethodImpl(JitHints.PerBatch)]
     public static int ChunkCount(int length, int grain, bool balanced)
     {
         if (length <= 0) return 0;
@@ -99,6 +101,7 @@ internal static unsafe class ForkJoin
     /// <summary>For the tests: called on the thread that ran a chunk, with the count of the loop's finished chunks, right after the chunk adds itself to it.</summary>
     internal static Action<int>? ChunkCounted;
 
+    [MethodImpl(JitHints.PerBatch)]
     private static void Loop<TBody>(int count, int grain, TBody body, bool balanced) where TBody : struct, IRangeBody
     {
         int parts = Parts(count, grain, out int size);
@@ -118,6 +121,7 @@ internal static unsafe class ForkJoin
         (_job ??= new Job()).Run(&Invoke<TBody>, Unsafe.AsPointer(ref body), count, size, parts, grain, balanced);
     }
 
+    [MethodImpl(JitHints.PerBatch)]
     private static void Invoke<TBody>(void* body, int from, int to) where TBody : struct, IRangeBody =>
         Unsafe.AsRef<TBody>(body).Run(from, to);
 
@@ -153,6 +157,7 @@ internal static unsafe class ForkJoin
         private int _next = Idle, _done, _queued, _staying;
         private Exception? _error;
 
+        [MethodImpl(JitHints.PerBatch)]
         public void Run(delegate*<void*, int, int, void> body, void* state, int count, int size, int parts, int grain, bool balanced)
         {
             _body = body;
@@ -195,6 +200,7 @@ internal static unsafe class ForkJoin
             }
         }
 
+        [MethodImpl(JitHints.PerBatch)]
         public void Execute()
         {
             // Counted as staying from the start, before it stops counting as queued, so that a caller never
@@ -234,6 +240,7 @@ internal static unsafe class ForkJoin
         }
 
         /// <summary>Claims parts and runs their chunks, then helps with the others' bands; true if this thread finished the last chunk.</summary>
+        [MethodImpl(JitHints.PerBatch)]
         private bool RunParts()
         {
             bool last = false;
@@ -262,6 +269,7 @@ internal static unsafe class ForkJoin
         private int ChunksOf(int t) => ChunkCount(PartEnd(t) - t * _size, _grain, _balanced);
 
         /// <summary>Runs chunk c of part t; true if it was the loop's last to finish.</summary>
+        [MethodImpl(JitHints.PerBatch)]
         private bool RunChunk(int t, int c)
         {
             // The loop's fields are read before this chunk counts itself as done. Until then the loop cannot

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace NeuralNotebooks.Kernels;
 
 /// <summary>
@@ -61,6 +63,7 @@ internal static unsafe partial class Gemm
     /// C (+)= op(A)·op(B) on every core: B packed once between them (or already, whole, at <paramref name="prepacked"/>),
     /// then the rows of C shared out.
     /// </summary>
+    [MethodImpl(JitHints.PerBatch)]
     private static void SharedRows(int m, int n, int k, float* a, bool transposeA, float* b, bool transposeB,
         float* c, bool accumulate, bool skipZeros, float* prepacked)
     {
@@ -97,6 +100,7 @@ internal static unsafe partial class Gemm
     /// own buffer, that product ran 8% to 11% faster and the weight gradient 784×200ᵀ by 200×100 4% to 5%
     /// (old and new alternating product by product, three processes).
     /// </summary>
+    [MethodImpl(JitHints.PerBatch)]
     private static float[] OwnEdgePanel(float* b, int k, int n, int depthStep, long product)
     {
         var edge = Rent(ref _edgeB, NR * k);
@@ -114,6 +118,7 @@ internal static unsafe partial class Gemm
     /// </summary>
     private readonly struct PackShared(int n, int k, float* b, bool transposeB, float* packed, int panelsB, int piecesPerBlock, int depthStep) : IRangeBody
     {
+        [MethodImpl(JitHints.PerBatch)]
         public void Run(int from, int to)
         {
             for (int u = from; u < to; u++)
@@ -133,6 +138,7 @@ internal static unsafe partial class Gemm
     private readonly struct SharedRowPanels(int m, int n, int k, float* a, bool transposeA, float* c, bool accumulate, bool skipZeros,
         float* packed, float* bInPlace, int panelsB, int depthStep, long edgeProduct) : IRangeBody
     {
+        [MethodImpl(JitHints.PerBatch)]
         public void Run(int from, int to)
         {
             var edge = edgeProduct != 0 ? OwnEdgePanel(bInPlace, k, n, depthStep, edgeProduct) : null;

@@ -43,6 +43,7 @@ internal static unsafe partial class Gemm
         fixed (float* pa = a) return MostlyZeros(pa, rows, cols);
     }
 
+    [MethodImpl(JitHints.PerBatch)]
     private static bool MostlyZeros(float* a, int rows, int cols)
     {
         int sampled = Math.Min(rows, SkipZerosSampleRows);
@@ -51,6 +52,7 @@ internal static unsafe partial class Gemm
         return nonzeros * 100 <= (long)SkipZerosMaxDensityPercent * sampled * cols;
     }
 
+    [MethodImpl(JitHints.PerBatch)]
     private static int CountNonZeros(float* x, int length)
     {
         int count = 0, j = 0;

@@ -60,6 +60,7 @@ internal static unsafe partial class Gemm
     [ThreadStatic] private static float[]? _transposed;
     [ThreadStatic] private static float[]? _depthHalf;
 
+    [MethodImpl(JitHints.PerBatch)]
     public static void Multiply(int m, int n, int k, ReadOnlySpan<float> a, bool transposeA,
         ReadOnlySpan<float> b, bool transposeB, Span<float> c, bool accumulate) =>
         Multiply(m, n, k, a, transposeA, b, transposeB, c, accumulate, skipZeros: true);
@@ -103,6 +104,7 @@ internal static unsafe partial class Gemm
     /// The product; <paramref name="skipZeros"/> false keeps a mostly-zero A on the dense path (the
     /// twin tests compare the two).
     /// </summary>
+    [MethodImpl(JitHints.PerBatch)]
     internal static void Multiply(int m, int n, int k, ReadOnlySpan<float> a, bool transposeA,
         ReadOnlySpan<float> b, bool transposeB, Span<float> c, bool accumulate, bool skipZeros) =>
         Multiply(m, n, k, a, transposeA, b, transposeB, c, accumulate, skipZeros, packedB: null);
@@ -112,6 +114,7 @@ internal static unsafe partial class Gemm
     /// <see cref="PackedB"/>) wherever the blocked algorithm would pack B with the same depth blocks;
     /// the other paths read <paramref name="b"/>. Null: pack as usual.
     /// </summary>
+    [MethodImpl(JitHints.PerBatch)]
     internal static void Multiply(int m, int n, int k, ReadOnlySpan<float> a, bool transposeA,
         ReadOnlySpan<float> b, bool transposeB, Span<float> c, bool accumulate, bool skipZeros, PackedB? packedB)
     {
@@ -330,6 +333,7 @@ internal static unsafe partial class Gemm
     /// The blocked product, shared among the cores when <paramref name="parallel"/>. <paramref name="packed"/>:
     /// B packed beforehand with its depth split at <paramref name="packedSplit"/> (see <see cref="PackedB"/>), or null.
     /// </summary>
+    [MethodImpl(JitHints.PerBatch)]
     private static void Blocked(int m, int n, int k, float* a, bool transposeA, float* b, bool transposeB,
         float* c, bool accumulate, bool parallel, bool skipZeros, float* packed, int packedSplit)
     {
@@ -403,6 +407,7 @@ internal static unsafe partial class Gemm
     private readonly struct DepthHalves(int m, int n, int k, int half, float* a, bool transposeA, float* b, bool transposeB, float* c, float* second, bool accumulate, bool skipZeros,
         float* packed, int packedSplit) : IRangeBody
     {
+        [MethodImpl(JitHints.PerBatch)]
         public void Run(int from, int to)
         {
             for (int part = from; part < to; part++)
@@ -415,6 +420,7 @@ internal static unsafe partial class Gemm
     private readonly struct BlockedBand(int m, int n, int k, float* a, bool transposeA, float* b, bool transposeB, float* c, bool accumulate, bool byRows, bool skipZeros,
         float* packed, int packedSplit) : IRangeBody
     {
+        [MethodImpl(JitHints.PerBatch)]
         public void Run(int from, int to)
         {
             if (byRows) Blocked(m, n, k, a, transposeA, b, transposeB, c, accumulate, from, to, 0, n, 0, k, skipZeros, packed, packedSplit);
@@ -442,6 +448,7 @@ internal static unsafe partial class Gemm
     /// The blocked algorithm on rows [rowFrom, rowTo) and columns [colFrom, colTo) of C, over depth [depthFrom,
     /// depthTo); B's panels are read from <paramref name="packed"/> when it was packed with these depth blocks.
     /// </summary>
+    [MethodImpl(JitHints.PerBatch)]
     private static void Blocked(int m, int n, int k, float* a, bool transposeA, float* b, bool transposeB,
         float* c, bool accumulate, int rowFrom, int rowTo, int colFrom, int colTo, int depthFrom, int depthTo, bool skipZeros,
         float* packed, int packedSplit)

@@ -76,6 +76,7 @@ public static class Pooling
     /// <summary>Images [from, to) of a batch, one core's share; argmax null for the values only.</summary>
     private readonly struct Images(float[] x, PoolGeometry g, float[] y, int[]? argmax) : IRangeBody
     {
+        [MethodImpl(JitHints.PerBatch)]
         public void Run(int from, int to)
         {
             for (int b = from; b < to; b++) Sample(x, b, g, y, argmax);

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using NeuralNotebooks.Kernels;
 
 namespace NeuralNotebooks;
@@ -44,6 +45,7 @@ public static class Metrics
     /// as in <see cref="ClassLabels.FromTensor"/>), read straight from a batch's buffers so that the training
     /// loop's per-batch accuracy allocates no label arrays.
     /// </remarks>
+    [MethodImpl(JitHints.PerBatch)]
     internal static int CountCorrect(Tensor output, Tensor target, bool sparse)
     {
         int n = output.Shape[0], width = output.Size / n, correct = 0;

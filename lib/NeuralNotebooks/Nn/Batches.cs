@@ -12,6 +12,7 @@ internal static class Batches
     private const int SharedFloats = 8192;
 
     /// <summary>Copies samples order[start..start+count) (or start.. in order when null) into a reused batch buffer.</summary>
+    [MethodImpl(JitHints.PerBatch)]
     public static Tensor Gather(Tensor source, int[]? order, int start, int count, ref Tensor? buffer)
     {
         int per = source.Size / source.Shape[0];

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using NeuralNotebooks.Kernels;
 
 namespace NeuralNotebooks;
@@ -79,6 +80,7 @@ public sealed class Conv2D : KernelLayer
         Strides.Height, Strides.Width, _padTop, _padLeft, _outH, _outW);
 
     /// <inheritdoc/>
+    [MethodImpl(JitHints.PerBatch)]
     public override Tensor Forward(Tensor x, bool training)
     {
         int n = x.Shape[0], rows = n * _outH * _outW;
@@ -104,6 +106,7 @@ public sealed class Conv2D : KernelLayer
     /// A first layer on the direct path with ReLU: the kernel gradient masks the output gradient by the
     /// output one image at a time, in cache, instead of after a pass that writes the whole batch's mask.
     /// </summary>
+    [MethodImpl(JitHints.PerBatch)]
     protected override bool TryBackwardThroughActivation(Tensor dy, Tensor output, bool needInputGradient, out Tensor? dx)
     {
         dx = null;
@@ -172,6 +175,7 @@ public sealed class Conv2D : KernelLayer
     }
 
     /// <inheritdoc/>
+    [MethodImpl(JitHints.PerBatch)]
     protected internal override Tensor? BackwardFromPreActivation(Tensor dz, bool needInputGradient)
     {
         int n = dz.Shape[0], rows = n * _outH * _outW;

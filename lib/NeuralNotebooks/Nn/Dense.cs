@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using NeuralNotebooks.Kernels;
 
 namespace NeuralNotebooks;
@@ -43,6 +44,7 @@ public sealed class Dense : KernelLayer
     }
 
     /// <inheritdoc/>
+    [MethodImpl(JitHints.PerBatch)]
     public override Tensor Forward(Tensor x, bool training)
     {
         int n = x.Shape[0], inputs = InputShape[0];
@@ -74,6 +76,7 @@ public sealed class Dense : KernelLayer
     internal override void EndInference() => _inferring = false;
 
     /// <inheritdoc/>
+    [MethodImpl(JitHints.PerBatch)]
     protected internal override Tensor? BackwardFromPreActivation(Tensor dz, bool needInputGradient)
     {
         int n = dz.Shape[0], inputs = InputShape[0];

@@ -1,3 +1,6 @@
+using System.Runtime.CompilerServices;
+using NeuralNotebooks.Kernels;
+
 namespace NeuralNotebooks;
 
 /// <summary>
@@ -29,6 +32,7 @@ public sealed class Dropout : Layer
     }
 
     /// <inheritdoc/>
+    [MethodImpl(JitHints.PerBatch)]
     public override Tensor Forward(Tensor x, bool training)
     {
         if (!training || Rate == 0) { _mask = null; return x; }
@@ -41,6 +45,7 @@ public sealed class Dropout : Layer
     }
 
     /// <inheritdoc/>
+    [MethodImpl(JitHints.PerBatch)]
     public override Tensor? Backward(Tensor dy, bool needInputGradient)
     {
         if (!needInputGradient) return null;

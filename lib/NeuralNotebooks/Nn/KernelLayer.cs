@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using NeuralNotebooks.Kernels;
 
 namespace NeuralNotebooks;
@@ -51,6 +52,7 @@ public abstract class KernelLayer : Layer
     }
 
     /// <summary>Applies the activation in place to the pre-activation <paramref name="y"/> (rows of <paramref name="units"/>), keeping what backward needs.</summary>
+    [MethodImpl(JitHints.PerBatch)]
     protected Tensor Activate(Tensor y, int units)
     {
         if (Activation.NeedsInput) y.data.AsSpan().CopyTo(EnsureLike(ref _z, y.Shape).data);
@@ -91,6 +93,7 @@ public abstract class KernelLayer : Layer
     protected void SumRowsIntoBiasGradient(Tensor dz, int units) => Simd.SumRows(dz.data.AsSpan(0, dz.Size), units, BiasGradient.data);
 
     /// <inheritdoc/>
+    [MethodImpl(JitHints.PerBatch)]
     public sealed override Tensor? Backward(Tensor dy, bool needInputGradient)
     {
         if (_out is null) throw new InvalidOperationException($"{Describe()}: backward before forward.");
@@ -125,6 +128,7 @@ public abstract class KernelLayer : Layer
     /// <summary>Rows [from, to) of the activation's backward pass.</summary>
     private readonly struct ActivationBackwardRows(ActivationFunction activation, float[]? z, float[] y, float[] dy, float[] dz, int units) : IRangeBody
     {
+        [MethodImpl(JitHints.PerBatch)]
         public void Run(int from, int to)
         {
             int at = from * units, length = (to - from) * units;

@@ -1,4 +1,6 @@
 using System.Runtime.CompilerServices;
+using NeuralNotebooks.Kernels;
+
 namespace NeuralNotebooks;
 
 /// <summary>
@@ -213,6 +215,7 @@ public abstract class Layer
         new($"{Describe()} is not built yet: add it to a model with an input shape, or call Build().");
 
     /// <summary>Fills every row of <paramref name="destination"/> with <paramref name="row"/>, by doubling copies.</summary>
+    [MethodImpl(JitHints.PerBatch)]
     protected internal static void FillRows(Span<float> destination, ReadOnlySpan<float> row)
     {
         if (destination.IsEmpty) return;
@@ -225,6 +228,7 @@ public abstract class Layer
     /// A reused (d0, d1) buffer: allocates only when the shape changes (e.g. a smaller last batch), and keeps
     /// the buffer it replaces for when that shape comes back (see <see cref="Replace"/>).
     /// </summary>
+    [MethodImpl(JitHints.PerBatch)]
     protected internal static Tensor Ensure(ref Tensor? t, int d0, int d1)
     {
         if (t is not null && t.Rank == 2 && t.Shape[0] == d0 && t.Shape[1] == d1) return t;
@@ -232,6 +236,7 @@ public abstract class Layer
     }
 
     /// <summary>A reused (d0, d1, d2, d3) buffer.</summary>
+    [MethodImpl(JitHints.PerBatch)]
     protected internal static Tensor Ensure(ref Tensor? t, int d0, int d1, int d2, int d3)
     {
         if (t is not null && t.Rank == 4 && t.Shape[0] == d0 && t.Shape[1] == d1 && t.Shape[2] == d2 && t.Shape[3] == d3) return t;
@@ -246,6 +251,7 @@ public abstract class Layer
     }
 
     /// <summary>A reused buffer for a batch of <paramref name="n"/> samples of shape <paramref name="sample"/>.</summary>
+    [MethodImpl(JitHints.PerBatch)]
     protected internal static Tensor EnsureBatch(ref Tensor? t, int n, ReadOnlySpan<int> sample)
     {
         if (t is not null && t.Rank == sample.Length + 1 && t.Shape[0] == n && t.Shape.AsSpan()[1..].SequenceEqual(sample)) return t;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using NeuralNotebooks.Kernels;
 
 namespace NeuralNotebooks;
@@ -132,6 +133,7 @@ public sealed class BinaryCrossentropy(bool fromLogits = false) : Loss
     /// <inheritdoc/>
     public override bool FusesWith(ActivationFunction activation) => !FromLogits && activation is SigmoidActivation;
 
+    [MethodImpl(JitHints.PerBatch)]
     internal override void FusedGradient(ReadOnlySpan<float> output, ReadOnlySpan<float> target, int n, int width, Span<float> grad)
     {
         Simd.Subtract(output, target, grad);
@@ -176,6 +178,7 @@ public sealed class CategoricalCrossentropy(bool fromLogits = false) : Loss
     /// <inheritdoc/>
     public override bool FusesWith(ActivationFunction activation) => !FromLogits && activation is SoftmaxActivation;
 
+    [MethodImpl(JitHints.PerBatch)]
     internal override void FusedGradient(ReadOnlySpan<float> output, ReadOnlySpan<float> target, int n, int width, Span<float> grad)
     {
         Simd.Subtract(output, target, grad);
@@ -233,6 +236,7 @@ public sealed class SparseCategoricalCrossentropy(bool fromLogits = false) : Los
     /// <inheritdoc/>
     public override bool FusesWith(ActivationFunction activation) => !FromLogits && activation is SoftmaxActivation;
 
+    [MethodImpl(JitHints.PerBatch)]
     internal override void FusedGradient(ReadOnlySpan<float> output, ReadOnlySpan<float> target, int n, int width, Span<float> grad)
     {
         float scale = 1f / n;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using NeuralNotebooks.Kernels;
 
 namespace NeuralNotebooks;
@@ -63,6 +64,7 @@ public sealed class MaxPool2D : Layer
     }
 
     /// <inheritdoc/>
+    [MethodImpl(JitHints.PerBatch)]
     public override Tensor Forward(Tensor x, bool training)
     {
         int n = x.Shape[0];
@@ -82,6 +84,7 @@ public sealed class MaxPool2D : Layer
     }
 
     /// <inheritdoc/>
+    [MethodImpl(JitHints.PerBatch)]
     public override Tensor? Backward(Tensor dy, bool needInputGradient)
     {
         if (!_indexed) throw BackwardWithoutIndices();

@@ -58,6 +58,7 @@ public abstract class Optimizer
     /// new value outside ±<paramref name="limit"/> (NaN never is inside), or -1. The optimizer's own state
     /// (moments, step count) has moved on either way.
     /// </summary>
+    [MethodImpl(JitHints.PerBatch)]
     internal int StepInto(IReadOnlyList<Tensor> parameters, IReadOnlyList<Tensor> gradients, float[][] next, float limit)
     {
         if (parameters.Count != gradients.Count || parameters.Count != next.Length)
@@ -89,6 +90,7 @@ public abstract class Optimizer
     }
 
     // Looked up before creating: a GetValue with a lambda that reads SlotCount would allocate a delegate per parameter per step.
+    [MethodImpl(JitHints.PerBatch)]
     private float[][] SlotsOf(Tensor p)
     {
         if (_slots.TryGetValue(p, out var slots)) return slots;
@@ -187,6 +189,7 @@ public sealed class Adam(float learningRate = 0.001f, float beta1 = 0.9f, float 
         AdamKernel.Update(p, g, slots[0], slots[1], Alpha(t), Beta1, Beta2, Epsilon, epsilonInsideRoot: false);
     }
 
+    [MethodImpl(JitHints.PerBatch)]
     internal override bool UpdateInto(ReadOnlySpan<float> p, Span<float> next, ReadOnlySpan<float> g, float[][] slots, int t, float limit)
     {
         if (WeightDecay != 0) return base.UpdateInto(p, next, g, slots, t, limit);

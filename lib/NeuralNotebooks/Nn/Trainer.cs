@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using NeuralNotebooks.Kernels;
 
 namespace NeuralNotebooks;
@@ -94,6 +95,7 @@ internal sealed class Trainer
         }
     }
 
+    [MethodImpl(JitHints.PerBatch)]
     private (double LossSum, long Correct) RunBatches(Tensor x, Tensor y, int[]? order, int batchSize, int epoch, bool countCorrect)
     {
         int n = x.Shape[0];
