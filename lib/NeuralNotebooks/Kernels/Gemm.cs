@@ -37,6 +37,22 @@ internal static unsafe partial class Gemm
     private const int DirectAPanels = 16;
 
     /// <summary>
+    /// Up to this many rows of C, an untransposed B is read where it lies instead of packed. With so few
+    /// rows each panel of B serves a few tiles, and packing it costs a pass over all of B (a dense layer's
+    /// weights, 2.4 MB in the course CNN) for every product. Read in place, its rows n floats apart fall
+    /// into a few sets of L1 and are fetched again for each tile; when this was first measured, on an
+    /// earlier machine, that made packing faster at 32 rows, and the limit was one panel (MR). On a Zen 5
+    /// (48 KB L1, 512-bit), in place against packed, two
+    /// cores, three processes each alternating (throwaway harness): 12×128×4732 56-57 µs against 72-79,
+    /// 16×128×4732 73-84 against 95-104, 24×64×2000 17-18 against 20-23, 32×128×4732 (the course CNN's
+    /// dense layer at batch 32) 164-176 against 165-206; 32×100×784, 32×128×784, 32×512×512 and
+    /// 40×128×2000 even. At 64 rows in place was slower (64×128×4732 289-299 against 276-283 µs). With
+    /// 256-bit vectors (DOTNET_EnableAVX512=0) every shape above ran faster in place (32×128×4732 224-229
+    /// against 255-298 µs, 32×512×512 98-99 against 122-128); with 128-bit ones, even or faster.
+    /// </summary>
+    private const int DirectBRows = 32;
+
+    /// <summary>
     /// Up to this many rows, a deep product with a narrow B is split in depth rather than by rows (see
     /// Blocked): the course CNN's dense layer at its inference batch (see Sequential.MinInferenceBatch).
     /// </summary>
@@ -469,12 +485,10 @@ internal static unsafe partial class Gemm
                 fixed (float* own = packB)
                 {
                     float* bp = prepacked ? PackedPanel(packed, pc, panelsAll, jc / NR, kc) : own;
-                    // One panel of rows (a batch of at most MR): each panel of B is used by one tile only, so an
-                    // untransposed B is read in place rather than copied; only a partial last panel is packed.
-                    // With more rows a panel is reused, and read in place (rows n floats apart) it falls into
-                    // a few sets of L1 and is fetched again for every tile (at 32 rows packing measured faster).
-                    // The zero-skipping kernel reads B in place whatever the rows (see Gemm.ZeroSkipping.cs).
-                    float* direct = !prepacked && !transposeB && (rowTo - rowFrom <= MR || skipZeros) ? b : null;
+                    // A few panels of rows (see DirectBRows): an untransposed B is read in place rather than
+                    // copied; only a partial last panel is packed. The zero-skipping kernel reads B in place
+                    // whatever the rows (see Gemm.ZeroSkipping.cs).
+                    float* direct = !prepacked && !transposeB && (rowTo - rowFrom <= DirectBRows || skipZeros) ? b : null;
                     if (!prepacked)
                     {
                         if (direct is null) PackB(b, transposeB, k, n, pc, kc, jc, nc, bp);
