@@ -58,12 +58,15 @@ internal static class Profile
         int batches = images.Shape[0] / batch, warmup = -1;
         int width = layers[^1].OutputShape[^1];
         var grad = Tensor.Zeros(batch, width);
+        Tensor? input = null;
         for (int step = 0; warmup < 0 || step < warmup + Timed; step++)
         {
             if (warmup < 0 && step >= MinWarmup && Stopwatch.GetTimestamp() >= warmupEnd) warmup = step;
             bool timed = warmup >= 0;
             int first = batch * (step % batches);
-            Tensor h = images.Slice(first, batch);
+            // Into one buffer reused from step to step, as Fit gathers its batches (a new array a step, as
+            // Slice makes, put the MLP's first layer at 245 µs a step forward instead of about 90).
+            Tensor h = Batches.Gather(images, null, first, batch, ref input);
             var y = targets.AsSpan(first, batch);
             for (int i = 0; i < layers.Count; i++)
             {
