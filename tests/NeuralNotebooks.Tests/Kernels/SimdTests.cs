@@ -92,6 +92,32 @@ public class SimdTests
         Same(expected[offset..], inPlace[offset..], name + " in place");
     }
 
+    [Fact]
+    public void Max_and_min_match_MathF_for_every_pair_of_zeros_NaNs_and_infinities()
+    {
+        // The random data pairs a special value only with itself; here every ordered pair (+0 with -0, a
+        // NaN with a number, either way round) sits at every lane of a vector, then in the scalar tail.
+        float[] v = [0f, -0f, float.NaN, BitConverter.Int32BitsToSingle(unchecked((int)0xFFC00001)), float.PositiveInfinity, float.NegativeInfinity, 1f, -1f, float.Epsilon, -float.Epsilon, 3.5f];
+        int n = 16 * v.Length * v.Length + 7;
+        var x = new float[n];
+        var y = new float[n];
+        for (int i = 0; i < n; i++) { x[i] = v[i / v.Length % v.Length]; y[i] = v[i % v.Length]; }
+        foreach (var (name, simd, scalar) in new (string, Action<float[], float[], float[]>, Action<float[], float[], float[]>)[]
+        {
+            ("max", (a, b, d) => Simd.Max(a, b, d), (a, b, d) => Scalar.Max(a, b, d)),
+            ("min", (a, b, d) => Simd.Min(a, b, d), (a, b, d) => Scalar.Min(a, b, d)),
+        })
+        {
+            var expected = new float[n];
+            var actual = new float[n];
+            scalar(x, y, expected);
+            simd(x, y, actual);
+            Same(expected, actual, name);
+            for (int i = 0; i < n; i++)
+                if (float.IsNaN(x[i]) || float.IsNaN(y[i])) Assert.True(float.IsNaN(actual[i]), $"{name}({x[i]}, {y[i]}) = {actual[i]}, expected NaN");
+        }
+    }
+
     [Theory, MemberData(nameof(Shapes))]
     public void Binary_arithmetic_matches_exactly(int n, int offset)
     {
