@@ -42,8 +42,8 @@ internal static unsafe partial class Gemm
     /// weights, 2.4 MB in the course CNN) for every product. Read in place, its rows n floats apart fall
     /// into a few sets of L1 and are fetched again for each tile; when this was first measured, on an
     /// earlier machine, that made packing faster at 32 rows, and the limit was one panel (MR). On a Zen 5
-    /// (48 KB L1, 512-bit), in place against packed, two
-    /// cores, three processes each alternating (throwaway harness): 12×128×4732 56-57 µs against 72-79,
+    /// (48 KB L1, 512-bit), in place against packed, two cores, three processes each alternating
+    /// (throwaway harness): 12×128×4732 56-57 µs against 72-79,
     /// 16×128×4732 73-84 against 95-104, 24×64×2000 17-18 against 20-23, 32×128×4732 (the course CNN's
     /// dense layer at batch 32) 164-176 against 165-206; 32×100×784, 32×128×784, 32×512×512 and
     /// 40×128×2000 even. At 64 rows in place was slower (64×128×4732 289-299 against 276-283 µs). With
