@@ -26,6 +26,9 @@ internal static unsafe class ForkJoin
     /// <summary>How many parts this thread is running: a loop started inside a part runs its parts in order on the same thread.</summary>
     [ThreadStatic] private static int _depth;
 
+    /// <summary>The cores a loop is shared among: all the process may use (<see cref="Environment.ProcessorCount"/>).</summary>
+    public static int Cores => Environment.ProcessorCount;
+
     /// <summary>
     /// How [0, <paramref name="count"/>) is cut: parts of <paramref name="size"/> indices, a whole number of
     /// <paramref name="grain"/>s each (the last may be shorter), at most one per core and never smaller than
@@ -37,7 +40,7 @@ internal static unsafe class ForkJoin
         if (count <= 0) { size = 0; return 0; }
         grain = Math.Max(1, grain);
         int grains = (int)(((long)count + grain - 1) / grain);
-        int parts = Math.Min(Environment.ProcessorCount, grains);
+        int parts = Math.Min(Cores, grains);
         if (parts <= 1) { size = count; return 1; }
         long per = ((long)grains + parts - 1) / parts * grain;
         size = (int)Math.Min(per, count);
@@ -149,7 +152,7 @@ internal static unsafe class ForkJoin
 
         // Spins before blocking (the most the type allows): a worker's part usually ends within microseconds of the caller's.
         private readonly ManualResetEventSlim _finishedByWorker = new(false, spinCount: 2047);
-        private readonly long[] _bands = new long[Math.Max(2, Environment.ProcessorCount) * BandStride];
+        private readonly long[] _bands = new long[Math.Max(2, Cores) * BandStride];
         private delegate*<void*, int, int, void> _body;
         private void* _state;
         private int _count, _size, _grain, _parts, _chunks;

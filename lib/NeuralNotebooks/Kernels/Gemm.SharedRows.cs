@@ -51,6 +51,14 @@ internal static unsafe partial class Gemm
         fixed (float* pa = a, pb = b, pc = c) SharedRows(m, n, k, pa, transposeA, pb, transposeB, pc, accumulate, skipZeros, prepacked: null);
     }
 
+    /// <summary>For the tests: the depth split in halves (whatever the shape), each half's columns in <paramref name="bands"/> bands, as on 2 × bands cores.</summary>
+    internal static void MultiplyDepthSplit(int m, int n, int k, ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, bool accumulate, bool skipZeros, int bands)
+    {
+        Scalar.CheckGemm(m, n, k, a, b, c);
+        if (m == 0 || n == 0 || k < 2) throw new ArgumentException("the depth split needs a nonempty product at least two deep");
+        fixed (float* pa = a, pb = b, pc = c) DepthSplit(m, n, k, pa, false, pb, false, pc, accumulate, skipZeros, packed: null, packedSplit: 0, bands);
+    }
+
     /// <summary>For the tests: the blocked product on the calling thread alone, the reference the parallel splits must match to the bit.</summary>
     internal static void MultiplyOnOneCore(int m, int n, int k, ReadOnlySpan<float> a, bool transposeA, ReadOnlySpan<float> b,
         bool transposeB, Span<float> c, bool accumulate, bool skipZeros)

@@ -367,14 +367,10 @@ internal static unsafe partial class Gemm
             // the end (128 rows, same process, interleaved: 5-10% faster than the row split). Two equal
             // halves (4732 = 2366 + 2366, each cut into equal blocks by the blocked algorithm): whole blocks
             // of KC made them 2560 + 2172, so one core had 18% more to do. Always two halves, whatever the
-            // core count, so the sums (and the trained weights) are the same on every machine.
-            int half = k / 2;
-            var partial = Rent(ref _depthHalf, m * n);
-            fixed (float* second = partial)
-            {
-                Split(2, 1, new DepthHalves(m, n, k, half, a, transposeA, b, transposeB, c, second, accumulate, skipZeros, packed, packedSplit));
-                Simd.Add(new ReadOnlySpan<float>(c, m * n), new ReadOnlySpan<float>(second, m * n), new Span<float>(c, m * n));
-            }
+            // core count, so the sums (and the trained weights) are the same on every machine. On four cores
+            // or more, each half's columns are shared too, in bands of whole panels of B: a band's tiles are
+            // the ones the whole half would compute, to the bit, and each core reads a 1/cores share of B.
+            DepthSplit(m, n, k, a, transposeA, b, transposeB, c, accumulate, skipZeros, packed, packedSplit, DepthSplitBands(n, ForkJoin.Cores));
             return;
         }
         // Split C into bands of rows (tall products) or of columns (a small batch times a wide matrix), one
@@ -419,16 +415,44 @@ internal static unsafe partial class Gemm
         public void Run(int from, int to) => SmallResultRowsOfWidth(from, to, m, n, k, a, transposeA, b, c, accumulate);
     }
 
-    /// <summary>Depth [0, half) into C, or depth [half, k) into a separate buffer.</summary>
-    private readonly struct DepthHalves(int m, int n, int k, int half, float* a, bool transposeA, float* b, bool transposeB, float* c, float* second, bool accumulate, bool skipZeros,
-        float* packed, int packedSplit) : IRangeBody
+    /// <summary>The depth split (see <see cref="Blocked(int, int, int, float*, bool, float*, bool, float*, bool, bool, bool, float*, int)"/>), each half's columns in <paramref name="bands"/> bands.</summary>
+    [MethodImpl(JitHints.PerBatch)]
+    private static void DepthSplit(int m, int n, int k, float* a, bool transposeA, float* b, bool transposeB, float* c, bool accumulate, bool skipZeros,
+        float* packed, int packedSplit, int bands)
+    {
+        var partial = Rent(ref _depthHalf, m * n);
+        fixed (float* second = partial)
+        {
+            Split(2 * bands, 1, new DepthHalves(m, n, k, k / 2, bands, a, transposeA, b, transposeB, c, second, accumulate, skipZeros, packed, packedSplit));
+            Simd.Add(new ReadOnlySpan<float>(c, m * n), new ReadOnlySpan<float>(second, m * n), new Span<float>(c, m * n));
+        }
+    }
+
+    /// <summary>
+    /// How many bands of columns each depth half is cut into on <paramref name="cores"/> cores: one per two
+    /// cores, at most one per panel of B (an odd core is left out rather than given a band of its own: the
+    /// halves would then be cut unevenly).
+    /// </summary>
+    internal static int DepthSplitBands(int n, int cores) => Math.Clamp(cores / 2, 1, (n + NR - 1) / NR);
+
+    /// <summary>
+    /// Part q of the depth split: band q % bands of the columns (whole panels of B), over depth [0, half)
+    /// into C when q &lt; bands, over depth [half, k) into a separate buffer after that.
+    /// </summary>
+    private readonly struct DepthHalves(int m, int n, int k, int half, int bands, float* a, bool transposeA, float* b, bool transposeB, float* c, float* second, bool accumulate,
+        bool skipZeros, float* packed, int packedSplit) : IRangeBody
     {
         [MethodImpl(JitHints.PerBatch)]
         public void Run(int from, int to)
         {
+            int panels = (n + NR - 1) / NR;
             for (int part = from; part < to; part++)
-                if (part == 0) Blocked(m, n, k, a, transposeA, b, transposeB, c, accumulate, 0, m, 0, n, 0, half, skipZeros, packed, packedSplit);
-                else Blocked(m, n, k, a, transposeA, b, transposeB, second, false, 0, m, 0, n, half, k, skipZeros, packed, packedSplit);
+            {
+                int band = part % bands;
+                int colFrom = band * panels / bands * NR, colTo = Math.Min(n, (band + 1) * panels / bands * NR);
+                if (part < bands) Blocked(m, n, k, a, transposeA, b, transposeB, c, accumulate, 0, m, colFrom, colTo, 0, half, skipZeros, packed, packedSplit);
+                else Blocked(m, n, k, a, transposeA, b, transposeB, second, false, 0, m, colFrom, colTo, half, k, skipZeros, packed, packedSplit);
+            }
         }
     }
 

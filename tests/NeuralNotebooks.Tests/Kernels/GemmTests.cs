@@ -129,6 +129,51 @@ public class GemmTests
         }
     }
 
+    /// <summary>
+    /// The depth split's sums are the same on every machine: the one-core products of the two halves of
+    /// the depth, added, however many bands of columns the cores cut each half into (one on two or three
+    /// cores, two on four, four on eight; three, and more bands than panels of B, on no machine but here).
+    /// </summary>
+    [Theory]
+    [InlineData(32, 128, 4732, false)]    // the course CNN's dense layer in training
+    [InlineData(256, 128, 4732, false)]   // and in inference
+    [InlineData(32, 100, 2100, true)]     // a partial last panel, zero skipping
+    [InlineData(7, 37, 1100, false)]
+    public void The_depth_split_is_two_one_core_halves_added_in_any_number_of_column_bands(int m, int n, int k, bool zeros)
+    {
+        var rng = new Rng(m + 3 * n + 7 * k);
+        var a = rng.Uniform(new Shape(m * k), -1f, 1f).ToArray();
+        if (zeros) for (int i = 0; i < a.Length; i++) if (i % 5 != 0) a[i] = 0f;
+        var b = rng.Uniform(new Shape(k * n), -1f, 1f).ToArray();
+        var start = rng.Uniform(new Shape(m * n), -1f, 1f).ToArray();
+        // A's two halves of the depth as matrices of their own; B's are its first and last rows.
+        int half = k / 2, rest = k - half;
+        var a1 = new float[m * half];
+        var a2 = new float[m * rest];
+        for (int i = 0; i < m; i++)
+        {
+            a.AsSpan(i * k, half).CopyTo(a1.AsSpan(i * half));
+            a.AsSpan(i * k + half, rest).CopyTo(a2.AsSpan(i * rest));
+        }
+        foreach (var accumulate in new[] { false, true })
+        {
+            var expected = (float[])start.Clone();
+            var second = new float[m * n];
+            Gemm.MultiplyOnOneCore(m, n, half, a1, false, b.AsSpan(0, half * n), false, expected, accumulate, zeros);
+            Gemm.MultiplyOnOneCore(m, n, rest, a2, false, b.AsSpan(half * n), false, second, accumulate: false, zeros);
+            for (int i = 0; i < expected.Length; i++) expected[i] += second[i];
+            foreach (int bands in new[] { 1, 2, 3, 4, 5 })
+            {
+                var actual = (float[])start.Clone();
+                Gemm.MultiplyDepthSplit(m, n, k, a, b, actual, accumulate, zeros, bands);
+                AssertSameBits(expected, actual, $"{bands} band(s), accumulate {accumulate}");
+            }
+        }
+        Assert.Equal(1, Gemm.DepthSplitBands(n, cores: 2));
+        Assert.Equal(1, Gemm.DepthSplitBands(n, cores: 3));
+        Assert.Equal(Math.Min(2, (n + Gemm.TileShape.Columns - 1) / Gemm.TileShape.Columns), Gemm.DepthSplitBands(n, cores: 4));
+    }
+
     private static void AssertSameBits(float[] expected, float[] actual, string what)
     {
         for (int i = 0; i < expected.Length; i++)
