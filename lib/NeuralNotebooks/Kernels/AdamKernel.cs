@@ -36,10 +36,21 @@ public static class AdamKernel
     /// <see cref="UpdateScalar"/> with the new parameters written into <paramref name="next"/>, <paramref name="p"/>
     /// left as it was; returns whether every new value is within ±<paramref name="limit"/> (NaN never is).
     /// </summary>
+    /// <remarks>
+    /// With <paramref name="l2"/> other than 0 the gradient is taken as <c>g + l2·p</c>, an L2 penalty's
+    /// (scikit-learn's <c>alpha</c>, PyTorch's Adam <c>weight_decay</c>), <paramref name="g"/> left as it was.
+    /// </remarks>
     public static bool UpdateIntoScalar(ReadOnlySpan<float> p, Span<float> next, ReadOnlySpan<float> g, Span<float> m, Span<float> v,
-        float alpha, float beta1, float beta2, float epsilon, bool epsilonInsideRoot, float limit)
+        float alpha, float beta1, float beta2, float epsilon, bool epsilonInsideRoot, float limit, float l2 = 0)
     {
         if (next.Length < p.Length) throw new ArgumentException($"Adam: {p.Length} parameters do not fit in {next.Length}.");
+        Check(p, g, m, v);
+        if (l2 != 0)
+        {
+            var penalized = new float[p.Length];
+            for (int i = 0; i < p.Length; i++) penalized[i] = l2 * p[i] + g[i];
+            g = penalized;
+        }
         p.CopyTo(next);
         UpdateScalar(next[..p.Length], g, m, v, alpha, beta1, beta2, epsilon, epsilonInsideRoot);
         return Finite.IndexOfNonFiniteScalar(next[..p.Length], limit) < 0;
@@ -50,7 +61,7 @@ public static class AdamKernel
         float beta1, float beta2, float epsilon, bool epsilonInsideRoot)
     {
         Check(p, g, m, v);
-        fixed (float* pp = p) Run(pp, pp, g, m, v, p.Length, alpha, beta1, beta2, epsilon, epsilonInsideRoot, float.PositiveInfinity);
+        fixed (float* pp = p) Run(pp, pp, g, m, v, p.Length, alpha, beta1, beta2, epsilon, epsilonInsideRoot, float.PositiveInfinity, l2: 0);
     }
 
     /// <summary>
@@ -60,25 +71,25 @@ public static class AdamKernel
     /// </summary>
     [MethodImpl(JitHints.PerBatch)]
     public static unsafe bool UpdateInto(ReadOnlySpan<float> p, Span<float> next, ReadOnlySpan<float> g, Span<float> m, Span<float> v,
-        float alpha, float beta1, float beta2, float epsilon, bool epsilonInsideRoot, float limit)
+        float alpha, float beta1, float beta2, float epsilon, bool epsilonInsideRoot, float limit, float l2 = 0)
     {
         if (next.Length < p.Length) throw new ArgumentException($"Adam: {p.Length} parameters do not fit in {next.Length}.");
         Check(p, g, m, v);
         fixed (float* pp = p, pn = next)
         {
             if (pn < pp + p.Length && pp < pn + p.Length && pn != pp) throw new ArgumentException("Adam: the new parameters overlap the old ones.");
-            return Run(pp, pn, g, m, v, p.Length, alpha, beta1, beta2, epsilon, epsilonInsideRoot, limit);
+            return Run(pp, pn, g, m, v, p.Length, alpha, beta1, beta2, epsilon, epsilonInsideRoot, limit, l2);
         }
     }
 
     [MethodImpl(JitHints.PerBatch)]
     private static unsafe bool Run(float* p, float* next, ReadOnlySpan<float> g, Span<float> m, Span<float> v, int n, float alpha,
-        float beta1, float beta2, float epsilon, bool epsilonInsideRoot, float limit)
+        float beta1, float beta2, float epsilon, bool epsilonInsideRoot, float limit, float l2)
     {
         int outside = 0;
         fixed (float* gp = g, mp = m, vp = v)
         {
-            var part = new Part(p, next, gp, mp, vp, alpha, beta1, beta2, epsilon, epsilonInsideRoot, limit, &outside);
+            var part = new Part(p, next, gp, mp, vp, alpha, beta1, beta2, epsilon, epsilonInsideRoot, limit, l2, &outside);
             // From 64K floats on, shared among the cores (below, waking a thread does not pay back), in
             // parts of whole 4K-float grains: even ones. A 64K grain cut the MLP's 78,400 weights into
             // 65,536 and 12,864, so one core did five sixths of the work while the other waited.
@@ -90,12 +101,12 @@ public static class AdamKernel
 
     /// <summary>The update of elements [from, to), one core's share; a share with a value outside the limit sets <c>*outside</c>.</summary>
     private readonly unsafe struct Part(float* p, float* next, float* g, float* m, float* v, float alpha, float b1, float b2, float eps, bool inside,
-        float limit, int* outside) : IRangeBody
+        float limit, float l2, int* outside) : IRangeBody
     {
         [MethodImpl(JitHints.PerBatch)]
         public void Run(int from, int to)
         {
-            if (!Range(p, next, g, m, v, from, to, alpha, b1, b2, eps, inside, limit)) *outside = 1;
+            if (!Range(p, next, g, m, v, from, to, alpha, b1, b2, eps, inside, limit, l2)) *outside = 1;
         }
     }
 
@@ -107,27 +118,31 @@ public static class AdamKernel
 
     /// <summary>
     /// Reads p and writes next (the same array in an update in place). |next| ≤ limit is false for NaN as
-    /// well as for large values; its comparisons are gathered in a mask and tested once at the end.
+    /// well as for large values; its comparisons are gathered in a mask and tested once at the end. An L2
+    /// term is added to the gradient as it is read, as <c>l2·p + g</c>: the bits of adding it to the gradient
+    /// in a pass of its own first (<see cref="Simd.AddScaled"/>), without that pass.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe bool Range(float* p, float* next, float* g, float* m, float* v, int from, int to, float alpha, float b1, float b2,
-        float eps, bool inside, float limit)
+        float eps, bool inside, float limit, float l2)
     {
         int i = from;
         float c1 = 1 - b1, c2 = 1 - b2;
-        bool within = true;
+        bool within = true, penalized = l2 != 0;
         if (Vector512.IsHardwareAccelerated)
         {
             Vector512<float> vb1 = Vector512.Create(b1), vc1 = Vector512.Create(c1), vb2 = Vector512.Create(b2), vc2 = Vector512.Create(c2);
-            Vector512<float> va = Vector512.Create(alpha), ve = Vector512.Create(eps), bound = Vector512.Create(limit);
+            Vector512<float> va = Vector512.Create(alpha), ve = Vector512.Create(eps), bound = Vector512.Create(limit), vl2 = Vector512.Create(l2);
             var fine = Vector512<float>.AllBitsSet;
             for (; i <= to - 16; i += 16)
             {
+                var pv = Vector512.Load(p + i);
                 var gi = Vector512.Load(g + i);
+                if (penalized) gi = vl2 * pv + gi;
                 var mi = vb1 * Vector512.Load(m + i) + vc1 * gi;
                 var vi = vb2 * Vector512.Load(v + i) + vc2 * gi * gi;
                 var denom = inside ? Vector512.Sqrt(vi + ve) : Vector512.Sqrt(vi) + ve;
-                var pi = Vector512.Load(p + i) - va * mi / denom;
+                var pi = pv - va * mi / denom;
                 Vector512.Store(mi, m + i);
                 Vector512.Store(vi, v + i);
                 Vector512.Store(pi, next + i);
@@ -138,15 +153,17 @@ public static class AdamKernel
         if (Vector256.IsHardwareAccelerated)
         {
             Vector256<float> vb1 = Vector256.Create(b1), vc1 = Vector256.Create(c1), vb2 = Vector256.Create(b2), vc2 = Vector256.Create(c2);
-            Vector256<float> va = Vector256.Create(alpha), ve = Vector256.Create(eps), bound = Vector256.Create(limit);
+            Vector256<float> va = Vector256.Create(alpha), ve = Vector256.Create(eps), bound = Vector256.Create(limit), vl2 = Vector256.Create(l2);
             var fine = Vector256<float>.AllBitsSet;
             for (; i <= to - 8; i += 8)
             {
+                var pv = Vector256.Load(p + i);
                 var gi = Vector256.Load(g + i);
+                if (penalized) gi = vl2 * pv + gi;
                 var mi = vb1 * Vector256.Load(m + i) + vc1 * gi;
                 var vi = vb2 * Vector256.Load(v + i) + vc2 * gi * gi;
                 var denom = inside ? Vector256.Sqrt(vi + ve) : Vector256.Sqrt(vi) + ve;
-                var pi = Vector256.Load(p + i) - va * mi / denom;
+                var pi = pv - va * mi / denom;
                 Vector256.Store(mi, m + i);
                 Vector256.Store(vi, v + i);
                 Vector256.Store(pi, next + i);
@@ -157,15 +174,17 @@ public static class AdamKernel
         if (Vector128.IsHardwareAccelerated)
         {
             Vector128<float> vb1 = Vector128.Create(b1), vc1 = Vector128.Create(c1), vb2 = Vector128.Create(b2), vc2 = Vector128.Create(c2);
-            Vector128<float> va = Vector128.Create(alpha), ve = Vector128.Create(eps), bound = Vector128.Create(limit);
+            Vector128<float> va = Vector128.Create(alpha), ve = Vector128.Create(eps), bound = Vector128.Create(limit), vl2 = Vector128.Create(l2);
             var fine = Vector128<float>.AllBitsSet;
             for (; i <= to - 4; i += 4)
             {
+                var pv = Vector128.Load(p + i);
                 var gi = Vector128.Load(g + i);
+                if (penalized) gi = vl2 * pv + gi;
                 var mi = vb1 * Vector128.Load(m + i) + vc1 * gi;
                 var vi = vb2 * Vector128.Load(v + i) + vc2 * gi * gi;
                 var denom = inside ? Vector128.Sqrt(vi + ve) : Vector128.Sqrt(vi) + ve;
-                var pi = Vector128.Load(p + i) - va * mi / denom;
+                var pi = pv - va * mi / denom;
                 Vector128.Store(mi, m + i);
                 Vector128.Store(vi, v + i);
                 Vector128.Store(pi, next + i);
@@ -175,8 +194,9 @@ public static class AdamKernel
         }
         for (; i < to; i++)
         {
-            float mi = b1 * m[i] + c1 * g[i];
-            float vi = b2 * v[i] + c2 * g[i] * g[i];
+            float gi = penalized ? l2 * p[i] + g[i] : g[i];
+            float mi = b1 * m[i] + c1 * gi;
+            float vi = b2 * v[i] + c2 * gi * gi;
             float denom = inside ? MathF.Sqrt(vi + eps) : MathF.Sqrt(vi) + eps;
             float pi = p[i] - alpha * mi / denom;
             m[i] = mi;

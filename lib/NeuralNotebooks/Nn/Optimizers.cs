@@ -58,8 +58,12 @@ public abstract class Optimizer
     /// new value outside ±<paramref name="limit"/> (NaN never is inside), or -1. The optimizer's own state
     /// (moments, step count) has moved on either way.
     /// </summary>
+    /// <remarks>
+    /// <paramref name="l2"/>, when given: per parameter, an L2 penalty's coefficient λ, whose gradient term
+    /// λ·p this optimizer adds to the gradient itself as it reads it (see <see cref="AddsL2"/>).
+    /// </remarks>
     [MethodImpl(JitHints.PerBatch)]
-    internal int StepInto(IReadOnlyList<Tensor> parameters, IReadOnlyList<Tensor> gradients, float[][] next, float limit)
+    internal int StepInto(IReadOnlyList<Tensor> parameters, IReadOnlyList<Tensor> gradients, float[][] next, float limit, float[]? l2 = null)
     {
         if (parameters.Count != gradients.Count || parameters.Count != next.Length)
             throw new ArgumentException($"{GetType().Name}: {parameters.Count} parameters, {gradients.Count} gradients and {next.Length} arrays for their new values.");
@@ -70,7 +74,7 @@ public abstract class Optimizer
             var p = parameters[i]; var g = gradients[i];
             if (p.Size != g.Size || next[i].Length != p.Size)
                 throw new ArgumentException($"{GetType().Name}: parameter {i} has shape {p.Shape}, its gradient {g.Shape}, the array for its new values {next[i].Length} elements.");
-            if (!UpdateInto(p.data, next[i], g.data, SlotsOf(p), Iterations, limit) && first < 0) first = i;
+            if (!UpdateInto(p.data, next[i], g.data, SlotsOf(p), Iterations, limit, l2 is null ? 0 : l2[i]) && first < 0) first = i;
         }
         return first;
     }
@@ -81,13 +85,20 @@ public abstract class Optimizer
     /// <see cref="Update"/> to the copy, and checks it; an optimizer with a kernel that reads p and writes
     /// next in one pass overrides it.
     /// </summary>
-    internal virtual bool UpdateInto(ReadOnlySpan<float> p, Span<float> next, ReadOnlySpan<float> g, float[][] slots, int t, float limit)
+    internal virtual bool UpdateInto(ReadOnlySpan<float> p, Span<float> next, ReadOnlySpan<float> g, float[][] slots, int t, float limit, float l2)
     {
+        if (l2 != 0) throw new InvalidOperationException($"{GetType().Name} does not add an L2 term to its gradients itself.");
         p.CopyTo(next);
         if (WeightDecay != 0) Simd.AddScaled(-LearningRate * WeightDecay, p, next);
         Update(next, g, slots, t);
         return Finite.IndexOfNonFinite(next, limit) < 0;
     }
+
+    /// <summary>
+    /// Whether <see cref="StepInto"/> adds an L2 penalty's gradient term itself, in its own pass over the
+    /// parameters, so that the trainer need not add it to the gradients in a pass of its own.
+    /// </summary>
+    internal virtual bool AddsL2 => false;
 
     // Looked up before creating: a GetValue with a lambda that reads SlotCount would allocate a delegate per parameter per step.
     [MethodImpl(JitHints.PerBatch)]
@@ -190,11 +201,14 @@ public sealed class Adam(float learningRate = 0.001f, float beta1 = 0.9f, float 
     }
 
     [MethodImpl(JitHints.PerBatch)]
-    internal override bool UpdateInto(ReadOnlySpan<float> p, Span<float> next, ReadOnlySpan<float> g, float[][] slots, int t, float limit)
+    internal override bool UpdateInto(ReadOnlySpan<float> p, Span<float> next, ReadOnlySpan<float> g, float[][] slots, int t, float limit, float l2)
     {
-        if (WeightDecay != 0) return base.UpdateInto(p, next, g, slots, t, limit);
-        return AdamKernel.UpdateInto(p, next, g, slots[0], slots[1], Alpha(t), Beta1, Beta2, Epsilon, epsilonInsideRoot: false, limit);
+        if (WeightDecay != 0) return base.UpdateInto(p, next, g, slots, t, limit, l2);
+        return AdamKernel.UpdateInto(p, next, g, slots[0], slots[1], Alpha(t), Beta1, Beta2, Epsilon, epsilonInsideRoot: false, limit, l2);
     }
+
+    /// <inheritdoc/>
+    internal override bool AddsL2 => WeightDecay == 0;
 
     /// <summary>The step size with the bias correction of step <paramref name="t"/>.</summary>
     private float Alpha(int t) => (float)(LearningRate * Math.Sqrt(1 - Math.Pow(Beta2, t)) / (1 - Math.Pow(Beta1, t)));

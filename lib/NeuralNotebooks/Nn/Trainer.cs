@@ -29,6 +29,10 @@ internal sealed class Trainer
     private readonly bool _pooledAsItGoes;
     private readonly List<Tensor> _parameters = [], _gradients = [];
     private readonly List<string> _owners = [];
+    /// <summary>Per weight tensor, whether it is a layer's kernel (the L2 penalty's; biases are not penalized).</summary>
+    private readonly List<bool> _isKernel = [];
+    /// <summary>Per weight tensor, the L2 coefficient of the current batch, for an optimizer that adds the term itself.</summary>
+    private readonly float[] _l2;
     /// <summary>Per weight tensor, the array the next step writes into (the one before last, or a spare).</summary>
     private readonly float[][] _next;
     /// <summary>Per weight tensor, its array when the trainer was made, which holds the weights again whenever <see cref="RunEpoch"/> returns.</summary>
@@ -50,7 +54,9 @@ internal sealed class Trainer
                 _parameters.Add(l.Weights[i]);
                 _gradients.Add(l.Gradients[i]);
                 _owners.Add($"{l.Describe()}, weight '{l.WeightNames[i]}'");
+                _isKernel.Add(l is KernelLayer kernelLayer && ReferenceEquals(l.Weights[i], kernelLayer.Kernel));
             }
+        _l2 = new float[_parameters.Count];
         _next = _parameters.Select(p => new float[p.Size]).ToArray();
         _original = _parameters.Select(p => p.data).ToArray();
         _outputs = new Tensor?[layers.Count];
@@ -140,12 +146,18 @@ internal sealed class Trainer
                     ? _fusedLast.BackwardFromPreActivation(g, needInputGradient: i > 0)
                     : _layers[i].Backward(g, needInputGradient: i > 0);
             }
-            if (L2PerBatch != 0)
+            // The L2 term's gradient, λ·kernel: added by the optimizer as it reads the gradients where it can
+            // (Adam), which saves a pass over the kernels that ran on one core while the other waited
+            // (MLPClassifier's 784×100 kernel: 3.8% of the calling thread's time); else added here.
+            bool l2InStep = L2PerBatch != 0 && _optimizer.AddsL2;
+            if (l2InStep)
+                for (int i = 0; i < _l2.Length; i++) _l2[i] = _isKernel[i] ? L2PerBatch / count : 0f;
+            else if (L2PerBatch != 0)
                 for (int i = 0; i < _layers.Count; i++)   // not foreach: an interface's enumerator is an allocation per batch
                     if (_layers[i] is KernelLayer k) Simd.AddScaled(L2PerBatch / count, k.Kernel.data, k.Gradients[0].data);
 
             // The new weights go into the other arrays, checked on the way; the step is kept by swapping arrays.
-            int broken = _optimizer.StepInto(_parameters, _gradients, _next, WeightLimit);
+            int broken = _optimizer.StepInto(_parameters, _gradients, _next, WeightLimit, l2InStep ? _l2 : null);
             if (broken >= 0)
             {
                 int at = Finite.IndexOfNonFinite(_next[broken], WeightLimit);
