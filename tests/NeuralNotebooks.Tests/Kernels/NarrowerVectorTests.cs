@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Runtime.Intrinsics;
 
 namespace NeuralNotebooks.Tests.Kernels;
@@ -19,18 +18,10 @@ public class NarrowerVectorTests
     public async Task Kernel_tests_pass_with_wider_vectors_switched_off(string knob, int bits)
     {
         if (Widest() < bits) return;   // this CPU has no vectors this wide: nothing narrower to switch to
-        var assembly = typeof(NarrowerVectorTests).Assembly.Location;
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { "test", assembly, "--filter", $"FullyQualifiedName~{typeof(SimdTests).Namespace}&FullyQualifiedName!~{nameof(Kernel_tests_pass_with_wider_vectors_switched_off)}" })
-            psi.ArgumentList.Add(a);
-        psi.Environment[knob] = "0";
-        psi.Environment[ExpectedWidth] = bits.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        using var child = Process.Start(psi)!;
-        var stderr = child.StandardError.ReadToEndAsync();
-        var stdout = await child.StandardOutput.ReadToEndAsync();
-        await child.WaitForExitAsync();
-        string output = stdout + await stderr;
-        Assert.True(child.ExitCode == 0 && output.Contains("Passed!"), $"kernel tests with {knob}=0 failed (exit {child.ExitCode}):\n{output}");
+        var (passed, exit, output) = await ChildTestRun.RunAsync(
+            $"FullyQualifiedName~{typeof(SimdTests).Namespace}&FullyQualifiedName!~{nameof(Kernel_tests_pass_with_wider_vectors_switched_off)}",
+            new Dictionary<string, string> { [knob] = "0", [ExpectedWidth] = bits.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+        Assert.True(passed, $"kernel tests with {knob}=0 failed (exit {exit}):\n{output}");
     }
 
     /// <summary>In the child processes above: the runtime really did switch the wider vectors off.</summary>

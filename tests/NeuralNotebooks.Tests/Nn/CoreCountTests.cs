@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Security.Cryptography;
 
@@ -26,18 +25,15 @@ public class CoreCountTests
     {
         if (Environment.GetEnvironmentVariable(ExpectedDigest) is not null) return;   // already a child
         string digest = Digest();
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { "test", typeof(CoreCountTests).Assembly.Location, "--filter", $"FullyQualifiedName~{nameof(CoreCountTests)}.{nameof(Child_process_trains_to_the_expected_weights)}" })
-            psi.ArgumentList.Add(a);
-        psi.Environment["DOTNET_PROCESSOR_COUNT"] = cores.ToString(CultureInfo.InvariantCulture);
-        psi.Environment[ExpectedCores] = cores.ToString(CultureInfo.InvariantCulture);
-        psi.Environment[ExpectedDigest] = digest;
-        using var child = Process.Start(psi)!;
-        var stderr = child.StandardError.ReadToEndAsync();
-        var stdout = await child.StandardOutput.ReadToEndAsync();
-        await child.WaitForExitAsync();
-        string output = stdout + await stderr;
-        Assert.True(child.ExitCode == 0 && output.Contains("Passed!"), $"training on {cores} core(s) against {Environment.ProcessorCount} here (exit {child.ExitCode}):\n{output}");
+        var (passed, exit, output) = await ChildTestRun.RunAsync(
+            $"FullyQualifiedName~{nameof(CoreCountTests)}.{nameof(Child_process_trains_to_the_expected_weights)}",
+            new Dictionary<string, string>
+            {
+                ["DOTNET_PROCESSOR_COUNT"] = cores.ToString(CultureInfo.InvariantCulture),
+                [ExpectedCores] = cores.ToString(CultureInfo.InvariantCulture),
+                [ExpectedDigest] = digest,
+            });
+        Assert.True(passed, $"training on {cores} core(s) against {Environment.ProcessorCount} here (exit {exit}):\n{output}");
     }
 
     /// <summary>In the child processes above: the runtime reports the cores it was told, and training ends with the parent's bits.</summary>
