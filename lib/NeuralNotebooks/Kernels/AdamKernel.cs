@@ -47,8 +47,8 @@ public static class AdamKernel
         Check(p, g, m, v);
         if (l2 != 0)
         {
-            var penalized = new float[p.Length];
-            for (int i = 0; i < p.Length; i++) penalized[i] = l2 * p[i] + g[i];
+            var penalized = g[..p.Length].ToArray();
+            Scalar.AddScaled(l2, p, penalized);
             g = penalized;
         }
         p.CopyTo(next);

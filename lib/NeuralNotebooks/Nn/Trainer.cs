@@ -150,11 +150,13 @@ internal sealed class Trainer
             // (Adam), which saves a pass over the kernels that ran on one core while the other waited
             // (MLPClassifier's 784×100 kernel: 3.8% of the calling thread's time); else added here.
             bool l2InStep = L2PerBatch != 0 && _optimizer.AddsL2;
-            if (l2InStep)
-                for (int i = 0; i < _l2.Length; i++) _l2[i] = _isKernel[i] ? L2PerBatch / count : 0f;
-            else if (L2PerBatch != 0)
-                for (int i = 0; i < _layers.Count; i++)   // not foreach: an interface's enumerator is an allocation per batch
-                    if (_layers[i] is KernelLayer k) Simd.AddScaled(L2PerBatch / count, k.Kernel.data, k.Gradients[0].data);
+            if (L2PerBatch != 0)
+                for (int i = 0; i < _parameters.Count; i++)
+                {
+                    float coefficient = _isKernel[i] ? L2PerBatch / count : 0f;
+                    if (l2InStep) _l2[i] = coefficient;
+                    else if (coefficient != 0) Simd.AddScaled(coefficient, _parameters[i].data, _gradients[i].data);
+                }
 
             // The new weights go into the other arrays, checked on the way; the step is kept by swapping arrays.
             int broken = _optimizer.StepInto(_parameters, _gradients, _next, WeightLimit, l2InStep ? _l2 : null);
