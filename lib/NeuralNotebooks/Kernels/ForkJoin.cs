@@ -14,10 +14,11 @@ internal interface IRangeBody
 /// A parallel loop that makes no garbage, for the kernels that run once per layer per batch. The range
 /// is cut into one contiguous part per core (<see cref="Environment.ProcessorCount"/>), the same cut
 /// whatever runs it, so results never depend on thread timing. The calling thread takes parts itself
-/// and thread-pool workers take the others; a part nobody has taken yet is run by the caller, so a
-/// busy pool only makes the loop serial, never stuck. <c>Parallel.For</c> with a lambda allocates a
-/// closure, a delegate, loop state and tasks on every call (2-3 KB); here the body is a struct passed
-/// by address to workers while the caller waits, and each calling thread reuses one work item.
+/// and workers of the library's own take the others (<see cref="Workers"/>); a part nobody has taken
+/// yet is run by the caller, so busy workers only make the loop serial, never stuck. <c>Parallel.For</c>
+/// with a lambda allocates a closure, a delegate, loop state and tasks on every call (2-3 KB); here the
+/// body is a struct passed by address to workers while the caller waits, and each calling thread reuses
+/// one work item.
 /// </summary>
 internal static unsafe class ForkJoin
 {
@@ -98,7 +99,7 @@ internal static unsafe class ForkJoin
 
     private static long _workItemsQueued;
 
-    /// <summary>For the tests: how many work items every loop so far has handed to the thread pool.</summary>
+    /// <summary>For the tests: how many work items every loop so far has handed to the workers.</summary>
     internal static long WorkItemsQueued => Interlocked.Read(ref _workItemsQueued);
 
     /// <summary>For the tests: called on the thread that ran a chunk, with the count of the loop's finished chunks, right after the chunk adds itself to it.</summary>
@@ -129,14 +130,14 @@ internal static unsafe class ForkJoin
         Unsafe.AsRef<TBody>(body).Run(from, to);
 
     /// <summary>
-    /// One caller's loop, handed to thread-pool workers. Each part is a band of chunks (one chunk in a plain
+    /// One caller's loop, handed to workers. Each part is a band of chunks (one chunk in a plain
     /// loop), kept as (next, end) in one long so that both ends change in one atomic step. A thread claims
     /// a part by incrementing a counter and runs its chunks from the front; once no part is left to claim,
     /// it takes chunks from the backs of the others' bands. So each chunk runs once whoever gets there
-    /// first, and a work item that reaches the pool late, after its loop has ended, finds nothing to claim
+    /// first, and a work item that reaches a worker late, after its loop has ended, finds nothing to claim
     /// (or helps with the caller's next loop, which is just as good).
     /// </summary>
-    private sealed class Job : IThreadPoolWorkItem
+    private sealed class Job
     {
         /// <summary>The claim counter between loops: far above any part count, so a late claim fails.</summary>
         private const int Idle = int.MaxValue / 2;
@@ -182,12 +183,12 @@ internal static unsafe class ForkJoin
             // Publishes the fields above to whoever claims a part; a full fence, so that the count of staying
             // workers read next is not read before it (see Execute).
             Interlocked.Exchange(ref _next, 0);
-            // One work item per other part, counting those still waiting in the pool from earlier loops.
+            // One work item per other part, counting those handed to workers that have not started them yet.
             while (Volatile.Read(ref _queued) + Volatile.Read(ref _staying) < parts - 1)
             {
                 Interlocked.Increment(ref _queued);
                 Interlocked.Increment(ref _workItemsQueued);
-                ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+                Workers.Hand(this);
             }
             if (!RunParts())
             {
@@ -214,7 +215,7 @@ internal static unsafe class ForkJoin
             {
                 if (RunParts()) _finishedByWorker.Set();
                 // Stay for the caller's next loop: a training step runs a parallel kernel every few hundred
-                // microseconds, and waking a sleeping pool thread for each costs tens of them (on a 2-core VM
+                // microseconds, and waking a sleeping thread for each costs tens of them (on a 2-core VM
                 // sometimes a whole small product, which then runs at one core's speed). The
                 // wait starts when the loop ends, not when this thread runs out of chunks: the caller may
                 // still be on its last one (a 1024×1024 product's chunk takes milliseconds), and the
@@ -234,10 +235,15 @@ internal static unsafe class ForkJoin
                     else if (now >= until) break;
                     else Thread.SpinWait(8);
                 }
+                // Free for any caller's next work item from here on, before this one's caller can count this
+                // thread out: a loop started in between then hands its item to this thread, not a new one.
+                Workers.Leaving();
                 Interlocked.Decrement(ref _staying);
                 // A loop started just before the decrement may have counted on this thread and queued
                 // nobody: look once more (the caller publishes with a full fence, so one of the two sees the other).
-                if (Volatile.Read(ref _next) >= Volatile.Read(ref _parts)) return;
+                // Stay for it only if no other caller has been handed this thread meanwhile; if one has, this
+                // loop's caller runs its parts itself, and its next loop hands its item to another worker.
+                if (Volatile.Read(ref _next) >= Volatile.Read(ref _parts) || !Workers.StayingOn()) return;
                 Interlocked.Increment(ref _staying);
             }
         }
@@ -286,6 +292,115 @@ internal static unsafe class ForkJoin
             int done = Interlocked.Increment(ref _done);
             ChunkCounted?.Invoke(done);
             return done == chunks;
+        }
+    }
+
+    /// <summary>
+    /// The threads that run the loops' work items: the library's own rather than the .NET thread pool's.
+    /// Each thread keeps its own packing and scratch buffers (the [ThreadStatic] ones of Gemm and the
+    /// convolution), rented the first time it runs a part. The pool handed the work items to whichever of
+    /// its threads (4 to 6 in a training process) came first, and a thread running its first part rented
+    /// its whole set: 332 KB for the course CNN, now and then in an epoch long after the warm-up. Here an
+    /// idle worker is reused last in, first out, so one caller's loops keep going to the same thread, and
+    /// a thread is started only when no worker is free (several callers at once): as many threads as
+    /// loops have ever needed at once, each renting its buffers once.
+    /// </summary>
+    private static class Workers
+    {
+        /// <summary>Workers with no work item, the one that became free last on top; also the lock over every worker's state.</summary>
+        private static readonly Stack<Worker> Free = new();
+
+        /// <summary>Has a free worker, or a new one, run <paramref name="job"/>'s <see cref="Job.Execute"/>.</summary>
+        public static void Hand(Job job)
+        {
+            Worker? worker;
+            lock (Free)
+            {
+                if (Free.TryPop(out worker)) worker.Take(job);
+            }
+            if (worker is null) Worker.Start(job);
+            else worker.Signal();
+        }
+
+        /// <summary>Called by a worker that is done with its work item (or about to be): it may be handed another from now on.</summary>
+        public static void Leaving() => Worker.Current?.BecomeFree();
+
+        /// <summary>
+        /// Called by a worker that, after <see cref="Leaving"/>, would stay with its work item after all: takes it
+        /// off the free stack again if nobody has taken it meanwhile; false if somebody has (it is to run another
+        /// caller's item next) or it is no longer on top (then it leaves, as it would have).
+        /// </summary>
+        public static bool StayingOn() => Worker.Current?.TakeBack() ?? true;
+
+        private sealed class Worker
+        {
+            [ThreadStatic] private static Worker? _current;
+            private readonly SemaphoreSlim _handed = new(0);
+            /// <summary>The work item handed to this worker and not started yet (under the lock).</summary>
+            private Job? _pending;
+            /// <summary>Whether this worker is on the free stack (under the lock).</summary>
+            private bool _free;
+
+            /// <summary>The worker running on this thread, if it is one.</summary>
+            public static Worker? Current => _current;
+
+            public static void Start(Job job)
+            {
+                var worker = new Worker { _pending = job };
+                new Thread(worker.Loop) { IsBackground = true, Name = "NeuralNotebooks worker" }.Start();
+            }
+
+            /// <summary>Under the lock: this worker, just taken off the free stack, is to run <paramref name="job"/> next.</summary>
+            public void Take(Job job)
+            {
+                _free = false;
+                _pending = job;
+            }
+
+            public void Signal() => _handed.Release();
+
+            /// <summary>
+            /// Onto the free stack, unless it is there already or has a work item waiting. A worker may become free
+            /// inside a work item and then stay on with it: if it is handed another meanwhile, it runs that one next.
+            /// </summary>
+            public void BecomeFree()
+            {
+                lock (Free)
+                {
+                    if (_free || _pending is not null) return;
+                    _free = true;
+                    Free.Push(this);
+                }
+            }
+
+            /// <summary>Off the free stack again if it is on top of it (see <see cref="StayingOn"/>).</summary>
+            public bool TakeBack()
+            {
+                lock (Free)
+                {
+                    if (!_free || !ReferenceEquals(Free.Peek(), this)) return false;
+                    Free.Pop();
+                    _free = false;
+                    return true;
+                }
+            }
+
+            private void Loop()
+            {
+                _current = this;
+                while (true)
+                {
+                    Job job;
+                    lock (Free)
+                    {
+                        job = _pending!;
+                        _pending = null;
+                    }
+                    job.Execute();
+                    BecomeFree();
+                    _handed.Wait();
+                }
+            }
         }
     }
 

@@ -225,11 +225,8 @@ public class ForkJoinTests
         int parts = ForkJoin.Parts(8 * Environment.ProcessorCount, 1, out int size);
         Assert.True(parts >= 2);
         // The first part's chunks are slow (its thread descheduled, say); the other cores finish at once
-        // and take its last chunks. The test host keeps the thread pool's threads busy, and a pool with
-        // none free adds one only every half second or so: let it start a few more at once, or no worker
-        // may come before the caller has run every chunk itself. Even so it may miss a loop: a few tries.
-        ThreadPool.GetMinThreads(out int workers, out int io);
-        ThreadPool.SetMinThreads(Math.Max(workers, 4 * Environment.ProcessorCount), io);
+        // and take its last chunks. Other tests' loops may keep the workers busy, so a worker may come only
+        // after the caller has run every chunk itself: a few tries.
         string last = "";
         for (int attempt = 0; attempt < 10; attempt++)
         {
@@ -321,8 +318,6 @@ public class ForkJoinTests
     public void A_thread_held_right_after_counting_its_chunk_does_not_end_a_later_loop_early()
     {
         if (Environment.ProcessorCount < 2) return;   // one core: one part, no worker
-        ThreadPool.GetMinThreads(out int workers, out int io);
-        ThreadPool.SetMinThreads(Math.Max(workers, 4 * Environment.ProcessorCount), io);
         // A worker counts the second of eight chunks of a loop as done and is descheduled before it compares
         // the count with the loop's total. The caller runs the rest, ends that loop and starts a two-chunk
         // one. Compared with the new total, the worker's count of 2 said it had finished the last chunk, so
@@ -406,6 +401,44 @@ public class ForkJoinAllocationTests
         // thousands of bytes per loop, so a bound of 8 bytes per loop still tells the two apart.
         Assert.True(leastHere == 0, $"{Loops} plain and {Loops} balanced parallel loops allocated {leastHere} bytes on the calling thread.");
         Assert.True(least < 8 * Loops, $"{Loops} plain and {Loops} balanced parallel loops allocated {least} bytes in the process.");
+    }
+
+    /// <summary>Records which thread ran each index, each index taking <c>micros</c> microseconds.</summary>
+    private readonly struct WhoRan(int[] threadOf, int micros) : IRangeBody
+    {
+        public void Run(int from, int to)
+        {
+            for (int i = from; i < to; i++)
+            {
+                threadOf[i] = Environment.CurrentManagedThreadId;
+                long until = System.Diagnostics.Stopwatch.GetTimestamp() + System.Diagnostics.Stopwatch.Frequency * micros / 1_000_000;
+                while (System.Diagnostics.Stopwatch.GetTimestamp() < until) Thread.SpinWait(8);
+            }
+        }
+    }
+
+    [Fact]
+    public void One_callers_loops_keep_going_to_the_same_workers_after_they_have_left()
+    {
+        if (Environment.ProcessorCount < 2) return;   // one core: one part, no worker
+        // Each loop is followed by a pause long enough for its workers to leave (they stay 50 µs). Handed to
+        // whichever thread-pool thread came first, the next loop's parts often ran on another thread, which then
+        // rented its own packing buffers (332 KB for the course CNN): the library's own workers are reused.
+        int caller = Environment.CurrentManagedThreadId, indices = 4 * Environment.ProcessorCount;
+        int parts = ForkJoin.Parts(indices, 1, out _);
+        var workers = new HashSet<int>();
+        var threadOf = new int[indices];
+        // Other work in the process keeps several thread-pool threads about, as a training process has (4 to 6).
+        ThreadPool.GetMinThreads(out int minWorkers, out int io);
+        ThreadPool.SetMinThreads(Math.Max(minWorkers, 4 * Environment.ProcessorCount), io);
+        for (int loop = 0; loop < 205; loop++)
+        {
+            for (int other = 0; other < 3; other++) ThreadPool.QueueUserWorkItem(_ => Thread.SpinWait(2000));
+            ForkJoin.For(indices, 1, new WhoRan(threadOf, 20));
+            if (loop >= 5) foreach (int t in threadOf) if (t != caller) workers.Add(t);
+            Thread.Sleep(1);
+        }
+        Assert.True(workers.Count <= parts - 1, $"200 loops of {parts} parts ran on {workers.Count} threads besides the caller's: {string.Join(", ", workers)}");
     }
 
 }
