@@ -102,6 +102,21 @@ internal static unsafe class ForkJoin
     /// <summary>For the tests: how many work items every loop so far has handed to the workers.</summary>
     internal static long WorkItemsQueued => Interlocked.Read(ref _workItemsQueued);
 
+    /// <summary>For the tests: how many worker threads the loops have started so far.</summary>
+    internal static int WorkersStarted => Workers.Started;
+
+    /// <summary>For the tests: called on a caller that is about to hand a work item to a worker, its count of the loop's workers just read.</summary>
+    internal static Action? Handing;
+
+    /// <summary>For the tests: called on a worker whose stay is over, once it no longer counts as staying and before it looks for a new loop.</summary>
+    internal static Action? Left;
+
+    /// <summary>For the tests: called on a worker whose stay is over, once it is on the free stack and before it stops counting as staying.</summary>
+    internal static Action? Freed;
+
+    /// <summary>For the tests: called on a worker that has left a loop and is about to take itself back off the free stack to stay with it.</summary>
+    internal static Action? TakingBack;
+
     /// <summary>For the tests: called on the thread that ran a chunk, with the count of the loop's finished chunks, right after the chunk adds itself to it.</summary>
     internal static Action<int>? ChunkCounted;
 
@@ -187,8 +202,15 @@ internal static unsafe class ForkJoin
             while (Volatile.Read(ref _queued) + Volatile.Read(ref _staying) < parts - 1)
             {
                 Interlocked.Increment(ref _queued);
+                Handing?.Invoke();
+                if (!Workers.Hand(this))
+                {
+                    // A worker of this loop's own whose stay had just ended took itself back to stay with it after
+                    // all, between the count above and the hand.
+                    Interlocked.Decrement(ref _queued);
+                    continue;
+                }
                 Interlocked.Increment(ref _workItemsQueued);
-                Workers.Hand(this);
             }
             if (!RunParts())
             {
@@ -203,6 +225,10 @@ internal static unsafe class ForkJoin
                 ExceptionDispatchInfo.Capture(error).Throw();
             }
         }
+
+        /// <summary>Whether fewer workers than parts - 1 are on the loop, not counting <paramref name="counted"/> items the caller has counted in but not handed yet.</summary>
+        public bool ShortOfWorkers(int counted) =>
+            Volatile.Read(ref _queued) - counted + Volatile.Read(ref _staying) < Volatile.Read(ref _parts) - 1;
 
         [MethodImpl(JitHints.PerBatch)]
         public void Execute()
@@ -238,13 +264,25 @@ internal static unsafe class ForkJoin
                 // Free for any caller's next work item from here on, before this one's caller can count this
                 // thread out: a loop started in between then hands its item to this thread, not a new one.
                 Workers.Leaving();
+                Freed?.Invoke();
                 Interlocked.Decrement(ref _staying);
+                Left?.Invoke();
                 // A loop started just before the decrement may have counted on this thread and queued
                 // nobody: look once more (the caller publishes with a full fence, so one of the two sees the other).
-                // Stay for it only if no other caller has been handed this thread meanwhile; if one has, this
-                // loop's caller runs its parts itself, and its next loop hands its item to another worker.
-                if (Volatile.Read(ref _next) >= Volatile.Read(ref _parts) || !Workers.StayingOn()) return;
+                if (Volatile.Read(ref _next) >= Volatile.Read(ref _parts)) return;
+                // Counted as staying again before it takes itself off the free stack: in between, it was neither
+                // free nor counted, and a caller that ran this whole loop alone and started its next one then
+                // found no worker and started a second thread, which rented its own buffers (332 KB for the course
+                // CNN; a second thread in 5 of 8 processes of `compare`'s memory child, in a measured epoch in 4).
                 Interlocked.Increment(ref _staying);
+                TakingBack?.Invoke();
+                // Stay only if no other caller has been handed this thread meanwhile; if one has, this loop's
+                // caller runs its parts itself, and its next loop hands its item to another worker.
+                if (!Workers.StayingOn())
+                {
+                    Interlocked.Decrement(ref _staying);
+                    return;
+                }
             }
         }
 
@@ -310,16 +348,34 @@ internal static unsafe class ForkJoin
         /// <summary>Workers with no work item, the one that became free last on top; also the lock over every worker's state.</summary>
         private static readonly Stack<Worker> Free = new();
 
-        /// <summary>Has a free worker, or a new one, run <paramref name="job"/>'s <see cref="Job.Execute"/>.</summary>
-        public static void Hand(Job job)
+        private static int _started;
+
+        /// <summary>How many worker threads have been started so far.</summary>
+        public static int Started => Volatile.Read(ref _started);
+
+        /// <summary>
+        /// Has a free worker, or a new one, run <paramref name="job"/>'s <see cref="Job.Execute"/>, if the job is
+        /// still short of workers without the item its caller has just counted in; false if it is not. A worker
+        /// whose stay has just ended may take itself back off the free stack to stay with its loop after all: it
+        /// counts itself as staying first and takes itself back under the same lock as this check, so the caller
+        /// either hands it the item or sees it counted. Checked outside the lock only, the caller found the stack
+        /// empty (or another worker on it) and started a thread (or woke one) for nothing.
+        /// </summary>
+        public static bool Hand(Job job)
         {
             Worker? worker;
             lock (Free)
             {
+                if (!job.ShortOfWorkers(counted: 1)) return false;
                 if (Free.TryPop(out worker)) worker.Take(job);
             }
-            if (worker is null) Worker.Start(job);
-            else worker.Signal();
+            if (worker is not null) worker.Signal();
+            else
+            {
+                Interlocked.Increment(ref _started);
+                Worker.Start(job);
+            }
+            return true;
         }
 
         /// <summary>Called by a worker that is done with its work item (or about to be): it may be handed another from now on.</summary>

@@ -441,4 +441,120 @@ public class ForkJoinAllocationTests
         Assert.True(workers.Count <= parts - 1, $"200 loops of {parts} parts ran on {workers.Count} threads besides the caller's: {string.Join(", ", workers)}");
     }
 
+    [Fact]
+    public void A_worker_that_stays_on_after_leaving_is_counted_on_while_it_takes_itself_back()
+    {
+        if (Environment.ProcessorCount < 2) return;   // one core: one part, no worker
+        // A worker's stay ends just as the caller starts a long loop: it has put itself on the free stack and
+        // still counts as staying, so the caller hands it nothing, and it goes back to the loop. Held (descheduled,
+        // say) while it takes itself back off the stack, it was neither free nor counted: the caller ran that loop
+        // alone, and its next loops went to another thread, which rented its own buffers (332 KB for the course CNN).
+        int caller = Environment.CurrentManagedThreadId, indices = 2 * Environment.ProcessorCount;
+        int parts = ForkJoin.Parts(indices, 1, out _);
+        var threadOf = new int[indices];
+        var longLoopStarting = new ManualResetEventSlim();   // not disposed: a worker held by a hook of a failed run may still wait on it
+        int armed = 0, held = 0, heldThread = 0;
+        ForkJoin.Freed = () =>
+        {
+            // The first worker to leave waits until the caller is inside its long loop.
+            if (Interlocked.CompareExchange(ref armed, 2, 1) != 1) return;
+            heldThread = Environment.CurrentManagedThreadId;
+            longLoopStarting.Wait(5000);
+            Thread.Sleep(2);
+        };
+        ForkJoin.TakingBack = () =>
+        {
+            if (Volatile.Read(ref armed) == 2 && Interlocked.Exchange(ref held, 1) == 0) Thread.Sleep(40);
+        };
+        try
+        {
+            var workers = new HashSet<int>();
+            void Record() { foreach (int t in threadOf) if (t != caller) workers.Add(t); }
+            Volatile.Write(ref armed, 1);
+            for (int loop = 0; loop < 5; loop++)
+            {
+                ForkJoin.For(indices, 1, new WhoRan(threadOf, 20));
+                Record();
+            }
+            // The workers' stay (50 µs) ends, if it has not already: the first to leave is held in Freed.
+            Assert.True(SpinWait.SpinUntil(() => Volatile.Read(ref armed) == 2, 5000), "no worker left the loops");
+            longLoopStarting.Set();
+            ForkJoin.For(indices, 1, new WhoRan(threadOf, 3000));   // the long loop, run by the caller alone
+            for (int loop = 0; loop < 100; loop++)
+            {
+                ForkJoin.For(indices, 1, new WhoRan(threadOf, 50));
+                Record();
+            }
+            Assert.Equal(1, Volatile.Read(ref held));
+            workers.Add(heldThread);   // whether or not it ran a part
+            Assert.True(workers.Count <= parts - 1, $"105 loops of {parts} parts ran on {workers.Count} threads besides the caller's: {string.Join(", ", workers)}");
+        }
+        finally
+        {
+            ForkJoin.Freed = null;
+            ForkJoin.TakingBack = null;
+        }
+    }
+
+    [Fact]
+    public void A_worker_that_takes_itself_back_before_the_caller_hands_it_an_item_is_not_replaced_by_a_new_thread()
+    {
+        if (Environment.ProcessorCount < 2) return;   // one core: one part, no worker
+        // A worker's stay ends and it stops counting as staying. The caller starts a loop, counts no worker and goes
+        // to hand one an item; meanwhile the worker sees the loop and takes itself back off the free stack to stay
+        // with it. The caller then found no worker free and started a thread for nothing, which rented its own
+        // buffers (332 KB for the course CNN) and from then on took turns with the first.
+        int indices = 2 * Environment.ProcessorCount;
+        var threadOf = new int[indices];
+        // Not disposed: a worker held by a hook of a failed run may still wait on them.
+        var callerHanding = new ManualResetEventSlim();
+        var takingBack = new ManualResetEventSlim();
+        int armed = 0, left = 0, handing = 0, leftThread = 0, caller = Environment.CurrentManagedThreadId;
+        ForkJoin.Left = () =>
+        {
+            if (Volatile.Read(ref armed) == 0 || Interlocked.Exchange(ref left, 1) != 0) return;
+            leftThread = Environment.CurrentManagedThreadId;
+            callerHanding.Wait(5000);   // until the caller has started a loop and counted no worker in it
+        };
+        ForkJoin.Handing = () =>
+        {
+            // A worker may stop counting as staying just before this count and reach Left just after.
+            if (Volatile.Read(ref armed) == 0 || Volatile.Read(ref handing) != 0) return;
+            if (!SpinWait.SpinUntil(() => Volatile.Read(ref left) == 1, 200) || Interlocked.Exchange(ref handing, 1) != 0) return;
+            callerHanding.Set();
+            takingBack.Wait(5000);
+            Thread.Sleep(5);   // the worker takes itself back off the free stack
+        };
+        ForkJoin.TakingBack = () =>
+        {
+            if (Volatile.Read(ref handing) == 1) takingBack.Set();
+        };
+        try
+        {
+            for (int loop = 0; loop < 2; loop++) ForkJoin.For(indices, 1, new WhoRan(threadOf, 20));
+            int started = ForkJoin.WorkersStarted;
+            Volatile.Write(ref armed, 1);
+            for (int loop = 0; loop < 5; loop++) ForkJoin.For(indices, 1, new WhoRan(threadOf, 20));
+            // The workers' stay (50 µs) ends, if it has not already, and the first to leave waits in Left.
+            Assert.True(SpinWait.SpinUntil(() => Volatile.Read(ref left) == 1, 5000), "no worker left the loops");
+            var workers = new HashSet<int>();
+            for (int loop = 0; loop < 20; loop++)
+            {
+                ForkJoin.For(indices, 1, new WhoRan(threadOf, 50));
+                foreach (int t in threadOf) if (t != caller) workers.Add(t);
+            }
+            Assert.Equal(1, Volatile.Read(ref handing));
+            Assert.Equal(started, ForkJoin.WorkersStarted);
+            // Nor handed to another free worker, besides the one that stays.
+            workers.Add(leftThread);
+            int parts = ForkJoin.Parts(indices, 1, out _);
+            Assert.True(workers.Count <= parts - 1, $"20 loops of {parts} parts ran on {workers.Count} threads besides the caller's: {string.Join(", ", workers)}");
+        }
+        finally
+        {
+            ForkJoin.Left = null;
+            ForkJoin.Handing = null;
+            ForkJoin.TakingBack = null;
+        }
+    }
 }
