@@ -199,7 +199,7 @@ internal static unsafe class ForkJoin
             // workers read next is not read before it (see Execute).
             Interlocked.Exchange(ref _next, 0);
             // One work item per other part, counting those handed to workers that have not started them yet.
-            while (Volatile.Read(ref _queued) + Volatile.Read(ref _staying) < parts - 1)
+            while (ShortOfWorkers(counted: 0))
             {
                 Interlocked.Increment(ref _queued);
                 Handing?.Invoke();

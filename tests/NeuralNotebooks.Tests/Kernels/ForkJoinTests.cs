@@ -406,6 +406,12 @@ public class ForkJoinAllocationTests
     /// <summary>Records which thread ran each index, each index taking <c>micros</c> microseconds.</summary>
     private readonly struct WhoRan(int[] threadOf, int micros) : IRangeBody
     {
+        /// <summary>Adds to <paramref name="workers"/> every thread but <paramref name="caller"/> that ran an index of <paramref name="threadOf"/>.</summary>
+        public static void AddWorkers(HashSet<int> workers, int[] threadOf, int caller)
+        {
+            foreach (int t in threadOf) if (t != caller) workers.Add(t);
+        }
+
         public void Run(int from, int to)
         {
             for (int i = from; i < to; i++)
@@ -435,7 +441,7 @@ public class ForkJoinAllocationTests
         {
             for (int other = 0; other < 3; other++) ThreadPool.QueueUserWorkItem(_ => Thread.SpinWait(2000));
             ForkJoin.For(indices, 1, new WhoRan(threadOf, 20));
-            if (loop >= 5) foreach (int t in threadOf) if (t != caller) workers.Add(t);
+            if (loop >= 5) WhoRan.AddWorkers(workers, threadOf, caller);
             Thread.Sleep(1);
         }
         Assert.True(workers.Count <= parts - 1, $"200 loops of {parts} parts ran on {workers.Count} threads besides the caller's: {string.Join(", ", workers)}");
@@ -469,12 +475,11 @@ public class ForkJoinAllocationTests
         try
         {
             var workers = new HashSet<int>();
-            void Record() { foreach (int t in threadOf) if (t != caller) workers.Add(t); }
             Volatile.Write(ref armed, 1);
             for (int loop = 0; loop < 5; loop++)
             {
                 ForkJoin.For(indices, 1, new WhoRan(threadOf, 20));
-                Record();
+                WhoRan.AddWorkers(workers, threadOf, caller);
             }
             // The workers' stay (50 µs) ends, if it has not already: the first to leave is held in Freed.
             Assert.True(SpinWait.SpinUntil(() => Volatile.Read(ref armed) == 2, 5000), "no worker left the loops");
@@ -483,7 +488,7 @@ public class ForkJoinAllocationTests
             for (int loop = 0; loop < 100; loop++)
             {
                 ForkJoin.For(indices, 1, new WhoRan(threadOf, 50));
-                Record();
+                WhoRan.AddWorkers(workers, threadOf, caller);
             }
             Assert.Equal(1, Volatile.Read(ref held));
             workers.Add(heldThread);   // whether or not it ran a part
@@ -541,7 +546,7 @@ public class ForkJoinAllocationTests
             for (int loop = 0; loop < 20; loop++)
             {
                 ForkJoin.For(indices, 1, new WhoRan(threadOf, 50));
-                foreach (int t in threadOf) if (t != caller) workers.Add(t);
+                WhoRan.AddWorkers(workers, threadOf, caller);
             }
             Assert.Equal(1, Volatile.Read(ref handing));
             Assert.Equal(started, ForkJoin.WorkersStarted);
