@@ -184,8 +184,9 @@ public sealed class Conv2D : KernelLayer
         if (UseBias && !Direct)
         {
             // db = Σ rows of dz, as the product of a row of ones with dz (one vectorized pass).
-            if (_ones is null || _ones.Length != rows) { _ones = new float[rows]; Array.Fill(_ones, 1f); }
-            Simd.Gemm(1, Filters, rows, _ones, false, dz.data, false, BiasGradient.data);
+            var ones = EnsureArray(ref _ones, rows);
+            if (ones[0] != 1f) Array.Fill(ones, 1f);   // a new array: all zeros until filled
+            Simd.Gemm(1, Filters, rows, ones, false, dz.data, false, BiasGradient.data);
         }
         if (!needInputGradient) return null;
         var dCols = Ensure(ref _dCols, rows, PatchSize);

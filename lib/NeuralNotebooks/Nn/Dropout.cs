@@ -12,6 +12,8 @@ public sealed class Dropout : Layer
 {
     private Tensor? _out, _dx;
     private float[]? _mask;
+    /// <summary>Whether the last forward pass dropped inputs by <see cref="_mask"/> (kept, not let go, at inference: the next training pass reuses it).</summary>
+    private bool _masked;
     private Rng _rng = new(0);
 
     /// <summary>Drops inputs with probability <paramref name="rate"/> while training.</summary>
@@ -35,12 +37,13 @@ public sealed class Dropout : Layer
     [MethodImpl(JitHints.PerBatch)]
     public override Tensor Forward(Tensor x, bool training)
     {
-        if (!training || Rate == 0) { _mask = null; return x; }
+        _masked = training && Rate != 0;
+        if (!_masked) return x;
         var y = EnsureLike(ref _out, x.Shape);
-        if (_mask is null || _mask.Length != x.Size) _mask = new float[x.Size];
+        var mask = EnsureArray(ref _mask, x.Size);
         float keep = 1f / (1f - Rate);
-        _rng.FillDropoutMask(_mask, Rate, keep);
-        Kernels.Simd.Multiply(x.data, _mask, y.data);
+        _rng.FillDropoutMask(mask, Rate, keep);
+        Kernels.Simd.Multiply(x.data, mask, y.data);
         return y;
     }
 
@@ -49,9 +52,9 @@ public sealed class Dropout : Layer
     public override Tensor? Backward(Tensor dy, bool needInputGradient)
     {
         if (!needInputGradient) return null;
-        if (_mask is null) return dy;
+        if (!_masked) return dy;
         var dx = EnsureLike(ref _dx, dy.Shape);
-        Kernels.Simd.Multiply(dy.data, _mask, dx.data);
+        Kernels.Simd.Multiply(dy.data, _mask!, dx.data);
         return dx;
     }
 

@@ -244,6 +244,7 @@ public abstract class Layer
     }
 
     /// <summary>A reused buffer of the given shape.</summary>
+    [MethodImpl(JitHints.PerBatch)]
     protected internal static Tensor EnsureLike(ref Tensor? t, Shape shape)
     {
         if (t is not null && t.Shape == shape) return t;
@@ -259,28 +260,73 @@ public abstract class Layer
     }
 
     /// <summary>
-    /// For each buffer the helpers above handed out, the one it replaced. Predict and Evaluate alternate
-    /// between full batches and a smaller last one (10,000 test images are 39 batches of 256 and one of 16),
-    /// and a buffer made anew for each change of shape meant every layer's buffers twice per call, written
-    /// for the first time (the system maps the pages in one by one as they are touched): the course CNN
-    /// predicted 9,984 test images (no smaller batch) 13% faster per image than 10,000 (medians of 25 calls,
-    /// two processes, Zen 5).
+    /// A reused array of <paramref name="length"/> elements (a dropout mask, the pooling's indices), kept
+    /// like the tensors above: a new one only when the length changes to one not seen lately.
     /// </summary>
-    private static readonly ConditionalWeakTable<Tensor, Tensor> Spares = new();
+    [MethodImpl(JitHints.PerBatch)]
+    protected internal static T[] EnsureArray<T>(ref T[]? a, int length)
+    {
+        if (a is not null && a.Length == length) return a;
+        var spare = a is null ? null : (T[]?)Swap(a, default, length);
+        return a = spare ?? Keep(a, new T[length]);
+    }
+
+    /// <summary>The shapes a buffer keeps besides its current one: a Fit with a smaller last batch and a validation set with one of its own has four (54,000 images in batches of 32 and 6,000 of 256: 32, 16, 256 and 112).</summary>
+    private const int SparesPerBuffer = 3;
 
     /// <summary>
-    /// Makes <paramref name="t"/> a buffer of <paramref name="shape"/>: the one it replaced last, when that has
-    /// the shape, else a new one, the current one becoming its spare either way (one spare per buffer: a
-    /// spare's own spare is let go).
+    /// For each buffer the helpers above handed out, those it replaced, the last one first. Predict and
+    /// Evaluate alternate between full batches and a smaller last one (10,000 test images are 39 batches of
+    /// 256 and one of 16), and a buffer made anew for each change of shape meant every layer's buffers twice
+    /// per call, written for the first time (the system maps the pages in one by one as they are touched):
+    /// the course CNN predicted 9,984 test images (no smaller batch) 13% faster per image than 10,000
+    /// (medians of 25 calls, two processes, Zen 5). Fit changes shape up to four times an epoch (above), and
+    /// with one spare each a buffer was made anew each time: 781 KB an epoch for the course CNN with a
+    /// smaller last batch, 1.3 MB with a validation set too.
+    /// </summary>
+    private static readonly ConditionalWeakTable<object, object?[]> Spares = new();
+
+    /// <summary>
+    /// Makes <paramref name="t"/> a buffer of <paramref name="shape"/>: one it replaced lately, when one has
+    /// the shape, else a new one; the current one becomes a spare either way.
     /// </summary>
     private static Tensor Replace(ref Tensor? t, Shape shape)
     {
-        var old = t;
-        Tensor? spare = null;
-        if (old is not null && Spares.TryGetValue(old, out spare)) Spares.Remove(old);
-        var next = spare is not null && spare.Shape == shape ? spare : new Tensor(new float[shape.Size], shape);
-        if (old is not null) Spares.AddOrUpdate(next, old);
-        return t = next;
+        var spare = t is null ? null : (Tensor?)Swap(t, shape, 0);
+        return t = spare ?? Keep(t, new Tensor(new float[shape.Size], shape));
+    }
+
+    /// <summary>
+    /// The spare of <paramref name="current"/> that is a tensor of <paramref name="shape"/> (or, for an array, of
+    /// <paramref name="length"/> elements), with <paramref name="current"/> as its latest spare; null if none
+    /// is, and then <paramref name="current"/> stays where it is until <see cref="Keep"/>.
+    /// </summary>
+    private static object? Swap(object current, Shape shape, int length)
+    {
+        if (!Spares.TryGetValue(current, out var spares)) return null;
+        for (int i = 0; i < spares.Length; i++)
+        {
+            if (spares[i] is not { } s || !(s is Tensor st ? st.Shape == shape : ((Array)s).Length == length)) continue;
+            // The latest first, so that the one let go (Keep) is the one used longest ago.
+            for (; i > 0; i--) spares[i] = spares[i - 1];
+            spares[0] = current;
+            Spares.Remove(current);
+            Spares.Add(s, spares);
+            return s;
+        }
+        return null;
+    }
+
+    /// <summary>Makes <paramref name="next"/>, a new buffer, the current one, <paramref name="current"/> its latest spare (the oldest is let go).</summary>
+    private static T Keep<T>(T? current, T next) where T : class
+    {
+        if (current is null) return next;
+        if (Spares.TryGetValue(current, out var spares)) Spares.Remove(current);
+        else spares = new object?[SparesPerBuffer];
+        for (int i = spares.Length - 1; i > 0; i--) spares[i] = spares[i - 1];
+        spares[0] = current;
+        Spares.Add(next, spares);
+        return next;
     }
 
     /// <inheritdoc/>

@@ -59,8 +59,7 @@ public sealed class MaxPool2D : Layer
         var y = Ensure(ref _out, n, _outH, _outW, InputShape[2]);
         _indexed = training;
         if (!training) return (y, null);
-        if (_argmax is null || _argmax.Length != y.Size) _argmax = new int[y.Size];
-        return (y, _argmax);
+        return (y, EnsureArray(ref _argmax, y.Size));
     }
 
     /// <inheritdoc/>
@@ -77,9 +76,9 @@ public sealed class MaxPool2D : Layer
             Pooling.MaxPoolValues(x.data, n, g, y.data);
             return y;
         }
-        if (_argmax is null || _argmax.Length != y.Size) _argmax = new int[y.Size];
-        if ((long)x.Size >= 1 << 18) Pooling.MaxPoolParallel(x.data, n, g, y.data, _argmax);
-        else Pooling.MaxPool(x.data, n, g, y.data, _argmax);
+        var argmax = EnsureArray(ref _argmax, y.Size);
+        if ((long)x.Size >= 1 << 18) Pooling.MaxPoolParallel(x.data, n, g, y.data, argmax);
+        else Pooling.MaxPool(x.data, n, g, y.data, argmax);
         return y;
     }
 
