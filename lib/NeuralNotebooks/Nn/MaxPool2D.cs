@@ -50,10 +50,11 @@ public sealed class MaxPool2D : Layer
         new($"{Describe()}: backward needs a forward pass with training: true, which records where each maximum came from.");
 
     /// <summary>
-    /// This layer's output for a batch of <paramref name="n"/> and, when training, its index buffer, for a
-    /// convolution that computes the pooling as it goes (Conv2D.ForwardThroughPool) to fill in place of
-    /// <see cref="Forward"/>.
+    /// This layer's output for a batch of <paramref name="n"/> and, when training, its index buffer, for
+    /// <see cref="Forward"/> to fill, or a convolution that computes the pooling as it goes
+    /// (Conv2D.ForwardThroughPool) in its place.
     /// </summary>
+    [MethodImpl(JitHints.PerBatch)]
     internal (Tensor Output, int[]? Argmax) OutputsFor(int n, bool training)
     {
         var y = Ensure(ref _out, n, _outH, _outW, InputShape[2]);
@@ -67,16 +68,14 @@ public sealed class MaxPool2D : Layer
     public override Tensor Forward(Tensor x, bool training)
     {
         int n = x.Shape[0];
-        var y = Ensure(ref _out, n, _outH, _outW, InputShape[2]);
-        var g = Geometry;
         // Inference keeps no indices: nothing will route a gradient back through this pass.
-        _indexed = training;
-        if (!training)
+        var (y, argmax) = OutputsFor(n, training);
+        var g = Geometry;
+        if (argmax is null)
         {
             Pooling.MaxPoolValues(x.data, n, g, y.data);
             return y;
         }
-        var argmax = EnsureArray(ref _argmax, y.Size);
         if ((long)x.Size >= 1 << 18) Pooling.MaxPoolParallel(x.data, n, g, y.data, argmax);
         else Pooling.MaxPool(x.data, n, g, y.data, argmax);
         return y;
