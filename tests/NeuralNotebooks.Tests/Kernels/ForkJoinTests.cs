@@ -404,7 +404,7 @@ public class ForkJoinAllocationTests
     }
 
     /// <summary>Records which thread ran each index, each index taking <c>micros</c> microseconds.</summary>
-    private readonly struct WhoRan(int[] threadOf, int micros) : IRangeBody
+    private readonly struct WhoRan(int[] threadOf, int micros, int[]? waitFor = null) : IRangeBody
     {
         /// <summary>Adds to <paramref name="workers"/> every thread but <paramref name="caller"/> that ran an index of <paramref name="threadOf"/>.</summary>
         public static void AddWorkers(HashSet<int> workers, int[] threadOf, int caller)
@@ -417,6 +417,8 @@ public class ForkJoinAllocationTests
             for (int i = from; i < to; i++)
             {
                 threadOf[i] = Environment.CurrentManagedThreadId;
+                // Each index first waits (at most 5 s) for waitFor[0] to be set, when given.
+                if (waitFor is int[] flag) SpinWait.SpinUntil(() => Volatile.Read(ref flag[0]) != 0, 5000);
                 long until = System.Diagnostics.Stopwatch.GetTimestamp() + System.Diagnostics.Stopwatch.Frequency * micros / 1_000_000;
                 while (System.Diagnostics.Stopwatch.GetTimestamp() < until) Thread.SpinWait(8);
             }
@@ -459,7 +461,8 @@ public class ForkJoinAllocationTests
         int parts = ForkJoin.Parts(indices, 1, out _);
         var threadOf = new int[indices];
         var longLoopStarting = new ManualResetEventSlim();   // not disposed: a worker held by a hook of a failed run may still wait on it
-        int armed = 0, held = 0, heldThread = 0;
+        int armed = 0, heldThread = 0;
+        var held = new int[1];   // an array, so that the long loop's body can wait on it
         ForkJoin.Freed = () =>
         {
             // The first worker to leave waits until the caller is inside its long loop.
@@ -470,7 +473,7 @@ public class ForkJoinAllocationTests
         };
         ForkJoin.TakingBack = () =>
         {
-            if (Volatile.Read(ref armed) == 2 && Interlocked.Exchange(ref held, 1) == 0) Thread.Sleep(40);
+            if (Volatile.Read(ref armed) == 2 && Interlocked.Exchange(ref held[0], 1) == 0) Thread.Sleep(40);
         };
         try
         {
@@ -484,13 +487,16 @@ public class ForkJoinAllocationTests
             // The workers' stay (50 µs) ends, if it has not already: the first to leave is held in Freed.
             Assert.True(SpinWait.SpinUntil(() => Volatile.Read(ref armed) == 2, 5000), "no worker left the loops");
             longLoopStarting.Set();
-            ForkJoin.For(indices, 1, new WhoRan(threadOf, 3000));   // the long loop, run by the caller alone
+            // The long loop, run by the caller alone: its first index lasts until the held worker takes itself
+            // back. Timed instead (12 ms), it was over before the worker woke on a busy machine, and the worker then
+            // left without taking itself back (once in CI, in the kernel tests' run with AVX2 switched off).
+            ForkJoin.For(indices, 1, new WhoRan(threadOf, 3000, held));
             for (int loop = 0; loop < 100; loop++)
             {
                 ForkJoin.For(indices, 1, new WhoRan(threadOf, 50));
                 WhoRan.AddWorkers(workers, threadOf, caller);
             }
-            Assert.Equal(1, Volatile.Read(ref held));
+            Assert.Equal(1, Volatile.Read(ref held[0]));
             workers.Add(heldThread);   // whether or not it ran a part
             Assert.True(workers.Count <= parts - 1, $"105 loops of {parts} parts ran on {workers.Count} threads besides the caller's: {string.Join(", ", workers)}");
         }
