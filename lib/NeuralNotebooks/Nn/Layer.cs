@@ -267,8 +267,7 @@ public abstract class Layer
     protected internal static T[] EnsureArray<T>(ref T[]? a, int length)
     {
         if (a is not null && a.Length == length) return a;
-        var spare = a is null ? null : (T[]?)Swap(a, default, length);
-        return a = spare ?? Keep(a, new T[length]);
+        return a = Swap(a, new LengthFits<T>(length)) ?? Keep(a, new T[length]);
     }
 
     /// <summary>The shapes a buffer keeps besides its current one: a Fit with a smaller last batch and a validation set with one of its own has four (54,000 images in batches of 32 and 6,000 of 256: 32, 16, 256 and 112).</summary>
@@ -290,23 +289,25 @@ public abstract class Layer
     /// Makes <paramref name="t"/> a buffer of <paramref name="shape"/>: one it replaced lately, when one has
     /// the shape, else a new one; the current one becomes a spare either way.
     /// </summary>
-    private static Tensor Replace(ref Tensor? t, Shape shape)
-    {
-        var spare = t is null ? null : (Tensor?)Swap(t, shape, 0);
-        return t = spare ?? Keep(t, new Tensor(new float[shape.Size], shape));
-    }
+    private static Tensor Replace(ref Tensor? t, Shape shape) =>
+        t = Swap(t, new ShapeFits(shape)) ?? Keep(t, new Tensor(new float[shape.Size], shape));
+
+    /// <summary>Which spare a buffer can become: <see cref="ShapeFits"/> for tensors, <see cref="LengthFits{T}"/> for arrays.</summary>
+    private interface IFits<T> { bool Fits(T spare); }
+    private readonly struct ShapeFits(Shape shape) : IFits<Tensor> { public bool Fits(Tensor spare) => spare.Shape == shape; }
+    private readonly struct LengthFits<T>(int length) : IFits<T[]> { public bool Fits(T[] spare) => spare.Length == length; }
 
     /// <summary>
-    /// The spare of <paramref name="current"/> that is a tensor of <paramref name="shape"/> (or, for an array, of
-    /// <paramref name="length"/> elements), with <paramref name="current"/> as its latest spare; null if none
-    /// is, and then <paramref name="current"/> stays where it is until <see cref="Keep"/>.
+    /// The spare of <paramref name="current"/> that <paramref name="fits"/>, with <paramref name="current"/> as
+    /// its latest spare; null if none does (or there is no current buffer), and then <paramref name="current"/>
+    /// stays where it is until <see cref="Keep"/>.
     /// </summary>
-    private static object? Swap(object current, Shape shape, int length)
+    private static T? Swap<T, TFits>(T? current, TFits fits) where T : class where TFits : struct, IFits<T>
     {
-        if (!Spares.TryGetValue(current, out var spares)) return null;
+        if (current is null || !Spares.TryGetValue(current, out var spares)) return null;
         for (int i = 0; i < spares.Length; i++)
         {
-            if (spares[i] is not { } s || !(s is Tensor st ? st.Shape == shape : ((Array)s).Length == length)) continue;
+            if (spares[i] is not T s || !fits.Fits(s)) continue;
             // The latest first, so that the one let go (Keep) is the one used longest ago.
             for (; i > 0; i--) spares[i] = spares[i - 1];
             spares[0] = current;
