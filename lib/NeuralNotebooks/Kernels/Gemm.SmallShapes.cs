@@ -1,0 +1,196 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace NeuralNotebooks.Kernels;
+
+/// <summary>
+/// The two shapes the blocked algorithm serves badly, both from convolutions as im2col products: a tiny
+/// depth (each row of C from at most 16 rows of B) and a small result (at most 16 rows of C, summed over
+/// thousands of steps). Each keeps a row of C in registers, up to <see cref="SmallColumns"/> floats: four
+/// 512-bit vectors or eight of 256 or 128 bits. Written once over the vector operations of a width struct,
+/// as the micro-kernel is; each accumulator takes its steps in the same order at every width.
+/// </summary>
+internal static unsafe partial class Gemm
+{
+    /// <summary>
+    /// C[i,:] (+)= Σ_p A[i,p]·B[p,:] for k ≤ 16 and n ≤ 64: B (at most 16×64 floats) stays in L1, each
+    /// row of C is built in up to four 512-bit (or eight 256- or 128-bit) accumulators and written once.
+    /// </summary>
+    private static void SmallDepth(int m, int n, int k, float* a, bool transposeA, float* b, float* c, bool accumulate, bool parallel)
+    {
+        // B padded to whole vectors so the loop needs no masks; the padding columns are never stored.
+        int vectors = (n + Lanes - 1) / Lanes, stride = vectors * Lanes;
+        var padded = Rent(ref _small, k * stride);
+        fixed (float* bp = padded)
+        {
+            for (int p = 0; p < k; p++)
+                for (int j = 0; j < stride; j++) bp[p * stride + j] = j < n ? b[(long)p * n + j] : 0f;
+            float* B = bp;
+            if (parallel) Split(m, 1, new SmallDepthBand(m, n, k, a, transposeA, B, vectors, c, accumulate));
+            else SmallDepthRows(0, m, m, n, k, a, transposeA, B, vectors, c, accumulate);
+        }
+    }
+
+    /// <summary>Rows [from, to) of the small-depth product.</summary>
+    private readonly struct SmallDepthBand(int m, int n, int k, float* a, bool transposeA, float* b, int vectors, float* c, bool accumulate) : IRangeBody
+    {
+        public void Run(int from, int to) => SmallDepthRows(from, to, m, n, k, a, transposeA, b, vectors, c, accumulate);
+    }
+
+    private static void SmallDepthRows(int from, int to, int m, int n, int k, float* a, bool transposeA, float* b, int vectors, float* c, bool accumulate)
+    {
+        if (Vector512.IsHardwareAccelerated) SmallDepthRows<Width512, Vector512<float>>(from, to, m, n, k, a, transposeA, b, vectors, c, accumulate);
+        else if (Vector256.IsHardwareAccelerated) SmallDepthRows<Width256, Vector256<float>>(from, to, m, n, k, a, transposeA, b, vectors, c, accumulate);
+        else SmallDepthRows<Width128, Vector128<float>>(from, to, m, n, k, a, transposeA, b, vectors, c, accumulate);
+    }
+
+    /// <summary>
+    /// Rows [from, to) of the small-depth product in <typeparamref name="TW"/>'s vectors, from B padded to
+    /// <paramref name="vectors"/> whole vectors a row.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void SmallDepthRows<TW, TV>(int from, int to, int m, int n, int k, float* a, bool transposeA, float* b, int vectors, float* c, bool accumulate)
+        where TW : struct, IWidth<TV> where TV : struct
+    {
+        // The most accumulators a row needs (4 of 16 floats, 8 of 8 or of 4) is a JIT-time constant, so
+        // the tests of the unused ones are not compiled in.
+        int lanes = TW.Lanes, most = RowVectors<TW, TV>(), stride = vectors * lanes;
+        float* r = stackalloc float[64];
+        for (int i = from; i < to; i++)
+        {
+            TV c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default, c6 = default, c7 = default;
+            for (int p = 0; p < k; p++)
+            {
+                var x = TW.Broadcast(transposeA ? a[(long)p * m + i] : a[(long)i * k + p]);
+                RowStep<TW, TV>(x, b + p * stride, vectors, ref c0, ref c1, ref c2, ref c3, ref c4, ref c5, ref c6, ref c7);
+            }
+            float* ci = c + (long)i * n;
+            if (n % lanes == 0)
+            {
+                // Whole vectors: straight into C.
+                PutVector<TW, TV>(ci, c0, accumulate);
+                if (vectors > 1) PutVector<TW, TV>(ci + 1 * lanes, c1, accumulate);
+                if (vectors > 2) PutVector<TW, TV>(ci + 2 * lanes, c2, accumulate);
+                if (vectors > 3) PutVector<TW, TV>(ci + 3 * lanes, c3, accumulate);
+                if (most > 4 && vectors > 4) PutVector<TW, TV>(ci + 4 * lanes, c4, accumulate);
+                if (most > 4 && vectors > 5) PutVector<TW, TV>(ci + 5 * lanes, c5, accumulate);
+                if (most > 4 && vectors > 6) PutVector<TW, TV>(ci + 6 * lanes, c6, accumulate);
+                if (most > 4 && vectors > 7) PutVector<TW, TV>(ci + 7 * lanes, c7, accumulate);
+                continue;
+            }
+            TW.Store(c0, r); TW.Store(c1, r + 1 * lanes); TW.Store(c2, r + 2 * lanes); TW.Store(c3, r + 3 * lanes);
+            if (most > 4) { TW.Store(c4, r + 4 * lanes); TW.Store(c5, r + 5 * lanes); TW.Store(c6, r + 6 * lanes); TW.Store(c7, r + 7 * lanes); }
+            CopyRow<TW, TV>(ci, r, n, accumulate);
+        }
+    }
+
+    /// <summary>
+    /// C (m ≤ 16, n ≤ 64) (+)= Σ_p A[:,p] ⊗ B[p,:] over a long depth (a convolution's kernel gradient):
+    /// one row of C at a time, held in registers, streaming through B; the rows are shared by the cores.
+    /// </summary>
+    private static void SmallResult(int m, int n, int k, float* a, bool transposeA, float* b, float* c, bool accumulate, bool parallel)
+    {
+        if (parallel && m >= 2) Split(m, 1, new SmallResultBand(m, n, k, a, transposeA, b, c, accumulate));
+        else SmallResultRows(0, m, m, n, k, a, transposeA, b, c, accumulate);
+    }
+
+    /// <summary>Rows [from, to) of the small-result product.</summary>
+    private readonly struct SmallResultBand(int m, int n, int k, float* a, bool transposeA, float* b, float* c, bool accumulate) : IRangeBody
+    {
+        public void Run(int from, int to) => SmallResultRows(from, to, m, n, k, a, transposeA, b, c, accumulate);
+    }
+
+    private static void SmallResultRows(int from, int to, int m, int n, int k, float* a, bool transposeA, float* b, float* c, bool accumulate)
+    {
+        if (Vector512.IsHardwareAccelerated) SmallResultRows<Width512, Vector512<float>>(from, to, m, n, k, a, transposeA, b, c, accumulate);
+        else if (Vector256.IsHardwareAccelerated) SmallResultRows<Width256, Vector256<float>>(from, to, m, n, k, a, transposeA, b, c, accumulate);
+        else SmallResultRows<Width128, Vector128<float>>(from, to, m, n, k, a, transposeA, b, c, accumulate);
+    }
+
+    /// <summary>Rows [from, to) of the small-result product in <typeparamref name="TW"/>'s vectors.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void SmallResultRows<TW, TV>(int from, int to, int m, int n, int k, float* a, bool transposeA, float* b, float* c, bool accumulate)
+        where TW : struct, IWidth<TV> where TV : struct
+    {
+        int lanes = TW.Lanes, most = RowVectors<TW, TV>(), width = most * lanes, vectors = (n + lanes - 1) / lanes;
+        // The depth is walked in blocks of B small enough to stay in L1 while every row of C passes over
+        // them; each row's accumulators live in registers within a block and in a small buffer between.
+        const int Block = 64;
+        float* acc = stackalloc float[16 * 64];
+        float* padded = stackalloc float[Block * 64];
+        new Span<float>(acc, 16 * width).Clear();
+        // Whole-vector loads of a row of B read a little of the next row (those lanes are discarded);
+        // the last rows, where that would run past the end of B, are read from a padded copy.
+        int safe = k - (vectors * lanes - n + n - 1) / n;
+        for (int p0 = 0; p0 < k; p0 += Block)
+        {
+            int p1 = Math.Min(k, p0 + Block);
+            float* block = b + (long)p0 * n;
+            long stride = n;
+            if (p1 > safe)
+            {
+                // The block reaches the end of B: copy it into whole-vector rows.
+                new Span<float>(padded, Block * width).Clear();
+                for (int p = p0; p < p1; p++) new ReadOnlySpan<float>(b + (long)p * n, n).CopyTo(new Span<float>(padded + (p - p0) * width, n));
+                block = padded;
+                stride = width;
+            }
+            for (int i = from; i < to; i++)
+            {
+                float* ai = acc + (i - from) * width;
+                TV c0 = TW.Load(ai), c1 = TW.Load(ai + 1 * lanes), c2 = TW.Load(ai + 2 * lanes), c3 = TW.Load(ai + 3 * lanes);
+                TV c4 = default, c5 = default, c6 = default, c7 = default;
+                if (most > 4) { c4 = TW.Load(ai + 4 * lanes); c5 = TW.Load(ai + 5 * lanes); c6 = TW.Load(ai + 6 * lanes); c7 = TW.Load(ai + 7 * lanes); }
+                float* bp = block;
+                for (int p = p0; p < p1; p++, bp += stride)
+                {
+                    var x = TW.Broadcast(transposeA ? a[(long)p * m + i] : a[(long)i * k + p]);
+                    RowStep<TW, TV>(x, bp, vectors, ref c0, ref c1, ref c2, ref c3, ref c4, ref c5, ref c6, ref c7);
+                }
+                TW.Store(c0, ai); TW.Store(c1, ai + 1 * lanes); TW.Store(c2, ai + 2 * lanes); TW.Store(c3, ai + 3 * lanes);
+                if (most > 4) { TW.Store(c4, ai + 4 * lanes); TW.Store(c5, ai + 5 * lanes); TW.Store(c6, ai + 6 * lanes); TW.Store(c7, ai + 7 * lanes); }
+            }
+        }
+        for (int i = from; i < to; i++) CopyRow<TW, TV>(c + (long)i * n, acc + (i - from) * width, n, accumulate);
+    }
+
+    /// <summary>
+    /// One depth step of a row of C: <paramref name="x"/> (a value of A, broadcast) times the first
+    /// <paramref name="vectors"/> vectors of B's row at <paramref name="bp"/>, into the row's accumulators.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void RowStep<TW, TV>(TV x, float* bp, int vectors,
+        ref TV c0, ref TV c1, ref TV c2, ref TV c3, ref TV c4, ref TV c5, ref TV c6, ref TV c7) where TW : struct, IWidth<TV> where TV : struct
+    {
+        int lanes = TW.Lanes;
+        bool eight = RowVectors<TW, TV>() > 4;   // a JIT-time constant: with 4 at most, the last four tests are not compiled in
+        c0 = TW.MultiplyAdd(x, TW.Load(bp), c0);
+        if (vectors > 1) c1 = TW.MultiplyAdd(x, TW.Load(bp + 1 * lanes), c1);
+        if (vectors > 2) c2 = TW.MultiplyAdd(x, TW.Load(bp + 2 * lanes), c2);
+        if (vectors > 3) c3 = TW.MultiplyAdd(x, TW.Load(bp + 3 * lanes), c3);
+        if (eight && vectors > 4) c4 = TW.MultiplyAdd(x, TW.Load(bp + 4 * lanes), c4);
+        if (eight && vectors > 5) c5 = TW.MultiplyAdd(x, TW.Load(bp + 5 * lanes), c5);
+        if (eight && vectors > 6) c6 = TW.MultiplyAdd(x, TW.Load(bp + 6 * lanes), c6);
+        if (eight && vectors > 7) c7 = TW.MultiplyAdd(x, TW.Load(bp + 7 * lanes), c7);
+    }
+
+    /// <summary>Vectors of <typeparamref name="TW"/> in a row of <see cref="SmallColumns"/> floats: 4 of 16, 8 of 8, 8 of 4.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int RowVectors<TW, TV>() where TW : struct, IWidth<TV> where TV : struct => Math.Min(8, 64 / TW.Lanes);
+
+    /// <summary>One vector into C, added to what is there when <paramref name="accumulate"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void PutVector<TW, TV>(float* c, TV v, bool accumulate) where TW : struct, IWidth<TV> where TV : struct =>
+        TW.Store(accumulate ? TW.Add(v, TW.Load(c)) : v, c);
+
+    /// <summary>c[j] (+)= r[j] for j &lt; n: whole vectors of <typeparamref name="TW"/>, then the tail in the widest pieces that fit (8, then 4 floats), then singles.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void CopyRow<TW, TV>(float* c, float* r, int n, bool accumulate) where TW : struct, IWidth<TV> where TV : struct
+    {
+        int j = 0;
+        for (; j <= n - TW.Lanes; j += TW.Lanes) PutVector<TW, TV>(c + j, TW.Load(r + j), accumulate);
+        if (TW.Lanes > 8 && j <= n - 8) { PutVector<Width256, Vector256<float>>(c + j, Vector256.Load(r + j), accumulate); j += 8; }
+        if (TW.Lanes > 4 && j <= n - 4) { PutVector<Width128, Vector128<float>>(c + j, Vector128.Load(r + j), accumulate); j += 4; }
+        for (; j < n; j++) c[j] = accumulate ? c[j] + r[j] : r[j];
+    }
+}
