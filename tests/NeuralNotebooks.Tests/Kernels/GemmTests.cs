@@ -19,6 +19,8 @@ public class GemmTests
         { 64, 104, 77 }, { 64, 105, 77 }, { 40, 4, 300 }, { 40, 3, 301 },
         // Squarish products split by columns (each core packs its own half of B), one with a partial last panel.
         { 256, 256, 256 }, { 250, 200, 70 },
+        // Small-depth products of an odd number of rows: two rows at a time, the last alone.
+        { 65, 28, 9 }, { 129, 17, 3 }, { 99, 8, 16 },
     };
 
     [Theory, MemberData(nameof(Sizes))]
