@@ -167,6 +167,27 @@ internal static unsafe partial class Gemm
             for (int i = from; i < to; i++)
             {
                 float* ai = acc + (i - from) * width;
+                if (vectors <= 4 && i + 1 < to)
+                {
+                    // Two rows at a time, as in the small-depth product: twice the chains, each row of B
+                    // loaded once for both. The next row's sums lie width floats further.
+                    float* aj = ai + width;
+                    TV d0 = TW.Load(ai), d1 = TW.Load(ai + 1 * lanes), d2 = TW.Load(ai + 2 * lanes), d3 = TW.Load(ai + 3 * lanes);
+                    TV e0 = TW.Load(aj), e1 = TW.Load(aj + 1 * lanes), e2 = TW.Load(aj + 2 * lanes), e3 = TW.Load(aj + 3 * lanes);
+                    TV unused = default;
+                    float* bq = block;
+                    for (int p = p0; p < p1; p++, bq += stride)
+                    {
+                        var x = TW.Broadcast(transposeA ? a[(long)p * m + i] : a[(long)i * k + p]);
+                        var y = TW.Broadcast(transposeA ? a[(long)p * m + i + 1] : a[(long)(i + 1) * k + p]);
+                        RowStep<TW, TV>(x, bq, vectors, ref d0, ref d1, ref d2, ref d3, ref unused, ref unused, ref unused, ref unused);
+                        RowStep<TW, TV>(y, bq, vectors, ref e0, ref e1, ref e2, ref e3, ref unused, ref unused, ref unused, ref unused);
+                    }
+                    TW.Store(d0, ai); TW.Store(d1, ai + 1 * lanes); TW.Store(d2, ai + 2 * lanes); TW.Store(d3, ai + 3 * lanes);
+                    TW.Store(e0, aj); TW.Store(e1, aj + 1 * lanes); TW.Store(e2, aj + 2 * lanes); TW.Store(e3, aj + 3 * lanes);
+                    i++;
+                    continue;
+                }
                 TV c0 = TW.Load(ai), c1 = TW.Load(ai + 1 * lanes), c2 = TW.Load(ai + 2 * lanes), c3 = TW.Load(ai + 3 * lanes);
                 TV c4 = default, c5 = default, c6 = default, c7 = default;
                 if (most > 4) { c4 = TW.Load(ai + 4 * lanes); c5 = TW.Load(ai + 5 * lanes); c6 = TW.Load(ai + 6 * lanes); c7 = TW.Load(ai + 7 * lanes); }
