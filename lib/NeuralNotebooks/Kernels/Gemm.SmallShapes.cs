@@ -7,14 +7,16 @@ namespace NeuralNotebooks.Kernels;
 /// The two shapes the blocked algorithm serves badly, both from convolutions as im2col products: a tiny
 /// depth (each row of C from at most 16 rows of B) and a small result (at most 16 rows of C, summed over
 /// thousands of steps). Each keeps a row of C in registers, up to <see cref="SmallColumns"/> floats: four
-/// 512-bit vectors or eight of 256 or 128 bits. Written once over the vector operations of a width struct,
-/// as the micro-kernel is; each accumulator takes its steps in the same order at every width.
+/// 512-bit vectors or eight of 256 or 128 bits; two rows at a time when a row is four vectors or fewer.
+/// Written once over the vector operations of a width struct, as the micro-kernel is; each accumulator
+/// takes its steps in the same order at every width and however the rows are grouped.
 /// </summary>
 internal static unsafe partial class Gemm
 {
     /// <summary>
     /// C[i,:] (+)= Σ_p A[i,p]·B[p,:] for k ≤ 16 and n ≤ 64: B (at most 16×64 floats) stays in L1, each
-    /// row of C is built in up to four 512-bit (or eight 256- or 128-bit) accumulators and written once.
+    /// row of C is built in up to four 512-bit (or eight 256- or 128-bit) accumulators and written once
+    /// (two rows together when each needs four or fewer).
     /// </summary>
     private static void SmallDepth(int m, int n, int k, float* a, bool transposeA, float* b, float* c, bool accumulate, bool parallel)
     {
@@ -115,7 +117,8 @@ internal static unsafe partial class Gemm
 
     /// <summary>
     /// C (m ≤ 16, n ≤ 64) (+)= Σ_p A[:,p] ⊗ B[p,:] over a long depth (a convolution's kernel gradient):
-    /// one row of C at a time, held in registers, streaming through B; the rows are shared by the cores.
+    /// a row of C at a time (two when each is four vectors or fewer), held in registers, streaming through
+    /// B; the rows are shared by the cores.
     /// </summary>
     private static void SmallResult(int m, int n, int k, float* a, bool transposeA, float* b, float* c, bool accumulate, bool parallel)
     {
