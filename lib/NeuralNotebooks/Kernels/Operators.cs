@@ -394,9 +394,13 @@ internal static class Loops
             Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
             if (Avx512F.IsSupported && n >= LineAlignedSumFloats)
                 fixed (float* px = &xr, py = &yr)
-                    i = Unsafe.AreSame(ref xr, ref yr)
-                        ? SumOfLineAligned(px, n, op, ref a0, ref a1, ref a2, ref a3)
-                        : SumOfLineAligned(px, py, n, op, ref a0, ref a1, ref a2, ref a3);
+                    i = (Unsafe.AreSame(ref xr, ref yr), SumLooksAhead) switch
+                    {
+                        (true, true) => SumOfLineAligned<T, Ahead>(px, n, op, ref a0, ref a1, ref a2, ref a3),
+                        (true, false) => SumOfLineAligned<T, NotAhead>(px, n, op, ref a0, ref a1, ref a2, ref a3),
+                        (false, true) => SumOfLineAligned<T, Ahead>(px, py, n, op, ref a0, ref a1, ref a2, ref a3),
+                        (false, false) => SumOfLineAligned<T, NotAhead>(px, py, n, op, ref a0, ref a1, ref a2, ref a3),
+                    };
             for (; i <= n - 64; i += 64)
             {
                 a0 += op.Invoke(Vector512.LoadUnsafe(ref xr, (nuint)i), Vector512.LoadUnsafe(ref yr, (nuint)i));
@@ -437,11 +441,27 @@ internal static class Loops
         return sum;
     }
 
-    /// <summary>From this length on, <see cref="SumOf"/> at 512 bits reads its arrays by cache lines (see <see cref="SumOfLineAligned{T}(float*, int, T, ref Vector512{float}, ref Vector512{float}, ref Vector512{float}, ref Vector512{float})"/>).</summary>
+    /// <summary>From this length on, <see cref="SumOf"/> at 512 bits reads its arrays by cache lines (see <see cref="SumOfLineAligned{T, TAhead}(float*, int, T, ref Vector512{float}, ref Vector512{float}, ref Vector512{float}, ref Vector512{float})"/>).</summary>
     private const int LineAlignedSumFloats = 1024;
 
     /// <summary>How far ahead (floats) the line-aligned sums ask for the lines they will read: 4 KB.</summary>
     private const int SumAhead = 1024;
+
+    /// <summary>
+    /// Whether the line-aligned sums ask for lines ahead: not on AMD's family 19h, whose AVX-512 processor
+    /// (Zen 4) runs a 512-bit operation as two 256-bit halves. There every lookahead tried made long sums
+    /// slower: dot over 1M floats 7.9 to 9.4 Gelem/s with the 4 KB one against 10.4 to 12.1 without (1, 2
+    /// and 8 KB ahead, into L2, and one line a block instead of four all lost too; sums over 64K floats,
+    /// in L2, even). The Zen 5, with full-width units, is where the lookahead was measured to gain (see
+    /// <see cref="SumOfLineAligned{T, TAhead}(float*, int, T, ref Vector512{float}, ref Vector512{float}, ref Vector512{float}, ref Vector512{float})"/>).
+    /// </summary>
+    private static readonly bool SumLooksAhead = Processor.AmdFamily != 0x19;
+
+    // The lookahead as a type argument, so that each loop is compiled with it or without it: a test of a
+    // flag inside the loop had the JIT keep the loop's sums and pointers on the stack (dot at half speed).
+    private interface ILookahead { static abstract bool On { get; } }
+    private readonly struct Ahead : ILookahead { public static bool On => true; }
+    private readonly struct NotAhead : ILookahead { public static bool On => false; }
 
     /// <summary>The lane numbers 0 to 15, for a permutation that starts <c>s</c> lanes into a pair of vectors.</summary>
     private static Vector512<int> Lanes16 => Vector512.Create(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
@@ -459,8 +479,8 @@ internal static class Loops
     /// is of the line holding x[64t + 64], inside the array since a block is left at the end.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe int SumOfLineAligned<T>(float* x, int n, T op, ref Vector512<float> a0, ref Vector512<float> a1,
-        ref Vector512<float> a2, ref Vector512<float> a3) where T : struct, IBinaryOperator
+    private static unsafe int SumOfLineAligned<T, TAhead>(float* x, int n, T op, ref Vector512<float> a0, ref Vector512<float> a1,
+        ref Vector512<float> a2, ref Vector512<float> a3) where T : struct, IBinaryOperator where TAhead : struct, ILookahead
     {
         if (((nuint)x & 3) != 0) return 0;   // not on a float boundary: the plain loop
         int s = (int)(((nuint)x & 63) / sizeof(float));
@@ -472,7 +492,7 @@ internal static class Loops
         int i = 0;
         for (; i <= n - 128; i += 64, line += 64)
         {
-            Prefetch4(line + SumAhead);
+            if (TAhead.On) Prefetch4(line + SumAhead);
             var l1 = Avx512F.LoadAlignedVector512(line + 16);
             var l2 = Avx512F.LoadAlignedVector512(line + 32);
             var l3 = Avx512F.LoadAlignedVector512(line + 48);
@@ -493,8 +513,8 @@ internal static class Loops
 
     /// <summary>The same for two arrays, each read by its own lines.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe int SumOfLineAligned<T>(float* x, float* y, int n, T op, ref Vector512<float> a0, ref Vector512<float> a1,
-        ref Vector512<float> a2, ref Vector512<float> a3) where T : struct, IBinaryOperator
+    private static unsafe int SumOfLineAligned<T, TAhead>(float* x, float* y, int n, T op, ref Vector512<float> a0, ref Vector512<float> a1,
+        ref Vector512<float> a2, ref Vector512<float> a3) where T : struct, IBinaryOperator where TAhead : struct, ILookahead
     {
         if ((((nuint)x | (nuint)y) & 3) != 0) return 0;
         int sx = (int)(((nuint)x & 63) / sizeof(float)), sy = (int)(((nuint)y & 63) / sizeof(float));
@@ -505,8 +525,11 @@ internal static class Loops
         int i = 0;
         for (; i <= n - 128; i += 64, lx += 64, ly += 64)
         {
-            Prefetch4(lx + SumAhead);
-            Prefetch4(ly + SumAhead);
+            if (TAhead.On)
+            {
+                Prefetch4(lx + SumAhead);
+                Prefetch4(ly + SumAhead);
+            }
             var x1 = Avx512F.LoadAlignedVector512(lx + 16);
             var y1 = Avx512F.LoadAlignedVector512(ly + 16);
             s0 += op.Invoke(Avx512F.PermuteVar16x32x2(lastX, lanesX, x1), Avx512F.PermuteVar16x32x2(lastY, lanesY, y1));
