@@ -450,9 +450,9 @@ internal static class Loops
     /// <summary>
     /// Whether the line-aligned sums ask for lines ahead: not on AMD's family 19h, whose AVX-512 processor
     /// (Zen 4) runs a 512-bit operation as two 256-bit halves. There every lookahead tried made long sums
-    /// slower: dot over 1M floats 7.9 to 9.4 Gelem/s with the 4 KB one against 10.4 to 12.1 without (1, 2
-    /// and 8 KB ahead, into L2, and one line a block instead of four all lost too; sums over 64K floats,
-    /// in L2, even). The Zen 5, with full-width units, is where the lookahead was measured to gain (see
+    /// slower: dot over 1M floats 7.3 to 9.4 Gelem/s with the 4 KB one against 9.3 to 12.1 without (1, 2
+    /// and 8 KB ahead, into L2, as non-temporal, and one line a block instead of four all lost too; over 64K
+    /// floats, in L2, even). The Zen 5, with full-width units, is where the lookahead was measured to gain (see
     /// <see cref="SumOfLineAligned{T, TAhead}(float*, int, T, ref Vector512{float}, ref Vector512{float}, ref Vector512{float}, ref Vector512{float})"/>).
     /// </summary>
     private static readonly bool SumLooksAhead = Processor.AmdFamily != 0x19;
