@@ -21,6 +21,8 @@ public class GemmTests
         { 256, 256, 256 }, { 250, 200, 70 },
         // Small-depth products of an odd number of rows: two rows at a time, the last alone.
         { 65, 28, 9 }, { 129, 17, 3 }, { 99, 8, 16 },
+        // Rows of one or two vectors four at a time: 2 and 3 rows left over, and a product the cores share.
+        { 130, 9, 5 }, { 131, 32, 11 }, { 2000, 5, 9 },
     };
 
     [Theory, MemberData(nameof(Sizes))]
