@@ -2,6 +2,7 @@ using System.Numerics.Tensors;
 using BenchmarkDotNet.Attributes;
 using NeuralNotebooks;
 using NeuralNotebooks.Kernels;
+using static TorchSharp.torch;
 
 namespace Benchmarks;
 
@@ -49,4 +50,49 @@ public class GemmBenchmarks
     }
 
     [Benchmark] public void Gemm() => Simd.Gemm(N, N, N, _a, false, _b, false, _c);
+}
+
+/// <summary>
+/// The two shapes a convolution through im2col gives GEMM, which the blocked algorithm serves badly: a
+/// tiny depth (positions × taps × filters, a one-channel 3×3 convolution's forward pass) and a small
+/// result summed over a long depth (taps × filters over all positions, its kernel gradient, A transposed).
+/// The library's product against TorchSharp's <c>torch.mm</c> on the same values (2 threads, as in
+/// <c>compare</c>). Run: <c>-- kernels --filter *SmallShapeGemm*</c>. In process: in a project that
+/// BenchmarkDotNet generates, LibTorch's libraries were loaded twice and the process aborted.
+/// </summary>
+[InProcess]
+public class SmallShapeGemmBenchmarks
+{
+    private float[] _a = [], _b = [], _c = [];
+    private TorchSharp.torch.Tensor? _ta, _tb;
+    private int _m, _n, _k;
+    private bool _transposeA;
+
+    /// <summary>m×n×k, with a final t when A is stored k×m (transposed).</summary>
+    [Params("21632x28x9", "4732x16x9", "500x28x9", "9x28x21632t", "9x28x10000t", "9x28x700t", "3x5x257t")]
+    public string Shape { get; set; } = "";
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _transposeA = Shape.EndsWith('t');
+        var d = Shape.TrimEnd('t').Split('x').Select(int.Parse).ToArray();
+        (_m, _n, _k) = (d[0], d[1], d[2]);
+        _a = new Rng(1).Uniform(new Shape(_m * _k), -1f, 1f).ToArray();
+        _b = new Rng(2).Uniform(new Shape(_k * _n), -1f, 1f).ToArray();
+        _c = new float[_m * _n];
+        var status = NeuralNotebooks.Torch.TorchSharpSetup.Load();
+        if (!status.Ready) throw new InvalidOperationException($"TorchSharp cannot run here: {status.Message}");
+        set_num_threads(2);
+        _ta = _transposeA ? tensor(_a, [_k, _m]).t() : tensor(_a, [_m, _k]);
+        _tb = tensor(_b, [_k, _n]);
+    }
+
+    [Benchmark] public void Library() => Simd.Gemm(_m, _n, _k, _a, _transposeA, _b, false, _c);
+
+    [Benchmark(Baseline = true)]
+    public void TorchSharpMm()
+    {
+        using var c = mm(_ta!, _tb!);
+    }
 }
