@@ -275,8 +275,8 @@ internal static unsafe partial class Gemm
     /// One depth step of two rows of C: <paramref name="x"/> and <paramref name="y"/> (their values of A,
     /// broadcast) times the first <paramref name="vectors"/> (at most four) vectors of B's row, each vector
     /// loaded once for both rows. Two <see cref="RowStep"/>s would load it twice (the JIT folds each load
-    /// into its multiply-add), and those loads, not the multiply-adds, bounded the pairs: 1.15x to 1.55x
-    /// slower at 512 and 256 bits.
+    /// into its multiply-add), and those loads, not the multiply-adds, bounded the pairs: they ran 1.15x to
+    /// 1.30x slower at 512 bits on the Zen 4, up to 1.45x at 256.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void PairStep<TW, TV>(TV x, TV y, float* bp, int vectors,
