@@ -67,6 +67,7 @@ internal static unsafe partial class Gemm
         int stride = vectors * TW.Lanes;
         float* r = stackalloc float[64];
         var (row, step) = Steps(m, k, transposeA);
+        int whole = WholeRows(n, stride, from, to, accumulate);
         for (int i = from; i < to; i++)
         {
             TV c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default, c6 = default, c7 = default;
@@ -78,14 +79,14 @@ internal static unsafe partial class Gemm
                 // against 12 at 128 bits with 7 chains); each row's sums are the same either way.
                 for (int p = 0; p < k; p++, ap += step, bp += stride)
                     PairStep<TW, TV>(TW.Broadcast(ap[0]), TW.Broadcast(ap[row]), bp, vectors, ref c0, ref c1, ref c2, ref c3, ref c4, ref c5, ref c6, ref c7);
-                PutRow<TW, TV>(c + (long)i * n, n, vectors, r, accumulate, c0, c1, c2, c3, default, default, default, default);
-                PutRow<TW, TV>(c + (long)(i + 1) * n, n, vectors, r, accumulate, c4, c5, c6, c7, default, default, default, default);
+                PutRow<TW, TV>(c + (long)i * n, n, vectors, r, accumulate, i + 1 < whole, c0, c1, c2, c3, default, default, default, default);
+                PutRow<TW, TV>(c + (long)(i + 1) * n, n, vectors, r, accumulate, i + 1 < whole, c4, c5, c6, c7, default, default, default, default);
                 i++;
                 continue;
             }
             for (int p = 0; p < k; p++, ap += step, bp += stride)
                 RowStep<TW, TV>(TW.Broadcast(*ap), bp, vectors, ref c0, ref c1, ref c2, ref c3, ref c4, ref c5, ref c6, ref c7);
-            PutRow<TW, TV>(c + (long)i * n, n, vectors, r, accumulate, c0, c1, c2, c3, c4, c5, c6, c7);
+            PutRow<TW, TV>(c + (long)i * n, n, vectors, r, accumulate, i < whole, c0, c1, c2, c3, c4, c5, c6, c7);
         }
     }
 
@@ -104,6 +105,7 @@ internal static unsafe partial class Gemm
         float* r = stackalloc float[64];
         var (row, step) = Steps(m, k, transposeA);
         long row2 = 2 * row, row3 = 3 * row;
+        int whole = WholeRows(n, stride, from, to, accumulate);
         for (int i = from; i < to; i += 4)
         {
             TV c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default, c6 = default, c7 = default;
@@ -122,25 +124,42 @@ internal static unsafe partial class Gemm
                     c1 = TW.MultiplyAdd(x0, b1, c1); c3 = TW.MultiplyAdd(x1, b1, c3); c5 = TW.MultiplyAdd(x2, b1, c5); c7 = TW.MultiplyAdd(x3, b1, c7);
                 }
             }
-            PutRow<TW, TV>(c + (long)i * n, n, vectors, r, accumulate, c0, c1, default, default, default, default, default, default);
-            PutRow<TW, TV>(c + (long)(i + 1) * n, n, vectors, r, accumulate, c2, c3, default, default, default, default, default, default);
-            PutRow<TW, TV>(c + (long)(i + 2) * n, n, vectors, r, accumulate, c4, c5, default, default, default, default, default, default);
-            PutRow<TW, TV>(c + (long)(i + 3) * n, n, vectors, r, accumulate, c6, c7, default, default, default, default, default, default);
+            bool whole4 = i + 3 < whole;   // and so are the three rows before it
+            PutRow<TW, TV>(c + (long)i * n, n, vectors, r, accumulate, whole4, c0, c1, default, default, default, default, default, default);
+            PutRow<TW, TV>(c + (long)(i + 1) * n, n, vectors, r, accumulate, whole4, c2, c3, default, default, default, default, default, default);
+            PutRow<TW, TV>(c + (long)(i + 2) * n, n, vectors, r, accumulate, whole4, c4, c5, default, default, default, default, default, default);
+            PutRow<TW, TV>(c + (long)(i + 3) * n, n, vectors, r, accumulate, whole4, c6, c7, default, default, default, default, default, default);
         }
     }
 
     /// <summary>
+    /// The rows of C, from <paramref name="from"/> up to the one returned, that are written as whole vectors
+    /// (<paramref name="stride"/> floats a row): all of them when <paramref name="n"/> is a whole number of
+    /// vectors. Otherwise a whole-vector row runs into the next rows, which is allowed when C is overwritten,
+    /// not added to, and what lands past the row falls in rows this loop writes after it, below
+    /// <paramref name="to"/>: never past the band's last row, which may be another core's next row, or C's end.
+    /// </summary>
+    private static int WholeRows(int n, int stride, int from, int to, bool accumulate)
+    {
+        if (stride == n) return to;
+        long room = (long)to * n - stride;   // where the last row that may run over can start, at most
+        return accumulate || room < 0 ? from : Math.Max(from, (int)(room / n) + 1);
+    }
+
+    /// <summary>
     /// A row of C (n floats at <paramref name="ci"/>) from its first <paramref name="vectors"/> accumulators:
-    /// whole vectors straight into C, else through <paramref name="r"/> (64 floats) and its tail in smaller pieces.
+    /// whole vectors straight into C when <paramref name="whole"/> (see <see cref="WholeRows"/>), else
+    /// through <paramref name="r"/> (64 floats) and its tail in smaller pieces. Rows of 28 floats all through
+    /// <paramref name="r"/> made 21632×28×9 take half as long again as 21632×32×9 at 512 bits.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void PutRow<TW, TV>(float* ci, int n, int vectors, float* r, bool accumulate, TV c0, TV c1, TV c2, TV c3, TV c4, TV c5, TV c6, TV c7)
+    private static void PutRow<TW, TV>(float* ci, int n, int vectors, float* r, bool accumulate, bool whole, TV c0, TV c1, TV c2, TV c3, TV c4, TV c5, TV c6, TV c7)
         where TW : struct, IWidth<TV> where TV : struct
     {
         // The most accumulators a row needs (4 of 16 floats, 8 of 8 or of 4) is a JIT-time constant, so
         // the tests of the unused ones are not compiled in.
         int lanes = TW.Lanes, most = RowVectors<TW, TV>();
-        if (n % lanes == 0)
+        if (whole)
         {
             PutVector<TW, TV>(ci, c0, accumulate);
             if (vectors > 1) PutVector<TW, TV>(ci + 1 * lanes, c1, accumulate);

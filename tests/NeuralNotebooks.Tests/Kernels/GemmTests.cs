@@ -52,6 +52,40 @@ public class GemmTests
     }
 
     /// <summary>
+    /// The small-depth product writes a row whose length is not a whole number of vectors as whole vectors
+    /// running into the next rows (written over when their turn comes), but only when C is overwritten: when
+    /// it adds to C, the padding lanes of a row with an infinity in A (∞·0 = NaN) would be added into the
+    /// next row before that row's turn. An infinity must stay in its own row either way.
+    /// </summary>
+    [Theory]
+    [InlineData(70, 28, 9)]
+    [InlineData(130, 5, 9)]
+    [InlineData(2000, 9, 5)]
+    [InlineData(99, 17, 3)]
+    public void An_infinity_in_a_row_of_A_stays_in_that_row_of_C(int m, int n, int k)
+    {
+        var rng = new Rng(m + n + k);
+        var a = rng.Uniform(new Shape(m * k), -1f, 1f).ToArray();
+        var b = rng.Uniform(new Shape(k * n), -1f, 1f).ToArray();
+        var start = rng.Uniform(new Shape(m * n), -1f, 1f).ToArray();
+        foreach (var ta in new[] { false, true })
+        {
+            var at = (float[])a.Clone();
+            foreach (int row in new[] { 0, 2, m / 2, m - 2 }) at[ta ? 1 * m + row : row * k + 1] = float.PositiveInfinity;
+            foreach (var acc in new[] { false, true })
+            {
+                var expected = (float[])start.Clone();
+                var actual = (float[])start.Clone();
+                Scalar.Gemm(m, n, k, at, ta, b, false, expected, acc);
+                Simd.Gemm(m, n, k, at, ta, b, false, actual, acc);
+                for (int i = 0; i < expected.Length; i++)
+                    Assert.True(float.IsFinite(expected[i]) ? Math.Abs(expected[i] - actual[i]) <= 4e-6f * k : expected[i].Equals(actual[i]),
+                        $"m={m} n={n} k={k} tA={ta} acc={acc}: row {i / n} column {i % n} is {actual[i]}, scalar {expected[i]}");
+            }
+        }
+    }
+
+    /// <summary>
     /// Row-split products (many rows, few columns: the MLP's weight gradient, the CNN's dense-layer gradient,
     /// a tall SGEMM, with and without zero skipping) share their rows out to whichever core gets there
     /// first, so the chunks fall differently from run to run. Every element must come out the same to the
