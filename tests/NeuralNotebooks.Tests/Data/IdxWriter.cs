@@ -39,10 +39,5 @@ internal static class IdxWriter
         return dir;
     }
 
-    public static string TempDir()
-    {
-        var d = Path.Combine(Path.GetTempPath(), "nn-data-tests-" + Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(d);
-        return d;
-    }
+    public static string TempDir() => TempFolder.New();
 }

@@ -132,7 +132,7 @@ public class CustomLayerTests
         var (x, y) = Blobs(90, 3);
         var model = Model(seed: 4);
         model.Fit(x, y, epochs: 3, batchSize: 30, verbose: false);
-        string path = Path.Combine(Path.GetTempPath(), $"custom-{Guid.NewGuid():N}.safetensors");
+        string path = TempFolder.File("custom.safetensors");
         try
         {
             model.SaveWeights(path);

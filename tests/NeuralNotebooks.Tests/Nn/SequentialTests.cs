@@ -146,7 +146,7 @@ public class SequentialTests
     public void Save_and_load_round_trip_and_mismatches_are_explained()
     {
         var model = CourseCnn(seed: 4);
-        var path = Path.Combine(Path.GetTempPath(), $"nn-{Guid.NewGuid():N}.safetensors");
+        var path = TempFolder.File("cnn.safetensors");
         model.SaveWeights(path);
         var other = CourseCnn(seed: 9);
         Assert.NotEqual(model.GetWeights()[0].ToArray(), other.GetWeights()[0].ToArray());
