@@ -146,7 +146,7 @@ Plot.Line(history.Epochs, history["loss"], label: "training loss")
     .Title("Loss per epoch").XLabel("epoch").YLabel("cross-entropy loss").Markers()
 );
 
-// **Reading the chart.** The training loss falls at every epoch, from about 0.45 to below 0.02: the network keeps fitting its training images more closely. The validation loss falls quickly for the first five epochs, then levels off (around 0.06) for the rest, while the training loss goes on falling and passes below it after six or seven epochs. The widening gap between the curves is what the network learns about its own training images that does not carry over to new digits: the beginning of overfitting, held in check here by dropout and plenty of data, since the validation loss has not turned upwards within the 20 epochs. The validation accuracy ends at about 98.5%. This is what the validation set is for: it tells when more training stops helping, without touching the test set.
+// **Reading the chart.** The training loss falls at every epoch, from about 0.45 to below 0.02: the network keeps fitting its training images more closely. The validation loss falls quickly for the first five epochs, then levels off (around 0.06) for the rest, while the training loss goes on falling and passes below it at epoch 6 and stays below from epoch 8 on. The widening gap between the curves is what the network learns about its own training images that does not carry over to new digits: the beginning of overfitting, held in check here by dropout and plenty of data, since the validation loss has not turned upwards within the 20 epochs. The validation accuracy ends at about 98.5%. This is what the validation set is for: it tells when more training stops helping, without touching the test set.
 //
 // ### Inside the training: weights and gradients per layer
 //
@@ -285,7 +285,7 @@ if (torchSharp.Ready)
 }
 else Console.WriteLine(torchSharp.Message);
 
-// The losses fall alike epoch by epoch. The test accuracies need not agree exactly (in one run here they were two points apart): the two runs shuffle the batches in different orders and draw different dropout masks, and the library adds RMSprop's ε (a tiny constant that keeps the division safe when the recent gradients are near 0) inside the square root where TorchSharp adds it outside. Both are below the model above, which trained on more than five times as many images (54,000) for four times as many epochs.
+// The losses fall alike epoch by epoch. The test accuracies need not agree exactly (in one run here they were about two points apart): the two runs shuffle the batches in different orders and draw different dropout masks, and the library adds RMSprop's ε (a tiny constant that keeps the division safe when the recent gradients are near 0) inside the square root where TorchSharp adds it outside. Both are below the model above, which trained on more than five times as many images (54,000) for four times as many epochs.
 //
 // ### The linear network of the PyTorch material
 //
