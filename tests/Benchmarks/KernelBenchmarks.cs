@@ -64,7 +64,7 @@ public class GemmBenchmarks
 public class SmallShapeGemmBenchmarks
 {
     private float[] _a = [], _b = [], _c = [];
-    private TorchSharp.torch.Tensor? _ta, _tb;
+    private TorchSharp.torch.Tensor? _storedA, _ta, _tb;
     private int _m, _n, _k;
     private bool _transposeA;
 
@@ -84,8 +84,19 @@ public class SmallShapeGemmBenchmarks
         var status = NeuralNotebooks.Torch.TorchSharpSetup.Load();
         if (!status.Ready) throw new InvalidOperationException($"TorchSharp cannot run here: {status.Message}");
         set_num_threads(2);
-        _ta = _transposeA ? tensor(_a, [_k, _m]).t() : tensor(_a, [_m, _k]);
+        _storedA = _transposeA ? tensor(_a, [_k, _m]) : tensor(_a, [_m, _k]);
+        _ta = _transposeA ? _storedA.t() : _storedA;
         _tb = tensor(_b, [_k, _n]);
+    }
+
+    /// <summary>Frees this shape's native tensors before the next shape's setup makes its own.</summary>
+    [GlobalCleanup]
+    public void Cleanup()
+    {
+        if (!ReferenceEquals(_ta, _storedA)) _ta?.Dispose();
+        _storedA?.Dispose();
+        _tb?.Dispose();
+        _storedA = _ta = _tb = null;
     }
 
     [Benchmark] public void Library() => Simd.Gemm(_m, _n, _k, _a, _transposeA, _b, false, _c);
