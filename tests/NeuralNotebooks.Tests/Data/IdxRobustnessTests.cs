@@ -40,7 +40,7 @@ public class IdxRobustnessTests
         // 16 bytes of header announcing 2,000 × 1,000 × 1,000 bytes, then 8 bytes of data: 24 bytes.
         var content = IdxWriter.Bytes(0x08, [2000, 1000, 1000], new byte[8]);
         Assert.Equal(24, content.Length);
-        var path = Path.Combine(IdxWriter.TempDir(), gzip ? "huge.idx.gz" : "huge.idx");
+        var path = Path.Combine(TempFolder.New(), gzip ? "huge.idx.gz" : "huge.idx");
         File.WriteAllBytes(path, gzip ? Gzip(content) : content);
         var e = ReadFails(path);
         Assert.Contains("truncated", e.Message);
@@ -54,7 +54,7 @@ public class IdxRobustnessTests
     {
         // The header claims 200,008 bytes; the stream and its trailer hold 2,108.
         var content = IdxWriter.Bytes(0x08, [200_000], Sample()[12..]);
-        var path = Path.Combine(IdxWriter.TempDir(), "short.gz");
+        var path = TempFolder.File("short.gz");
         File.WriteAllBytes(path, Gzip(content));
         Assert.True(new FileInfo(path).Length * 1032 > 200_008, "the file must be large enough to be believed");
         var e = ReadFails(path, maxAllocated: 1 << 21);
@@ -72,7 +72,7 @@ public class IdxRobustnessTests
         new Random(3).NextBytes(payload);
         var gz = Gzip(IdxWriter.Bytes(0x08, [290_000_000], payload));
         BinaryPrimitives.WriteUInt32LittleEndian(gz.AsSpan(gz.Length - 4), 290_000_008);
-        var path = Path.Combine(IdxWriter.TempDir(), "forged.gz");
+        var path = TempFolder.File("forged.gz");
         File.WriteAllBytes(path, gz);
         Assert.True(gz.Length * 1032L > 290_000_008, "the file must be large enough to be believed");
         var e = ReadFails(path, maxAllocated: 8 << 20);
@@ -84,7 +84,7 @@ public class IdxRobustnessTests
     [InlineData(new[] { int.MaxValue, int.MaxValue, int.MaxValue, int.MaxValue, 2 })]
     public void Dimensions_whose_product_overflows_are_rejected(int[] dims)
     {
-        var path = Path.Combine(IdxWriter.TempDir(), "overflow.idx");
+        var path = TempFolder.File("overflow.idx");
         File.WriteAllBytes(path, IdxWriter.Bytes(0x08, dims, []));
         var e = ReadFails(path);
         Assert.Contains(string.Join(", ", dims), e.Message);
@@ -94,7 +94,7 @@ public class IdxRobustnessTests
     [Fact]
     public void A_product_too_large_for_an_array_is_rejected_with_the_byte_count()
     {
-        var path = Path.Combine(IdxWriter.TempDir(), "big.idx");
+        var path = TempFolder.File("big.idx");
         File.WriteAllBytes(path, IdxWriter.Bytes(0x0E, [1 << 20, 1 << 10], []));
         var e = ReadFails(path);
         Assert.Contains("8589934592 bytes", e.Message);
@@ -104,7 +104,7 @@ public class IdxRobustnessTests
     public void A_gzip_file_missing_its_8_byte_trailer_is_rejected()
     {
         var gz = Gzip(Sample());
-        var path = Path.Combine(IdxWriter.TempDir(), "no-trailer.gz");
+        var path = TempFolder.File("no-trailer.gz");
         File.WriteAllBytes(path, gz[..^8]);
         var e = ReadFails(path);
         Assert.Contains("corrupt", e.Message);
@@ -115,7 +115,7 @@ public class IdxRobustnessTests
     public void A_flipped_data_byte_is_reported_as_corruption()
     {
         var gz = Gzip(Sample());
-        var dir = IdxWriter.TempDir();
+        var dir = TempFolder.New();
         foreach (int at in new[] { 12, gz.Length / 2, gz.Length - 10, gz.Length - 6 })   // deflate data, and the trailer's CRC-32
         {
             var bad = (byte[])gz.Clone();
@@ -131,7 +131,7 @@ public class IdxRobustnessTests
     [Fact]
     public void A_good_gzip_file_and_its_raw_twin_read_the_same()
     {
-        var dir = IdxWriter.TempDir();
+        var dir = TempFolder.New();
         File.WriteAllBytes(Path.Combine(dir, "a.gz"), Gzip(Sample()));
         File.WriteAllBytes(Path.Combine(dir, "a.idx"), Sample());
         var gz = IdxFile.Read(Path.Combine(dir, "a.gz"));

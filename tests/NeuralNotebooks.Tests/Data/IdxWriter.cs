@@ -38,6 +38,4 @@ internal static class IdxWriter
         Part("t10k", testCount, testCount);
         return dir;
     }
-
-    public static string TempDir() => TempFolder.New();
 }

@@ -7,7 +7,7 @@ public class MnistIntegrityTests
 {
     private static string CopyMnist(params string[] uncompressed)
     {
-        var tmp = IdxWriter.TempDir();
+        var tmp = TempFolder.New();
         foreach (var f in Directory.GetFiles(Path.Combine(MnistTests.FindRepo(), "data", "mnist"), "*.gz"))
         {
             var name = Path.GetFileNameWithoutExtension(f);

@@ -53,7 +53,7 @@ public class MnistTests
     public void A_modified_file_fails_its_checksum_naming_the_file()
     {
         // A well-formed gzip file whose content differs by one label: only the checksum can tell.
-        var tmp = IdxWriter.TempDir();
+        var tmp = TempFolder.New();
         foreach (var f in Directory.GetFiles(Path.Combine(FindRepo(), "data", "mnist"), "*.gz")) File.Copy(f, Path.Combine(tmp, Path.GetFileName(f)));
         var labels = Path.Combine(tmp, "t10k-labels-idx1-ubyte.gz");
         var content = IdxFile.Read(labels);
@@ -69,7 +69,7 @@ public class MnistTests
     [Fact]
     public void A_missing_directory_says_where_it_looked()
     {
-        var e = Assert.Throws<FileNotFoundException>(() => Mnist.Load(Path.Combine(IdxWriter.TempDir(), "nothing")));
+        var e = Assert.Throws<FileNotFoundException>(() => Mnist.Load(TempFolder.File("nothing")));
         Assert.Contains("train-images-idx3-ubyte", e.Message);
     }
 
@@ -88,7 +88,7 @@ public class IdxFileTests
     [InlineData(false)]
     public void Reads_gzipped_and_raw_files(bool gzip)
     {
-        var path = Path.Combine(IdxWriter.TempDir(), "a.idx");
+        var path = TempFolder.File("a.idx");
         IdxWriter.Write(path, IdxWriter.Bytes(0x08, [2, 3], [1, 2, 3, 4, 5, 6]), gzip);
         var f = IdxFile.Read(path);
         Assert.Equal(IdxElementType.UnsignedByte, f.ElementType);
@@ -99,7 +99,7 @@ public class IdxFileTests
     [Fact]
     public void Reads_big_endian_floats_and_ints()
     {
-        var path = Path.Combine(IdxWriter.TempDir(), "f.idx");
+        var path = TempFolder.File("f.idx");
         IdxWriter.Write(path, IdxWriter.Bytes(0x0D, [2], [0x3F, 0x80, 0, 0, 0xC0, 0x20, 0, 0]), gzip: false);
         Assert.Equal([1f, -2.5f], IdxFile.Read(path).ToFloats());
         IdxWriter.Write(path, IdxWriter.Bytes(0x0C, [1], [0xFF, 0xFF, 0xFF, 0xFE]), gzip: true);
@@ -109,7 +109,7 @@ public class IdxFileTests
     [Fact]
     public void Wrong_magic_number_names_the_file_and_what_was_found()
     {
-        var path = Path.Combine(IdxWriter.TempDir(), "bad-magic.idx");
+        var path = TempFolder.File("bad-magic.idx");
         File.WriteAllBytes(path, [0x12, 0x34, 0x08, 0x01, 0, 0, 0, 0]);
         var e = Assert.Throws<DataFormatException>(() => IdxFile.Read(path));
         Assert.Contains("bad-magic.idx", e.Message);
@@ -120,7 +120,7 @@ public class IdxFileTests
     [Fact]
     public void Truncated_header_data_and_extra_bytes_are_errors_that_say_expected_and_found()
     {
-        var dir = IdxWriter.TempDir();
+        var dir = TempFolder.New();
         var shortHeader = Path.Combine(dir, "h.idx");
         File.WriteAllBytes(shortHeader, [0, 0, 0x08, 3, 0, 0, 0, 2]);
         Assert.Contains("header needs 16 bytes", Assert.Throws<DataFormatException>(() => IdxFile.Read(shortHeader)).Message);
@@ -144,7 +144,7 @@ public class IdxFileTests
     [Fact]
     public void Corrupt_and_truncated_gzip_streams_are_errors()
     {
-        var dir = IdxWriter.TempDir();
+        var dir = TempFolder.New();
         var good = Path.Combine(dir, "g.gz");
         IdxWriter.Write(good, IdxWriter.Bytes(0x08, [100, 28, 28], new byte[78400]), gzip: true);
         var bytes = File.ReadAllBytes(good);
@@ -163,7 +163,7 @@ public class OtherDatasetTests
     [Fact]
     public void Fashion_mnist_loads_through_the_same_reader_with_class_names()
     {
-        var dir = IdxWriter.Dataset(Path.Combine(IdxWriter.TempDir(), "fashion-mnist"), 20, 7, 28, 28);
+        var dir = IdxWriter.Dataset(TempFolder.File("fashion-mnist"), 20, 7, 28, 28);
         var f = FashionMnist.Load(dir, channels: true);
         Assert.Equal(new Shape(20, 28, 28, 1), f.Train.Images.Shape);
         Assert.Equal(7, f.Test.Count);
@@ -186,7 +186,7 @@ public class OtherDatasetTests
     [Fact]
     public void Fashion_mnist_missing_files_are_named()
     {
-        var empty = IdxWriter.TempDir();
+        var empty = TempFolder.New();
         var e = Assert.Throws<FileNotFoundException>(() => FashionMnist.Load(empty));
         Assert.Contains("train-images-idx3-ubyte", e.Message);
     }
@@ -194,7 +194,7 @@ public class OtherDatasetTests
     [Fact]
     public void Images_and_labels_of_different_counts_are_an_error()
     {
-        var dir = IdxWriter.Dataset(IdxWriter.TempDir(), 12, 5, trainLabelCount: 11);
+        var dir = IdxWriter.Dataset(TempFolder.New(), 12, 5, trainLabelCount: 11);
         var e = Assert.Throws<DataFormatException>(() => FashionMnist.Load(dir));
         Assert.Contains("train-labels-idx1-ubyte.gz", e.Message);
         Assert.Contains("expected 12 labels", e.Message);
@@ -204,7 +204,7 @@ public class OtherDatasetTests
     [Fact]
     public void Cifar10_batch_format_is_read_channels_last()
     {
-        var path = Path.Combine(IdxWriter.TempDir(), "data_batch_1.bin");
+        var path = TempFolder.File("data_batch_1.bin");
         var bytes = new byte[2 * 3073];
         bytes[0] = 3; bytes[3073] = 9;
         bytes[1 + 5] = 255;                 // record 0, red plane, pixel 5 (row 0, column 5)
@@ -222,7 +222,7 @@ public class OtherDatasetTests
     [Fact]
     public void Cifar10_wrong_size_and_missing_files_are_explained()
     {
-        var dir = IdxWriter.TempDir();
+        var dir = TempFolder.New();
         var path = Path.Combine(dir, "test_batch.bin");
         File.WriteAllBytes(path, new byte[3074]);
         var e = Assert.Throws<DataFormatException>(() => Cifar10.ReadBatch(path));

@@ -28,7 +28,7 @@ public class IdxFuzzTests
     [Fact]
     public void Mutated_files_are_read_or_rejected_clearly()
     {
-        var path = Path.Combine(IdxWriter.TempDir(), "fuzz.idx");
+        var path = TempFolder.File("fuzz.idx");
         int rejected = 0;
         int cases = Mutator.Run(TimeSpan.FromSeconds(3), minCases: 300, maxCases: 20_000, seed =>
         {

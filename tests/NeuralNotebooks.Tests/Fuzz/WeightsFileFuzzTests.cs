@@ -43,7 +43,7 @@ public class WeightsFileFuzzTests
     [Fact]
     public void Mutated_weights_files_load_or_fail_without_changing_the_model()
     {
-        var dir = Data.IdxWriter.TempDir();
+        var dir = TempFolder.New();
         var seedPath = Path.Combine(dir, "seed.safetensors");
         WeightsFileTests.Mlp(11, 2, 3, 2).SaveWeights(seedPath);
         var original = File.ReadAllBytes(seedPath);

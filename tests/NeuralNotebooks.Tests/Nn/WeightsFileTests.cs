@@ -23,8 +23,6 @@ public class WeightsFileTests
         for (int i = 0; i < now.Length; i++) Assert.True(before[i].SequenceEqual(now[i]), $"weight tensor {i} was changed by a failed load");
     }
 
-    private static string TempFile(string name) => Path.Combine(Data.IdxWriter.TempDir(), name);
-
     private static DataFormatException LoadFails(Sequential model, string path)
     {
         var before = Snapshot(model);
@@ -37,7 +35,7 @@ public class WeightsFileTests
     [Fact]
     public void A_file_with_extra_layers_is_an_error_naming_them()
     {
-        var path = TempFile("deeper.safetensors");
+        var path = TempFolder.File("deeper.safetensors");
         Mlp(1, 784, 64, 10, 10).SaveWeights(path);
         var e = LoadFails(Mlp(2, 784, 64, 10), path);
         Assert.Contains("dense_2/kernel", e.Message);
@@ -48,7 +46,7 @@ public class WeightsFileTests
     [Fact]
     public void A_different_architecture_changes_nothing_and_names_every_difference()
     {
-        var path = TempFile("other.safetensors");
+        var path = TempFolder.File("other.safetensors");
         Mlp(1, 784, 64, 10).SaveWeights(path);
         var e = LoadFails(Mlp(2, 784, 64, 12), path);   // dense/kernel and dense/bias match; dense_1 does not
         Assert.Contains("dense_1/kernel' has shape (64, 10)", e.Message);
@@ -62,7 +60,7 @@ public class WeightsFileTests
     [Fact]
     public void A_file_cut_by_one_byte_changes_nothing()
     {
-        var path = TempFile("cut.safetensors");
+        var path = TempFolder.File("cut.safetensors");
         Mlp(1, 784, 64, 10).SaveWeights(path);
         var bytes = File.ReadAllBytes(path);
         File.WriteAllBytes(path, bytes[..^1]);
@@ -76,7 +74,7 @@ public class WeightsFileTests
     [Fact]
     public void Round_trip_and_the_shipped_model_still_load()
     {
-        var path = TempFile("round.safetensors");
+        var path = TempFolder.File("round.safetensors");
         var model = Mlp(1, 5, 4, 3);
         model.SaveWeights(path);
         model.SaveWeights(path);   // overwriting in place
@@ -142,7 +140,7 @@ public class WeightsFileTests
     [MemberData(nameof(BadHeaders))]
     public void Hand_made_bad_headers_are_clear_errors_and_change_nothing(string header, string expected, long? headerLength)
     {
-        var path = TempFile("bad.safetensors");
+        var path = TempFolder.File("bad.safetensors");
         File.WriteAllBytes(path, File2(header, headerLength));
         var e = LoadFails(Tiny(), path);
         Assert.Contains(expected, e.Message);
@@ -152,7 +150,7 @@ public class WeightsFileTests
     public void Negative_offsets_cannot_read_the_header_as_weights()
     {
         // Offsets [-8, 0] would point at the last 8 bytes of the header if they were trusted.
-        var path = TempFile("neg.safetensors");
+        var path = TempFolder.File("neg.safetensors");
         File.WriteAllBytes(path, File2("{\"dense/kernel\":{\"dtype\":\"F32\",\"shape\":[1,2],\"data_offsets\":[-8,0]},\"dense/bias\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}}", dataBytes: 8));
         LoadFails(Tiny(), path);
     }
@@ -160,7 +158,7 @@ public class WeightsFileTests
     [Fact]
     public void A_hand_made_good_file_loads_its_values()
     {
-        var path = TempFile("good.safetensors");
+        var path = TempFolder.File("good.safetensors");
         File.WriteAllBytes(path, File2("{\"__metadata__\":{\"format\":\"x\"}," + Bias + "," + Kernel + "}"));
         var model = Tiny();
         model.LoadWeights(path);
@@ -171,7 +169,7 @@ public class WeightsFileTests
     [Fact]
     public void Invalid_utf8_and_short_files_are_clear_errors()
     {
-        var path = TempFile("bytes.safetensors");
+        var path = TempFolder.File("bytes.safetensors");
         var bytes = File2("{" + Kernel + "," + Bias + "}");
         bytes[12] = 0xFF;
         File.WriteAllBytes(path, bytes);
