@@ -4,7 +4,8 @@ namespace NeuralNotebooks;
 
 /// <summary>
 /// NumPy/PyTorch broadcasting: align shapes from the right; two dimensions are compatible when
-/// they are equal or one of them is 1; the result takes the larger. (2, 3) with (3,) gives (2, 3).
+/// they are equal or one of them is 1; the result takes the other (so a 1 stretches to 0 as to any size).
+/// (2, 3) with (3,) gives (2, 3); (2, 0) with (2, 1) gives (2, 0).
 /// </summary>
 public static class Broadcasting
 {
@@ -21,7 +22,7 @@ public static class Broadcasting
                 throw new ArgumentException(
                     $"{op}: shapes {a} and {b} cannot be broadcast together: dimension {da} does not match {db} " +
                     $"(axis {i - rank} counted from the right; sizes must be equal or one of them 1).");
-            dims[i] = Math.Max(da, db);
+            dims[i] = da == 1 ? db : da;
         }
         return new Shape(dims);
     }

@@ -125,6 +125,24 @@ public class BroadcastingTests
     }
 
     [Fact]
+    public void A_size_one_axis_stretches_to_an_empty_one_as_in_PyTorch()
+    {
+        // torch.zeros(0) + torch.ones(1) is tensor([]); torch.zeros(2, 0) * torch.ones(2, 1) has shape (2, 0).
+        Assert.Equal(new Shape(0), (Tensor.Zeros(0) + Tensor.Ones(1)).Shape);
+        Assert.Equal(new Shape(2, 0), (Tensor.Zeros(2, 0) * Tensor.Ones(2, 1)).Shape);
+        Assert.Equal(new Shape(0, 3), (Tensor.Ones(1, 3) - Tensor.Zeros(0, 1)).Shape);
+        Assert.Equal(new Shape(2, 0), Broadcasting.Shapes(new Shape(1, 0), new Shape(2, 1)));
+        // Its gradient sums over no elements: zeros of the operand's shape.
+        var one = Tensor.Ones(1).RequireGrad();
+        (Tensor.Zeros(0) * one).Sum().Backward();
+        Assert.Equal([0f], one.Grad!.ToArray());
+        // 0 and 2 are still incompatible.
+        var e = Assert.Throws<ArgumentException>(() => Tensor.Zeros(0) + Tensor.Zeros(2));
+        Assert.Contains("(0,)", e.Message);
+        Assert.Contains("(2,)", e.Message);
+    }
+
+    [Fact]
     public void Incompatible_shapes_name_the_op_and_both_shapes()
     {
         var e = Assert.Throws<ArgumentException>(() => Tensor.Zeros(2, 3) + Tensor.Zeros(4));
