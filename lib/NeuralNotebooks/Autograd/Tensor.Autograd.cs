@@ -14,7 +14,11 @@ public sealed partial class Tensor
     /// <summary>Whether operations on this tensor are recorded so that gradients flow back to it.</summary>
     public bool RequiresGrad { get; set; }
 
-    /// <summary>The gradient accumulated by <see cref="Backward()"/>, same shape as the tensor; null before.</summary>
+    /// <summary>
+    /// The gradient from <see cref="Backward()"/>, same shape as the tensor; null before. A leaf (a tensor
+    /// not computed from others, such as a weight) adds every backward pass's gradient to it, as in
+    /// PyTorch, until <see cref="ZeroGrad"/>; a computed tensor holds the gradient of the last pass only.
+    /// </summary>
     public Tensor? Grad { get; set; }
 
     /// <summary>The name of the operation that produced this tensor (e.g. "matmul"), or null for a leaf.</summary>
@@ -55,6 +59,9 @@ public sealed partial class Tensor
             throw new InvalidOperationException("backward: this tensor does not require a gradient: nothing it was computed from has RequireGrad() set.");
 
         var order = TopologicalOrder();
+        // A computed tensor's gradient is this pass's alone: one left from an earlier pass through a shared
+        // part of the graph would be pushed down to the leaves a second time.
+        foreach (var node in order) if (node._backward is not null) node.Grad = null;
         AccumulateGrad(gradient.data);
         for (int i = order.Count - 1; i >= 0; i--) order[i]._backward?.Invoke();
     }

@@ -131,8 +131,10 @@ public sealed partial class Tensor
         var self = this;
         return r.Record("pow", [this], g =>
         {
-            // d(x^p)/dx = p·x^(p-1)
+            // d(x^p)/dx = p·x^(p-1); for p = 0 the result is the constant 1, whose derivative is 0 even at
+            // x = 0, where the formula would give 0·∞ = NaN (PyTorch makes the same exception).
             var t = new float[g.Length];
+            if (exponent == 0f) { self.AccumulateGrad(t); return; }
             Simd.Pow(self.data, exponent - 1f, t);
             Simd.Multiply(t, exponent, t);
             Simd.Multiply(t, g, t);

@@ -58,6 +58,35 @@ public class GradientTests
     }
 
     [Fact]
+    public void A_second_backward_through_a_shared_tensor_counts_each_pass_once()
+    {
+        // PyTorch: h = x*3; h.sum().backward(retain_graph=True); (h*h).sum().backward() leaves x.grad = [21, 39].
+        var x = Tensor.From(1f, 2f).RequireGrad();
+        var h = x * 3f;
+        h.Sum().Backward();
+        Assert.Equal([3f, 3f], x.Grad!.ToArray());
+        (h * h).Sum().Backward();
+        Assert.Equal([21f, 39f], x.Grad!.ToArray());
+        Assert.Equal([6f, 12f], h.Grad!.ToArray());   // the last pass's d(Σh²)/dh = 2h
+
+        // The same scalar backward twice: each pass adds 2 to every leaf's gradient, once.
+        var w = Tensor.From(1f, 1f, 1f).RequireGrad();
+        var y = (w * 2f).Sum();
+        y.Backward();
+        y.Backward();
+        Assert.Equal([4f, 4f, 4f], w.Grad!.ToArray());
+    }
+
+    [Fact]
+    public void Pow_zero_has_gradient_zero_even_at_zero()
+    {
+        // d(x⁰)/dx = 0 everywhere; p·x^(p-1) would be 0·∞ = NaN at x = 0 (PyTorch gives [0, 0] too).
+        var x = Tensor.From(0f, 2f).RequireGrad();
+        x.Pow(0f).Sum().Backward();
+        Assert.Equal([0f, 0f], x.Grad!.ToArray());
+    }
+
+    [Fact]
     public void Diamond_graph_visits_each_node_once()
     {
         var x = Tensor.Scalar(3f).RequireGrad();
