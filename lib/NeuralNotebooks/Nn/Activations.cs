@@ -134,8 +134,9 @@ public sealed class LeakyReluActivation(float slope = 0.3f) : ActivationFunction
 {
     /// <inheritdoc/>
     public override string Name => "leaky_relu";
-    /// <summary>The slope for negative inputs.</summary>
-    public float Slope { get; } = slope;
+    /// <summary>The slope for negative inputs, 0 or more (as Keras requires): the backward pass tells the sides apart by the output's sign.</summary>
+    public float Slope { get; } = slope >= 0 ? slope
+        : throw new ArgumentOutOfRangeException(nameof(slope), $"leaky_relu: the slope for negative inputs must be 0 or more, got {slope}.");
     /// <inheritdoc/>
     public override Tensor Forward(Tensor z) => z.LeakyRelu(Slope);
     /// <inheritdoc/>

@@ -192,6 +192,16 @@ public class LayerGradientTests
     }
 
     [Fact]
+    public void Leaky_relu_refuses_a_negative_slope_as_Keras_does()
+    {
+        // Its backward pass tells z > 0 from the output's sign, which a negative slope would flip.
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => new LeakyReLU(-0.5f));
+        Assert.Contains("-0.5", e.Message);
+        Assert.Throws<ArgumentOutOfRangeException>(() => new LeakyReluActivation(float.NaN));
+        Assert.Equal(0f, new LeakyReluActivation(0f).Slope);
+    }
+
+    [Fact]
     public void Unknown_activation_lists_the_known_ones()
     {
         var e = Assert.Throws<ArgumentException>(() => Activations.Get("swishy"));
