@@ -50,9 +50,15 @@ public sealed class Conv2D : KernelLayer
     public (int Height, int Width) Strides { get; }
     /// <summary>"valid" or "same".</summary>
     public string Padding { get; }
-    /// <summary>Output size along one axis: valid: ⌊(in - k) / s⌋ + 1; same: ⌈in / s⌉.</summary>
+    /// <summary>Output size along one axis: valid: ⌊(in - k) / s⌋ + 1, so 0 for a kernel larger than the input; same: ⌈in / s⌉.</summary>
     public static int OutputSize(int input, int kernel, int stride, string padding) =>
-        padding == "same" ? (input + stride - 1) / stride : (input - kernel) / stride + 1;
+        padding == "same" ? (input + stride - 1) / stride : ValidOutputSize(input, kernel, stride);
+
+    /// <summary>
+    /// ⌊(in - k) / s⌋ + 1 with the floor taken, not C#'s division toward zero, which made a kernel one to
+    /// s - 1 pixels larger than the input fit once (a 3×3 kernel of stride 2 on a 2×2 image).
+    /// </summary>
+    internal static int ValidOutputSize(int input, int kernel, int stride) => input < kernel ? 0 : (input - kernel) / stride + 1;
 
     /// <inheritdoc/>
     protected override int[] OnBuild(int[] inputShape, Rng rng)

@@ -34,8 +34,8 @@ public sealed class MaxPool2D : Layer
     {
         if (inputShape.Length != 3)
             throw new ArgumentException($"{Describe()}: expects images (height, width, channels), got samples of shape ({string.Join(", ", inputShape)}).");
-        _outH = (inputShape[0] - PoolSize.Height) / Strides.Height + 1;
-        _outW = (inputShape[1] - PoolSize.Width) / Strides.Width + 1;
+        _outH = Conv2D.ValidOutputSize(inputShape[0], PoolSize.Height, Strides.Height);
+        _outW = Conv2D.ValidOutputSize(inputShape[1], PoolSize.Width, Strides.Width);
         if (_outH <= 0 || _outW <= 0) throw new ArgumentException($"{Describe()}: a {PoolSize} pool does not fit in a {inputShape[0]}x{inputShape[1]} image.");
         return [_outH, _outW, inputShape[2]];
     }

@@ -11,6 +11,10 @@ public sealed partial class Sequential
     // ---- training ----
 
     /// <summary>Trains on images or features <paramref name="x"/> with class labels <paramref name="y"/>.</summary>
+    /// <remarks>
+    /// <paramref name="validationSplit"/> trains on the first ⌊n·(1 - split)⌋ samples and validates on the rest,
+    /// split before shuffling, as Keras does; <paramref name="validationData"/>, when given, is used instead.
+    /// </remarks>
     public History Fit(Tensor x, int[] y, int epochs = 1, int batchSize = 32, (Tensor X, int[] Y)? validationData = null,
         double validationSplit = 0, bool shuffle = true, bool verbose = true, Action<EpochLog>? onEpochEnd = null)
     {
@@ -21,6 +25,10 @@ public sealed partial class Sequential
     }
 
     /// <summary>Trains on <paramref name="x"/> with targets <paramref name="y"/> shaped as the loss expects.</summary>
+    /// <remarks>
+    /// <paramref name="validationSplit"/> trains on the first ⌊n·(1 - split)⌋ samples and validates on the rest,
+    /// split before shuffling, as Keras does; <paramref name="validationData"/>, when given, is used instead.
+    /// </remarks>
     public History Fit(Tensor x, Tensor y, int epochs = 1, int batchSize = 32, (Tensor X, Tensor Y)? validationData = null,
         double validationSplit = 0, bool shuffle = true, bool verbose = true, Action<EpochLog>? onEpochEnd = null)
     {
@@ -37,10 +45,21 @@ public sealed partial class Sequential
         if (epochs < 1) throw new ArgumentOutOfRangeException(nameof(epochs), $"Fit: epochs must be at least 1, got {epochs}.");
         if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(batchSize), $"Fit: batchSize must be at least 1, got {batchSize}.");
         if (validationSplit is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(validationSplit), $"Fit: validationSplit must be in [0, 1), got {validationSplit}.");
-        if (validationSplit > 0)
+        CheckTargets("Fit", "y", loss, y, x.Shape[0]);
+        if (validationData is { } given)
         {
-            // Like Keras: the last fraction of the data, taken before shuffling.
-            int nVal = (int)(x.Shape[0] * validationSplit), nTrain = x.Shape[0] - nVal;
+            var vx = Adapt(given.X);
+            if (given.Y.Rank == 0 || given.Y.Shape[0] != vx.Shape[0])
+                throw new ArgumentException($"Fit: {vx.Shape[0]} samples in validationData's X {vx.Shape} but {(given.Y.Rank == 0 ? 0 : given.Y.Shape[0])} targets in its Y {given.Y.Shape}.");
+            CheckTargets("Fit", "validationData's Y", loss, given.Y, vx.Shape[0]);
+        }
+        if (validationSplit > 0 && validationData is null)
+        {
+            // Like Keras: the last fraction of the data, taken before shuffling, the first ⌊n·(1 - split)⌋
+            // samples kept for training; given validation data take precedence over a split.
+            int nTrain = (int)Math.Floor(x.Shape[0] * (1 - validationSplit)), nVal = x.Shape[0] - nTrain;
+            if (nTrain == 0 || nVal == 0)
+                throw new ArgumentException($"Fit: validationSplit {validationSplit} of {x.Shape[0]} samples leaves {nTrain} to train on and {nVal} to validate on; each needs at least one. Give more samples or another split.", nameof(validationSplit));
             validationData = (x.Slice(nTrain, nVal), y.Slice(nTrain, nVal));
             x = x.Slice(0, nTrain); y = y.Slice(0, nTrain);
         }
@@ -108,7 +127,8 @@ public sealed partial class Sequential
     {
         var loss = RequireLoss();
         x = Adapt(x);
-        if (y.Rank == 0 || y.Shape[0] != x.Shape[0]) throw new ArgumentException($"Evaluate: {x.Shape[0]} samples in x but {(y.Rank == 0 ? 0 : y.Shape[0])} targets.");
+        if (y.Rank == 0 || y.Shape[0] != x.Shape[0]) throw new ArgumentException($"Evaluate: {x.Shape[0]} samples in x {x.Shape} but {(y.Rank == 0 ? 0 : y.Shape[0])} targets in y {y.Shape}.");
+        CheckTargets("Evaluate", "y", loss, y, x.Shape[0]);
         int n = x.Shape[0], bs = Math.Max(batchSize, MinInferenceBatch);
         double lossSum = 0; long correct = 0;
         try
@@ -156,6 +176,22 @@ public sealed partial class Sequential
         }
         finally { Layer.EndInference(_layers); }
         return new Tensor(result, [n, .. outShape]);
+    }
+
+    /// <summary>
+    /// Refuses targets whose size per sample is not what the loss takes from the model's output: one class
+    /// index per sample for a sparse loss, else as many values as the output has (so a column of n values
+    /// fits a one-unit output, as in Keras). The loss reads the targets as flat rows: without this check a
+    /// wider row would be read out of step with the samples and a narrower one past the end.
+    /// </summary>
+    private void CheckTargets(string op, string name, Loss loss, Tensor y, int n)
+    {
+        int per = 1;
+        for (int i = 1; i < y.Rank; i++) per *= y.Shape[i];
+        int expected = loss.SparseTargets ? 1 : OutputWidth;
+        if (per != expected)
+            throw new ArgumentException($"{op}: targets {name} of shape {y.Shape} do not fit the model's output of shape {new Shape([n, .. _layers[^1].OutputShape])}: " +
+                (loss.SparseTargets ? $"{loss.Name} takes one class index per sample." : $"{loss.Name} takes {expected} value{(expected == 1 ? "" : "s")} per sample, as the output has."));
     }
 
     /// <summary>The number of output values per sample.</summary>
