@@ -33,6 +33,22 @@ public class ClassificationReportTests
     }
 
     [Fact]
+    public void The_accuracy_row_prints_the_micro_F1_as_scikit_learn_does()
+    {
+        // 19 of 40 correct: 19/40 is 0.47499999999999998 as a double and would print 0.47; scikit-learn prints
+        // its micro-averaged F1, 2·P·R/(P + R) = 0.47500000000000003, as 0.48. Produced by scikit-learn 1.2:
+        // classification_report([0]*20 + [1]*20, [0]*10 + [1]*10 + [1]*9 + [0]*11)
+        const string expected =
+            "              precision    recall  f1-score   support\n\n           0       0.48      0.50      0.49        20\n           1       0.47      0.45      0.46        20\n\n    accuracy                           0.48        40\n   macro avg       0.47      0.47      0.47        40\nweighted avg       0.47      0.47      0.47        40\n";
+        int[] yTrue = [.. Enumerable.Repeat(0, 20), .. Enumerable.Repeat(1, 20)];
+        int[] yPred = [.. Enumerable.Repeat(0, 10), .. Enumerable.Repeat(1, 19), .. Enumerable.Repeat(0, 11)];
+        var report = Metrics.ClassificationReport(yTrue, yPred);
+        Assert.Equal(expected, report.ToString());
+        Assert.Matches("accuracy</th>(<td[^>]*></td>){2}<td[^>]*>0.48</td>", report.Render());
+        Assert.Equal(19.0 / 40, report.Accuracy);
+    }
+
+    [Fact]
     public void Exact_halves_round_to_even_as_in_python()
     {
         // Produced by scikit-learn 1.2:
