@@ -12,6 +12,7 @@ namespace NeuralNotebooks;
 public sealed class MLPClassifier
 {
     private readonly List<Dense> _layers = [];
+    private int[] _classLabels = [];
     private int _classes;
     private readonly List<float> _lossCurve = [];
     private readonly object _gate = new();
@@ -23,6 +24,15 @@ public sealed class MLPClassifier
     {
         if (solver != "adam") throw new ArgumentException($"MLPClassifier: only solver \"adam\" is implemented, got \"{solver}\".");
         HiddenLayerSizes = hiddenLayerSizes ?? [100];
+        // scikit-learn's parameter constraints, checked here rather than at fit.
+        if (HiddenLayerSizes.Any(u => u < 1))
+            throw new ArgumentOutOfRangeException(nameof(hiddenLayerSizes), $"MLPClassifier: hidden layer sizes must be 1 or more, got [{string.Join(", ", HiddenLayerSizes)}].");
+        Require(alpha >= 0, nameof(alpha), $"alpha must be 0 or more, got {alpha}");
+        Require(batchSize is null or >= 1, nameof(batchSize), $"batchSize must be 1 or more (or null for min(200, n)), got {batchSize}");
+        Require(learningRateInit > 0, nameof(learningRateInit), $"learningRateInit must be above 0, got {learningRateInit}");
+        Require(maxIter >= 1, nameof(maxIter), $"maxIter must be 1 or more, got {maxIter}");
+        Require(tol >= 0, nameof(tol), $"tol must be 0 or more, got {tol}");
+        Require(nIterNoChange >= 1, nameof(nIterNoChange), $"nIterNoChange must be 1 or more, got {nIterNoChange}");
         Activation = activation switch
         {
             "logistic" or "relu" or "tanh" or "identity" => activation,
@@ -55,6 +65,9 @@ public sealed class MLPClassifier
     /// <summary>Whether to print the loss after each epoch.</summary>
     public bool Verbose { get; }
 
+    /// <summary>The class labels seen by <see cref="Fit"/>, in ascending order (scikit-learn's <c>classes_</c>): the columns of <see cref="PredictProba"/>.</summary>
+    public IReadOnlyList<int> Classes => _classLabels;
+
     /// <summary>The training loss after each epoch.</summary>
     public IReadOnlyList<float> LossCurve => _lossCurve;
     /// <summary>The number of epochs run.</summary>
@@ -72,9 +85,11 @@ public sealed class MLPClassifier
         {
             x = x.Reshape(x.Shape[0], -1);
             int n = x.Shape[0], features = x.Shape[1];
-            for (int i = 0; i < y.Length; i++)
-                if (y[i] < 0) throw new ArgumentException($"MLPClassifier.Fit: the label of sample {i} is {y[i]}; classes are numbered from 0.");
-            _classes = y.Max() + 1;
+            // Like scikit-learn, any labels: one output per distinct label, in ascending order; {0, 5, 10} gives three.
+            var labels = y.Distinct().Order().ToArray();
+            var classIndex = y.Select(l => Array.BinarySearch(labels, l)).ToArray();
+            _classLabels = labels;
+            _classes = labels.Length;
             var rng = new Rng(RandomState);
             _layers.Clear();
             _lossCurve.Clear();
@@ -93,7 +108,7 @@ public sealed class MLPClassifier
             // the same formulas as Keras's, with other constants.
             var loss = new SparseCategoricalCrossentropy { Clip = 1e-10f };
             var trainer = new Trainer(_layers, loss, new Adam(LearningRateInit, 0.9f, 0.999f, 1e-8f)) { L2PerBatch = Alpha };
-            var targets = new Tensor(y.Select(c => (float)c).ToArray(), n);
+            var targets = new Tensor(classIndex.Select(c => (float)c).ToArray(), n);
             int batch = Math.Clamp(BatchSize ?? Math.Min(200, n), 1, n);
             int noImprovement = 0;
             float best = float.PositiveInfinity;
@@ -114,7 +129,7 @@ public sealed class MLPClassifier
         return this;
     }
 
-    /// <summary>Class probabilities, one row per sample.</summary>
+    /// <summary>Class probabilities, one row per sample and one column per class of <see cref="Classes"/>.</summary>
     public Tensor PredictProba(Tensor x)
     {
         ArgumentNullException.ThrowIfNull(x);
@@ -143,12 +158,12 @@ public sealed class MLPClassifier
         }
     }
 
-    /// <summary>The predicted class of each sample.</summary>
+    /// <summary>The predicted class label of each sample (one of <see cref="Classes"/>).</summary>
     public int[] Predict(Tensor x)
     {
         var p = PredictProba(x);
         var r = new int[p.Shape[0]];
-        for (int i = 0; i < r.Length; i++) r[i] = Simd.IndexOfMax(p.data.AsSpan(i * _classes, _classes));
+        for (int i = 0; i < r.Length; i++) r[i] = _classLabels[Simd.IndexOfMax(p.data.AsSpan(i * _classes, _classes))];
         return r;
     }
 
@@ -158,6 +173,11 @@ public sealed class MLPClassifier
         var p = Predict(x);
         if (p.Length != y.Length) throw new ArgumentException($"MLPClassifier.Score: {p.Length} samples but {y.Length} labels.");
         return Metrics.Accuracy(y, p);
+    }
+
+    private static void Require(bool holds, string parameter, string what)
+    {
+        if (!holds) throw new ArgumentOutOfRangeException(parameter, $"MLPClassifier: {what}.");
     }
 
     /// <inheritdoc/>

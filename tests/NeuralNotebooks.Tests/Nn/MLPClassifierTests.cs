@@ -149,6 +149,52 @@ public class MLPClassifierTests
     }
 
     [Fact]
+    public void Labels_with_gaps_give_one_column_per_class_as_scikit_learn()
+    {
+        // scikit-learn: MLPClassifier().fit(x, 5 * y) has classes_ [0, 5, 10] and predict_proba of shape (n, 3);
+        // this one had 11 columns, 8 of them for labels that never occur.
+        var (x, y) = Blobs(120, 4, 3, seed: 3);
+        int[] spaced = y.Select(l => 5 * l - 5).ToArray();   // -5, 0, 5: negative labels are labels too
+        var clf = new MLPClassifier(hiddenLayerSizes: [6], maxIter: 30, randomState: 1).Fit(x, spaced);
+        Assert.Equal([-5, 0, 5], clf.Classes);
+        Assert.Equal(new Shape(120, 3), clf.PredictProba(x).Shape);
+        var predicted = clf.Predict(x);
+        Assert.All(predicted, p => Assert.Contains(p, new[] { -5, 0, 5 }));
+        // The same model as on the labels 0, 1, 2: the classes are the same, only named otherwise.
+        var plain = new MLPClassifier(hiddenLayerSizes: [6], maxIter: 30, randomState: 1).Fit(x, y);
+        Assert.Equal(plain.PredictProba(x).ToArray(), clf.PredictProba(x).ToArray());
+        Assert.Equal(plain.Predict(x).Select(l => 5 * l - 5), predicted);
+        Assert.Equal(plain.Score(x, y), clf.Score(x, spaced));
+    }
+
+    [Theory]
+    [InlineData("maxIter")]
+    [InlineData("alpha")]
+    [InlineData("batchSize")]
+    [InlineData("learningRateInit")]
+    [InlineData("tol")]
+    [InlineData("nIterNoChange")]
+    [InlineData("hiddenLayerSizes")]
+    public void Parameters_outside_scikit_learns_constraints_are_refused(string parameter)
+    {
+        // scikit-learn 1.2 raises InvalidParameterError for max_iter=0, alpha=-1, batch_size=0,
+        // learning_rate_init=0, tol=-1, n_iter_no_change=0 and hidden_layer_sizes=(0,); these trained silently.
+        Func<MLPClassifier> make = parameter switch
+        {
+            "maxIter" => () => new MLPClassifier(maxIter: 0),
+            "alpha" => () => new MLPClassifier(alpha: -1f),
+            "batchSize" => () => new MLPClassifier(batchSize: 0),
+            "learningRateInit" => () => new MLPClassifier(learningRateInit: 0f),
+            "tol" => () => new MLPClassifier(tol: -1f),
+            "nIterNoChange" => () => new MLPClassifier(nIterNoChange: 0),
+            _ => () => new MLPClassifier(hiddenLayerSizes: [10, 0]),
+        };
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => make());
+        Assert.Equal(parameter, e.ParamName);
+        Assert.StartsWith("MLPClassifier: ", e.Message);
+    }
+
+    [Fact]
     public void Fit_stops_when_the_loss_stops_improving_by_tol()
     {
         var (x, y) = Blobs(200, 6, 2, seed: 8);
