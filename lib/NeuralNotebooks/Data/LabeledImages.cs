@@ -1,3 +1,4 @@
+using System.Globalization;
 using NeuralNotebooks.Kernels;
 using NeuralNotebooks.Display;
 
@@ -69,5 +70,5 @@ public sealed record ImageDataset(string Name, LabeledImages Train, LabeledImage
     public void Deconstruct(out LabeledImages train, out LabeledImages test) { train = Train; test = Test; }
 
     /// <inheritdoc/>
-    public override string ToString() => $"{Name}: {Train.Count:N0} training and {Test.Count:N0} test images of shape {Train.Images.Shape}, {ClassNames.Count} classes";
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"{Name}: {Train.Count:N0} training and {Test.Count:N0} test images of shape {Train.Images.Shape}, {ClassNames.Count} classes");
 }

@@ -109,4 +109,8 @@ public sealed class TrainingProgress : IRichDisplay
 }
 
 /// <summary>A model's loss and accuracy on a dataset; deconstructs as <c>var (loss, accuracy) = model.Evaluate(x, y);</c>.</summary>
-public readonly record struct Evaluation(float Loss, float Accuracy);
+public readonly record struct Evaluation(float Loss, float Accuracy)
+{
+    /// <summary>The record's usual text, its numbers written with a decimal point whatever the culture.</summary>
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"Evaluation {{ Loss = {Loss}, Accuracy = {Accuracy} }}");
+}

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Runtime.CompilerServices;
 using NeuralNotebooks.Kernels;
 
@@ -331,5 +332,5 @@ public abstract class Layer
     }
 
     /// <inheritdoc/>
-    public override string ToString() => IsBuilt ? $"{Describe()}: {Batch(InputShape)} -> {Batch(OutputShape)}, {ParameterCount:N0} parameters" : $"{Describe()} (not built)";
+    public override string ToString() => IsBuilt ? string.Create(CultureInfo.InvariantCulture, $"{Describe()}: {Batch(InputShape)} -> {Batch(OutputShape)}, {ParameterCount:N0} parameters") : $"{Describe()} (not built)";
 }

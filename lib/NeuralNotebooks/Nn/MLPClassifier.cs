@@ -1,3 +1,4 @@
+using System.Globalization;
 using NeuralNotebooks.Kernels;
 
 namespace NeuralNotebooks;
@@ -120,7 +121,7 @@ public sealed class MLPClassifier
                 var (lossSum, _) = trainer.RunEpoch(x, targets, order, batch, epoch + 1, countCorrect: false);
                 float epochLoss = (float)(lossSum / n);
                 _lossCurve.Add(epochLoss);
-                if (Verbose) Console.WriteLine($"Iteration {epoch + 1}, loss = {epochLoss:F8}");
+                if (Verbose) Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Iteration {epoch + 1}, loss = {epochLoss:F8}"));
                 if (epochLoss > best - Tol) noImprovement++; else noImprovement = 0;
                 best = Math.Min(best, epochLoss);
                 if (noImprovement > NIterNoChange) break;
@@ -181,6 +182,6 @@ public sealed class MLPClassifier
     }
 
     /// <inheritdoc/>
-    public override string ToString() =>
-        $"MLPClassifier(hidden_layer_sizes=({string.Join(", ", HiddenLayerSizes)}{(HiddenLayerSizes.Length == 1 ? "," : "")}), activation='{Activation}', alpha={Alpha}, max_iter={MaxIter}, random_state={RandomState})";
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture,
+        $"MLPClassifier(hidden_layer_sizes=({string.Join(", ", HiddenLayerSizes)}{(HiddenLayerSizes.Length == 1 ? "," : "")}), activation='{Activation}', alpha={Alpha}, max_iter={MaxIter}, random_state={RandomState})");
 }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Text;
 using NeuralNotebooks.Display;
@@ -35,11 +36,13 @@ public sealed class ModelSummary : IRichDisplay
         sb.AppendLine($" {"Layer (type)",-28}{"Output Shape",-26}Param #").AppendLine(dbl);
         for (int i = 0; i < Rows.Count; i++)
         {
-            sb.AppendLine($" {Rows[i].Layer,-28}{Rows[i].OutputShape,-26}{Rows[i].Parameters:N0}");
+            sb.AppendLine(CultureInfo.InvariantCulture, $" {Rows[i].Layer,-28}{Rows[i].OutputShape,-26}{Rows[i].Parameters:N0}");
             if (i < Rows.Count - 1) sb.AppendLine();
         }
         sb.AppendLine(dbl);
-        sb.AppendLine($"Total params: {TotalParameters:N0}").AppendLine($"Trainable params: {TrainableParameters:N0}").AppendLine($"Non-trainable params: {NonTrainableParameters:N0}");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"Total params: {TotalParameters:N0}")
+            .AppendLine(CultureInfo.InvariantCulture, $"Trainable params: {TrainableParameters:N0}")
+            .AppendLine(CultureInfo.InvariantCulture, $"Non-trainable params: {NonTrainableParameters:N0}");
         return sb.Append(rule).ToString();
     }
 
@@ -52,7 +55,7 @@ public sealed class ModelSummary : IRichDisplay
         var sb = new StringBuilder($"<div><b>Model: {WebUtility.HtmlEncode(Name)}</b><table style=\"border-collapse:collapse\">");
         sb.Append("<tr><th style=\"text-align:left;padding:2px 12px\">Layer (type)</th><th style=\"text-align:left;padding:2px 12px\">Output Shape</th><th style=\"text-align:right;padding:2px 12px\">Param #</th></tr>");
         foreach (var r in Rows)
-            sb.Append($"<tr><td style=\"padding:2px 12px\">{WebUtility.HtmlEncode(r.Layer)}</td><td style=\"padding:2px 12px\">{r.OutputShape}</td><td style=\"text-align:right;padding:2px 12px\">{r.Parameters:N0}</td></tr>");
-        return sb.Append($"</table>Total params: {TotalParameters:N0}<br/>Trainable params: {TrainableParameters:N0}<br/>Non-trainable params: {NonTrainableParameters:N0}</div>").ToString();
+            sb.Append(CultureInfo.InvariantCulture, $"<tr><td style=\"padding:2px 12px\">{WebUtility.HtmlEncode(r.Layer)}</td><td style=\"padding:2px 12px\">{r.OutputShape}</td><td style=\"text-align:right;padding:2px 12px\">{r.Parameters:N0}</td></tr>");
+        return sb.Append(CultureInfo.InvariantCulture, $"</table>Total params: {TotalParameters:N0}<br/>Trainable params: {TrainableParameters:N0}<br/>Non-trainable params: {NonTrainableParameters:N0}</div>").ToString();
     }
 }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using NeuralNotebooks.Display;
 
 namespace NeuralNotebooks.Plots;
@@ -73,7 +74,8 @@ public sealed class BarChart : Chart
         return sb.Append("</svg>").ToString();
     }
 
-    private static string FormatValue(double v) => Math.Abs(v) >= 100 ? v.ToString("N0") : Math.Abs(v) >= 1 ? v.ToString("0.##") : v.ToString("0.###");
+    private static string FormatValue(double v) =>
+        v.ToString(Math.Abs(v) >= 100 ? "N0" : Math.Abs(v) >= 1 ? "0.##" : "0.###", CultureInfo.InvariantCulture);
 
     /// <inheritdoc/>
     public override string ToString() => $"BarChart{(TitleText is null ? "" : $" '{TitleText}'")}: " +

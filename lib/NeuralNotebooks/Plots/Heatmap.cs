@@ -1,3 +1,4 @@
+using System.Globalization;
 using NeuralNotebooks.Display;
 
 namespace NeuralNotebooks.Plots;
@@ -83,7 +84,7 @@ public sealed class Heatmap : Chart
                 double x = left + j * Cell, y = top + i * Cell;
                 sb.Append($"<rect class=\"cell\" x=\"{x}\" y=\"{y}\" width=\"{Cell}\" height=\"{Cell}\" fill=\"{fill}\" stroke=\"white\"/>");
                 if (_showValues && Cell >= 18)
-                    Svg.Text(sb, x + Cell / 2.0, y + Cell / 2.0 + 4, integers ? v.ToString("0") : v.ToString("0.00"), size: Cell >= 36 ? 11 : 9,
+                    Svg.Text(sb, x + Cell / 2.0, y + Cell / 2.0 + 4, v.ToString(integers ? "0" : "0.00", CultureInfo.InvariantCulture), size: Cell >= 36 ? 11 : 9,
                         fill: darkness > 0.55 ? "white" : "#222", extra: "class=\"value\"");
             }
         }
@@ -98,7 +99,8 @@ public sealed class Heatmap : Chart
             string fill = _diverging ? Hex(Svg.Diverging(2 * t - 1)) : Svg.Sequential(t);
             sb.Append($"<rect x=\"{Svg.N(sx)}\" y=\"{Svg.N(top + k * sh / 50)}\" width=\"14\" height=\"{Svg.N(sh / 50 + 0.5)}\" fill=\"{fill}\"/>");
         }
-        string hiLabel = max.ToString(integers ? "0" : "0.##"), loLabel = _diverging ? (-max).ToString("0.##") : Math.Min(min, 0).ToString(integers ? "0" : "0.##");
+        string hiLabel = max.ToString(integers ? "0" : "0.##", CultureInfo.InvariantCulture),
+            loLabel = _diverging ? (-max).ToString("0.##", CultureInfo.InvariantCulture) : Math.Min(min, 0).ToString(integers ? "0" : "0.##", CultureInfo.InvariantCulture);
         Svg.Text(sb, sx + 18, top + 10, hiLabel, anchor: "start", size: 10);
         Svg.Text(sb, sx + 18, top + sh, loLabel, anchor: "start", size: 10);
         return sb.Append("</svg>").ToString();

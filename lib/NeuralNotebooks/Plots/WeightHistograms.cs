@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using NeuralNotebooks.Display;
 
@@ -126,5 +127,5 @@ public sealed class WeightHistograms : IRichDisplay
 
     /// <inheritdoc/>
     public override string ToString() =>
-        $"WeightHistograms: {_epochs.Count} epochs of {string.Join(", ", _layers.Select(l => $"{l} ({_weights[l][^1].Length:N0} weights)"))}";
+        $"WeightHistograms: {_epochs.Count} epochs of {string.Join(", ", _layers.Select(l => string.Create(CultureInfo.InvariantCulture, $"{l} ({_weights[l][^1].Length:N0} weights)")))}";
 }
