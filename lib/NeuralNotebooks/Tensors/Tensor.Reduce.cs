@@ -49,7 +49,8 @@ public sealed partial class Tensor
     /// <summary>The mean along one axis; with <paramref name="keepDims"/> that axis stays with size 1.</summary>
     public Tensor Mean(int axis, bool keepDims = false)
     {
-        int n = Rank == 0 ? 1 : Shape[Shape.NormalizeAxis(axis)];
+        if (Rank == 0) throw new InvalidOperationException($"mean: a scalar has no axis {axis}.");
+        int n = Shape[Shape.NormalizeAxis(axis)];
         if (n == 0) throw new InvalidOperationException($"mean: axis {axis} of shape {Shape} is empty.");
         return Sum(axis, keepDims).Divide(n);
     }

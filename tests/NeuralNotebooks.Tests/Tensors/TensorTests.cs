@@ -185,6 +185,14 @@ public class ReductionTests
     }
 
     [Fact]
+    public void A_reduction_over_an_axis_of_a_scalar_names_itself()
+    {
+        // Mean went through Sum and reported "sum: a scalar has no axis 0".
+        Assert.Equal("mean: a scalar has no axis 0.", Assert.Throws<InvalidOperationException>(() => Tensor.Scalar(3f).Mean(0)).Message);
+        Assert.Equal("sum: a scalar has no axis 0.", Assert.Throws<InvalidOperationException>(() => Tensor.Scalar(3f).Sum(0)).Message);
+    }
+
+    [Fact]
     public void Along_an_axis_with_and_without_keepdims()
     {
         Assert.Equal([5f, 7f, 9f], M.Sum(0).ToArray());
