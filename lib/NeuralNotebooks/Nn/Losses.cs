@@ -133,6 +133,12 @@ public sealed class BinaryCrossentropy(bool fromLogits = false) : Loss
     /// <inheritdoc/>
     public override bool FusesWith(ActivationFunction activation) => !FromLogits && activation is SigmoidActivation;
 
+    /// <summary>
+    /// scikit-learn's clip instead of Keras's ε in float: probabilities clipped to [c, 1 - c] in double, where
+    /// 1 - c stays below 1 for its 2.2e-16 (in float it is 1, and a sure 1 would take the log of 0). Null: Keras's.
+    /// </summary>
+    internal double? ClipInDouble { get; init; }
+
     [MethodImpl(JitHints.PerBatch)]
     internal override void FusedGradient(ReadOnlySpan<float> output, ReadOnlySpan<float> target, int n, int width, Span<float> grad)
     {
@@ -155,6 +161,12 @@ public sealed class BinaryCrossentropy(bool fromLogits = false) : Loss
                 // Stable: max(z, 0) - z·y + log(1 + e^-|z|).
                 sum += Math.Max(z, 0) - z * y + Math.Log(1 + Math.Exp(-Math.Abs(z)));
                 if (!grad.IsEmpty) grad[i] = (1f / (1f + MathF.Exp(-z)) - y) / count;
+            }
+            else if (ClipInDouble is { } c)
+            {
+                double q = Math.Clamp(z, c, 1 - c);
+                sum -= y * Math.Log(q) + (1 - y) * Math.Log(1 - q);
+                if (!grad.IsEmpty) grad[i] = z < c || z > 1 - c ? 0f : (float)((q - y) / (q * (1 - q)) / count);
             }
             else
             {
@@ -230,7 +242,7 @@ public sealed class SparseCategoricalCrossentropy(bool fromLogits = false) : Los
     /// <inheritdoc/>
     public override bool SparseTargets => true;
 
-    /// <summary>The probability floor before the logarithm: Keras's 1e-7 by default; scikit-learn's log-loss uses 1e-10.</summary>
+    /// <summary>The probability floor before the logarithm: Keras's 1e-7 by default; <see cref="MLPClassifier"/> sets scikit-learn's.</summary>
     internal float Clip { get; init; } = Epsilon;
 
     /// <inheritdoc/>

@@ -5,7 +5,7 @@ namespace NeuralNotebooks;
 
 /// <summary>
 /// A multilayer-perceptron classifier that behaves like scikit-learn's <c>MLPClassifier</c>: hidden
-/// layers of the chosen activation, a softmax output, log-loss plus an L2 penalty <c>alpha</c>, trained
+/// layers of the chosen activation, a softmax output (one logistic unit for two classes), log-loss plus an L2 penalty <c>alpha</c>, trained
 /// with scikit-learn's Adam on batches of min(200, n), stopping when the training loss stops improving
 /// by <c>tol</c> for <c>nIterNoChange</c> epochs or after <c>maxIter</c> epochs. It trains with the same
 /// layers (<see cref="Dense"/>), loss, optimizer (<see cref="Adam"/>) and training loop as <see cref="Sequential"/>.
@@ -91,23 +91,27 @@ public sealed class MLPClassifier
             var classIndex = y.Select(l => Array.BinarySearch(labels, l)).ToArray();
             _classLabels = labels;
             _classes = labels.Length;
+            // Two classes take one logistic output, the probability of the second, as in scikit-learn.
+            bool binary = _classes == 2;
             var rng = new Rng(RandomState);
             _layers.Clear();
             _lossCurve.Clear();
-            var sizes = new[] { features }.Concat(HiddenLayerSizes).Append(_classes).ToArray();
+            var sizes = new[] { features }.Concat(HiddenLayerSizes).Append(binary ? 1 : _classes).ToArray();
             for (int l = 0; l + 1 < sizes.Length; l++)
             {
                 bool last = l + 2 == sizes.Length;
-                var dense = new Dense(sizes[l + 1], last ? "softmax" : Activation);
+                var dense = new Dense(sizes[l + 1], last ? binary ? "sigmoid" : "softmax" : Activation);
                 dense.Build([sizes[l]], rng);
                 // scikit-learn's Glorot init: weights and intercepts uniform in ±sqrt(factor / (fan_in + fan_out)).
                 float bound = MathF.Sqrt((Activation == "logistic" ? 2f : 6f) / (sizes[l] + sizes[l + 1]));
                 foreach (var w in dense.Weights) { var s = w.AsSpan(); for (int i = 0; i < s.Length; i++) s[i] = rng.Uniform(-bound, bound); }
                 _layers.Add(dense);
             }
-            // scikit-learn's log-loss clips probabilities at 1e-10 and its Adam adds ε = 1e-8 outside the root:
-            // the same formulas as Keras's, with other constants.
-            var loss = new SparseCategoricalCrossentropy { Clip = 1e-10f };
+            // scikit-learn 1.2's log-loss clips probabilities to float64's machine epsilon and its Adam adds
+            // ε = 1e-8 outside the root: the same formulas as Keras's, with other constants. The clip changes
+            // only the reported loss (the gradient is p - y), so it only moves a stop for no improvement.
+            Loss loss = binary ? new BinaryCrossentropy { ClipInDouble = Float64Epsilon }
+                : new SparseCategoricalCrossentropy { Clip = (float)Float64Epsilon };
             var trainer = new Trainer(_layers, loss, new Adam(LearningRateInit, 0.9f, 0.999f, 1e-8f)) { L2PerBatch = Alpha };
             var targets = new Tensor(classIndex.Select(c => (float)c).ToArray(), n);
             int batch = Math.Clamp(BatchSize ?? Math.Min(200, n), 1, n);
@@ -151,7 +155,14 @@ public sealed class MLPClassifier
                     int count = Math.Min(Chunk, n - start);
                     Tensor h = Batches.Gather(x, null, start, count, ref xb);
                     foreach (var layer in _layers) h = layer.Forward(h, false);
-                    h.data.AsSpan(0, count * _classes).CopyTo(result.AsSpan(start * _classes));
+                    if (_classes == 2)
+                        for (int i = 0; i < count; i++)
+                        {
+                            // The one logistic output is the second class's probability: [1 - p, p], as scikit-learn.
+                            result[2 * (start + i)] = 1 - h.data[i];
+                            result[2 * (start + i) + 1] = h.data[i];
+                        }
+                    else h.data.AsSpan(0, count * _classes).CopyTo(result.AsSpan(start * _classes));
                 }
             }
             finally { Layer.EndInference(_layers); }
@@ -175,6 +186,9 @@ public sealed class MLPClassifier
         if (p.Length != y.Length) throw new ArgumentException($"MLPClassifier.Score: {p.Length} samples but {y.Length} labels.");
         return Metrics.Accuracy(y, p);
     }
+
+    /// <summary>numpy's <c>finfo(float64).eps</c>, 2⁻⁵², where scikit-learn 1.2's log-loss clips probabilities.</summary>
+    private const double Float64Epsilon = 2.220446049250313e-16;
 
     private static void Require(bool holds, string parameter, string what)
     {

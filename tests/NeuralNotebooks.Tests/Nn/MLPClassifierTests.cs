@@ -26,7 +26,11 @@ public class MLPClassifierTests
         double alpha, double lr, int maxIter, int seed, out double[][] coefs)
     {
         var rng = new Rng(seed);
-        var sizes = new[] { features }.Concat(hidden).Append(classes).ToArray();
+        // Two classes: one logistic output, the second class's probability, and the binary log-loss.
+        bool binary = classes == 2;
+        int outs = binary ? 1 : classes;
+        const double Eps = 2.220446049250313e-16;   // numpy's finfo(float64).eps: scikit-learn 1.2 clips there
+        var sizes = new[] { features }.Concat(hidden).Append(outs).ToArray();
         int layers = sizes.Length - 1;
         var w = new double[layers][]; var b = new double[layers][];
         for (int l = 0; l < layers; l++)
@@ -64,9 +68,9 @@ public class MLPClassifierTests
                         {
                             double s = b[l][o];
                             for (int i = 0; i < fi; i++) s += acts[l][k * fi + i] * w[l][i * fo + o];
-                            a[k * fo + o] = l == layers - 1 ? s : activation == "logistic" ? 1 / (1 + Math.Exp(-s)) : Math.Max(s, 0);
+                            a[k * fo + o] = l == layers - 1 && !binary ? s : l == layers - 1 || activation == "logistic" ? 1 / (1 + Math.Exp(-s)) : Math.Max(s, 0);
                         }
-                    if (l == layers - 1)
+                    if (l == layers - 1 && !binary)
                         for (int k = 0; k < count; k++)
                         {
                             double max = a.Skip(k * fo).Take(fo).Max(), z = 0;
@@ -76,13 +80,27 @@ public class MLPClassifierTests
                     acts[l + 1] = a;
                 }
                 double loss = 0;
-                for (int k = 0; k < count; k++) loss -= Math.Log(Math.Max(acts[layers][k * classes + y[order[start + k]]], 1e-10));
+                for (int k = 0; k < count; k++)
+                {
+                    int label = y[order[start + k]];
+                    if (binary)
+                    {
+                        double q = Math.Clamp(acts[layers][k], Eps, 1 - Eps);
+                        loss -= label == 1 ? Math.Log(q) : Math.Log(1 - q);
+                    }
+                    else loss -= Math.Log(Math.Clamp(acts[layers][k * classes + label], Eps, 1 - Eps));
+                }
                 loss /= count;
                 loss += 0.5 * alpha * w.Sum(wl => wl.Sum(q => q * q)) / count;
                 lossSum += loss * count;
                 // Back-propagation: the output delta is (p - y) / count; hidden deltas through the activation's derivative.
                 var delta = (double[])acts[layers].Clone();
-                for (int k = 0; k < count; k++) delta[k * classes + y[order[start + k]]] -= 1;
+                for (int k = 0; k < count; k++)
+                {
+                    int label = y[order[start + k]];
+                    if (binary) delta[k] -= label;
+                    else delta[k * classes + label] -= 1;
+                }
                 for (int i = 0; i < delta.Length; i++) delta[i] /= count;
                 var gw = new double[layers][]; var gb = new double[layers][];
                 for (int l = layers - 1; l >= 0; l--)
@@ -126,11 +144,13 @@ public class MLPClassifierTests
     }
 
     [Theory]
-    [InlineData("logistic", 0.0001f)]
-    [InlineData("relu", 0.01f)]
-    public void Fit_follows_scikit_learns_algorithm(string activation, float alpha)
+    [InlineData("logistic", 0.0001f, 3)]
+    [InlineData("relu", 0.01f, 3)]
+    [InlineData("logistic", 0.0001f, 2)]   // one logistic output and the binary log-loss
+    [InlineData("relu", 0.01f, 2)]
+    public void Fit_follows_scikit_learns_algorithm(string activation, float alpha, int Classes)
     {
-        const int N = 260, Features = 9, Classes = 3;
+        const int N = 260, Features = 9;
         var (x, y) = Blobs(N, Features, Classes, seed: 5);
         var clf = new MLPClassifier(hiddenLayerSizes: [7, 5], activation: activation, alpha: alpha, learningRateInit: 0.01f, maxIter: 12, tol: 0, nIterNoChange: 100, randomState: 3);
         clf.Fit(x, y);
@@ -146,6 +166,26 @@ public class MLPClassifierTests
         Assert.True(clf.LossCurve[^1] < clf.LossCurve[0]);
         double score = clf.Score(x, y);
         Assert.True(score > 1.0 / Classes + 0.1, $"accuracy {score}, losses {string.Join(", ", clf.LossCurve)}");
+    }
+
+    [Fact]
+    public void Two_classes_take_one_logistic_output_and_give_both_probabilities()
+    {
+        // scikit-learn: for two classes coefs_[-1] has shape (hidden, 1), and predict_proba is [1 - p, p].
+        var (x, y) = Blobs(100, 4, 2, seed: 4);
+        int[] named = y.Select(l => l == 0 ? -1 : 1).ToArray();
+        var clf = new MLPClassifier(hiddenLayerSizes: [5], learningRateInit: 0.01f, maxIter: 50, randomState: 2).Fit(x, named);
+        Assert.Equal([-1, 1], clf.Classes);
+        Assert.Equal(new Shape(5, 1), clf.Coefs[^1].Shape);
+        var proba = clf.PredictProba(x);
+        Assert.Equal(new Shape(100, 2), proba.Shape);
+        var predicted = clf.Predict(x);
+        for (int i = 0; i < 100; i++)
+        {
+            Assert.Equal(1f, proba.Item(i, 0) + proba.Item(i, 1), 6);
+            Assert.Equal(proba.Item(i, 1) > proba.Item(i, 0) ? 1 : -1, predicted[i]);
+        }
+        Assert.True(clf.Score(x, named) > 0.8, $"accuracy {clf.Score(x, named)}");
     }
 
     [Fact]
