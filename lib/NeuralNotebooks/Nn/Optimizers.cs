@@ -40,11 +40,14 @@ public abstract class Optimizer
     public void Step(IReadOnlyList<Tensor> parameters, IReadOnlyList<Tensor> gradients)
     {
         if (parameters.Count != gradients.Count) throw new ArgumentException($"{GetType().Name}: {parameters.Count} parameters but {gradients.Count} gradients.");
+        // Every pair is checked before any is updated: a mismatch leaves the parameters and the step count as they were.
+        for (int i = 0; i < parameters.Count; i++)
+            if (parameters[i].Shape != gradients[i].Shape)
+                throw new ArgumentException($"{GetType().Name}: parameter {i} has shape {parameters[i].Shape} but its gradient {gradients[i].Shape}.");
         Iterations++;
         for (int i = 0; i < parameters.Count; i++)
         {
             var p = parameters[i]; var g = gradients[i];
-            if (p.Size != g.Size) throw new ArgumentException($"{GetType().Name}: parameter {i} has shape {p.Shape} but its gradient {g.Shape}.");
             var slots = SlotsOf(p);
             if (WeightDecay != 0) Simd.AddScaled(-LearningRate * WeightDecay, p.data, p.data);
             Update(p.data, g.data, slots, Iterations);

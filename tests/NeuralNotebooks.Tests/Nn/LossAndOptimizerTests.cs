@@ -108,6 +108,22 @@ public class OptimizerTests
     }
 
     [Fact]
+    public void A_gradient_of_another_shape_is_refused_even_with_as_many_elements()
+    {
+        // As in PyTorch: a (2, 3) gradient does not belong to a (3, 2) parameter, though both hold six numbers.
+        var p = Tensor.Zeros(3, 2);
+        var first = Tensor.Zeros(2);
+        var sgd = new SGD();
+        var e = Assert.Throws<ArgumentException>(() => sgd.Step([first, p], [Tensor.Ones(2), Tensor.Ones(2, 3)]));
+        Assert.Contains("(3, 2)", e.Message);
+        Assert.Contains("(2, 3)", e.Message);
+        // Nothing moved, not even the parameter before the mismatch.
+        Assert.Equal(new float[6], p.ToArray());
+        Assert.Equal(new float[2], first.ToArray());
+        Assert.Equal(0, sgd.Iterations);
+    }
+
+    [Fact]
     public void Weight_decay_shrinks_parameters_before_the_update()
     {
         var p = Tensor.From(1f);
