@@ -19,30 +19,61 @@ public static class Ticks
             double pad = min == 0 ? 1 : Math.Abs(min) * 0.1;
             min -= pad; max += pad;
         }
-        double step = Step((max - min) / Math.Max(1, target - 1));
-        double start = Math.Floor(min / step + 1e-9) * step, end = Math.Ceiling(max / step - 1e-9) * step;
-        int count = (int)Math.Round((end - start) / step) + 1;
+        if (double.IsInfinity(max - min))
+            throw new ArgumentException($"Axis range [{min}, {max}] is wider than a double can hold.");
+        var (nice, exponent) = StepParts((max - min) / Math.Max(1, target - 1));
+        double step = Scale(nice, exponent);
+        double first = Math.Floor(min / step + 1e-9), last = Math.Ceiling(max / step - 1e-9);
+        int count = (int)(last - first) + 1;
         var ticks = new double[count];
-        for (int i = 0; i < count; i++) ticks[i] = Math.Round(start + i * step, 12);
+        // Each tick is an integer count of (1, 2 or 5) scaled once by a power of ten, so 3 × 0.1 comes out as
+        // 0.3, not 0.30000000000000004, at any magnitude (rounding to 12 decimals merged the ticks of 1e-30).
+        for (int i = 0; i < count; i++)
+        {
+            double tick = Scale((first + i) * nice, exponent);
+            ticks[i] = tick == 0 ? 0 : tick;   // never -0
+        }
         return ticks;
     }
+
+    /// <summary>(1, 2, 5 or 10, k): the step <c>nice × 10^k</c> nearest above <paramref name="raw"/>.</summary>
+    private static (double Nice, int Exponent) StepParts(double raw)
+    {
+        int exponent = (int)Math.Floor(Math.Log10(raw));
+        double f = raw / Math.Pow(10, exponent);
+        return (f <= 1 ? 1 : f <= 2 ? 2 : f <= 5 ? 5 : 10, exponent);
+    }
+
+    /// <summary>
+    /// <paramref name="units"/> (a whole number) × 10^<paramref name="exponent"/>, the double nearest to that decimal:
+    /// read from its text, since 10^k itself is inexact beyond 10²² (2 × 5 × 10²⁹ came out below 10³⁰).
+    /// </summary>
+    private static double Scale(double units, int exponent) =>
+        double.Parse(string.Create(CultureInfo.InvariantCulture, $"{(long)units}e{exponent}"), CultureInfo.InvariantCulture);
 
     /// <summary>The nice step (1, 2 or 5 × 10^k) nearest above <paramref name="raw"/>.</summary>
     public static double Step(double raw)
     {
-        double magnitude = Math.Pow(10, Math.Floor(Math.Log10(raw)));
-        double f = raw / magnitude;
-        double nice = f <= 1 ? 1 : f <= 2 ? 2 : f <= 5 ? 5 : 10;
-        return nice * magnitude;
+        var (nice, exponent) = StepParts(raw);
+        return Scale(nice, exponent);
     }
 
-    /// <summary>Labels for the ticks with just enough decimals to tell them apart.</summary>
+    /// <summary>
+    /// Labels for the ticks with just enough digits to tell them apart: fixed decimals, or scientific notation
+    /// (2.5e-7, 6.0002e6) where the ticks reach 10⁶ or stay below 10⁻⁴, with as many digits as the step needs.
+    /// </summary>
     public static string[] Labels(double[] ticks)
     {
         if (ticks.Length < 2) return ticks.Select(t => t.ToString("0.###", CultureInfo.InvariantCulture)).ToArray();
-        double step = Math.Abs(ticks[1] - ticks[0]);
+        double step = Math.Abs(ticks[1] - ticks[0]), largest = ticks.Max(Math.Abs);
+        if (largest >= 1e6 || largest < 1e-4)
+        {
+            // Digits after the mantissa's point: how many decades the step lies below the largest tick.
+            int digits = Math.Max(0, (int)Math.Floor(Math.Log10(largest) + 1e-9) - (int)Math.Floor(Math.Log10(step) + 1e-9));
+            string format = (digits == 0 ? "0" : "0." + new string('0', digits)) + "e0";
+            return ticks.Select(t => t == 0 ? "0" : t.ToString(format, CultureInfo.InvariantCulture)).ToArray();
+        }
         int decimals = Math.Max(0, (int)Math.Ceiling(-Math.Log10(step) - 1e-9));
-        bool large = ticks.Max(Math.Abs) >= 1e6;
-        return ticks.Select(t => large ? t.ToString("0.#e0", CultureInfo.InvariantCulture) : t.ToString("F" + decimals, CultureInfo.InvariantCulture)).ToArray();
+        return ticks.Select(t => t.ToString("F" + decimals, CultureInfo.InvariantCulture)).ToArray();
     }
 }

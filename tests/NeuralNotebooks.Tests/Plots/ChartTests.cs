@@ -82,6 +82,51 @@ public class ChartTests
     [Fact]
     public void Nice_ticks_reject_non_finite_ranges() => Assert.Throws<ArgumentException>(() => Ticks.Nice(0, double.NaN));
 
+    [Theory]
+    [InlineData(1e-30, 3e-30)]              // rounding to 12 decimals made every tick 0, and the labels' format F2147483647
+    [InlineData(-5.43e-6, -5.4299992e-6)]   // a narrow range at an ordinary magnitude
+    [InlineData(3e-12, 4.463e-12)]          // gave 3e-12, 4e-12, 4e-12, 5e-12
+    [InlineData(4.955e-10, 4.961e-10)]      // its last tick fell below the data
+    [InlineData(1e6, 1e6 + 1)]              // labelled 1e6 | 1e6 | 1e6
+    [InlineData(6000000, 6000907)]
+    [InlineData(0, 1e30)]
+    [InlineData(-0.3, 0.7)]
+    public void Ticks_of_any_finite_range_increase_cover_it_and_have_distinct_labels(double min, double max) => CheckTicks(min, max);
+
+    [Fact]
+    public void Ticks_of_random_ranges_at_every_magnitude_increase_cover_them_and_have_distinct_labels()
+    {
+        var rng = new Random(7);
+        for (int i = 0; i < 20000; i++)
+        {
+            double center = (rng.NextDouble() * 2 - 1) * Math.Pow(10, rng.Next(-40, 40));
+            double width = Math.Abs(center) * Math.Pow(10, -rng.Next(0, 12)) * rng.NextDouble() + (rng.Next(10) == 0 ? 1 : 0);
+            CheckTicks(center - width / 2, center + width / 2);
+        }
+    }
+
+    private static void CheckTicks(double min, double max)
+    {
+        var ticks = Ticks.Nice(min, max);
+        string range = $"[{min:R}, {max:R}]: ticks {string.Join(" | ", ticks.Select(t => t.ToString("R")))}";
+        Assert.True(ticks.Length >= 2, range);
+        double slack = 1e-9 * (ticks[1] - ticks[0]);   // below any label's precision
+        Assert.True(ticks[0] <= min + slack && ticks[^1] >= max - slack, $"{range} do not cover the range");
+        for (int i = 1; i < ticks.Length; i++) Assert.True(ticks[i] > ticks[i - 1], $"{range} do not increase");
+        var labels = Ticks.Labels(ticks);
+        Assert.True(labels.Distinct().Count() == labels.Length, $"{range}: labels {string.Join(" | ", labels)}");
+        Assert.All(labels, l => Assert.True(double.Parse(l, System.Globalization.CultureInfo.InvariantCulture) != 0 || !l.StartsWith('-'), $"{range}: label {l}"));
+    }
+
+    [Fact]
+    public void Tick_labels_are_plain_numbers_in_the_usual_range_and_scientific_outside_it()
+    {
+        Assert.Equal(["0.0", "0.2", "0.4", "0.6", "0.8", "1.0"], Ticks.Labels(Ticks.Nice(0, 0.97)));
+        Assert.Equal(["0", "1e-7", "2e-7", "3e-7"], Ticks.Labels([0, 1e-7, 2e-7, 3e-7]));
+        Assert.Equal(["6.0000e6", "6.0002e6", "6.0004e6"], Ticks.Labels([6000000, 6000200, 6000400]));
+        Assert.Equal(["0", "2e6", "4e6"], Ticks.Labels([0, 2e6, 4e6]));
+    }
+
     [Fact]
     public void Bar_chart_has_one_bar_per_label_and_highlights_the_largest()
     {
