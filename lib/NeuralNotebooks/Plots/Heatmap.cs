@@ -22,6 +22,11 @@ public sealed class Heatmap : Chart
         _values = (double[,])values.Clone();
         int r = values.GetLength(0), c = values.GetLength(1);
         if (r == 0 || c == 0) throw new ArgumentException("Heatmap: the matrix is empty.");
+        // A NaN made every colour NaN (LINQ's Min is NaN then), so the whole map came out white.
+        for (int i = 0; i < r; i++)
+            for (int j = 0; j < c; j++)
+                if (!double.IsFinite(values[i, j]))
+                    throw new ArgumentException($"Heatmap: the value at row {i}, column {j} is {values[i, j]}; a heatmap needs finite numbers.", nameof(values));
         _rows = (rowLabels ?? Enumerable.Range(0, r).Select(i => i.ToString()).ToArray()).ToArray();
         _columns = (columnLabels ?? Enumerable.Range(0, c).Select(i => i.ToString()).ToArray()).ToArray();
         if (_rows.Length != r || _columns.Length != c)
@@ -64,6 +69,8 @@ public sealed class Heatmap : Chart
         if (TitleText is not null) Svg.Text(sb, Width / 2.0, 22, TitleText, size: 15, extra: "font-weight=\"bold\"");
         int left = 90, top = 60;
         bool integers = _values.Cast<double>().All(v => v == Math.Round(v));
+        // Values all below 0.01 in size would all read 0.00 (and the key 0 to -0): those are written 1.5e-3.
+        bool small = !integers && max < 0.01;
         for (int i = 0; i < r; i++)
         {
             Svg.Text(sb, left - 6, top + i * Cell + Cell / 2.0 + 4, _rows[i], anchor: "end", size: 11);
@@ -84,7 +91,7 @@ public sealed class Heatmap : Chart
                 double x = left + j * Cell, y = top + i * Cell;
                 sb.Append($"<rect class=\"cell\" x=\"{x}\" y=\"{y}\" width=\"{Cell}\" height=\"{Cell}\" fill=\"{fill}\" stroke=\"white\"/>");
                 if (_showValues && Cell >= 18)
-                    Svg.Text(sb, x + Cell / 2.0, y + Cell / 2.0 + 4, v.ToString(integers ? "0" : "0.00", CultureInfo.InvariantCulture), size: Cell >= 36 ? 11 : 9,
+                    Svg.Text(sb, x + Cell / 2.0, y + Cell / 2.0 + 4, Number(v, integers ? "0" : small ? "0.0e0" : "0.00"), size: Cell >= 36 ? 11 : 9,
                         fill: darkness > 0.55 ? "white" : "#222", extra: "class=\"value\"");
             }
         }
@@ -99,14 +106,21 @@ public sealed class Heatmap : Chart
             string fill = _diverging ? Hex(Svg.Diverging(2 * t - 1)) : Svg.Sequential(t);
             sb.Append($"<rect x=\"{Svg.N(sx)}\" y=\"{Svg.N(top + k * sh / 50)}\" width=\"14\" height=\"{Svg.N(sh / 50 + 0.5)}\" fill=\"{fill}\"/>");
         }
-        string hiLabel = max.ToString(integers ? "0" : "0.##", CultureInfo.InvariantCulture),
-            loLabel = _diverging ? (-max).ToString("0.##", CultureInfo.InvariantCulture) : Math.Min(min, 0).ToString(integers ? "0" : "0.##", CultureInfo.InvariantCulture);
+        string keyFormat = integers ? "0" : small ? "0.0e0" : "0.##";
+        string hiLabel = Number(max, keyFormat), loLabel = Number(_diverging ? -max : Math.Min(min, 0), keyFormat);
         Svg.Text(sb, sx + 18, top + 10, hiLabel, anchor: "start", size: 10);
         Svg.Text(sb, sx + 18, top + sh, loLabel, anchor: "start", size: 10);
         return sb.Append("</svg>").ToString();
     }
 
     private static string Hex((byte R, byte G, byte B) c) => $"#{c.R:x2}{c.G:x2}{c.B:x2}";
+
+    /// <summary><paramref name="v"/> in <paramref name="format"/>, without the minus of a value that prints as zero ("-0.00").</summary>
+    private static string Number(double v, string format)
+    {
+        string text = v.ToString(format, CultureInfo.InvariantCulture);
+        return text.StartsWith('-') && double.Parse(text, CultureInfo.InvariantCulture) == 0 ? text[1..] : text;
+    }
 
     /// <inheritdoc/>
     public override string ToString() => $"Heatmap{(TitleText is null ? "" : $" '{TitleText}'")}: {_values.GetLength(0)}x{_values.GetLength(1)}";

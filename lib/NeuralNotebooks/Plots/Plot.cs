@@ -1,3 +1,4 @@
+using System.Globalization;
 namespace NeuralNotebooks.Plots;
 
 /// <summary>
@@ -27,7 +28,7 @@ public static class Plot
         {
             var idx = Enumerable.Range(0, x.Count).Where(i => classes[i] == c).ToArray();
             chart.AddSeries(idx.Select(i => (double)x[i]).ToArray(), idx.Select(i => (double)y[i]).ToArray(),
-                classNames is not null && c < classNames.Count ? classNames[c] : c.ToString(), scatter: true);
+                classNames is not null && c >= 0 && c < classNames.Count ? classNames[c] : c.ToString(CultureInfo.InvariantCulture), scatter: true);
         }
         return chart;
     }

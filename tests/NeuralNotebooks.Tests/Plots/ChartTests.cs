@@ -190,6 +190,37 @@ public class ChartTests
     }
 
     [Fact]
+    public void A_heatmap_refuses_a_non_finite_value_naming_its_cell()
+    {
+        // One NaN made every cell white: LINQ's Min over the values is NaN, and so was every colour.
+        var e = Assert.Throws<ArgumentException>(() => Plot.Heatmap(new double[,] { { 1, 2 }, { double.NaN, 4 } }));
+        Assert.Contains("row 1, column 0", e.Message);
+        Assert.Throws<ArgumentException>(() => Plot.Heatmap(Tensor.From(new float[,] { { 1, float.PositiveInfinity } })));
+    }
+
+    [Fact]
+    public void A_heatmap_of_small_values_writes_them_so_they_can_be_told_apart()
+    {
+        // Weights near 0.001 read 0.00 or -0.00 in every cell and the key ran from 0 to -0.
+        var svg = Parse(Plot.Heatmap(new double[,] { { -0.003, 0.002 }, { 0.001, 0.004 } }));
+        Assert.Equal(["-3.0e-3", "2.0e-3", "1.0e-3", "4.0e-3"], Texts(svg, "value"));
+        Assert.Contains("4.0e-3", Texts(svg));
+        Assert.Contains("-4.0e-3", Texts(svg));
+        // Larger values keep two decimals, and a value that rounds to zero has no minus sign.
+        Assert.Equal(["0.00", "0.50"], Texts(Parse(Plot.Heatmap(new double[,] { { -0.001, 0.5 } })), "value"));
+    }
+
+    [Fact]
+    public void A_scatter_with_a_negative_class_names_it_by_its_number()
+    {
+        // -1 is a common "noise" or "unlabelled" class; with class names it indexed the names at -1.
+        var chart = Plot.Scatter([1f, 2f, 3f], [1f, 2f, 3f], [0, 1, -1], ["a", "b"]);
+        Assert.Contains("-1: 1 points", chart.ToString());
+        Assert.Contains("a: 1 points", chart.ToString());
+        Assert.Contains("b: 1 points", chart.ToString());
+    }
+
+    [Fact]
     public void Png_encoder_writes_a_valid_header_and_chunk_crcs()
     {
         var png = Png.Encode(new byte[] { 0, 128, 255, 64, 32, 16 }, 3, 2);
