@@ -81,7 +81,10 @@ public sealed partial class Tensor
                 maxAbs = MathF.Max(maxAbs, a);
                 if (a > 0) minAbs = MathF.Min(minAbs, a);
             }
-            bool scientific = maxAbs >= 1e8f || (!integers && (maxAbs >= 1e4f || (minAbs < 1e-4f && maxAbs / minAbs > 1e3f)));
+            // PyTorch's rule for the small end: any nonzero value below 1e-4 in size means scientific notation
+            // (tensors of small gradients printed as all 0.0000 when the ratio was also required).
+            // Compared in double, as PyTorch does: the float nearest 1e-4 lies just below it.
+            bool scientific = maxAbs >= 1e8f || (!integers && (maxAbs >= 1e4f || minAbs < 1e-4));
             var probe = new NumberFormat(integers && !scientific, scientific, 0);
             int width = 0;
             foreach (var v in values) width = Math.Max(width, probe.Raw(v).Length);

@@ -345,6 +345,17 @@ public class FormatTests
     }
 
     [Fact]
+    public void Small_values_print_in_scientific_notation_as_in_PyTorch()
+    {
+        // torch.tensor([1e-5, 2e-5]) prints tensor([1.0000e-05, 2.0000e-05]); these printed as 0.0000, 0.0000.
+        Assert.Equal("tensor([1.0000e-05, 2.0000e-05], shape=(2,))", Tensor.From(1e-5f, 2e-5f).ToString());
+        Assert.Equal("tensor([0.0000e+00, 3.0000e-05], shape=(2,))", Tensor.From(0f, 3e-5f).ToString());
+        // The float nearest 1e-4 is just below it: PyTorch prints tensor([1.0000e-04, 5.0000e-01]); [2e-4, 0.1] in fixed point.
+        Assert.Equal("tensor([1.0000e-04, 5.0000e-01], shape=(2,))", Tensor.From(1e-4f, 0.5f).ToString());
+        Assert.Equal("tensor([0.0002, 0.1000], shape=(2,))", Tensor.From(2e-4f, 0.1f).ToString());
+    }
+
+    [Fact]
     public void Long_tensors_are_truncated()
     {
         var s = Tensor.Arange(5000).ToString();
