@@ -46,9 +46,12 @@ public sealed partial class Sequential
         if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(batchSize), $"Fit: batchSize must be at least 1, got {batchSize}.");
         if (validationSplit is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(validationSplit), $"Fit: validationSplit must be in [0, 1), got {validationSplit}.");
         CheckTargets("Fit", "y", loss, y, x.Shape[0]);
+        // Without samples the loss would be 0/0: a NaN in the history, and a chart that cannot draw it.
+        if (x.Shape[0] == 0) throw new ArgumentException($"Fit: x {x.Shape} has no samples to train on.", nameof(x));
         if (validationData is { } given)
         {
             var vx = Adapt(given.X);
+            if (vx.Shape[0] == 0) throw new ArgumentException($"Fit: validationData's X {vx.Shape} has no samples to validate on.", nameof(validationData));
             if (given.Y.Rank == 0 || given.Y.Shape[0] != vx.Shape[0])
                 throw new ArgumentException($"Fit: {vx.Shape[0]} samples in validationData's X {vx.Shape} but {(given.Y.Rank == 0 ? 0 : given.Y.Shape[0])} targets in its Y {given.Y.Shape}.");
             CheckTargets("Fit", "validationData's Y", loss, given.Y, vx.Shape[0]);
@@ -129,6 +132,7 @@ public sealed partial class Sequential
         x = Adapt(x);
         if (y.Rank == 0 || y.Shape[0] != x.Shape[0]) throw new ArgumentException($"Evaluate: {x.Shape[0]} samples in x {x.Shape} but {(y.Rank == 0 ? 0 : y.Shape[0])} targets in y {y.Shape}.");
         CheckTargets("Evaluate", "y", loss, y, x.Shape[0]);
+        if (x.Shape[0] == 0) throw new ArgumentException($"Evaluate: x {x.Shape} has no samples to evaluate on.", nameof(x));
         int n = x.Shape[0], bs = Math.Max(batchSize, MinInferenceBatch);
         double lossSum = 0; long correct = 0;
         try

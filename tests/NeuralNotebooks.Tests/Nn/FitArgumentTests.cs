@@ -98,6 +98,16 @@ public class FitArgumentTests
         Assert.Equal(model.Evaluate(vx, vy).Loss, history["val_loss"][0]);
     }
 
+    [Fact]
+    public void No_samples_to_train_validate_or_evaluate_on_is_an_error_not_a_NaN()
+    {
+        // Each gave a loss of 0/0: NaN in the history (whose chart then refused to draw) or in the evaluation.
+        var model = Model("sparse_categorical_crossentropy");
+        Assert.Contains("no samples to train on", Assert.Throws<ArgumentException>(() => model.Fit(Tensor.Zeros(0, 4), Array.Empty<int>(), verbose: false)).Message);
+        Assert.Contains("no samples to validate on", Assert.Throws<ArgumentException>(() => model.Fit(X(6), Labels(6), validationData: (Tensor.Zeros(0, 4), Array.Empty<int>()), verbose: false)).Message);
+        Assert.Contains("no samples to evaluate on", Assert.Throws<ArgumentException>(() => model.Evaluate(Tensor.Zeros(0, 4), Array.Empty<int>())).Message);
+    }
+
     [Theory]
     [InlineData(2, 3, 2)]   // a 3×3 kernel of stride 2 on a 2×2 image: C#'s division toward zero made it fit once
     [InlineData(1, 2, 3)]
