@@ -27,9 +27,13 @@ public static class Cifar10
         catch (FileNotFoundException) { dir = ""; }
         var trainFiles = Enumerable.Range(1, 5).Select(i => Path.Combine(dir, $"data_batch_{i}.bin")).ToArray();
         var testFile = Path.Combine(dir, "test_batch.bin");
-        if (dir == "" || !trainFiles.Append(testFile).All(File.Exists))
+        var missing = dir == "" ? [] : trainFiles.Append(testFile).Where(f => !File.Exists(f)).Select(Path.GetFileName).ToArray();
+        if (dir == "" || missing.Length > 0)
             throw new FileNotFoundException(
-                "CIFAR-10 is not in data/cifar-10-batches-bin/. Download the binary version, cifar-10-binary.tar.gz, from " +
+                // A folder given (or found) is named with what it lacks; the search failing means data/ has none.
+                (dir == "" ? "CIFAR-10 is not in data/cifar-10-batches-bin/. "
+                    : $"{dir} lacks {string.Join(", ", missing)} of CIFAR-10's six batch files. ") +
+                "Download the binary version, cifar-10-binary.tar.gz, from " +
                 "https://www.cs.toronto.edu/~kriz/cifar.html and unpack it into data/ (tar xzf cifar-10-binary.tar.gz -C data), " +
                 "which creates data/cifar-10-batches-bin/ with data_batch_1.bin ... data_batch_5.bin and test_batch.bin.");
         var parts = trainFiles.Select(ReadBatch).ToList();

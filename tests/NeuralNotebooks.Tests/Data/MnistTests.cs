@@ -230,6 +230,9 @@ public class OtherDatasetTests
         Assert.Contains("3074 bytes", e.Message);
         var missing = Assert.Throws<FileNotFoundException>(() => Cifar10.Load(dir));
         Assert.Contains("cifar-10-binary.tar.gz", missing.Message);
+        // The folder given is named with the files it lacks (it said "not in data/cifar-10-batches-bin/").
+        Assert.StartsWith($"{dir} lacks data_batch_1.bin, data_batch_2.bin, data_batch_3.bin, data_batch_4.bin, data_batch_5.bin of", missing.Message);
+        Assert.DoesNotContain("test_batch.bin of", missing.Message);
     }
 }
 
