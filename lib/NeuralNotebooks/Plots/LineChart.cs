@@ -82,7 +82,9 @@ public sealed class LineChart : Chart
         // corner holds data, the legend sits outside, right of a narrower plot area.
         var (inside, corner) = hasLegend ? EmptiestCorner(xt, yt, left, top, lw, lh) : (true, 0);
         int right = hasLegend && !inside ? 20 + lw + 12 : 20;
-        int width = Width;   // an outside legend takes its room from the plot area, so the picture keeps its size
+        // An outside legend takes its room from the plot area, so the picture keeps its size, unless its labels
+        // are so long that the plot area would shrink below half its width (or below zero): then it widens.
+        int width = Math.Max(Width, left + right + (Width - left - 20) / 2);
         double pw = width - left - right, ph = Height - top - bottom;
         double x0 = xt[0], x1 = xt[^1], y0 = yt[0], y1 = yt[^1];
         double X(double v) => left + (v - x0) / (x1 - x0) * pw;

@@ -190,6 +190,19 @@ public class ChartTests
     }
 
     [Fact]
+    public void A_legend_of_long_labels_widens_the_picture_instead_of_squeezing_the_plot_below_zero()
+    {
+        // A 120-character label outside the plot gave <rect width="-332">: no frame, the data off the canvas.
+        var chart = Plot.Line(new double[] { 1, 2, 3 }, new double[] { 1, 3, 2 }, new string('x', 120)).Add(new double[] { 1, 2, 3 }, new double[] { 3, 1, 2 }, "b");
+        var svg = Parse(chart);
+        Assert.All(svg.Descendants(S + "rect"), r => Assert.True(double.Parse(r.Attribute("width")?.Value ?? "0", System.Globalization.CultureInfo.InvariantCulture) >= 0));
+        Assert.True(double.Parse(svg.Attribute("width")!.Value, System.Globalization.CultureInfo.InvariantCulture) > chart.Width);
+        // Short labels keep the picture's size.
+        var usual = Parse(Plot.Line(new double[] { 1, 2, 3 }, new double[] { 1, 3, 2 }, "a").Add(new double[] { 1, 2, 3 }, new double[] { 3, 1, 2 }, "b"));
+        Assert.Equal(chart.Width.ToString(System.Globalization.CultureInfo.InvariantCulture), usual.Attribute("width")!.Value);
+    }
+
+    [Fact]
     public void A_heatmap_refuses_a_non_finite_value_naming_its_cell()
     {
         // One NaN made every cell white: LINQ's Min over the values is NaN, and so was every colour.
