@@ -7,14 +7,15 @@ namespace NeuralNotebooks.Runner;
 /// <summary>What a failed cell reports: the error's name, message, line in the cell and the cell's own stack frames.</summary>
 internal static class Failures
 {
-    internal static JsonObject Describe(CommandFailed failed, Microsoft.DotNet.Interactive.Diagnostic? compileError)
+    internal static JsonObject Describe(CommandFailed failed, Microsoft.DotNet.Interactive.Diagnostic? compileError, string cellSource)
     {
+        // The kernel maps a compile error's position back to the cell itself.
         if (compileError is not null)
             return Make("CompilationError", $"{compileError.Code}: {compileError.Message}", compileError.LinePositionSpan.Start.Line + 1, []);
         if (failed.Exception is { } e)
         {
             var frames = Frames(e).ToList();
-            return Make(e.GetType().Name, e.Message, LineInCell(e), frames);
+            return Make(e.GetType().Name, e.Message, InSource(LineInCell(e), cellSource), frames);
         }
         return Make("Error", failed.Message, 0, []);
     }
@@ -28,15 +29,37 @@ internal static class Failures
     };
 
     /// <summary>
-    /// The kernel compiles each submission as a script without a file name; its frames are the ones
-    /// in "Submission#N" classes. The line is that of the deepest such frame.
+    /// The kernel compiles each submission as a script without a file name; its frames are the ones in
+    /// "Submission#N" classes, N counting submissions. The running cell is the newest submission, so the line
+    /// is that of the deepest frame of the highest N: where the cell threw, or called the method of an earlier
+    /// cell that did (whose frame's line is in that other cell; the traceback shows it).
     /// </summary>
-    private static int LineInCell(Exception e)
+    internal static int LineInCell(Exception e)
     {
+        int newest = -1, line = 0;
         foreach (var frame in new StackTrace(e, true).GetFrames())
-            if (frame.GetMethod()?.DeclaringType?.FullName?.StartsWith("Submission#", StringComparison.Ordinal) == true && frame.GetFileLineNumber() > 0)
-                return frame.GetFileLineNumber();
-        return 0;
+        {
+            string? type = frame.GetMethod()?.DeclaringType?.FullName;
+            if (type is null || !type.StartsWith("Submission#", StringComparison.Ordinal) || frame.GetFileLineNumber() <= 0) continue;
+            int n = int.Parse(new string(type.AsSpan("Submission#".Length).ToArray().TakeWhile(char.IsAsciiDigit).ToArray()));
+            if (n > newest) (newest, line) = (n, frame.GetFileLineNumber());
+        }
+        return line;
+    }
+
+    /// <summary>
+    /// <paramref name="line"/> of the code the kernel compiled, as a line of the cell: the kernel takes its
+    /// directives out first (<c>#r "nuget: ..."</c>, <c>#i</c>, <c>#!</c> magic commands) and runtime line numbers
+    /// count without them. <c>#r</c> of a file stays in the code (the compiler reads it).
+    /// </summary>
+    internal static int InSource(int line, string cellSource)
+    {
+        if (line <= 0) return line;
+        var kept = cellSource.Split('\n').Select((text, i) => (text.TrimStart(), Line: i + 1))
+            .Where(l => !(l.Item1.StartsWith("#!", StringComparison.Ordinal) || l.Item1.StartsWith("#i ", StringComparison.Ordinal)
+                || l.Item1.StartsWith("#r \"nuget:", StringComparison.Ordinal)))
+            .Select(l => l.Line).ToList();
+        return line <= kept.Count ? kept[line - 1] : line;
     }
 
     /// <summary>The stack frames of the notebook's code and what it called, without the kernel's own frames or file paths of this machine.</summary>

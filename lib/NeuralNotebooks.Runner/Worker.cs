@@ -62,7 +62,7 @@ internal static class Worker
             {
                 var diagnostic = result.Events.OfType<DiagnosticsProduced>().SelectMany(d => d.Diagnostics)
                     .FirstOrDefault(d => d.Severity == Microsoft.CodeAnalysis.DiagnosticSeverity.Error);
-                done["failure"] = Failures.Describe(failed, diagnostic);
+                done["failure"] = Failures.Describe(failed, diagnostic, cell.Source);
             }
             channel.Send(done);
             if (failed is not null) break;

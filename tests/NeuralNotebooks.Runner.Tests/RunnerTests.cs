@@ -121,6 +121,45 @@ public class RunnerTests
     }
 
     [Fact]
+    public async Task An_exception_in_a_method_of_an_earlier_cell_is_reported_at_the_line_of_the_running_cell()
+    {
+        // It took the deepest notebook frame, line 4 of cell 1, and reported it as "cell 3 line 4" (cell 3 has 3 lines).
+        using var f = new Fixture();
+        var path = f.Ipynb("earlier.ipynb", "int Explode(int n)\n{\n    if (n > 0)\n        throw new ArgumentException(\"x\");\n    return n;\n}",
+            "Console.WriteLine(\"cell 2\");", "// cell 3\nvar z = 5;\nExplode(z);");
+
+        var result = await NotebookRunner.RunAsync(path, Options);
+
+        Assert.Equal("earlier.ipynb cell 3 line 3: ArgumentException: x", result.Error);
+        var traceback = result.Notebook.Cells[2].Outputs[^1]["traceback"]!.AsArray().Select(t => t!.GetValue<string>()).ToList();
+        Assert.Contains(traceback, t => t.Contains("Explode", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_runtime_error_below_a_directive_is_reported_at_its_line_in_the_cell()
+    {
+        // The kernel takes directive lines out before compiling, and runtime line numbers counted without them.
+        using var f = new Fixture();
+        var path = f.Ipynb("directive.ipynb", "#!csharp\nvar a = 1;\nthrow new InvalidOperationException(\"third line\");");
+
+        var result = await NotebookRunner.RunAsync(path, Options);
+
+        Assert.Equal("directive.ipynb cell 1 line 3: InvalidOperationException: third line", result.Error);
+    }
+
+    [Theory]
+    [InlineData(3, 4)]   // the nuget line is taken out: line 3 compiled is line 4 of the cell
+    [InlineData(1, 2)]
+    [InlineData(4, 6)]   // past a second directive
+    [InlineData(0, 0)]   // no line known
+    public void Lines_of_the_compiled_code_map_back_to_the_cell_past_its_directives(int compiled, int inCell)
+    {
+        const string cell = "#r \"nuget: Newtonsoft.Json, 13.0.3\"\nusing Newtonsoft.Json;\nvar s = 1;\nthrow new Exception();\n#!time\nvar t = 2;";
+        Assert.Equal(inCell, Failures.InSource(compiled, cell));
+        Assert.Equal(3, Failures.InSource(3, "#r \"lib.dll\"\nvar a = 1;\nthrow new Exception();"));   // #r of a file stays in the code
+    }
+
+    [Fact]
     public async Task Csharp_kernel_selectors_run_and_a_cell_for_a_kernel_the_runner_does_not_host_fails_naming_it()
     {
         using var f = new Fixture();
