@@ -42,6 +42,11 @@ public static partial class AppExporter
                 var nuget = NuGetLine().Match(t);
                 var dll = DllLine().Match(t);
                 if (nuget.Success) packages.Add($"#:package {nuget.Groups["name"].Value.Trim()}@{nuget.Groups["version"].Value.Trim()}");
+                else if (t.StartsWith("#r \"nuget:", StringComparison.Ordinal))
+                    throw new InvalidOperationException($"{name} cell {i + 1} line {li + 1}: cannot export {t}: an app's #:package needs a version, as in #r \"nuget: Name, 1.2.3\".");
+                else if (CSharpSelector().IsMatch(t)) continue;   // the cell's kernel, which the app is anyway
+                else if (t.StartsWith("#!", StringComparison.Ordinal) || t.StartsWith("#i ", StringComparison.Ordinal))
+                    throw new InvalidOperationException($"{name} cell {i + 1} line {li + 1}: cannot export {t}: a C# app has no notebook kernel to run a magic command or a package source directive.");
                 else if (dll.Success)
                 {
                     var path = Path.GetFullPath(Path.Combine(notebookFolder, dll.Groups["path"].Value));
@@ -166,6 +171,9 @@ public static partial class AppExporter
     [GeneratedRegex("""^using\s+(static\s+)?([A-Za-z_][A-Za-z0-9_]*\s*=\s*)?[A-Za-z_][A-Za-z0-9_.]*\s*;(\s*//.*)?$""")]
     private static partial Regex UsingLine();
 
-    [GeneratedRegex("""^(public\s+|internal\s+|sealed\s+)*(record|class|struct|interface|enum)\s+[A-Za-z_]""")]
+    [GeneratedRegex("""^((public|internal|private|protected|sealed|static|abstract|partial|file|readonly|ref|unsafe|new)\s+)*(record|class|struct|interface|enum)\s+[A-Za-z_]""")]
     private static partial Regex TypeLine();
+
+    [GeneratedRegex("""^#!(csharp|c#|C#)\s*$""")]
+    private static partial Regex CSharpSelector();
 }

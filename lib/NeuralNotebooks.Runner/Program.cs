@@ -70,12 +70,13 @@ public static class Program
         {
             try
             {
-                foreach (var app in AppExporter.ExportAll(notebooks.Where(n => n.EndsWith(".ipynb", StringComparison.OrdinalIgnoreCase)), exportApps))
+                foreach (var app in AppExporter.ExportAll(notebooks, exportApps))
                     Console.WriteLine($"wrote {app}");
                 return 0;
             }
-            catch (InvalidOperationException e)
+            catch (Exception e) when (e is InvalidOperationException or FormatException or IOException or UnauthorizedAccessException)
             {
+                // A notebook that cannot be exported or read, or an apps folder that cannot be written: said, not a crash.
                 Console.Error.WriteLine(e.Message);
                 return 1;
             }

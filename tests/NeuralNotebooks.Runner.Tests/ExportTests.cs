@@ -1,0 +1,96 @@
+namespace NeuralNotebooks.Runner.Tests;
+
+/// <summary>--export-apps on notebooks it can and cannot turn into apps: every refusal names the notebook, cell and line.</summary>
+public class ExportTests
+{
+    /// <summary>The library's #r as the course's notebooks write it, with the project file export points the app to.</summary>
+    private static string Library(Fixture f)
+    {
+        f.Write("lib/NeuralNotebooks/NeuralNotebooks.csproj", "<Project />");
+        return "#r \"lib/NeuralNotebooks/bin/NeuralNotebooks.dll\"";
+    }
+
+    private static Task<(int Code, string Stdout, string Stderr)> Export(Fixture f, params string[] notebooks) =>
+        CommandLineTests.Run(["--export-apps", Path.Combine(f.Folder, "apps"), .. notebooks]);
+
+    [Fact]
+    public async Task A_static_or_partial_class_moves_after_the_statements_like_any_type()
+    {
+        // Only public, internal and sealed were recognised, so a static class (the usual home of extension
+        // methods) stayed among the statements and the app did not compile (CS8803).
+        using var f = new Fixture();
+        var path = f.Ipynb("types.ipynb", Library(f), "static class Helpers\n{\n    public static int Twice(int x) => 2 * x;\n}",
+            "public partial record struct Point(int X, int Y);", "Console.WriteLine(Helpers.Twice(2));");
+
+        var (code, _, stderr) = await Export(f, path);
+
+        Assert.True(code == 0, stderr);
+        var app = File.ReadAllText(Path.Combine(f.Folder, "apps", "types.cs"));
+        int statement = app.IndexOf("Console.WriteLine(Helpers.Twice(2));", StringComparison.Ordinal);
+        Assert.True(statement > 0 && app.IndexOf("static class Helpers", StringComparison.Ordinal) > statement, app);
+        Assert.True(app.IndexOf("public partial record struct Point", StringComparison.Ordinal) > statement, app);
+    }
+
+    [Theory]
+    [InlineData("#r \"nuget: Newtonsoft.Json\"", "needs a version")]
+    [InlineData("#!time", "magic command")]
+    [InlineData("#i \"nuget: https://example.org/feed\"", "magic command or a package source")]
+    public async Task A_line_an_app_cannot_hold_is_refused_naming_notebook_cell_and_line(string line, string why)
+    {
+        // These were copied into the app as they were; the export said it succeeded and the app did not compile.
+        using var f = new Fixture();
+        var path = f.Ipynb("magic.ipynb", Library(f), $"var a = 1;\n{line}\nConsole.WriteLine(a);");
+
+        var (code, _, stderr) = await Export(f, path);
+
+        Assert.Equal(1, code);
+        Assert.Contains($"magic.ipynb cell 2 line 2: cannot export {line}", stderr);
+        Assert.Contains(why, stderr);
+    }
+
+    [Fact]
+    public async Task A_csharp_kernel_selector_is_left_out_of_the_app()
+    {
+        using var f = new Fixture();
+        var path = f.Ipynb("selector.ipynb", Library(f), "#!csharp\nConsole.WriteLine(1);");
+
+        var (code, _, stderr) = await Export(f, path);
+
+        Assert.True(code == 0, stderr);
+        Assert.DoesNotContain("#!csharp", File.ReadAllText(Path.Combine(f.Folder, "apps", "selector.cs")));
+    }
+
+    [Fact]
+    public async Task A_dib_notebook_is_exported_too()
+    {
+        // .dib files were left out without a word, and the export reported success.
+        using var f = new Fixture();
+        var path = f.Write("plain.dib", $"#!meta\n\n{{\"kernelInfo\":{{\"defaultKernelName\":\"csharp\",\"items\":[{{\"name\":\"csharp\"}}]}}}}\n\n#!csharp\n\n{Library(f)}\n\n#!csharp\n\nConsole.WriteLine(\"from a dib\");\n");
+
+        var (code, stdout, stderr) = await Export(f, path);
+
+        Assert.True(code == 0, stderr);
+        Assert.Contains("plain.cs", stdout);
+        Assert.Contains("Console.WriteLine(\"from a dib\");", File.ReadAllText(Path.Combine(f.Folder, "apps", "plain.cs")));
+    }
+
+    [Fact]
+    public async Task A_notebook_that_is_not_json_or_an_apps_folder_that_is_a_file_is_an_error_not_a_crash()
+    {
+        // Both ended in an unhandled exception (exit 134) with a stack trace.
+        using var f = new Fixture();
+        var bad = f.Write("bad.ipynb", "{\"cells\": [ {\"cell_type\": \"code\", \"source\": \"x\" ,,, ");
+
+        var (code, _, stderr) = await Export(f, bad);
+
+        Assert.Equal(1, code);
+        Assert.Contains("bad.ipynb", stderr);
+        Assert.DoesNotContain("   at ", stderr);
+
+        var good = f.Ipynb("good.ipynb", Library(f), "Console.WriteLine(1);");
+        var file = f.Write("afile", "not a folder");
+        var (fileCode, _, fileErr) = await CommandLineTests.Run(["--export-apps", file, good]);
+        Assert.Equal(1, fileCode);
+        Assert.DoesNotContain("   at ", fileErr);
+    }
+}
