@@ -121,11 +121,19 @@ public sealed class NotebookFile
         return new NotebookFile(path, cells, null);
     }
 
-    /// <summary>Writes the notebook with its outputs as .ipynb to <paramref name="path"/>, atomically (temporary file, then rename).</summary>
-    public void Save(string path) => WriteAtomically(path, ToIpynb());
+    /// <summary>
+    /// Writes the notebook with its outputs as .ipynb to <paramref name="path"/>, atomically (temporary file,
+    /// then rename). <paramref name="clearCellsNotRun"/>: see <see cref="ToIpynb"/>.
+    /// </summary>
+    public void Save(string path, bool clearCellsNotRun = false) => WriteAtomically(path, ToIpynb(clearCellsNotRun));
 
-    /// <summary>The notebook as .ipynb text, with the outputs of the last run.</summary>
-    public string ToIpynb()
+    /// <summary>
+    /// The notebook as .ipynb text, with the outputs of the last run. A code cell that did not run (after a
+    /// failing one) keeps what it had, as in VS Code's "run all", unless <paramref name="clearCellsNotRun"/>:
+    /// an executed copy written elsewhere then shows those cells empty, not with outputs of an older run that
+    /// would look like this one's.
+    /// </summary>
+    public string ToIpynb(bool clearCellsNotRun = false)
     {
         var root = Json?.DeepClone().AsObject() ?? NewIpynb();
         var cellsJson = root["cells"]!.AsArray();
@@ -139,8 +147,16 @@ public sealed class NotebookFile
                 c = NewCell(cell, i);
                 cellsJson.Add(c);
             }
-            // A code cell that did not run (after a failing one) keeps what it had, as in VS Code's "run all".
-            if (cell.Kind != "code" || cell.ExecutionCount is null) continue;
+            if (cell.Kind != "code") continue;
+            if (cell.ExecutionCount is null)
+            {
+                if (clearCellsNotRun)
+                {
+                    NotebookJson.Set(c, "execution_count", null);
+                    NotebookJson.Set(c, "outputs", new JsonArray());
+                }
+                continue;
+            }
             var outputs = new JsonArray();
             lock (cell.Outputs) foreach (var o in cell.Outputs) outputs.Add(o.DeepClone());
             NotebookJson.Set(c, "execution_count", JsonValue.Create(cell.ExecutionCount.Value));

@@ -102,7 +102,9 @@ public static class Program
                 continue;
             }
             var target = targets[path];
-            result.Notebook.Save(target);
+            // An executed copy beside the source shows only this run; a notebook written in place keeps the
+            // outputs its later cells had, as VS Code does when a cell fails.
+            result.Notebook.Save(target, clearCellsNotRun: target != Path.GetFullPath(path));
             if (!result.Succeeded) { Console.Error.WriteLine($"FAILED {result.Error}"); failed = true; }
             rows.Add((Path.GetFileName(path), result.CellsRun, result.Seconds, result.Succeeded ? "ok" : "FAILED"));
             Console.WriteLine($"  wrote {target}");

@@ -123,6 +123,30 @@ public class CommandLineTests
         Assert.Matches(@"03-good\.ipynb\s+2\s+\d+\.\d\s+ok", stdout);
     }
 
+    [Fact]
+    public async Task An_executed_copy_of_a_failed_run_shows_the_cells_after_the_failure_empty_not_with_older_outputs()
+    {
+        // The copy in output/ showed the later cells' outputs from the notebook file, which looked like this run's.
+        using var f = new Fixture();
+        var path = f.Ipynb("stale.ipynb", "Console.WriteLine(\"cell 1\");", "Console.WriteLine(\"cell 2\");", "Console.WriteLine(\"cell 3\");");
+        Assert.Equal(0, (await Run("--in-place", path)).Code);
+        File.WriteAllText(path, File.ReadAllText(path).Replace("Console.WriteLine(\\\"cell 2\\\");", "throw new Exception(\\\"cell 2 broke\\\");"));
+        Assert.Contains("cell 2 broke", File.ReadAllText(path));
+
+        var (code, _, _) = await Run(path);
+
+        Assert.Equal(1, code);
+        var cells = JsonNode.Parse(File.ReadAllText(Path.Combine(f.Folder, "output", "stale.ipynb")))!["cells"]!.AsArray();
+        Assert.Equal("cell 1\n", JupyterText.Join(cells[0]!["outputs"]![0]!["text"]));
+        Assert.Equal("error", cells[1]!["outputs"]![0]!["output_type"]!.GetValue<string>());
+        Assert.Empty(cells[2]!["outputs"]!.AsArray());
+        Assert.Null(cells[2]!["execution_count"]);
+        // In place, the later cell keeps what it had, as in VS Code.
+        Assert.Equal(1, (await Run("--in-place", path)).Code);
+        var inPlace = JsonNode.Parse(File.ReadAllText(path))!["cells"]!.AsArray();
+        Assert.Equal("cell 3\n", JupyterText.Join(inPlace[2]!["outputs"]![0]!["text"]));
+    }
+
     internal static async Task<(int Code, string Stdout, string Stderr)> Run(params string[] args)
     {
         var (oldOut, oldErr) = (Console.Out, Console.Error);
