@@ -11,11 +11,20 @@ public static class TorchBridge
     public static TorchTensor ToTorch(this LibTensor tensor, bool requiresGrad = false) =>
         torch.tensor(tensor.ToArray(), tensor.Shape.ToArray().Select(d => (long)d).ToArray(), requires_grad: requiresGrad);
 
-    /// <summary>A library tensor with the same shape and values (a copy; the TorchSharp tensor may be on any dtype).</summary>
+    /// <summary>
+    /// A library tensor with the same shape and values (a copy; the TorchSharp tensor may be on any real dtype,
+    /// read as float32).
+    /// </summary>
+    /// <exception cref="ArgumentException">The tensor is complex: float32 would keep only its real parts.</exception>
     public static LibTensor ToLibrary(this TorchTensor tensor)
     {
+        if (tensor.is_complex())
+            throw new ArgumentException($"ToLibrary: the tensor is {tensor.dtype}; the library holds real float32 values, and a conversion would drop the imaginary parts. Take .real or .abs() first.");
+        var shape = tensor.shape.Select(d => checked((int)d)).ToArray();
+        // An empty tensor has no storage to read (data<float>() of a (0, 3) tensor throws).
+        if (tensor.numel() == 0) return new LibTensor([], shape);
         using var cpu = tensor.detach().to(torch.float32).contiguous();
-        return new LibTensor(cpu.data<float>().ToArray(), cpu.shape.Select(d => checked((int)d)).ToArray());
+        return new LibTensor(cpu.data<float>().ToArray(), shape);
     }
 
     /// <summary>The largest |a - b| over all elements; the shapes must be equal.</summary>

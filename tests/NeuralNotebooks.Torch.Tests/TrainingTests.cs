@@ -105,4 +105,17 @@ public class TrainingTests
         Assert.Equal(x.ToArray(), t.ToLibrary().ToArray());
         Assert.Equal(0f, TorchBridge.MaxAbsDifference(x, t));
     }
+
+    [Fact]
+    public void Empty_tensors_of_any_rank_round_trip_and_complex_ones_are_refused()
+    {
+        // torch.zeros(0, 3).ToLibrary() threw an ArgumentOutOfRangeException about a 'startingIndex'.
+        using var empty = torch.zeros(0, 3);
+        Assert.Equal(new Shape(0, 3), empty.ToLibrary().Shape);
+        using var back = Tensor.Zeros(2, 0, 4).ToTorch();
+        Assert.Equal(new Shape(2, 0, 4), back.ToLibrary().Shape);
+        // A complex tensor lost its imaginary parts without a word.
+        using var complex = torch.complex(torch.ones(2), torch.ones(2));
+        Assert.Contains("imaginary", Assert.Throws<ArgumentException>(() => complex.ToLibrary()).Message);
+    }
 }
