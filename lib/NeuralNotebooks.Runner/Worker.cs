@@ -82,10 +82,12 @@ internal static class Worker
                 return Task.CompletedTask;
             }, forceRestore: false)
             .UseKernelHelpers()
+            .UseWho()
             .UseValueSharing();
         EmitLineNumbers(csharp);
         var kernel = new CompositeKernel();
         kernel.Add(csharp, ["c#", "C#"]);
+        kernel.UseImportMagicCommand();
         kernel.DefaultKernelName = csharp.Name;
         return kernel;
     }

@@ -136,6 +136,21 @@ public class RunnerTests
     }
 
     [Fact]
+    public async Task The_who_and_import_magic_commands_of_polyglot_notebooks_run()
+    {
+        // #!who and #!whos failed with "Unknown magic command"; VS Code's kernel has them, and #!import.
+        using var f = new Fixture();
+        f.Ipynb("helpers.ipynb", "var imported = 40 + 2;");
+        var path = f.Ipynb("magics.ipynb", "var answer = 42;", "#!who", "#!whos", "#!import helpers.ipynb", "imported");
+
+        var result = await NotebookRunner.RunAsync(path, Options);
+
+        Assert.True(result.Succeeded, result.Error);
+        Assert.Contains("answer", string.Join("", result.Notebook.Cells[1].Outputs.Select(o => o.ToJsonString())));
+        Assert.Contains("42", string.Join("", result.Notebook.Cells[4].Outputs.Select(o => o.ToJsonString())));
+    }
+
+    [Fact]
     public async Task A_runtime_error_below_a_directive_is_reported_at_its_line_in_the_cell()
     {
         // The kernel takes directive lines out before compiling, and runtime line numbers counted without them.
