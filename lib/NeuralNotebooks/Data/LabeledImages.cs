@@ -11,6 +11,10 @@ namespace NeuralNotebooks;
 /// </summary>
 public sealed record LabeledImages(Tensor Images, int[] Labels)
 {
+    // One label per image, checked when made: a mismatch failed much later, in a gather, naming neither.
+    private readonly bool _oneLabelPerImage = Images.Rank > 0 && Images.Shape[0] == Labels.Length ? true
+        : throw new ArgumentException($"LabeledImages: {Labels.Length} labels for images of shape {Images.Shape}; there must be one label per image.");
+
     /// <summary>The number of images.</summary>
     public int Count => Labels.Length;
 

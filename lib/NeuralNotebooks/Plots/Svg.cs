@@ -14,7 +14,12 @@ internal static class Svg
 
     public static string N(double v) => Math.Round(v, 2).ToString("0.##", CultureInfo.InvariantCulture);
 
-    public static string Escape(string s) => System.Security.SecurityElement.Escape(s) ?? "";
+    public static string Escape(string s) =>
+        // Characters XML does not allow at all (controls other than tab and line breaks) would make the
+        // whole picture unreadable, so they are left out; < & > and quotes become entities.
+        System.Security.SecurityElement.Escape(s.Any(c => !IsXmlChar(c)) ? new string(s.Where(IsXmlChar).ToArray()) : s) ?? "";
+
+    private static bool IsXmlChar(char c) => c is '\t' or '\n' or '\r' || (c >= ' ' && c != '\uFFFE' && c != '\uFFFF');
 
     public static StringBuilder Begin(int width, int height) => new StringBuilder()
         .Append($"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height}\" viewBox=\"0 0 {width} {height}\" {Font} font-size=\"12\">")

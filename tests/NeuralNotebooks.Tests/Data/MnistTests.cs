@@ -220,6 +220,15 @@ public class OtherDatasetTests
     }
 
     [Fact]
+    public void Labeled_images_need_one_label_per_image()
+    {
+        var e = Assert.Throws<ArgumentException>(() => new LabeledImages(Tensor.Zeros(3, 2, 2), [0, 1]));
+        Assert.Contains("2 labels", e.Message);
+        Assert.Contains("(3, 2, 2)", e.Message);
+        Assert.Equal(3, new LabeledImages(Tensor.Zeros(3, 2, 2), [0, 1, 2]).Count);
+    }
+
+    [Fact]
     public void Cifar10_wrong_size_and_missing_files_are_explained()
     {
         var dir = TempFolder.New();

@@ -203,6 +203,15 @@ public class ChartTests
     }
 
     [Fact]
+    public void Labels_with_characters_xml_forbids_still_give_a_readable_picture()
+    {
+        // "a\u0001b" went into the SVG as it was, and no XML parser would read the picture.
+        var svg = Parse(Plot.Bar(["a\u0001b", "<c&d>"], [1.0, 2.0]).Title("t\u0007"));
+        var labels = svg.Descendants(S + "rect").Where(r => r.Attribute("class")?.Value == "bar").Select(r => r.Attribute("data-label")!.Value).ToList();
+        Assert.Equal(["ab", "<c&d>"], labels);
+    }
+
+    [Fact]
     public void A_heatmap_refuses_a_non_finite_value_naming_its_cell()
     {
         // One NaN made every cell white: LINQ's Min over the values is NaN, and so was every colour.
