@@ -74,8 +74,14 @@ public sealed class BarChart : Chart
         return sb.Append("</svg>").ToString();
     }
 
-    private static string FormatValue(double v) =>
-        v.ToString(Math.Abs(v) >= 100 ? "N0" : Math.Abs(v) >= 1 ? "0.##" : "0.###", CultureInfo.InvariantCulture);
+    private static string FormatValue(double v)
+    {
+        double a = Math.Abs(v);
+        // Scientific beyond a million and below a thousandth, where N0 wrote 1e30 in 31 digits and 0.### a
+        // small value as 0 (or -0).
+        string text = v.ToString(a >= 1e6 || (a > 0 && a < 1e-3) ? "0.##e0" : a >= 100 ? "N0" : a >= 1 ? "0.##" : "0.###", CultureInfo.InvariantCulture);
+        return text == "-0" ? "0" : text;
+    }
 
     /// <inheritdoc/>
     public override string ToString() => $"BarChart{(TitleText is null ? "" : $" '{TitleText}'")}: " +

@@ -203,6 +203,13 @@ public class ChartTests
     }
 
     [Fact]
+    public void Bar_values_far_from_one_are_written_in_scientific_notation()
+    {
+        // 1e30 was written in 31 digits and -0.0004 as -0.
+        Assert.Equal("BarChart: a=1e30, b=-4e-4, c=1,234, d=0.25, e=0", Plot.Bar(["a", "b", "c", "d", "e"], [1e30, -0.0004, 1234.4, 0.25, 0]).ToString());
+    }
+
+    [Fact]
     public void Labels_with_characters_xml_forbids_still_give_a_readable_picture()
     {
         // "a\u0001b" went into the SVG as it was, and no XML parser would read the picture.
