@@ -77,9 +77,9 @@ public sealed class BarChart : Chart
     private static string FormatValue(double v)
     {
         double a = Math.Abs(v);
-        // Scientific beyond a million and below a thousandth, where N0 wrote 1e30 in 31 digits and 0.### a
-        // small value as 0 (or -0).
-        string text = v.ToString(a >= 1e6 || (a > 0 && a < 1e-3) ? "0.##e0" : a >= 100 ? "N0" : a >= 1 ? "0.##" : "0.###", CultureInfo.InvariantCulture);
+        // Scientific from a million on, where N0 wrote 1e30 in 31 digits; a value below a thousandth reads 0
+        // (a probability of 2e-5 beside ones of 0.99), never -0.
+        string text = v.ToString(a >= 1e6 ? "0.##e0" : a >= 100 ? "N0" : a >= 1 ? "0.##" : "0.###", CultureInfo.InvariantCulture);
         return text == "-0" ? "0" : text;
     }
 

@@ -203,10 +203,10 @@ public class ChartTests
     }
 
     [Fact]
-    public void Bar_values_far_from_one_are_written_in_scientific_notation()
+    public void Bar_values_from_a_million_on_are_written_in_scientific_notation_and_none_as_minus_zero()
     {
-        // 1e30 was written in 31 digits and -0.0004 as -0.
-        Assert.Equal("BarChart: a=1e30, b=-4e-4, c=1,234, d=0.25, e=0", Plot.Bar(["a", "b", "c", "d", "e"], [1e30, -0.0004, 1234.4, 0.25, 0]).ToString());
+        // 1e30 was written in 31 digits and -0.0004 as -0; values below a thousandth read 0, as in notebook 01's probabilities.
+        Assert.Equal("BarChart: a=1e30, b=0, c=1,234, d=0.25, e=0, f=0.002", Plot.Bar(["a", "b", "c", "d", "e", "f"], [1e30, -0.0004, 1234.4, 0.25, 0, 0.002]).ToString());
     }
 
     [Fact]
