@@ -63,9 +63,22 @@ public static class FileBasedApp
             null => "<null>",
             string s => s,
             System.Collections.IEnumerable e when value.GetType().GetMethod("ToString", Type.EmptyTypes)?.DeclaringType == typeof(object) || value is Array =>
-                "[ " + string.Join(", ", e.Cast<object?>().Take(20)) + " ]",
+                List(e),
             _ => value.ToString(),
         });
+    }
+
+    /// <summary>
+    /// The first 20 items, as the notebook kernel shows a sequence, and how many more there are (or "..." for a
+    /// sequence that cannot be counted without running it): 30 items printed as 20 read as the whole array.
+    /// </summary>
+    internal static string List(System.Collections.IEnumerable e)
+    {
+        const int Shown = 20;
+        var items = e.Cast<object?>().Take(Shown + 1).ToList();
+        string head = string.Join(", ", items.Take(Shown));
+        if (items.Count <= Shown) return $"[ {head} ]";
+        return e is System.Collections.ICollection all ? $"[ {head}, ... ({all.Count - Shown} more) ]" : $"[ {head}, ... ]";
     }
 
     private sealed class Handle(Action<object?> update) : IDisplayHandle
