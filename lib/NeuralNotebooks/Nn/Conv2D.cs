@@ -33,6 +33,7 @@ public sealed class Conv2D : KernelLayer
     {
         if (filters <= 0) throw new ArgumentOutOfRangeException(nameof(filters), $"Conv2D: filters must be positive, got {filters}.");
         if (kernelSize.Height <= 0 || kernelSize.Width <= 0) throw new ArgumentOutOfRangeException(nameof(kernelSize), $"Conv2D: kernel size must be positive, got {kernelSize}.");
+        ArgumentNullException.ThrowIfNull(padding);
         Padding = padding.ToLowerInvariant() is "valid" or "same" ? padding.ToLowerInvariant()
             : throw new ArgumentException($"Conv2D: padding must be \"valid\" or \"same\", got \"{padding}\".");
         Filters = filters;

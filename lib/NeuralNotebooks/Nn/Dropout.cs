@@ -19,7 +19,7 @@ public sealed class Dropout : Layer
     /// <summary>Drops inputs with probability <paramref name="rate"/> while training.</summary>
     public Dropout(double rate)
     {
-        if (rate is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(rate), $"Dropout: rate must be in [0, 1), got {rate}.");
+        if (!(rate >= 0 && rate < 1)) throw new ArgumentOutOfRangeException(nameof(rate), $"Dropout: rate must be in [0, 1), got {rate}.");
         Rate = (float)rate;
     }
 

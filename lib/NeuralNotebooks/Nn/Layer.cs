@@ -27,6 +27,9 @@ public abstract class Layer
     /// <summary>The layer's name in the model, e.g. "dense_1" (set when added to a model).</summary>
     public string Name { get; internal set; } = "";
 
+    /// <summary>The model this layer was added to: a layer holds its own weights, so it belongs to one model only.</summary>
+    internal Sequential? Model { get; set; }
+
     /// <summary>The input shape declared with <c>inputShape:</c> (one sample, without the batch axis), if any.</summary>
     protected internal int[]? DeclaredInputShape { get; init; }
 

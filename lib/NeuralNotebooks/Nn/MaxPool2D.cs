@@ -21,7 +21,8 @@ public sealed class MaxPool2D : Layer
         PoolSize = poolSize ?? (2, 2);
         Strides = strides ?? PoolSize;
         if (PoolSize.Height <= 0 || PoolSize.Width <= 0 || Strides.Height <= 0 || Strides.Width <= 0)
-            throw new ArgumentOutOfRangeException(nameof(poolSize), $"MaxPool2D: pool size and strides must be positive, got {PoolSize} and {Strides}.");
+            throw new ArgumentOutOfRangeException(PoolSize.Height <= 0 || PoolSize.Width <= 0 ? nameof(poolSize) : nameof(strides),
+                $"MaxPool2D: pool size and strides must be positive, got {PoolSize} and {Strides}.");
     }
 
     /// <summary>Window height and width.</summary>

@@ -11,14 +11,27 @@ public abstract class Optimizer
 {
     private readonly ConditionalWeakTable<Tensor, float[][]> _slots = new();
 
-    /// <summary>The step size η.</summary>
-    public float LearningRate { get; set; }
+    private float _learningRate;
+
+    /// <summary>The step size η, above 0.</summary>
+    public float LearningRate
+    {
+        get => _learningRate;
+        // The constructor's check holds for a change too: a negative rate made training climb the loss.
+        set => _learningRate = value > 0 ? value
+            : throw new ArgumentOutOfRangeException(nameof(value), $"The learning rate must be positive, got {value}.");
+    }
 
     /// <summary>
     /// Decoupled weight decay (Keras's <c>weight_decay</c>, AdamW's form): before each update every
     /// parameter shrinks by <c>LearningRate · WeightDecay · p</c>. 0 (off) by default.
     /// </summary>
-    public float WeightDecay { get; init; }
+    public float WeightDecay
+    {
+        get;
+        init => field = value >= 0 ? value
+            : throw new ArgumentOutOfRangeException(nameof(value), $"{GetType().Name}: weight decay must be 0 or more, got {value}.");
+    }
 
     /// <summary>How many steps have been taken.</summary>
     public int Iterations { get; private set; }
@@ -29,6 +42,18 @@ public abstract class Optimizer
         if (!(learningRate > 0)) throw new ArgumentOutOfRangeException(nameof(learningRate), $"The learning rate must be positive, got {learningRate}.");
         LearningRate = learningRate;
     }
+
+    /// <summary>
+    /// A decay rate or momentum in [0, 1) (or [0, 1] where <paramref name="oneAllowed"/>), an ε of 0 or more:
+    /// outside them the moments grow without bound or divide by zero, and training fails with advice about
+    /// the learning rate that does not apply.
+    /// </summary>
+    private protected static float InUnitInterval(float value, string name, string optimizer, bool oneAllowed = false) =>
+        value >= 0 && (value < 1 || oneAllowed && value == 1) ? value
+            : throw new ArgumentOutOfRangeException(name, $"{optimizer}: {name} must be in [0, 1{(oneAllowed ? "]" : ")")}, got {value}.");
+
+    private protected static float NonNegative(float value, string name, string optimizer) =>
+        value >= 0 ? value : throw new ArgumentOutOfRangeException(name, $"{optimizer}: {name} must be 0 or more, got {value}.");
 
     /// <summary>Number of state arrays per parameter (momentum, averages...).</summary>
     protected abstract int SlotCount { get; }
@@ -115,7 +140,7 @@ public abstract class Optimizer
     }
 
     /// <summary>Looks an optimizer up by Keras's name with its defaults: "sgd", "rmsprop", "adam".</summary>
-    public static Optimizer Get(string name) => name.ToLowerInvariant() switch
+    public static Optimizer Get(string name) => (name ?? throw new ArgumentNullException(nameof(name))).ToLowerInvariant() switch
     {
         "sgd" => new SGD(),
         "rmsprop" => new RMSprop(),
@@ -132,7 +157,7 @@ public abstract class Optimizer
 public sealed class SGD(float learningRate = 0.01f, float momentum = 0f, bool nesterov = false) : Optimizer(learningRate)
 {
     /// <summary>The momentum μ.</summary>
-    public float Momentum { get; } = momentum;
+    public float Momentum { get; } = InUnitInterval(momentum, nameof(momentum), "SGD", oneAllowed: true);   // Keras: [0, 1]
     /// <summary>Whether to use Nesterov momentum.</summary>
     public bool Nesterov { get; } = nesterov;
 
@@ -160,9 +185,9 @@ public sealed class SGD(float learningRate = 0.01f, float momentum = 0f, bool ne
 public sealed class RMSprop(float learningRate = 0.001f, float rho = 0.9f, float epsilon = 1e-7f) : Optimizer(learningRate)
 {
     /// <summary>The decay ρ of the running average of squared gradients.</summary>
-    public float Rho { get; } = rho;
+    public float Rho { get; } = InUnitInterval(rho, nameof(rho), "RMSprop");
     /// <summary>ε, for numerical stability.</summary>
-    public float Epsilon { get; } = epsilon;
+    public float Epsilon { get; } = NonNegative(epsilon, nameof(epsilon), "RMSprop");
 
     /// <inheritdoc/>
     protected override int SlotCount => 1;
@@ -188,11 +213,11 @@ public sealed class RMSprop(float learningRate = 0.001f, float rho = 0.9f, float
 public sealed class Adam(float learningRate = 0.001f, float beta1 = 0.9f, float beta2 = 0.999f, float epsilon = 1e-7f) : Optimizer(learningRate)
 {
     /// <summary>β₁, the decay of the gradient average.</summary>
-    public float Beta1 { get; } = beta1;
+    public float Beta1 { get; } = InUnitInterval(beta1, nameof(beta1), "Adam");
     /// <summary>β₂, the decay of the squared-gradient average.</summary>
-    public float Beta2 { get; } = beta2;
+    public float Beta2 { get; } = InUnitInterval(beta2, nameof(beta2), "Adam");
     /// <summary>ε, for numerical stability.</summary>
-    public float Epsilon { get; } = epsilon;
+    public float Epsilon { get; } = NonNegative(epsilon, nameof(epsilon), "Adam");
 
     /// <inheritdoc/>
     protected override int SlotCount => 2;

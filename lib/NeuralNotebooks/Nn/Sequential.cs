@@ -49,13 +49,33 @@ public sealed partial class Sequential
     {
         ArgumentNullException.ThrowIfNull(layer);
         if (_layers.Contains(layer)) throw new ArgumentException($"{layer.Describe()} is already in the model.");
+        // Adding it here would rebuild it and so re-initialise the weights the other model trained.
+        if (layer.Model is { } other)
+            throw new ArgumentException($"{layer.Describe()} already belongs to the model '{other.Name}'; a layer holds its own weights, so give this model a new one.");
         string baseName = layer.DefaultName;
         int same = _layers.Count(l => l.DefaultName == baseName);
-        layer.Name = same == 0 ? baseName : $"{baseName}_{same}";
+        string name = same == 0 ? baseName : $"{baseName}_{same}";
+        // Unique even when another class's default name is this one with a suffix (a class Dense_1 is "dense_1"):
+        // the weights file keys tensors by layer name.
+        while (_layers.Any(l => l.Name == name)) name = $"{baseName}_{++same}";
+        string before = layer.Name;
+        layer.Name = name;
         _layers.Add(layer);
         _trainer = null;
-        if (_layers.Count == 1 && layer.DeclaredInputShape is not null) Build(layer.DeclaredInputShape);
-        else if (_layers.Count > 1 && _layers[^2].IsBuilt) layer.Build(_layers[^2].OutputShape, _rng);
+        try
+        {
+            if (_layers.Count == 1 && layer.DeclaredInputShape is not null) Build(layer.DeclaredInputShape);
+            else if (_layers.Count > 1 && _layers[^2].IsBuilt) layer.Build(_layers[^2].OutputShape, _rng);
+        }
+        catch
+        {
+            // A layer that does not fit is not added: the model stays as it was, so doing what the error
+            // says (adding a Flatten first, say) works.
+            _layers.RemoveAt(_layers.Count - 1);
+            layer.Name = before;
+            throw;
+        }
+        layer.Model = this;
     }
 
     /// <summary>Builds every layer for samples of shape <paramref name="inputShape"/> (without the batch axis).</summary>

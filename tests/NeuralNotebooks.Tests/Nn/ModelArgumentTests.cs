@@ -1,0 +1,127 @@
+using NeuralNotebooks.Display;
+
+namespace NeuralNotebooks.Tests.Nn;
+
+/// <summary>What building a model and choosing its optimizer refuse, and what a refusal leaves behind: nothing.</summary>
+public class ModelArgumentTests
+{
+    [Fact]
+    public void A_layer_that_does_not_fit_is_not_added_so_following_the_error_works()
+    {
+        // The failed Dense stayed in the model, unbuilt, and after adding the Flatten the error said so again.
+        var model = new Sequential(seed: 1);
+        model.Add(new Conv2D(2, (3, 3), inputShape: (6, 6, 1)));
+        var e = Assert.Throws<ArgumentException>(() => model.Add(new Dense(4)));
+        Assert.Contains("Flatten", e.Message);
+        Assert.Single(model.Layers);
+        model.Add(new Flatten());
+        model.Add(new Dense(4, activation: "softmax"));
+        Assert.Equal(["conv2d", "flatten", "dense"], model.Layers.Select(l => l.Name));
+        model.Compile("adam", "sparse_categorical_crossentropy");
+        model.Fit(Tensor.Zeros(3, 6, 6, 1), [0, 1, 2], verbose: false);
+    }
+
+    [Fact]
+    public void A_layer_of_another_model_is_refused_and_that_model_keeps_its_weights()
+    {
+        // Adding it rebuilt it: the first model's trained weights were replaced by new random ones.
+        var first = new Sequential(seed: 1);
+        var shared = new Dense(3, activation: "relu", inputShape: 4);
+        first.Add(shared);
+        var kernel = shared.Kernel.ToArray();
+        var second = new Sequential(seed: 2);
+        second.Add(new Dense(4, inputShape: 4));
+        var e = Assert.Throws<ArgumentException>(() => second.Add(shared));
+        Assert.Contains("already belongs to the model", e.Message);
+        Assert.Equal(kernel, shared.Kernel.ToArray());
+        Assert.Equal("dense", shared.Name);
+        Assert.Single(second.Layers);
+    }
+
+    private sealed class Dense_1() : Layer
+    {
+        protected override int[] OnBuild(int[] inputShape, Rng rng) => inputShape;
+        public override Tensor Forward(Tensor x, bool training) => x;
+        public override Tensor? Backward(Tensor dy, bool needInputGradient) => dy;
+    }
+
+    [Fact]
+    public void Layer_names_are_unique_even_when_a_class_name_looks_like_a_numbered_one()
+    {
+        // dense, then a class whose Keras name is "dense_1", then another Dense was named dense_1 twice, and the
+        // weights file written from that model could not be read back.
+        var model = new Sequential(seed: 1);
+        model.Add(new Dense(3, inputShape: 2));
+        model.Add(new Dense_1());
+        model.Add(new Dense(2));
+        var names = model.Layers.Select(l => l.Name).ToList();
+        Assert.Equal(names.Count, names.Distinct().Count());
+        var path = TempFolder.File("unique.safetensors");
+        model.SaveWeights(path);
+        model.LoadWeights(path);
+    }
+
+    [Fact]
+    public void Dropout_refuses_a_rate_that_is_not_a_number()
+    {
+        // NaN passed "rate is < 0 or >= 1", and training then diverged with advice about the learning rate.
+        Assert.Equal("rate", Assert.Throws<ArgumentOutOfRangeException>(() => new Dropout(double.NaN)).ParamName);
+    }
+
+    [Theory]
+    [InlineData("adam beta1 1")]
+    [InlineData("adam beta2 -0.5")]
+    [InlineData("adam epsilon -1")]
+    [InlineData("rmsprop rho 1.5")]
+    [InlineData("rmsprop epsilon -1")]
+    [InlineData("sgd momentum 1.5")]
+    [InlineData("sgd momentum -0.5")]
+    [InlineData("sgd momentum NaN")]
+    public void Optimizer_settings_outside_their_range_are_refused_naming_them(string setting)
+    {
+        // Adam(beta1: 1) and RMSprop(rho: 1.5) made NaN weights in the first batch; SGD(momentum: 1.5) trained without a word.
+        var parts = setting.Split(' ');
+        float v = float.Parse(parts[2], System.Globalization.CultureInfo.InvariantCulture);
+        Func<Optimizer> make = (parts[0], parts[1]) switch
+        {
+            ("adam", "beta1") => () => new Adam(beta1: v),
+            ("adam", "beta2") => () => new Adam(beta2: v),
+            ("adam", _) => () => new Adam(epsilon: v),
+            ("rmsprop", "rho") => () => new RMSprop(rho: v),
+            ("rmsprop", _) => () => new RMSprop(epsilon: v),
+            _ => () => new SGD(momentum: v),
+        };
+        Assert.Equal(parts[1], Assert.Throws<ArgumentOutOfRangeException>(() => make()).ParamName);
+    }
+
+    [Fact]
+    public void A_learning_rate_or_weight_decay_set_later_is_checked_as_in_the_constructor()
+    {
+        var adam = new Adam();
+        Assert.Throws<ArgumentOutOfRangeException>(() => adam.LearningRate = -0.01f);
+        Assert.Equal(0.001f, adam.LearningRate);
+        adam.LearningRate = 0.01f;
+        Assert.Equal(0.01f, adam.LearningRate);
+        Assert.Throws<ArgumentOutOfRangeException>(() => new SGD { WeightDecay = -5 });
+        Assert.Equal(1f, new SGD(momentum: 1f).Momentum);   // Keras allows momentum 1
+    }
+
+    [Fact]
+    public void Null_names_and_wrong_strides_are_named()
+    {
+        Assert.Throws<ArgumentNullException>(() => Optimizer.Get(null!));
+        Assert.Throws<ArgumentNullException>(() => new Sequential().Compile((string)null!, "mse"));
+        Assert.Throws<ArgumentNullException>(() => new Conv2D(2, (3, 3), padding: null!));
+        Assert.Equal("strides", Assert.Throws<ArgumentOutOfRangeException>(() => new MaxPool2D((2, 2), strides: (0, 1))).ParamName);
+        Assert.Equal("poolSize", Assert.Throws<ArgumentOutOfRangeException>(() => new MaxPool2D((0, 2))).ParamName);
+    }
+
+    [Fact]
+    public void A_file_based_app_shows_how_many_items_of_a_long_sequence_it_left_out()
+    {
+        // 30 items printed as [ 0, 1, ..., 19 ] with nothing to say that 10 were left out.
+        Assert.Equal("[ " + string.Join(", ", Enumerable.Range(0, 20)) + ", ... (10 more) ]", FileBasedApp.List(Enumerable.Range(0, 30).ToArray()));
+        Assert.Equal("[ 1, 2, 3 ]", FileBasedApp.List(new[] { 1, 2, 3 }));
+        Assert.EndsWith(", 19, ... ]", FileBasedApp.List(Enumerable.Range(0, 1000)));   // not counted: it could be endless
+    }
+}
