@@ -45,6 +45,8 @@ public static class AdamKernel
     {
         if (next.Length < p.Length) throw new ArgumentException($"Adam: {p.Length} parameters do not fit in {next.Length}.");
         Check(p, g, m, v);
+        // The twin refuses what UpdateInto refuses: copying p into an overlapping next would change p.
+        if (p.Overlaps(next[..p.Length], out int offset) && offset != 0) throw new ArgumentException("Adam: the new parameters overlap the old ones.");
         if (l2 != 0)
         {
             var penalized = g[..p.Length].ToArray();

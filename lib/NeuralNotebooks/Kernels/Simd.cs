@@ -133,10 +133,12 @@ public static class Simd
     {
         Scalar.CheckInto(x, destination);
         if (x.IsEmpty) return;
+        // Only the first x.Length: a longer destination's tail is the caller's, and summing it spoiled the row.
+        var d = destination[..x.Length];
         float max = Reductions.Max(x);
-        Subtract(x, max, destination);
-        Exp(destination, destination);
-        Multiply(destination, 1f / Sum(destination), destination);
+        Subtract(x, max, d);
+        Exp(d, d);
+        Multiply(d, 1f / Sum(d), d);
     }
 
     /// <summary>Rows this short or shorter take <see cref="SoftmaxRows"/>'s block passes; longer ones <see cref="Softmax"/> each.</summary>
@@ -229,8 +231,9 @@ public static class Simd
         float max = Reductions.Max(x);
         // Σ e^(x - max) in one pass, summed in float vectors (the twin sums in double).
         float logSum = MathF.Log(Loops.SumOf(x, x, new ShiftedExpOperator(max)));
-        Subtract(x, max, destination);
-        Subtract(destination, logSum, destination);
+        var d = destination[..x.Length];   // as in Softmax: the tail of a longer destination is left alone
+        Subtract(x, max, d);
+        Subtract(d, logSum, d);
     }
 
     // ---- matrix multiplication and convolution ----

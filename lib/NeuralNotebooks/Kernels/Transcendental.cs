@@ -234,9 +234,10 @@ internal readonly struct TanhOperator : IUnaryOperator
         var scale = (Vector512.ShiftLeft(k.AsInt32(), 23) + Vector512.Create(127 << 23)).AsSingle();
         var e = ExpOperator.Polynomial(t, n) * scale;
         var large = Vector512<float>.One - Vector512.Create(2f) / (e + Vector512<float>.One);
-        large = Vector512.ConditionalSelect(Vector512.Create(-0f).AsUInt32().AsSingle(), x, large); // copy the sign of x
-        // NaN fails the comparison and takes the polynomial, which keeps it NaN.
-        return Vector512.ConditionalSelect(Vector512.GreaterThanOrEqual(ax, Vector512.Create(0.625f)), large, small);
+        // NaN fails the comparison and takes the polynomial, which keeps it NaN. The sign of x goes onto either
+        // branch: tanh is odd, and the polynomial's x·(p·z) + x gives +0 for x = -0.
+        var y = Vector512.ConditionalSelect(Vector512.GreaterThanOrEqual(ax, Vector512.Create(0.625f)), large, small);
+        return Vector512.ConditionalSelect(Vector512.Create(-0f).AsUInt32().AsSingle(), x, y);
     }
 
     [MethodImpl(Hot)]
@@ -258,9 +259,10 @@ internal readonly struct TanhOperator : IUnaryOperator
         var scale = (Vector256.ShiftLeft(k.AsInt32(), 23) + Vector256.Create(127 << 23)).AsSingle();
         var e = ExpOperator.Polynomial(t, n) * scale;
         var large = Vector256<float>.One - Vector256.Create(2f) / (e + Vector256<float>.One);
-        large = Vector256.ConditionalSelect(Vector256.Create(-0f).AsUInt32().AsSingle(), x, large); // copy the sign of x
-        // NaN fails the comparison and takes the polynomial, which keeps it NaN.
-        return Vector256.ConditionalSelect(Vector256.GreaterThanOrEqual(ax, Vector256.Create(0.625f)), large, small);
+        // NaN fails the comparison and takes the polynomial, which keeps it NaN. The sign of x goes onto either
+        // branch: tanh is odd, and the polynomial's x·(p·z) + x gives +0 for x = -0.
+        var y = Vector256.ConditionalSelect(Vector256.GreaterThanOrEqual(ax, Vector256.Create(0.625f)), large, small);
+        return Vector256.ConditionalSelect(Vector256.Create(-0f).AsUInt32().AsSingle(), x, y);
     }
 
     [MethodImpl(Hot)]
@@ -282,9 +284,10 @@ internal readonly struct TanhOperator : IUnaryOperator
         var scale = (Vector128.ShiftLeft(k.AsInt32(), 23) + Vector128.Create(127 << 23)).AsSingle();
         var e = ExpOperator.Polynomial(t, n) * scale;
         var large = Vector128<float>.One - Vector128.Create(2f) / (e + Vector128<float>.One);
-        large = Vector128.ConditionalSelect(Vector128.Create(-0f).AsUInt32().AsSingle(), x, large); // copy the sign of x
-        // NaN fails the comparison and takes the polynomial, which keeps it NaN.
-        return Vector128.ConditionalSelect(Vector128.GreaterThanOrEqual(ax, Vector128.Create(0.625f)), large, small);
+        // NaN fails the comparison and takes the polynomial, which keeps it NaN. The sign of x goes onto either
+        // branch: tanh is odd, and the polynomial's x·(p·z) + x gives +0 for x = -0.
+        var y = Vector128.ConditionalSelect(Vector128.GreaterThanOrEqual(ax, Vector128.Create(0.625f)), large, small);
+        return Vector128.ConditionalSelect(Vector128.Create(-0f).AsUInt32().AsSingle(), x, y);
     }
 }
 

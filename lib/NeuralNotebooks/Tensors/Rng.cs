@@ -74,7 +74,13 @@ public sealed class Rng
     public float NextFloat() => (NextUInt() >> 8) * (1f / (1 << 24));
 
     /// <summary>A float uniformly distributed in [low, high).</summary>
-    public float Uniform(float low, float high) => low + (high - low) * NextFloat();
+    public float Uniform(float low, float high)
+    {
+        float v = low + (high - low) * NextFloat();
+        // Rounding can land on high itself (1 draw in 300,000 for [100, 101)); the float just below keeps the
+        // interval half-open without drawing again, so the stream of draws is the same.
+        return v >= high && high > low ? MathF.BitDecrement(high) : v;
+    }
 
     /// <summary>An integer uniformly distributed in [0, n).</summary>
     public int NextInt(int n)
@@ -118,6 +124,7 @@ public sealed class Rng
     /// <summary>The numbers 0..n-1 in random order.</summary>
     public int[] Permutation(int n)
     {
+        if (n < 0) throw new ArgumentOutOfRangeException(nameof(n), $"Permutation needs a count of 0 or more, got {n}.");
         var p = new int[n];
         Permutation(p);
         return p;

@@ -29,6 +29,43 @@ public class SimdTests
         return d;
     }
 
+    [Theory]
+    [InlineData(3, 5)]
+    [InlineData(17, 40)]
+    [InlineData(100, 101)]
+    public void Softmax_and_log_softmax_into_a_longer_destination_write_only_its_first_x_length(int n, int room)
+    {
+        // The vector paths ran their exp, sum and scaling over the whole destination: the row did not sum to 1,
+        // and the caller's values past it were overwritten.
+        var x = Data(n, 7, specials: false);
+        foreach (var (simd, scalar) in new (Action<float[], float[]>, Action<float[], float[]>)[]
+            { ((a, d) => Simd.Softmax(a, d), (a, d) => Scalar.Softmax(a, d)), ((a, d) => Simd.LogSoftmax(a, d), (a, d) => Scalar.LogSoftmax(a, d)) })
+        {
+            var actual = Enumerable.Repeat(7f, room).ToArray();
+            var expected = Enumerable.Repeat(7f, room).ToArray();
+            simd(x, actual);
+            scalar(x, expected);
+            for (int i = 0; i < n; i++) Assert.Equal(expected[i], actual[i], 5);
+            Assert.All(actual[n..], v => Assert.Equal(7f, v));
+        }
+    }
+
+    [Fact]
+    public void Tanh_of_minus_zero_is_minus_zero_as_in_its_twin()
+    {
+        // The polynomial branch gave x·(p·z) + x = +0 for x = -0; MathF.Tanh and IEEE 754 give -0.
+        foreach (int n in new[] { 1, 4, 15, 17, 33 })
+        {
+            var x = new float[n];
+            Array.Fill(x, -0f);
+            x[0] = 0f;
+            var d = new float[n];
+            Simd.Tanh(x, d);
+            Assert.True(BitConverter.SingleToInt32Bits(d[0]) == 0, "tanh(+0) is +0");
+            for (int i = 1; i < n; i++) Assert.True(BitConverter.SingleToInt32Bits(d[i]) == BitConverter.SingleToInt32Bits(-0f), $"length {n}, element {i}: {d[i]}");
+        }
+    }
+
     [Fact]
     public void Sigmoid_is_exactly_0_and_1_past_its_clamps_and_keeps_the_tiny_results_between()
     {

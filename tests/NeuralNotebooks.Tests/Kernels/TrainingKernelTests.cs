@@ -120,6 +120,10 @@ public class TrainingKernelTests
         var p = Values(40, 2);
         Assert.Throws<ArgumentException>(() => AdamKernel.UpdateInto(p, new float[39], new float[40], new float[40], new float[40], 0.1f, 0.9f, 0.999f, 1e-7f, false, 1e10f));
         Assert.Throws<ArgumentException>(() => AdamKernel.UpdateInto(p.AsSpan(0, 20), p.AsSpan(10, 20), new float[20], new float[20], new float[20], 0.1f, 0.9f, 0.999f, 1e-7f, false, 1e10f));
+        // The scalar twin refuses the same overlap (it copied p over itself and changed it).
+        var before = p.ToArray();
+        Assert.Throws<ArgumentException>(() => AdamKernel.UpdateIntoScalar(p.AsSpan(0, 20), p.AsSpan(10, 20), new float[20], new float[20], new float[20], 0.1f, 0.9f, 0.999f, 1e-7f, false, 1e10f));
+        Assert.Equal(before, p);
     }
 
     [Fact]
