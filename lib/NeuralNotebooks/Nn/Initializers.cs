@@ -3,6 +3,13 @@ namespace NeuralNotebooks;
 /// <summary>Weight initialisation schemes, like Keras's <c>kernel_initializer</c> strings.</summary>
 internal static class Initializers
 {
+    /// <summary>The names <see cref="Fill"/> knows.</summary>
+    public static readonly string[] Names = ["glorot_uniform", "glorot_normal", "he_normal", "he_uniform", "zeros"];
+
+    /// <summary><paramref name="name"/> if it is one of <see cref="Names"/>, else the error <see cref="Fill"/> would give at build time, now.</summary>
+    public static string Known(string name) => Names.Contains(name ?? throw new ArgumentNullException(nameof(name))) ? name
+        : throw new ArgumentException($"Unknown initializer '{name}'. Known: {string.Join(", ", Names)}.", nameof(name));
+
     /// <summary>Fills a kernel with fan-in <paramref name="fanIn"/> and fan-out <paramref name="fanOut"/>.</summary>
     public static void Fill(string name, Span<float> w, int fanIn, int fanOut, Rng rng)
     {

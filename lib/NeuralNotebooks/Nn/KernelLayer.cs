@@ -17,7 +17,8 @@ public abstract class KernelLayer : Layer
     {
         Activation = Activations.Get(activation);
         UseBias = useBias;
-        KernelInitializer = kernelInitializer;
+        // Checked here, as Keras does: at build time a typo left a half-added layer behind.
+        KernelInitializer = Initializers.Known(kernelInitializer);
     }
 
     /// <summary>The activation applied after the weighted sum.</summary>

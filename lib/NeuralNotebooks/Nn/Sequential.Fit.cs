@@ -18,10 +18,14 @@ public sealed partial class Sequential
     public History Fit(Tensor x, int[] y, int epochs = 1, int batchSize = 32, (Tensor X, int[] Y)? validationData = null,
         double validationSplit = 0, bool shuffle = true, bool verbose = true, Action<EpochLog>? onEpochEnd = null)
     {
-        var loss = RequireLoss();
-        Adapt(x);
-        (Tensor, Tensor)? val = validationData is { } v ? (v.X, Targets(v.Y, loss)) : null;
-        return Fit(x, Targets(y, loss), epochs, batchSize, val, validationSplit, shuffle, verbose, onEpochEnd);
+        // Under the model's lock, as the other overload: building the model here must not race another call.
+        lock (_gate)
+        {
+            var loss = RequireLoss();
+            Adapt(x);
+            (Tensor, Tensor)? val = validationData is { } v ? (v.X, Targets(v.Y, loss)) : null;
+            return Fit(x, Targets(y, loss), epochs, batchSize, val, validationSplit, shuffle, verbose, onEpochEnd);
+        }
     }
 
     /// <summary>Trains on <paramref name="x"/> with targets <paramref name="y"/> shaped as the loss expects.</summary>

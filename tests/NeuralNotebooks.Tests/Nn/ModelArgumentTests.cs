@@ -62,6 +62,16 @@ public class ModelArgumentTests
     }
 
     [Fact]
+    public void An_unknown_kernel_initializer_is_refused_when_the_layer_is_made()
+    {
+        // It was found only when the layer was built, inside Add.
+        var e = Assert.Throws<ArgumentException>(() => new Dense(4, kernelInitializer: "he-normal"));
+        Assert.Contains("he_normal", e.Message);
+        Assert.Throws<ArgumentException>(() => new Conv2D(2, (3, 3), kernelInitializer: "Glorot"));
+        Assert.Equal("he_uniform", new Dense(4, kernelInitializer: "he_uniform").KernelInitializer);
+    }
+
+    [Fact]
     public void Dropout_refuses_a_rate_that_is_not_a_number()
     {
         // NaN passed "rate is < 0 or >= 1", and training then diverged with advice about the learning rate.
