@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Microsoft.DotNet.Interactive.Events;
@@ -41,7 +42,9 @@ internal static class Failures
         {
             string? type = frame.GetMethod()?.DeclaringType?.FullName;
             if (type is null || !type.StartsWith("Submission#", StringComparison.Ordinal) || frame.GetFileLineNumber() <= 0) continue;
-            int n = int.Parse(new string(type.AsSpan("Submission#".Length).ToArray().TakeWhile(char.IsAsciiDigit).ToArray()));
+            int start = "Submission#".Length, end = start;
+            while (end < type.Length && char.IsAsciiDigit(type[end])) end++;
+            int n = int.Parse(type.AsSpan(start, end - start), CultureInfo.InvariantCulture);
             if (n > newest) (newest, line) = (n, frame.GetFileLineNumber());
         }
         return line;

@@ -11,8 +11,8 @@ namespace NeuralNotebooks;
 /// </summary>
 public sealed record LabeledImages(Tensor Images, int[] Labels)
 {
-    // One label per image, checked when made: a mismatch failed much later, in a gather, naming neither.
-    private readonly bool _oneLabelPerImage = Images.Rank > 0 && Images.Shape[0] == Labels.Length ? true
+    /// <summary>Each image's class index, one per image: checked when made, since a mismatch failed much later, in a gather, naming neither.</summary>
+    public int[] Labels { get; init; } = Images.Rank > 0 && Images.Shape[0] == Labels.Length ? Labels
         : throw new ArgumentException($"LabeledImages: {Labels.Length} labels for images of shape {Images.Shape}; there must be one label per image.");
 
     /// <summary>The number of images.</summary>

@@ -18,8 +18,7 @@ public abstract class Optimizer
     {
         get => _learningRate;
         // The constructor's check holds for a change too: a negative rate made training climb the loss.
-        set => _learningRate = value > 0 ? value
-            : throw new ArgumentOutOfRangeException(nameof(value), $"The learning rate must be positive, got {value}.");
+        set => _learningRate = Positive(value, nameof(value));
     }
 
     /// <summary>
@@ -39,9 +38,11 @@ public abstract class Optimizer
     /// <summary>Creates an optimizer with the given learning rate.</summary>
     protected Optimizer(float learningRate)
     {
-        if (!(learningRate > 0)) throw new ArgumentOutOfRangeException(nameof(learningRate), $"The learning rate must be positive, got {learningRate}.");
-        LearningRate = learningRate;
+        _learningRate = Positive(learningRate, nameof(learningRate));
     }
+
+    private static float Positive(float learningRate, string name) => learningRate > 0 ? learningRate
+        : throw new ArgumentOutOfRangeException(name, $"The learning rate must be positive, got {learningRate}.");
 
     /// <summary>
     /// A decay rate or momentum in [0, 1) (or [0, 1] where <paramref name="oneAllowed"/>), an ε of 0 or more:

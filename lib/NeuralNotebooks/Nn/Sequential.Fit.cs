@@ -45,21 +45,13 @@ public sealed partial class Sequential
         var loss = RequireLoss();
         var optimizer = Optimizer!;
         x = Adapt(x);
-        if (y.Rank == 0 || y.Shape[0] != x.Shape[0]) throw new ArgumentException($"Fit: {x.Shape[0]} samples in x {x.Shape} but {(y.Rank == 0 ? 0 : y.Shape[0])} targets in y {y.Shape}.");
+        CheckData("Fit", x, y, loss, "train");
         if (epochs < 1) throw new ArgumentOutOfRangeException(nameof(epochs), $"Fit: epochs must be at least 1, got {epochs}.");
         if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(batchSize), $"Fit: batchSize must be at least 1, got {batchSize}.");
         if (validationSplit is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(validationSplit), $"Fit: validationSplit must be in [0, 1), got {validationSplit}.");
-        CheckTargets("Fit", "y", loss, y, x.Shape[0]);
-        // Without samples the loss would be 0/0: a NaN in the history, and a chart that cannot draw it.
-        if (x.Shape[0] == 0) throw new ArgumentException($"Fit: x {x.Shape} has no samples to train on.", nameof(x));
+        // Checked before the first epoch, not after it.
         if (validationData is { } given)
-        {
-            var vx = Adapt(given.X);
-            if (vx.Shape[0] == 0) throw new ArgumentException($"Fit: validationData's X {vx.Shape} has no samples to validate on.", nameof(validationData));
-            if (given.Y.Rank == 0 || given.Y.Shape[0] != vx.Shape[0])
-                throw new ArgumentException($"Fit: {vx.Shape[0]} samples in validationData's X {vx.Shape} but {(given.Y.Rank == 0 ? 0 : given.Y.Shape[0])} targets in its Y {given.Y.Shape}.");
-            CheckTargets("Fit", "validationData's Y", loss, given.Y, vx.Shape[0]);
-        }
+            CheckData("Fit", Adapt(given.X), given.Y, loss, "validate", "validationData's X", "validationData's Y", nameof(validationData));
         if (validationSplit > 0 && validationData is null)
         {
             // Like Keras: the last fraction of the data, taken before shuffling, the first ⌊n·(1 - split)⌋
@@ -134,9 +126,7 @@ public sealed partial class Sequential
     {
         var loss = RequireLoss();
         x = Adapt(x);
-        if (y.Rank == 0 || y.Shape[0] != x.Shape[0]) throw new ArgumentException($"Evaluate: {x.Shape[0]} samples in x {x.Shape} but {(y.Rank == 0 ? 0 : y.Shape[0])} targets in y {y.Shape}.");
-        CheckTargets("Evaluate", "y", loss, y, x.Shape[0]);
-        if (x.Shape[0] == 0) throw new ArgumentException($"Evaluate: x {x.Shape} has no samples to evaluate on.", nameof(x));
+        CheckData("Evaluate", x, y, loss, "evaluate");
         int n = x.Shape[0], bs = Math.Max(batchSize, MinInferenceBatch);
         double lossSum = 0; long correct = 0;
         try
@@ -184,6 +174,19 @@ public sealed partial class Sequential
         }
         finally { Layer.EndInference(_layers); }
         return new Tensor(result, [n, .. outShape]);
+    }
+
+    /// <summary>
+    /// Samples <paramref name="x"/> and their targets <paramref name="y"/> as <paramref name="op"/> takes them: one
+    /// target per sample, each of the size the loss takes (<see cref="CheckTargets"/>), and at least one sample:
+    /// without one the loss would be 0/0, a NaN in the history and a chart that cannot draw it.
+    /// </summary>
+    private void CheckData(string op, Tensor x, Tensor y, Loss loss, string use, string xName = "x", string yName = "y", string param = "x")
+    {
+        if (y.Rank == 0 || y.Shape[0] != x.Shape[0])
+            throw new ArgumentException($"{op}: {x.Shape[0]} samples in {xName} {x.Shape} but {(y.Rank == 0 ? 0 : y.Shape[0])} targets in {yName} {y.Shape}.");
+        CheckTargets(op, yName, loss, y, x.Shape[0]);
+        if (x.Shape[0] == 0) throw new ArgumentException($"{op}: {xName} {x.Shape} has no samples to {use} on.", param);
     }
 
     /// <summary>

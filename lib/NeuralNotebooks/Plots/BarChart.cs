@@ -1,4 +1,3 @@
-using System.Globalization;
 using NeuralNotebooks.Display;
 
 namespace NeuralNotebooks.Plots;
@@ -79,8 +78,7 @@ public sealed class BarChart : Chart
         double a = Math.Abs(v);
         // Scientific from a million on, where N0 wrote 1e30 in 31 digits; a value below a thousandth reads 0
         // (a probability of 2e-5 beside ones of 0.99), never -0.
-        string text = v.ToString(a >= 1e6 ? "0.##e0" : a >= 100 ? "N0" : a >= 1 ? "0.##" : "0.###", CultureInfo.InvariantCulture);
-        return text == "-0" ? "0" : text;
+        return Svg.Number(v, a >= 1e6 ? "0.##e0" : a >= 100 ? "N0" : a >= 1 ? "0.##" : "0.###");
     }
 
     /// <inheritdoc/>

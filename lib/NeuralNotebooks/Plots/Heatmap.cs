@@ -1,4 +1,3 @@
-using System.Globalization;
 using NeuralNotebooks.Display;
 
 namespace NeuralNotebooks.Plots;
@@ -91,7 +90,7 @@ public sealed class Heatmap : Chart
                 double x = left + j * Cell, y = top + i * Cell;
                 sb.Append($"<rect class=\"cell\" x=\"{x}\" y=\"{y}\" width=\"{Cell}\" height=\"{Cell}\" fill=\"{fill}\" stroke=\"white\"/>");
                 if (_showValues && Cell >= 18)
-                    Svg.Text(sb, x + Cell / 2.0, y + Cell / 2.0 + 4, Number(v, integers ? "0" : small ? "0.0e0" : "0.00"), size: Cell >= 36 ? 11 : 9,
+                    Svg.Text(sb, x + Cell / 2.0, y + Cell / 2.0 + 4, Svg.Number(v, integers ? "0" : small ? "0.0e0" : "0.00"), size: Cell >= 36 ? 11 : 9,
                         fill: darkness > 0.55 ? "white" : "#222", extra: "class=\"value\"");
             }
         }
@@ -107,20 +106,13 @@ public sealed class Heatmap : Chart
             sb.Append($"<rect x=\"{Svg.N(sx)}\" y=\"{Svg.N(top + k * sh / 50)}\" width=\"14\" height=\"{Svg.N(sh / 50 + 0.5)}\" fill=\"{fill}\"/>");
         }
         string keyFormat = integers ? "0" : small ? "0.0e0" : "0.##";
-        string hiLabel = Number(max, keyFormat), loLabel = Number(_diverging ? -max : Math.Min(min, 0), keyFormat);
+        string hiLabel = Svg.Number(max, keyFormat), loLabel = Svg.Number(_diverging ? -max : Math.Min(min, 0), keyFormat);
         Svg.Text(sb, sx + 18, top + 10, hiLabel, anchor: "start", size: 10);
         Svg.Text(sb, sx + 18, top + sh, loLabel, anchor: "start", size: 10);
         return sb.Append("</svg>").ToString();
     }
 
     private static string Hex((byte R, byte G, byte B) c) => $"#{c.R:x2}{c.G:x2}{c.B:x2}";
-
-    /// <summary><paramref name="v"/> in <paramref name="format"/>, without the minus of a value that prints as zero ("-0.00").</summary>
-    private static string Number(double v, string format)
-    {
-        string text = v.ToString(format, CultureInfo.InvariantCulture);
-        return text.StartsWith('-') && double.Parse(text, CultureInfo.InvariantCulture) == 0 ? text[1..] : text;
-    }
 
     /// <inheritdoc/>
     public override string ToString() => $"Heatmap{(TitleText is null ? "" : $" '{TitleText}'")}: {_values.GetLength(0)}x{_values.GetLength(1)}";

@@ -19,6 +19,13 @@ internal static class Svg
         // whole picture unreadable, so they are left out; < & > and quotes become entities.
         System.Security.SecurityElement.Escape(s.Any(c => !IsXmlChar(c)) ? new string(s.Where(IsXmlChar).ToArray()) : s) ?? "";
 
+    /// <summary><paramref name="v"/> in <paramref name="format"/>, without the minus of a value that prints as zero ("-0.00", "-0").</summary>
+    public static string Number(double v, string format)
+    {
+        string text = v.ToString(format, CultureInfo.InvariantCulture);
+        return text.StartsWith('-') && double.Parse(text, CultureInfo.InvariantCulture) == 0 ? text[1..] : text;
+    }
+
     private static bool IsXmlChar(char c) => c is '\t' or '\n' or '\r' || (c >= ' ' && c != '\uFFFE' && c != '\uFFFF');
 
     public static StringBuilder Begin(int width, int height) => new StringBuilder()
