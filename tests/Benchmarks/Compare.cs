@@ -264,9 +264,9 @@ internal static class Compare
         if (cnnMemory is not null)
             Console.WriteLine($"CNN Fit in a process of its own: peak working set {cnnMemory["cnn_peak_working_set_mib"]} MiB, {cnnMemory["cnn_fit_bytes_per_batch"]} bytes allocated per batch once warmed up");
         Console.WriteLine($"TorchSharp peer: {(torchSharp is null ? "not available (see above)" : TorchSharpPeer.Name)}; ratio = library / the faster peer");
-        Console.WriteLine($"{"workload",-28} {"library",12} {"peer",12} {"TorchSharp",12} {"unit",-10} {"ratio",7} {"goal",6}  peer (ratio against)");
+        Console.WriteLine($"{"workload",-28} {"library",12} {"peer",12} {"TorchSharp",12} {"unit",-10} {"ratio",7} {"goal",6}  peer");
         foreach (var r in rows)
-            Console.WriteLine($"{r.Workload,-28} {r.Library,12:N2} {r.Peer,12:N2} {(double.IsNaN(r.TorchSharp) ? "-" : r.TorchSharp.ToString("N2", CultureInfo.InvariantCulture)),12} {r.Unit,-10} {r.Ratio,7:F2} {r.Goal,6:F1}  {r.PeerName} ({r.FastestPeerName}){(r.Ratio >= r.Goal ? "" : "  (below goal)")}");
+            Console.WriteLine($"{r.Workload,-28} {r.Library,12:N2} {r.Peer,12:N2} {(double.IsNaN(r.TorchSharp) ? "-" : r.TorchSharp.ToString("N2", CultureInfo.InvariantCulture)),12} {r.Unit,-10} {r.Ratio,7:F2} {r.Goal,6:F1}  {r.PeerName}{(r.FastestPeerName == r.PeerName ? "" : $" (ratio against {r.FastestPeerName})")}{(r.Ratio >= r.Goal ? "" : "  (below goal)")}");
         var ceiling = Ceiling(rows, peaks, cnnForwardFlops);
         foreach (var line in ceiling.Lines) Console.WriteLine(line);
         var json = new JsonObject

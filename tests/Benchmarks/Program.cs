@@ -1,3 +1,4 @@
+using System.Globalization;
 using BenchmarkDotNet.Running;
 
 namespace Benchmarks;
@@ -10,6 +11,9 @@ public static class Program
 {
     public static int Main(string[] args)
     {
+        // The tables are read by people and copied into README: "6.56" and "1,875" in every culture, not "6,56"
+        // and "1.875" on a machine set to German.
+        CultureInfo.DefaultThreadCurrentCulture = CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
         switch (args.FirstOrDefault())
         {
             case "compare": return Compare.Run(args[1..]);
