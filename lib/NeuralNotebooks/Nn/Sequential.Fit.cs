@@ -47,7 +47,7 @@ public sealed partial class Sequential
         x = Adapt(x);
         CheckData("Fit", x, y, loss, "train");
         if (epochs < 1) throw new ArgumentOutOfRangeException(nameof(epochs), $"Fit: epochs must be at least 1, got {epochs}.");
-        if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(batchSize), $"Fit: batchSize must be at least 1, got {batchSize}.");
+        CheckBatchSize("Fit", batchSize);
         if (validationSplit is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(validationSplit), $"Fit: validationSplit must be in [0, 1), got {validationSplit}.");
         // Checked before the first epoch, not after it.
         if (validationData is { } given)
@@ -122,11 +122,19 @@ public sealed partial class Sequential
         lock (_gate) return EvaluateLocked(x, y, batchSize);
     }
 
+    // Evaluate and Predict run at least MinInferenceBatch samples a batch whatever batchSize says (the results do not
+    // depend on it), but a batch size of 0 or less is a mistake, refused as Fit refuses it rather than ignored.
+    private static void CheckBatchSize(string method, int batchSize)
+    {
+        if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(batchSize), $"{method}: batchSize must be at least 1, got {batchSize}.");
+    }
+
     private Evaluation EvaluateLocked(Tensor x, Tensor y, int batchSize)
     {
         var loss = RequireLoss();
         x = Adapt(x);
         CheckData("Evaluate", x, y, loss, "evaluate");
+        CheckBatchSize("Evaluate", batchSize);
         int n = x.Shape[0], bs = Math.Max(batchSize, MinInferenceBatch);
         double lossSum = 0; long correct = 0;
         try
@@ -157,6 +165,7 @@ public sealed partial class Sequential
     private Tensor PredictLocked(Tensor x, int layer, int batchSize)
     {
         if (layer < 0 || layer >= _layers.Count) throw new ArgumentOutOfRangeException(nameof(layer), $"The model has layers 0..{_layers.Count - 1}, not {layer}.");
+        CheckBatchSize("Predict", batchSize);
         x = Adapt(x);
         int n = x.Shape[0], bs = Math.Max(batchSize, MinInferenceBatch);
         var outShape = _layers[layer].OutputShape;

@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace NeuralNotebooks;
 
 /// <summary>
@@ -76,6 +78,9 @@ public sealed class Rng
     /// <summary>A float uniformly distributed in [low, high).</summary>
     public float Uniform(float low, float high)
     {
+        // As PyTorch's uniform_: reversed bounds gave numbers in (high, low], a NaN or infinite bound NaN.
+        if (!(low <= high) || !float.IsFinite(high - low))
+            throw new ArgumentOutOfRangeException(nameof(high), $"Uniform needs finite bounds with low <= high, got low {low.ToString(CultureInfo.InvariantCulture)} and high {high.ToString(CultureInfo.InvariantCulture)}.");
         float v = low + (high - low) * NextFloat();
         // Rounding can land on high itself (1 draw in 300,000 for [100, 101)); the float just below keeps the
         // interval half-open without drawing again, so the stream of draws is the same.
@@ -99,6 +104,9 @@ public sealed class Rng
     /// <summary>A sample of the normal distribution with the given mean and standard deviation.</summary>
     public float Normal(float mean = 0f, float std = 1f)
     {
+        // As PyTorch's normal_: a negative std gave the samples of -std mirrored about the mean, a NaN NaN.
+        if (!(std >= 0) || !float.IsFinite(std) || !float.IsFinite(mean))
+            throw new ArgumentOutOfRangeException(nameof(std), $"Normal needs a finite mean and a finite std >= 0, got mean {mean.ToString(CultureInfo.InvariantCulture)} and std {std.ToString(CultureInfo.InvariantCulture)}.");
         if (_spareNormal is float spare)
         {
             _spareNormal = null;

@@ -134,4 +134,20 @@ public class ModelArgumentTests
         Assert.Equal("[ 1, 2, 3 ]", FileBasedApp.List(new[] { 1, 2, 3 }));
         Assert.EndsWith(", 19, ... ]", FileBasedApp.List(Enumerable.Range(0, 1000)));   // not counted: it could be endless
     }
+
+    [Fact]
+    public void A_batch_size_below_1_is_refused_by_Fit_Evaluate_and_Predict_alike()
+    {
+        // Evaluate and Predict ignored it (they run 256 samples a batch or more whatever it says); Fit refused it.
+        var model = new Sequential(seed: 1);
+        model.Add(new Dense(2, activation: "softmax", inputShape: 3));
+        model.Compile("sgd", "sparse_categorical_crossentropy");
+        var x = Tensor.Zeros(4, 3);
+        int[] y = [0, 1, 0, 1];
+        Assert.Contains("Fit: batchSize", Assert.Throws<ArgumentOutOfRangeException>(() => model.Fit(x, y, batchSize: 0, verbose: false)).Message);
+        Assert.Contains("Evaluate: batchSize must be at least 1, got 0", Assert.Throws<ArgumentOutOfRangeException>(() => model.Evaluate(x, y, batchSize: 0)).Message);
+        Assert.Contains("Predict: batchSize must be at least 1, got -1", Assert.Throws<ArgumentOutOfRangeException>(() => model.Predict(x, batchSize: -1)).Message);
+        Assert.Throws<ArgumentOutOfRangeException>(() => model.PredictUpTo(x, 0, batchSize: 0));
+        Assert.Equal(new Shape(4, 2), model.Predict(x, batchSize: 1).Shape);
+    }
 }

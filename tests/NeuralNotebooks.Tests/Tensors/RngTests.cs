@@ -52,4 +52,20 @@ public class RngTests
         for (int i = 0; i < 2_000_000; i++) Assert.True(rng.Uniform(10f, 10.001f) < 10.001f);
         Assert.Throws<ArgumentOutOfRangeException>(() => new Rng(1).Permutation(-1));
     }
+
+    [Fact]
+    public void Reversed_or_infinite_bounds_and_a_negative_std_are_refused_as_in_PyTorch()
+    {
+        // torch.empty(3).uniform_(1, 0) and normal_(0, -1) raise; here Uniform(1, 0) drew from (0, 1] and
+        // Normal(0, -1) mirrored the samples.
+        var rng = new Rng(1);
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => rng.Uniform(1f, 0f));
+        Assert.Contains("low 1 and high 0", e.Message);
+        Assert.Throws<ArgumentOutOfRangeException>(() => rng.Uniform(new Shape(3), 0f, float.NaN));
+        Assert.Throws<ArgumentOutOfRangeException>(() => rng.Uniform(float.NegativeInfinity, 0f));
+        Assert.Contains("std -1", Assert.Throws<ArgumentOutOfRangeException>(() => rng.Normal(0f, -1f)).Message);
+        Assert.Throws<ArgumentOutOfRangeException>(() => Tensor.RandomNormal(new Shape(2), rng, 0f, float.NaN));
+        Assert.Equal(2.5f, rng.Uniform(2.5f, 2.5f));
+        Assert.Equal(4f, rng.Normal(4f, 0f));
+    }
 }
