@@ -148,9 +148,9 @@ public sealed class ImageGrid : Chart
         sb.Append("</g>");
     }
 
-    private static string Format(float v) => Math.Abs(v) >= 100 ? v.ToString("0", System.Globalization.CultureInfo.InvariantCulture)
-        : Math.Abs(v) >= 1 ? v.ToString("0.0#", System.Globalization.CultureInfo.InvariantCulture)
-        : v.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture);
+    // Below a thousandth the key read "0" or "-0" (an untrained layer's gradients, tiny weights): written 2.5e-4 instead.
+    private static string Format(float v) => Svg.Number(v, Math.Abs(v) >= 100 ? "0" : Math.Abs(v) >= 1 ? "0.0#"
+        : Math.Abs(v) >= 0.001 || v == 0 ? "0.###" : "0.#e0");
 
     private static string Hex((byte R, byte G, byte B) c) => $"#{c.R:x2}{c.G:x2}{c.B:x2}";
 

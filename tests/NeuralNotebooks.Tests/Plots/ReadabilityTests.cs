@@ -112,6 +112,21 @@ public class ReadabilityTests
     }
 
     [Fact]
+    public void A_key_of_tiny_values_reads_them_not_0_and_minus_0()
+    {
+        // Filters of weights within ±2.5e-4 had a key from "-0" to "0".
+        var kernel = new Rng(1).Uniform(new Shape(3, 3, 1, 4), -2.5e-4f, 2.5e-4f);
+        var key = XElement.Parse(Plot.Filters(kernel).ToSvg()).Descendants(S + "g").Single(g => g.Attribute("class")?.Value == "key");
+        string Text(string cls) => key.Descendants(S + "text").Single(t => t.Attribute("class")?.Value == cls).Value;
+        float max = kernel.Abs().Max().Item();
+        Assert.Equal(max, float.Parse(Text("key-high"), CultureInfo.InvariantCulture), 1e-5f);
+        Assert.Equal(-max, float.Parse(Text("key-low"), CultureInfo.InvariantCulture), 1e-5f);
+        Assert.Matches(@"^-\d(\.\d)?e-4$", Text("key-low"));
+        var blank = XElement.Parse(Plot.FeatureMaps(Tensor.Zeros(4, 4, 2)).ToSvg()).Descendants(S + "g").Single(g => g.Attribute("class")?.Value == "key");
+        Assert.All(blank.Descendants(S + "text").Where(t => t.Attribute("class")?.Value is "key-high" or "key-low"), t => Assert.Equal("0", t.Value));
+    }
+
+    [Fact]
     public void Feature_maps_share_one_grey_range_so_a_brighter_map_responds_more()
     {
         var maps = Tensor.Zeros(4, 4, 2);
