@@ -31,7 +31,7 @@ public static class Cifar10
         if (dir == "" || missing.Length > 0)
             throw new FileNotFoundException(
                 // A folder given (or found) is named with what it lacks; the search failing means data/ has none.
-                (dir == "" ? "CIFAR-10 is not in data/cifar-10-batches-bin/. "
+                (dir == "" ? $"CIFAR-10 is not in data/cifar-10-batches-bin/: looked {DataDirectory.Searched()}. "
                     : $"{dir} lacks {string.Join(", ", missing)} of CIFAR-10's six batch files. ") +
                 "Download the binary version, cifar-10-binary.tar.gz, from " +
                 "https://www.cs.toronto.edu/~kriz/cifar.html and unpack it into data/ (tar xzf cifar-10-binary.tar.gz -C data), " +

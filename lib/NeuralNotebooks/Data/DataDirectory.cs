@@ -9,19 +9,21 @@ internal static class DataDirectory
     /// <summary>The full path of <c>data/&lt;relative&gt;</c>, or an error saying where it looked.</summary>
     public static string Find(string relative)
     {
-        var tried = new List<string>();
-        foreach (var start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory, Path.GetDirectoryName(typeof(DataDirectory).Assembly.Location) })
-        {
-            if (string.IsNullOrEmpty(start)) continue;
+        foreach (var start in Starts())
             for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
             {
                 var candidate = Path.Combine(dir.FullName, "data", relative);
                 if (File.Exists(candidate) || Directory.Exists(candidate)) return candidate;
-                tried.Add(dir.FullName);
             }
-        }
         throw new FileNotFoundException(
-            $"Could not find data/{relative.Replace('\\', '/')} in the current directory, the library's folder, or any folder above them. " +
+            $"Could not find data/{relative.Replace('\\', '/')} {Searched()}. " +
             "Run from inside a clone of the repository, or pass the file's path explicitly.", relative);
     }
+
+    /// <summary>Where <see cref="Find"/> looks, for an error message: "in X, Y or any folder above them".</summary>
+    public static string Searched() => $"in {string.Join(", ", Starts())} or any folder above them (the current directory and the library's folder)";
+
+    private static IEnumerable<string> Starts() =>
+        new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory, Path.GetDirectoryName(typeof(DataDirectory).Assembly.Location) }
+            .Where(s => !string.IsNullOrEmpty(s)).Select(s => Path.TrimEndingDirectorySeparator(Path.GetFullPath(s!))).Distinct();
 }

@@ -11,8 +11,12 @@ namespace NeuralNotebooks;
 /// </summary>
 public sealed record LabeledImages(Tensor Images, int[] Labels)
 {
+    /// <summary>The images, (N, height, width) or (N, height, width, channels).</summary>
+    // Get-only, as Labels: a `with { Images = ... }` would skip the check below.
+    public Tensor Images { get; } = Images;
+
     /// <summary>Each image's class index, one per image: checked when made, since a mismatch failed much later, in a gather, naming neither.</summary>
-    public int[] Labels { get; init; } = Images.Rank > 0 && Images.Shape[0] == Labels.Length ? Labels
+    public int[] Labels { get; } = Images.Rank > 0 && Images.Shape[0] == Labels.Length ? Labels
         : throw new ArgumentException($"LabeledImages: {Labels.Length} labels for images of shape {Images.Shape}; there must be one label per image.");
 
     /// <summary>The number of images.</summary>
@@ -22,26 +26,38 @@ public sealed record LabeledImages(Tensor Images, int[] Labels)
     public Tensor LabelTensor => new(Labels.Select(l => (float)l).ToArray(), Labels.Length);
 
     /// <summary>The first <paramref name="count"/> images and labels (a copy).</summary>
-    public LabeledImages Take(int count) => new(Images[..count], Labels[..count]);
+    public LabeledImages Take(int count) => count >= 0 && count <= Count ? new(Images[..count], Labels[..count])
+        : throw new ArgumentOutOfRangeException(nameof(count), $"Take: {count} images asked for, of {Count} (images of shape {Images.Shape}).");
 
     /// <summary>
-    /// Splits off a validation set, stratified: each class keeps its share in both parts. The split
-    /// is drawn from a seeded generator, so the same seed gives the same split.
+    /// Splits off a validation set, stratified: each class keeps its share in both parts. As scikit-learn's
+    /// <c>train_test_split(..., stratify=y)</c>, the validation set has ⌈fraction·N⌉ images, shared among the classes
+    /// in proportion to their sizes (the rounding's leftovers to the classes with the largest remainders), and each
+    /// part needs at least one image per class. The split is drawn from a seeded generator, so the same seed gives
+    /// the same split.
     /// </summary>
     public (LabeledImages Train, LabeledImages Validation) Split(double validationFraction, int seed = 0)
     {
-        if (validationFraction is <= 0 or >= 1)
+        if (validationFraction is not (> 0 and < 1))
             throw new ArgumentOutOfRangeException(nameof(validationFraction), $"The validation fraction must be between 0 and 1, got {validationFraction}.");
+        var groups = Enumerable.Range(0, Count).GroupBy(i => Labels[i]).OrderBy(g => g.Key).Select(g => g.ToArray()).ToArray();
+        // Rounded per class, the total drifted: 10 classes of 25 at 0.1 gave 20 (2.5 rounds to 2), of 5 none at all.
+        int total = (int)Math.Ceiling(validationFraction * Count);
+        if (total < groups.Length || Count - total < groups.Length)
+            throw new ArgumentException($"Split({validationFraction.ToString(CultureInfo.InvariantCulture)}): {Count} images of {groups.Length} classes would leave {total} for validation and {Count - total} for training; a stratified split needs at least one image of each class in each part.", nameof(validationFraction));
+        var shares = groups.Select(g => (double)g.Length * total / Count).ToArray();
+        var counts = shares.Select(s => (int)Math.Floor(s)).ToArray();
+        foreach (int k in Enumerable.Range(0, groups.Length).OrderByDescending(k => shares[k] - counts[k]).ThenBy(k => k).Take(total - counts.Sum()))
+            counts[k]++;
         var rng = new Rng(seed);
         var train = new List<int>();
         var validation = new List<int>();
-        foreach (var group in Enumerable.Range(0, Count).GroupBy(i => Labels[i]).OrderBy(g => g.Key))
+        for (int k = 0; k < groups.Length; k++)
         {
-            var members = group.ToArray();
+            var members = groups[k];
             rng.Shuffle<int>(members);
-            int v = (int)Math.Round(members.Length * validationFraction);
-            validation.AddRange(members[..v]);
-            train.AddRange(members[v..]);
+            validation.AddRange(members[..counts[k]]);
+            train.AddRange(members[counts[k]..]);
         }
         train.Sort(); validation.Sort();
         return (Gather(train), Gather(validation));
@@ -57,6 +73,8 @@ public sealed record LabeledImages(Tensor Images, int[] Labels)
         var labels = new int[indices.Count];
         for (int k = 0; k < indices.Count; k++)
         {
+            if ((uint)indices[k] >= (uint)Count)
+                throw new ArgumentOutOfRangeException(nameof(indices), $"Gather: index {indices[k]} (at position {k}) is outside 0..{Count - 1} for images of shape {Images.Shape}.");
             Images.data.AsSpan(indices[k] * per, per).CopyTo(pixels.AsSpan(k * per, per));
             labels[k] = Labels[indices[k]];
         }

@@ -95,7 +95,9 @@ internal static class IdxDataset
     }
 
     private static IdxFile[] ReadAll(string directory, IReadOnlyDictionary<string, string>? checksums) =>
-        Cache.GetOrAdd(Path.GetFullPath(directory) + "|" + (checksums is null ? "" : "checked"), _ =>
+        // Keyed by the checksums themselves: keyed by "checked", Fashion-MNIST's folder, once loaded with its own
+        // table, was returned to Mnist.Load without a check, as MNIST.
+        Cache.GetOrAdd(Path.GetFullPath(directory) + "|" + (checksums is null ? "" : string.Join(",", checksums.OrderBy(c => c.Key, StringComparer.Ordinal).Select(c => c.Key + "=" + c.Value))), _ =>
         {
             var files = new IdxFile[4];
             try

@@ -9,6 +9,7 @@ public sealed partial class Tensor
     public static Tensor OneHot(IReadOnlyList<int> labels, int classes)
     {
         ArgumentNullException.ThrowIfNull(labels);
+        if (classes <= 0) throw new ArgumentOutOfRangeException(nameof(classes), $"one_hot: the number of classes must be positive, got {classes}.");
         var d = new float[labels.Count * classes];
         for (int n = 0; n < labels.Count; n++)
         {
