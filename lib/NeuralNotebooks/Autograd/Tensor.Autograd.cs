@@ -31,7 +31,7 @@ public sealed partial class Tensor
         return this;
     }
 
-    /// <summary>A tensor with the same values that is cut off from the graph (no gradient flows through it).</summary>
+    /// <summary>A tensor with the same values that is cut off from the graph (no gradient flows through it). It shares this tensor's memory, as in PyTorch: writing into one changes the other.</summary>
     public Tensor Detach() => new(data, Shape);
 
     /// <summary>Forgets the accumulated gradient (call before each backward pass when training by hand).</summary>

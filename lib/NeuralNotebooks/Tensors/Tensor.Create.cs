@@ -51,6 +51,8 @@ public sealed partial class Tensor
         object? cur = values;
         while (cur is Array a && a.Rank == 1)
         {
+            if (a.Length > 0 && a.GetValue(0) is null && a.GetType().GetElementType()!.IsArray)
+                throw new ArgumentException($"Nested arrays: element 0 at depth {shape.Count} is null, not an array (a row never filled?).");
             shape.Add(a.Length);
             cur = a.Length > 0 ? a.GetValue(0) : null;
             if (a.Length == 0) break;
@@ -74,6 +76,7 @@ public sealed partial class Tensor
                 else
                 {
                     if (item is Array) throw new ArgumentException($"Nested arrays are ragged: found an array where a number was expected at depth {depth + 1}.");
+                    if (item is null) throw new ArgumentException($"Nested arrays: a null where a number was expected at depth {depth + 1}.");
                     d[k++] = Convert.ToSingle(item, System.Globalization.CultureInfo.InvariantCulture);
                 }
             }
@@ -103,12 +106,24 @@ public sealed partial class Tensor
     /// <summary>The numbers start, start+step, ... up to but not including stop (like <c>torch.arange</c>).</summary>
     public static Tensor Arange(float start, float stop, float step = 1f)
     {
-        if (step == 0 || float.IsNaN(step)) throw new ArgumentException("arange: step must be non-zero.");
-        int n = Math.Max(0, (int)Math.Ceiling((stop - start) / (double)step));
+        if (step == 0 || !float.IsFinite(step) || !float.IsFinite(start) || !float.IsFinite(stop))
+            throw new ArgumentException($"arange: start, stop and step must be finite and step non-zero, got {Typed(start)}, {Typed(stop)}, {Typed(step)}.");
+        if ((stop - start) * step < 0)
+            throw new ArgumentException($"arange: a step of {Typed(step)} never gets from {Typed(start)} to {Typed(stop)}.");
+        // In double from the decimals the learner typed, as torch.arange(0, 0.3, 0.1) computes from Python's
+        // doubles: from the floats, 0.1f being a little above 0.1 gave [0, 0.1, 0.2, 0.3], stop included.
+        double s = Typed(start), e = Typed(stop), st = Typed(step), count = Math.Ceiling((e - s) / st);
+        if (count > Array.MaxLength)
+            throw new ArgumentException($"arange: from {s} to {e} in steps of {st} is {count} numbers, more than one tensor can hold.");
+        int n = (int)count;
         var d = new float[n];
-        for (int i = 0; i < n; i++) d[i] = start + i * step;
+        for (int i = 0; i < n; i++) d[i] = (float)(s + i * st);
         return new Tensor(d, n);
     }
+
+    // The decimal a float was typed as (0.1f is 0.1, not 0.100000001490116): a float converts to decimal with its
+    // 7 significant digits. Outside decimal's comfortable range, the float itself.
+    private static double Typed(float f) => Math.Abs(f) is >= 1e-15f and < 1e15f ? (double)(decimal)f : f;
 
     /// <summary><paramref name="count"/> evenly spaced numbers from start to stop, both included (for plotting).</summary>
     public static Tensor Linspace(float start, float stop, int count)
@@ -116,6 +131,8 @@ public sealed partial class Tensor
         if (count < 0) throw new ArgumentOutOfRangeException(nameof(count), "linspace: count must be zero or more.");
         var d = new float[count];
         for (int i = 0; i < count; i++) d[i] = count == 1 ? start : start + (stop - start) * i / (count - 1);
+        // Rounding left the last a little short of stop (0.99999994 for 0.1 to 1 in 10); torch.linspace ends on it.
+        if (count > 1) d[^1] = stop;
         return new Tensor(d, count);
     }
 

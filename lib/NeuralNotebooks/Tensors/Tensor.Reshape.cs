@@ -32,7 +32,7 @@ public sealed partial class Tensor
 
     /// <summary>
     /// Flattens the axes from <paramref name="startAxis"/> on into one: <c>Flatten()</c> gives a vector,
-    /// <c>Flatten(1)</c> turns a batch (N, 28, 28) into (N, 784).
+    /// <c>Flatten(1)</c> turns a batch (N, 28, 28) into (N, 784). Shares memory with this tensor, as <see cref="Reshape"/> does.
     /// </summary>
     public Tensor Flatten(int startAxis = 0)
     {
@@ -73,7 +73,7 @@ public sealed partial class Tensor
         return d;
     }
 
-    /// <summary>One sample along the first axis (negative counts from the end): <c>images[0]</c> is the first image.</summary>
+    /// <summary>One sample along the first axis (negative counts from the end): <c>images[0]</c> is the first image. A copy: unlike PyTorch's view, writing into it leaves this tensor as it was.</summary>
     [System.Runtime.CompilerServices.IndexerName("Samples")]
     public Tensor this[int index]
     {
@@ -89,13 +89,21 @@ public sealed partial class Tensor
         }
     }
 
-    /// <summary>One sample counted from either end: <c>images[^1]</c> is the last image.</summary>
+    /// <summary>One sample counted from either end: <c>images[^1]</c> is the last image (a copy, as <c>this[int]</c>).</summary>
     [System.Runtime.CompilerServices.IndexerName("Samples")]
-    public Tensor this[Index index] => Rank == 0
-        ? throw new InvalidOperationException("index: a scalar has no axis to index.")
-        : this[index.GetOffset(Shape[0])];
+    public Tensor this[Index index]
+    {
+        get
+        {
+            if (Rank == 0) throw new InvalidOperationException("index: a scalar has no axis to index.");
+            // Checked here: passed on as an int, ^6 of 5 samples became -1, which this[int] reads as the last sample.
+            int i = index.GetOffset(Shape[0]);
+            if (i < 0 || i >= Shape[0]) throw new IndexOutOfRangeException($"index: {index} is out of range for the first axis of shape {Shape} (size {Shape[0]}).");
+            return this[i];
+        }
+    }
 
-    /// <summary>A range of samples along the first axis: <c>x[..100]</c>, <c>x[100..200]</c>, <c>x[^10..]</c>.</summary>
+    /// <summary>A range of samples along the first axis: <c>x[..100]</c>, <c>x[100..200]</c>, <c>x[^10..]</c>. A copy: unlike PyTorch's view, writing into it leaves this tensor as it was.</summary>
     [System.Runtime.CompilerServices.IndexerName("Samples")]
     public Tensor this[Range range]
     {
@@ -192,7 +200,14 @@ public sealed partial class Tensor
     public float Item(params int[] index) => data[FlatIndex(index)];
 
     /// <summary>Sets the element at a full index, one number per axis.</summary>
-    public void SetItem(float value, params int[] index) => data[FlatIndex(index)] = value;
+    public void SetItem(float value, params int[] index)
+    {
+        // As PyTorch refuses an in-place change of a leaf that requires grad: the backward pass reads the values
+        // when it runs, so x.SetItem(5, 0) after y = (x * x).Sum() made y.Backward() give x.Grad [10, 4], not [2, 4].
+        if (RequiresGrad && GradMode.Enabled)
+            throw new InvalidOperationException("SetItem: this tensor requires grad, and the gradients of what was computed from it would use the new value. Change it inside using (Tensor.NoGrad()) { ... }, as with PyTorch's torch.no_grad().");
+        data[FlatIndex(index)] = value;
+    }
 
     private int FlatIndex(int[] index)
     {
