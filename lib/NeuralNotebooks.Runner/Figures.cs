@@ -1,4 +1,6 @@
+using System.Globalization;
 using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
 using Microsoft.DotNet.Interactive.Events;
 using Microsoft.DotNet.Interactive.Formatting;
 using SkiaSharp;
@@ -12,7 +14,7 @@ namespace NeuralNotebooks.Runner;
 /// its size, beside image/svg+xml and a text/plain fallback: GitHub and several notebook viewers
 /// show no SVG, and every viewer shows PNG.
 /// </summary>
-internal static class Figures
+internal static partial class Figures
 {
     /// <summary>How many pixels a PNG has per SVG unit: sharp on high-density screens.</summary>
     internal const float Scale = 2;
@@ -56,7 +58,7 @@ internal static class Figures
     internal static byte[] Png(string svg)
     {
         using var document = new SKSvg();
-        var picture = document.FromSvg(svg) ?? throw new InvalidOperationException("the SVG has no picture");
+        var picture = document.FromSvg(PixelateImages(svg)) ?? throw new InvalidOperationException("the SVG has no picture");
         var bounds = picture.CullRect;
         int width = (int)Math.Ceiling(bounds.Width * Scale), height = (int)Math.Ceiling(bounds.Height * Scale);
         if (width <= 0 || height <= 0 || width > 16384 || height > 16384)
@@ -73,4 +75,50 @@ internal static class Figures
         using var png = image.Encode(SKEncodedImageFormat.Png, 100);
         return png.ToArray();
     }
+
+    /// <summary>
+    /// The SVG with every embedded PNG that asks for <c>image-rendering: pixelated</c> (a 3x3 filter or a
+    /// 28x28 digit drawn large) already enlarged with nearest-neighbour sampling by a whole factor, to at
+    /// least as many pixels as it covers in the PNG. Svg.Skia ignores image-rendering and smooths a small
+    /// image drawn large into a smear; drawn from the enlarged copy, only about one pixel at each block edge
+    /// is smoothed. Everything else is kept as it is.
+    /// </summary>
+    internal static string PixelateImages(string svg) => ImageElement().Replace(svg, element =>
+    {
+        string tag = element.Value;
+        var href = PngHref().Match(tag);
+        if (!Pixelated().IsMatch(tag) || !href.Success
+            || Length(tag, "width") is not double drawnWidth || Length(tag, "height") is not double drawnHeight)
+            return tag;
+        string base64 = href.Groups[1].Value;
+        var bytes = new byte[base64.Length];
+        if (!Convert.TryFromBase64String(base64, bytes, out int length)) return tag;
+        using var source = SKBitmap.Decode(bytes.AsSpan(0, length));
+        if (source is null) return tag;
+        int factor = (int)Math.Ceiling(Math.Max(drawnWidth * Scale / source.Width, drawnHeight * Scale / source.Height));
+        if (factor <= 1 || (long)source.Width * factor > 16384 || (long)source.Height * factor > 16384) return tag;
+        using var large = source.Resize(new SKImageInfo(source.Width * factor, source.Height * factor, source.ColorType, source.AlphaType),
+            new SKSamplingOptions(SKFilterMode.Nearest));
+        if (large is null) return tag;
+        using var png = large.Encode(SKEncodedImageFormat.Png, 100);
+        return tag.Replace(base64, Convert.ToBase64String(png.AsSpan()));
+    });
+
+    /// <summary>A positive number in a tag's attribute (no unit, as the library writes them), or null.</summary>
+    private static double? Length(string tag, string attribute)
+    {
+        var m = Regex.Match(tag, $"\\s{attribute}\\s*=\\s*\"([0-9.eE+-]+)\"");
+        return m.Success && double.TryParse(m.Groups[1].Value, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && v > 0 ? v : null;
+    }
+
+    [GeneratedRegex("<image\\b[^>]*>")]
+    private static partial Regex ImageElement();
+
+    // As a style property (image-rendering:pixelated, what ImageGrid writes) or as an attribute.
+    [GeneratedRegex("image-rendering\\s*(?::|=\\s*\")\\s*(?:pixelated|crisp-edges|optimizeSpeed)", RegexOptions.IgnoreCase)]
+    private static partial Regex Pixelated();
+
+    // ImageGrid writes href; older SVG writes xlink:href.
+    [GeneratedRegex("\\s(?:xlink:)?href\\s*=\\s*\"data:image/png;base64,([A-Za-z0-9+/=]+)\"")]
+    private static partial Regex PngHref();
 }

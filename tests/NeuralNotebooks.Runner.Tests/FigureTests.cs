@@ -33,6 +33,26 @@ public class FigureTests
     }
 
     [Fact]
+    public void Pixelated_images_rasterize_as_sharp_blocks_not_smooth_smears()
+    {
+        // One 3x3 filter, each row red (1), white (0), blue (-1): drawn 40 px wide, its pixels are blocks.
+        var svg = Plot.Filters(Tensor.From(new float[] { 1, 0, -1, 1, 0, -1, 1, 0, -1 }).Reshape(3, 3, 1, 1)).Render();
+        var cell = System.Text.RegularExpressions.Regex.Match(svg, "<image class=\"cell\" x=\"([^\"]+)\" y=\"([^\"]+)\" width=\"([^\"]+)\" height=\"([^\"]+)\"");
+        Assert.True(cell.Success, "no image cell in the SVG");
+        double At(int group) => double.Parse(cell.Groups[group].Value, System.Globalization.CultureInfo.InvariantCulture) * Figures.Scale;
+        double left = At(1), top = At(2), block = At(3) / 3, blockHeight = At(4) / 3;
+
+        using var bitmap = SkiaSharp.SKBitmap.Decode(Figures.Png(svg));
+        int row = (int)(top + 1.5 * blockHeight);
+        SkiaSharp.SKColor Pixel(double blocks) => bitmap.GetPixel((int)(left + blocks * block), row);
+
+        // Inside one block the colour is one colour, not a blend towards the neighbouring block ...
+        Assert.Equal(Pixel(0.5), Pixel(0.9));
+        // ... and the neighbouring block (white, for 0) is another colour.
+        Assert.NotEqual(Pixel(0.5), Pixel(1.5));
+    }
+
+    [Fact]
     public void Svg_is_recognized_only_as_a_whole_document()
     {
         Assert.True(Figures.IsSvg("  <svg xmlns=\"http://www.w3.org/2000/svg\"></svg>\n"));
