@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Diagnostics;
 
 namespace NeuralNotebooks;
@@ -51,7 +52,10 @@ public sealed partial class Sequential
         if (validationSplit is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(validationSplit), $"Fit: validationSplit must be in [0, 1), got {validationSplit}.");
         // Checked before the first epoch, not after it.
         if (validationData is { } given)
+        {
             CheckData("Fit", Adapt(given.X), given.Y, loss, "validate", "validationData's X", "validationData's Y", nameof(validationData));
+            CheckFinite("Fit", given.X, "validationData's X");
+        }
         if (validationSplit > 0 && validationData is null)
         {
             // Like Keras: the last fraction of the data, taken before shuffling, the first ⌊n·(1 - split)⌋
@@ -129,12 +133,24 @@ public sealed partial class Sequential
         if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(batchSize), $"{method}: batchSize must be at least 1, got {batchSize}.");
     }
 
+    // Fit finds a NaN input through the weights it spoils; Predict and Evaluate would not: a ReLU turns NaN into 0
+    // and max-pooling drops a NaN that is not first in its window, so the course CNN gave an image with one NaN
+    // pixel plausible probabilities and a finite loss. One pass over the inputs, small beside the forward pass.
+    private static void CheckFinite(string method, Tensor x, string name = "x")
+    {
+        int at = NeuralNotebooks.Kernels.Finite.IndexOfNonFinite(x.AsSpan());
+        if (at < 0) return;
+        int per = x.Size / x.Shape[0];
+        throw new ArgumentException($"{method}: sample {at / per} of {name} holds {x.AsSpan()[at].ToString(CultureInfo.InvariantCulture)} (at element {at % per}); the model's outputs for it would mean nothing.", nameof(x));
+    }
+
     private Evaluation EvaluateLocked(Tensor x, Tensor y, int batchSize)
     {
         var loss = RequireLoss();
         x = Adapt(x);
         CheckData("Evaluate", x, y, loss, "evaluate");
         CheckBatchSize("Evaluate", batchSize);
+        CheckFinite("Evaluate", x);
         int n = x.Shape[0], bs = Math.Max(batchSize, MinInferenceBatch);
         double lossSum = 0; long correct = 0;
         try
@@ -167,6 +183,7 @@ public sealed partial class Sequential
         if (layer < 0 || layer >= _layers.Count) throw new ArgumentOutOfRangeException(nameof(layer), $"The model has layers 0..{_layers.Count - 1}, not {layer}.");
         CheckBatchSize("Predict", batchSize);
         x = Adapt(x);
+        CheckFinite("Predict", x);
         int n = x.Shape[0], bs = Math.Max(batchSize, MinInferenceBatch);
         var outShape = _layers[layer].OutputShape;
         int per = outShape.Aggregate(1, (a, d) => a * d);

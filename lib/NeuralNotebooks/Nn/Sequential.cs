@@ -124,11 +124,11 @@ public sealed partial class Sequential
     {
         var mine = GetWeights();
         if (weights.Count != mine.Count) throw new ArgumentException($"SetWeights: the model has {mine.Count} weight tensors, got {weights.Count}.");
+        // Every shape first, as LoadWeights does: copied as they were checked, the tensors before a wrong one were
+        // already overwritten when it was refused.
         for (int i = 0; i < mine.Count; i++)
-        {
             if (weights[i].Shape != mine[i].Shape) throw new ArgumentException($"SetWeights: weight {i} has shape {mine[i].Shape}, got {weights[i].Shape}.");
-            weights[i].AsSpan().CopyTo(mine[i].AsSpan());
-        }
+        for (int i = 0; i < mine.Count; i++) weights[i].AsSpan().CopyTo(mine[i].AsSpan());
     }
 
     // ---- input and target handling ----

@@ -74,6 +74,7 @@ public sealed partial class Sequential
     public void LoadWeights(string path)
     {
         if (!IsBuilt) throw new InvalidOperationException("LoadWeights: build the model first (give the first layer an inputShape).");
+        if (Directory.Exists(path)) throw new FileNotFoundException($"{path} is a folder, not a weights file.", path);
         if (!File.Exists(path)) throw new FileNotFoundException($"{path}: the file does not exist.", path);
         var weights = NamedWeights();
         var file = WeightsFile.Read(path, File.ReadAllBytes(path));

@@ -150,4 +150,43 @@ public class ModelArgumentTests
         Assert.Throws<ArgumentOutOfRangeException>(() => model.PredictUpTo(x, 0, batchSize: 0));
         Assert.Equal(new Shape(4, 2), model.Predict(x, batchSize: 1).Shape);
     }
+
+    [Fact]
+    public void SetWeights_with_a_wrong_shape_leaves_the_model_unchanged()
+    {
+        // The tensors before the wrong one were already copied when it was refused: the first kernel was zeroed.
+        var model = new Sequential(seed: 1);
+        model.Add(new Dense(3, inputShape: 2));
+        model.Add(new Dense(2));
+        var before = model.GetWeights().Select(w => w.ToArray()).ToList();
+        var e = Assert.Throws<ArgumentException>(() => model.SetWeights([Tensor.Zeros(2, 3), Tensor.Zeros(3), Tensor.Zeros(4, 2), Tensor.Zeros(2)]));
+        Assert.Contains("weight 2 has shape (3, 2), got (4, 2)", e.Message);
+        Assert.Equal(before, model.GetWeights().Select(w => w.ToArray()).ToList());
+    }
+
+    [Fact]
+    public void LoadWeights_given_a_folder_says_so()
+    {
+        var folder = TempFolder.New();
+        var model = new Sequential();
+        model.Add(new Dense(3, inputShape: 2));
+        var e = Assert.Throws<FileNotFoundException>(() => model.LoadWeights(folder));
+        Assert.Contains("is a folder, not a weights file", e.Message);
+    }
+
+    [Fact]
+    public void Predict_and_Evaluate_refuse_an_input_with_a_NaN_instead_of_giving_plausible_outputs()
+    {
+        // A NaN in the last pixel was dropped by max-pooling (not first in its window), one in the first turned to 0
+        // by the dense layer's ReLU: the course CNN gave probabilities like 0.109, 0.078, ... and a loss of 2.65.
+        var model = Models.CourseCnn(seed: 1);
+        var pixels = new float[2 * 28 * 28];
+        pixels[28 * 28 + 28 * 28 - 1] = float.NaN;
+        var images = new Tensor(pixels, 2, 28, 28, 1);
+        Assert.Contains("sample 1 of x holds NaN (at element 783)", Assert.Throws<ArgumentException>(() => model.Predict(images)).Message);
+        Assert.Contains("Evaluate: sample 1", Assert.Throws<ArgumentException>(() => model.Evaluate(images, [3, 4])).Message);
+        pixels[28 * 28 + 28 * 28 - 1] = float.PositiveInfinity;
+        Assert.Contains("Fit: sample 1 of validationData's X holds Infinity", Assert.Throws<ArgumentException>(
+            () => model.Fit(Tensor.Zeros(2, 28, 28, 1), [1, 2], validationData: (images, [3, 4]), verbose: false)).Message);
+    }
 }
