@@ -1,6 +1,7 @@
 // Trains the small MLP that notebook 01 loads, and writes data/models/intro-mlp.safetensors.
 // Run from the repository root:  dotnet run data/models/train-intro-model.cs
-// Deterministic: the same seed gives the same file, byte for byte.
+// Deterministic: the same seed gives the same file, byte for byte, with the same library version on a CPU with the
+// same vector width; another version or width changes the last bits of rounding in the weights.
 #:project ../../lib/NeuralNotebooks/NeuralNotebooks.csproj
 #:property PublishAot=false
 #:property Optimize=true
