@@ -17,7 +17,7 @@ NeuralNotebooks.Display.FileBasedApp.Start();
 //
 // Before building anything, let's use a neural network that this repository has already trained, see what it does with handwritten digits, and then open the box to see that it is made of nothing but weighted sums and simple functions.
 //
-// The network reads a 28×28 grayscale image (784 numbers between 0 and 1) and outputs ten numbers: how probable it finds each digit 0–9. It was trained on the 60,000 training images of MNIST by `data/models/train-intro-model.cs` (`dotnet run data/models/train-intro-model.cs` reproduces the weights file bit for bit); here it sees the 10,000 test images, which it never saw during training.
+// The network reads a 28×28 grayscale image (784 numbers between 0 and 1) and outputs ten numbers: how probable it finds each digit 0–9. It was trained on the 60,000 training images of MNIST by `data/models/train-intro-model.cs` (`dotnet run data/models/train-intro-model.cs` trains it again: the same seed gives the same weights up to the last bits of rounding, which depend on the library's version and on how wide your CPU's vector instructions are); here it sees the 10,000 test images, which it never saw during training.
 
 // The architecture of the shipped model: 784 inputs → 64 ReLU neurons → 10 softmax outputs.
 Sequential IntroArchitecture(int seed)

@@ -154,7 +154,7 @@ Plot.Line(history.Epochs, history["loss"], label: "training loss")
 //
 // In this run the first layer's weights keep the shape of their random start and widen slowly; the second layer's weights move more, spreading out and growing a tail. The gradients are a narrow peak at 0 with thin tails that shrink as the loss falls; a part of that peak is exactly 0, the first-layer weights of border pixels that are blank in every MNIST image and so never receive any gradient.
 //
-// What healthy looks like: the weights start as a narrow bell around 0 (the random initialisation) and spread out smoothly and a little more slowly each epoch; the gradients stay centred on 0 and shrink as the loss falls. Warning signs: weight curves that stop changing in the first layer while the loss is still high (its gradients have vanished), gradient curves that widen from epoch to epoch (exploding gradients, usually a learning rate that is too large), or weights piling up at very large values.
+// What healthy looks like: the weights start in a narrow band around 0 (the random initialisation: `glorot_uniform` draws them evenly between ±√(6 / (inputs + outputs)), ±0.068 for the first layer, so the first curve is flat-topped) and spread out smoothly and a little more slowly each epoch; the gradients stay centred on 0 and shrink as the loss falls. Warning signs: weight curves that stop changing in the first layer while the loss is still high (its gradients have vanished), gradient curves that widen from epoch to epoch (exploding gradients, usually a learning rate that is too large), or weights piling up at very large values.
 
 display(
 histograms

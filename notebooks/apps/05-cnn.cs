@@ -214,7 +214,7 @@ confusion.ToPlotly()
 
 // ## How fast it trained
 //
-// The training speed on this machine, next to the library and the same model in PyTorch 1.13 (2 threads, OpenBLAS) and in TorchSharp (LibTorch 2.10, 2 threads) as measured together by the repository's benchmark on the same kind of machine. Compare the benchmark's two rows with each other: they come from the same benchmark run (medians of 3 runs of a full epoch), while this notebook's own figure is one run inside the notebook kernel, on 54,000 images with a validation pass after each epoch, and depends on what else the machine is doing: it can come out well above or well below the benchmark's library row:
+// The training speed on this machine, next to the library and the same model in PyTorch 1.13 (2 threads, OpenBLAS) and in TorchSharp (LibTorch 2.10, 2 threads) as measured together by the repository's benchmark on the same kind of machine. Compare the benchmark's three rows with each other: they come from the same benchmark run (medians of 3 runs of a full epoch), while this notebook's own figure is one run inside the notebook kernel, on 54,000 images with a validation pass after each epoch, and depends on what else the machine is doing: it can come out well above or well below the benchmark's library row:
 
 // Written by the benchmark command (see README, "Performance"); measured on the reference machine.
 var benchmark = JsonDocument.Parse(File.ReadAllText("../data/benchmarks/latest.json")).RootElement;
