@@ -38,7 +38,8 @@ public static class Metrics
 
     /// <summary>
     /// How many rows of <paramref name="output"/> predict their target: the largest output against the class
-    /// index (sparse) or the largest target; a single output is a probability compared with 0.5.
+    /// index (sparse) or the largest target; a single output is compared with <paramref name="threshold"/> (0.5 for a
+    /// probability, 0 for a logit), a single target with 0.5.
     /// </summary>
     /// <remarks>
     /// The count behind <see cref="Accuracy"/> (the predicted class of a row of scores is its first arg-max,
@@ -46,13 +47,13 @@ public static class Metrics
     /// loop's per-batch accuracy allocates no label arrays.
     /// </remarks>
     [MethodImpl(JitHints.PerBatch)]
-    internal static int CountCorrect(Tensor output, Tensor target, bool sparse)
+    internal static int CountCorrect(Tensor output, Tensor target, bool sparse, float threshold = 0.5f)
     {
         int n = output.Shape[0], width = output.Size / n, correct = 0;
         var p = output.data; var t = target.data;
         for (int s = 0; s < n; s++)
         {
-            if (width == 1) { correct += (p[s] > 0.5f) == (t[s] > 0.5f) ? 1 : 0; continue; }
+            if (width == 1) { correct += (p[s] > threshold) == (t[s] > 0.5f) ? 1 : 0; continue; }
             int predicted = Simd.IndexOfMax(p.AsSpan(s * width, width));
             int truth = sparse ? (int)t[s] : Simd.IndexOfMax(t.AsSpan(s * width, width));
             if (predicted == truth) correct++;

@@ -15,6 +15,9 @@ public abstract class Loss
     /// <summary>Whether the targets are class indices (one per sample) rather than tensors shaped like the predictions.</summary>
     public virtual bool SparseTargets => false;
 
+    /// <summary>Where accuracy divides a single output into class 0 and class 1: 0.5 for a probability, 0 for a logit.</summary>
+    internal virtual float SingleOutputThreshold => 0.5f;
+
     /// <summary>The mean loss of <paramref name="predictions"/> against <paramref name="targets"/>.</summary>
     public float Compute(Tensor targets, Tensor predictions)
     {
@@ -130,6 +133,9 @@ public sealed class BinaryCrossentropy(bool fromLogits = false) : Loss
     /// <summary>Whether the predictions are logits (before a sigmoid) rather than probabilities.</summary>
     public bool FromLogits { get; } = fromLogits;
 
+    // A logit of 0 is a probability of 0.5: logits 0.2 and 0.4 are class 1, not 0.
+    internal override float SingleOutputThreshold => FromLogits ? 0f : 0.5f;
+
     /// <inheritdoc/>
     public override bool FusesWith(ActivationFunction activation) => !FromLogits && activation is SigmoidActivation;
 
@@ -179,7 +185,11 @@ public sealed class BinaryCrossentropy(bool fromLogits = false) : Loss
     }
 }
 
-/// <summary>Categorical cross-entropy, <c>-mean over samples of Σ y log p</c>, with one-hot (or soft) targets.</summary>
+/// <summary>
+/// Categorical cross-entropy, <c>-mean over samples of Σ y log p</c>, with one-hot (or soft) targets. On probabilities,
+/// as in Keras, each row is first divided by its sum, so that outputs that are not a softmax (sigmoids, say) are read
+/// as the distribution they are proportional to, then clipped to [1e-7, 1 - 1e-7].
+/// </summary>
 public sealed class CategoricalCrossentropy(bool fromLogits = false) : Loss
 {
     /// <inheritdoc/>
@@ -220,19 +230,32 @@ public sealed class CategoricalCrossentropy(bool fromLogits = false) : Loss
             }
             else
             {
+                // Keras: q = clip(p / Σp). Unnormalised, a row of three sigmoids at 0.5 cost -log 0.5 where Keras has
+                // -log(1/3), and the gradient only ever raised the true class's output. With S = Σp and u_c whether q_c
+                // is inside the clip, ∂L/∂p_j = (Σ_c u_c y_c - u_j y_j / q_j) / S (per sample; / n for the mean).
+                float rowSum = Simd.Sum(p);
+                float inverse = rowSum > 0 ? 1f / rowSum : 0f;   // an all-zero row is all clipped: a finite loss, no gradient
+                float inside = 0;
                 for (int c = 0; c < width; c++)
                 {
-                    float q = Math.Clamp(p[c], Epsilon, 1 - Epsilon);
+                    float r = p[c] * inverse, q = Math.Clamp(r, Epsilon, 1 - Epsilon);
+                    row[c] = r >= Epsilon && r <= 1 - Epsilon ? q : 0f;   // 0 marks a clipped value
                     sum -= y[c] * Math.Log(q);
-                    if (!grad.IsEmpty) grad[s * width + c] = p[c] < Epsilon || p[c] > 1 - Epsilon ? 0f : -y[c] / q / n;
+                    if (row[c] != 0) inside += y[c];
                 }
+                if (!grad.IsEmpty)
+                    for (int c = 0; c < width; c++)
+                        grad[s * width + c] = (inside - (row[c] != 0 ? y[c] / row[c] : 0f)) * inverse / n;
             }
         }
         return (float)(sum / n);
     }
 }
 
-/// <summary>Sparse categorical cross-entropy: categorical cross-entropy with class indices as targets.</summary>
+/// <summary>
+/// Sparse categorical cross-entropy: categorical cross-entropy with class indices as targets. On probabilities, as in
+/// Keras, each is clipped to [1e-7, 1 - 1e-7] and the row then divided by its sum: <c>-log(q_y / Σ q)</c>.
+/// </summary>
 public sealed class SparseCategoricalCrossentropy(bool fromLogits = false) : Loss
 {
     /// <inheritdoc/>
@@ -244,6 +267,9 @@ public sealed class SparseCategoricalCrossentropy(bool fromLogits = false) : Los
 
     /// <summary>The probability floor before the logarithm: Keras's 1e-7 by default; <see cref="MLPClassifier"/> sets scikit-learn's.</summary>
     internal float Clip { get; init; } = Epsilon;
+
+    /// <summary>Whether a row of probabilities is divided by its sum, as Keras does; scikit-learn's MLP loss does not.</summary>
+    internal bool Normalizes { get; init; } = true;
 
     /// <inheritdoc/>
     public override bool FusesWith(ActivationFunction activation) => !FromLogits && activation is SoftmaxActivation;
@@ -287,6 +313,16 @@ public sealed class SparseCategoricalCrossentropy(bool fromLogits = false) : Los
                 float q = Math.Clamp(p[label], Clip, 1 - Clip);
                 sum -= Math.Log(q);
                 if (!grad.IsEmpty && p[label] >= Clip && p[label] <= 1 - Clip) grad[s * width + label] = -1f / q / n;
+                if (Normalizes)
+                {
+                    // Keras reads log(clip(p)) as logits: -log q_y + log Σ clip(p_c), and each unclipped p_c gets 1/Σ.
+                    float total = 0;
+                    for (int c = 0; c < width; c++) total += Math.Clamp(p[c], Clip, 1 - Clip);
+                    sum += Math.Log(total);
+                    if (!grad.IsEmpty)
+                        for (int c = 0; c < width; c++)
+                            if (p[c] >= Clip && p[c] <= 1 - Clip) grad[s * width + c] += 1f / total / n;
+                }
             }
         }
         return (float)(sum / n);

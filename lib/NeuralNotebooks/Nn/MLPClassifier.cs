@@ -111,7 +111,7 @@ public sealed class MLPClassifier
             // ε = 1e-8 outside the root: the same formulas as Keras's, with other constants. The clip changes
             // only the reported loss (the gradient is p - y), so it only moves a stop for no improvement.
             Loss loss = binary ? new BinaryCrossentropy { ClipInDouble = Float64Epsilon }
-                : new SparseCategoricalCrossentropy { Clip = (float)Float64Epsilon };
+                : new SparseCategoricalCrossentropy { Clip = (float)Float64Epsilon, Normalizes = false };
             var trainer = new Trainer(_layers, loss, new Adam(LearningRateInit, 0.9f, 0.999f, 1e-8f)) { L2PerBatch = Alpha };
             var targets = new Tensor(classIndex.Select(c => (float)c).ToArray(), n);
             int batch = Math.Clamp(BatchSize ?? Math.Min(200, n), 1, n);

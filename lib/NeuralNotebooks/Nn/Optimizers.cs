@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Runtime.CompilerServices;
 using NeuralNotebooks.Kernels;
 
@@ -9,7 +10,16 @@ namespace NeuralNotebooks;
 /// </summary>
 public abstract class Optimizer
 {
-    private readonly ConditionalWeakTable<Tensor, float[][]> _slots = new();
+    // Per parameter: its state arrays and its own step count. Counted per parameter as PyTorch counts them: a
+    // parameter first seen after others had taken 1,000 steps took its first Adam step with step 1,001's bias
+    // correction, 2.5 times too large (a second model compiled with the first one's optimizer).
+    private readonly ConditionalWeakTable<Tensor, State> _state = new();
+
+    private sealed class State(float[][] slots)
+    {
+        public readonly float[][] Slots = slots;
+        public int Steps;
+    }
 
     private float _learningRate;
 
@@ -29,10 +39,10 @@ public abstract class Optimizer
     {
         get;
         init => field = value >= 0 ? value
-            : throw new ArgumentOutOfRangeException(nameof(value), $"{GetType().Name}: weight decay must be 0 or more, got {value}.");
+            : throw new ArgumentOutOfRangeException(nameof(value), string.Create(CultureInfo.InvariantCulture, $"{GetType().Name}: weight decay must be 0 or more, got {value}."));
     }
 
-    /// <summary>How many steps have been taken.</summary>
+    /// <summary>How many steps have been taken (Keras's <c>iterations</c>); a step <c>Fit</c> refused as diverged does not count.</summary>
     public int Iterations { get; private set; }
 
     /// <summary>Creates an optimizer with the given learning rate.</summary>
@@ -42,7 +52,7 @@ public abstract class Optimizer
     }
 
     private static float Positive(float learningRate, string name) => learningRate > 0 ? learningRate
-        : throw new ArgumentOutOfRangeException(name, $"The learning rate must be positive, got {learningRate}.");
+        : throw new ArgumentOutOfRangeException(name, string.Create(CultureInfo.InvariantCulture, $"The learning rate must be positive, got {learningRate}."));
 
     /// <summary>
     /// A decay rate or momentum in [0, 1) (or [0, 1] where <paramref name="oneAllowed"/>), an ε of 0 or more:
@@ -51,15 +61,15 @@ public abstract class Optimizer
     /// </summary>
     private protected static float InUnitInterval(float value, string name, string optimizer, bool oneAllowed = false) =>
         value >= 0 && (value < 1 || oneAllowed && value == 1) ? value
-            : throw new ArgumentOutOfRangeException(name, $"{optimizer}: {name} must be in [0, 1{(oneAllowed ? "]" : ")")}, got {value}.");
+            : throw new ArgumentOutOfRangeException(name, string.Create(CultureInfo.InvariantCulture, $"{optimizer}: {name} must be in [0, 1{(oneAllowed ? "]" : ")")}, got {value}."));
 
     private protected static float NonNegative(float value, string name, string optimizer) =>
-        value >= 0 ? value : throw new ArgumentOutOfRangeException(name, $"{optimizer}: {name} must be 0 or more, got {value}.");
+        value >= 0 ? value : throw new ArgumentOutOfRangeException(name, string.Create(CultureInfo.InvariantCulture, $"{optimizer}: {name} must be 0 or more, got {value}."));
 
     /// <summary>Number of state arrays per parameter (momentum, averages...).</summary>
     protected abstract int SlotCount { get; }
 
-    /// <summary>One update of one parameter at step <paramref name="t"/> (1 for the first).</summary>
+    /// <summary>One update of one parameter at its step <paramref name="t"/> (1 for its first).</summary>
     protected abstract void Update(Span<float> p, ReadOnlySpan<float> g, float[][] slots, int t);
 
     /// <summary>Takes one step: updates every parameter from its gradient (same order, same shapes).</summary>
@@ -74,9 +84,9 @@ public abstract class Optimizer
         for (int i = 0; i < parameters.Count; i++)
         {
             var p = parameters[i]; var g = gradients[i];
-            var slots = SlotsOf(p);
+            var state = StateOf(p);
             if (WeightDecay != 0) Simd.AddScaled(-LearningRate * WeightDecay, p.data, p.data);
-            Update(p.data, g.data, slots, Iterations);
+            Update(p.data, g.data, state.Slots, ++state.Steps);
         }
     }
 
@@ -85,7 +95,7 @@ public abstract class Optimizer
     /// <paramref name="next"/>[i] and leaves the parameters as they were, so that training can keep or
     /// drop the step without a copy (see <c>Trainer</c>). Returns the index of the first parameter with a
     /// new value outside ±<paramref name="limit"/> (NaN never is inside), or -1. The optimizer's own state
-    /// (moments, step count) has moved on either way.
+    /// (moments, step counts) has moved on either way; <see cref="Refuse"/> drops it when the step is not kept.
     /// </summary>
     /// <remarks>
     /// <paramref name="l2"/>, when given: per parameter, an L2 penalty's coefficient λ, whose gradient term
@@ -103,7 +113,8 @@ public abstract class Optimizer
             var p = parameters[i]; var g = gradients[i];
             if (p.Size != g.Size || next[i].Length != p.Size)
                 throw new ArgumentException($"{GetType().Name}: parameter {i} has shape {p.Shape}, its gradient {g.Shape}, the array for its new values {next[i].Length} elements.");
-            if (!UpdateInto(p.data, next[i], g.data, SlotsOf(p), Iterations, limit, l2 is null ? 0 : l2[i]) && first < 0) first = i;
+            var state = StateOf(p);
+            if (!UpdateInto(p.data, next[i], g.data, state.Slots, ++state.Steps, limit, l2 is null ? 0 : l2[i]) && first < 0) first = i;
         }
         return first;
     }
@@ -129,15 +140,28 @@ public abstract class Optimizer
     /// </summary>
     internal virtual bool AddsL2 => false;
 
+    /// <summary>
+    /// Forgets the step <see cref="StepInto"/> just took for <paramref name="parameters"/>, which training did not keep
+    /// (it diverged): it no longer counts, and their state starts afresh, as for new parameters. The state it
+    /// overwrote is gone (keeping a copy would cost a pass over every moment per step), and kept as it was left,
+    /// a NaN in Adam's averages or SGD's momentum of 1e10 failed every later step, so that Fit could never resume.
+    /// </summary>
+    internal void Refuse(IReadOnlyList<Tensor> parameters)
+    {
+        foreach (var p in parameters) _state.Remove(p);
+        Iterations--;
+    }
+
     // Looked up before creating: a GetValue with a lambda that reads SlotCount would allocate a delegate per parameter per step.
     [MethodImpl(JitHints.PerBatch)]
-    private float[][] SlotsOf(Tensor p)
+    private State StateOf(Tensor p)
     {
-        if (_slots.TryGetValue(p, out var slots)) return slots;
-        slots = new float[SlotCount][];
+        if (_state.TryGetValue(p, out var state)) return state;
+        var slots = new float[SlotCount][];
         for (int s = 0; s < slots.Length; s++) slots[s] = new float[p.Size];
-        _slots.Add(p, slots);
-        return slots;
+        state = new State(slots);
+        _state.Add(p, state);
+        return state;
     }
 
     /// <summary>Looks an optimizer up by Keras's name with its defaults: "sgd", "rmsprop", "adam".</summary>

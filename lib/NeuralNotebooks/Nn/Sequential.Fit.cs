@@ -64,6 +64,7 @@ public sealed partial class Sequential
             if (nTrain == 0 || nVal == 0)
                 throw new ArgumentException($"Fit: validationSplit {validationSplit} of {x.Shape[0]} samples leaves {nTrain} to train on and {nVal} to validate on; each needs at least one. Give more samples or another split.", nameof(validationSplit));
             validationData = (x.Slice(nTrain, nVal), y.Slice(nTrain, nVal));
+            CheckFinite("Fit", validationData.Value.X, "x (in its validation split)", nTrain);   // before an epoch trains, not in Evaluate after it
             x = x.Slice(0, nTrain); y = y.Slice(0, nTrain);
         }
         int n = x.Shape[0];
@@ -136,12 +137,27 @@ public sealed partial class Sequential
     // Fit finds a NaN input through the weights it spoils; Predict and Evaluate would not: a ReLU turns NaN into 0
     // and max-pooling drops a NaN that is not first in its window, so the course CNN gave an image with one NaN
     // pixel plausible probabilities and a finite loss. One pass over the inputs, small beside the forward pass.
-    private static void CheckFinite(string method, Tensor x, string name = "x")
+    private static void CheckFinite(string method, Tensor x, string name = "x", int firstSample = 0)
     {
         int at = NeuralNotebooks.Kernels.Finite.IndexOfNonFinite(x.AsSpan());
         if (at < 0) return;
         int per = x.Size / x.Shape[0];
-        throw new ArgumentException($"{method}: sample {at / per} of {name} holds {x.AsSpan()[at].ToString(CultureInfo.InvariantCulture)} (at element {at % per}); the model's outputs for it would mean nothing.", nameof(x));
+        throw new ArgumentException($"{method}: sample {firstSample + at / per} of {name} holds {x.AsSpan()[at].ToString(CultureInfo.InvariantCulture)} (at element {at % per}); the model's outputs for it would mean nothing.", nameof(x));
+    }
+
+    /// <summary>
+    /// Refuses a loss that cannot learn from the model's output: a softmax over one unit is always 1 (no gradient
+    /// reaches the layer: the loss never moved), and a categorical cross-entropy over one output reads every label as
+    /// a one-hot column (label 0 contributed nothing; the loss fell to 0 at chance accuracy). Keras trains both silently.
+    /// </summary>
+    private void CheckLossFitsOutput(string op, Loss loss)
+    {
+        if (OutputWidth != 1) return;
+        var last = _layers[^1] switch { KernelLayer k => k.Activation, Activation a => a.Function, _ => null };
+        if (last is SoftmaxActivation)
+            throw new InvalidOperationException($"{op}: the last layer, {_layers[^1].Describe()}, is a softmax over one unit, which is always 1 and cannot learn. For two classes use one unit with activation \"sigmoid\" and binary_crossentropy, or two units with softmax and sparse_categorical_crossentropy.");
+        if (loss is CategoricalCrossentropy or SparseCategoricalCrossentropy)
+            throw new InvalidOperationException($"{op}: {loss.Name} needs one output per class, and the model has one output. For two classes use binary_crossentropy with a sigmoid output, or give the last layer one unit per class.");
     }
 
     private Evaluation EvaluateLocked(Tensor x, Tensor y, int batchSize)
@@ -151,6 +167,8 @@ public sealed partial class Sequential
         CheckData("Evaluate", x, y, loss, "evaluate");
         CheckBatchSize("Evaluate", batchSize);
         CheckFinite("Evaluate", x);
+        // As Fit does: the loss found a bad label only inside a batch of 256, and named its place in that batch.
+        loss.ValidateTargets(y, OutputWidth);
         int n = x.Shape[0], bs = Math.Max(batchSize, MinInferenceBatch);
         double lossSum = 0; long correct = 0;
         try
@@ -162,7 +180,7 @@ public sealed partial class Sequential
                 var output = ForwardAll(Batches.Gather(x, null, start, count, ref _inferenceX), training: false);
                 var yb = Batches.Gather(y, null, start, count, ref _inferenceY);
                 lossSum += (double)loss.Forward(output.data, yb.data, count, output.Size / count, default) * count;
-                correct += NeuralNotebooks.Metrics.CountCorrect(output, yb, loss.SparseTargets);
+                correct += NeuralNotebooks.Metrics.CountCorrect(output, yb, loss.SparseTargets, loss.SingleOutputThreshold);
             }
         }
         finally { Layer.EndInference(_layers); }
@@ -209,6 +227,7 @@ public sealed partial class Sequential
     /// </summary>
     private void CheckData(string op, Tensor x, Tensor y, Loss loss, string use, string xName = "x", string yName = "y", string param = "x")
     {
+        CheckLossFitsOutput(op, loss);
         if (y.Rank == 0 || y.Shape[0] != x.Shape[0])
             throw new ArgumentException($"{op}: {x.Shape[0]} samples in {xName} {x.Shape} but {(y.Rank == 0 ? 0 : y.Shape[0])} targets in {yName} {y.Shape}.");
         CheckTargets(op, yName, loss, y, x.Shape[0]);

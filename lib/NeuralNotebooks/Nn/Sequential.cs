@@ -104,7 +104,7 @@ public sealed partial class Sequential
         _trainer = null;
         Optimizer = optimizer ?? throw new ArgumentNullException(nameof(optimizer));
         Loss = loss ?? throw new ArgumentNullException(nameof(loss));
-        Metrics = (metrics ?? []).Select(m => m.ToLowerInvariant() is "accuracy" or "acc" ? "accuracy"
+        Metrics = (metrics ?? []).Select(m => (m ?? throw new ArgumentNullException(nameof(metrics), "Compile: a metric name is null.")).ToLowerInvariant() is "accuracy" or "acc" ? "accuracy"
             : throw new ArgumentException($"Unknown metric '{m}'; supported: accuracy.")).Distinct().ToArray();
     }
 

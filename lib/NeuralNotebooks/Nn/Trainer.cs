@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Runtime.CompilerServices;
 using NeuralNotebooks.Kernels;
 
@@ -130,9 +131,9 @@ internal sealed class Trainer
             double batchLoss = _fusedLast is null ? _loss.Forward(h.data, yb.data, count, width, grad.data) : _loss.Forward(h.data, yb.data, count, width, default);
             if (_fusedLast is not null) _loss.FusedGradient(h.data, yb.data, count, width, grad.data);
             if (L2PerBatch != 0) batchLoss += 0.5 * L2PerBatch * KernelSquares() / count;
-            if (!double.IsFinite(batchLoss)) throw Diverged(epoch, batch, $"the loss became {(float)batchLoss}", FirstNonFiniteOutput(xb), xb, order, start);
+            if (!double.IsFinite(batchLoss)) throw Diverged(epoch, batch, string.Create(CultureInfo.InvariantCulture, $"the loss became {(float)batchLoss}"), FirstNonFiniteOutput(xb), xb, order, start);
             lossSum += batchLoss * count;
-            if (countCorrect) correct += Metrics.CountCorrect(h, yb, _loss.SparseTargets);
+            if (countCorrect) correct += Metrics.CountCorrect(h, yb, _loss.SparseTargets, _loss.SingleOutputThreshold);
 
             Tensor? g = grad;
             for (int i = _layers.Count - 1; i >= 0 && g is not null; i--)
@@ -164,7 +165,8 @@ internal sealed class Trainer
             {
                 int at = Finite.IndexOfNonFinite(_next[broken], WeightLimit);
                 float value = _next[broken][at];
-                string what = float.IsFinite(value) ? $"a weight grew to {value} (element {at}), beyond ±{WeightLimit:G0}" : $"a weight became {value} (element {at})";
+                string what = float.IsFinite(value) ? string.Create(CultureInfo.InvariantCulture, $"a weight grew to {value} (element {at}), beyond ±{WeightLimit:G0}") : string.Create(CultureInfo.InvariantCulture, $"a weight became {value} (element {at})");
+                _optimizer.Refuse(_parameters);   // so that Fit can resume once the cause is fixed
                 throw Diverged(epoch, batch, what, _owners[broken], xb, order, start);
             }
             for (int i = 0; i < _parameters.Count; i++) _parameters[i].SwapData(ref _next[i]);
@@ -195,7 +197,7 @@ internal sealed class Trainer
         if (at >= 0)
         {
             int k = at / (xb.Size / xb.Shape[0]);
-            what += $"; the input holds {xb.data[at]} in sample {(order is null ? start + k : order[start + k])}";
+            what += string.Create(CultureInfo.InvariantCulture, $"; the input holds {xb.data[at]} in sample {(order is null ? start + k : order[start + k])}");
         }
         return new(epoch, batch, what, where, _optimizer.LearningRate);
     }

@@ -1,3 +1,4 @@
+using System.Globalization;
 namespace NeuralNotebooks;
 
 /// <summary>
@@ -10,11 +11,11 @@ public sealed class TrainingDivergedException : Exception
     /// <param name="epoch">The epoch, from 1.</param>
     /// <param name="batch">The batch within the epoch, from 1.</param>
     /// <param name="what">What became non-finite, e.g. "the loss became NaN".</param>
-    /// <param name="layer">The layer where it first appeared, e.g. "dense_1 (Dense)", or null if unknown.</param>
+    /// <param name="layer">Where it first appeared: "dense_1 (Dense), weight 'kernel'", "the output of dense_1 (Dense)", "the input", or null if unknown.</param>
     /// <param name="learningRate">The optimizer's learning rate.</param>
     public TrainingDivergedException(int epoch, int batch, string what, string? layer, float learningRate)
-        : base($"Training diverged at epoch {epoch}, batch {batch}: {what}{(layer is null ? "" : $" (first in {layer})")}, learning rate {learningRate}. " +
-               "The model keeps its weights from before this batch. Try a smaller learning rate, or check the inputs for NaN or very large values.")
+        : base(string.Create(CultureInfo.InvariantCulture, $"Training diverged at epoch {epoch}, batch {batch}: {what}{(layer is null ? "" : $" (first in {layer})")}, learning rate {learningRate}. ") +
+               "The model keeps its weights from before this batch, so Fit can go on once the cause is fixed. Try a smaller learning rate, or check the inputs for NaN or very large values.")
     {
         Epoch = epoch;
         Batch = batch;
@@ -25,6 +26,6 @@ public sealed class TrainingDivergedException : Exception
     public int Epoch { get; }
     /// <summary>The batch (1-based) where it happened.</summary>
     public int Batch { get; }
-    /// <summary>The layer where a non-finite value first appeared ("dense_1 (Dense)"), or null if unknown.</summary>
+    /// <summary>Where a non-finite value first appeared ("dense_1 (Dense), weight 'kernel'", "the output of dense_1 (Dense)", "the input"), or null if unknown.</summary>
     public string? Layer { get; }
 }

@@ -78,11 +78,11 @@ public class NnReferenceTests
         var value = Tensor.Scalar(l.Compute(yTrue, yPred));
         Assert.True(c.Close(c.Output!, value, out var why), why);
         var grad = l.Gradient(yTrue, yPred);
-        if (normalize)
+        if (!normalize && !fromLogits && c.Op is "categorical_crossentropy" or "sparse_categorical_crossentropy")
         {
-            // Keras divides the probabilities by their row sum before the log. For rows that sum to 1 the value is
-            // the same, but the gradient with respect to p gains +1/N per entry; the library follows PyTorch's plain
-            // form (checked by the normalize: false cases), so only the value is compared here.
+            // The library divides probabilities by their row sum before the log, as Keras does (the normalize: true
+            // cases, value and gradient). These rows sum to 1, so the plain form's value is the same, but its
+            // gradient with respect to p lacks the +1/N per entry that the division brings.
             return;
         }
         Assert.True(c.Close(c.Grad("y_pred"), grad, out why), "gradient: " + why);
