@@ -136,7 +136,8 @@ public sealed partial class Sequential
 
     // Fit finds a NaN input through the weights it spoils; Predict and Evaluate would not: a ReLU turns NaN into 0
     // and max-pooling drops a NaN that is not first in its window, so the course CNN gave an image with one NaN
-    // pixel plausible probabilities and a finite loss. One pass over the inputs, small beside the forward pass.
+    // pixel plausible probabilities and a finite loss. Predict and Evaluate check each batch as it is gathered,
+    // while it is in cache: a pass over the whole input first would read it from memory once more.
     private static void CheckFinite(string method, Tensor x, string name = "x", int firstSample = 0)
     {
         int at = NeuralNotebooks.Kernels.Finite.IndexOfNonFinite(x.AsSpan());
@@ -166,7 +167,6 @@ public sealed partial class Sequential
         x = Adapt(x);
         CheckData("Evaluate", x, y, loss, "evaluate");
         CheckBatchSize("Evaluate", batchSize);
-        CheckFinite("Evaluate", x);
         // As Fit does: the loss found a bad label only inside a batch of 256, and named its place in that batch.
         loss.ValidateTargets(y, OutputWidth);
         int n = x.Shape[0], bs = Math.Max(batchSize, MinInferenceBatch);
@@ -177,7 +177,9 @@ public sealed partial class Sequential
             for (int start = 0; start < n; start += bs)
             {
                 int count = Math.Min(bs, n - start);
-                var output = ForwardAll(Batches.Gather(x, null, start, count, ref _inferenceX), training: false);
+                var xb = Batches.Gather(x, null, start, count, ref _inferenceX);
+                CheckFinite("Evaluate", xb, firstSample: start);
+                var output = ForwardAll(xb, training: false);
                 var yb = Batches.Gather(y, null, start, count, ref _inferenceY);
                 lossSum += (double)loss.Forward(output.data, yb.data, count, output.Size / count, default) * count;
                 correct += NeuralNotebooks.Metrics.CountCorrect(output, yb, loss.SparseTargets, loss.SingleOutputThreshold);
@@ -201,7 +203,6 @@ public sealed partial class Sequential
         if (layer < 0 || layer >= _layers.Count) throw new ArgumentOutOfRangeException(nameof(layer), $"The model has layers 0..{_layers.Count - 1}, not {layer}.");
         CheckBatchSize("Predict", batchSize);
         x = Adapt(x);
-        CheckFinite("Predict", x);
         int n = x.Shape[0], bs = Math.Max(batchSize, MinInferenceBatch);
         var outShape = _layers[layer].OutputShape;
         int per = outShape.Aggregate(1, (a, d) => a * d);
@@ -212,7 +213,9 @@ public sealed partial class Sequential
             for (int start = 0; start < n; start += bs)
             {
                 int count = Math.Min(bs, n - start);
-                var output = ForwardAll(Batches.Gather(x, null, start, count, ref _inferenceX), training: false, upTo: layer);
+                var xb = Batches.Gather(x, null, start, count, ref _inferenceX);
+                CheckFinite("Predict", xb, firstSample: start);
+                var output = ForwardAll(xb, training: false, upTo: layer);
                 output.data.AsSpan(0, count * per).CopyTo(result.AsSpan(start * per, count * per));
             }
         }
