@@ -96,7 +96,7 @@ public static partial class AppExporter
         app.Append('\n');
         app.Append($"// {title}: the tutorial notebook {Path.GetRelativePath(Path.GetDirectoryName(appFolder)!, notebook.Path).Replace('\\', '/')} as a C# file-based app.\n");
         app.Append($"// Run it with: dotnet run {Path.GetRelativePath(Path.GetDirectoryName(Path.GetDirectoryName(appFolder)!)!, Path.Combine(appFolder, Path.ChangeExtension(name, ".cs"))).Replace('\\', '/')}\n");
-        app.Append("// Text is printed; charts and tables are written to apps/output/ and their paths printed.\n");
+        app.Append("// Text is printed; charts and tables are written to notebooks/apps/output/ and their paths printed.\n");
         app.Append("// Generated from the notebook by: dotnet run --project lib/NeuralNotebooks.Runner -- --export-apps notebooks/apps notebooks/\n\n");
         foreach (var u in usings) app.Append(u).Append('\n');
         app.Append("using static NeuralNotebooks.Display.FileBasedApp;\n\n");

@@ -34,16 +34,21 @@ public static class Program
         {
             switch (args[i])
             {
-                case "--output" when i + 1 < args.Length: output = args[++i]; break;
+                case "--output" when i + 1 < args.Length && !args[i + 1].StartsWith("--", StringComparison.Ordinal): output = args[++i]; break;
                 case "--in-place": inPlace = true; break;
-                case "--export-apps" when i + 1 < args.Length: exportApps = args[++i]; break;
-                case "--timeout" when i + 1 < args.Length:
+                case "--export-apps" when i + 1 < args.Length && !args[i + 1].StartsWith("--", StringComparison.Ordinal): exportApps = args[++i]; break;
+                case "--timeout" when i + 1 < args.Length && !args[i + 1].StartsWith("--", StringComparison.Ordinal):
                     if (!double.TryParse(args[++i], NumberStyles.Float, CultureInfo.InvariantCulture, out timeout) || !double.IsFinite(timeout) || timeout <= 0 || timeout > MaxTimeout)
                     {
                         Console.Error.WriteLine($"--timeout {args[i]}: give the per-cell limit in seconds, a number above 0 and at most {MaxTimeout} (one week).");
                         return 2;
                     }
                     break;
+                case "--output" or "--export-apps" or "--timeout":
+                    // Last on the line, or followed by another option: it was called unknown, or --output took
+                    // "--in-place" for its folder.
+                    Console.Error.WriteLine($"{args[i]} needs {(args[i] == "--timeout" ? "a number of seconds" : "a folder")} after it\n\n{Usage}");
+                    return 2;
                 case "-h" or "--help": Console.WriteLine(Usage); return 0;
                 default:
                     if (args[i].StartsWith("--", StringComparison.Ordinal)) { Console.Error.WriteLine($"unknown option {args[i]}\n\n{Usage}"); return 2; }

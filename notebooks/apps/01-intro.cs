@@ -4,7 +4,7 @@
 
 // 01 — What a trained network does: the tutorial notebook 01-intro.ipynb as a C# file-based app.
 // Run it with: dotnet run notebooks/apps/01-intro.cs
-// Text is printed; charts and tables are written to apps/output/ and their paths printed.
+// Text is printed; charts and tables are written to notebooks/apps/output/ and their paths printed.
 // Generated from the notebook by: dotnet run --project lib/NeuralNotebooks.Runner -- --export-apps notebooks/apps notebooks/
 
 using NeuralNotebooks;

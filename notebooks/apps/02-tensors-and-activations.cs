@@ -9,7 +9,7 @@
 
 // 02 — Tensors and activation functions: the tutorial notebook 02-tensors-and-activations.ipynb as a C# file-based app.
 // Run it with: dotnet run notebooks/apps/02-tensors-and-activations.cs
-// Text is printed; charts and tables are written to apps/output/ and their paths printed.
+// Text is printed; charts and tables are written to notebooks/apps/output/ and their paths printed.
 // Generated from the notebook by: dotnet run --project lib/NeuralNotebooks.Runner -- --export-apps notebooks/apps notebooks/
 
 using NeuralNotebooks;

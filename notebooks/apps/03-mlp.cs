@@ -8,7 +8,7 @@
 
 // 03 — The multilayer perceptron: the tutorial notebook 03-mlp.ipynb as a C# file-based app.
 // Run it with: dotnet run notebooks/apps/03-mlp.cs
-// Text is printed; charts and tables are written to apps/output/ and their paths printed.
+// Text is printed; charts and tables are written to notebooks/apps/output/ and their paths printed.
 // Generated from the notebook by: dotnet run --project lib/NeuralNotebooks.Runner -- --export-apps notebooks/apps notebooks/
 
 using NeuralNotebooks;

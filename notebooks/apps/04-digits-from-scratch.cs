@@ -6,7 +6,7 @@
 
 // 04 — Handwritten digits from scratch: the tutorial notebook 04-digits-from-scratch.ipynb as a C# file-based app.
 // Run it with: dotnet run notebooks/apps/04-digits-from-scratch.cs
-// Text is printed; charts and tables are written to apps/output/ and their paths printed.
+// Text is printed; charts and tables are written to notebooks/apps/output/ and their paths printed.
 // Generated from the notebook by: dotnet run --project lib/NeuralNotebooks.Runner -- --export-apps notebooks/apps notebooks/
 
 using NeuralNotebooks;

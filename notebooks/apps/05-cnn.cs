@@ -8,7 +8,7 @@
 
 // 05 — Convolutional networks: the tutorial notebook 05-cnn.ipynb as a C# file-based app.
 // Run it with: dotnet run notebooks/apps/05-cnn.cs
-// Text is printed; charts and tables are written to apps/output/ and their paths printed.
+// Text is printed; charts and tables are written to notebooks/apps/output/ and their paths printed.
 // Generated from the notebook by: dotnet run --project lib/NeuralNotebooks.Runner -- --export-apps notebooks/apps notebooks/
 
 using NeuralNotebooks;

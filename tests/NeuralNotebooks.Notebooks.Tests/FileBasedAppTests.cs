@@ -39,6 +39,20 @@ public class FileBasedAppTests(Newcomer newcomer)
                 $"notebooks/apps/{file} is out of date: run dotnet run --project lib/NeuralNotebooks.Runner -- --export-apps notebooks/apps notebooks/");
     }
 
+    [Fact]
+    public async Task The_paths_an_app_prints_exist_from_where_readme_runs_it()
+    {
+        // Printed relative to notebooks/, where an app runs, they read "apps/output/01-intro/..." from the clone's root.
+        await newcomer.Through(Newcomer.Step.Apps);
+        foreach (var (name, app) in newcomer.Apps)
+        {
+            var paths = Regex.Matches(app.Stdout, @"^\[(.+\.(?:svg|html))\]\s*$", RegexOptions.Multiline).Select(m => m.Groups[1].Value).ToList();
+            Assert.NotEmpty(paths);
+            Assert.All(paths, path => Assert.True(File.Exists(Path.Combine(newcomer.Copy.Root, path)), $"{name}.cs printed [{path}], which is not there from the clone's root"));
+            Assert.All(paths, path => Assert.StartsWith($"notebooks/apps/output/{name}/", path.Replace('\\', '/')));
+        }
+    }
+
     [Theory, MemberData(nameof(Headlines))]
     public async Task App_runs_and_reaches_its_notebooks_headline(string name, string pattern)
     {

@@ -72,6 +72,26 @@ public class CommandLineTests
     }
 
     [Theory]
+    [InlineData("--output", "a folder")]
+    [InlineData("--export-apps", "a folder")]
+    [InlineData("--timeout", "a number of seconds")]
+    public async Task An_option_without_its_value_says_what_it_needs_not_that_it_is_unknown(string option, string needs)
+    {
+        // Last on the line it was an "unknown option"; before another option, --output took "--in-place" for its folder.
+        using var f = new Fixture();
+        var path = f.Ipynb("a.ipynb", "var a = 1;");
+        foreach (var args in new[] { new[] { path, option }, new[] { option, "--in-place", path } })
+        {
+            var (code, _, stderr) = await Run(args);
+            Assert.Equal(2, code);
+            Assert.Contains($"{option} needs {needs} after it", stderr);
+            Assert.DoesNotContain("unknown option", stderr);
+        }
+        Assert.False(Directory.Exists(Path.Combine(f.Folder, "output")));
+        Assert.False(Directory.Exists(Path.Combine(f.Folder, "--in-place")));
+    }
+
+    [Theory]
     [InlineData("nan")]
     [InlineData("1e300")]
     [InlineData("0")]

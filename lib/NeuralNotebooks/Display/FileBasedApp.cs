@@ -18,7 +18,8 @@ public static class FileBasedApp
 
     /// <summary>
     /// Prepares an exported tutorial: runs it in the notebooks' folder (where the notebook's relative
-    /// paths point) and writes its pictures to <c>apps/output/&lt;name&gt;/</c> beside the app.
+    /// paths point) and writes its pictures to <c>output/&lt;name&gt;/</c> beside the app
+    /// (<c>notebooks/apps/output/01-intro/</c>), printing their paths from the folder the app was started in.
     /// </summary>
     public static void Start()
     {
@@ -26,8 +27,13 @@ public static class FileBasedApp
         if (file is null) return;
         var appDir = Path.GetDirectoryName(file)!;
         OutputDirectory = Path.Combine(appDir, "output", Path.GetFileNameWithoutExtension(file));
+        _startedIn = Directory.GetCurrentDirectory();
         Directory.SetCurrentDirectory(Path.GetDirectoryName(appDir)!);
     }
+
+    // Where the learner's shell is: printed relative to notebooks/, which Start moves to, the paths did not exist
+    // from there ("apps/output/01-intro/..." for a file in notebooks/apps/output/01-intro/).
+    private static string? _startedIn;
 
     /// <summary>Shows a value: text is printed; a chart or table is written to a file whose path is printed.</summary>
     public static IDisplayHandle display(object? value)
@@ -54,8 +60,8 @@ public static class FileBasedApp
                 : value is IHtmlPage page ? page.ToHtmlPage()
                 : $"<!DOCTYPE html><meta charset=\"utf-8\"><body style=\"font-family:sans-serif\">{rich.Render()}</body>");
             var text = value.ToString();
-            Console.WriteLine(text is null || text == value.GetType().FullName ? $"[{Path.GetRelativePath(Directory.GetCurrentDirectory(), path)}]"
-                : $"{text}\n[{Path.GetRelativePath(Directory.GetCurrentDirectory(), path)}]");
+            string shown = Path.GetRelativePath(_startedIn ?? Directory.GetCurrentDirectory(), Path.GetFullPath(path));
+            Console.WriteLine(text is null || text == value.GetType().FullName ? $"[{shown}]" : $"{text}\n[{shown}]");
             return;
         }
         Console.WriteLine(value switch
