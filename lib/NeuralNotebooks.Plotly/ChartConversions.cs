@@ -197,8 +197,10 @@ public static class ChartConversions
             layout.annotations = Enumerable.Range(0, rows).SelectMany(i => Enumerable.Range(0, columns).Select(j =>
             {
                 double v = z[i][j];
+                // As the static chart: the scale starts at min(0, smallest), so equal values are its darkest end.
+                double lo = Math.Min(min, 0);
                 double darkness = chart.IsDiverging ? (max == 0 ? 0 : Math.Abs(v / max))
-                    : max == min ? 0 : (v - Math.Min(min, 0)) / (max - Math.Min(min, 0));
+                    : max == lo ? 0 : (v - lo) / (max - lo);
                 return new Annotation
                 {
                     text = Format(v, integers), x = chart.ColumnLabels[j], y = chart.RowLabels[i], xref = "x", yref = "y", showarrow = false,

@@ -64,6 +64,9 @@ public sealed class Heatmap : Chart
     {
         int r = _values.GetLength(0), c = _values.GetLength(1);
         double max = _values.Cast<double>().Select(Math.Abs).Max(), min = _values.Cast<double>().Min();
+        // The sequential scale, and its key, start at 0 (or below, for a negative minimum): a matrix of equal
+        // values is a range from 0 to that value, and only an all-zero one has no range.
+        double lo = Math.Min(min, 0);
         var sb = Svg.Begin(Width, Height);
         if (TitleText is not null) Svg.Text(sb, Width / 2.0, 22, TitleText, size: 15, extra: "font-weight=\"bold\"");
         int left = 90, top = 60;
@@ -84,7 +87,7 @@ public sealed class Heatmap : Chart
                 }
                 else
                 {
-                    double t = max == min ? 0 : (v - Math.Min(min, 0)) / (max - Math.Min(min, 0));
+                    double t = max == lo ? 0 : (v - lo) / (max - lo);
                     fill = Svg.Sequential(t); darkness = t;
                 }
                 double x = left + j * Cell, y = top + i * Cell;
@@ -106,7 +109,7 @@ public sealed class Heatmap : Chart
             sb.Append($"<rect x=\"{Svg.N(sx)}\" y=\"{Svg.N(top + k * sh / 50)}\" width=\"14\" height=\"{Svg.N(sh / 50 + 0.5)}\" fill=\"{fill}\"/>");
         }
         string keyFormat = integers ? "0" : small ? "0.0e0" : "0.##";
-        string hiLabel = Svg.Number(max, keyFormat), loLabel = Svg.Number(_diverging ? -max : Math.Min(min, 0), keyFormat);
+        string hiLabel = Svg.Number(max, keyFormat), loLabel = Svg.Number(_diverging ? -max : lo, keyFormat);
         Svg.Text(sb, sx + 18, top + 10, hiLabel, anchor: "start", size: 10);
         Svg.Text(sb, sx + 18, top + sh, loLabel, anchor: "start", size: 10);
         return sb.Append("</svg>").ToString();
