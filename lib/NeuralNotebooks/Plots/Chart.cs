@@ -15,7 +15,14 @@ public abstract class Chart : IRichDisplay
     internal string? TitleValue => TitleText;
 
     /// <summary>Width of the picture in pixels.</summary>
-    public int Width { get; protected set; }
+    public int Width { get => PictureWidth(); protected set => RequestedWidth = value; }
+
+    /// <summary>The width set by the constructor or a method; the picture is this wide unless <see cref="PictureWidth"/> says otherwise.</summary>
+    private protected int RequestedWidth { get; private set; }
+
+    // A chart whose picture can grow beyond the width asked for (a line chart's legend outside a narrow plot area)
+    // computes it here, so that Width, by which Panels places charts side by side, is always its SVG's width.
+    private protected virtual int PictureWidth() => RequestedWidth;
 
     /// <summary>Height of the picture in pixels.</summary>
     public int Height { get; protected set; }

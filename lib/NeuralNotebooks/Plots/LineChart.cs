@@ -65,16 +65,20 @@ public sealed class LineChart : Chart
     /// <summary>Fixes the y range instead of fitting it to the data.</summary>
     public LineChart YRange(double min, double max) { _yRange = (min, max); return this; }
 
-    /// <inheritdoc/>
-    public override string ToSvg()
+    /// <summary>Where everything goes: the ticks, the margins, the legend and the picture's width.</summary>
+    private sealed record Layout(double[] XTicks, double[] YTicks, int Left, int Top, int Right, int Width,
+        bool HasLegend, bool Inside, int Corner, int LegendWidth, int LegendHeight);
+
+    // One computation for both Width and ToSvg: when an outside legend widened the SVG, Width used to keep the
+    // requested width, and Panels placed the next chart over the legend and cut the picture at that width.
+    private Layout Arrange()
     {
-        if (_series.Count == 0 || _series.All(s => s.X.Length == 0))
-            throw new InvalidOperationException("Plot: the chart has no data; add a series first.");
+        int requested = RequestedWidth;
         double xMin = _series.SelectMany(s => s.X).Min(), xMax = _series.SelectMany(s => s.X).Max();
         double yMin = _yRange?.Min ?? _series.SelectMany(s => s.Y).Min(), yMax = _yRange?.Max ?? _series.SelectMany(s => s.Y).Max();
-        var xt = Ticks.Nice(xMin, xMax, Math.Max(3, Width / 90));
+        var xt = Ticks.Nice(xMin, xMax, Math.Max(3, requested / 90));
         var yt = Ticks.Nice(yMin, yMax, Math.Max(3, Height / 70));
-        const int left = 64, bottom = 52;
+        const int left = 64;
         int top = TitleText is null ? 16 : 40;
         bool hasLegend = _series.Count > 1 || _series[0].Label != "series 1";
         int lw = hasLegend ? 24 + 7 * _series.Max(s => s.Label.Length) + 12 : 0, lh = 8 + 18 * _series.Count;
@@ -84,7 +88,21 @@ public sealed class LineChart : Chart
         int right = hasLegend && !inside ? 20 + lw + 12 : 20;
         // An outside legend takes its room from the plot area, so the picture keeps its size, unless its labels
         // are so long that the plot area would shrink below half its width (or below zero): then it widens.
-        int width = Math.Max(Width, left + right + (Width - left - 20) / 2);
+        int width = Math.Max(requested, left + right + (requested - left - 20) / 2);
+        return new Layout(xt, yt, left, top, right, width, hasLegend, inside, corner, lw, lh);
+    }
+
+    private bool HasData => _series.Count > 0 && _series.Any(s => s.X.Length > 0);
+
+    private protected override int PictureWidth() => HasData ? Arrange().Width : RequestedWidth;
+
+    /// <inheritdoc/>
+    public override string ToSvg()
+    {
+        if (!HasData)
+            throw new InvalidOperationException("Plot: the chart has no data; add a series first.");
+        var (xt, yt, left, top, right, width, hasLegend, inside, corner, lw, lh) = Arrange();
+        const int bottom = 52;
         double pw = width - left - right, ph = Height - top - bottom;
         double x0 = xt[0], x1 = xt[^1], y0 = yt[0], y1 = yt[^1];
         double X(double v) => left + (v - x0) / (x1 - x0) * pw;
@@ -172,7 +190,7 @@ public sealed class LineChart : Chart
     /// </summary>
     private (bool Inside, int Corner) EmptiestCorner(double[] xt, double[] yt, int left, int top, int lw, int lh)
     {
-        double pw = Width - left - 20, ph = Height - top - 52;
+        double pw = RequestedWidth - left - 20, ph = Height - top - 52;
         double x0 = xt[0], x1 = xt[^1], y0 = yt[0], y1 = yt[^1];
         double X(double v) => left + (v - x0) / (x1 - x0) * pw;
         double Y(double v) => top + ph - (v - y0) / (y1 - y0) * ph;
