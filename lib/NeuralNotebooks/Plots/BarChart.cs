@@ -44,14 +44,15 @@ public sealed class BarChart : Chart
     {
         if (_values.Length == 0) throw new InvalidOperationException("Bar chart: no bars.");
         var yt = Ticks.Nice(Math.Min(0, _values.Min()), Math.Max(0, _values.Max()), 6);
-        const int left = 64, right = 16;
+        var yl = Ticks.Labels(yt);
+        int left = LeftMargin(yl, _yLabel is not null);
+        const int right = 16;
         int bottom = _xLabel is null ? 40 : 58;
         int top = TitleText is null ? 24 : 44;
         double pw = Width - left - right, ph = Height - top - bottom, y0 = yt[0], y1 = yt[^1];
         double Y(double v) => top + ph - (v - y0) / (y1 - y0) * ph;
         var sb = Svg.Begin(Width, Height);
         if (TitleText is not null) Svg.Text(sb, Width / 2.0, 24, TitleText, size: 15, extra: "font-weight=\"bold\"");
-        var yl = Ticks.Labels(yt);
         for (int i = 0; i < yt.Length; i++)
         {
             sb.Append($"<line x1=\"{left}\" y1=\"{Svg.N(Y(yt[i]))}\" x2=\"{Svg.N(left + pw)}\" y2=\"{Svg.N(Y(yt[i]))}\" stroke=\"#e5e5e5\"/>");

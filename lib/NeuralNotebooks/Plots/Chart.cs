@@ -27,6 +27,14 @@ public abstract class Chart : IRichDisplay
     /// <summary>Height of the picture in pixels.</summary>
     public int Height { get; protected set; }
 
+    /// <summary>
+    /// The left margin of a chart with y ticks (12 px, ending 8 px left of the plot) and perhaps a y label
+    /// (13 px, rotated, its glyphs reaching x = 19): 64 px, which fits ticks of four digits beside the label,
+    /// unless wider ticks ("0.0025", "250000") need more; those ran into the label or off the picture.
+    /// </summary>
+    private protected static int LeftMargin(IEnumerable<string> yTickLabels, bool hasYLabel) =>
+        Math.Max(64, (int)Math.Ceiling(8 + yTickLabels.Max(l => Svg.TextWidth(l, 12)) + (hasYLabel ? 24 : 4)));
+
     /// <summary>The chart as a standalone SVG document.</summary>
     public abstract string ToSvg();
 

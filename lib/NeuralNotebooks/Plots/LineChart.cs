@@ -78,7 +78,7 @@ public sealed class LineChart : Chart
         double yMin = _yRange?.Min ?? _series.SelectMany(s => s.Y).Min(), yMax = _yRange?.Max ?? _series.SelectMany(s => s.Y).Max();
         var xt = Ticks.Nice(xMin, xMax, Math.Max(3, requested / 90));
         var yt = Ticks.Nice(yMin, yMax, Math.Max(3, Height / 70));
-        const int left = 64;
+        int left = LeftMargin(Ticks.Labels(yt), _yLabel is not null);
         int top = TitleText is null ? 16 : 40;
         bool hasLegend = _series.Count > 1 || _series[0].Label != "series 1";
         int lw = hasLegend ? 24 + 7 * _series.Max(s => s.Label.Length) + 12 : 0, lh = 8 + 18 * _series.Count;

@@ -30,4 +30,41 @@ public class ChartLayoutTests
         // A chart whose legend fits keeps the width it was given.
         Assert.Equal(640, Plot.Line(x, x, "loss").Width);
     }
+
+    [Fact]
+    public void Y_tick_labels_do_not_run_into_the_y_axis_label()
+    {
+        // A loss near convergence (ticks 0.0010 to 0.0030, labelled "loss" as History labels it) and a parameter
+        // count: with the left margin fixed at 64 px, "0.0025" and "250000" were drawn across the rotated label.
+        var x = Enumerable.Range(1, 10).Select(i => (double)i).ToArray();
+        var line = Plot.Line(x, x.Select(i => 0.003 - i * 0.0002).ToArray(), "val_loss").YLabel("loss");
+        var bar = Plot.Bar(["dense", "dense_1"], new double[] { 123456, 234567 }).YLabel("parameters");
+        foreach (Chart chart in new Chart[] { line, bar })
+        {
+            var svg = XElement.Parse(chart.ToSvg());
+            var label = svg.Descendants(S + "text").Single(t => t.Attribute("class")?.Value == "ylabel");
+            // The rotated label's baseline is at x; its glyphs reach a descent (0.24 em of 13 px) to the right.
+            double labelRight = D(label, "x") + 0.24 * 13;
+            var ticks = svg.Descendants(S + "text").Where(t => t.Attribute("text-anchor")?.Value == "end" && t.Attribute("class")?.Value != "ylabel").ToList();
+            Assert.NotEmpty(ticks);
+            foreach (var t in ticks)
+                Assert.True(D(t, "x") - DigitsWidth(t.Value, 12) > labelRight,
+                    $"{chart.GetType().Name}: tick '{t.Value}' starts at x = {D(t, "x") - DigitsWidth(t.Value, 12):0.0}, left of the y label's edge at {labelRight:0.0}");
+        }
+    }
+
+    [Fact]
+    public void Charts_whose_y_ticks_fit_keep_the_64_pixel_margin()
+    {
+        // The notebooks' charts (ticks such as "0.00", "-1.0", "0.92") must not move.
+        var x = new double[] { 1, 2, 3 };
+        foreach (var (y, label) in new[] { (new[] { 0.0, 0.03, 0.06 }, "share of values"), (new[] { -1.0, 0.0, 1.0 }, "f(z)"), (new[] { 0.0, 500.0, 1000.0 }, "loss") })
+        {
+            var svg = XElement.Parse(Plot.Line(x, y).YLabel(label).ToSvg());
+            var frame = svg.Descendants(S + "rect").Last(r => r.Attribute("fill")?.Value == "none");
+            Assert.Equal(64, D(frame, "x"));
+        }
+        var bars = XElement.Parse(Plot.Bar(["a", "b"], new[] { 0.2, 0.9 }).YLabel("probability").ToSvg());
+        Assert.Equal(64, D(bars.Descendants(S + "line").First(), "x1"));
+    }
 }
