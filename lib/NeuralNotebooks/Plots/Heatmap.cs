@@ -34,11 +34,40 @@ public sealed class Heatmap : Chart
         _showValues = showValues ?? (r * c <= 400);
         int cell = Math.Clamp(560 / Math.Max(r, c), 8, 48);
         Cell = cell;
-        Width = 90 + c * cell + 80;
-        Height = 60 + r * cell + 50;
+        // Column labels wider than a cell ran into each other ("T-shirt/top" into "Trouser" in 48 px, "10" into "11"
+        // in 11 px): those are turned, by 45 degrees where the cells leave room between the slanted lines, else
+        // upright, and the cells move down by the height they take beyond a line of text.
+        double widest = _columns.Max(l => Svg.TextWidth(l, LabelSize));
+        if (widest > cell - 2) ColumnAngle = cell * 0.7 >= LabelSize + 1 ? 45 : 90;
+        double rise = ColumnAngle == 45 ? widest * 0.71 + 6 : ColumnAngle == 90 ? widest : 0;
+        Top = 60 + Math.Max(0, (int)Math.Ceiling(rise) - 9);
+        Height = Top + r * cell + 50;
     }
 
+    private const int LabelSize = 11;
     private int Cell { get; }
+    // 0 for level column labels, else how many degrees they are turned anticlockwise.
+    private int ColumnAngle { get; }
+    private int Top { get; }
+
+    /// <summary>The left edge of the cells, the room right of them, and the picture's width.</summary>
+    private (int Left, int Right, int Width) Horizontal()
+    {
+        int c = _values.GetLength(1);
+        // Row labels end 6 px left of the cells; the rotated row title's glyphs reach x = 19. Long labels
+        // ("a very long row label") were cut off at the picture's edge by the fixed 90 px.
+        int left = Math.Max(90, (int)Math.Ceiling(6 + _rows.Max(l => Svg.TextWidth(l, LabelSize)) + (_rowTitle is null ? 4 : 24)));
+        int right = 80;
+        // A slanted label starts over its cell's middle and runs up to the right, perhaps past the last cell.
+        if (ColumnAngle == 45)
+        {
+            double end = Enumerable.Range(0, c).Max(j => (j + 0.5) * Cell + 4 + Svg.TextWidth(_columns[j], LabelSize) * 0.71);
+            right = Math.Max(right, (int)Math.Ceiling(end - c * Cell + 4));
+        }
+        return (left, right, left + c * Cell + right);
+    }
+
+    private protected override int PictureWidth() => Horizontal().Width;
 
     internal IReadOnlyList<string> RowLabels => _rows;
     internal IReadOnlyList<string> ColumnLabels => _columns;
@@ -67,15 +96,16 @@ public sealed class Heatmap : Chart
         // The sequential scale, and its key, start at 0 (or below, for a negative minimum): a matrix of equal
         // values is a range from 0 to that value, and only an all-zero one has no range.
         double lo = Math.Min(min, 0);
-        var sb = Svg.Begin(Width, Height);
-        if (TitleText is not null) Svg.Text(sb, Width / 2.0, 22, TitleText, size: 15, extra: "font-weight=\"bold\"");
-        int left = 90, top = 60;
+        var (left, _, width) = Horizontal();
+        int top = Top;
+        var sb = Svg.Begin(width, Height);
+        if (TitleText is not null) Svg.Text(sb, width / 2.0, 22, TitleText, size: 15, extra: "font-weight=\"bold\"");
         bool integers = _values.Cast<double>().All(v => v == Math.Round(v));
         // Values all below 0.01 in size would all read 0.00 (and the key 0 to -0): those are written 1.5e-3.
         bool small = !integers && max < 0.01;
         for (int i = 0; i < r; i++)
         {
-            Svg.Text(sb, left - 6, top + i * Cell + Cell / 2.0 + 4, _rows[i], anchor: "end", size: 11);
+            Svg.Text(sb, left - 6, top + i * Cell + Cell / 2.0 + 4, _rows[i], anchor: "end", size: LabelSize);
             for (int j = 0; j < c; j++)
             {
                 double v = _values[i, j];
@@ -97,8 +127,17 @@ public sealed class Heatmap : Chart
                         fill: darkness > 0.55 ? "white" : "#222", extra: "class=\"value\"");
             }
         }
-        for (int j = 0; j < c; j++) Svg.Text(sb, left + j * Cell + Cell / 2.0, top - 6, _columns[j], size: 11);
-        if (_columnTitle is not null) Svg.Text(sb, left + c * Cell / 2.0, top - 24, _columnTitle, size: 13);
+        for (int j = 0; j < c; j++)
+        {
+            double x = left + j * Cell + Cell / 2.0;
+            if (ColumnAngle == 0) Svg.Text(sb, x, top - 6, _columns[j], size: LabelSize);
+            else
+                // Turned about its start, which sits over the cell's middle (moved by half a glyph's height so
+                // that the line, not its baseline, is centred there).
+                Svg.Text(sb, x + 4, top - 6, _columns[j], anchor: "start", size: LabelSize,
+                    extra: $"class=\"column\" transform=\"rotate({-ColumnAngle} {Svg.N(x + 4)} {top - 6})\"");
+        }
+        if (_columnTitle is not null) Svg.Text(sb, left + c * Cell / 2.0, 36, _columnTitle, size: 13);
         if (_rowTitle is not null) Svg.Text(sb, 16, top + r * Cell / 2.0, _rowTitle, size: 13, extra: $"transform=\"rotate(-90 16 {Svg.N(top + r * Cell / 2.0)})\"");
         // Colour scale.
         double sx = left + c * Cell + 20, sh = r * Cell;

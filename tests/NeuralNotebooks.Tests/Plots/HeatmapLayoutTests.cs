@@ -32,4 +32,60 @@ public class HeatmapLayoutTests
         var zeros = XElement.Parse(Plot.Heatmap(new double[,] { { 0, 0 } }).ToSvg());
         Assert.All(Cells(zeros), c => Assert.Equal("#f7fbff", c.Attribute("fill")!.Value));
     }
+
+    private static double Rotation(XElement text)
+    {
+        var transform = text.Attribute("transform")?.Value;
+        return transform is null ? 0 : double.Parse(transform["rotate(".Length..].Split(' ')[0], CultureInfo.InvariantCulture);
+    }
+
+    [Fact]
+    public void Column_labels_wider_than_a_cell_are_turned_so_they_do_not_overlap()
+    {
+        // 47 classes in 11 px cells: level labels "10", "11", ... (14 px each) ran together.
+        var counts = new int[47, 47];
+        for (int i = 0; i < 47; i++) counts[i, i] = 10;
+        var svg = XElement.Parse(Plot.ConfusionMatrix(new ConfusionMatrix(counts)).ToSvg());
+        var cells = Cells(svg);
+        double cell = D(cells[0], "width"), top = cells.Min(c => D(c, "y"));
+        var columns = svg.Descendants(S + "text").Where(t => t.Attribute("class")?.Value == "column").ToList();
+        Assert.Equal(47, columns.Count);
+        foreach (var label in columns)
+        {
+            // Upright labels one cell apart do not touch when the cell is at least a line of text high.
+            Assert.Equal(-90, Rotation(label));
+            Assert.True(D(label, "font-size") <= cell);
+            Assert.True(D(label, "y") - DigitsWidth(label.Value, D(label, "font-size")) >= 0, $"'{label.Value}' runs off the top");
+            Assert.True(D(label, "y") < top);
+        }
+        // Fashion-MNIST's names in 48 px cells: "T-shirt/top" (57 px) touched "Trouser"; slanted, they keep apart,
+        // and the last one, "Ankle boot", stays inside the picture.
+        string[] fashion = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"];
+        var chart = Plot.ConfusionMatrix(new ConfusionMatrix(new int[10, 10], fashion));
+        var fsvg = XElement.Parse(chart.ToSvg());
+        var slanted = fsvg.Descendants(S + "text").Where(t => t.Attribute("class")?.Value == "column").ToList();
+        Assert.Equal(10, slanted.Count);
+        Assert.All(slanted, t => Assert.Equal(-45, Rotation(t)));
+        // Widths as Chromium measures them in DejaVu Sans at 11 px: "Ankle boot" 59 px, "T-shirt/top" 57 px.
+        var last = slanted[^1];
+        Assert.True(D(last, "x") + 0.71 * 59 <= D(fsvg, "width"), "'Ankle boot' runs off the right edge");
+        Assert.True(D(slanted[0], "y") - 0.71 * 57 - 6 >= 36, "the slanted labels reach into the column title");
+        Assert.Equal(chart.Width, D(fsvg, "width"));
+        Assert.Equal(chart.Height, D(fsvg, "height"));
+        // Digits 0 to 9 in 48 px cells fit level, and the picture keeps its size.
+        var digits = Plot.ConfusionMatrix(new ConfusionMatrix(new int[10, 10]));
+        Assert.DoesNotContain(XElement.Parse(digits.ToSvg()).Descendants(S + "text"), t => t.Attribute("class")?.Value == "column");
+        Assert.Equal((650, 590), (digits.Width, digits.Height));
+    }
+
+    [Fact]
+    public void Long_row_labels_are_not_cut_off_on_the_left()
+    {
+        var chart = Plot.Heatmap(new double[,] { { 1, 2 }, { 3, 4 } }, ["a very long row label indeed", "short"], ["x", "y"]);
+        var svg = XElement.Parse(chart.ToSvg());
+        var label = svg.Descendants(S + "text").Single(t => t.Value == "a very long row label indeed");
+        // Chromium measures it 157 px wide in DejaVu Sans at 11 px; it ends at x (text-anchor end), and used to start at -71.
+        Assert.True(D(label, "x") - 157 >= 0, $"the label starts at x = {D(label, "x") - 157:0}");
+        Assert.Equal(chart.Width, D(svg, "width"));
+    }
 }
