@@ -39,6 +39,8 @@ public sealed class BarChart : Chart
     /// <summary>Whether the largest bar is drawn in a stronger colour (on by default).</summary>
     public BarChart HighlightMax(bool on) { _highlightMax = on; return this; }
 
+    private protected override int PictureWidth() => WidthForTitle(RequestedWidth);
+
     /// <inheritdoc/>
     public override string ToSvg()
     {
@@ -52,7 +54,7 @@ public sealed class BarChart : Chart
         double pw = Width - left - right, ph = Height - top - bottom, y0 = yt[0], y1 = yt[^1];
         double Y(double v) => top + ph - (v - y0) / (y1 - y0) * ph;
         var sb = Svg.Begin(Width, Height);
-        if (TitleText is not null) Svg.Text(sb, Width / 2.0, 24, TitleText, size: 15, extra: "font-weight=\"bold\"");
+        if (TitleText is not null) Svg.Text(sb, TitleCentre(Width / 2.0, Width), 24, TitleText, size: 15, extra: "font-weight=\"bold\"");
         for (int i = 0; i < yt.Length; i++)
         {
             sb.Append($"<line x1=\"{left}\" y1=\"{Svg.N(Y(yt[i]))}\" x2=\"{Svg.N(left + pw)}\" y2=\"{Svg.N(Y(yt[i]))}\" stroke=\"#e5e5e5\"/>");

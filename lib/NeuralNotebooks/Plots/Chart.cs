@@ -35,6 +35,21 @@ public abstract class Chart : IRichDisplay
     private protected static int LeftMargin(IEnumerable<string> yTickLabels, bool hasYLabel) =>
         Math.Max(64, (int)Math.Ceiling(8 + yTickLabels.Max(l => Svg.TextWidth(l, 12)) + (hasYLabel ? 24 : 4)));
 
+    // The title is 15 px bold, drawn centred; a long one was cut off at the picture's edges (a 2-class confusion
+    // matrix is 266 px wide, "Confusion matrix of the test set" 270).
+    private double TitleWidth => TitleText is null ? 0 : Svg.TextWidth(TitleText, 15, bold: true);
+
+    /// <summary><paramref name="width"/>, widened so that the title fits with 8 px each side, up to the widest picture a notebook shows.</summary>
+    private protected int WidthForTitle(int width) =>
+        TitleText is null ? width : Math.Max(width, Math.Min(ImageGrid.MaxWidth, (int)Math.Ceiling(TitleWidth + 16)));
+
+    /// <summary>Where to centre the title: at <paramref name="x"/>, moved just far enough to keep it 8 px inside the picture.</summary>
+    private protected double TitleCentre(double x, int width)
+    {
+        double half = TitleWidth / 2 + 8;
+        return 2 * half >= width ? width / 2.0 : Math.Clamp(x, half, width - half);
+    }
+
     /// <summary>The chart as a standalone SVG document.</summary>
     public abstract string ToSvg();
 

@@ -50,8 +50,8 @@ public sealed class Heatmap : Chart
     private int ColumnAngle { get; }
     private int Top { get; }
 
-    /// <summary>The left edge of the cells, the room right of them, and the picture's width.</summary>
-    private (int Left, int Right, int Width) Horizontal()
+    /// <summary>The left edge of the cells, how far everything is moved right to centre it under a wide title, and the picture's width.</summary>
+    private (int Left, int Shift, int Width) Horizontal()
     {
         int c = _values.GetLength(1);
         // Row labels end 6 px left of the cells; the rotated row title's glyphs reach x = 19. Long labels
@@ -64,7 +64,8 @@ public sealed class Heatmap : Chart
             double end = Enumerable.Range(0, c).Max(j => (j + 0.5) * Cell + 4 + Svg.TextWidth(_columns[j], LabelSize) * 0.71);
             right = Math.Max(right, (int)Math.Ceiling(end - c * Cell + 4));
         }
-        return (left, right, left + c * Cell + right);
+        int content = left + c * Cell + right, width = WidthForTitle(content), shift = (width - content) / 2;
+        return (left + shift, shift, width);
     }
 
     private protected override int PictureWidth() => Horizontal().Width;
@@ -96,7 +97,7 @@ public sealed class Heatmap : Chart
         // The sequential scale, and its key, start at 0 (or below, for a negative minimum): a matrix of equal
         // values is a range from 0 to that value, and only an all-zero one has no range.
         double lo = Math.Min(min, 0);
-        var (left, _, width) = Horizontal();
+        var (left, shift, width) = Horizontal();
         int top = Top;
         var sb = Svg.Begin(width, Height);
         if (TitleText is not null) Svg.Text(sb, width / 2.0, 22, TitleText, size: 15, extra: "font-weight=\"bold\"");
@@ -138,7 +139,7 @@ public sealed class Heatmap : Chart
                     extra: $"class=\"column\" transform=\"rotate({-ColumnAngle} {Svg.N(x + 4)} {top - 6})\"");
         }
         if (_columnTitle is not null) Svg.Text(sb, left + c * Cell / 2.0, 36, _columnTitle, size: 13);
-        if (_rowTitle is not null) Svg.Text(sb, 16, top + r * Cell / 2.0, _rowTitle, size: 13, extra: $"transform=\"rotate(-90 16 {Svg.N(top + r * Cell / 2.0)})\"");
+        if (_rowTitle is not null) Svg.Text(sb, 16 + shift, top + r * Cell / 2.0, _rowTitle, size: 13, extra: $"transform=\"rotate(-90 {16 + shift} {Svg.N(top + r * Cell / 2.0)})\"");
         // Colour scale.
         double sx = left + c * Cell + 20, sh = r * Cell;
         for (int k = 0; k < 50; k++)

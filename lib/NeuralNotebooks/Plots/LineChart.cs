@@ -88,7 +88,7 @@ public sealed class LineChart : Chart
         int right = hasLegend && !inside ? 20 + lw + 12 : 20;
         // An outside legend takes its room from the plot area, so the picture keeps its size, unless its labels
         // are so long that the plot area would shrink below half its width (or below zero): then it widens.
-        int width = Math.Max(requested, left + right + (requested - left - 20) / 2);
+        int width = WidthForTitle(Math.Max(requested, left + right + (requested - left - 20) / 2));
         return new Layout(xt, yt, left, top, right, width, hasLegend, inside, corner, lw, lh);
     }
 
@@ -109,7 +109,7 @@ public sealed class LineChart : Chart
         double Y(double v) => top + ph - (v - y0) / (y1 - y0) * ph;
 
         var sb = Svg.Begin(width, Height);
-        if (TitleText is not null) Svg.Text(sb, left + pw / 2, 24, TitleText, size: 15, extra: "font-weight=\"bold\"");
+        if (TitleText is not null) Svg.Text(sb, TitleCentre(left + pw / 2, width), 24, TitleText, size: 15, extra: "font-weight=\"bold\"");
         foreach (var (from, to) in _bands)
         {
             double a = X(Math.Max(from, x0)), b = X(Math.Min(to, x1));

@@ -67,4 +67,38 @@ public class ChartLayoutTests
         var bars = XElement.Parse(Plot.Bar(["a", "b"], new[] { 0.2, 0.9 }).YLabel("probability").ToSvg());
         Assert.Equal(64, D(bars.Descendants(S + "line").First(), "x1"));
     }
+
+    // Bold 15 px DejaVu Sans as Chromium measures it.
+    private const double LineTitleWidth = 333, BarTitleWidth = 330;
+
+    [Fact]
+    public void A_title_wider_than_a_small_chart_widens_the_picture()
+    {
+        var line = new LineChart(300, 250).Add(new double[] { 1, 2, 3 }, new double[] { 1, 2, 3 }, "loss").Title("A rather long title for a small line chart");
+        var bar = new BarChart(["a", "b"], new[] { 1.0, 2.0 }, width: 240).Title("A rather long title for a small bar chart");
+        foreach (var (chart, titleWidth) in new (Chart, double)[] { (line, LineTitleWidth), (bar, BarTitleWidth) })
+        {
+            var svg = XElement.Parse(chart.ToSvg());
+            var title = svg.Descendants(S + "text").Single(t => t.Attribute("font-weight")?.Value == "bold");
+            Assert.Equal(chart.Width, D(svg, "width"));
+            Assert.True(D(title, "x") - titleWidth / 2 >= 0 && D(title, "x") + titleWidth / 2 <= D(svg, "width"),
+                $"{chart.GetType().Name}: the title spans {D(title, "x") - titleWidth / 2:0} to {D(title, "x") + titleWidth / 2:0} in a picture {D(svg, "width")} wide");
+        }
+    }
+
+    [Fact]
+    public void A_long_title_over_a_plot_area_moves_left_rather_than_off_the_picture()
+    {
+        // Notebook 05's "Training loss per batch, same weights and batches (200 batches of 32)" measures 602 px;
+        // centred over the plot area (x = 342) its ")" ended at 643 in a picture 640 wide.
+        const string text = "Training loss per batch, same weights and batches (200 batches of 32)";
+        var chart = Plot.Line(new double[] { 1, 2, 3 }, new double[] { 3, 1, 2 }, "library").Title(text).YLabel("cross-entropy");
+        var svg = XElement.Parse(chart.ToSvg());
+        Assert.Equal(640, D(svg, "width"));
+        var title = svg.Descendants(S + "text").Single(t => t.Value == text);
+        Assert.True(D(title, "x") + 602 / 2.0 <= 640, $"the title ends at {D(title, "x") + 301:0}");
+        // A title that fits stays centred over the plot area.
+        var fits = XElement.Parse(Plot.Line(new double[] { 1, 2, 3 }, new double[] { 3, 1, 2 }, "loss").Title("Loss per epoch").ToSvg());
+        Assert.Equal(342, D(fits.Descendants(S + "text").Single(t => t.Value == "Loss per epoch"), "x"));
+    }
 }

@@ -88,4 +88,22 @@ public class HeatmapLayoutTests
         Assert.True(D(label, "x") - 157 >= 0, $"the label starts at x = {D(label, "x") - 157:0}");
         Assert.Equal(chart.Width, D(svg, "width"));
     }
+
+    [Fact]
+    public void A_small_heatmaps_title_is_not_cut_off()
+    {
+        // A 2-class confusion matrix was 266 px wide; its title, 32 characters of 15 px bold, measures 270 px in
+        // Chromium, so it was clipped on both sides.
+        var chart = Plot.ConfusionMatrix(new ConfusionMatrix(new[,] { { 50, 3 }, { 7, 40 } }, ["cat", "dog"])).Title("Confusion matrix of the test set");
+        var svg = XElement.Parse(chart.ToSvg());
+        Assert.True(chart.Width >= 270 + 16, $"the picture is {chart.Width} px wide");
+        Assert.Equal(chart.Width, D(svg, "width"));
+        var title = svg.Descendants(S + "text").Single(t => t.Value == "Confusion matrix of the test set");
+        Assert.Equal(chart.Width / 2.0, D(title, "x"));
+        // The cells, labels and key are centred under it: as much room left of the row title as right of the key.
+        var cells = Cells(svg);
+        Assert.True(cells.Min(c => D(c, "x")) > 90);
+        // Without a title, the picture keeps its size.
+        Assert.Equal(266, Plot.ConfusionMatrix(new ConfusionMatrix(new[,] { { 50, 3 }, { 7, 40 } }, ["cat", "dog"])).Width);
+    }
 }
