@@ -57,7 +57,9 @@ public sealed class Heatmap : Chart
         // Row labels end 6 px left of the cells; the rotated row title's glyphs reach x = 19. Long labels
         // ("a very long row label") were cut off at the picture's edge by the fixed 90 px.
         int left = Math.Max(90, (int)Math.Ceiling(6 + _rows.Max(l => Svg.TextWidth(l, LabelSize)) + (_rowTitle is null ? 4 : 24)));
-        int right = 80;
+        // The key's labels start 38 px right of the cells; "12345.68" or "-4.5e30" did not fit the 80 px.
+        var (hi, lo) = KeyLabels();
+        int right = Math.Max(80, (int)Math.Ceiling(38 + Math.Max(Svg.TextWidth(hi, 10), Svg.TextWidth(lo, 10)) + 6));
         // A slanted label starts over its cell's middle and runs up to the right, perhaps past the last cell.
         if (ColumnAngle == 45)
         {
@@ -69,6 +71,36 @@ public sealed class Heatmap : Chart
     }
 
     private protected override int PictureWidth() => Horizontal().Width;
+
+    /// <summary>Whether every value is a whole number below a million, and whether they are all below 0.01 in size.</summary>
+    private (bool Integers, bool Small) NumberStyle()
+    {
+        var all = _values.Cast<double>();
+        // 1e30 is a whole number to a double, and was written in 31 digits.
+        bool integers = all.All(v => v == Math.Round(v) && Math.Abs(v) < 1e6);
+        // Values all below 0.01 in size would all read 0.00 (and the key 0 to -0): those are written 1.5e-3.
+        return (integers, !integers && all.Max(Math.Abs) < 0.01);
+    }
+
+    /// <summary>
+    /// A cell's value as written in it (and in the Plotly twin's cells and hover): whole numbers as such, from a
+    /// million up in scientific notation as bar values are, and others with two decimals below 100, none above
+    /// (12345.678 as "12346": "12345.68" overflowed a cell).
+    /// </summary>
+    internal string ValueText(double v)
+    {
+        var (integers, small) = NumberStyle();
+        return Svg.Number(v, Math.Abs(v) >= 1e6 ? "0.##e0" : integers ? "0" : small ? "0.0e0" : Math.Abs(v) >= 100 ? "0" : "0.00");
+    }
+
+    /// <summary>The labels at the top and bottom of the colour key.</summary>
+    private (string High, string Low) KeyLabels()
+    {
+        var (integers, small) = NumberStyle();
+        double max = _values.Cast<double>().Select(Math.Abs).Max(), low = _diverging ? -max : Math.Min(_values.Cast<double>().Min(), 0);
+        string Format(double v) => Svg.Number(v, Math.Abs(v) >= 1e6 ? "0.##e0" : integers ? "0" : small ? "0.0e0" : "0.##");
+        return (Format(max), Format(low));
+    }
 
     internal IReadOnlyList<string> RowLabels => _rows;
     internal IReadOnlyList<string> ColumnLabels => _columns;
@@ -101,9 +133,6 @@ public sealed class Heatmap : Chart
         int top = Top;
         var sb = Svg.Begin(width, Height);
         if (TitleText is not null) Svg.Text(sb, width / 2.0, 22, TitleText, size: 15, extra: "font-weight=\"bold\"");
-        bool integers = _values.Cast<double>().All(v => v == Math.Round(v));
-        // Values all below 0.01 in size would all read 0.00 (and the key 0 to -0): those are written 1.5e-3.
-        bool small = !integers && max < 0.01;
         for (int i = 0; i < r; i++)
         {
             Svg.Text(sb, left - 6, top + i * Cell + Cell / 2.0 + 4, _rows[i], anchor: "end", size: LabelSize);
@@ -124,7 +153,7 @@ public sealed class Heatmap : Chart
                 double x = left + j * Cell, y = top + i * Cell;
                 sb.Append($"<rect class=\"cell\" x=\"{x}\" y=\"{y}\" width=\"{Cell}\" height=\"{Cell}\" fill=\"{fill}\" stroke=\"white\"/>");
                 if (_showValues && Cell >= 18)
-                    Svg.Text(sb, x + Cell / 2.0, y + Cell / 2.0 + 4, Svg.Number(v, integers ? "0" : small ? "0.0e0" : "0.00"), size: Cell >= 36 ? 11 : 9,
+                    Svg.Text(sb, x + Cell / 2.0, y + Cell / 2.0 + 4, ValueText(v), size: Cell >= 36 ? 11 : 9,
                         fill: darkness > 0.55 ? "white" : "#222", extra: "class=\"value\"");
             }
         }
@@ -148,8 +177,7 @@ public sealed class Heatmap : Chart
             string fill = _diverging ? Hex(Svg.Diverging(2 * t - 1)) : Svg.Sequential(t);
             sb.Append($"<rect x=\"{Svg.N(sx)}\" y=\"{Svg.N(top + k * sh / 50)}\" width=\"14\" height=\"{Svg.N(sh / 50 + 0.5)}\" fill=\"{fill}\"/>");
         }
-        string keyFormat = integers ? "0" : small ? "0.0e0" : "0.##";
-        string hiLabel = Svg.Number(max, keyFormat), loLabel = Svg.Number(_diverging ? -max : lo, keyFormat);
+        var (hiLabel, loLabel) = KeyLabels();
         Svg.Text(sb, sx + 18, top + 10, hiLabel, anchor: "start", size: 10);
         Svg.Text(sb, sx + 18, top + sh, loLabel, anchor: "start", size: 10);
         return sb.Append("</svg>").ToString();

@@ -106,4 +106,31 @@ public class HeatmapLayoutTests
         // Without a title, the picture keeps its size.
         Assert.Equal(266, Plot.ConfusionMatrix(new ConfusionMatrix(new[,] { { 50, 3 }, { 7, 40 } }, ["cat", "dog"])).Width);
     }
+
+    private static List<XElement> Values(XElement svg) => svg.Descendants(S + "text").Where(t => t.Attribute("class")?.Value == "value").ToList();
+
+    [Fact]
+    public void Huge_and_large_fractional_values_fit_their_cells_and_the_key()
+    {
+        // 1e30 is a whole number to a double: it was written '1000000000000000019884624838656' across the picture.
+        var huge = XElement.Parse(Plot.Heatmap(new double[,] { { 1e30, 2e30 }, { 3e30, 4.5e30 } }).ToSvg());
+        Assert.Equal(new[] { "1e30", "2e30", "3e30", "4.5e30" }, Values(huge).Select(v => v.Value));
+        // 12345.678 was written "12345.68", 56 px in a 48 px cell; its key label ran off the picture.
+        var chart = Plot.Heatmap(new double[,] { { 12345.678, 2.5 }, { 3.25, 100.25 } });
+        var svg = XElement.Parse(chart.ToSvg());
+        Assert.Equal(new[] { "12346", "2.50", "3.25", "100" }, Values(svg).Select(v => v.Value));
+        foreach (var doc in new[] { huge, svg })
+        {
+            double cell = D(Cells(doc)[0], "width");
+            Assert.All(Values(doc), v => Assert.True(DigitsWidth(v.Value, D(v, "font-size")) <= cell, $"'{v.Value}' in a {cell} px cell"));
+            var key = doc.Descendants(S + "text").Where(t => t.Attribute("text-anchor")?.Value == "start" && t.Attribute("class") is null).ToList();
+            Assert.Equal(2, key.Count);
+            Assert.All(key, k => Assert.True(D(k, "x") + DigitsWidth(k.Value, 10) <= D(doc, "width"), $"key label '{k.Value}' ends at {D(k, "x") + DigitsWidth(k.Value, 10):0} in a picture {D(doc, "width")} wide"));
+        }
+        Assert.Equal(chart.Width, D(svg, "width"));
+        // Counts stay whole numbers, small values keep their scientific form, and a matrix whose key fits keeps its size.
+        Assert.Equal(new[] { "1", "20" }, Values(XElement.Parse(Plot.Heatmap(new double[,] { { 1, 20 } }).ToSvg())).Select(v => v.Value));
+        Assert.Equal(new[] { "1.0e-3", "4.5e-3" }, Values(XElement.Parse(Plot.Heatmap(new double[,] { { 1e-3, 4.5e-3 } }).ToSvg())).Select(v => v.Value));
+        Assert.Equal(266, Plot.Heatmap(new double[,] { { 0.25, 0.5 }, { 1.5, 2 } }).Width);
+    }
 }
