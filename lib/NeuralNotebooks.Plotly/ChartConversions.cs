@@ -51,7 +51,7 @@ public static class ChartConversions
             x = chart.Labels.ToArray(),
             y = chart.Values.ToArray(),
             name = chart.TitleValue ?? "values",
-            marker = new Marker { color = chart.Values.Select((_, i) => chart.HighlightsMax && i == best ? "#d62728" : "#1f77b4").ToArray() },
+            marker = new Marker { color = chart.Values.Select((_, i) => chart.HighlightsMax && i == best ? BarChart.HighlightColour : BarChart.Colour).ToArray() },
             text = chart.Values.Select(FormatValue).ToArray(),
             hoverinfo = "x+text",
         };

@@ -94,12 +94,12 @@ public class LineChartFigureTests
         Assert.Equal("bar", bar.Text("type"));
         Assert.Equal(chart.Labels, bar.GetProperty("x").Strings());
         Assert.Equal(chart.Values, bar.GetProperty("y").Numbers());
-        Assert.Equal(new[] { "#d62728", "#1f77b4", "#1f77b4" }, bar.GetProperty("marker").GetProperty("color").Strings());
+        Assert.Equal(new[] { "#08306b", "#6baed6", "#6baed6" }, bar.GetProperty("marker").GetProperty("color").Strings());
         Assert.Equal("ms", figure.Layout().Text("title"));
         Assert.Equal("milliseconds", figure.Layout().GetProperty("yaxis").Text("title"));
 
         var plain = FigureJson.Parse(chart.HighlightMax(false).ToPlotly());
-        Assert.All(plain.Trace(0).GetProperty("marker").GetProperty("color").Strings(), c => Assert.Equal("#1f77b4", c));
+        Assert.All(plain.Trace(0).GetProperty("marker").GetProperty("color").Strings(), c => Assert.Equal("#6baed6", c));
     }
 
     [Fact]

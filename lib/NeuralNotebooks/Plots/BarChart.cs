@@ -27,6 +27,9 @@ public sealed class BarChart : Chart
     /// <summary>The bars' values.</summary>
     public IReadOnlyList<double> Values => _values;
 
+    // Shared with the Plotly twin, which drew the largest bar red.
+    internal const string Colour = "#6baed6", HighlightColour = "#08306b";
+
     internal string? YLabelValue => _yLabel;
     internal bool HighlightsMax => _highlightMax;
 
@@ -66,7 +69,7 @@ public sealed class BarChart : Chart
         for (int i = 0; i < _values.Length; i++)
         {
             double x = left + slot * i + (slot - bw) / 2, ya = Y(Math.Max(0, _values[i])), yb = Y(Math.Min(0, _values[i]));
-            string color = _highlightMax && i == best ? "#08306b" : "#6baed6";
+            string color = _highlightMax && i == best ? HighlightColour : Colour;
             sb.Append($"<rect class=\"bar\" data-label=\"{Svg.Escape(_labels[i])}\" x=\"{Svg.N(x)}\" y=\"{Svg.N(ya)}\" width=\"{Svg.N(bw)}\" height=\"{Svg.N(Math.Max(yb - ya, 0.5))}\" fill=\"{color}\"/>");
             Svg.Text(sb, x + bw / 2, top + ph + 18, _labels[i], size: _labels.Length > 12 ? 10 : 12);
             Svg.Text(sb, x + bw / 2, ya - 4, FormatValue(_values[i]), size: 10, fill: "#444");
