@@ -52,7 +52,7 @@ public static class ChartConversions
             y = chart.Values.ToArray(),
             name = chart.TitleValue ?? "values",
             marker = new Marker { color = chart.Values.Select((_, i) => chart.HighlightsMax && i == best ? BarChart.HighlightColour : BarChart.Colour).ToArray() },
-            text = chart.Values.Select(FormatValue).ToArray(),
+            text = chart.Values.Select(BarChart.FormatValue).ToArray(),
             hoverinfo = "x+text",
         };
         var layout = BaseLayout(chart.TitleValue, chart.Width, chart.Height);
@@ -68,7 +68,7 @@ public static class ChartConversions
     {
         ArgumentNullException.ThrowIfNull(chart);
         string rowTitle = chart.RowTitle ?? "row", columnTitle = chart.ColumnTitle ?? "column";
-        var hover = Cells(chart, (i, j, v) => $"{rowTitle} {chart.RowLabels[i]}, {columnTitle} {chart.ColumnLabels[j]}: {Format(v, Integers(chart))}");
+        var hover = Cells(chart, (i, j, v) => $"{rowTitle} {chart.RowLabels[i]}, {columnTitle} {chart.ColumnLabels[j]}: {chart.ValueText(v)}");
         return HeatmapFigure(chart, hover);
     }
 
@@ -193,7 +193,6 @@ public static class ChartConversions
         layout.margin = new Margin { t = chart.TitleValue is null ? 80 : 130 };
         if (chart.ShowsValues)
         {
-            bool integers = Integers(chart);
             layout.annotations = Enumerable.Range(0, rows).SelectMany(i => Enumerable.Range(0, columns).Select(j =>
             {
                 double v = z[i][j];
@@ -203,7 +202,7 @@ public static class ChartConversions
                     : max == lo ? 0 : (v - lo) / (max - lo);
                 return new Annotation
                 {
-                    text = Format(v, integers), x = chart.ColumnLabels[j], y = chart.RowLabels[i], xref = "x", yref = "y", showarrow = false,
+                    text = chart.ValueText(v), x = chart.ColumnLabels[j], y = chart.RowLabels[i], xref = "x", yref = "y", showarrow = false,
                     font = new Font { size = 11, color = darkness > 0.55 ? "white" : "#222", family = FontFamily },
                 };
             })).ToArray();
@@ -213,14 +212,6 @@ public static class ChartConversions
 
     private static string[][] Cells(Plots.Heatmap chart, Func<int, int, double, string> text) =>
         Enumerable.Range(0, chart.RowCount).Select(i => Enumerable.Range(0, chart.ColumnCount).Select(j => text(i, j, chart[i, j])).ToArray()).ToArray();
-
-    private static bool Integers(Plots.Heatmap chart) =>
-        Enumerable.Range(0, chart.RowCount).All(i => Enumerable.Range(0, chart.ColumnCount).All(j => chart[i, j] == Math.Round(chart[i, j])));
-
-    private static string Format(double v, bool integer) => v.ToString(integer ? "0" : "0.00", CultureInfo.InvariantCulture);
-
-    private static string FormatValue(double v) =>
-        v.ToString(Math.Abs(v) >= 100 ? "N0" : Math.Abs(v) >= 1 ? "0.##" : "0.###", CultureInfo.InvariantCulture);
 
     private static string Hex((byte R, byte G, byte B) c) => $"#{c.R:x2}{c.G:x2}{c.B:x2}";
 

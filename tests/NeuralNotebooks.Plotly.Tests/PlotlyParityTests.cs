@@ -29,4 +29,32 @@ public class PlotlyParityTests
         Assert.Contains("fill=\"#6baed6\"", svg);
         Assert.Equal(new[] { "#08306b", "#6baed6", "#6baed6" }, colors);
     }
+
+    [Fact]
+    public void Bar_values_read_as_the_static_chart_writes_them()
+    {
+        // The figure wrote "1,000,000,000,000,000,019,884,624,838,656" for 1e30 and "-0" for -0.0001.
+        var chart = Plot.Bar(["a", "b", "c", "d"], new[] { 1e30, 2.5e30, -0.0001, 1234.4 });
+        var text = FigureJson.Parse(chart.ToPlotly()).Trace(0).GetProperty("text").Strings();
+        Assert.Equal(new[] { "1e30", "2.5e30", "0", "1,234" }, text);
+        Assert.Equal("BarChart: a=1e30, b=2.5e30, c=0, d=1,234", chart.ToString());
+    }
+
+    [Fact]
+    public void Heatmap_values_read_as_the_static_chart_writes_them()
+    {
+        // Values of 0.001 to 0.0045 all read "0.00" in the cells and on hover; the static chart writes 1.0e-3 ...
+        var chart = Plot.Heatmap(new double[,] { { 1e-3, 2e-3 }, { 3e-3, 4.5e-3 } });
+        var figure = FigureJson.Parse(chart.ToPlotly());
+        var annotations = figure.Layout().GetProperty("annotations").EnumerateArray().Select(a => a.GetProperty("text").GetString()).ToArray();
+        Assert.Equal(new[] { "1.0e-3", "2.0e-3", "3.0e-3", "4.5e-3" }, annotations);
+        var hover = figure.Trace(0).GetProperty("text")[0].Strings();
+        Assert.Equal(new[] { "row 0, column 0: 1.0e-3", "row 0, column 1: 2.0e-3" }, hover);
+        // 1e30 was written in 31 digits, and a value that rounds to zero as "-0.00".
+        var huge = FigureJson.Parse(Plot.Heatmap(new double[,] { { 1e30, -0.001, 0.5 } }).ToPlotly());
+        Assert.Equal(new[] { "1e30", "0.00", "0.50" }, huge.Layout().GetProperty("annotations").EnumerateArray().Select(a => a.GetProperty("text").GetString()));
+        var svg = Plot.Heatmap(new double[,] { { 1e30, -0.001, 0.5 } }).ToSvg();
+        Assert.Contains(">1e30<", svg);
+        Assert.Contains(">0.00<", svg);
+    }
 }

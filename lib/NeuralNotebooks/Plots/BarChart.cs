@@ -79,7 +79,8 @@ public sealed class BarChart : Chart
         return sb.Append("</svg>").ToString();
     }
 
-    private static string FormatValue(double v)
+    // Also the Plotly twin's bar texts, which wrote 1e30 in 31 digits and -0.0001 as "-0".
+    internal static string FormatValue(double v)
     {
         double a = Math.Abs(v);
         // Scientific from a million on, where N0 wrote 1e30 in 31 digits; a value below a thousandth reads 0
