@@ -48,7 +48,7 @@ public static class ChartConversions
         int best = chart.Values.ToList().IndexOf(chart.Values.Max());
         var bar = new Bar
         {
-            x = chart.Labels.ToArray(),
+            x = Distinct(chart.Labels),
             y = chart.Values.ToArray(),
             name = chart.TitleValue ?? "values",
             marker = new Marker { color = chart.Values.Select((_, i) => chart.HighlightsMax && i == best ? BarChart.HighlightColour : BarChart.Colour).ToArray() },
@@ -158,11 +158,12 @@ public static class ChartConversions
         var z = Enumerable.Range(0, rows).Select(i => Enumerable.Range(0, columns).Select(j => chart[i, j]).ToArray()).ToArray();
         var all = z.SelectMany(r => r).ToArray();
         double max = all.Select(Math.Abs).Max(), min = all.Min();
+        string[] xs = Distinct(chart.ColumnLabels), ys = Distinct(chart.RowLabels);
         var trace = new XPlot.Plotly.Heatmap
         {
             z = z,
-            x = chart.ColumnLabels.ToArray(),
-            y = chart.RowLabels.ToArray(),
+            x = xs,
+            y = ys,
             text = hover,
             hoverinfo = "text",
             showscale = true,
@@ -202,7 +203,7 @@ public static class ChartConversions
                     : max == lo ? 0 : (v - lo) / (max - lo);
                 return new Annotation
                 {
-                    text = chart.ValueText(v), x = chart.ColumnLabels[j], y = chart.RowLabels[i], xref = "x", yref = "y", showarrow = false,
+                    text = chart.ValueText(v), x = xs[j], y = ys[i], xref = "x", yref = "y", showarrow = false,
                     font = new Font { size = 11, color = darkness > 0.55 ? "white" : "#222", family = FontFamily },
                 };
             })).ToArray();
@@ -212,6 +213,21 @@ public static class ChartConversions
 
     private static string[][] Cells(Plots.Heatmap chart, Func<int, int, double, string> text) =>
         Enumerable.Range(0, chart.RowCount).Select(i => Enumerable.Range(0, chart.ColumnCount).Select(j => text(i, j, chart[i, j])).ToArray()).ToArray();
+
+    /// <summary>
+    /// The labels, each one seen before followed by as many zero-width spaces as copies came before it: on a category
+    /// axis Plotly puts equal labels in one slot, so two bars named "run" were drawn one over the other.
+    /// </summary>
+    private static string[] Distinct(IReadOnlyList<string> labels)
+    {
+        var seen = new Dictionary<string, int>();
+        return labels.Select(l =>
+        {
+            int copies = seen.GetValueOrDefault(l);
+            seen[l] = copies + 1;
+            return l + new string('\u200B', copies);
+        }).ToArray();
+    }
 
     private static string Hex((byte R, byte G, byte B) c) => $"#{c.R:x2}{c.G:x2}{c.B:x2}";
 

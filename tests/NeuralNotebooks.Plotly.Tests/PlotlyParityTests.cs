@@ -57,4 +57,20 @@ public class PlotlyParityTests
         Assert.Contains(">1e30<", svg);
         Assert.Contains(">0.00<", svg);
     }
+
+    [Fact]
+    public void Bars_with_the_same_label_stay_separate_bars()
+    {
+        // The static chart draws three bars; on a category axis the two "run" bars shared one slot, one over the other.
+        var chart = Plot.Bar(["run", "run", "baseline"], new[] { 1.0, 2.0, 3.0 });
+        var x = FigureJson.Parse(chart.ToPlotly()).Trace(0).GetProperty("x").Strings();
+        Assert.Equal(3, x.Distinct().Count());
+        Assert.Equal(new[] { "run", "run", "baseline" }, x.Select(l => l.Replace("\u200B", "")));
+        // Labels that differ are kept as they are.
+        Assert.Equal(new[] { "a", "b" }, FigureJson.Parse(Plot.Bar(["a", "b"], new[] { 1.0, 2.0 }).ToPlotly()).Trace(0).GetProperty("x").Strings());
+        // The same for a heatmap's rows and columns.
+        var heat = FigureJson.Parse(Plot.Heatmap(new double[,] { { 1, 2 }, { 3, 4 } }, ["x", "x"], ["y", "y"]).ToPlotly()).Trace(0);
+        Assert.Equal(2, heat.GetProperty("x").Strings().Distinct().Count());
+        Assert.Equal(2, heat.GetProperty("y").Strings().Distinct().Count());
+    }
 }
