@@ -81,7 +81,9 @@ public sealed class LineChart : Chart
         int left = LeftMargin(Ticks.Labels(yt), _yLabel is not null);
         int top = TitleText is null ? 16 : 40;
         bool hasLegend = _series.Count > 1 || _series[0].Label != "series 1";
-        int lw = hasLegend ? 24 + 7 * _series.Max(s => s.Label.Length) + 12 : 0, lh = 8 + 18 * _series.Count;
+        // 7 px a character fits most labels; capitals and wide letters ("WWWW", "MNIST") ran out of the box.
+        int lw = hasLegend ? 24 + (int)Math.Ceiling(_series.Max(s => Math.Max(7 * s.Label.Length, Svg.TextWidth(s.Label, 12)))) + 12 : 0;
+        int lh = 8 + 18 * _series.Count;
         // The legend goes in the corner of the plot area that covers the fewest data points; when every
         // corner holds data, the legend sits outside, right of a narrower plot area.
         var (inside, corner) = hasLegend ? EmptiestCorner(xt, yt, left, top, lw, lh) : (true, 0);

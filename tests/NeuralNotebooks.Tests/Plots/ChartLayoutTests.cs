@@ -101,4 +101,20 @@ public class ChartLayoutTests
         var fits = XElement.Parse(Plot.Line(new double[] { 1, 2, 3 }, new double[] { 3, 1, 2 }, "loss").Title("Loss per epoch").ToSvg());
         Assert.Equal(342, D(fits.Descendants(S + "text").Single(t => t.Value == "Loss per epoch"), "x"));
     }
+
+    [Fact]
+    public void A_legend_of_wide_letters_holds_its_labels()
+    {
+        // The box was 7 px a character wide; "WWWWWWWWWWWWWWWWWWWW" measures 237 px at 12 px in DejaVu Sans (Chromium).
+        var x = new double[] { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 };
+        var chart = Plot.Line(x, x, "WWWWWWWWWWWWWWWWWWWW").Add(x, x.Select(v => 10 - v).ToArray(), "MMMMMMMMMMMMMMMMMM");
+        var svg = XElement.Parse(chart.ToSvg());
+        var legend = svg.Descendants(S + "g").Single(g => g.Attribute("class")?.Value == "legend");
+        var box = legend.Element(S + "rect")!;
+        var label = legend.Elements(S + "text").First();
+        Assert.True(D(label, "x") + 237 <= D(box, "x") + D(box, "width"), $"the label ends at {D(label, "x") + 237:0}, the box at {D(box, "x") + D(box, "width")}");
+        // Lowercase labels keep the box they had.
+        var usual = XElement.Parse(Plot.Line(x, x, "val_accuracy").ToSvg());
+        Assert.Equal(24 + 7 * 12 + 12, D(usual.Descendants(S + "g").Single(g => g.Attribute("class")?.Value == "legend").Element(S + "rect")!, "width"));
+    }
 }
