@@ -220,5 +220,5 @@ public sealed class LineChart : Chart
 
     /// <inheritdoc/>
     public override string ToString() =>
-        $"LineChart{(TitleText is null ? "" : $" '{TitleText}'")}: {_series.Count} series ({string.Join(", ", _series.Select(s => $"{s.Label}: {s.X.Length} points"))})";
+        $"LineChart{(TitleText is null ? "" : $" '{TitleText}'")}: {_series.Count} series ({string.Join(", ", _series.Select(s => $"{s.Label}: {s.X.Length} point{(s.X.Length == 1 ? "" : "s")}"))})";
 }

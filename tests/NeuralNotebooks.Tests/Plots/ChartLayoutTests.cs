@@ -117,4 +117,11 @@ public class ChartLayoutTests
         var usual = XElement.Parse(Plot.Line(x, x, "val_accuracy").ToSvg());
         Assert.Equal(24 + 7 * 12 + 12, D(usual.Descendants(S + "g").Single(g => g.Attribute("class")?.Value == "legend").Element(S + "rect")!, "width"));
     }
+
+    [Fact]
+    public void A_line_of_one_point_is_described_in_the_singular()
+    {
+        Assert.Equal("LineChart: 1 series (loss: 1 point)", Plot.Line(new double[] { 1 }, new double[] { 0.5 }, "loss").ToString());
+        Assert.Equal("LineChart: 1 series (loss: 2 points)", Plot.Line(new double[] { 1, 2 }, new double[] { 0.5, 0.4 }, "loss").ToString());
+    }
 }

@@ -244,9 +244,9 @@ public class ChartTests
     {
         // -1 is a common "noise" or "unlabelled" class; with class names it indexed the names at -1.
         var chart = Plot.Scatter([1f, 2f, 3f], [1f, 2f, 3f], [0, 1, -1], ["a", "b"]);
-        Assert.Contains("-1: 1 points", chart.ToString());
-        Assert.Contains("a: 1 points", chart.ToString());
-        Assert.Contains("b: 1 points", chart.ToString());
+        Assert.Contains("-1: 1 point,", chart.ToString());
+        Assert.Contains("a: 1 point,", chart.ToString());
+        Assert.Contains("b: 1 point)", chart.ToString());
     }
 
     [Fact]
