@@ -1,18 +1,16 @@
 using System.Globalization;
 using System.Xml.Linq;
 using NeuralNotebooks.Plots;
+using static NeuralNotebooks.Tests.Plots.SvgReading;
 
 namespace NeuralNotebooks.Tests.Plots;
 
 /// <summary>
 /// Line and bar charts keep their parts apart and inside the picture: ticks, axis labels, legends, titles.
-/// Text widths use DejaVu Sans's digit advance, 0.636 em, which no digit, point or minus exceeds.
+/// Text widths are measured with SvgReading.DigitsWidth.
 /// </summary>
 public class ChartLayoutTests
 {
-    private static readonly XNamespace S = "http://www.w3.org/2000/svg";
-    private static double D(XElement e, string a) => double.Parse(e.Attribute(a)!.Value, CultureInfo.InvariantCulture);
-    private static double DigitsWidth(string text, double fontSize) => text.Length * 0.636 * fontSize;
 
     [Fact]
     public void A_line_charts_width_is_the_width_of_its_svg_so_panels_do_not_cut_a_widened_legend()

@@ -1,11 +1,11 @@
 using System.Xml.Linq;
 using NeuralNotebooks.Plots;
+using static NeuralNotebooks.Tests.Plots.SvgReading;
 
 namespace NeuralNotebooks.Tests.Plots;
 
 public class ChartTests
 {
-    private static readonly XNamespace S = "http://www.w3.org/2000/svg";
 
     private static XElement Parse(Chart chart)
     {

@@ -1,18 +1,16 @@
 using System.Globalization;
 using System.Xml.Linq;
 using NeuralNotebooks.Plots;
+using static NeuralNotebooks.Tests.Plots.SvgReading;
 
 namespace NeuralNotebooks.Tests.Plots;
 
 /// <summary>
-/// A heatmap's colours, labels, values and title as a learner sees them. Text widths use DejaVu Sans's digit
-/// advance, 0.636 em, which no digit, point or minus exceeds.
+/// A heatmap's colours, labels, values and title as a learner sees them. Text widths are measured with
+/// SvgReading.DigitsWidth.
 /// </summary>
 public class HeatmapLayoutTests
 {
-    private static readonly XNamespace S = "http://www.w3.org/2000/svg";
-    private static double D(XElement e, string a) => double.Parse(e.Attribute(a)!.Value, CultureInfo.InvariantCulture);
-    private static double DigitsWidth(string text, double fontSize) => text.Length * 0.636 * fontSize;
     private static List<XElement> Cells(XElement svg) => svg.Descendants(S + "rect").Where(r => r.Attribute("class")?.Value == "cell").ToList();
 
     [Fact]

@@ -1,15 +1,13 @@
 using System.Globalization;
 using System.Xml.Linq;
 using NeuralNotebooks.Plots;
+using static NeuralNotebooks.Tests.Plots.SvgReading;
 
 namespace NeuralNotebooks.Tests.Plots;
 
 /// <summary>What makes a figure readable: no data under a legend, labelled axes, keyed colour scales, captions apart.</summary>
 public class ReadabilityTests
 {
-    private static readonly XNamespace S = "http://www.w3.org/2000/svg";
-
-    private static double D(XElement e, string attribute) => double.Parse(e.Attribute(attribute)!.Value, CultureInfo.InvariantCulture);
 
     private static (double X, double Y, double W, double H) LegendBox(XElement svg)
     {
