@@ -86,7 +86,7 @@ public sealed partial class Sequential
             if (Metrics.Count > 0) metrics["accuracy"] = (float)correct / n;
             if (validationData is { } vd)
             {
-                var (vLoss, vAcc) = EvaluateLocked(vd.X, vd.Y, batchSize);
+                var (vLoss, vAcc) = EvaluateBatches(Adapt(vd.X), vd.Y, loss, batchSize, checkInputs: false);
                 metrics["val_loss"] = vLoss;
                 if (Metrics.Count > 0) metrics["val_accuracy"] = vAcc;
             }
@@ -169,6 +169,15 @@ public sealed partial class Sequential
         CheckBatchSize("Evaluate", batchSize);
         // As Fit does: the loss found a bad label only inside a batch of 256, and named its place in that batch.
         loss.ValidateTargets(y, OutputWidth);
+        return EvaluateBatches(x, y, loss, batchSize, checkInputs: true);
+    }
+
+    /// <summary>
+    /// Evaluate's loop, for samples and targets already checked. Fit checks its validation data once, before the
+    /// first epoch, and runs only this after each: through Evaluate it checked the targets and every input again.
+    /// </summary>
+    private Evaluation EvaluateBatches(Tensor x, Tensor y, Loss loss, int batchSize, bool checkInputs)
+    {
         int n = x.Shape[0], bs = Math.Max(batchSize, MinInferenceBatch);
         double lossSum = 0; long correct = 0;
         try
@@ -178,7 +187,7 @@ public sealed partial class Sequential
             {
                 int count = Math.Min(bs, n - start);
                 var xb = Batches.Gather(x, null, start, count, ref _inferenceX);
-                CheckFinite("Evaluate", xb, firstSample: start);
+                if (checkInputs) CheckFinite("Evaluate", xb, firstSample: start);
                 var output = ForwardAll(xb, training: false);
                 var yb = Batches.Gather(y, null, start, count, ref _inferenceY);
                 lossSum += (double)loss.Forward(output.data, yb.data, count, output.Size / count, default) * count;
