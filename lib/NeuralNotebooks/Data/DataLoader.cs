@@ -34,7 +34,7 @@ public sealed class DataLoader : IEnumerable<(Tensor X, int[] Y)>
     /// <summary>The number of samples.</summary>
     public int Count => _y.Length;
     /// <summary>The number of batches per epoch.</summary>
-    public int BatchCount => Count / BatchSize + (DropLast || Count % BatchSize == 0 ? 0 : 1);   // (Count + BatchSize - 1) overflowed for a batch size near int.MaxValue
+    public int BatchCount => DropLast ? Count / BatchSize : Batches.Count(Count, BatchSize);
 
     /// <summary>One epoch of batches.</summary>
     public IEnumerator<(Tensor X, int[] Y)> GetEnumerator()

@@ -11,6 +11,12 @@ internal static class Batches
     /// <summary>A shuffled gather of fewer floats than this (labels, tiny batches) runs on the calling thread: sharing it would cost more than it saves.</summary>
     private const int SharedFloats = 8192;
 
+    /// <summary>
+    /// How many batches of <paramref name="batchSize"/> hold <paramref name="samples"/>, the last perhaps partial. Not
+    /// (samples + batchSize - 1) / batchSize, which overflowed for a batch size near int.MaxValue (0 or -1 batches).
+    /// </summary>
+    public static int Count(int samples, int batchSize) => samples / batchSize + (samples % batchSize == 0 ? 0 : 1);
+
     /// <summary>Copies samples order[start..start+count) (or start.. in order when null) into a reused batch buffer.</summary>
     [MethodImpl(JitHints.PerBatch)]
     public static Tensor Gather(Tensor source, int[]? order, int start, int count, ref Tensor? buffer)

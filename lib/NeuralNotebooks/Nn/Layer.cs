@@ -173,7 +173,7 @@ public abstract class Layer
     /// </summary>
     internal static void BeginInference(IReadOnlyList<Layer> layers, int count, int samples, int batchSize)
     {
-        for (int i = 0; i < count; i++) layers[i].BeginInference(Math.Min(batchSize, samples), samples / batchSize + (samples % batchSize == 0 ? 0 : 1));
+        for (int i = 0; i < count; i++) layers[i].BeginInference(Math.Min(batchSize, samples), Batches.Count(samples, batchSize));
     }
 
     /// <summary>Ends inference in every one of <paramref name="layers"/> (a layer that did not begin it ignores the call).</summary>
