@@ -32,12 +32,14 @@ public static class Program
         var inputs = new List<string>();
         for (int i = 0; i < args.Length; i++)
         {
+            // An option's value, not the line's end or the next option (--output --in-place made a folder "--in-place").
+            bool ValueFollows() => i + 1 < args.Length && !args[i + 1].StartsWith("--", StringComparison.Ordinal);
             switch (args[i])
             {
-                case "--output" when i + 1 < args.Length && !args[i + 1].StartsWith("--", StringComparison.Ordinal): output = args[++i]; break;
+                case "--output" when ValueFollows(): output = args[++i]; break;
                 case "--in-place": inPlace = true; break;
-                case "--export-apps" when i + 1 < args.Length && !args[i + 1].StartsWith("--", StringComparison.Ordinal): exportApps = args[++i]; break;
-                case "--timeout" when i + 1 < args.Length && !args[i + 1].StartsWith("--", StringComparison.Ordinal):
+                case "--export-apps" when ValueFollows(): exportApps = args[++i]; break;
+                case "--timeout" when ValueFollows():
                     if (!double.TryParse(args[++i], NumberStyles.Float, CultureInfo.InvariantCulture, out timeout) || !double.IsFinite(timeout) || timeout <= 0 || timeout > MaxTimeout)
                     {
                         Console.Error.WriteLine($"--timeout {args[i]}: give the per-cell limit in seconds, a number above 0 and at most {MaxTimeout} (one week).");
