@@ -84,19 +84,28 @@ internal static class Compare
         string? isa = null;
         HashSet<string>? only = null;
         bool elementwiseHere = false;
+        // An option's value is the next argument unless that is missing or another option:
+        // "--repeats --only cnn" names the missing value rather than calling "--repeats" unknown.
+        string Value(int i, string what) => i + 1 < args.Length && !args[i + 1].StartsWith("--", StringComparison.Ordinal)
+            ? args[i + 1] : throw new UsageException($"compare: {args[i]} needs a value ({what}).");
         for (int i = 0; i < args.Length; i++)
         {
-            if (args[i] == "--repeats" && i + 1 < args.Length) repeats = int.Parse(args[++i], CultureInfo.InvariantCulture);
-            else if (args[i] == "--isa" && i + 1 < args.Length) isa = args[++i];
+            if (args[i] == "--repeats")
+            {
+                string value = Value(i++, "a whole number of runs, 1 or more");
+                if (!int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out repeats) || repeats < 1)
+                    throw new UsageException($"compare --repeats: '{value}' is not a whole number of runs, 1 or more.");
+            }
+            else if (args[i] == "--isa") isa = Value(i++, string.Join(" or ", Isas.Keys));
             else if (args[i] == ElementwiseChild) elementwiseHere = true;
-            else if (args[i] == "--only" && i + 1 < args.Length) only = [.. args[++i].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)];
-            else throw new ArgumentException($"compare: unknown option '{args[i]}'. Options: --repeats N, --only {string.Join(',', Groups)}, --isa {string.Join('|', Isas.Keys)}.");
+            else if (args[i] == "--only") only = [.. Value(i++, string.Join(',', Groups)).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)];
+            else throw new UsageException($"compare: unknown option '{args[i]}'. Options: --repeats N, --only {string.Join(',', Groups)}, --isa {string.Join('|', Isas.Keys)}.");
         }
         if (elementwiseHere) return MeasureElementwiseHere(repeats);
         if (only?.FirstOrDefault(g => !Groups.Contains(g)) is { } unknown)
-            throw new ArgumentException($"compare --only: unknown group '{unknown}'; the groups are {string.Join(", ", Groups)}.");
+            throw new UsageException($"compare --only: unknown group '{unknown}'; the groups are {string.Join(", ", Groups)}.");
         if (isa is not null && !Isas.ContainsKey(isa))
-            throw new ArgumentException($"compare --isa: unknown '{isa}'; choose {string.Join(" or ", Isas.Keys)}.");
+            throw new UsageException($"compare --isa: unknown '{isa}'; choose {string.Join(" or ", Isas.Keys)}.");
         // --isa: the same program again, in a child process whose runtime ignores the wider instructions.
         if (isa is not null && Environment.GetEnvironmentVariable(Isas[isa].Knob) != "0") return RunAsChild(args, Isas[isa].Knob);
         // A knob the runtime does not know is ignored without a word (.NET 10 renamed EnableAVX512F to

@@ -16,7 +16,10 @@ public static class Program
         CultureInfo.DefaultThreadCurrentCulture = CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
         switch (args.FirstOrDefault())
         {
-            case "compare": return Compare.Run(args[1..]);
+            case "compare":
+                // A mistyped option is the user's to fix: its message, not a stack trace.
+                try { return Compare.Run(args[1..]); }
+                catch (UsageException e) { Console.Error.WriteLine(e.Message); return 2; }
             case "profile": return Profile.Run();
             case "memory": return Memory.Run();
             case "peak": return Peak.Run();
@@ -24,8 +27,11 @@ public static class Program
                 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args[1..]);
                 return 0;
             default:
-                Console.Error.WriteLine("usage: dotnet run -c Release --project tests/Benchmarks -- compare [--repeats N] | profile | memory | peak | kernels [BenchmarkDotNet options]");
+                Console.Error.WriteLine("usage: dotnet run -c Release --project tests/Benchmarks -- compare [--repeats N] [--only GROUPS] [--isa avx2|vector128] | profile | memory | peak | kernels [BenchmarkDotNet options]");
                 return 2;
         }
     }
 }
+
+/// <summary>A command line the tool cannot follow: printed as its message alone, with exit code 2.</summary>
+public sealed class UsageException(string message) : Exception(message);
