@@ -20,7 +20,8 @@ public sealed partial class Tensor
     public override string ToString()
     {
         bool summarize = Size > PrintThreshold;
-        var fmt = NumberFormat.For(data);
+        // PyTorch chooses the format from the values it shows: a summary's corners, not the elided middle.
+        var fmt = NumberFormat.For(summarize ? ShownValues() : data.AsSpan(0, Size));
         var sb = new StringBuilder("tensor(");
         if (Rank == 0) sb.Append(fmt.Format(data[0]));
         else AppendAxis(sb, 0, 0, summarize, fmt, indent: 7);
@@ -28,6 +29,25 @@ public sealed partial class Tensor
         if (Op is not null && RequiresGrad) sb.Append(", grad_fn=").Append(Op);
         else if (RequiresGrad) sb.Append(", requires_grad=True");
         return sb.Append(')').ToString();
+    }
+
+    /// <summary>The entries a summarised print shows: the first and last <see cref="PrintEdgeItems"/> along each long axis.</summary>
+    private float[] ShownValues()
+    {
+        var shown = new List<float>();
+        void Walk(int axis, int offset)
+        {
+            int n = Shape[axis], stride = 1;
+            for (int i = axis + 1; i < Rank; i++) stride *= Shape[i];
+            for (int i = 0; i < n; i++)
+            {
+                if (n > 2 * PrintEdgeItems && i == PrintEdgeItems) i = n - PrintEdgeItems;
+                if (axis == Rank - 1) shown.Add(data[offset + i]);
+                else Walk(axis + 1, offset + i * stride);
+            }
+        }
+        if (Rank > 0) Walk(0, 0);
+        return [.. shown];
     }
 
     private void AppendAxis(StringBuilder sb, int axis, int offset, bool summarize, NumberFormat fmt, int indent)
@@ -71,23 +91,28 @@ public sealed partial class Tensor
 
         public static NumberFormat For(ReadOnlySpan<float> values)
         {
-            bool integers = true;
-            float maxAbs = 0, minAbs = float.PositiveInfinity;
+            // PyTorch's _Formatter (torch/_tensor_str.py), over the nonzero finite values, in double.
+            bool integers = true, any = false;
+            double maxAbs = 0, minAbs = double.PositiveInfinity;
             foreach (var v in values)
             {
-                if (!float.IsFinite(v)) continue;
-                if (v != MathF.Round(v)) integers = false;
-                float a = MathF.Abs(v);
-                maxAbs = MathF.Max(maxAbs, a);
-                if (a > 0) minAbs = MathF.Min(minAbs, a);
+                if (!float.IsFinite(v) || v == 0) continue;
+                any = true;
+                if (v != MathF.Ceiling(v)) integers = false;
+                double a = Math.Abs((double)v);
+                maxAbs = Math.Max(maxAbs, a);
+                minAbs = Math.Min(minAbs, a);
             }
-            // PyTorch's rule for the small end: any nonzero value below 1e-4 in size means scientific notation
-            // (tensors of small gradients printed as all 0.0000 when the ratio was also required).
-            // Compared in double, as PyTorch does: the float nearest 1e-4 lies just below it.
-            bool scientific = maxAbs >= 1e8f || (!integers && (maxAbs >= 1e4f || minAbs < 1e-4));
+            // Scientific when the sizes span more than three decades or reach past 1e8, for whole numbers as
+            // for fractions ([1., 2000.] prints as 1.0000e+00, 2.0000e+03), and for any fraction below 1e-4
+            // (tensors of small gradients printed as all 0.0000 otherwise). The float nearest 1e-4 lies just
+            // below it, so it counts as small, as in PyTorch.
+            bool scientific = any && (maxAbs / minAbs > 1000 || maxAbs > 1e8 || (!integers && minAbs < 1e-4));
             var probe = new NumberFormat(integers && !scientific, scientific, 0);
-            int width = 0;
-            foreach (var v in values) width = Math.Max(width, probe.Raw(v).Length);
+            // The column width comes from the nonzero finite values; "nan" or "-inf" may stick out, as in PyTorch.
+            int width = 1;
+            foreach (var v in values)
+                if (float.IsFinite(v) && v != 0) width = Math.Max(width, probe.Raw(v).Length);
             return new NumberFormat(integers && !scientific, scientific, width);
         }
 

@@ -355,11 +355,41 @@ public class FormatTests
         Assert.Equal("tensor([0.0002, 0.1000], shape=(2,))", Tensor.From(2e-4f, 0.1f).ToString());
     }
 
+    // repr(torch.tensor(values)) in PyTorch 1.13; these printed [100000., 1.], [1., 2000.], [0.0010, 1000.5000],
+    // [nan,  1.]: whole numbers never switched to scientific for their span, fractions switched at 1e4, and
+    // the width counted "nan".
+    [Theory]
+    [InlineData(new float[] { 100000f, 1f }, "[1.0000e+05, 1.0000e+00]")]
+    [InlineData(new float[] { 1f, 2000f }, "[1.0000e+00, 2.0000e+03]")]
+    [InlineData(new float[] { 1f, 1000f }, "[   1., 1000.]")]
+    [InlineData(new float[] { 0.001f, 1000.5f }, "[1.0000e-03, 1.0005e+03]")]
+    [InlineData(new float[] { 0.5f, 2000.5f }, "[5.0000e-01, 2.0005e+03]")]
+    [InlineData(new float[] { 0.1f, 100f }, "[  0.1000, 100.0000]")]
+    [InlineData(new float[] { 0.1f, 100.1f }, "[1.0000e-01, 1.0010e+02]")]
+    [InlineData(new float[] { 1e9f, 1f }, "[1.0000e+09, 1.0000e+00]")]
+    [InlineData(new float[] { float.NaN, 1f }, "[nan, 1.]")]
+    [InlineData(new float[] { float.NegativeInfinity, 1f, 2f }, "[-inf, 1., 2.]")]
+    [InlineData(new float[] { 0f, 0f }, "[0., 0.]")]
+    [InlineData(new float[] { 0f, -5f }, "[ 0., -5.]")]
+    [InlineData(new float[] { -0f, 1f }, "[-0., 1.]")]
+    public void The_number_format_is_chosen_as_PyTorch_chooses_it(float[] values, string torch) =>
+        Assert.Equal($"tensor({torch}, shape=({values.Length},))", Tensor.From(values).ToString());
+
+    [Fact]
+    public void A_summary_chooses_its_format_from_the_values_it_shows()
+    {
+        // PyTorch prints torch.arange(0., 2000.).reshape(2, 1000) as [[0.0000e+00, 1.0000e+00, 2.0000e+00, ...:
+        // its corners span 1 to 1999. torch.arange(0., 1001.) shows 1 to 1000 and stays [   0.,    1., ...
+        Assert.StartsWith("tensor([[0.0000e+00, 1.0000e+00, 2.0000e+00, ..., 9.9700e+02", Tensor.Arange(0, 2000).Reshape(2, 1000).ToString());
+        Assert.StartsWith("tensor([   0.,    1.,    2., ...,  998.,  999., 1000.]", Tensor.Arange(0, 1001).ToString());
+    }
+
     [Fact]
     public void Long_tensors_are_truncated()
     {
         var s = Tensor.Arange(5000).ToString();
-        Assert.StartsWith("tensor([   0.,    1.,    2., ..., 4997., 4998., 4999.]", s);
+        // PyTorch: tensor([0.0000e+00, 1.0000e+00, 2.0000e+00,  ..., 4.9970e+03, 4.9980e+03, 4.9990e+03]) (the corners span 1 to 4999).
+        Assert.StartsWith("tensor([0.0000e+00, 1.0000e+00, 2.0000e+00, ..., 4.9970e+03, 4.9980e+03, 4.9990e+03]", s);
         var m = Tensor.Zeros(100, 100).ToString();
         Assert.Contains("...", m);
         Assert.True(m.Split('\n').Length < 10);
