@@ -18,10 +18,10 @@ namespace NeuralNotebooks.Kernels;
 /// <param name="StrideWidth">Horizontal step between windows.</param>
 public readonly record struct PoolGeometry(int Height, int Width, int Channels, int PoolHeight, int PoolWidth, int StrideHeight, int StrideWidth)
 {
-    /// <summary>Output height: ⌊(H - ph) / sh⌋ + 1.</summary>
-    public int OutHeight => (Height - PoolHeight) / StrideHeight + 1;
-    /// <summary>Output width: ⌊(W - pw) / sw⌋ + 1.</summary>
-    public int OutWidth => (Width - PoolWidth) / StrideWidth + 1;
+    /// <summary>Output height: ⌊(H - ph) / sh⌋ + 1, 0 when the window is taller than the image.</summary>
+    public int OutHeight => Conv2D.ValidOutputSize(Height, PoolHeight, StrideHeight);
+    /// <summary>Output width: ⌊(W - pw) / sw⌋ + 1, 0 when the window is wider than the image.</summary>
+    public int OutWidth => Conv2D.ValidOutputSize(Width, PoolWidth, StrideWidth);
     /// <summary>Floats in one input image.</summary>
     public int InputSize => Height * Width * Channels;
     /// <summary>Floats in one output image.</summary>
@@ -92,6 +92,8 @@ public static class Pooling
 
     private static void Check(ReadOnlySpan<float> x, int batch, PoolGeometry g, ReadOnlySpan<float> y, ReadOnlySpan<int> argmax, bool indices = true)
     {
+        if (g.PoolHeight < 1 || g.PoolWidth < 1 || g.StrideHeight < 1 || g.StrideWidth < 1)
+            throw new ArgumentException($"MaxPool: window and strides must be 1 or more, got a {g.PoolHeight}x{g.PoolWidth} window and strides {g.StrideHeight}x{g.StrideWidth}.");
         if (g.OutHeight <= 0 || g.OutWidth <= 0 || g.Channels < 0)
             throw new ArgumentException($"MaxPool: a {g.PoolHeight}x{g.PoolWidth} window does not fit in a {g.Height}x{g.Width} image.");
         long need = (long)batch * g.InputSize, outs = (long)batch * g.OutputSize;

@@ -11,7 +11,7 @@ namespace NeuralNotebooks;
 /// <para>Labels are passed as <see cref="ClassLabels"/>: an <c>int[]</c>, a <c>byte[]</c>, a
 /// <c>List&lt;int&gt;</c>, a collection expression, or a <see cref="Tensor"/> holding class indices
 /// (N,) or class scores, probabilities or one-hot rows (N, C), which are arg-maxed. So both
-/// <c>Metrics.Accuracy(yTest, model.Forward(xTest))</c> and
+/// <c>Metrics.Accuracy(yTest, model.Predict(xTest))</c> and
 /// <c>Metrics.Accuracy(yTest, logits.ArgMax(1))</c> work.</para>
 /// <para>Classes are, as in scikit-learn, the sorted union of the labels present in
 /// <c>yTrue</c> and <c>yPred</c>, unless <c>numClasses</c> is given, in which case they are

@@ -36,8 +36,9 @@ public abstract class Loss
 
     private void Check(Tensor targets, Tensor predictions)
     {
-        bool ok = SparseTargets ? targets.Size == predictions.Shape[0] : targets.Shape == predictions.Shape;
-        if (predictions.Rank == 0 || !ok)
+        // A scalar prediction has no sample axis to count: refused before Shape[0] is read.
+        bool ok = predictions.Rank > 0 && (SparseTargets ? targets.Size == predictions.Shape[0] : targets.Shape == predictions.Shape);
+        if (!ok)
             throw new ArgumentException($"{Name}: targets of shape {targets.Shape} do not fit predictions of shape {predictions.Shape}" +
                 (SparseTargets ? " (expected one class index per sample)." : " (expected the same shape)."));
     }
@@ -63,8 +64,12 @@ public abstract class Loss
     /// Checks every target before training starts, naming the first sample (counting from
     /// <paramref name="firstSample"/>) whose target this loss cannot take.
     /// </summary>
+    /// <param name="targets">The targets, one row per sample.</param>
+    /// <param name="width">The model's outputs per sample.</param>
+    /// <param name="firstSample">The index in the learner's data of the first row of <paramref name="targets"/>.</param>
+    /// <param name="source">What the message calls the targets when they are not the ones passed as y (e.g. "validationData's Y").</param>
     /// <exception cref="ArgumentException">A target is not finite, or outside what the loss accepts.</exception>
-    public void ValidateTargets(Tensor targets, int width, int firstSample = 0)
+    public void ValidateTargets(Tensor targets, int width, int firstSample = 0, string? source = null)
     {
         ArgumentNullException.ThrowIfNull(targets);
         int n = targets.Rank == 0 ? 0 : targets.Shape[0];
@@ -74,7 +79,7 @@ public abstract class Loss
         {
             string? why = Reject(t[i], width);
             if (why is not null)
-                throw new ArgumentException($"{Name}: the target of sample {firstSample + i / Math.Max(per, 1)} is {t[i]}: {why}.", nameof(targets));
+                throw new ArgumentException($"{Name}: the target of sample {firstSample + i / Math.Max(per, 1)}{(source is null ? "" : $" of {source}")} is {t[i]}: {why}.", nameof(targets));
         }
     }
 

@@ -56,6 +56,8 @@ public sealed partial class Sequential
             CheckData("Fit", Adapt(given.X), given.Y, loss, "validate", "validationData's X", "validationData's Y", nameof(validationData));
             CheckFinite("Fit", given.X, "validationData's X");
         }
+        // Where the validation targets sit in the learner's data, for the check's message below.
+        (int First, string? Source) validationTargets = (0, "validationData's Y");
         if (validationSplit > 0 && validationData is null)
         {
             // Like Keras: the last fraction of the data, taken before shuffling, the first ⌊n·(1 - split)⌋
@@ -66,11 +68,12 @@ public sealed partial class Sequential
             validationData = (x.Slice(nTrain, nVal), y.Slice(nTrain, nVal));
             CheckFinite("Fit", validationData.Value.X, "x (in its validation split)", nTrain);   // before an epoch trains, not in Evaluate after it
             x = x.Slice(0, nTrain); y = y.Slice(0, nTrain);
+            validationTargets = (nTrain, null);
         }
         int n = x.Shape[0];
         int width = OutputWidth;
         loss.ValidateTargets(y, width);
-        if (validationData is { } check) loss.ValidateTargets(check.Y, width);
+        if (validationData is { } check) loss.ValidateTargets(check.Y, width, validationTargets.First, validationTargets.Source);
         var trainer = _trainer is not null && _trainer.Matches(loss, optimizer) ? _trainer : _trainer = new Trainer(_layers, loss, optimizer);
         var history = new History();
         var progress = new TrainingProgress();

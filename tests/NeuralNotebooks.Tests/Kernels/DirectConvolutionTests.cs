@@ -279,4 +279,16 @@ public class DirectConvolutionTests
         for (int i = 0; i < expected.Length; i++)
             Assert.True(MathF.Abs(expected[i] - actual[i]) <= 1e-4f * (1 + MathF.Abs(expected[i])), $"{what}[{i}]: twin {expected[i]}, direct {actual[i]}");
     }
+
+    [Fact]
+    public void A_pooling_window_larger_than_the_image_gives_no_output_and_is_refused()
+    {
+        // ⌊(3 - 4) / 2⌋ + 1 is 0; division toward zero gave 1, and MaxPool then read past the image
+        // (IndexOutOfRangeException, or the next image's pixels in a longer buffer).
+        var g = new PoolGeometry(3, 3, 1, 4, 4, 2, 2);
+        Assert.Equal((0, 0), (g.OutHeight, g.OutWidth));
+        var e = Assert.Throws<ArgumentException>(() => Pooling.MaxPool(new float[18], 1, g, new float[1], new int[1]));
+        Assert.Contains("a 4x4 window does not fit in a 3x3 image", e.Message);
+        Assert.Contains("strides must be 1 or more", Assert.Throws<ArgumentException>(() => Pooling.MaxPool(new float[9], 1, g with { StrideHeight = 0 }, new float[9], new int[9])).Message);
+    }
 }

@@ -92,6 +92,23 @@ public class KerasParityTests
     }
 
     [Fact]
+    public void A_bad_validation_target_is_named_by_its_index_in_the_data_or_as_validation_data()
+    {
+        var x = new Rng(2).Uniform(new Shape(100, 4), -1f, 1f);
+        int[] y = Enumerable.Range(0, 100).Select(i => i % 3).ToArray();
+        y[95] = 7;   // in the last 20%, the validation split
+        var m = new Sequential(seed: 1);
+        m.Add(new Dense(3, "softmax", inputShape: 4));
+        m.Compile(new SGD(), "sparse_categorical_crossentropy", ["accuracy"]);
+        var split = Assert.Throws<ArgumentException>(() => m.Fit(x, y, validationSplit: 0.2, verbose: false)).Message;
+        Assert.Contains("sample 95 is 7", split);   // was "sample 15", its place in the split
+        int[] good = Enumerable.Range(0, 100).Select(i => i % 3).ToArray(), yVal = [.. good];
+        yVal[15] = 7;
+        var given = Assert.Throws<ArgumentException>(() => m.Fit(x, good, validationData: (x, yVal), verbose: false)).Message;
+        Assert.Contains("sample 15 of validationData's Y is 7", given);   // read as y[15]
+    }
+
+    [Fact]
     public void Adam_counts_steps_per_weight_so_a_new_weight_starts_its_bias_correction_at_1()
     {
         // torch.optim.Adam keeps 'step' per parameter: the new one's first step is lr·sign(g), -0.01. With one count

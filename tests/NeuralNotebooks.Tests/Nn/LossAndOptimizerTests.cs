@@ -39,6 +39,14 @@ public class LossTests
         Assert.Contains("(4, 2)", e.Message);
         Assert.Contains("(4, 3)", e.Message);
     }
+
+    [Fact]
+    public void A_scalar_prediction_gets_the_losss_own_message()
+    {
+        // Was ArgumentOutOfRangeException "Axis 0 is out of range for shape ()" from the sparse loss.
+        var e = Assert.Throws<ArgumentException>(() => new SparseCategoricalCrossentropy().Compute(Tensor.Scalar(1), Tensor.Scalar(0.5f)));
+        Assert.Contains("sparse_categorical_crossentropy: targets of shape () do not fit predictions of shape ()", e.Message);
+    }
 }
 
 public class OptimizerTests
