@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Collections;
 using System.Runtime.CompilerServices;
 
@@ -60,8 +61,8 @@ public readonly struct ClassLabels : IReadOnlyList<int>
                 string hint = shape.Rank == 2
                     ? " A (N, 1) tensor of probabilities from one sigmoid output must be thresholded first, e.g. to 0 or 1 at 0.5."
                     : "";
-                throw new ArgumentException(
-                    $"Labels tensor of shape {shape} holds {v} at position {i}; class indices must be whole non-negative numbers.{hint}");
+                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                    $"Labels tensor of shape {shape} holds {v} at position {i}; class indices must be whole non-negative numbers.{hint}"));
             }
             result[i] = (int)v;
         }
@@ -105,5 +106,5 @@ public readonly struct ClassLabels : IReadOnlyList<int>
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
 
     /// <summary>The labels in brackets, for example <c>[0, 2, 1]</c>.</summary>
-    public override string ToString() => "[" + string.Join(", ", _values ?? []) + "]";
+    public override string ToString() => "[" + string.Join(", ", (_values ?? []).Select(v => v.ToString(CultureInfo.InvariantCulture))) + "]";
 }

@@ -14,7 +14,10 @@ namespace NeuralNotebooks;
 /// <see cref="Support"/>) are indexed by position in <see cref="Labels"/>. <see cref="ToString"/>
 /// reproduces scikit-learn's text character for character, including its rule that the
 /// "accuracy" row becomes a "micro avg" row when explicit classes include one absent from both
-/// label vectors. In a notebook the report shows as an HTML table.
+/// label vectors. One difference is kept on purpose: when no sample is predicted correctly,
+/// scikit-learn 1.2 prints every support as a float ("3.0", from a zeros array it starts its
+/// counts with in that case); supports here are always whole numbers. In a notebook the report
+/// shows as an HTML table.
 /// </remarks>
 [TypeFormatterSource(typeof(RichDisplayFormatterSource))]
 public sealed class ClassificationReport : IRichDisplay
@@ -100,7 +103,7 @@ public sealed class ClassificationReport : IRichDisplay
     /// <summary>The report in scikit-learn's exact text layout (right-aligned columns nine wide).</summary>
     public override string ToString()
     {
-        int width = Math.Max(Math.Max(_names.Length == 0 ? 0 : _names.Max(n => n.Length), LongestHeading.Length), Digits);
+        int width = Math.Max(Math.Max(_names.Length == 0 ? 0 : _names.Max(PyFormat.Length), LongestHeading.Length), Digits);
         var sb = new StringBuilder();
         sb.Append(new string(' ', width)).Append(' ');
         foreach (string h in new[] { "precision", "recall", "f1-score", "support" }) sb.Append(' ').Append(h.PadLeft(9));
@@ -119,7 +122,7 @@ public sealed class ClassificationReport : IRichDisplay
 
     private static void Row(StringBuilder sb, int width, string heading, params string[] cells)
     {
-        sb.Append(heading.PadLeft(width)).Append(' ');
+        sb.Append(PyFormat.RightAlign(heading, width)).Append(' ');
         foreach (string cell in cells) sb.Append(' ').Append(cell.PadLeft(9));
         sb.Append('\n');
     }

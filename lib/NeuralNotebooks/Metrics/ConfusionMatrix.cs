@@ -36,6 +36,8 @@ public sealed class ConfusionMatrix : IRichDisplay
         _counts = (int[,])counts.Clone();
         _labels = labels;
         _classNames = labels.Select(l => l.ToString(CultureInfo.InvariantCulture)).ToArray();
+        if (classNames is not null && classNames.Count != labels.Length)
+            throw new ArgumentException($"ConfusionMatrix: {classNames.Count} class names for a {labels.Length}-class confusion matrix.", nameof(classNames));
         if (classNames is not null) ClassNames = classNames;
     }
 
@@ -223,21 +225,21 @@ public sealed class ConfusionMatrix : IRichDisplay
                     : PyFormat.Fixed(values[i, j], 2);
 
         const string corner = "true \\ pred";
-        int nameWidth = Math.Max(corner.Length, _classNames.Max(n => n.Length));
+        int nameWidth = Math.Max(corner.Length, _classNames.Max(PyFormat.Length));
         var widths = new int[NumClasses];
         for (int j = 0; j < NumClasses; j++)
         {
-            widths[j] = _classNames[j].Length;
+            widths[j] = PyFormat.Length(_classNames[j]);
             for (int i = 0; i < NumClasses; i++) widths[j] = Math.Max(widths[j], cells[i, j].Length);
         }
 
         var sb = new StringBuilder();
         sb.Append(corner.PadLeft(nameWidth));
-        for (int j = 0; j < NumClasses; j++) sb.Append("  ").Append(_classNames[j].PadLeft(widths[j]));
+        for (int j = 0; j < NumClasses; j++) sb.Append("  ").Append(PyFormat.RightAlign(_classNames[j], widths[j]));
         sb.Append('\n');
         for (int i = 0; i < NumClasses; i++)
         {
-            sb.Append(_classNames[i].PadLeft(nameWidth));
+            sb.Append(PyFormat.RightAlign(_classNames[i], nameWidth));
             for (int j = 0; j < NumClasses; j++) sb.Append("  ").Append(cells[i, j].PadLeft(widths[j]));
             sb.Append('\n');
         }

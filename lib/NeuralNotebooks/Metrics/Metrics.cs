@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Runtime.CompilerServices;
 using NeuralNotebooks.Kernels;
 
@@ -85,8 +86,13 @@ public static class Metrics
         {
             int label = yTrue[i];
             if (label < 0 || label >= c)
-                throw new ArgumentException($"TopKAccuracy: label {label} of sample {i} is not a column of scores with {c} classes.", nameof(yTrue));
+                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"TopKAccuracy: label {label} of sample {i} is not a column of scores with {c} classes."), nameof(yTrue));
             var row = s.Slice(i * c, c);
+            // A NaN compares false both ways, so nothing ranked ahead of it and a diverged model scored 1.0;
+            // scikit-learn refuses NaN scores too.
+            for (int j = 0; j < c; j++)
+                if (float.IsNaN(row[j]))
+                    throw new ArgumentException($"TopKAccuracy: scores[{i}, {j}] is NaN; a model whose training diverged has no ranking to score.", nameof(scores));
             float own = row[label];
             int ahead = 0;
             for (int j = 0; j < c; j++)
@@ -125,6 +131,7 @@ public static class Metrics
     public static ConfusionMatrix ConfusionMatrix(ClassLabels yTrue, ClassLabels yPred, IReadOnlyList<string> classNames, string? normalize = null)
     {
         ArgumentNullException.ThrowIfNull(classNames);
+        if (classNames.Count == 0) throw new ArgumentException("ConfusionMatrix: classNames is empty; give one name per class.", nameof(classNames));
         var (labels, counts, _) = Tally(yTrue, yPred, classNames.Count);
         return new ConfusionMatrix(counts, labels, classNames, normalize);
     }
@@ -145,6 +152,7 @@ public static class Metrics
         ClassLabels yTrue, ClassLabels yPred, IReadOnlyList<string>? targetNames = null, int digits = 2, int? numClasses = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(digits);
+        if (targetNames is { Count: 0 }) throw new ArgumentException("ClassificationReport: targetNames is empty; give one name per class, or null for the labels.", nameof(targetNames));
         if (targetNames is not null && numClasses is not null && targetNames.Count != numClasses)
             throw new ArgumentException(
                 $"ClassificationReport: {targetNames.Count} target names for {numClasses} classes.", nameof(targetNames));
@@ -233,7 +241,7 @@ public static class Metrics
                 foreach (int l in labels)
                     if (l is not 0 and not 1)
                         throw new ArgumentException(
-                            $"average \"binary\" needs labels 0 and 1 only, but {l} occurs; use \"macro\", \"weighted\" or \"micro\".", nameof(average));
+                            string.Create(CultureInfo.InvariantCulture, $"average \"binary\" needs labels 0 and 1 only, but {l} occurs; use \"macro\", \"weighted\" or \"micro\"."), nameof(average));
                 int positive = Array.IndexOf(labels, 1);
                 return positive < 0 ? 0.0 : perClass(scores)[positive];
             default:
@@ -264,8 +272,8 @@ public static class Metrics
             ArgumentOutOfRangeException.ThrowIfLessThan(n, 1, nameof(numClasses));
             for (int i = 0; i < t.Length; i++)
             {
-                if ((uint)t[i] >= (uint)n) throw new ArgumentException($"yTrue[{i}] = {t[i]} is not a class in 0..{n - 1}.", nameof(yTrue));
-                if ((uint)p[i] >= (uint)n) throw new ArgumentException($"yPred[{i}] = {p[i]} is not a class in 0..{n - 1}.", nameof(yPred));
+                if ((uint)t[i] >= (uint)n) throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"yTrue[{i}] = {t[i]} is not a class in 0..{n - 1}."), nameof(yTrue));
+                if ((uint)p[i] >= (uint)n) throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"yPred[{i}] = {p[i]} is not a class in 0..{n - 1}."), nameof(yPred));
             }
             labels = Enumerable.Range(0, n).ToArray();
         }

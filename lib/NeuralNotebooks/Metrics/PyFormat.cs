@@ -14,6 +14,12 @@ namespace NeuralNotebooks;
 /// </remarks>
 internal static class PyFormat
 {
+    /// <summary>Python's <c>len(text)</c>: code points, so "🐶" is one where C#'s Length counts two UTF-16 units.</summary>
+    public static int Length(string text) => text.EnumerateRunes().Count();
+
+    /// <summary>Python's <c>text.rjust(width)</c>: padded on the left to <paramref name="width"/> code points.</summary>
+    public static string RightAlign(string text, int width) => new string(' ', Math.Max(0, width - Length(text))) + text;
+
     /// <summary>The value with <paramref name="digits"/> decimals, as Python's fixed-point format writes it.</summary>
     public static string Fixed(double value, int digits)
     {

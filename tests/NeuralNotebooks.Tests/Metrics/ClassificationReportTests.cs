@@ -143,4 +143,42 @@ public class ClassificationReportTests
             .Cast<Display.TypeFormatterSourceAttribute>().Single();
         Assert.Equal(typeof(Display.RichDisplayFormatterSource), attr.FormatterSourceType);
     }
+
+    [Fact]
+    public void Names_are_padded_by_characters_as_Python_pads_them()
+    {
+        // scikit-learn 1.2: classification_report([0,1,1,0], [0,1,0,0], target_names=["🐶🐶🐶🐶🐶🐶🐶 dog", "🐱 cat"]);
+        // the width counted UTF-16 units (18 instead of 12) and shifted every row.
+        const string expected =
+            "              precision    recall  f1-score   support\n\n 🐶🐶🐶🐶🐶🐶🐶 dog       0.67      1.00      0.80         2\n       🐱 cat       1.00      0.50      0.67         2\n\n    accuracy                           0.75         4\n   macro avg       0.83      0.75      0.73         4\nweighted avg       0.83      0.75      0.73         4\n";
+        Assert.Equal(expected, Metrics.ClassificationReport([0, 1, 1, 0], [0, 1, 0, 0], targetNames: ["🐶🐶🐶🐶🐶🐶🐶 dog", "🐱 cat"]).ToString());
+    }
+
+    [Fact]
+    public void Empty_target_names_are_refused_by_their_own_name()
+    {
+        // Was ArgumentOutOfRangeException on "numClasses", a parameter the caller never passed.
+        var e = Assert.ThrowsAny<ArgumentException>(() => Metrics.ClassificationReport([0, 1], [0, 1], targetNames: []));
+        Assert.Equal("targetNames", e.ParamName);
+        e = Assert.ThrowsAny<ArgumentException>(() => Metrics.ConfusionMatrix([0, 1], [0, 1], classNames: []));
+        Assert.Equal("classNames", e.ParamName);
+    }
+
+    [Fact]
+    public void Labels_and_their_errors_print_the_same_in_every_culture()
+    {
+        // Swedish writes minus as U+2212: ClassLabels printed [−1, 0] and errors "yTrue[1] = −1".
+        var culture = (System.Globalization.CultureInfo)System.Globalization.CultureInfo.InvariantCulture.Clone();
+        culture.NumberFormat.NegativeSign = "\u2212";
+        culture.NumberFormat.NumberDecimalSeparator = ",";
+        var before = System.Globalization.CultureInfo.CurrentCulture;
+        try
+        {
+            System.Globalization.CultureInfo.CurrentCulture = culture;
+            Assert.Equal("[-1, 0]", ((ClassLabels)new[] { -1, 0 }).ToString());
+            Assert.Contains("yTrue[1] = -1 ", Assert.ThrowsAny<ArgumentException>(() => Metrics.Precision([0, -1], [0, 1], numClasses: 2)).Message);
+            Assert.Contains("holds 0.25 at", Assert.ThrowsAny<ArgumentException>(() => Metrics.Accuracy(Tensor.From(0.25f, 1f), [0, 1])).Message);
+        }
+        finally { System.Globalization.CultureInfo.CurrentCulture = before; }
+    }
 }

@@ -197,4 +197,13 @@ public class ConfusionMatrixTests
         Assert.True(formatter.Format(Metrics.ConfusionMatrix(BinaryTrue, BinaryPred), writer));
         Assert.StartsWith("<table", writer.ToString());
     }
+
+    [Fact]
+    public void The_counts_constructor_names_classNames_when_their_number_is_wrong()
+    {
+        // ParamName was "value", from the ClassNames setter.
+        var e = Assert.ThrowsAny<ArgumentException>(() => new ConfusionMatrix(new int[,] { { 1, 0 }, { 0, 1 } }, ["a"]));
+        Assert.Equal("classNames", e.ParamName);
+        Assert.Contains("1 class names for a 2-class confusion matrix", e.Message);
+    }
 }

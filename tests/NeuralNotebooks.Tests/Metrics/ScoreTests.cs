@@ -139,4 +139,15 @@ public class ScoreTests
         Assert.Equal(1.0 / 3, Metrics.TopKAccuracy([0, 1, 2], scores, 1), 15);
         Assert.Equal(2.0 / 3, Metrics.TopKAccuracy([0, 1, 2], scores, 2), 15);
     }
+
+    [Fact]
+    public void Top_k_accuracy_refuses_NaN_scores()
+    {
+        // All-NaN scores (a diverged model) scored 1.0: NaN compares false both ways, so no class ranked
+        // ahead of the true one. scikit-learn 1.2's top_k_accuracy_score raises "Input contains NaN".
+        var allNaN = new Tensor(Enumerable.Repeat(float.NaN, 6).ToArray(), 2, 3);
+        Assert.Contains("scores[0, 0] is NaN", Assert.Throws<ArgumentException>(() => Metrics.TopKAccuracy([0, 1], allNaN, 1)).Message);
+        var oneNaN = Tensor.From(new float[,] { { 0.2f, 0.5f, 0.3f }, { 0.1f, float.NaN, 0.9f } });
+        Assert.Contains("scores[1, 1] is NaN", Assert.Throws<ArgumentException>(() => Metrics.TopKAccuracy([0, 1], oneNaN, 2)).Message);
+    }
 }
