@@ -71,6 +71,13 @@ public abstract class Layer
         _outputShape = (int[])OnBuild(_inputShape, rng).Clone();
     }
 
+    /// <summary>Forgets the shapes and weights, as before the first build (a model undoing a build that failed).</summary>
+    internal void Unbuild()
+    {
+        _weights.Clear(); _gradients.Clear(); _weightNames.Clear(); _buffers.Clear(); _bufferNames.Clear();
+        _inputShape = _outputShape = null;
+    }
+
     /// <summary>Builds a standalone layer from its declared input shape (to try it outside a model).</summary>
     public void Build(int seed = 0)
     {

@@ -64,8 +64,9 @@ public sealed partial class Sequential
         _trainer = null;
         try
         {
+            // A layer built before it was added keeps its weights, wherever it goes, if its input shape fits.
             if (_layers.Count == 1 && layer.DeclaredInputShape is not null) Build(layer.DeclaredInputShape);
-            else if (_layers.Count > 1 && _layers[^2].IsBuilt) layer.Build(_layers[^2].OutputShape, _rng);
+            else if (_layers.Count > 1 && _layers[^2].IsBuilt) BuildFrom(_layers.Count - 1, _layers[^2].OutputShape);
         }
         catch
         {
@@ -82,13 +83,38 @@ public sealed partial class Sequential
     public void Build(params int[] inputShape)
     {
         if (_layers.Count == 0) throw new InvalidOperationException("The model has no layers; Add some first.");
-        var shape = inputShape;
-        foreach (var l in _layers)
+        BuildFrom(0, inputShape);
+    }
+
+    /// <summary>
+    /// Builds the layers from <paramref name="first"/> on, all or nothing: when one does not fit, the layers
+    /// this call built are unbuilt and the generator goes back to where it was, so the model can be built
+    /// for another shape and its weights are those of a model that never met the error.
+    /// </summary>
+    private void BuildFrom(int first, int[] shape)
+    {
+        var state = _rng.State;
+        var built = new List<Layer>();
+        try
         {
-            if (!l.IsBuilt) l.Build(shape, _rng);
-            else if (!l.InputShape.SequenceEqual(shape))
-                throw new ArgumentException($"{l.Describe()} was built for inputs {Layer.Batch(l.InputShape)}, not {Layer.Batch(shape)}.");
-            shape = l.OutputShape;
+            for (int i = first; i < _layers.Count; i++)
+            {
+                var l = _layers[i];
+                if (!l.IsBuilt)
+                {
+                    built.Add(l);
+                    l.Build(shape, _rng);
+                }
+                else if (!l.InputShape.SequenceEqual(shape))
+                    throw new ArgumentException($"{l.Describe()} was built for inputs {Layer.Batch(l.InputShape)}, not {Layer.Batch(shape)}.");
+                shape = l.OutputShape;
+            }
+        }
+        catch
+        {
+            foreach (var l in built) l.Unbuild();
+            _rng.State = state;
+            throw;
         }
     }
 

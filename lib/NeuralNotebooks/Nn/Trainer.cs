@@ -70,8 +70,20 @@ internal sealed class Trainer
     /// </summary>
     public const float WeightLimit = 1e10f;
 
-    /// <summary>Whether this trainer was made for this loss and optimizer (its parameter lists stay valid while the layers do).</summary>
-    public bool Matches(Loss loss, Optimizer optimizer) => ReferenceEquals(loss, _loss) && ReferenceEquals(optimizer, _optimizer);
+    /// <summary>
+    /// Whether this trainer was made for this loss and optimizer and the layers still hold the tensors it
+    /// steps: a layer rebuilt with <see cref="Layer.Build(int)"/> after a Fit has new ones, which a reused
+    /// trainer never moved (it stepped the old ones).
+    /// </summary>
+    public bool Matches(Loss loss, Optimizer optimizer)
+    {
+        if (!ReferenceEquals(loss, _loss) || !ReferenceEquals(optimizer, _optimizer)) return false;
+        int k = 0;
+        foreach (var l in _layers)
+            foreach (var w in l.Weights)
+                if (k >= _parameters.Count || !ReferenceEquals(w, _parameters[k++])) return false;
+        return k == _parameters.Count;
+    }
 
     /// <summary>
     /// scikit-learn's L2 penalty α: the loss of a batch of B samples gains 0.5·α·Σ‖kernel‖² / B and each

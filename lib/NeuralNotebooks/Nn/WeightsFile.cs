@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using System.Text;
@@ -35,10 +36,21 @@ public sealed partial class Sequential
         var full = Path.GetFullPath(path);
         var dir = Path.GetDirectoryName(full)!;
         Directory.CreateDirectory(dir);
+        // The file is replaced by a rename, which a read-only flag on the file does not stop: refused here,
+        // as writing to it in place would be.
+        if (File.Exists(full) && File.GetAttributes(full).HasFlag(FileAttributes.ReadOnly))
+            throw new UnauthorizedAccessException($"SaveWeights: {full} is read-only; it was not replaced.");
         var temporary = Path.Combine(dir, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.partial");
         try
         {
-            using (var f = File.Create(temporary))
+            FileStream created;
+            try { created = File.Create(temporary); }
+            catch (UnauthorizedAccessException e)
+            {
+                // The error named the hidden temporary file, which the learner never asked for.
+                throw new UnauthorizedAccessException($"SaveWeights: cannot write {full}: the folder {dir} is not writable.", e);
+            }
+            using (var f = created)
             {
                 Span<byte> len = stackalloc byte[8];
                 BinaryPrimitives.WriteInt64LittleEndian(len, json.Length);
@@ -221,6 +233,12 @@ internal sealed class WeightsFile
             var values = new float[source.Length / 4];
             if (BitConverter.IsLittleEndian) MemoryMarshal.Cast<byte, float>(source).CopyTo(values);
             else for (int k = 0; k < values.Length; k++) values[k] = BinaryPrimitives.ReadSingleLittleEndian(source[(4 * k)..]);
+            // Training never leaves a NaN or infinity in a weight (Fit stops first), so one here is damage;
+            // loaded, it made every prediction NaN and the next Fit blame the learning rate.
+            int bad = Kernels.Finite.IndexOfNonFinite(values);
+            if (bad >= 0)
+                throw new DataFormatException(_path, string.Create(CultureInfo.InvariantCulture,
+                    $"tensor '{expected[i].Name}' holds {values[bad]} at element {bad}; weights are finite numbers, so the file is damaged. The model is unchanged."));
             result[i] = values;
         }
         return result;

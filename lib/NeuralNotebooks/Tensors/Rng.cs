@@ -26,6 +26,16 @@ public sealed class Rng
     /// <summary>The seed this generator started from.</summary>
     public int Seed { get; }
 
+    /// <summary>
+    /// Where the generator is in its sequence, to go back to after work that was undone (a layer a model
+    /// refused), so that the same seed keeps giving the same numbers whatever failed before.
+    /// </summary>
+    internal (uint, uint, uint, uint, float?) State
+    {
+        get => (_s0, _s1, _s2, _s3, _spareNormal);
+        set => (_s0, _s1, _s2, _s3, _spareNormal) = value;
+    }
+
     private static ulong SplitMix(ref ulong x)
     {
         ulong z = x += 0x9E3779B97F4A7C15UL;

@@ -194,4 +194,81 @@ public class SequentialTests
         var (_, accuracy) = model.Evaluate(m.Test.Images.Reshape(-1, 784), m.Test.Labels);
         Assert.True(accuracy >= 0.93f, $"test accuracy {accuracy}");
     }
+
+    [Fact]
+    public void A_build_that_fails_half_way_leaves_the_model_buildable_with_the_weights_of_a_clean_build()
+    {
+        // The conv stayed built for 5x5 inputs: building for 12x12 then said "conv2d (Conv2D) was built for
+        // inputs (None, 5, 5, 1)", and only a new model helped.
+        Sequential Model()
+        {
+            var m = new Sequential(7);
+            m.Add(new Conv2D(4, (3, 3)));
+            m.Add(new MaxPool2D((4, 4)));
+            return m;
+        }
+        var model = Model();
+        Assert.Throws<ArgumentException>(() => model.Build(5, 5, 1));   // a 4x4 pool does not fit in 3x3 maps
+        model.Build(12, 12, 1);
+        var clean = Model();
+        clean.Build(12, 12, 1);
+        Assert.Equal(clean.GetWeights()[0].ToArray(), model.GetWeights()[0].ToArray());
+    }
+
+    private sealed class DropsTheBatchAxis : AutogradLayer
+    {
+        private Tensor? _w;
+        protected override void CreateWeights(int[] inputShape, Rng rng) => _w = AddWeight("kernel", [inputShape[0], 4], rng);
+        protected override Tensor Forward(Tensor x) => x.MatMul(_w!).Sum();
+    }
+
+    [Fact]
+    public void A_refused_layer_leaves_the_generator_where_it_was()
+    {
+        // Its weights had been drawn before its probe failed, so the next layer started from other weights
+        // than in the same model built without the mistake (-0.169 instead of 0.528).
+        var model = new Sequential(3);
+        model.Add(new Dense(4, inputShape: 2));
+        Assert.Throws<InvalidOperationException>(() => model.Add(new DropsTheBatchAxis()));
+        model.Add(new Dense(2));
+        var clean = new Sequential(3);
+        clean.Add(new Dense(4, inputShape: 2));
+        clean.Add(new Dense(2));
+        Assert.Equal(clean.GetWeights()[2].ToArray(), model.GetWeights()[2].ToArray());
+    }
+
+    [Fact]
+    public void A_layer_built_before_it_is_added_keeps_its_weights_in_any_position()
+    {
+        var first = new Dense(3, inputShape: 2); first.Build(seed: 5);
+        first.Kernel.AsSpan().Fill(0.5f);
+        var second = new Dense(2, inputShape: 3); second.Build(seed: 5);
+        second.Kernel.AsSpan().Fill(0.25f);
+        var model = new Sequential(1);
+        model.Add(first);
+        model.Add(second);
+        Assert.All(model.GetWeights()[0].ToArray(), v => Assert.Equal(0.5f, v));
+        Assert.All(model.GetWeights()[2].ToArray(), v => Assert.Equal(0.25f, v));   // was drawn again from the model's generator
+        var misfit = new Dense(2, inputShape: 5); misfit.Build(seed: 5);
+        var e = Assert.Throws<ArgumentException>(() => model.Add(misfit));
+        Assert.Contains("was built for inputs (None, 5), not (None, 2)", e.Message);
+        Assert.Equal(2, model.Layers.Count);
+    }
+
+    [Fact]
+    public void Fit_trains_a_layer_rebuilt_after_an_earlier_Fit()
+    {
+        // The model reused its trainer, which stepped the layer's old tensors: the new ones never moved.
+        var x = new Rng(1).Uniform(new Shape(32, 4));
+        var y = Enumerable.Range(0, 32).Select(i => i % 2).ToArray();
+        var model = new Sequential(1);
+        model.Add(new Dense(8, activation: "relu", inputShape: 4));
+        model.Add(new Dense(2, activation: "softmax"));
+        model.Compile(new Adam(), "sparse_categorical_crossentropy");
+        model.Fit(x, y, epochs: 2, verbose: false);
+        model.Layers[0].Build(seed: 3);
+        var before = model.GetWeights()[0].ToArray();
+        model.Fit(x, y, epochs: 2, verbose: false);
+        Assert.NotEqual(before, model.GetWeights()[0].ToArray());
+    }
 }

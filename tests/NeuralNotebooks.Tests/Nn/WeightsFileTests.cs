@@ -177,4 +177,40 @@ public class WeightsFileTests
         File.WriteAllBytes(path, [1, 2, 3]);
         Assert.Contains("found 3 bytes", LoadFails(Tiny(), path).Message);
     }
+
+    [Fact]
+    public void A_file_with_a_NaN_weight_is_refused_and_changes_nothing()
+    {
+        // It loaded, every prediction was NaN, and the next Fit blamed the learning rate.
+        var path = TempFolder.File("nan.safetensors");
+        var model = new Sequential(1);
+        model.Add(new Dense(3, inputShape: 2, activation: "softmax"));
+        model.SaveWeights(path);
+        var bytes = File.ReadAllBytes(path);
+        int kernelStart = bytes.Length - 4 * (6 + 3);                    // kernel (2, 3), then bias (3)
+        bytes[kernelStart + 2] = 0xC0; bytes[kernelStart + 3] = 0x7F;   // the first kernel weight becomes NaN
+        File.WriteAllBytes(path, bytes);
+        var before = model.GetWeights()[0].ToArray();
+        var e = Assert.Throws<DataFormatException>(() => model.LoadWeights(path));
+        Assert.Contains("tensor 'dense/kernel' holds NaN at element 0", e.Message);
+        Assert.Equal(before, model.GetWeights()[0].ToArray());
+    }
+
+    [Fact]
+    public void SaveWeights_does_not_replace_a_read_only_file()
+    {
+        // The rename replaced it: a read-only flag guards writes to a file, not renames over it.
+        var path = TempFolder.File("read-only.safetensors");
+        File.WriteAllText(path, "precious");
+        File.SetAttributes(path, FileAttributes.ReadOnly);
+        try
+        {
+            var model = new Sequential(1);
+            model.Add(new Dense(3, inputShape: 2));
+            var e = Assert.Throws<UnauthorizedAccessException>(() => model.SaveWeights(path));
+            Assert.Contains("read-only", e.Message);
+            Assert.Equal("precious", File.ReadAllText(path));
+        }
+        finally { File.SetAttributes(path, FileAttributes.Normal); }
+    }
 }
