@@ -126,22 +126,27 @@ public sealed partial class Tensor
     public static IDisposable NoGrad() => new GradMode.Scope();
 }
 
-/// <summary>Whether operations record the graph (per thread, like PyTorch's grad mode).</summary>
+/// <summary>
+/// Whether operations record the graph, like PyTorch's grad mode. It follows the flow of the code rather
+/// than the thread: a NoGrad scope around an await ends on whichever thread the code resumes on, and as a
+/// thread-static counter it left that thread at -1 (recording off there for good) and the first at +1.
+/// Parallel workers started inside the scope see it too.
+/// </summary>
 internal static class GradMode
 {
-    [ThreadStatic] private static int _disabledDepth;
+    private static readonly AsyncLocal<int> DisabledDepth = new();
 
-    public static bool Enabled => _disabledDepth == 0;
+    public static bool Enabled => DisabledDepth.Value == 0;
 
     internal sealed class Scope : IDisposable
     {
         private bool _disposed;
-        public Scope() => _disabledDepth++;
+        public Scope() => DisabledDepth.Value++;
         public void Dispose()
         {
             if (_disposed) return;
             _disposed = true;
-            _disabledDepth--;
+            DisabledDepth.Value--;
         }
     }
 }

@@ -786,7 +786,7 @@ internal static unsafe partial class DirectConvolution
 
     /// <summary>x &gt; 0 ? x : 0, lane by lane (NaN and -0 become +0, as <see cref="Scalar.Relu"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector<float> Relu(Vector<float> x) => Vector.ConditionalSelect(Vector.GreaterThan(x, Vector<float>.Zero), x, Vector<float>.Zero);
+    private static Vector<float> Relu(Vector<float> x) => Vector.ConditionalSelect(Vector.LessThanOrEqual(x, Vector<float>.Zero), Vector<float>.Zero, x);   // NaN passes, as in ReluOperator
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector<float> Load(float* p, int vector) => Vector.Load(p + vector * Vector<float>.Count);

@@ -195,11 +195,11 @@ public static class Scalar
         for (int i = 0; i < x.Length; i++) destination[i] = MathF.Atan(x[i]);
     }
 
-    /// <summary>The rectified linear unit, <c>max(x, 0)</c>.</summary>
+    /// <summary>The rectified linear unit, <c>max(x, 0)</c>; NaN stays NaN, as in PyTorch.</summary>
     public static void Relu(ReadOnlySpan<float> x, Span<float> destination)
     {
         CheckInto(x, destination);
-        for (int i = 0; i < x.Length; i++) destination[i] = x[i] > 0f ? x[i] : 0f;
+        for (int i = 0; i < x.Length; i++) destination[i] = x[i] <= 0f ? 0f : x[i];
     }
 
     /// <summary>Leaky ReLU: <c>x</c> where positive, <c>alpha * x</c> elsewhere.</summary>
@@ -232,11 +232,11 @@ public static class Scalar
         for (int i = 0; i < x.Length; i++) dx[i] = dy[i] / (1f + x[i] * x[i]);
     }
 
-    /// <summary><c>dx = dy</c> where <c>x &gt; 0</c>, else 0 (<c>x</c> may be ReLU's input or output).</summary>
+    /// <summary><c>dx = 0</c> where <c>x ≤ 0</c>, else <c>dy</c> (<c>x</c> may be ReLU's input or output; NaN passes <c>dy</c>, as in PyTorch).</summary>
     public static void ReluBackward(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx)
     {
         CheckInto(x, dy, dx);
-        for (int i = 0; i < x.Length; i++) dx[i] = x[i] > 0f ? dy[i] : 0f;
+        for (int i = 0; i < x.Length; i++) dx[i] = x[i] <= 0f ? 0f : dy[i];
     }
 
     /// <summary><c>dx = dy</c> where <c>x &gt; 0</c>, else <c>alpha * dy</c>.</summary>

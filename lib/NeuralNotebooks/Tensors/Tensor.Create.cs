@@ -112,7 +112,11 @@ public sealed partial class Tensor
             throw new ArgumentException($"arange: a step of {Typed(step)} never gets from {Typed(start)} to {Typed(stop)}.");
         // In double from the decimals the learner typed, as torch.arange(0, 0.3, 0.1) computes from Python's
         // doubles: from the floats, 0.1f being a little above 0.1 gave [0, 0.1, 0.2, 0.3], stop included.
-        double s = Typed(start), e = Typed(stop), st = Typed(step), count = Math.Ceiling((e - s) / st);
+        // But a step computed rather than typed (MathF.PI / 8, 1f / 3) has no short decimal: its 7 digits
+        // overshoot, and stop came in (9 numbers ending on π). Counted from the floats too, the smaller count
+        // is torch's in both cases.
+        double s = Typed(start), e = Typed(stop), st = Typed(step),
+            count = Math.Min(Math.Ceiling((e - s) / st), Math.Ceiling(((double)stop - start) / step));
         if (count > Array.MaxLength)
             throw new ArgumentException($"arange: from {s} to {e} in steps of {st} is {count} numbers, more than one tensor can hold.");
         int n = (int)count;

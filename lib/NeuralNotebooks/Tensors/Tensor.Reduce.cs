@@ -17,6 +17,35 @@ public sealed partial class Tensor
         });
     }
 
+    /// <summary>
+    /// <paramref name="dst"/> = the sum of the <paramref name="n"/> rows of <paramref name="inner"/> floats in
+    /// <paramref name="rows"/>, pairwise: halves summed apart and then added, down to runs of
+    /// <see cref="SumRun"/> rows added in turn, so the rounding error grows with log n rather than n. Row by
+    /// row, a column of a million 0.1s had a mean of 0.10096 (PyTorch: 0.1000).
+    /// </summary>
+    private static void SumRows(ReadOnlySpan<float> rows, int n, int inner, Span<float> dst, ref float[]? scratch)
+    {
+        if (n <= SumRun)
+        {
+            rows[..inner].CopyTo(dst);
+            for (int k = 1; k < n; k++) Simd.Add(dst, rows.Slice(k * inner, inner), dst);
+            return;
+        }
+        int half = n / 2;
+        SumRows(rows[..(half * inner)], half, inner, dst, ref scratch);
+        // Each level's right half needs its own buffer while deeper levels use theirs: one slice per level,
+        // the level counted by halving up, as the right half (the larger) does.
+        int depth = 0;
+        for (int m = n; m > SumRun; m = (m + 1) / 2) depth++;
+        if (scratch is null || scratch.Length < depth * inner) scratch = new float[(depth + 1) * inner];
+        var right = scratch.AsSpan((depth - 1) * inner, inner);
+        SumRows(rows[(half * inner)..], n - half, inner, right, ref scratch);
+        Simd.Add(dst, right, dst);
+    }
+
+    /// <summary>Runs of at most this many rows are added in turn by <see cref="SumRows"/>.</summary>
+    private const int SumRun = 32;
+
     /// <summary>The mean of all elements, as a scalar tensor.</summary>
     public Tensor Mean()
     {
@@ -29,11 +58,12 @@ public sealed partial class Tensor
     {
         var (outer, n, inner, outShape) = Split(axis, keepDims, "sum");
         var d = new float[outer * inner];
+        float[]? scratch = null;
         for (int o = 0; o < outer; o++)
         {
             var dst = d.AsSpan(o * inner, inner);
             if (inner == 1) { dst[0] = Simd.Sum(data.AsSpan(o * n, n)); continue; }
-            for (int k = 0; k < n; k++) Simd.Add(dst, data.AsSpan((o * n + k) * inner, inner), dst);
+            SumRows(data.AsSpan(o * n * inner, n * inner), n, inner, dst, ref scratch);
         }
         var self = this;
         return new Tensor(d, outShape).Record("sum", [this], g =>
@@ -58,6 +88,7 @@ public sealed partial class Tensor
     /// <summary>The largest element, as a scalar tensor (the gradient goes to the first maximum).</summary>
     public Tensor Max()
     {
+        if (Size == 0) throw new InvalidOperationException($"max: the tensor is empty (shape {Shape}).");
         int i = ArgMax();
         var self = this;
         return Scalar(data[i]).Record("max", [this], g =>
@@ -86,7 +117,7 @@ public sealed partial class Tensor
     }
 
     /// <summary>The smallest element, as a scalar tensor (the gradient goes to the first minimum).</summary>
-    public Tensor Min() => Neg().Max().Neg();
+    public Tensor Min() => Size == 0 ? throw new InvalidOperationException($"min: the tensor is empty (shape {Shape}).") : Neg().Max().Neg();
 
     /// <summary>The smallest element along one axis (the gradient goes to the first minimum).</summary>
     public Tensor Min(int axis, bool keepDims = false) => Neg().Max(axis, keepDims).Neg();

@@ -53,7 +53,7 @@ public sealed partial class Tensor
     /// <summary>The arc tangent; its derivative is <c>1 / (1 + x²)</c>.</summary>
     public Tensor Atan() => Unary("atan", Simd.Atan, (x, _, g, dx) => Simd.AtanBackward(x, g, dx));
 
-    /// <summary>The rectified linear unit, <c>max(x, 0)</c>; its derivative is 1 where x &gt; 0, else 0.</summary>
+    /// <summary>The rectified linear unit, <c>max(x, 0)</c>; its derivative is 1 where x &gt; 0, else 0. NaN stays NaN, as in PyTorch.</summary>
     public Tensor Relu() => Unary("relu", Simd.Relu, (x, _, g, dx) => Simd.ReluBackward(x, g, dx));
 
     /// <summary>Leaky ReLU: <c>x</c> where positive, <c>slope·x</c> elsewhere (Keras's default slope is 0.3).</summary>

@@ -122,4 +122,35 @@ public class GradientTests
         y.Backward();
         Assert.Equal([1f, 2f], x.Grad!.ToArray());
     }
+
+    [Fact]
+    public void A_NoGrad_scope_around_an_await_ends_where_the_code_resumes()
+    {
+        // The scope was a thread-static counter: disposed on the pool thread the await resumed on, it left
+        // that thread at -1, recording off there for good.
+        bool recorded = false;
+        var t = new Thread(() =>
+        {
+            async Task Body()
+            {
+                using (Tensor.NoGrad()) await Task.Delay(20).ConfigureAwait(false);
+                recorded = (Tensor.From(1f).RequireGrad() * 2f).RequiresGrad;
+            }
+            Body().GetAwaiter().GetResult();
+        });
+        t.Start(); t.Join();
+        Assert.True(recorded);
+    }
+
+    [Fact]
+    public void Relu_keeps_NaN_and_passes_its_gradient_as_PyTorch_does()
+    {
+        // torch.relu([nan, -0., 1., -1.]) is [nan, -0., 1., 0.] with gradient [1, 0, 1, 0]; NaN became 0 here.
+        var x = Tensor.From(float.NaN, -0f, 1f, -1f).RequireGrad();
+        var y = x.Relu();
+        Assert.True(float.IsNaN(y.ToArray()[0]));
+        Assert.Equal(new[] { 0f, 1f, 0f }, y.ToArray()[1..]);
+        y.Sum().Backward();
+        Assert.Equal(new[] { 1f, 0f, 1f, 0f }, x.Grad!.ToArray());
+    }
 }

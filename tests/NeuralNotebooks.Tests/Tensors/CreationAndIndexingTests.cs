@@ -22,6 +22,19 @@ public class CreationAndIndexingTests
     }
 
     [Fact]
+    public void Arange_with_a_computed_step_stops_before_stop()
+    {
+        // torch.arange(0, float(np.float32(np.pi)), float(np.float32(np.pi) / 8)) has 8 numbers ending at 2.7488937;
+        // from 7-digit decimals the count was 9, ending on π itself. Likewise 1/3, 1/9, 1/7 of [0, 1): 3, 9, 7 (was 4, 10, 8).
+        var a = Tensor.Arange(0f, MathF.PI, MathF.PI / 8).ToArray();
+        Assert.Equal(8, a.Length);
+        Assert.Equal(2.7488937f, a[^1], 6);
+        Assert.Equal(3, Tensor.Arange(0f, 1f, 1f / 3).Size);
+        Assert.Equal(9, Tensor.Arange(0f, 1f, 1f / 9).Size);
+        Assert.Equal(7, Tensor.Arange(0f, 1f, 1f / 7).Size);
+    }
+
+    [Fact]
     public void Arange_refuses_a_step_that_never_gets_there_and_a_length_no_tensor_holds()
     {
         // torch: "upper bound and larger bound inconsistent with step sign"; here it was an empty tensor.

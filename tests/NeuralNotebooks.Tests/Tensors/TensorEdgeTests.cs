@@ -30,4 +30,36 @@ public class TensorEdgeTests
         Assert.True(float.IsNaN(rows[0]) && float.IsNaN(rows[1]));
         Assert.Equal([0.5f, 0.5f], rows[2..]);
     }
+
+    [Fact]
+    public void Sums_and_means_of_long_axes_keep_their_accuracy()
+    {
+        // torch.full((1_000_000, 4), 0.1).mean(0) is 0.1000; added row by row in float it was 0.10096.
+        Assert.InRange(Tensor.Full(new Shape(1_000_000, 4), 0.1f).Mean(0).ToArray()[0], 0.09999f, 0.10001f);
+        Assert.InRange(Tensor.Full(new Shape(1_000_000, 4), 0.1f).Sum(0).ToArray()[3], 99_999f, 100_001f);
+        // All elements: 64 float lanes summed 40M times 0.1 to 4.0238e6 (PyTorch: 3999996).
+        Assert.InRange(Tensor.Full(new Shape(40_000_000), 0.1f).Sum().Item(), 3_999_900f, 4_000_100f);
+        // Odd lengths take every path of the pairwise sum: against a sum in double.
+        var rng = new Rng(4);
+        foreach (int n in new[] { 1, 2, 31, 32, 33, 64, 65, 97, 1000, 4097 })
+        {
+            var x = rng.Uniform(new Shape(n, 3), -1f, 1f);
+            var sum = x.Sum(0).ToArray();
+            var values = x.ToArray();
+            for (int j = 0; j < 3; j++)
+            {
+                double expected = 0;
+                for (int i = 0; i < n; i++) expected += values[i * 3 + j];
+                Assert.Equal(expected, sum[j], 4);
+            }
+        }
+    }
+
+    [Fact]
+    public void Max_and_Min_of_an_empty_tensor_name_themselves()
+    {
+        // Both said "argmax: the tensor is empty".
+        Assert.StartsWith("max: the tensor is empty", Assert.Throws<InvalidOperationException>(() => Tensor.Zeros(0).Max()).Message);
+        Assert.StartsWith("min: the tensor is empty", Assert.Throws<InvalidOperationException>(() => Tensor.Zeros(0).Min()).Message);
+    }
 }
