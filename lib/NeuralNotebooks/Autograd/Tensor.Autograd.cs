@@ -115,9 +115,33 @@ public sealed partial class Tensor
         if (!any) return this;
         RequiresGrad = true;
         _parents = parents;
-        _backward = () => { if (Grad is not null) backward(Grad.data); };
+        // The backward closures read their inputs' and output's values when they run: remember which
+        // version of each they were computed from, and refuse to run on values changed since.
+        var watched = new (float[] Data, int Version)[parents.Length + 1];
+        for (int i = 0; i < parents.Length; i++) watched[i] = (parents[i].data, VersionOf(parents[i].data));
+        watched[^1] = (data, VersionOf(data));
+        _backward = () =>
+        {
+            if (Grad is null) return;
+            foreach (var (values, version) in watched)
+                if (VersionOf(values) != version)
+                    throw new InvalidOperationException($"backward: a value that '{op}' used was changed by SetItem after the operation ran, so its gradient would use the new value " +
+                        "(PyTorch: 'one of the variables needed for gradient computation has been modified by an inplace operation'). Compute the result again after the change.");
+            backward(Grad.data);
+        };
         return this;
     }
+
+    /// <summary>
+    /// How many times <see cref="SetItem"/> changed each array, shared by the tensors that view it (Detach,
+    /// Reshape): PyTorch's version counter. Arrays never changed have no entry and are at version 0.
+    /// </summary>
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<float[], System.Runtime.CompilerServices.StrongBox<int>> Versions = new();
+
+    private static int VersionOf(float[] values) => Versions.TryGetValue(values, out var box) ? box.Value : 0;
+
+    /// <summary>Counts a change to this tensor's values, for <see cref="Record"/>'s check.</summary>
+    private void Changed() => Versions.GetOrCreateValue(data).Value++;
 
     /// <summary>
     /// Turns off gradient recording until the returned scope is disposed, for inference:

@@ -199,14 +199,18 @@ public sealed partial class Tensor
     /// <summary>The element at a full index, one number per axis (NumPy's <c>a.item(i, j)</c>).</summary>
     public float Item(params int[] index) => data[FlatIndex(index)];
 
-    /// <summary>Sets the element at a full index, one number per axis.</summary>
+    /// <summary>
+    /// Sets the element at a full index, one number per axis. A backward pass through an operation that used
+    /// the old value (through this tensor or another that shares its memory) is then refused, as in PyTorch.
+    /// </summary>
     public void SetItem(float value, params int[] index)
     {
         // As PyTorch refuses an in-place change of a leaf that requires grad: the backward pass reads the values
         // when it runs, so x.SetItem(5, 0) after y = (x * x).Sum() made y.Backward() give x.Grad [10, 4], not [2, 4].
         if (RequiresGrad && GradMode.Enabled)
-            throw new InvalidOperationException("SetItem: this tensor requires grad, and the gradients of what was computed from it would use the new value. Change it inside using (Tensor.NoGrad()) { ... }, as with PyTorch's torch.no_grad().");
+            throw new InvalidOperationException("SetItem: this tensor requires grad, and the gradients of what was computed from it would use the new value. Change it inside using (Tensor.NoGrad()) { ... }, as with PyTorch's torch.no_grad(), before computing from it or after the backward pass.");
         data[FlatIndex(index)] = value;
+        Changed();
     }
 
     private int FlatIndex(int[] index)

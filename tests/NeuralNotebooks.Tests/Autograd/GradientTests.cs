@@ -153,4 +153,27 @@ public class GradientTests
         y.Sum().Backward();
         Assert.Equal(new[] { 1f, 0f, 1f, 0f }, x.Grad!.ToArray());
     }
+
+    [Fact]
+    public void A_value_changed_after_an_operation_used_it_is_refused_by_backward_as_in_PyTorch()
+    {
+        // Each of these gave w.Grad [10, 4] without a word; PyTorch raises "modified by an inplace operation".
+        void Refused(Action<Tensor, Tensor> change)
+        {
+            var w = Tensor.From(1f, 2f).RequireGrad();
+            var x = Tensor.From(3f, 4f);
+            var y = (w * w * x).Sum();
+            change(w, x);
+            Assert.Contains("changed by SetItem", Assert.Throws<InvalidOperationException>(() => y.Backward()).Message);
+            Assert.Null(w.Grad);
+        }
+        Refused((w, _) => w.Detach().SetItem(5f, 0));                       // through an alias that shares its memory
+        Refused((w, _) => { using (Tensor.NoGrad()) w.SetItem(5f, 0); });   // inside NoGrad
+        Refused((_, x) => x.SetItem(10f, 0));                               // an input that needs no gradient
+        // Changed before the graph is built, or after its backward pass, all is well.
+        var v = Tensor.From(1f, 2f).RequireGrad();
+        using (Tensor.NoGrad()) v.SetItem(5f, 0);
+        (v * v).Sum().Backward();
+        Assert.Equal(new[] { 10f, 4f }, v.Grad!.ToArray());
+    }
 }
