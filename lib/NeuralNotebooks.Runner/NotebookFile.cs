@@ -70,6 +70,9 @@ public sealed class NotebookFile
         JsonNode? parsed;
         try { parsed = JsonNode.Parse(text); }
         catch (JsonException e) { throw new FormatException($"{path}: not valid JSON ({e.Message}).", e); }
+        // JsonObject refuses a repeated key only when first read, with an ArgumentException that ended the runner.
+        if (NotebookJson.RepeatedKey(text) is var (key, line))
+            throw new FormatException($"{path}: the key \"{key}\" appears twice in one object (line {line}); VS Code and Jupyter would silently keep the last one, so remove the one that is not meant.");
         if (parsed is not JsonObject root) throw new FormatException($"{path}: not a Jupyter notebook (the file is JSON but not an object with a \"cells\" array).");
         if (root["cells"] is not JsonArray cellsJson) throw new FormatException($"{path}: not a Jupyter notebook (no \"cells\" array).");
         string defaultKernel = Text(root["metadata"]?["polyglot_notebook"]?["kernelInfo"]?["defaultKernelName"]) ?? "csharp";

@@ -56,6 +56,29 @@ internal static class NotebookJson
         if (at < 0) obj[key] = value; else obj.Insert(at, key, value);
     }
 
+    /// <summary>The first key that occurs twice in one object of the JSON <paramref name="text"/>, and its line; null if none does.</summary>
+    internal static (string Key, int Line)? RepeatedKey(string text)
+    {
+        var bytes = Encoding.UTF8.GetBytes(text);
+        var reader = new Utf8JsonReader(bytes, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+        var open = new Stack<HashSet<string>?>();
+        while (reader.Read())
+        {
+            switch (reader.TokenType)
+            {
+                case JsonTokenType.StartObject: open.Push(new HashSet<string>(StringComparer.Ordinal)); break;
+                case JsonTokenType.StartArray: open.Push(null); break;
+                case JsonTokenType.EndObject or JsonTokenType.EndArray: open.Pop(); break;
+                case JsonTokenType.PropertyName:
+                    var key = reader.GetString()!;
+                    if (!open.Peek()!.Add(key))
+                        return (key, 1 + bytes.AsSpan(0, (int)reader.TokenStartIndex).Count((byte)'\n'));
+                    break;
+            }
+        }
+        return null;
+    }
+
     private static void Write(StringBuilder sb, JsonNode? node, Layout layout, int depth)
     {
         switch (node)

@@ -93,4 +93,17 @@ public class ExportTests
         Assert.Equal(1, fileCode);
         Assert.DoesNotContain("   at ", fileErr);
     }
+
+    [Fact]
+    public async Task A_notebook_with_a_repeated_key_is_refused_by_name_not_a_crash()
+    {
+        using var f = new Fixture();
+        var path = f.Write("dup.ipynb", Fixture.IpynbText(Library(f)).Replace("\"nbformat\": 4,", "\"nbformat\": 4,\n \"nbformat\": 4,"));
+
+        var (code, _, stderr) = await Export(f, path);
+
+        Assert.Equal(1, code);
+        Assert.Contains("dup.ipynb: the key \"nbformat\" appears twice", stderr);
+        Assert.DoesNotContain("   at ", stderr);
+    }
 }

@@ -147,6 +147,21 @@ public class FileTests
         Assert.Contains(expected, e.Message);
     }
 
+    [Theory]
+    [InlineData("{\"cells\": [], \"cells\": [], \"metadata\": {}, \"nbformat\": 4, \"nbformat_minor\": 5}", "cells", 1)]
+    [InlineData("{\"cells\": [\n {\"cell_type\": \"code\",\n  \"source\": \"1\", \"source\": \"2\"}]}", "source", 3)]
+    public void A_key_repeated_in_one_object_is_a_format_error_naming_the_file_the_key_and_its_line(string json, string key, int line)
+    {
+        // VS Code (JSON.parse) and Jupyter (json.load) open it, the last value winning; the runner died with
+        // an unhandled ArgumentException (exit 134), before the summary and the notebooks after it.
+        using var f = new Fixture();
+        var path = f.Write("dup.ipynb", json);
+        var e = Assert.Throws<FormatException>(() => NotebookFile.Load(path));
+        Assert.Contains("dup.ipynb", e.Message);
+        Assert.Contains($"\"{key}\" appears twice", e.Message);
+        Assert.Contains($"(line {line})", e.Message);
+    }
+
     [Fact]
     public void Temporary_files_of_killed_runs_are_removed_by_the_next_write_and_those_of_running_ones_kept()
     {
