@@ -92,6 +92,12 @@ public static class Program
         notebooks = notebooks.DistinctBy(Path.GetFullPath).ToList();
         var targets = notebooks.ToDictionary(n => n, n => Target(n, output, inPlace));
         if (Collisions(targets) is { } collision) { Console.Error.WriteLine(collision); return 2; }
+        // Found after a long run, a folder that cannot take the results would lose them all.
+        if (targets.Values.Select(t => Path.GetDirectoryName(t)!).Distinct().Select(Unwritable).FirstOrDefault(e => e is not null) is { } unwritable)
+        {
+            Console.Error.WriteLine(unwritable);
+            return 2;
+        }
 
         var options = new RunnerOptions { CellTimeout = TimeSpan.FromSeconds(timeout) };
         var rows = new List<(string Name, int Cells, double Seconds, string Status)>();
@@ -109,10 +115,21 @@ public static class Program
                 continue;
             }
             var target = targets[path];
-            // An executed copy beside the source shows only this run; a notebook written in place keeps the
-            // outputs its later cells had, as VS Code does when a cell fails.
-            result.Notebook.Save(target, clearCellsNotRun: target != Path.GetFullPath(path));
             if (!result.Succeeded) { Console.Error.WriteLine($"FAILED {result.Error}"); failed = true; }
+            try
+            {
+                // An executed copy beside the source shows only this run; a notebook written in place keeps the
+                // outputs its later cells had, as VS Code does when a cell fails.
+                result.Notebook.Save(target, clearCellsNotRun: target != Path.GetFullPath(path));
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // Checked before the run, the folder can still change under it (a disk full, a folder where the file goes).
+                Console.Error.WriteLine($"FAILED {path} ran, but {target} could not be written: {e.Message}");
+                rows.Add((Path.GetFileName(path), result.CellsRun, result.Seconds, "not written"));
+                failed = true;
+                continue;
+            }
             rows.Add((Path.GetFileName(path), result.CellsRun, result.Seconds, result.Succeeded ? "ok" : "FAILED"));
             Console.WriteLine($"  wrote {target}");
         }
@@ -133,6 +150,29 @@ public static class Program
         Path.GetFullPath(inPlace && notebook.EndsWith(".ipynb", StringComparison.OrdinalIgnoreCase)
             ? notebook
             : Path.Combine(output ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(notebook))!, "output"), Path.ChangeExtension(Path.GetFileName(notebook), ".ipynb")));
+
+    /// <summary>Why executed notebooks cannot be written into <paramref name="folder"/> (a file in its place, no permission); null if they can.</summary>
+    private static string? Unwritable(string folder)
+    {
+        var existing = folder;
+        while (!Directory.Exists(existing))
+        {
+            if (File.Exists(existing)) return $"{existing} is a file, so executed notebooks cannot be written to {folder}; nothing was run.";
+            existing = Path.GetDirectoryName(existing)!;
+        }
+        // Permissions are only known by trying; the folder itself is made only when a notebook is written.
+        var probe = Path.Combine(existing, $".nnrun-probe.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            File.WriteAllBytes(probe, []);
+            File.Delete(probe);
+            return null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return $"executed notebooks cannot be written to {folder} ({e.Message}); nothing was run.";
+        }
+    }
 
     /// <summary>An error naming the notebooks whose executed copies would overwrite one another, before anything runs; null if none do.</summary>
     private static string? Collisions(Dictionary<string, string> targets)

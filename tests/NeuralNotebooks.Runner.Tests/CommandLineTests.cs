@@ -167,6 +167,42 @@ public class CommandLineTests
         Assert.Equal("cell 3\n", JupyterText.Join(inPlace[2]!["outputs"]![0]!["text"]));
     }
 
+    [Theory]
+    [InlineData("results")]
+    [InlineData("results/inside")]
+    public async Task An_output_folder_that_is_a_file_is_an_error_before_anything_runs_not_a_crash_after(string output)
+    {
+        // The notebook ran to the end, then saving it threw an IOException that ended the runner.
+        using var f = new Fixture();
+        var path = f.Ipynb("one.ipynb", "Console.WriteLine(1);");
+        f.Write("results", "a file");
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+
+        var (code, stdout, stderr) = await Run("--output", Path.Combine(f.Folder, output), path);
+
+        Assert.Equal(2, code);
+        Assert.Contains($"{Path.Combine(f.Folder, "results")} is a file", stderr);
+        Assert.DoesNotContain("running", stdout);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), "the notebook ran first");
+    }
+
+    [Fact]
+    public async Task A_notebook_whose_copy_cannot_be_written_fails_alone_and_the_others_are_written()
+    {
+        using var f = new Fixture();
+        var first = f.Ipynb("01-blocked.ipynb", "Console.WriteLine(1);");
+        var second = f.Ipynb("02-written.ipynb", "Console.WriteLine(2);");
+        Directory.CreateDirectory(Path.Combine(f.Folder, "output", "01-blocked.ipynb"));
+
+        var (code, stdout, stderr) = await Run(first, second);
+
+        Assert.Equal(1, code);
+        Assert.Contains($"FAILED {first} ran, but {Path.Combine(f.Folder, "output", "01-blocked.ipynb")} could not be written", stderr);
+        Assert.Matches(@"01-blocked\.ipynb\s+1\s+\d+\.\d\s+not written", stdout);
+        Assert.Matches(@"02-written\.ipynb\s+1\s+\d+\.\d\s+ok", stdout);
+        Assert.True(File.Exists(Path.Combine(f.Folder, "output", "02-written.ipynb")));
+    }
+
     internal static async Task<(int Code, string Stdout, string Stderr)> Run(params string[] args)
     {
         var (oldOut, oldErr) = (Console.Out, Console.Error);
