@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Diagnostics;
 using System.Text.Json.Nodes;
+using Microsoft.DotNet.Interactive.Commands;
 using Microsoft.DotNet.Interactive.Events;
 
 namespace NeuralNotebooks.Runner;
@@ -8,17 +9,71 @@ namespace NeuralNotebooks.Runner;
 /// <summary>What a failed cell reports: the error's name, message, line in the cell and the cell's own stack frames.</summary>
 internal static class Failures
 {
-    internal static JsonObject Describe(CommandFailed failed, Microsoft.DotNet.Interactive.Diagnostic? compileError, string cellSource)
+    /// <summary>
+    /// <paramref name="runningPart"/>: the code of the part of the cell (the kernel splits a cell at its magic commands)
+    /// that ran last; null if not known.
+    /// </summary>
+    internal static JsonObject Describe(CommandFailed failed, Microsoft.DotNet.Interactive.Diagnostic? compileError, string? runningPart, string cellSource)
     {
-        // The kernel maps a compile error's position back to the cell itself.
+        // The kernel maps a compile error's position back to the cell itself, but not a runtime line.
         if (compileError is not null)
             return Make("CompilationError", $"{compileError.Code}: {compileError.Message}", compileError.LinePositionSpan.Start.Line + 1, []);
         if (failed.Exception is { } e)
         {
             var frames = Frames(e).ToList();
-            return Make(e.GetType().Name, e.Message, InSource(LineInCell(e), cellSource), frames);
+            int line = InSource(LineInCell(e), runningPart ?? cellSource);
+            return Make(e.GetType().Name, e.Message, line > 0 ? LinesBefore(cellSource, runningPart) + line : line, frames);
         }
         return Make("Error", failed.Message, 0, []);
+    }
+
+    /// <summary>
+    /// The failure of a command the cell's command started (an imported notebook's cell), which the kernel reports
+    /// only as events: at the cell's <c>#!import</c> line, naming the imported file, its cell and line when they are found.
+    /// </summary>
+    internal static JsonObject DescribeStarted(IReadOnlyList<KernelEvent> errors, string cellSource)
+    {
+        var diagnostic = errors.OfType<DiagnosticsProduced>().SelectMany(d => d.Diagnostics.Select(x => (Event: (KernelEvent)d, Diagnostic: x)))
+            .FirstOrDefault(x => x.Diagnostic.Severity == Microsoft.CodeAnalysis.DiagnosticSeverity.Error);
+        var first = diagnostic.Event ?? errors[0];
+        var code = ((first.Command as SubmitCode)?.Code ?? "").Replace("\r\n", "\n");
+        int lineInCode = diagnostic.Diagnostic is { } d ? d.LinePositionSpan.Start.Line + 1 : 0;
+        var imports = cellSource.Split('\n').Select((text, i) => (Text: text.Trim(), Line: i + 1))
+            .Where(l => l.Text.StartsWith("#!import ", StringComparison.Ordinal))
+            .Select(l => (File: l.Text["#!import ".Length..].Trim().Trim('"'), l.Line)).ToList();
+        string? where = null;
+        int importLine = imports.Count == 1 ? imports[0].Line : 0;
+        foreach (var (file, line) in imports)
+        {
+            if (code.Length > 0 && Find(file, code, lineInCode) is { } found) { where = found; importLine = line; break; }
+        }
+        where ??= imports.Count == 1 ? imports[0].File : "a command the cell started";
+        string message = diagnostic.Diagnostic is { } error ? $"{error.Code}: {error.Message}"
+            : first is CommandFailed failed ? failed.Message : ((ErrorProduced)first).Message;
+        return Make(diagnostic.Diagnostic is null ? "Error" : "CompilationError", $"{message} (in {where}{(importLine > 0 ? ", imported here" : "")})", importLine, []);
+    }
+
+    /// <summary>"file cell C line L" of <paramref name="code"/> in the notebook <paramref name="file"/>, or null if it is not there.</summary>
+    private static string? Find(string file, string code, int lineInCode)
+    {
+        NotebookFile notebook;
+        try { notebook = NotebookFile.Load(file); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException) { return null; }
+        for (int c = 0; c < notebook.Cells.Count; c++)
+        {
+            var source = notebook.Cells[c].Source.Replace("\r\n", "\n");
+            if (!source.Contains(code, StringComparison.Ordinal)) continue;
+            return $"{file} cell {c + 1}{(lineInCode > 0 ? $" line {LinesBefore(source, code) + lineInCode}" : "")}";
+        }
+        return null;
+    }
+
+    /// <summary>How many lines of <paramref name="cellSource"/> come before <paramref name="part"/>; 0 when it is not a part of it.</summary>
+    internal static int LinesBefore(string cellSource, string? part)
+    {
+        if (string.IsNullOrEmpty(part)) return 0;
+        int at = cellSource.IndexOf(part, StringComparison.Ordinal);
+        return at <= 0 ? 0 : cellSource.AsSpan(0, at).Count('\n');
     }
 
     private static JsonObject Make(string name, string message, int line, List<string> traceback) => new()

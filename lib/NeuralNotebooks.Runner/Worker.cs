@@ -48,29 +48,47 @@ internal static class Worker
         await kernel.SendAsync(new SubmitCode("0", "csharp"));
         channel.Send(new JsonObject { ["event"] = "ready" });
 
-        using var subscription = kernel.KernelEvents.Subscribe(e => OnEvent(channel, current, e));
+        // The commands a cell's command starts of its own (the cells of a notebook it imports) report their
+        // errors on the kernel's event stream only, not in the cell's result, which says it succeeded.
+        var errors = new List<KernelEvent>();
+        using var subscription = kernel.KernelEvents.Subscribe(e =>
+        {
+            if (current >= 0 && (e is CommandFailed or ErrorProduced || e is DiagnosticsProduced d && d.Diagnostics.Any(IsError)))
+                lock (errors) errors.Add(e);
+            OnEvent(channel, current, e);
+        });
         for (int i = 0; i < notebook.Cells.Count; i++)
         {
             var cell = notebook.Cells[i];
             if (cell.Kind != "code") continue;
             current = i;
+            lock (errors) errors.Clear();
             channel.Send(new JsonObject { ["event"] = "start", ["cell"] = i });
             var result = await kernel.SendAsync(new SubmitCode(cell.Source, cell.Kernel));
             var failed = result.Events.OfType<CommandFailed>().LastOrDefault();
             var done = new JsonObject { ["event"] = "done", ["cell"] = i };
             if (failed is not null)
             {
-                var diagnostic = result.Events.OfType<DiagnosticsProduced>().SelectMany(d => d.Diagnostics)
-                    .FirstOrDefault(d => d.Severity == Microsoft.CodeAnalysis.DiagnosticSeverity.Error);
-                done["failure"] = Failures.Describe(failed, diagnostic, cell.Source);
+                var diagnostics = result.Events.OfType<DiagnosticsProduced>().FirstOrDefault(d => d.Diagnostics.Any(IsError));
+                // The kernel splits a cell at its magic commands and runs the parts one by one; the failing part is the last one it ran.
+                var running = result.Events.Select(e => e.Command).OfType<SubmitCode>().LastOrDefault(c => c.Parent is not null);
+                done["failure"] = Failures.Describe(failed, diagnostics?.Diagnostics.First(IsError), running?.Code, cell.Source);
+            }
+            else
+            {
+                List<KernelEvent> unreported;
+                lock (errors) unreported = errors.Where(e => !result.Events.Contains(e)).ToList();
+                if (unreported.Count > 0) done["failure"] = Failures.DescribeStarted(unreported, cell.Source);
             }
             channel.Send(done);
-            if (failed is not null) break;
+            if (done["failure"] is not null) break;
         }
         channel.Send(new JsonObject { ["event"] = "variables", ["values"] = Variables(csharp) });
         channel.Send(new JsonObject { ["event"] = "finished" });
         return 0;
     }
+
+    private static bool IsError(Microsoft.DotNet.Interactive.Diagnostic d) => d.Severity == Microsoft.CodeAnalysis.DiagnosticSeverity.Error;
 
     /// <summary>The kernel as the Polyglot Notebooks extension starts it for a C# notebook.</summary>
     private static CompositeKernel CreateKernel(out CSharpKernel csharp)

@@ -163,6 +163,36 @@ public class RunnerTests
     }
 
     [Theory]
+    [InlineData("var a = 1;\n#!who\nvar c = 2;\nthrow new Exception(\"on line 4\");", "cell 1 line 4: Exception: on line 4")]
+    [InlineData("var a = 1;\n#!who\n#!whos\nvar c = 2;\nvar d = missing;", "cell 1 line 5: CS0103:")]
+    public async Task An_error_after_a_magic_command_in_the_middle_of_a_cell_names_its_own_line(string cell, string expected)
+    {
+        // The kernel runs the code after a magic command as a submission of its own, whose line 2 was reported as the cell's.
+        using var f = new Fixture();
+        var path = f.Ipynb("mid.ipynb", cell);
+
+        var result = await NotebookRunner.RunAsync(path, Options);
+
+        Assert.StartsWith($"mid.ipynb {expected}", result.Error);
+    }
+
+    [Fact]
+    public async Task A_compile_error_in_an_imported_notebook_fails_the_importing_cell_naming_the_file_and_its_line()
+    {
+        // The kernel reports it only as an event of the import's own command: the cell was ok and the run exited 0.
+        using var f = new Fixture();
+        f.Write("helper.dib", "#!csharp\n\nvar q = 1;\nint w = \"no\";\n");
+        var path = f.Ipynb("imports.ipynb", "var a = 1;\n#!import helper.dib\nvar z = 1;", "var never = 1;");
+
+        var result = await NotebookRunner.RunAsync(path, Options);
+
+        Assert.False(result.Succeeded, "the helper does not compile");
+        Assert.StartsWith("imports.ipynb cell 1 line 2: CS0029:", result.Error);
+        Assert.EndsWith("(in helper.dib cell 1 line 2, imported here)", result.Error);
+        Assert.Null(result.Notebook.Cells[1].ExecutionCount);
+    }
+
+    [Theory]
     [InlineData(3, 4)]   // the nuget line is taken out: line 3 compiled is line 4 of the cell
     [InlineData(1, 2)]
     [InlineData(4, 6)]   // past a second directive
