@@ -71,11 +71,14 @@ public static class NotebookRunner
         started ? cellTimeout - sinceCellEvent : StartUpLimit - sinceNotebookStart;
 
     /// <summary>Runs every code cell of the notebook at <paramref name="path"/> and returns the notebook with its outputs.</summary>
-    /// <exception cref="FormatException">The file is not a notebook; the message names it.</exception>
+    /// <exception cref="FormatException">The file is not a notebook, or has no code to run; the message names it.</exception>
     public static async Task<NotebookResult> RunAsync(string path, RunnerOptions? options = null)
     {
         options ??= new RunnerOptions();
         var notebook = NotebookFile.Load(path);
+        // Reported ok, it would pass for a tested notebook; most likely a file saved empty or the wrong file.
+        if (!notebook.Cells.Any(c => c.Kind == "code" && c.Source.Trim().Length > 0))
+            throw new FormatException($"{path}: no code cells, so there is nothing to run; an empty notebook is not counted as a passing one.");
         var result = new NotebookResult(notebook);
         var name = Path.GetFileName(path);
         var clock = Stopwatch.StartNew();

@@ -168,6 +168,25 @@ public class CommandLineTests
     }
 
     [Theory]
+    [InlineData("empty.dib", "")]
+    [InlineData("empty.ipynb", "{\"cells\": [], \"metadata\": {}, \"nbformat\": 4, \"nbformat_minor\": 5}")]
+    [InlineData("prose.ipynb", "{\"cells\": [{\"cell_type\": \"markdown\", \"source\": \"# Only words\"}, {\"cell_type\": \"code\", \"source\": \"\\n\"}]}")]
+    public async Task A_notebook_without_code_is_an_error_before_a_kernel_starts_and_nothing_is_written(string name, string text)
+    {
+        // It was "ok" after starting a kernel for nothing, and its copy was written.
+        using var f = new Fixture();
+        var path = f.Write(name, text);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+
+        var (code, _, stderr) = await Run(path);
+
+        Assert.Equal(1, code);
+        Assert.Contains($"{path}: no code cells", stderr);
+        Assert.False(Directory.Exists(Path.Combine(f.Folder, "output")));
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), "a kernel was started");
+    }
+
+    [Theory]
     [InlineData("results")]
     [InlineData("results/inside")]
     public async Task An_output_folder_that_is_a_file_is_an_error_before_anything_runs_not_a_crash_after(string output)
