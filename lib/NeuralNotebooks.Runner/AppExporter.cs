@@ -111,18 +111,26 @@ public static partial class AppExporter
     }
 
     /// <summary>Writes one app per notebook into <paramref name="appFolder"/> and returns their paths.</summary>
+    /// <remarks>
+    /// Every app is made before any is written: a notebook that cannot be exported, or two that would be the same
+    /// app, leave the folder as it was rather than holding some apps of this export beside older ones.
+    /// </remarks>
     public static IReadOnlyList<string> ExportAll(IEnumerable<string> notebooks, string appFolder)
     {
-        Directory.CreateDirectory(appFolder);
-        var written = new List<string>();
-        foreach (var path in notebooks)
+        var apps = new List<(string Notebook, string Target, string Text)>();
+        foreach (var path in notebooks.DistinctBy(Path.GetFullPath))
         {
             var notebook = NotebookFile.Load(path);
             var target = Path.Combine(appFolder, Path.ChangeExtension(Path.GetFileName(path), ".cs"));
-            File.WriteAllText(target, Export(notebook, Path.GetDirectoryName(Path.GetFullPath(path))!, Path.GetFullPath(appFolder)), new UTF8Encoding(false));
-            written.Add(target);
+            apps.Add((path, target, Export(notebook, Path.GetDirectoryName(Path.GetFullPath(path))!, Path.GetFullPath(appFolder))));
         }
-        return written;
+        var clash = apps.GroupBy(a => Path.GetFullPath(a.Target), OperatingSystem.IsLinux() ? StringComparer.Ordinal : StringComparer.OrdinalIgnoreCase)
+            .FirstOrDefault(g => g.Count() > 1);
+        if (clash is not null)
+            throw new InvalidOperationException($"{string.Join(" and ", clash.Select(a => a.Notebook))} would all be exported to {clash.Key}; nothing was written. Export them separately to different folders, or rename one.");
+        Directory.CreateDirectory(appFolder);
+        foreach (var (_, target, text) in apps) File.WriteAllText(target, text, new UTF8Encoding(false));
+        return apps.Select(a => a.Target).ToList();
     }
 
     /// <summary>

@@ -106,4 +106,35 @@ public class ExportTests
         Assert.Contains("dup.ipynb: the key \"nbformat\" appears twice", stderr);
         Assert.DoesNotContain("   at ", stderr);
     }
+
+    [Fact]
+    public async Task Two_notebooks_exported_to_the_same_app_are_refused_before_anything_is_written()
+    {
+        // same.cs was written twice and the .dib's app silently lost.
+        using var f = new Fixture();
+        var lib = Library(f);
+        var dib = f.Write("same.dib", $"#!csharp\n\n{lib}\nConsole.WriteLine(\"dib\");\n");
+        var ipynb = f.Ipynb("same.ipynb", lib, "Console.WriteLine(\"ipynb\");");
+
+        var (code, _, stderr) = await Export(f, dib, ipynb);
+
+        Assert.Equal(1, code);
+        Assert.Contains($"{dib} and {ipynb} would all be exported to", stderr);
+        Assert.False(Directory.Exists(Path.Combine(f.Folder, "apps")));
+    }
+
+    [Fact]
+    public async Task An_export_that_fails_for_one_notebook_writes_no_app()
+    {
+        // a.cs was written before b.ipynb was refused: the folder held half of an export.
+        using var f = new Fixture();
+        var good = f.Ipynb("a.ipynb", Library(f), "Console.WriteLine(1);");
+        var bad = f.Ipynb("b.ipynb", Library(f), "#!who");
+
+        var (code, _, stderr) = await Export(f, good, bad);
+
+        Assert.Equal(1, code);
+        Assert.Contains("b.ipynb cell 2 line 1: cannot export #!who", stderr);
+        Assert.False(File.Exists(Path.Combine(f.Folder, "apps", "a.cs")));
+    }
 }
