@@ -1,5 +1,7 @@
 using System.Text;
 using System.Text.RegularExpressions;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
 
 namespace NeuralNotebooks.Runner;
 
@@ -23,6 +25,7 @@ public static partial class AppExporter
         string? project = null;
         var otherProjects = new List<string>();
         string title = name;
+        var declaredIn = new Dictionary<string, int>();
         for (int i = 0; i < notebook.Cells.Count; i++)
         {
             var cell = notebook.Cells[i];
@@ -34,7 +37,11 @@ public static partial class AppExporter
                 body.Append('\n');
                 continue;
             }
+            // A cell of another kernel (HTML, JavaScript...) was pasted into the C# program as it was.
+            if (!CSharpKernels.Contains(cell.Kernel))
+                throw new InvalidOperationException($"{name} cell {i + 1}: cannot export a cell of the {cell.Kernel} kernel: the app is a C# program.");
             var code = new List<string>();
+            var codeLines = new List<int>();
             for (int li = 0; li < lines.Length; li++)
             {
                 var line = lines[li];
@@ -47,6 +54,8 @@ public static partial class AppExporter
                 else if (CSharpSelector().IsMatch(t)) continue;   // the cell's kernel, which the app is anyway
                 else if (t.StartsWith("#!", StringComparison.Ordinal) || t.StartsWith("#i ", StringComparison.Ordinal))
                     throw new InvalidOperationException($"{name} cell {i + 1} line {li + 1}: cannot export {t}: a C# app has no notebook kernel to run a magic command or a package source directive.");
+                else if (t.StartsWith("#load", StringComparison.Ordinal) || (t.StartsWith("#r ", StringComparison.Ordinal) && !dll.Success))
+                    throw new InvalidOperationException($"{name} cell {i + 1} line {li + 1}: cannot export {t}: an app references only NuGet packages with a version (#r \"nuget: Name, 1.2.3\") and the repository's libraries (#r of their DLL), and loads no scripts.");
                 else if (dll.Success)
                 {
                     var path = Path.GetFullPath(Path.Combine(notebookFolder, dll.Groups["path"].Value));
@@ -73,18 +82,21 @@ public static partial class AppExporter
                     if (li == lines.Length) throw new InvalidOperationException($"{name} cell {i + 1}: the type declared on line {first + 1} has unbalanced braces, so it cannot be moved to the end of the app.");
                     types.Add(string.Join("\n", lines[first..(li + 1)]));
                 }
-                else code.Add(line);
+                else { code.Add(line); codeLines.Add(li + 1); }
             }
-            while (code.Count > 0 && code[^1].Trim().Length == 0) code.RemoveAt(code.Count - 1);
-            while (code.Count > 0 && code[0].Trim().Length == 0) code.RemoveAt(0);
+            while (code.Count > 0 && code[^1].Trim().Length == 0) { code.RemoveAt(code.Count - 1); codeLines.RemoveAt(codeLines.Count - 1); }
+            while (code.Count > 0 && code[0].Trim().Length == 0) { code.RemoveAt(0); codeLines.RemoveAt(0); }
             if (code.Count == 0) continue;
-            int start = FinalExpressionStart(code);
+            RefuseRedeclarations(name, i, code, codeLines, declaredIn);
+            var (start, end) = FinalExpression(code);
+            // A call that returns nothing has no value to display: display(Console.WriteLine(y)) does not compile.
+            bool statement = start >= 0 && IsVoidCall(string.Join("\n", code[start..(end + 1)].Select(Strip)));
             for (int k = 0; k < code.Count; k++)
             {
-                if (k == start) body.Append("display(\n");
+                if (k == start && !statement) body.Append("display(\n");
                 body.Append(code[k]).Append('\n');
+                if (k == end) body.Append(statement ? ";\n" : ");\n");
             }
-            if (start >= 0) body.Append(");\n");
             body.Append('\n');
         }
         if (project is null) throw new InvalidOperationException($"{name}: no #r of the library, so the app would not know where NeuralNotebooks is.");
@@ -134,25 +146,61 @@ public static partial class AppExporter
     }
 
     /// <summary>
-    /// The index of the line where the cell's final expression starts (the value a notebook would show),
-    /// or -1 when the cell ends with a statement. The expression begins after the last line that ends a
-    /// statement or block at nesting depth zero.
+    /// The first and last lines of the cell's final expression (the value a notebook would show), or (-1, -1)
+    /// when the cell ends with a statement. Comment and blank lines after it are not part of it; it begins
+    /// after the last line that ends a statement or block at nesting depth zero.
     /// </summary>
-    internal static int FinalExpressionStart(List<string> code)
+    internal static (int Start, int End) FinalExpression(List<string> code)
     {
-        var last = Strip(code[^1]).TrimEnd();
-        if (last.EndsWith(';') || last.EndsWith('}') || last.EndsWith('{') || last.Length == 0) return -1;
+        int end = code.Count - 1;
+        while (end >= 0 && Strip(code[end]).Trim().Length == 0) end--;
+        if (end < 0) return (-1, -1);
+        var last = Strip(code[end]).TrimEnd();
+        if (last.EndsWith(';') || last.EndsWith('}') || last.EndsWith('{')) return (-1, -1);
         int depth = 0, start = 0;
-        for (int k = 0; k < code.Count; k++)
+        for (int k = 0; k <= end; k++)
         {
             var s = Strip(code[k]);
             foreach (var ch in s) { if (ch is '(' or '[' or '{') depth++; else if (ch is ')' or ']' or '}') depth--; }
             var trimmed = s.TrimEnd();
             if (depth == 0 && (trimmed.EndsWith(';') || trimmed.EndsWith('}'))) start = k + 1;
         }
-        while (start < code.Count && Strip(code[start]).Trim().Length == 0) start++;
-        return start < code.Count ? start : -1;
+        while (start <= end && Strip(code[start]).Trim().Length == 0) start++;
+        return start <= end ? (start, end) : (-1, -1);
     }
+
+    /// <summary>Whether <paramref name="expression"/> is a call of Console.Write or Console.WriteLine, which has no value.</summary>
+    /// <remarks>Without compiling, other void methods are not known; those still come out as display(...) and fail to compile.</remarks>
+    internal static bool IsVoidCall(string expression) =>
+        SyntaxFactory.ParseExpression(expression) is InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax member }
+        && member.Name.Identifier.Text is "Write" or "WriteLine"
+        && member.Expression.ToString() is "Console" or "System.Console" or "global::System.Console";
+
+    /// <summary>
+    /// Refuses a top-level variable or local function declared again in a later cell: each cell of a notebook is a
+    /// submission of its own, so the name is simply taken over, but one program holds both declarations (CS0128).
+    /// </summary>
+    private static void RefuseRedeclarations(string name, int cell, List<string> code, List<int> codeLines, Dictionary<string, int> declaredIn)
+    {
+        // Parsed as a program's top-level statements, as the app will hold them (a script's would be fields).
+        var tree = CSharpSyntaxTree.ParseText(string.Join("\n", code));
+        var here = new List<(string Name, int Line)>();
+        foreach (var statement in tree.GetCompilationUnitRoot().Members.OfType<GlobalStatementSyntax>().Select(g => g.Statement))
+        {
+            int line = codeLines[statement.GetLocation().GetLineSpan().StartLinePosition.Line];
+            // A final expression without ';' (a bare name) parses as a declaration whose name is missing.
+            if (statement is LocalDeclarationStatementSyntax local) here.AddRange(local.Declaration.Variables.Where(v => !v.Identifier.IsMissing).Select(v => (v.Identifier.Text, line)));
+            else if (statement is LocalFunctionStatementSyntax function) here.Add((function.Identifier.Text, line));
+        }
+        foreach (var (variable, line) in here)
+        {
+            if (declaredIn.TryGetValue(variable, out int earlier) && earlier != cell)
+                throw new InvalidOperationException($"{name} cell {cell + 1} line {line}: cannot export: '{variable}' is declared again here after cell {earlier + 1}; a notebook allows that, one program does not. Rename one, or assign to the first.");
+            declaredIn.TryAdd(variable, cell);
+        }
+    }
+
+    private static readonly HashSet<string> CSharpKernels = ["csharp", "c#", "C#"];
 
     /// <summary>A line without its // comment and string contents (enough to count brackets).</summary>
     private static string Strip(string line)

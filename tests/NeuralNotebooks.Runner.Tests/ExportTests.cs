@@ -1,3 +1,7 @@
+using System.Text.Json.Nodes;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+
 namespace NeuralNotebooks.Runner.Tests;
 
 /// <summary>--export-apps on notebooks it can and cannot turn into apps: every refusal names the notebook, cell and line.</summary>
@@ -12,6 +16,70 @@ public class ExportTests
 
     private static Task<(int Code, string Stdout, string Stderr)> Export(Fixture f, params string[] notebooks) =>
         CommandLineTests.Run(["--export-apps", Path.Combine(f.Folder, "apps"), .. notebooks]);
+
+    /// <summary>The C# compiler's errors for an exported app (its #: directives are the SDK's, not the compiler's).</summary>
+    private static List<string> CompileErrors(string app)
+    {
+        var code = string.Join("\n", app.Split('\n').Select(l => l.StartsWith("#:", StringComparison.Ordinal) ? "" : l));
+        var refs = ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!).Split(Path.PathSeparator)
+            .Append(Fixture.LibraryPath).Select(p => MetadataReference.CreateFromFile(p));
+        var parse = new CSharpParseOptions(LanguageVersion.Preview);
+        var usings = "global using System; global using System.IO; global using System.Linq; global using System.Collections.Generic; global using System.Threading.Tasks;";
+        var compilation = CSharpCompilation.Create("app", [CSharpSyntaxTree.ParseText(code, parse), CSharpSyntaxTree.ParseText(usings, parse)],
+            refs, new CSharpCompilationOptions(OutputKind.ConsoleApplication).WithNullableContextOptions(NullableContextOptions.Enable));
+        return compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).Select(d => d.ToString()).ToList();
+    }
+
+    [Theory]
+    [InlineData("var y = 1.5;", "y\n// the value of y\n")]   // a comment after the final expression: it was left a bare 'y'
+    [InlineData("var y = 1.5;", "Console.WriteLine(y)")]       // a final void call without ';': it was display(Console.WriteLine(y))
+    [InlineData("var y = 1.5;", "y * 2 // doubled")]
+    [InlineData("var y = 1.5;\ny", "y")]                           // a bare name in two cells is no declaration
+    public async Task A_cells_final_expression_exports_to_an_app_that_compiles(string cell2, string cell3)
+    {
+        using var f = new Fixture();
+        var path = f.Ipynb("app.ipynb", Library(f), cell2, cell3);
+
+        var (code, _, stderr) = await Export(f, path);
+
+        Assert.True(code == 0, stderr);
+        var app = File.ReadAllText(Path.Combine(f.Folder, "apps", "app.cs"));
+        var errors = CompileErrors(app);
+        Assert.True(errors.Count == 0, app + "\n" + string.Join("\n", errors));
+    }
+
+    [Theory]
+    [InlineData("var x = 1;\nConsole.WriteLine(x);", "Console.WriteLine(0);\nvar x = 2;", "app.ipynb cell 3 line 2: cannot export: 'x' is declared again here after cell 2")]
+    [InlineData("var y = 1.5;", "#r \"System.Net.Http\"\nConsole.WriteLine(y);", "app.ipynb cell 3 line 1: cannot export #r \"System.Net.Http\": an app references only")]
+    [InlineData("var y = 1.5;", "#load \"helpers.csx\"", "app.ipynb cell 3 line 1: cannot export #load \"helpers.csx\"")]
+    public async Task A_cell_an_app_cannot_compile_is_refused_naming_notebook_cell_and_line(string cell2, string cell3, string expected)
+    {
+        // Each was exported as ok into an app that did not compile.
+        using var f = new Fixture();
+        var path = f.Ipynb("app.ipynb", Library(f), cell2, cell3);
+
+        var (code, _, stderr) = await Export(f, path);
+
+        Assert.Equal(1, code);
+        Assert.Contains(expected, stderr);
+        Assert.False(File.Exists(Path.Combine(f.Folder, "apps", "app.cs")));
+    }
+
+    [Fact]
+    public async Task A_cell_of_another_kernel_is_refused_not_pasted_into_the_csharp_app()
+    {
+        // The app held "display(\n<b>hello</b>\n);".
+        using var f = new Fixture();
+        var html = JsonNode.Parse(Fixture.IpynbText(Library(f), "<b>hello</b>"))!;
+        html["cells"]![1]!["metadata"]!["polyglot_notebook"]!["kernelName"] = "html";
+        html["cells"]![1]!["metadata"]!["dotnet_interactive"]!["language"] = "html";
+        var path = f.Write("html.ipynb", html.ToJsonString());
+
+        var (code, _, stderr) = await Export(f, path);
+
+        Assert.Equal(1, code);
+        Assert.Contains("html.ipynb cell 2: cannot export a cell of the html kernel", stderr);
+    }
 
     [Fact]
     public async Task A_static_or_partial_class_moves_after_the_statements_like_any_type()
