@@ -140,6 +140,7 @@ public sealed class NotebookFile
     {
         var root = Json?.DeepClone().AsObject() ?? NewIpynb();
         var cellsJson = root["cells"]!.AsArray();
+        var outputsWritten = new HashSet<JsonNode>(ReferenceEqualityComparer.Instance);
         for (int i = 0; i < Cells.Count; i++)
         {
             var cell = Cells[i];
@@ -164,8 +165,9 @@ public sealed class NotebookFile
             lock (cell.Outputs) foreach (var o in cell.Outputs) outputs.Add(o.DeepClone());
             NotebookJson.Set(c, "execution_count", JsonValue.Create(cell.ExecutionCount.Value));
             NotebookJson.Set(c, "outputs", outputs);
+            outputsWritten.Add(outputs);
         }
-        return NotebookJson.Write(root, Layout);
+        return NotebookJson.Write(root, Layout, outputsWritten);
     }
 
     /// <summary>

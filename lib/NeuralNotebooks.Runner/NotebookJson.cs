@@ -8,8 +8,9 @@ namespace NeuralNotebooks.Runner;
 /// <summary>
 /// Writes notebook JSON the way VS Code (JSON.stringify with an indent) and Jupyter (json.dump with
 /// indent=1, ensure_ascii=False) do: the original file's indentation and line ends, keys in the order
-/// they were read, numbers as they were written, and only the characters JSON requires escaped.
-/// So every part of a notebook the runner does not change comes back byte for byte.
+/// they were read, and numbers and strings as they were written (a file written with json.dump's default
+/// ensure_ascii=True keeps its \u escapes). So every part of a notebook the runner does not change comes
+/// back byte for byte. What the runner writes anew has only the characters JSON requires escaped.
 /// </summary>
 internal static class NotebookJson
 {
@@ -35,10 +36,14 @@ internal static class NotebookJson
         }
     }
 
-    internal static string Write(JsonNode node, Layout layout)
+    /// <summary>
+    /// <paramref name="node"/> as notebook text. Strings under <paramref name="written"/> (outputs, parsed
+    /// from the kernel's messages, not read from the file) are escaped anew, whatever text they arrived in.
+    /// </summary>
+    internal static string Write(JsonNode node, Layout layout, IReadOnlySet<JsonNode>? written = null)
     {
         var sb = new StringBuilder();
-        Write(sb, node, layout, 0);
+        Write(sb, node, layout, 0, written ?? new HashSet<JsonNode>(), asRead: true);
         if (layout.FinalNewLine) sb.Append(layout.NewLine);
         return sb.ToString();
     }
@@ -79,8 +84,9 @@ internal static class NotebookJson
         return null;
     }
 
-    private static void Write(StringBuilder sb, JsonNode? node, Layout layout, int depth)
+    private static void Write(StringBuilder sb, JsonNode? node, Layout layout, int depth, IReadOnlySet<JsonNode> written, bool asRead)
     {
+        if (node is not null && written.Contains(node)) asRead = false;
         switch (node)
         {
             case null:
@@ -97,7 +103,7 @@ internal static class NotebookJson
                     NewLine(sb, layout, depth + 1);
                     String(sb, key);
                     sb.Append(": ");
-                    Write(sb, value, layout, depth + 1);
+                    Write(sb, value, layout, depth + 1, written, asRead);
                 }
                 NewLine(sb, layout, depth);
                 sb.Append('}');
@@ -109,7 +115,7 @@ internal static class NotebookJson
                 {
                     if (i > 0) sb.Append(',');
                     NewLine(sb, layout, depth + 1);
-                    Write(sb, arr[i], layout, depth + 1);
+                    Write(sb, arr[i], layout, depth + 1, written, asRead);
                 }
                 NewLine(sb, layout, depth);
                 sb.Append(']');
@@ -117,6 +123,8 @@ internal static class NotebookJson
             case JsonValue value:
                 switch (value.GetValueKind())
                 {
+                    // A string read from the file keeps its text; one set since then is not backed by the file's JSON.
+                    case JsonValueKind.String when asRead && value.TryGetValue<JsonElement>(out var read): sb.Append(read.GetRawText()); break;
                     case JsonValueKind.String: String(sb, value.GetValue<string>()); break;
                     case JsonValueKind.True: sb.Append("true"); break;
                     case JsonValueKind.False: sb.Append("false"); break;

@@ -10,12 +10,7 @@ namespace NeuralNotebooks.Runner.Tests;
 /// </summary>
 public class DotnetReplTests
 {
-    private static string Root()
-    {
-        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
-            if (File.Exists(Path.Combine(d.FullName, "NeuralNotebooks.sln"))) return d.FullName;
-        throw new InvalidOperationException("repository root not found");
-    }
+    private static string Root() => Fixture.Root();
 
     public static TheoryData<string> Notebooks() =>
         new(Directory.GetFiles(Path.Combine(Root(), "notebooks"), "*.ipynb").Select(Path.GetFileName).Order(StringComparer.Ordinal)!);

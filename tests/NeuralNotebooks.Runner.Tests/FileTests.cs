@@ -21,6 +21,43 @@ public class FileTests
     }
 
     [Fact]
+    public void A_notebook_written_with_ascii_escapes_keeps_them_where_nothing_changed()
+    {
+        // json.dump's default (ensure_ascii=True), as many scripts that write notebooks use it.
+        using var f = new Fixture();
+        var text = Fixture.IpynbText("md:# Café ✓ 😀", "1").Replace("é", "\\u00e9").Replace("✓", "\\u2713").Replace("😀", "\\ud83d\\ude00");
+        var path = f.Write("ascii.ipynb", text);
+        Assert.Contains("\\u00e9", text);
+
+        Assert.Equal(text, NotebookFile.Load(path).ToIpynb());
+    }
+
+    [Fact]
+    public async Task Outputs_of_a_run_have_only_what_json_requires_escaped_while_the_files_escapes_stay()
+    {
+        using var f = new Fixture();
+        var text = Fixture.IpynbText("md:# Café", "Console.WriteLine(\"Café <b>\");\n\"Café <b>\"").Replace("é", "\\u00e9");
+        var path = f.Write("mixed.ipynb", text);
+
+        var result = await NotebookRunner.RunAsync(path, Options);
+        Assert.True(result.Succeeded, result.Error);
+        var written = result.Notebook.ToIpynb();
+
+        Assert.Contains("\"# Caf\\u00e9\"", written);
+        Assert.Contains("\"Café <b>\\n\"", written); // printed
+        Assert.Contains("\"Café <b>\"", written);      // the kernel's value, sent by the runner's worker with \u escapes
+    }
+
+    [Fact]
+    public void The_course_notebooks_come_back_byte_for_byte()
+    {
+        var notebooks = Directory.GetFiles(Path.Combine(Fixture.Root(), "notebooks"), "*.ipynb");
+        Assert.NotEmpty(notebooks);
+        foreach (var path in notebooks)
+            Assert.True(File.ReadAllText(path) == NotebookFile.Load(path).ToIpynb(), $"{Path.GetFileName(path)} changes when read and written");
+    }
+
+    [Fact]
     public async Task Running_again_reproduces_the_file_exactly_and_keeps_two_space_indentation()
     {
         using var f = new Fixture();

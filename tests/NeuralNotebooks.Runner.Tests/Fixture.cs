@@ -15,6 +15,14 @@ internal sealed class Fixture : IDisposable
     /// <summary>The library, as notebooks load it with <c>#r</c>.</summary>
     public static string LibraryPath => typeof(NeuralNotebooks.Display.IRichDisplay).Assembly.Location;
 
+    /// <summary>The repository's root folder, where the course notebooks are.</summary>
+    public static string Root()
+    {
+        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
+            if (File.Exists(Path.Combine(d.FullName, "NeuralNotebooks.sln"))) return d.FullName;
+        throw new InvalidOperationException("repository root not found");
+    }
+
     public string Write(string name, string text)
     {
         var path = Path.Combine(Folder, name);
