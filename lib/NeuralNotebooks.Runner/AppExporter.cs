@@ -106,13 +106,18 @@ public static partial class AppExporter
         app.Append("#:property PublishAot=false\n#:property Optimize=true\n");
         foreach (var p in packages.Distinct()) app.Append(p).Append('\n');
         app.Append('\n');
-        app.Append($"// {title}: the tutorial notebook {Path.GetRelativePath(Path.GetDirectoryName(appFolder)!, notebook.Path).Replace('\\', '/')} as a C# file-based app.\n");
-        app.Append($"// Run it with: dotnet run {Path.GetRelativePath(Path.GetDirectoryName(Path.GetDirectoryName(appFolder)!)!, Path.Combine(appFolder, Path.ChangeExtension(name, ".cs"))).Replace('\\', '/')}\n");
-        app.Append("// Text is printed; charts and tables are written to notebooks/apps/output/ and their paths printed.\n");
-        app.Append("// Generated from the notebook by: dotnet run --project lib/NeuralNotebooks.Runner -- --export-apps notebooks/apps notebooks/\n\n");
+        // Paths a reader types are given from the folder the export ran in, where the reader is likely to be.
+        var appFile = Path.Combine(appFolder, Path.ChangeExtension(name, ".cs"));
+        var runner = Path.Combine(Path.GetDirectoryName(Path.GetDirectoryName(Path.Combine(appFolder, project))!)!, "NeuralNotebooks.Runner");
+        app.Append($"// {title}: the tutorial notebook {Shown(notebook.Path)} as a C# file-based app.\n");
+        app.Append($"// Run it with: dotnet run {Shown(appFile)}\n");
+        app.Append($"// Text is printed; charts and tables are written to {Shown(Path.Combine(appFolder, "output", Path.GetFileNameWithoutExtension(name)))}/ and their paths printed.\n");
+        app.Append($"// Generated from the notebook by: dotnet run --project {Shown(runner)} -- --export-apps {Shown(appFolder)} {Shown(notebook.Path)}\n\n");
         foreach (var u in usings) app.Append(u).Append('\n');
         app.Append("using static NeuralNotebooks.Display.FileBasedApp;\n\n");
-        app.Append("NeuralNotebooks.Display.FileBasedApp.Start();\n\n");
+        // The app runs in its notebook's folder, where the notebook's relative paths (data, models) point.
+        var notebookFromApp = Slashes(Path.GetRelativePath(appFolder, notebookFolder));
+        app.Append($"NeuralNotebooks.Display.FileBasedApp.Start({SymbolDisplay.FormatLiteral(notebookFromApp, quote: true)});\n\n");
         app.Append(body.ToString().TrimEnd('\n')).Append('\n');
         if (types.Count > 0)
         {
@@ -120,6 +125,15 @@ public static partial class AppExporter
             foreach (var t in types) app.Append(t).Append('\n');
         }
         return app.ToString();
+    }
+
+    private static string Slashes(string path) => path.Replace('\\', '/');
+
+    /// <summary>A path relative to the current folder, or in full when it is outside it.</summary>
+    private static string Shown(string path)
+    {
+        var relative = Path.GetRelativePath(Directory.GetCurrentDirectory(), Path.GetFullPath(path));
+        return Slashes(relative == ".." || relative.StartsWith(".." + Path.DirectorySeparatorChar, StringComparison.Ordinal) || Path.IsPathRooted(relative) ? Path.GetFullPath(path) : relative);
     }
 
     /// <summary>Writes one app per notebook into <paramref name="appFolder"/> and returns their paths.</summary>

@@ -2,16 +2,16 @@
 #:property PublishAot=false
 #:property Optimize=true
 
-// 01 — What a trained network does: the tutorial notebook 01-intro.ipynb as a C# file-based app.
+// 01 — What a trained network does: the tutorial notebook notebooks/01-intro.ipynb as a C# file-based app.
 // Run it with: dotnet run notebooks/apps/01-intro.cs
-// Text is printed; charts and tables are written to notebooks/apps/output/ and their paths printed.
-// Generated from the notebook by: dotnet run --project lib/NeuralNotebooks.Runner -- --export-apps notebooks/apps notebooks/
+// Text is printed; charts and tables are written to notebooks/apps/output/01-intro/ and their paths printed.
+// Generated from the notebook by: dotnet run --project lib/NeuralNotebooks.Runner -- --export-apps notebooks/apps notebooks/01-intro.ipynb
 
 using NeuralNotebooks;
 using NeuralNotebooks.Plots;
 using static NeuralNotebooks.Display.FileBasedApp;
 
-NeuralNotebooks.Display.FileBasedApp.Start();
+NeuralNotebooks.Display.FileBasedApp.Start("..");
 
 // # 01 — What a trained network does
 //

@@ -7,10 +7,10 @@
 #:package TorchSharp-cpu@0.107.0
 #:package System.Numerics.Tensors@11.0.0
 
-// 02 — Tensors and activation functions: the tutorial notebook 02-tensors-and-activations.ipynb as a C# file-based app.
+// 02 — Tensors and activation functions: the tutorial notebook notebooks/02-tensors-and-activations.ipynb as a C# file-based app.
 // Run it with: dotnet run notebooks/apps/02-tensors-and-activations.cs
-// Text is printed; charts and tables are written to notebooks/apps/output/ and their paths printed.
-// Generated from the notebook by: dotnet run --project lib/NeuralNotebooks.Runner -- --export-apps notebooks/apps notebooks/
+// Text is printed; charts and tables are written to notebooks/apps/output/02-tensors-and-activations/ and their paths printed.
+// Generated from the notebook by: dotnet run --project lib/NeuralNotebooks.Runner -- --export-apps notebooks/apps notebooks/02-tensors-and-activations.ipynb
 
 using NeuralNotebooks;
 using NeuralNotebooks.Plots;
@@ -21,7 +21,7 @@ using System.Diagnostics;
 using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;   // only this class: the namespace also has a Tensor type
 using static NeuralNotebooks.Display.FileBasedApp;
 
-NeuralNotebooks.Display.FileBasedApp.Start();
+NeuralNotebooks.Display.FileBasedApp.Start("..");
 
 // # 02 — Tensors and activation functions
 //

@@ -6,10 +6,10 @@
 #:package XPlot.Plotly@4.1.0
 #:package TorchSharp-cpu@0.107.0
 
-// 03 — The multilayer perceptron: the tutorial notebook 03-mlp.ipynb as a C# file-based app.
+// 03 — The multilayer perceptron: the tutorial notebook notebooks/03-mlp.ipynb as a C# file-based app.
 // Run it with: dotnet run notebooks/apps/03-mlp.cs
-// Text is printed; charts and tables are written to notebooks/apps/output/ and their paths printed.
-// Generated from the notebook by: dotnet run --project lib/NeuralNotebooks.Runner -- --export-apps notebooks/apps notebooks/
+// Text is printed; charts and tables are written to notebooks/apps/output/03-mlp/ and their paths printed.
+// Generated from the notebook by: dotnet run --project lib/NeuralNotebooks.Runner -- --export-apps notebooks/apps notebooks/03-mlp.ipynb
 
 using NeuralNotebooks;
 using NeuralNotebooks.Plots;
@@ -18,7 +18,7 @@ using TorchSharp;
 using NeuralNotebooks.Torch;
 using static NeuralNotebooks.Display.FileBasedApp;
 
-NeuralNotebooks.Display.FileBasedApp.Start();
+NeuralNotebooks.Display.FileBasedApp.Start("..");
 
 // # 03 — The multilayer perceptron
 //

@@ -4,10 +4,10 @@
 #:property Optimize=true
 #:package TorchSharp-cpu@0.107.0
 
-// 04 — Handwritten digits from scratch: the tutorial notebook 04-digits-from-scratch.ipynb as a C# file-based app.
+// 04 — Handwritten digits from scratch: the tutorial notebook notebooks/04-digits-from-scratch.ipynb as a C# file-based app.
 // Run it with: dotnet run notebooks/apps/04-digits-from-scratch.cs
-// Text is printed; charts and tables are written to notebooks/apps/output/ and their paths printed.
-// Generated from the notebook by: dotnet run --project lib/NeuralNotebooks.Runner -- --export-apps notebooks/apps notebooks/
+// Text is printed; charts and tables are written to notebooks/apps/output/04-digits-from-scratch/ and their paths printed.
+// Generated from the notebook by: dotnet run --project lib/NeuralNotebooks.Runner -- --export-apps notebooks/apps notebooks/04-digits-from-scratch.ipynb
 
 using NeuralNotebooks;
 using NeuralNotebooks.Kernels;
@@ -16,7 +16,7 @@ using TorchSharp;
 using NeuralNotebooks.Torch;
 using static NeuralNotebooks.Display.FileBasedApp;
 
-NeuralNotebooks.Display.FileBasedApp.Start();
+NeuralNotebooks.Display.FileBasedApp.Start("..");
 
 // # 04 — Handwritten digits from scratch
 //

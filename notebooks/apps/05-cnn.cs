@@ -6,10 +6,10 @@
 #:package XPlot.Plotly@4.1.0
 #:package TorchSharp-cpu@0.107.0
 
-// 05 — Convolutional networks: the tutorial notebook 05-cnn.ipynb as a C# file-based app.
+// 05 — Convolutional networks: the tutorial notebook notebooks/05-cnn.ipynb as a C# file-based app.
 // Run it with: dotnet run notebooks/apps/05-cnn.cs
-// Text is printed; charts and tables are written to notebooks/apps/output/ and their paths printed.
-// Generated from the notebook by: dotnet run --project lib/NeuralNotebooks.Runner -- --export-apps notebooks/apps notebooks/
+// Text is printed; charts and tables are written to notebooks/apps/output/05-cnn/ and their paths printed.
+// Generated from the notebook by: dotnet run --project lib/NeuralNotebooks.Runner -- --export-apps notebooks/apps notebooks/05-cnn.ipynb
 
 using NeuralNotebooks;
 using NeuralNotebooks.Plots;
@@ -20,7 +20,7 @@ using TorchSharp;
 using NeuralNotebooks.Torch;
 using static NeuralNotebooks.Display.FileBasedApp;
 
-NeuralNotebooks.Display.FileBasedApp.Start();
+NeuralNotebooks.Display.FileBasedApp.Start("..");
 
 // # 05 — Convolutional networks
 //

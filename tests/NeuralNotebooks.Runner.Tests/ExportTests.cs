@@ -205,4 +205,58 @@ public class ExportTests
         Assert.Contains("b.ipynb cell 2 line 1: cannot export #!who", stderr);
         Assert.False(File.Exists(Path.Combine(f.Folder, "apps", "a.cs")));
     }
+
+    [Theory]
+    [InlineData("apps")]             // the course's layout: notebooks/apps/
+    [InlineData("build/apps")]       // Start moved to the app folder's parent, build/: data.txt not found
+    [InlineData(".")]
+    public async Task An_app_runs_in_its_notebooks_folder_wherever_it_was_exported_to(string appsFolder)
+    {
+        using var f = new Fixture();
+        var path = f.Ipynb("reads.ipynb", Library(f), "Console.WriteLine(File.ReadAllText(\"data.txt\"));");
+        var apps = Path.GetFullPath(Path.Combine(f.Folder, appsFolder));
+        var (code, _, stderr) = await CommandLineTests.Run("--export-apps", apps, path);
+        Assert.True(code == 0, stderr);
+
+        // The app's own call, as the app would make it.
+        var app = CSharpSyntaxTree.ParseText(File.ReadAllText(Path.Combine(apps, "reads.cs")));
+        var start = app.GetRoot().DescendantNodes().OfType<Microsoft.CodeAnalysis.CSharp.Syntax.InvocationExpressionSyntax>()
+            .Single(i => i.Expression.ToString() == "NeuralNotebooks.Display.FileBasedApp.Start");
+        var folder = (string)((Microsoft.CodeAnalysis.CSharp.Syntax.LiteralExpressionSyntax)start.ArgumentList.Arguments.Single().Expression).Token.Value!;
+        var before = Directory.GetCurrentDirectory();
+        AppContext.SetData("EntryPointFilePath", Path.Combine(apps, "reads.cs"));
+        try
+        {
+            NeuralNotebooks.Display.FileBasedApp.Start(folder);
+            Assert.Equal(f.Folder, Directory.GetCurrentDirectory());
+        }
+        finally
+        {
+            AppContext.SetData("EntryPointFilePath", null);
+            Directory.SetCurrentDirectory(before);
+        }
+    }
+
+    [Fact]
+    public async Task An_apps_header_gives_its_real_paths_from_the_folder_the_export_ran_in()
+    {
+        // They were the course's layout whatever the folders: "notebooks/apps/output/" for an app in build/apps/.
+        using var f = new Fixture();
+        var path = f.Ipynb("reads.ipynb", Library(f), "Console.WriteLine(1);");
+        var before = Directory.GetCurrentDirectory();
+        Directory.SetCurrentDirectory(f.Folder);
+        try
+        {
+            var (code, _, stderr) = await CommandLineTests.Run("--export-apps", "build/apps", "reads.ipynb");
+            Assert.True(code == 0, stderr);
+        }
+        finally { Directory.SetCurrentDirectory(before); }
+
+        var app = File.ReadAllText(Path.Combine(f.Folder, "build", "apps", "reads.cs"));
+        Assert.Contains("the tutorial notebook reads.ipynb as a C# file-based app", app);
+        Assert.Contains("// Run it with: dotnet run build/apps/reads.cs\n", app);
+        Assert.Contains("written to build/apps/output/reads/ and their paths printed", app);
+        Assert.Contains("dotnet run --project lib/NeuralNotebooks.Runner -- --export-apps build/apps reads.ipynb\n", app);
+        Assert.DoesNotContain("notebooks/", app);
+    }
 }

@@ -17,18 +17,22 @@ public static class FileBasedApp
     public static string OutputDirectory { get; set; } = Path.Combine("output", "app");
 
     /// <summary>
-    /// Prepares an exported tutorial: runs it in the notebooks' folder (where the notebook's relative
+    /// Prepares an exported tutorial: runs it in its notebook's folder (where the notebook's relative
     /// paths point) and writes its pictures to <c>output/&lt;name&gt;/</c> beside the app
     /// (<c>notebooks/apps/output/01-intro/</c>), printing their paths from the folder the app was started in.
     /// </summary>
-    public static void Start()
+    /// <param name="notebookFolder">
+    /// The notebook's folder relative to the app's (the exporter writes it): <c>".."</c>, the default, for an
+    /// app in a folder of the notebooks' folder, as the course's are.
+    /// </param>
+    public static void Start(string notebookFolder = "..")
     {
         var file = AppContext.GetData("EntryPointFilePath") as string;
         if (file is null) return;
         var appDir = Path.GetDirectoryName(file)!;
         OutputDirectory = Path.Combine(appDir, "output", Path.GetFileNameWithoutExtension(file));
         _startedIn = Directory.GetCurrentDirectory();
-        Directory.SetCurrentDirectory(Path.GetDirectoryName(appDir)!);
+        Directory.SetCurrentDirectory(Path.GetFullPath(Path.Combine(appDir, notebookFolder)));
     }
 
     // Where the learner's shell is: printed relative to notebooks/, which Start moves to, the paths did not exist
