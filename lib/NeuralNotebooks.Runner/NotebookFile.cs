@@ -75,11 +75,14 @@ public sealed class NotebookFile
             throw new FormatException($"{path}: the key \"{key}\" appears twice in one object (line {line}); VS Code and Jupyter would silently keep the last one, so remove the one that is not meant.");
         if (parsed is not JsonObject root) throw new FormatException($"{path}: not a Jupyter notebook (the file is JSON but not an object with a \"cells\" array).");
         if (root["cells"] is not JsonArray cellsJson) throw new FormatException($"{path}: not a Jupyter notebook (no \"cells\" array).");
+        // Read below, metadata that is not an object failed with "The node must be of type 'JsonObject'", naming neither the notebook's nor a cell's.
+        if (root["metadata"] is not (null or JsonObject)) throw new FormatException($"{path}: the notebook's \"metadata\" must be a JSON object.");
         string defaultKernel = Text(root["metadata"]?["polyglot_notebook"]?["kernelInfo"]?["defaultKernelName"]) ?? "csharp";
         var cells = new List<Cell>();
         for (int i = 0; i < cellsJson.Count; i++)
         {
             if (cellsJson[i] is not JsonObject c) throw new FormatException($"{path}: cell {i + 1} is not a JSON object.");
+            if (c["metadata"] is not (null or JsonObject)) throw new FormatException($"{path}: cell {i + 1}: \"metadata\" must be a JSON object.");
             string kind = c["cell_type"] is null ? "code" : Text(c["cell_type"]) ?? throw new FormatException($"{path}: cell {i + 1}: \"cell_type\" is not a string.");
             string source = c["source"] switch
             {

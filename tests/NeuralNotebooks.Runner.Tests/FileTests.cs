@@ -171,7 +171,9 @@ public class FileTests
     [InlineData("{\"cells\": [\"a string\"]}", "cell 1 is not a JSON object")]
     [InlineData("{\"cells\": [{\"cell_type\": \"code\", \"source\": 123}]}", "cell 1: \"source\" must be a string or an array of strings")]
     [InlineData("{\"cells\": [{\"cell_type\": 7, \"source\": \"\"}]}", "cell 1: \"cell_type\" is not a string")]
-    [InlineData("{\"cells\": [], \"metadata\": []}", "not a Jupyter notebook")]
+    [InlineData("{\"cells\": [], \"metadata\": []}", "the notebook's \"metadata\" must be a JSON object")]
+    [InlineData("{\"cells\": [{\"cell_type\": \"code\", \"metadata\": [], \"source\": \"\"}]}", "cell 1: \"metadata\" must be a JSON object")]
+    [InlineData("{\"cells\": [], \"metadata\": {\"polyglot_notebook\": []}}", "not a Jupyter notebook")]
     [InlineData("{\"cells\": {}}", "no \"cells\" array")]
     public void Valid_json_of_the_wrong_structure_is_a_format_error_naming_the_file_and_the_part(string json, string expected)
     {
