@@ -58,7 +58,11 @@ public sealed partial class Tensor : IRichDisplay
     /// <summary>The element type; always <see cref="DType.Float32"/>.</summary>
     public DType DType => DType.Float32;
 
-    /// <summary>The elements as a span, row-major. Writing to it changes the tensor.</summary>
+    /// <summary>
+    /// The elements as a span, row-major. Writing to it changes the tensor (and the tensors that share its
+    /// memory); unlike <see cref="SetItem"/>, such writes are not seen by the backward pass's check for values
+    /// changed after an operation used them, so change values through the span before computing from them.
+    /// </summary>
     public Span<float> AsSpan() => data;
 
     /// <summary>A copy of the elements, row-major.</summary>
