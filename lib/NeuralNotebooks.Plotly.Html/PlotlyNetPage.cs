@@ -7,7 +7,7 @@ namespace NeuralNotebooks.Plotly.Html;
 /// Writes a Plotly figure (its <c>data</c> and <c>layout</c> JSON) as a complete HTML page through
 /// Plotly.NET, with plotly.js embedded so the page works from disk without a network.
 /// </summary>
-public static class PlotlyNetPage
+public static partial class PlotlyNetPage
 {
     /// <summary>The plotly.js version Plotly.NET embeds in the pages it writes.</summary>
     public static string PlotlyJsVersion => Globals.PLOTLYJS_VERSION;
@@ -42,5 +42,19 @@ public static class PlotlyNetPage
 
     // Plain values go in as .NET values (some properties are typed); arrays and objects stay JSON,
     // which Plotly.NET's serializer writes back unchanged.
-    private static object? Value(JToken token) => token is JValue v ? v.Value : token;
+    private static object? Value(JToken token) => ScriptSafe(token) is JValue v ? v.Value : token;
+
+    // Plotly.NET writes the figure's JSON into a <script> as it is: a title holding "</script" ended the script
+    // there (the figure was never drawn and the rest of the title became part of the page), and "<!--" kept it
+    // open past its end. The "<" of those two sequences goes in as an entity, which plotly.js shows as "<".
+    private static JToken ScriptSafe(JToken token)
+    {
+        if (token is JValue { Type: JTokenType.String } text)
+            text.Value = ScriptBreaking().Replace((string)text.Value!, "&lt;");
+        else foreach (var child in token.Children()) ScriptSafe(child is JProperty p ? p.Value : child);
+        return token;
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex("<(?=/script|!--)", System.Text.RegularExpressions.RegexOptions.IgnoreCase)]
+    private static partial System.Text.RegularExpressions.Regex ScriptBreaking();
 }

@@ -56,7 +56,7 @@ public static class ChartConversions
             hoverinfo = "x+text",
         };
         var layout = BaseLayout(chart.TitleValue, chart.Width, chart.Height);
-        layout.xaxis = Axis(null);
+        layout.xaxis = Axis(chart.XLabelValue);
         layout.xaxis.type = "category";
         layout.yaxis = YAxis(chart.YLabelValue);
         layout.showlegend = false;
@@ -127,7 +127,7 @@ public static class ChartConversions
             x.domain = new[] { from, to };
             x.anchor = "y" + suffix;
             x.dtick = 1;
-            var y = YAxis(null);
+            var y = YAxis(groups[p].Name);   // the static panels label their y axes "loss" and "accuracy" too
             y.anchor = "x" + suffix;
             if (p == 0) { layout.xaxis = x; layout.yaxis = y; } else { layout.xaxis2 = x; layout.yaxis2 = y; }
             annotations.Add(new Annotation

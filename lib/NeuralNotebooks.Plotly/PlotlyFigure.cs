@@ -66,11 +66,13 @@ public sealed partial class PlotlyFigure : IRichDisplay, IHtmlPage
         // Unique per output (several figures share one page in VS Code), stable for the same figure in the same run.
         var id = $"nn-plotly-{Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(json)))[..12].ToLowerInvariant()}-{Interlocked.Increment(ref _displayed)}";
         int width = (int)Math.Round(Layout.width), height = (int)Math.Round(Layout.height);
+        // The JSON sits in a <script>, where "</script" ends it and "<!--" then "<script" keeps it open past its
+        // end: every "<" (only ever inside JSON strings) goes in as \u003c, which the script reads as "<".
         return $"""
             <div class="neuralnotebooks-plotly">
             <div id="{id}-placeholder" style="box-sizing:border-box;width:{width}px;max-width:100%;padding:12px 16px;border:1px dashed #999;color:#444;background:#fafafa;font:13px sans-serif">{WebUtility.HtmlEncode(PlotlyJs.PlaceholderText(Title))}</div>
             <div id="{id}" style="display:none;width:{width}px;height:{height}px;max-width:100%"></div>
-            {PlotlyJs.Loader(id, json.Replace("</", "<\\/"))}
+            {PlotlyJs.Loader(id, json.Replace("<", "\\u003c"))}
             </div>
             """;
     }

@@ -38,6 +38,8 @@ public static class TorchBridge
         var a = library.AsSpan(); var b = other.AsSpan();
         for (int i = 0; i < a.Length; i++)
         {
+            // Equal infinities (a log-probability of -inf on both sides) agree; inf - inf would read as NaN.
+            if (a[i] == b[i]) continue;
             float d = MathF.Abs(a[i] - b[i]);
             if (float.IsNaN(d)) return float.NaN;
             max = MathF.Max(max, d);

@@ -29,13 +29,19 @@ public static class TorchSharpSetup
     /// <summary>True once <see cref="Load"/> has made TorchSharp usable in this process.</summary>
     public static bool Ready => _status?.Ready == true;
 
-    /// <summary>Loads TorchSharp's natives (once per process) and reports what was done.</summary>
+    /// <summary>
+    /// Loads TorchSharp's natives (once per process) and reports what was done. A failure to find them is not
+    /// kept: after referencing the package, as the message advises, calling it again loads them (a notebook
+    /// that ran its setup cell before its #r no longer needs a restart). A failure of LibTorch itself is kept.
+    /// </summary>
     public static TorchSharpStatus Load()
     {
         lock (Gate)
         {
-            _status ??= LoadOnce();
-            return _status;
+            if (_status is not null) return _status;
+            var status = LoadOnce(out bool final);
+            if (final) _status = status;
+            return status;
         }
     }
 
@@ -47,8 +53,9 @@ public static class TorchSharpSetup
         return status.Ready ? status : throw new TorchSharpUnavailableException(status.Message);
     }
 
-    static TorchSharpStatus LoadOnce()
+    static TorchSharpStatus LoadOnce(out bool final)
     {
+        final = true;
         string platform = $"{RuntimeInformation.OSDescription} ({RuntimeInformation.ProcessArchitecture})";
         if (OperatingSystem.IsLinux() && RuntimeInformation.ProcessArchitecture != Architecture.X64)
             return TorchSharpStatus.Unavailable(platform,
@@ -65,6 +72,8 @@ public static class TorchSharpSetup
             }
             catch (Exception e) when (e is TorchSharpUnavailableException or NotSupportedException or InvalidDataException or DllNotFoundException or IOException)
             {
+                // Nothing of TorchSharp's has run yet, so a later call can still succeed once the natives are there.
+                final = false;
                 return TorchSharpStatus.Unavailable(platform, e.Message);
             }
         }

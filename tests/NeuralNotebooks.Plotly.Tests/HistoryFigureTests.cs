@@ -46,4 +46,13 @@ public class HistoryFigureTests
         var e = Assert.Throws<InvalidOperationException>(() => new History().ToPlotly());
         Assert.Contains("no epochs", e.Message);
     }
+
+    [Fact]
+    public void The_panels_keep_the_static_views_y_axis_labels()
+    {
+        // The static panels label their y axes "loss" and "accuracy"; the figure's were empty.
+        var layout = FigureJson.Parse(Train().ToPlotly()).Layout();
+        Assert.Equal("loss", layout.GetProperty("yaxis").Text("title"));
+        Assert.Equal("accuracy", layout.GetProperty("yaxis2").Text("title"));
+    }
 }

@@ -26,7 +26,7 @@ public partial class HtmlOutputTests
         Assert.Contains($"https://cdn.plot.ly/plotly-{PlotlyJs.Version}.min.js", html);
         // A title cannot close the script early; the figure inside it is the figure's JSON.
         Assert.Single(Regex.Matches(html, "</script>"));
-        var json = FigureLiteral().Match(html).Groups["json"].Value.Replace("<\\/", "</");
+        var json = FigureLiteral().Match(html).Groups["json"].Value.Replace("\\u003c", "<");
         Assert.Equal(JsonDocument.Parse(figure.ToJson()).RootElement.ToString(), JsonDocument.Parse(json).RootElement.ToString());
         Assert.Equal("text/html", figure.MimeType);
     }
@@ -147,4 +147,23 @@ public partial class HtmlOutputTests
 
     [GeneratedRegex(@"var figure = (?<json>\{.*?\});\r?\n", RegexOptions.Singleline)]
     private static partial Regex FigureLiteral();
+
+    [Theory]
+    [InlineData("a </script><b>oops</b>")]
+    [InlineData("<!--<script>")]
+    public void A_title_with_script_markup_cannot_break_the_notebook_output_or_the_app_page(string title)
+    {
+        // "<!--" then "<script" kept the notebook's script open past its own </script> (only "</" was escaped),
+        // and the app page, written by Plotly.NET, ended its script at a title's "</script" and made "<b>oops</b>"
+        // part of the page: in both the figure was never drawn.
+        var figure = new LineChart().Add([0.0, 1], [1.0, 2]).Title(title).ToPlotly();
+        var html = figure.Render();
+        Assert.Single(Regex.Matches(html, "</script>"));
+        Assert.DoesNotContain("<!--", html);
+        var json = FigureLiteral().Match(html).Groups["json"].Value;
+        Assert.Equal(title, JsonDocument.Parse(json).RootElement.GetProperty("layout").GetProperty("title").GetString());
+        var page = figure.ToHtmlPage();
+        Assert.DoesNotContain("</script><b>oops", page);
+        Assert.DoesNotContain("<!--<script", page);
+    }
 }

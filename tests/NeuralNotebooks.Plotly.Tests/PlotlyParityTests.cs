@@ -73,4 +73,14 @@ public class PlotlyParityTests
         Assert.Equal(2, heat.GetProperty("x").Strings().Distinct().Count());
         Assert.Equal(2, heat.GetProperty("y").Strings().Distinct().Count());
     }
+
+    [Fact]
+    public void A_bar_chart_keeps_its_x_axis_label()
+    {
+        // The SVG drew "digit" under the bars; the figure's x axis had no title.
+        var chart = Plot.Bar(["a", "b"], new[] { 1.0, 2 }).XLabel("digit").YLabel("count");
+        var layout = FigureJson.Parse(chart.ToPlotly()).Layout();
+        Assert.Equal("digit", layout.GetProperty("xaxis").Text("title"));
+        Assert.Equal("count", layout.GetProperty("yaxis").Text("title"));
+    }
 }

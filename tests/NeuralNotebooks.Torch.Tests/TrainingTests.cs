@@ -97,6 +97,17 @@ public class TrainingTests
     }
 
     [Fact]
+    public void Equal_infinities_do_not_differ()
+    {
+        // inf - inf made the difference of a tensor and its own TorchSharp copy NaN; torch.allclose says equal.
+        var x = Tensor.From(float.PositiveInfinity, float.NegativeInfinity, 1f);
+        using var t = x.ToTorch();
+        Assert.Equal(0f, TorchBridge.MaxAbsDifference(x, t));
+        using var other = Tensor.From(float.PositiveInfinity, 1f, 1f).ToTorch();
+        Assert.Equal(float.PositiveInfinity, TorchBridge.MaxAbsDifference(x, other));
+    }
+
+    [Fact]
     public void Tensors_round_trip_through_torchsharp()
     {
         var x = Live.Uniform(21, -1, 1, 2, 3, 4);

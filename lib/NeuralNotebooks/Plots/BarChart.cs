@@ -31,6 +31,7 @@ public sealed class BarChart : Chart
     internal const string Colour = "#6baed6", HighlightColour = "#08306b";
 
     internal string? YLabelValue => _yLabel;
+    internal string? XLabelValue => _xLabel;
     internal bool HighlightsMax => _highlightMax;
 
     /// <summary>Sets the title.</summary>
