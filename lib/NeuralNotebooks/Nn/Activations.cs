@@ -4,8 +4,9 @@ namespace NeuralNotebooks;
 
 /// <summary>
 /// An activation function: <see cref="Forward"/> and <see cref="Derivative"/> on tensors (for plotting
-/// and exploring), and the batch kernels the layers run. Get one by name with <see cref="Activations.Get"/>,
-/// or derive from this class for a new one.
+/// and exploring), and the batch kernels the layers run. Get one by name with <see cref="Activations.Get"/>.
+/// Deriving from this class gives a new function to plot and explore; the layers take the built-in ones by
+/// name only (for a new activation inside a model, use a <see cref="Lambda"/> layer).
 /// </summary>
 public abstract class ActivationFunction
 {

@@ -38,7 +38,13 @@ public abstract class AutogradLayer : Layer
     {
         CreateWeights(inputShape, rng);
         using var _ = Tensor.NoGrad();
-        var probe = Forward(Tensor.Zeros([1, .. inputShape]));
+        Tensor probe;
+        // The probe is the library's, not the learner's: an error inside it says so and names the layer.
+        try { probe = Forward(Tensor.Zeros([1, .. inputShape])); }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or IndexOutOfRangeException)
+        {
+            throw new InvalidOperationException($"{Describe()}: the forward pass failed on one sample of zeros of shape {Batch(inputShape)}, which the model runs to learn the output shape: {e.Message}", e);
+        }
         if (probe.Rank == 0 || probe.Shape[0] != 1)
             throw new InvalidOperationException($"{Describe()}: the forward pass must keep the batch axis first, but one sample of shape {Batch(inputShape)} gave {probe.Shape}.");
         return probe.Shape.ToArray()[1..];
@@ -67,13 +73,20 @@ public abstract class AutogradLayer : Layer
         if (dy.Shape != _output.Shape) throw new ArgumentException($"{Describe()}: the output gradient has shape {dy.Shape}, the output {_output.Shape}.");
         foreach (var w in Weights) w.ZeroGrad();
         _input.ZeroGrad();
+        // The input and weights require grad, so an output computed from them in tensor operations does too; one
+        // that does not was rebuilt from copied numbers (ToArray, new Tensor), and nothing before it would learn.
+        if (!_output.RequiresGrad && (needInputGradient || Weights.Count > 0))
+            throw new InvalidOperationException($"{Describe()}: Forward's output is not computed from its input or weights in tensor operations (ToArray or new Tensor cut the graph), so no gradient reaches them.");
         if (_output.RequiresGrad) _output.Backward(dy);
         for (int i = 0; i < Weights.Count; i++)
         {
-            var g = Gradients[i].AsSpan();
-            if (Weights[i].Grad is { } grad) grad.AsSpan().CopyTo(g); else g.Clear();
+            // A weight read through a copy was never in the graph: it would silently never move.
+            var grad = Weights[i].Grad ?? throw new InvalidOperationException(
+                $"{Describe()}: weight '{WeightNames[i]}' got no gradient: Forward does not use it in tensor operations (a copy of it, through ToArray or new Tensor, is not the weight).");
+            grad.AsSpan().CopyTo(Gradients[i].AsSpan());
         }
         if (!needInputGradient) return null;
+        // An output that depends on the weights alone has a zero gradient with respect to the input.
         return _input.Grad ?? Tensor.Zeros(_input.Shape.ToArray());
     }
 }

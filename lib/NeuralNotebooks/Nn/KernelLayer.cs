@@ -36,7 +36,8 @@ public abstract class KernelLayer : Layer
     /// <summary>The kernel's gradient.</summary>
     protected Tensor KernelGradient => Gradients[0];
     /// <summary>The bias's gradient (only with a bias).</summary>
-    protected Tensor BiasGradient => Gradients[1];
+    protected Tensor BiasGradient => UseBias && Gradients.Count > 1 ? Gradients[1]
+        : throw new InvalidOperationException($"{Describe()} has no bias (useBias: false) or is not built yet, so it has no bias gradient.");
 
     /// <summary>Creates the kernel ("kernel", from <see cref="KernelInitializer"/>) and, with a bias, "bias" of <paramref name="units"/> zeros.</summary>
     protected void CreateKernel(int[] kernelShape, int units, Rng rng)
@@ -90,8 +91,11 @@ public abstract class KernelLayer : Layer
         return false;
     }
 
-    /// <summary>The bias gradient: the sum of the rows of <paramref name="dz"/>.</summary>
-    protected void SumRowsIntoBiasGradient(Tensor dz, int units) => Simd.SumRows(dz.data.AsSpan(0, dz.Size), units, BiasGradient.data);
+    /// <summary>The bias gradient: the sum of the rows of <paramref name="dz"/>. Nothing without a bias.</summary>
+    protected void SumRowsIntoBiasGradient(Tensor dz, int units)
+    {
+        if (UseBias) Simd.SumRows(dz.data.AsSpan(0, dz.Size), units, BiasGradient.data);
+    }
 
     /// <inheritdoc/>
     [MethodImpl(JitHints.PerBatch)]

@@ -68,7 +68,45 @@ public abstract class Layer
     {
         _weights.Clear(); _gradients.Clear(); _weightNames.Clear(); _buffers.Clear(); _bufferNames.Clear();
         _inputShape = (int[])inputShape.Clone();
-        _outputShape = (int[])OnBuild(_inputShape, rng).Clone();
+        _building = true;
+        try { _outputShape = (int[])OnBuild(_inputShape, rng).Clone(); }
+        finally { _building = false; }
+    }
+
+    // Weights are made while building: the build starts by clearing them, so one added in a constructor was
+    // dropped (not trained, saved or counted) while the layer's field still held it.
+    private bool _building;
+
+    /// <summary>
+    /// Refuses an output that is not <see cref="OutputShape"/> for a batch of <paramref name="count"/>: a custom
+    /// layer's Forward that returned another shape had the next layer read its buffer as the declared one
+    /// (predictions silently wrong), or a loss count "0 classes" far from the cause.
+    /// </summary>
+    internal Tensor CheckOutput(Tensor output, int count)
+    {
+        if (!FitsBatch(output, OutputShape, count))
+            throw new InvalidOperationException($"{Describe()}: Forward returned shape {output.Shape}, but the layer declared {Batch(OutputShape)} for a batch of {count}.");
+        return output;
+    }
+
+    /// <summary>
+    /// Refuses a missing or misshapen input gradient where one was asked for: null stopped the backward pass
+    /// (the layers before it silently stopped learning), another shape was read as the input's.
+    /// </summary>
+    internal Tensor CheckInputGradient(Tensor? gradient, int count)
+    {
+        if (gradient is null)
+            throw new InvalidOperationException($"{Describe()}: Backward returned no input gradient, though the layers before it need one (needInputGradient was true).");
+        if (!FitsBatch(gradient, InputShape, count))
+            throw new InvalidOperationException($"{Describe()}: Backward returned an input gradient of shape {gradient.Shape}, but its input was {Batch(InputShape)} for a batch of {count}.");
+        return gradient;
+    }
+
+    private static bool FitsBatch(Tensor t, int[] sample, int count)
+    {
+        if (t.Rank != sample.Length + 1 || t.Shape[0] != count) return false;
+        for (int i = 0; i < sample.Length; i++) if (t.Shape[i + 1] != sample[i]) return false;
+        return true;
     }
 
     /// <summary>Forgets the shapes and weights, as before the first build (a model undoing a build that failed).</summary>
@@ -128,6 +166,8 @@ public abstract class Layer
 
     private void CheckNewName(string name)
     {
+        if (!_building)
+            throw new InvalidOperationException($"{Describe()}: add weights and buffers while the layer is built (in CreateWeights or OnBuild), not in its constructor or later: a build starts by clearing them.");
         if (string.IsNullOrWhiteSpace(name) || name.Contains('/'))
             throw new ArgumentException($"{Describe()}: a weight name must be non-empty and without '/', got \"{name}\".");
         if (_weightNames.Contains(name) || _bufferNames.Contains(name))

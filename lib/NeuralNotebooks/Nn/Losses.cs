@@ -7,8 +7,16 @@ namespace NeuralNotebooks;
 /// A loss: how wrong a batch of predictions is, as one number averaged over the batch (like Keras),
 /// with its gradient with respect to the predictions for training.
 /// </summary>
+/// <remarks>
+/// The losses are the library's own (<see cref="Get"/> lists them): their batch kernels are internal, so a class
+/// outside the library cannot derive from this one. For a loss of your own, compute it from tensors and call
+/// <see cref="Tensor.Backward()"/>, as notebook 04 does.
+/// </remarks>
 public abstract class Loss
 {
+    // Only the library's losses: Forward is internal, so an outside subclass could not be completed anyway.
+    private protected Loss() { }
+
     /// <summary>Keras's name, e.g. "sparse_categorical_crossentropy".</summary>
     public abstract string Name { get; }
 

@@ -137,9 +137,9 @@ public sealed partial class Sequential
         if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(batchSize), $"{method}: batchSize must be at least 1, got {batchSize}.");
     }
 
-    // Fit finds a NaN input through the weights it spoils; Predict and Evaluate would not: a ReLU turns NaN into 0
-    // and max-pooling drops a NaN that is not first in its window, so the course CNN gave an image with one NaN
-    // pixel plausible probabilities and a finite loss. Predict and Evaluate check each batch as it is gathered,
+    // Fit finds a NaN input through the loss or the weights it spoils; Predict and Evaluate would not: max-pooling
+    // drops a NaN that is not first in its window (and ReLU turned NaN into 0 before it kept it), so the course CNN
+    // gave an image with one NaN pixel plausible probabilities and a finite loss. Predict and Evaluate check each batch as it is gathered,
     // while it is in cache: a pass over the whole input first would read it from memory once more.
     private static void CheckFinite(string method, Tensor x, string name = "x", int firstSample = 0)
     {

@@ -200,7 +200,7 @@ public sealed partial class Sequential
             h = conv.ForwardThroughPool(pool, h, training);
             start = 2;
         }
-        for (int i = start; i < _layers.Count && i <= upTo; i++) h = _layers[i].Forward(h, training);
+        for (int i = start; i < _layers.Count && i <= upTo; i++) h = _layers[i].CheckOutput(_layers[i].Forward(h, training), x.Shape[0]);
         return h;
     }
 

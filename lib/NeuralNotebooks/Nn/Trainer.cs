@@ -136,7 +136,7 @@ internal sealed class Trainer
                     i = 1;
                     continue;
                 }
-                h = _outputs[i] = _layers[i].Forward(h, training: true);
+                h = _outputs[i] = _layers[i].CheckOutput(_layers[i].Forward(h, training: true), count);
             }
             var grad = Layer.EnsureLike(ref _grad, h.Shape);
             int width = h.Size / count;
@@ -158,6 +158,7 @@ internal sealed class Trainer
                 g = i == _layers.Count - 1 && _fusedLast is not null
                     ? _fusedLast.BackwardFromPreActivation(g, needInputGradient: i > 0)
                     : _layers[i].Backward(g, needInputGradient: i > 0);
+                if (i > 0) g = _layers[i].CheckInputGradient(g, count);
             }
             // The L2 term's gradient, λ·kernel: added by the optimizer as it reads the gradients where it can
             // (Adam), which saves a pass over the kernels that ran on one core while the other waited

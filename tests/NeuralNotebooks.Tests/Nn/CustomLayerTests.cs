@@ -70,6 +70,54 @@ public sealed class MyLinear(int units) : AutogradLayer
     protected override Tensor Forward(Tensor x) => (x.MatMul(_w) + _b).Relu();
 }
 
+/// <summary>Declares its input shape as its output but returns twice as many features (x and x²).</summary>
+public sealed class WrongOutputShape : Layer
+{
+    private Tensor? _out;
+    protected override int[] OnBuild(int[] inputShape, Rng rng) => inputShape;
+    public override Tensor Forward(Tensor x, bool training)
+    {
+        int n = x.Shape[0], f = x.Shape[1];
+        var y = EnsureBatch(ref _out, n, [2 * f]);
+        for (int r = 0; r < n; r++)
+            for (int j = 0; j < f; j++) { float v = x.AsSpan()[r * f + j]; y.AsSpan()[r * 2 * f + j] = v; y.AsSpan()[r * 2 * f + f + j] = v * v; }
+        return y;
+    }
+    public override Tensor? Backward(Tensor dy, bool needInputGradient) => null;
+}
+
+/// <summary>x and x², declared right, with a Backward that returns null or the output gradient as the input's.</summary>
+public sealed class BadInputGradient(bool returnsNull) : Layer
+{
+    private Tensor? _out;
+    protected override int[] OnBuild(int[] inputShape, Rng rng) => [2 * inputShape[0]];
+    public override Tensor Forward(Tensor x, bool training)
+    {
+        int n = x.Shape[0], f = InputShape[0];
+        var y = Ensure(ref _out, n, 2 * f);
+        for (int r = 0; r < n; r++)
+            for (int j = 0; j < f; j++) { float v = x.AsSpan()[r * f + j]; y.AsSpan()[r * 2 * f + j] = v; y.AsSpan()[r * 2 * f + f + j] = v * v; }
+        return y;
+    }
+    public override Tensor? Backward(Tensor dy, bool needInputGradient) => returnsNull ? null : dy;
+}
+
+/// <summary>A bias added in the constructor, which a build clears.</summary>
+public sealed class WeightInConstructor : AutogradLayer
+{
+    private readonly Tensor _b;
+    public WeightInConstructor() => _b = AddWeight("bias", [3], new Rng(0), "zeros");
+    protected override Tensor Forward(Tensor x) => x + _b;
+}
+
+/// <summary>A scale read through a copy, so never in the graph.</summary>
+public sealed class CopiedWeight : AutogradLayer
+{
+    private Tensor _s = null!;
+    protected override void CreateWeights(int[] inputShape, Rng rng) => _s = AddWeight("scale", [inputShape[^1]], rng);
+    protected override Tensor Forward(Tensor x) => x * new Tensor(_s.ToArray(), _s.Shape.ToArray());
+}
+
 public class CustomLayerTests
 {
     /// <summary>Two blobs per class in 6 features, labels 0..2: learnable, not trivially.</summary>
@@ -169,5 +217,81 @@ public class CustomLayerTests
         public Twice WithInput() => new() { DeclaredInputShape = [2] };
         protected override void CreateWeights(int[] inputShape, Rng rng) { AddWeight("w", [2], rng); AddWeight("w", [2], rng); }
         protected override Tensor Forward(Tensor x) => x;
+    }
+
+    private static (Tensor X, int[] Y) Blobs(int n)
+    {
+        var rng = new Rng(1);
+        var x = new float[n * 3];
+        var y = new int[n];
+        for (int i = 0; i < n; i++) { y[i] = i % 3; for (int j = 0; j < 3; j++) x[i * 3 + j] = rng.Normal() * 0.5f + (j == y[i] ? 2f : 0f); }
+        return (new Tensor(x, n, 3), y);
+    }
+
+    private static Sequential Around(Layer middle, string? firstActivation = "tanh")
+    {
+        var m = new Sequential(1);
+        m.Add(new Dense(3, firstActivation, inputShape: 3));
+        m.Add(middle);
+        m.Add(new Dense(3, activation: "softmax"));
+        m.Compile(new Adam(0.05f), "sparse_categorical_crossentropy");
+        return m;
+    }
+
+    [Fact]
+    public void A_layer_whose_output_is_not_its_declared_shape_is_named()
+    {
+        // Predict read the (n, 6) output as (n, 3) without a word; a per-batch Lambda failed as "the model has 0 classes"
+        // in Fit and a bare ArgumentOutOfRangeException in Predict; with mse as its loss it trained on.
+        var (x, y) = Blobs(40);
+        Assert.Contains("Forward returned shape (40, 6), but the layer declared (None, 3) for a batch of 40",
+            Assert.Throws<InvalidOperationException>(() => Around(new WrongOutputShape()).Predict(x)).Message);
+        var perBatch = Assert.Throws<InvalidOperationException>(() => Around(new Lambda(h => h.Mean(0, keepDims: true))).Fit(x, y, epochs: 1, batchSize: 8, verbose: false));
+        Assert.Contains("lambda (Lambda): Forward returned shape (1, 3)", perBatch.Message);
+        Assert.Contains("lambda (Lambda)", Assert.Throws<InvalidOperationException>(() => Around(new Lambda(h => h.Mean(0, keepDims: true))).Predict(x)).Message);
+        var last = new Sequential(1);
+        last.Add(new Dense(3, inputShape: 3));
+        last.Add(new Lambda(h => h.Sum(0, keepDims: true)));
+        last.Compile(new SGD(), "mse");
+        Assert.Contains("lambda (Lambda)", Assert.Throws<InvalidOperationException>(() => last.Fit(x, x, epochs: 1, batchSize: 8, verbose: false)).Message);
+    }
+
+    [Theory]
+    [InlineData(true, "Backward returned no input gradient")]
+    [InlineData(false, "Backward returned an input gradient of shape (10, 6), but its input was (None, 3)")]
+    public void A_missing_or_misshapen_input_gradient_is_named(bool returnsNull, string message)
+    {
+        // null stopped the backward pass (the first Dense never moved); the output's gradient was read as the input's.
+        var (x, y) = Blobs(60);
+        var e = Assert.Throws<InvalidOperationException>(() => Around(new BadInputGradient(returnsNull)).Fit(x, y, epochs: 1, batchSize: 10, verbose: false));
+        Assert.Contains(message, e.Message);
+    }
+
+    [Fact]
+    public void Weights_and_outputs_cut_from_the_graph_are_refused_not_left_untrained()
+    {
+        var (x, y) = Blobs(60);
+        Assert.Contains("weight 'scale' got no gradient",
+            Assert.Throws<InvalidOperationException>(() => Around(new CopiedWeight()).Fit(x, y, epochs: 1, batchSize: 10, verbose: false)).Message);
+        var copied = Around(new Lambda(h => new Tensor(h.ToArray().Select(MathF.Abs).ToArray(), h.Shape.ToArray())));
+        Assert.Contains("cut the graph", Assert.Throws<InvalidOperationException>(() => copied.Fit(x, y, epochs: 1, batchSize: 10, verbose: false)).Message);
+    }
+
+    [Fact]
+    public void A_weight_added_in_a_constructor_is_refused()
+    {
+        // The build cleared it: 0 parameters, never trained or saved.
+        Assert.Contains("add weights and buffers while the layer is built", Assert.Throws<InvalidOperationException>(() => new WeightInConstructor()).Message);
+    }
+
+    [Fact]
+    public void An_error_in_the_build_probe_names_the_layer_and_the_probe()
+    {
+        // "reshape: cannot reshape (1, 3) (3 elements) into (1, 5)": a shape the learner never made, no layer named.
+        var m = new Sequential(1);
+        m.Add(new Dense(3, inputShape: 4));
+        var e = Assert.Throws<InvalidOperationException>(() => m.Add(new Lambda(h => h.Reshape(1, 5))));
+        Assert.Contains("lambda (Lambda): the forward pass failed on one sample of zeros of shape (None, 3)", e.Message);
+        Assert.Single(m.Layers);
     }
 }
