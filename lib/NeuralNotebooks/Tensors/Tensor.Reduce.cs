@@ -27,6 +27,8 @@ public sealed partial class Tensor
     {
         if (n <= SumRun)
         {
+            // An empty axis sums to zeros, as PyTorch's does.
+            if (n == 0) { dst.Clear(); return; }
             rows[..inner].CopyTo(dst);
             for (int k = 1; k < n; k++) Simd.Add(dst, rows.Slice(k * inner, inner), dst);
             return;

@@ -56,6 +56,13 @@ public class TensorEdgeTests
     }
 
     [Fact]
+    public void An_empty_axis_sums_to_zeros()
+    {
+        // torch.zeros(0, 3).sum(0) is [0, 0, 0]; the pairwise sum read a first row that was not there.
+        Assert.Equal(new[] { 0f, 0f, 0f }, Tensor.Zeros(0, 3).Sum(0).ToArray());
+    }
+
+    [Fact]
     public void Max_and_Min_of_an_empty_tensor_name_themselves()
     {
         // Both said "argmax: the tensor is empty".
