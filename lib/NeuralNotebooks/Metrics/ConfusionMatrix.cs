@@ -35,11 +35,13 @@ public sealed class ConfusionMatrix : IRichDisplay
         _mode = MetricOptions.ParseNormalization(normalize);
         _counts = (int[,])counts.Clone();
         _labels = labels;
-        _classNames = labels.Select(l => l.ToString(CultureInfo.InvariantCulture)).ToArray();
-        if (classNames is not null && classNames.Count != labels.Length)
-            throw new ArgumentException($"ConfusionMatrix: {classNames.Count} class names for a {labels.Length}-class confusion matrix.", nameof(classNames));
-        if (classNames is not null) ClassNames = classNames;
+        _classNames = classNames is null ? labels.Select(l => l.ToString(CultureInfo.InvariantCulture)).ToArray()
+            : Checked(classNames, nameof(classNames));
     }
+
+    /// <summary>The names, one per class, null ones as ""; refused by <paramref name="parameter"/>, the caller's name for them, when their number is wrong.</summary>
+    private string[] Checked(IReadOnlyList<string> names, string parameter) => names.Count == NumClasses ? names.Select(n => n ?? "").ToArray()
+        : throw new ArgumentException($"ConfusionMatrix: {names.Count} class names for a {NumClasses}-class confusion matrix.", parameter);
 
     private static int[,] Validate(int[,] counts)
     {
@@ -69,9 +71,7 @@ public sealed class ConfusionMatrix : IRichDisplay
         set
         {
             ArgumentNullException.ThrowIfNull(value);
-            if (value.Count != NumClasses)
-                throw new ArgumentException($"{value.Count} class names for a {NumClasses}-class confusion matrix.", nameof(value));
-            _classNames = value.Select(n => n ?? "").ToArray();
+            _classNames = Checked(value, nameof(value));
         }
     }
 

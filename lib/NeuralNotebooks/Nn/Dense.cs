@@ -82,7 +82,7 @@ public sealed class Dense : KernelLayer
         int n = dz.Shape[0], inputs = InputShape[0];
         var x = _input ?? throw new InvalidOperationException($"{Describe()}: backward before forward.");
         Simd.Gemm(inputs, Units, n, x.data, true, dz.data, false, KernelGradient.data);          // dW = xᵀ·dz
-        if (UseBias) SumRowsIntoBiasGradient(dz, Units);                                          // db = Σ rows of dz
+        SumRowsIntoBiasGradient(dz, Units);                                                      // db = Σ rows of dz
         if (!needInputGradient) return null;
         var dx = Ensure(ref _dx, n, inputs);
         Simd.Gemm(n, inputs, Units, dz.data, false, Kernel.data, true, dx.data);                 // dx = dz·Wᵀ

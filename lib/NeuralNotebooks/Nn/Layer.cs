@@ -66,7 +66,7 @@ public abstract class Layer
     /// <summary>Builds the layer for one sample of shape <paramref name="inputShape"/>, drawing weights from <paramref name="rng"/>.</summary>
     internal void Build(int[] inputShape, Rng rng)
     {
-        _weights.Clear(); _gradients.Clear(); _weightNames.Clear(); _buffers.Clear(); _bufferNames.Clear();
+        ForgetWeights();
         _inputShape = (int[])inputShape.Clone();
         _building = true;
         try { _outputShape = (int[])OnBuild(_inputShape, rng).Clone(); }
@@ -112,8 +112,13 @@ public abstract class Layer
     /// <summary>Forgets the shapes and weights, as before the first build (a model undoing a build that failed).</summary>
     internal void Unbuild()
     {
-        _weights.Clear(); _gradients.Clear(); _weightNames.Clear(); _buffers.Clear(); _bufferNames.Clear();
+        ForgetWeights();
         _inputShape = _outputShape = null;
+    }
+
+    private void ForgetWeights()
+    {
+        _weights.Clear(); _gradients.Clear(); _weightNames.Clear(); _buffers.Clear(); _bufferNames.Clear();
     }
 
     /// <summary>Builds a standalone layer from its declared input shape (to try it outside a model).</summary>
