@@ -112,7 +112,7 @@ broadcastError
 // | ReLU | $\max(z, 0)$ | $[0, \infty)$ | $1$ if $z > 0$, else $0$ |
 // | leaky ReLU | $z$ if $z > 0$, else $\alpha z$ | $(-\infty, \infty)$ | $1$ if $z > 0$, else $\alpha$ |
 //
-// **Arctan** is shaped like tanh: zero-centred, odd, slope 1 at 0, but wider ($\pm\pi/2 \approx \pm 1.57$ instead of $\pm 1$) and it flattens much more slowly: its slope falls like $1/z^2$, tanh's like $e^{-2|z|}$. **Leaky ReLU** is ReLU with a small slope $\alpha$ for negative inputs; the library uses Keras's default $\alpha = 0.3$ (PyTorch's default is 0.01). Why it exists is shown below.
+// **Arctan** is shaped like tanh: zero-centred, odd, slope 1 at 0, but wider ($\pm\pi/2 \approx \pm 1.57$ instead of $\pm 1$) and it flattens much more slowly: its slope falls like $1/z^2$, tanh's like $e^{-2|z|}$. **Leaky ReLU** is ReLU with a small slope $\alpha$ for negative inputs; the library uses $\alpha = 0.3$, the default of Keras's `LeakyReLU` layer (Keras's `leaky_relu` function defaults to 0.2, PyTorch's to 0.01). Why it exists is shown below.
 
 var z = Tensor.Linspace(-5f, 5f, 201);
 var functions = new[] { "sigmoid", "tanh", "arctan", "relu", "leaky_relu" };
@@ -210,7 +210,7 @@ if (torchSharp.Ready)
             "tanh" => tz.tanh(),
             "arctan" => tz.atan(),
             "relu" => tz.relu(),
-            _ => torch.nn.functional.leaky_relu(tz, 0.3),   // Keras's default slope, the library's too
+            _ => torch.nn.functional.leaky_relu(tz, 0.3),   // the library's slope: Keras's LeakyReLU layer's default
         };
         ty.sum().backward();
         Console.WriteLine($"{name,-12}{TorchBridge.MaxAbsDifference(f.Forward(zMillion), ty),24:G3}{TorchBridge.MaxAbsDifference(f.Derivative(zMillion), tz.grad!),26:G3}");

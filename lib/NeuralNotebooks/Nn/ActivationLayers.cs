@@ -17,6 +17,7 @@ public class Activation : Layer
     /// <inheritdoc/>
     public override Tensor Forward(Tensor x, bool training)
     {
+        CheckInput(x);
         var y = EnsureLike(ref _out, x.Shape);
         x.data.AsSpan().CopyTo(y.data);
         Function.ForwardInPlace(y.data, OutputShape[^1]);
@@ -36,7 +37,7 @@ public class Activation : Layer
 
 /// <summary>The rectified linear unit as a layer.</summary>
 public sealed class ReLU() : Activation("relu");
-/// <summary>Leaky ReLU as a layer (Keras's default slope 0.3).</summary>
+/// <summary>Leaky ReLU as a layer (slope 0.3, the default of Keras's <c>LeakyReLU</c> layer).</summary>
 public sealed class LeakyReLU(float alpha = 0.3f) : Activation("leaky_relu", alpha);
 /// <summary>The logistic sigmoid as a layer.</summary>
 public sealed class Sigmoid() : Activation("sigmoid");

@@ -130,7 +130,7 @@ public sealed class ReluActivation : ActivationFunction
     public override void Backward(ReadOnlySpan<float> z, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dz, int width) => Simd.ReluBackward(y, dy, dz);
 }
 
-/// <summary>Leaky ReLU: z for z &gt; 0, else <see cref="Slope"/>·z (Keras's default slope 0.3).</summary>
+/// <summary>Leaky ReLU: z for z &gt; 0, else <see cref="Slope"/>·z (slope 0.3 unless given: the default of Keras's <c>LeakyReLU</c> layer; Keras's <c>leaky_relu</c> function defaults to 0.2, PyTorch's to 0.01).</summary>
 public sealed class LeakyReluActivation(float slope = 0.3f) : ActivationFunction
 {
     /// <inheritdoc/>
