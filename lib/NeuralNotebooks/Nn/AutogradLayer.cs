@@ -53,6 +53,7 @@ public abstract class AutogradLayer : Layer
     /// <inheritdoc/>
     public sealed override Tensor Forward(Tensor x, bool training)
     {
+        CheckInput(x);
         if (!training)
         {
             _input = _output = null;

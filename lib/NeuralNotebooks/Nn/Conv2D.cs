@@ -90,6 +90,7 @@ public sealed class Conv2D : KernelLayer
     [MethodImpl(JitHints.PerBatch)]
     public override Tensor Forward(Tensor x, bool training)
     {
+        CheckInput(x);
         int n = x.Shape[0], rows = n * _outH * _outW;
         if (Direct)
         {

@@ -47,6 +47,7 @@ public sealed class Dense : KernelLayer
     [MethodImpl(JitHints.PerBatch)]
     public override Tensor Forward(Tensor x, bool training)
     {
+        CheckInput(x);
         int n = x.Shape[0], inputs = InputShape[0];
         var y = Ensure(ref _out, n, Units);
         // Start every row at the bias, then accumulate x·W onto it: the bias costs no extra pass.

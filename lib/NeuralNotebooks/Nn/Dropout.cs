@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Runtime.CompilerServices;
 using NeuralNotebooks.Kernels;
 
@@ -19,8 +20,10 @@ public sealed class Dropout : Layer
     /// <summary>Drops inputs with probability <paramref name="rate"/> while training.</summary>
     public Dropout(double rate)
     {
-        if (!(rate >= 0 && rate < 1)) throw new ArgumentOutOfRangeException(nameof(rate), $"Dropout: rate must be in [0, 1), got {rate}.");
-        Rate = (float)rate;
+        // Checked as stored: 0.99999999 is below 1 as a double but rounds to 1f, which would drop every input.
+        float r = (float)rate;
+        if (!(r >= 0 && r < 1)) throw new ArgumentOutOfRangeException(nameof(rate), string.Create(CultureInfo.InvariantCulture, $"Dropout: rate must be in [0, 1), got {rate}."));
+        Rate = r;
     }
 
     /// <summary>The probability of dropping an input.</summary>
@@ -37,6 +40,7 @@ public sealed class Dropout : Layer
     [MethodImpl(JitHints.PerBatch)]
     public override Tensor Forward(Tensor x, bool training)
     {
+        CheckInput(x);
         _masked = training && Rate != 0;
         if (!_masked) return x;
         var y = EnsureLike(ref _out, x.Shape);

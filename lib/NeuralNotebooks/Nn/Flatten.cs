@@ -12,6 +12,7 @@ public sealed class Flatten : Layer
     /// <inheritdoc/>
     public override Tensor Forward(Tensor x, bool training)
     {
+        CheckInput(x);
         if (_view is null || _view.data != x.data || _view.Shape[0] != x.Shape[0]) _view = new Tensor(x.data, x.Shape[0], OutputShape[0]);
         return _view;
     }

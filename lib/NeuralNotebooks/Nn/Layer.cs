@@ -197,7 +197,8 @@ public abstract class Layer
     /// <summary>
     /// The forward pass on a batch (batch axis first). When <paramref name="training"/>, remember what the
     /// backward pass needs. The result may be a buffer the layer reuses on the next call; do not modify
-    /// <paramref name="x"/>.
+    /// <paramref name="x"/>. The library's layers refuse a batch whose sample shape is not
+    /// <see cref="InputShape"/>, naming the layer and both shapes.
     /// </summary>
     public abstract Tensor Forward(Tensor x, bool training);
 

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Runtime.CompilerServices;
 using NeuralNotebooks.Kernels;
 
@@ -87,7 +88,7 @@ public abstract class Loss
         {
             string? why = Reject(t[i], width);
             if (why is not null)
-                throw new ArgumentException($"{Name}: the target of sample {firstSample + i / Math.Max(per, 1)}{(source is null ? "" : $" of {source}")} is {t[i]}: {why}.", nameof(targets));
+                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"{Name}: the target of sample {firstSample + i / Math.Max(per, 1)}{(source is null ? "" : $" of {source}")} is {t[i]}: {why}."), nameof(targets));
         }
     }
 
@@ -308,7 +309,7 @@ public sealed class SparseCategoricalCrossentropy(bool fromLogits = false) : Los
         if (!grad.IsEmpty) grad.Clear();
         for (int s = 0; s < n; s++)
         {
-            if (Reject(target[s], width) is { } why) throw new ArgumentOutOfRangeException(nameof(target), $"{Name}: label {target[s]} of sample {s}: {why}.");
+            if (Reject(target[s], width) is { } why) throw new ArgumentOutOfRangeException(nameof(target), string.Create(CultureInfo.InvariantCulture, $"{Name}: label {target[s]} of sample {s}: {why}."));
             int label = (int)target[s];
             var p = pred.Slice(s * width, width);
             if (FromLogits)

@@ -68,6 +68,7 @@ public sealed class MaxPool2D : Layer
     [MethodImpl(JitHints.PerBatch)]
     public override Tensor Forward(Tensor x, bool training)
     {
+        CheckInput(x);
         int n = x.Shape[0];
         // Inference keeps no indices: nothing will route a gradient back through this pass.
         var (y, argmax) = OutputsFor(n, training);

@@ -78,6 +78,34 @@ public class ModelArgumentTests
         Assert.Equal("rate", Assert.Throws<ArgumentOutOfRangeException>(() => new Dropout(double.NaN)).ParamName);
     }
 
+    [Fact]
+    public void Dropout_refuses_a_rate_that_rounds_to_one()
+    {
+        // 0.99999999 is below 1 as a double but was stored as 1f: every input dropped, Rate reading 1.
+        Assert.Equal("rate", Assert.Throws<ArgumentOutOfRangeException>(() => new Dropout(0.99999999)).ParamName);
+    }
+
+    [Fact]
+    public void A_layers_Forward_refuses_a_batch_of_another_sample_shape_naming_the_layer_and_both_shapes()
+    {
+        // Called directly, Dense computed a (2, 2) result from the first 6 of a (2, 4) batch's floats, Conv2D
+        // convolved 2-channel images as 1-channel ones, and too narrow a batch failed inside the product
+        // ("gemm: A needs 6 elements for 2x3, got 4").
+        var dense = new Dense(2, inputShape: 3);
+        dense.Build();
+        var wide = Assert.Throws<ArgumentException>(() => dense.Forward(new Tensor(new float[8], 2, 4), training: false));
+        Assert.Contains("Dense", wide.Message);
+        Assert.Contains("(None, 3)", wide.Message);
+        Assert.Contains("(2, 4)", wide.Message);
+        Assert.Contains("(2, 2)", Assert.Throws<ArgumentException>(() => dense.Forward(new Tensor(new float[4], 2, 2), training: true)).Message);
+        var conv = new Conv2D(8, (3, 3), inputShape: (5, 5, 1));
+        conv.Build();
+        Assert.Contains("(1, 5, 5, 2)", Assert.Throws<ArgumentException>(() => conv.Forward(new Tensor(new float[50], 1, 5, 5, 2), training: false)).Message);
+        var pool = new MaxPool2D((2, 2));
+        pool.Build([4, 4, 1], new Rng(0));
+        Assert.Contains("(1, 4, 4, 2)", Assert.Throws<ArgumentException>(() => pool.Forward(new Tensor(new float[32], 1, 4, 4, 2), training: false)).Message);
+    }
+
     [Theory]
     [InlineData("adam beta1 1")]
     [InlineData("adam beta2 -0.5")]

@@ -33,6 +33,19 @@ public class CultureTests
     }
 
     [Fact]
+    public void Refused_targets_and_rates_are_written_with_a_decimal_point_in_a_culture_with_decimal_commas()
+    {
+        // They read "1,5" under such a culture, unlike every other message of the library.
+        var binary = Under(CommaDecimals(), () => Assert.Throws<ArgumentException>(() =>
+            new BinaryCrossentropy().ValidateTargets(new Tensor(new float[] { 1.5f }, 1, 1), 1)).Message);
+        Assert.Contains("is 1.5", binary);
+        var sparse = Under(CommaDecimals(), () => Assert.Throws<ArgumentOutOfRangeException>(() =>
+            new SparseCategoricalCrossentropy().Compute(new Tensor(new float[] { 1.5f }, 1), new Tensor(new float[] { 0.5f, 0.5f }, 1, 2))).Message);
+        Assert.Contains("label 1.5", sparse);
+        Assert.Contains("got 1.5", Under(CommaDecimals(), () => Assert.Throws<ArgumentOutOfRangeException>(() => new Dropout(1.5)).Message));
+    }
+
+    [Fact]
     public void Every_text_and_picture_is_the_same_in_a_culture_with_decimal_commas()
     {
         var x = new Rng(1).Uniform(new Shape(64, 4), -1f, 1f);
