@@ -118,7 +118,7 @@ internal static unsafe partial class Gemm
 
     /// <summary>
     /// The product; <paramref name="skipZeros"/> false keeps a mostly-zero A on the dense path (the
-    /// twin tests compare the two).
+    /// twin tests compare the two) and multiplies every zero of A, so that 0·NaN and 0·∞ give NaN.
     /// </summary>
     [MethodImpl(JitHints.PerBatch)]
     internal static void Multiply(int m, int n, int k, ReadOnlySpan<float> a, bool transposeA,
@@ -158,7 +158,7 @@ internal static unsafe partial class Gemm
         }
         if (work < SmallWork)
         {
-            Small(m, n, k, a, transposeA, b, transposeB, c, accumulate);
+            Small(m, n, k, a, transposeA, b, transposeB, c, accumulate, skipZeros);
             return;
         }
         if (transposeB && m <= 64 && n >= 8 * m)
@@ -183,7 +183,7 @@ internal static unsafe partial class Gemm
     /// <summary>Row-by-row: C[i,:] (+)= Σ_p A[i,p]·B[p,:], vectorized along the row of B.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Small(int m, int n, int k, ReadOnlySpan<float> a, bool transposeA,
-        ReadOnlySpan<float> b, bool transposeB, Span<float> c, bool accumulate)
+        ReadOnlySpan<float> b, bool transposeB, Span<float> c, bool accumulate, bool skipZeros)
     {
         ReadOnlySpan<float> rowsOfB = b;
         float[]? transposed = null;
@@ -203,7 +203,7 @@ internal static unsafe partial class Gemm
             for (int p = 0; p < k; p++)
             {
                 float av = transposeA ? a[p * m + i] : a[i * k + p];
-                if (av != 0f) Simd.AddScaled(av, rowsOfB.Slice(p * n, n), row);
+                if (av != 0f || !skipZeros) Simd.AddScaled(av, rowsOfB.Slice(p * n, n), row);
             }
         }
         if (transposed is not null) System.Buffers.ArrayPool<float>.Shared.Return(transposed);

@@ -28,9 +28,15 @@ public readonly struct Shape : IEquatable<Shape>, IReadOnlyList<int>
     {
         get
         {
+            // Checked as it grows: a long wraps too (65536⁴ = 2⁶⁴ read as 0 elements). An empty axis empties the
+            // shape whatever the others' sizes.
+            if (Array.IndexOf(Dims, 0) >= 0) return 0;
             long n = 1;
-            foreach (var d in Dims) n *= d;
-            if (n > int.MaxValue) throw new InvalidOperationException($"Shape {this} has more than {int.MaxValue} elements.");
+            foreach (var d in Dims)
+            {
+                n *= d;
+                if (n > int.MaxValue) throw new InvalidOperationException($"Shape {this} has more than {int.MaxValue} elements.");
+            }
             return (int)n;
         }
     }

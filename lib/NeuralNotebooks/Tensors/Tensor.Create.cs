@@ -103,20 +103,27 @@ public sealed partial class Tensor
     /// <summary>The numbers 0, 1, ..., n-1.</summary>
     public static Tensor Arange(int n) => Arange(0, n, 1);
 
-    /// <summary>The numbers start, start+step, ... up to but not including stop (like <c>torch.arange</c>).</summary>
+    /// <summary>
+    /// The numbers start, start+step, ... up to but not including stop, as many as <c>torch.arange</c> gives for
+    /// the same numbers typed in Python: ⌈(stop - start) / step⌉ in double, whose rounding now and then lets
+    /// stop in (<c>Arange(0.3f, 3f, 0.3f)</c> ends on 3, as in PyTorch).
+    /// </summary>
     public static Tensor Arange(float start, float stop, float step = 1f)
     {
         if (step == 0 || !float.IsFinite(step) || !float.IsFinite(start) || !float.IsFinite(stop))
             throw new ArgumentException($"arange: start, stop and step must be finite and step non-zero, got {Typed(start)}, {Typed(stop)}, {Typed(step)}.");
         if ((stop - start) * step < 0)
             throw new ArgumentException($"arange: a step of {Typed(step)} never gets from {Typed(start)} to {Typed(stop)}.");
-        // In double from the decimals the learner typed, as torch.arange(0, 0.3, 0.1) computes from Python's
-        // doubles: from the floats, 0.1f being a little above 0.1 gave [0, 0.1, 0.2, 0.3], stop included.
-        // But a step computed rather than typed (MathF.PI / 8, 1f / 3) has no short decimal: its 7 digits
-        // overshoot, and stop came in (9 numbers ending on π). Counted from the floats too, the smaller count
-        // is torch's in both cases.
-        double s = Typed(start), e = Typed(stop), st = Typed(step),
-            count = Math.Min(Math.Ceiling((e - s) / st), Math.Ceiling(((double)stop - start) / step));
+        // Counted in double from the decimals the learner typed, as torch.arange(0, 0.3, 0.1) counts from
+        // Python's doubles: from the floats, 0.1f being a little above 0.1 gave [0, 0.1, 0.2, 0.3], stop
+        // included. A number computed rather than typed (MathF.PI / 8, 1f / 3) has no short decimal: its 7
+        // digits overshoot (9 numbers ending on π), so then the floats count, as torch counts math.pi / 8.
+        // (The smaller of the two counts, tried before, fell one short of torch's wherever the doubles'
+        // rounding adds one: arange(0.3, 3, 0.3) has 10 numbers, the last 3.)
+        double s = Typed(start), e = Typed(stop), st = Typed(step);
+        double count = IsShortDecimal(start) && IsShortDecimal(stop) && IsShortDecimal(step)
+            ? Math.Ceiling((e - s) / st)
+            : Math.Ceiling(((double)stop - start) / step);
         if (count > Array.MaxLength)
             throw new ArgumentException($"arange: from {s} to {e} in steps of {st} is {count} numbers, more than one tensor can hold.");
         int n = (int)count;
@@ -128,6 +135,16 @@ public sealed partial class Tensor
     // The decimal a float was typed as (0.1f is 0.1, not 0.100000001490116): a float converts to decimal with its
     // 7 significant digits. Outside decimal's comfortable range, the float itself.
     private static double Typed(float f) => Math.Abs(f) is >= 1e-15f and < 1e15f ? (double)(decimal)f : f;
+
+    // Whether f reads back from at most 6 significant digits (0.3f, 2.5e-3f), as a number typed in code does;
+    // a computed one needs 7 to 9 (MathF.PI / 8 is 0.3926991).
+    private static bool IsShortDecimal(float f)
+    {
+        var text = f.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
+        int e = text.IndexOfAny(['E', 'e']);
+        var digits = (e < 0 ? text : text[..e]).Replace("-", "").Replace(".", "").Trim('0');
+        return digits.Length <= 6;
+    }
 
     /// <summary><paramref name="count"/> evenly spaced numbers from start to stop, both included (for plotting).</summary>
     public static Tensor Linspace(float start, float stop, int count)

@@ -21,19 +21,22 @@ public sealed partial class Tensor
         var outDims = a.Shape.ToArray();
         outDims[^1] = n;
         var c = new float[m * n];
-        Simd.Gemm(m, n, k, a.data, false, b.data, false, c);
+        // The kernel skips zeros of its first operand, which would turn 0·NaN and 0·∞ into 0 where PyTorch
+        // gives NaN (diverged weights would look finite wherever an input is 0): skipped only when the
+        // second operand is finite.
+        Gemm.Multiply(m, n, k, a.data, false, b.data, false, c, accumulate: false, skipZeros: Finite.IndexOfNonFinite(b.data.AsSpan(0, k * n)) < 0);
         return new Tensor(c, outDims).Record("matmul", [a, b], g =>
         {
             if (a.RequiresGrad)
             {
                 var ga = new float[a.Size];
-                Simd.Gemm(m, k, n, g, false, b.data, true, ga); // dA = dC · Bᵀ
+                Gemm.Multiply(m, k, n, g, false, b.data, true, ga, accumulate: false, skipZeros: Finite.IndexOfNonFinite(b.data.AsSpan(0, k * n)) < 0); // dA = dC · Bᵀ
                 a.AccumulateGrad(ga);
             }
             if (b.RequiresGrad)
             {
                 var gb = new float[b.Size];
-                Simd.Gemm(k, n, m, a.data, true, g, false, gb); // dB = Aᵀ · dC
+                Gemm.Multiply(k, n, m, a.data, true, g, false, gb, accumulate: false, skipZeros: Finite.IndexOfNonFinite(g.AsSpan(0, m * n)) < 0); // dB = Aᵀ · dC
                 b.AccumulateGrad(gb);
             }
         });

@@ -122,7 +122,13 @@ public sealed partial class Tensor
     public Tensor Min() => Size == 0 ? throw new InvalidOperationException($"min: the tensor is empty (shape {Shape}).") : Neg().Max().Neg();
 
     /// <summary>The smallest element along one axis (the gradient goes to the first minimum).</summary>
-    public Tensor Min(int axis, bool keepDims = false) => Neg().Max(axis, keepDims).Neg();
+    public Tensor Min(int axis, bool keepDims = false)
+    {
+        // Checked here so that an error says "min", not the "max" it is computed with.
+        var (_, n, _, _) = Split(axis, keepDims, "min");
+        if (n == 0) throw new InvalidOperationException($"min: axis {axis} of shape {Shape} is empty.");
+        return Neg().Max(axis, keepDims).Neg();
+    }
 
     /// <summary>The flat index of the first largest element.</summary>
     public int ArgMax()

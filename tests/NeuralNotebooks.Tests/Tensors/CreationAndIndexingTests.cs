@@ -12,6 +12,9 @@ public class CreationAndIndexingTests
     [InlineData(-1f, 1f, 0.1f, 20, 0.9f)]
     [InlineData(0f, 5f, 0.7f, 8, 4.9f)]
     [InlineData(5f, 0f, -1f, 5, 1f)]
+    [InlineData(0.3f, 3f, 0.3f, 10, 3f)]    // these three had one number fewer than torch's
+    [InlineData(1f, 1.3f, 0.1f, 4, 1.3f)]
+    [InlineData(0.7f, 1.3f, 0.1f, 7, 1.3f)]
     public void Arange_has_torch_arange_s_length_and_values(float start, float stop, float step, int length, float last)
     {
         // From the floats, 0.1f being a little above 0.1, arange(0, 0.3, 0.1) was [0, 0.1, 0.2, 0.3].

@@ -69,4 +69,40 @@ public class TensorEdgeTests
         Assert.StartsWith("max: the tensor is empty", Assert.Throws<InvalidOperationException>(() => Tensor.Zeros(0).Max()).Message);
         Assert.StartsWith("min: the tensor is empty", Assert.Throws<InvalidOperationException>(() => Tensor.Zeros(0).Min()).Message);
     }
+
+    [Fact]
+    public void Min_along_an_axis_names_itself_in_its_errors()
+    {
+        // Both said "max: ...", the operation Min is computed with.
+        Assert.StartsWith("min: axis 1", Assert.Throws<InvalidOperationException>(() => Tensor.Zeros(2, 0).Min(1)).Message);
+        Assert.StartsWith("min: a scalar", Assert.Throws<InvalidOperationException>(() => Tensor.Scalar(1f).Min(0)).Message);
+    }
+
+    [Fact]
+    public void MatMul_spreads_NaN_and_infinity_of_B_through_zeros_of_A_as_PyTorch_does()
+    {
+        // torch.tensor([[0., 1.]]) @ torch.tensor([[nan, 0.], [1., 1.]]) is [[nan, 1.]], and 0·inf is nan; the
+        // kernel skipped A's zeros and gave [[1, 1]]. torch.zeros(64, 64) @ torch.full((64, 64), nan) is all nan
+        // (the blocked path, which skips the zero steps of a mostly-zero A).
+        var a = Tensor.From(new float[,] { { 0, 1 } });
+        var nan = a.MatMul(Tensor.From(new float[,] { { float.NaN, 0 }, { 1, 1 } })).ToArray();
+        Assert.True(float.IsNaN(nan[0]) && nan[1] == 1, string.Join(", ", nan));
+        Assert.True(float.IsNaN(a.MatMul(Tensor.From(new float[,] { { float.PositiveInfinity, 0 }, { 1, 1 } })).ToArray()[0]));
+        Assert.All(Tensor.Zeros(64, 64).MatMul(Tensor.Full(new Shape(64, 64), float.NaN)).ToArray(), v => Assert.True(float.IsNaN(v)));
+        // The gradient of A through a B holding NaN: dA = dC·Bᵀ, with dC all ones.
+        var x = Tensor.From(new float[,] { { 0, 1 } }).RequireGrad();
+        x.MatMul(Tensor.From(new float[,] { { float.NaN, 0 }, { 1, 1 } })).Sum().Backward();
+        Assert.True(float.IsNaN(x.Grad!.ToArray()[0]));
+    }
+
+    [Fact]
+    public void A_shape_whose_element_count_overflows_is_refused()
+    {
+        // 65536⁴ = 2⁶⁴ wrapped to 0 in a long: Zeros made a "tensor" of that shape with no elements, and Reshape
+        // of an empty tensor accepted it. PyTorch: "Storage size calculation overflowed".
+        Assert.Throws<InvalidOperationException>(() => new Shape(65536, 65536, 65536, 65536).Size);
+        Assert.Throws<InvalidOperationException>(() => Tensor.Zeros(1 << 21, 1 << 21, 1 << 21));
+        Assert.ThrowsAny<Exception>(() => Tensor.Zeros(0).Reshape(65536, 65536, 65536, 65536));
+        Assert.Equal(0, new Shape(0, 1 << 30, 1 << 30).Size);
+    }
 }
