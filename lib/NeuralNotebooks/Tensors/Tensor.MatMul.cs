@@ -24,13 +24,15 @@ public sealed partial class Tensor
         // The kernel skips zeros of its first operand, which would turn 0·NaN and 0·∞ into 0 where PyTorch
         // gives NaN (diverged weights would look finite wherever an input is 0): skipped only when the
         // second operand is finite.
-        Gemm.Multiply(m, n, k, a.data, false, b.data, false, c, accumulate: false, skipZeros: Finite.IndexOfNonFinite(b.data.AsSpan(0, k * n)) < 0);
+        // (B cannot change before the backward pass: Backward refuses a tensor written after use.)
+        bool finiteB = Finite.IndexOfNonFinite(b.data.AsSpan(0, k * n)) < 0;
+        Gemm.Multiply(m, n, k, a.data, false, b.data, false, c, accumulate: false, skipZeros: finiteB);
         return new Tensor(c, outDims).Record("matmul", [a, b], g =>
         {
             if (a.RequiresGrad)
             {
                 var ga = new float[a.Size];
-                Gemm.Multiply(m, k, n, g, false, b.data, true, ga, accumulate: false, skipZeros: Finite.IndexOfNonFinite(b.data.AsSpan(0, k * n)) < 0); // dA = dC · Bᵀ
+                Gemm.Multiply(m, k, n, g, false, b.data, true, ga, accumulate: false, skipZeros: finiteB); // dA = dC · Bᵀ
                 a.AccumulateGrad(ga);
             }
             if (b.RequiresGrad)

@@ -81,9 +81,7 @@ public sealed partial class Tensor
     /// <summary>The mean along one axis; with <paramref name="keepDims"/> that axis stays with size 1.</summary>
     public Tensor Mean(int axis, bool keepDims = false)
     {
-        if (Rank == 0) throw new InvalidOperationException($"mean: a scalar has no axis {axis}.");
-        int n = Shape[Shape.NormalizeAxis(axis)];
-        if (n == 0) throw new InvalidOperationException($"mean: axis {axis} of shape {Shape} is empty.");
+        var (_, n, _, _) = SplitNonEmpty(axis, keepDims, "mean");
         return Sum(axis, keepDims).Divide(n);
     }
 
@@ -104,8 +102,7 @@ public sealed partial class Tensor
     /// <summary>The largest element along one axis (the gradient goes to the first maximum).</summary>
     public Tensor Max(int axis, bool keepDims = false)
     {
-        var (outer, n, inner, outShape) = Split(axis, keepDims, "max");
-        if (n == 0) throw new InvalidOperationException($"max: axis {axis} of shape {Shape} is empty.");
+        var (outer, n, inner, outShape) = SplitNonEmpty(axis, keepDims, "max");
         var idx = ArgMaxIndices(outer, n, inner);
         var d = new float[idx.Length];
         for (int j = 0; j < idx.Length; j++) d[j] = data[idx[j]];
@@ -125,8 +122,7 @@ public sealed partial class Tensor
     public Tensor Min(int axis, bool keepDims = false)
     {
         // Checked here so that an error says "min", not the "max" it is computed with.
-        var (_, n, _, _) = Split(axis, keepDims, "min");
-        if (n == 0) throw new InvalidOperationException($"min: axis {axis} of shape {Shape} is empty.");
+        SplitNonEmpty(axis, keepDims, "min");
         return Neg().Max(axis, keepDims).Neg();
     }
 
@@ -143,8 +139,7 @@ public sealed partial class Tensor
     /// </summary>
     public Tensor ArgMax(int axis, bool keepDims = false)
     {
-        var (outer, n, inner, outShape) = Split(axis, keepDims, "argmax");
-        if (n == 0) throw new InvalidOperationException($"argmax: axis {axis} of shape {Shape} is empty.");
+        var (outer, n, inner, outShape) = SplitNonEmpty(axis, keepDims, "argmax");
         var idx = ArgMaxIndices(outer, n, inner);
         var d = new float[idx.Length];
         for (int j = 0; j < idx.Length; j++) d[j] = idx[j] / inner % n;
@@ -173,6 +168,14 @@ public sealed partial class Tensor
     }
 
     /// <summary>Views the shape as (outer, n, inner) around <paramref name="axis"/> and gives the reduced shape.</summary>
+    /// <summary><see cref="Split"/> for a reduction that has no value over an empty axis (mean, max, min, argmax).</summary>
+    private (int outer, int n, int inner, Shape outShape) SplitNonEmpty(int axis, bool keepDims, string op)
+    {
+        var split = Split(axis, keepDims, op);
+        if (split.n == 0) throw new InvalidOperationException($"{op}: axis {axis} of shape {Shape} is empty.");
+        return split;
+    }
+
     private (int outer, int n, int inner, Shape outShape) Split(int axis, bool keepDims, string op)
     {
         if (Rank == 0) throw new InvalidOperationException($"{op}: a scalar has no axis {axis}.");
