@@ -24,7 +24,8 @@ public sealed class MLPClassifier
         bool shuffle = true, int randomState = 0, bool verbose = false)
     {
         if (solver != "adam") throw new ArgumentException($"MLPClassifier: only solver \"adam\" is implemented, got \"{solver}\".");
-        HiddenLayerSizes = hiddenLayerSizes ?? [100];
+        // A copy, read-only outside: the caller's array, changed after the constructor checked it, changed the model.
+        HiddenLayerSizes = Array.AsReadOnly(hiddenLayerSizes is null ? [100] : (int[])hiddenLayerSizes.Clone());
         // scikit-learn's parameter constraints, checked here rather than at fit.
         if (HiddenLayerSizes.Any(u => u < 1))
             throw new ArgumentOutOfRangeException(nameof(hiddenLayerSizes), $"MLPClassifier: hidden layer sizes must be 1 or more, got [{string.Join(", ", HiddenLayerSizes)}].");
@@ -43,8 +44,8 @@ public sealed class MLPClassifier
         NIterNoChange = nIterNoChange; Shuffle = shuffle; RandomState = randomState; Verbose = verbose;
     }
 
-    /// <summary>Units per hidden layer, e.g. [100].</summary>
-    public int[] HiddenLayerSizes { get; }
+    /// <summary>Units per hidden layer, e.g. [100]: a read-only copy of the constructor's array.</summary>
+    public IReadOnlyList<int> HiddenLayerSizes { get; }
     /// <summary>"identity", "logistic", "tanh" or "relu".</summary>
     public string Activation { get; }
     /// <summary>L2 penalty strength.</summary>
@@ -197,5 +198,5 @@ public sealed class MLPClassifier
 
     /// <inheritdoc/>
     public override string ToString() => string.Create(CultureInfo.InvariantCulture,
-        $"MLPClassifier(hidden_layer_sizes=({string.Join(", ", HiddenLayerSizes)}{(HiddenLayerSizes.Length == 1 ? "," : "")}), activation='{Activation}', alpha={Alpha}, max_iter={MaxIter}, random_state={RandomState})");
+        $"MLPClassifier(hidden_layer_sizes=({string.Join(", ", HiddenLayerSizes)}{(HiddenLayerSizes.Count == 1 ? "," : "")}), activation='{Activation}', alpha={Alpha}, max_iter={MaxIter}, random_state={RandomState})");
 }
