@@ -82,10 +82,12 @@ public sealed class MLPClassifier
     {
         ArgumentNullException.ThrowIfNull(x);
         ArgumentNullException.ThrowIfNull(y);
-        if (x.Rank < 2 || x.Shape[0] != y.Length) throw new ArgumentException($"MLPClassifier.Fit: {(x.Rank == 0 ? 0 : x.Shape[0])} samples in x {x.Shape} but {y.Length} labels.");
+        var samples = Samples("Fit", x);
+        CheckLabelCount("Fit", x, y);
+        CheckFinite("Fit", x, samples);
         lock (_gate)
         {
-            x = x.Reshape(x.Shape[0], -1);
+            x = samples;
             int n = x.Shape[0], features = x.Shape[1];
             // Like scikit-learn, any labels: one output per distinct label, in ascending order; {0, 5, 10} gives three.
             var labels = y.Distinct().Order().ToArray();
@@ -136,15 +138,21 @@ public sealed class MLPClassifier
     }
 
     /// <summary>Class probabilities, one row per sample and one column per class of <see cref="Classes"/>.</summary>
-    public Tensor PredictProba(Tensor x)
+    public Tensor PredictProba(Tensor x) => Probabilities("PredictProba", x);
+
+    /// <summary><see cref="PredictProba(Tensor)"/> for <paramref name="method"/>, which its messages name.</summary>
+    private Tensor Probabilities(string method, Tensor x)
     {
         ArgumentNullException.ThrowIfNull(x);
+        var samples = Samples(method, x);
         lock (_gate)
         {
             if (_layers.Count == 0) throw new InvalidOperationException("MLPClassifier: call Fit first.");
-            x = x.Reshape(x.Shape[0], -1);
-            int n = x.Shape[0], features = x.Shape[1];
-            if (features != _layers[0].InputShape[0]) throw new ArgumentException($"MLPClassifier: trained on {_layers[0].InputShape[0]} features, got samples of {features}.");
+            int n = samples.Shape[0], features = samples.Shape[1];
+            if (features != _layers[0].InputShape[0])
+                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"MLPClassifier.{method}: trained on {_layers[0].InputShape[0]} features, got x of shape {x.Shape} with {features}."), nameof(x));
+            CheckFinite(method, x, samples);
+            x = samples;
             var result = new float[n * _classes];
             const int Chunk = 1024;
             Tensor? xb = null;
@@ -172,9 +180,11 @@ public sealed class MLPClassifier
     }
 
     /// <summary>The predicted class label of each sample (one of <see cref="Classes"/>).</summary>
-    public int[] Predict(Tensor x)
+    public int[] Predict(Tensor x) => Labels("Predict", x);
+
+    private int[] Labels(string method, Tensor x)
     {
-        var p = PredictProba(x);
+        var p = Probabilities(method, x);
         var r = new int[p.Shape[0]];
         for (int i = 0; i < r.Length; i++) r[i] = _classLabels[Simd.IndexOfMax(p.data.AsSpan(i * _classes, _classes))];
         return r;
@@ -183,9 +193,46 @@ public sealed class MLPClassifier
     /// <summary>The accuracy on <paramref name="x"/> with labels <paramref name="y"/>.</summary>
     public double Score(Tensor x, int[] y)
     {
-        var p = Predict(x);
-        if (p.Length != y.Length) throw new ArgumentException($"MLPClassifier.Score: {p.Length} samples but {y.Length} labels.");
-        return Metrics.Accuracy(y, p);
+        ArgumentNullException.ThrowIfNull(x);
+        ArgumentNullException.ThrowIfNull(y);
+        Samples("Score", x);
+        CheckLabelCount("Score", x, y);
+        return Metrics.Accuracy(y, Labels("Score", x));
+    }
+
+    /// <summary>
+    /// <paramref name="x"/> as (samples, features), one flattened sample a row; refused, naming its shape, without
+    /// a sample axis and a feature axis (scikit-learn's "Expected 2D array") or with no samples or no features.
+    /// </summary>
+    private static Tensor Samples(string method, Tensor x)
+    {
+        if (x.Rank < 2)
+            throw new ArgumentException($"MLPClassifier.{method}: x must be (samples, features) or (samples, H, W), got shape {x.Shape}. One sample of 4 features is (1, 4); 4 samples of one feature are (4, 1).", nameof(x));
+        long features = 1;
+        for (int i = 1; i < x.Rank; i++) features *= x.Shape[i];
+        // scikit-learn needs at least one of each; with no features Fit trained on nothing and reported a loss.
+        if (x.Shape[0] == 0) throw new ArgumentException($"MLPClassifier.{method}: x of shape {x.Shape} holds no samples; at least 1 is needed.", nameof(x));
+        if (features == 0) throw new ArgumentException($"MLPClassifier.{method}: x of shape {x.Shape} has no features; at least 1 is needed.", nameof(x));
+        return x.Rank == 2 ? x : x.Reshape(x.Shape[0], (int)features);
+    }
+
+    private static void CheckLabelCount(string method, Tensor x, int[] y)
+    {
+        if (x.Shape[0] != y.Length)
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"MLPClassifier.{method}: x of shape {x.Shape} holds {x.Shape[0]} samples but y holds {y.Length} labels."), nameof(x));
+    }
+
+    /// <summary>
+    /// Refuses a NaN or infinity in x, as scikit-learn does, naming its row and column: Fit found one only as a
+    /// diverged loss, after it had reset the model, and PredictProba returned NaN probabilities (and Predict a label) for it.
+    /// </summary>
+    private static void CheckFinite(string method, Tensor x, Tensor samples)
+    {
+        int at = Finite.IndexOfNonFinite(samples.AsSpan());
+        if (at < 0) return;
+        int features = samples.Shape[1];
+        throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+            $"MLPClassifier.{method}: x of shape {x.Shape} holds {samples.AsSpan()[at]} at row {at / features}, column {at % features}{(x.Rank > 2 ? " of the flattened samples" : "")}; scikit-learn refuses NaN and infinity in its input too."), nameof(x));
     }
 
     /// <summary>numpy's <c>finfo(float64).eps</c>, 2⁻⁵², where scikit-learn 1.2's log-loss clips probabilities.</summary>

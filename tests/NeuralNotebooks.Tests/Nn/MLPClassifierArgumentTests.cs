@@ -28,4 +28,90 @@ public class MLPClassifierArgumentTests
         Assert.Equal(new Shape(3, 6), clf.Coefs[0].Shape);
         Assert.Equal(new Shape(6, 4), clf.Coefs[1].Shape);
     }
+
+    private static MLPClassifier Fitted(int features = 4)
+    {
+        var (x, y) = Data(40, features, 3, seed: 2);
+        return new MLPClassifier(hiddenLayerSizes: [6], maxIter: 5, randomState: 1).Fit(x, y);
+    }
+
+    [Theory]
+    [InlineData(new[] { 5 }, 5, "x must be (samples, features)", "(5,)")]           // read as 5 samples of 1 feature
+    [InlineData(new[] { 10, 4 }, 9, "10 samples", "9 labels")]
+    [InlineData(new[] { 0, 4 }, 0, "no samples", "(0, 4)")]                        // a reshape's error, naming no MLPClassifier
+    [InlineData(new[] { 5, 0 }, 5, "no features", "(5, 0)")]
+    [InlineData(new[] { 3, 0, 2 }, 3, "no features", "(3, 0, 2)")]
+    public void Fit_refuses_x_of_a_wrong_shape_naming_it(int[] shape, int labels, string what, string alsoNamed)
+    {
+        var x = Tensor.Zeros(shape);
+        var y = Enumerable.Range(0, labels).Select(i => i % 2).ToArray();
+        var e = Assert.Throws<ArgumentException>(() => new MLPClassifier(hiddenLayerSizes: [3], maxIter: 2).Fit(x, y));
+        Assert.StartsWith("MLPClassifier.Fit: ", e.Message);
+        Assert.Contains(what, e.Message);
+        Assert.Contains(alsoNamed, e.Message);
+        Assert.Contains(new Shape(shape).ToString(), e.Message);
+        Assert.Equal("x", e.ParamName);
+    }
+
+    [Theory]
+    [InlineData(new[] { 4 }, "x must be (samples, features)")]   // one sample of 4 features: was read as 4 samples of 1 and refused for its 1 feature
+    [InlineData(new[] { 0, 4 }, "no samples")]
+    [InlineData(new[] { 3, 5 }, "trained on 4 features")]
+    [InlineData(new[] { 3, 2, 2, 2 }, "trained on 4 features")]
+    public void PredictProba_Predict_and_Score_refuse_x_of_a_wrong_shape_naming_it(int[] shape, string what)
+    {
+        var clf = Fitted(features: 4);
+        var x = Tensor.Zeros(shape);
+        int n = shape.Length > 1 ? shape[0] : 1;
+        foreach (var (method, call) in new (string, Action)[]
+        {
+            ("PredictProba", () => clf.PredictProba(x)),
+            ("Predict", () => clf.Predict(x)),
+            ("Score", () => clf.Score(x, new int[n])),
+        })
+        {
+            var e = Assert.Throws<ArgumentException>(call);
+            Assert.StartsWith($"MLPClassifier.{method}: ", e.Message);
+            Assert.Contains(what, e.Message);
+            Assert.Contains(new Shape(shape).ToString(), e.Message);
+            Assert.Equal("x", e.ParamName);
+        }
+    }
+
+    [Fact]
+    public void Score_refuses_labels_of_another_count_or_none()
+    {
+        var clf = Fitted(features: 4);
+        var x = Data(10, 4, 3, seed: 3).X;
+        var e = Assert.Throws<ArgumentException>(() => clf.Score(x, new int[9]));
+        Assert.Contains("(10, 4)", e.Message);
+        Assert.Contains("10 samples", e.Message);
+        Assert.Contains("9 labels", e.Message);
+        // A NullReferenceException from deep inside, after predicting.
+        Assert.Equal("y", Assert.Throws<ArgumentNullException>(() => clf.Score(x, null!)).ParamName);
+        Assert.Equal("x", Assert.Throws<ArgumentNullException>(() => clf.Score(null!, new int[10])).ParamName);
+        Assert.Equal("x", Assert.Throws<ArgumentNullException>(() => clf.Predict(null!)).ParamName);
+        Assert.Equal("y", Assert.Throws<ArgumentNullException>(() => new MLPClassifier().Fit(x, null!)).ParamName);
+        Assert.Equal("x", Assert.Throws<ArgumentNullException>(() => new MLPClassifier().Fit(null!, new int[10])).ParamName);
+    }
+
+    [Theory]
+    [InlineData(float.NaN, "NaN")]
+    [InlineData(float.PositiveInfinity, "Infinity")]
+    [InlineData(float.NegativeInfinity, "-Infinity")]
+    public void Fit_and_PredictProba_refuse_a_value_that_is_not_finite_naming_its_row_and_column(float value, string shown)
+    {
+        // Fit found a NaN only as a diverged loss, inside the batch it fell in; PredictProba returned NaN probabilities for it.
+        var (x, y) = Data(40, 4, 3, seed: 2);
+        x.data[13 * 4 + 2] = value;
+        var fit = Assert.Throws<ArgumentException>(() => new MLPClassifier(hiddenLayerSizes: [6], maxIter: 5).Fit(x, y));
+        var clf = Fitted(features: 4);
+        var predict = Assert.Throws<ArgumentException>(() => clf.PredictProba(x));
+        foreach (var (e, method) in new[] { (fit, "Fit"), (predict, "PredictProba") })
+        {
+            Assert.StartsWith($"MLPClassifier.{method}: ", e.Message);
+            Assert.Contains($"{shown} at row 13, column 2", e.Message);
+            Assert.Equal("x", e.ParamName);
+        }
+    }
 }
