@@ -12,10 +12,11 @@ namespace NeuralNotebooks;
 /// </summary>
 public sealed class MLPClassifier
 {
-    private readonly List<Dense> _layers = [];
+    // Replaced as a whole by a Fit that succeeds, never changed in place: a failed refit keeps the fitted model.
+    private List<Dense> _layers = [];
     private int[] _classLabels = [];
     private int _classes;
-    private readonly List<float> _lossCurve = [];
+    private List<float> _lossCurve = [];
     private readonly object _gate = new();
 
     /// <summary>Creates a classifier with scikit-learn's parameters and defaults.</summary>
@@ -92,14 +93,15 @@ public sealed class MLPClassifier
             // Like scikit-learn, any labels: one output per distinct label, in ascending order; {0, 5, 10} gives three.
             var labels = y.Distinct().Order().ToArray();
             var classIndex = y.Select(l => Array.BinarySearch(labels, l)).ToArray();
-            _classLabels = labels;
-            _classes = labels.Length;
+            int classes = labels.Length;
             // Two classes take one logistic output, the probability of the second, as in scikit-learn.
-            bool binary = _classes == 2;
+            bool binary = classes == 2;
             var rng = new Rng(RandomState);
-            _layers.Clear();
-            _lossCurve.Clear();
-            var sizes = new[] { features }.Concat(HiddenLayerSizes).Append(binary ? 1 : _classes).ToArray();
+            // The new model is built and trained aside and kept only if training succeeds: a refit that diverges
+            // left the classes of the new labels with the weights of its broken batch, in place of the fitted model.
+            var layers = new List<Dense>();
+            var lossCurve = new List<float>();
+            var sizes = new[] { features }.Concat(HiddenLayerSizes).Append(binary ? 1 : classes).ToArray();
             for (int l = 0; l + 1 < sizes.Length; l++)
             {
                 bool last = l + 2 == sizes.Length;
@@ -108,14 +110,14 @@ public sealed class MLPClassifier
                 // scikit-learn's Glorot init: weights and intercepts uniform in ±sqrt(factor / (fan_in + fan_out)).
                 float bound = MathF.Sqrt((Activation == "logistic" ? 2f : 6f) / (sizes[l] + sizes[l + 1]));
                 foreach (var w in dense.Weights) { var s = w.AsSpan(); for (int i = 0; i < s.Length; i++) s[i] = rng.Uniform(-bound, bound); }
-                _layers.Add(dense);
+                layers.Add(dense);
             }
             // scikit-learn 1.2's log-loss clips probabilities to float64's machine epsilon and its Adam adds
             // ε = 1e-8 outside the root: the same formulas as Keras's, with other constants. The clip changes
             // only the reported loss (the gradient is p - y), so it only moves a stop for no improvement.
             Loss loss = binary ? new BinaryCrossentropy { ClipInDouble = Float64Epsilon }
                 : new SparseCategoricalCrossentropy { Clip = (float)Float64Epsilon, Normalizes = false };
-            var trainer = new Trainer(_layers, loss, new Adam(LearningRateInit, 0.9f, 0.999f, 1e-8f)) { L2PerBatch = Alpha };
+            var trainer = new Trainer(layers, loss, new Adam(LearningRateInit, 0.9f, 0.999f, 1e-8f)) { L2PerBatch = Alpha };
             var targets = new Tensor(classIndex.Select(c => (float)c).ToArray(), n);
             int batch = Math.Clamp(BatchSize ?? Math.Min(200, n), 1, n);
             int noImprovement = 0;
@@ -127,12 +129,13 @@ public sealed class MLPClassifier
                 if (Shuffle) rng.Permutation(order);
                 var (lossSum, _) = trainer.RunEpoch(x, targets, order, batch, epoch + 1, countCorrect: false);
                 float epochLoss = (float)(lossSum / n);
-                _lossCurve.Add(epochLoss);
+                lossCurve.Add(epochLoss);
                 if (Verbose) Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Iteration {epoch + 1}, loss = {epochLoss:F8}"));
                 if (epochLoss > best - Tol) noImprovement++; else noImprovement = 0;
                 best = Math.Min(best, epochLoss);
                 if (noImprovement > NIterNoChange) break;
             }
+            (_layers, _lossCurve, _classLabels, _classes) = (layers, lossCurve, labels, classes);
         }
         return this;
     }

@@ -114,4 +114,42 @@ public class MLPClassifierArgumentTests
             Assert.Equal("x", e.ParamName);
         }
     }
+
+    [Fact]
+    public void A_refit_that_fails_keeps_the_fitted_model()
+    {
+        // Fit cleared the layers, the loss curve and the classes before training: a refit that diverged left a
+        // model of the new classes with the weights of a broken first batch, and one refused later left none.
+        var (x, y) = Data(40, 4, 3, seed: 2);
+        var clf = new MLPClassifier(hiddenLayerSizes: [6], maxIter: 5, randomState: 1).Fit(x, y);
+        var proba = clf.PredictProba(x).ToArray();
+        var curve = clf.LossCurve.ToArray();
+        var coefs = clf.Coefs.Select(c => (c.Shape, Values: c.ToArray())).ToArray();
+
+        // Finite, but so large that the first batch's sums overflow: training diverges in its first step.
+        var huge = new Tensor(Enumerable.Range(0, 30 * 5).Select(i => i % 2 == 0 ? 3e38f : -3e38f).ToArray(), 30, 5);
+        var twoLabels = Enumerable.Range(0, 30).Select(i => 7 + i % 2).ToArray();
+        Assert.Throws<TrainingDivergedException>(() => clf.Fit(huge, twoLabels));
+        var nan = Data(30, 5, 2, seed: 3).X;
+        nan.data[17] = float.NaN;
+        Assert.Throws<ArgumentException>(() => clf.Fit(nan, twoLabels));
+
+        Assert.Equal([0, 1, 2], clf.Classes);
+        Assert.Equal(curve, clf.LossCurve);
+        Assert.Equal(curve.Length, clf.NIter);
+        Assert.Equal(coefs.Length, clf.Coefs.Count);
+        for (int l = 0; l < coefs.Length; l++)
+        {
+            Assert.Equal(coefs[l].Shape, clf.Coefs[l].Shape);
+            Assert.Equal(coefs[l].Values, clf.Coefs[l].ToArray());
+        }
+        Assert.Equal(proba, clf.PredictProba(x).ToArray());
+
+        // A model never fitted stays unfitted.
+        var fresh = new MLPClassifier(hiddenLayerSizes: [6], maxIter: 5, randomState: 1);
+        Assert.Throws<TrainingDivergedException>(() => fresh.Fit(huge, twoLabels));
+        Assert.Empty(fresh.Classes);
+        Assert.Empty(fresh.LossCurve);
+        Assert.Throws<InvalidOperationException>(() => fresh.PredictProba(x));
+    }
 }
