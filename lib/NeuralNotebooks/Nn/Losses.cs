@@ -155,7 +155,9 @@ public sealed class BinaryCrossentropy(bool fromLogits = false) : Loss
 
     /// <summary>
     /// scikit-learn's clip instead of Keras's ε in float: probabilities clipped to [c, 1 - c] in double, where
-    /// 1 - c stays below 1 for its 2.2e-16 (in float it is 1, and a sure 1 would take the log of 0). Null: Keras's.
+    /// 1 - c stays below 1 for its 2.2e-16 (in float it is 1, and a sure 1 would take the log of 0). On logits,
+    /// the same clip taken to the log-probabilities: each of -log p and -log(1 - p) held within [-log(1 - c), -log c],
+    /// which only a logit keeps exact (a float sigmoid rounds to 1 from about 17 on). Null: Keras's, and no clip on logits.
     /// </summary>
     internal double? ClipInDouble { get; init; }
 
@@ -178,8 +180,14 @@ public sealed class BinaryCrossentropy(bool fromLogits = false) : Loss
             float y = target[i], z = pred[i];
             if (FromLogits)
             {
+                if (ClipInDouble is { } c)
+                {
+                    // -log p = log(1 + e^-z) and -log(1 - p) = log(1 + e^z), each stable as max(±z, 0) + log(1 + e^-|z|).
+                    double tail = Math.Log(1 + Math.Exp(-Math.Abs((double)z))), low = -Math.Log(1 - c), high = -Math.Log(c);
+                    sum += y * Math.Clamp(Math.Max(-(double)z, 0) + tail, low, high) + (1 - y) * Math.Clamp(Math.Max(z, 0) + tail, low, high);
+                }
                 // Stable: max(z, 0) - z·y + log(1 + e^-|z|).
-                sum += Math.Max(z, 0) - z * y + Math.Log(1 + Math.Exp(-Math.Abs(z)));
+                else sum += Math.Max(z, 0) - z * y + Math.Log(1 + Math.Exp(-Math.Abs(z)));
                 if (!grad.IsEmpty) grad[i] = (1f / (1f + MathF.Exp(-z)) - y) / count;
             }
             else if (ClipInDouble is { } c)

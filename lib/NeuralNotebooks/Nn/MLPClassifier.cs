@@ -105,7 +105,8 @@ public sealed class MLPClassifier
             for (int l = 0; l + 1 < sizes.Length; l++)
             {
                 bool last = l + 2 == sizes.Length;
-                var dense = new Dense(sizes[l + 1], last ? binary ? "sigmoid" : "softmax" : Activation);
+                // The one logistic output is kept as its logit, and PredictProba applies the sigmoid: see the loss below.
+                var dense = new Dense(sizes[l + 1], last ? binary ? "linear" : "softmax" : Activation);
                 dense.Build([sizes[l]], rng);
                 // scikit-learn's Glorot init: weights and intercepts uniform in ±sqrt(factor / (fan_in + fan_out)).
                 float bound = MathF.Sqrt((Activation == "logistic" ? 2f : 6f) / (sizes[l] + sizes[l + 1]));
@@ -115,7 +116,9 @@ public sealed class MLPClassifier
             // scikit-learn 1.2's log-loss clips probabilities to float64's machine epsilon and its Adam adds
             // ε = 1e-8 outside the root: the same formulas as Keras's, with other constants. The clip changes
             // only the reported loss (the gradient is p - y), so it only moves a stop for no improvement.
-            Loss loss = binary ? new BinaryCrossentropy { ClipInDouble = Float64Epsilon }
+            // The binary loss is taken from the logit: a float sigmoid is 1 from a logit of about 17 on, where
+            // a sample of class 0 cost the cap, -log(eps) = 36.04, and scikit-learn's float64 p costs about the logit.
+            Loss loss = binary ? new BinaryCrossentropy(fromLogits: true) { ClipInDouble = Float64Epsilon }
                 : new SparseCategoricalCrossentropy { Clip = (float)Float64Epsilon, Normalizes = false };
             var trainer = new Trainer(layers, loss, new Adam(LearningRateInit, 0.9f, 0.999f, 1e-8f)) { L2PerBatch = Alpha };
             var targets = new Tensor(classIndex.Select(c => (float)c).ToArray(), n);
@@ -168,12 +171,15 @@ public sealed class MLPClassifier
                     Tensor h = Batches.Gather(x, null, start, count, ref xb);
                     foreach (var layer in _layers) h = layer.Forward(h, false);
                     if (_classes == 2)
+                    {
+                        Simd.Sigmoid(h.data.AsSpan(0, count), h.data.AsSpan(0, count));
                         for (int i = 0; i < count; i++)
                         {
                             // The one logistic output is the second class's probability: [1 - p, p], as scikit-learn.
                             result[2 * (start + i)] = 1 - h.data[i];
                             result[2 * (start + i) + 1] = h.data[i];
                         }
+                    }
                     else h.data.AsSpan(0, count * _classes).CopyTo(result.AsSpan(start * _classes));
                 }
             }

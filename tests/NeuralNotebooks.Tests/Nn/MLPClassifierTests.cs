@@ -243,4 +243,41 @@ public class MLPClassifierTests
         // more than nIterNoChange epochs have not: after 1 + 4 epochs.
         Assert.Equal(5, clf.NIter);
     }
+
+    [Fact]
+    public void The_binary_log_loss_from_logits_is_capped_where_scikit_learns_clip_caps_it()
+    {
+        // scikit-learn 1.2's binary_log_loss clips p to [eps, 1 - eps] with float64's eps = 2^-52, so a sample costs
+        // at most -log(eps) = 52 ln 2 and at least -log(1 - eps). By hand, with softplus(t) = log(1 + e^t):
+        // y = 0, z = 40:  softplus(40) = 40.0000..., capped at 52 ln 2 = 36.04365338911715
+        // y = 1, z = -3:  softplus(3) = 3 + log(1 + e^-3) = 3.048587351573742
+        // y = 0, z = 20:  softplus(20) = 20.000000002061154 (a float sigmoid of 20 is 1, which cost the cap)
+        // y = 1, z = 0:   log 2 = 0.6931471805599453
+        // y = 0, z = -50: e^-50 = 1.9e-22, raised to -log(1 - eps) = 2.22e-16
+        var loss = new BinaryCrossentropy(fromLogits: true) { ClipInDouble = 2.220446049250313e-16 };
+        var logits = new Tensor([40f, -3f, 20f, 0f, -50f], 5, 1);
+        var targets = new Tensor([0f, 1f, 0f, 1f, 0f], 5, 1);
+        double expected = (36.04365338911715 + 3.048587351573742 + 20.000000002061154 + 0.6931471805599453 + 2.220446049250313e-16) / 5;
+        Assert.Equal(expected, loss.Compute(targets, logits), 5);
+        // The clip moves only the loss: the gradient stays (sigmoid(z) - y) / N, as scikit-learn's p - y.
+        var grad = loss.Gradient(targets, logits).ToArray();
+        float[] sigmoid = [1f, 1f / (1f + MathF.Exp(3f)), 1f, 0.5f, 1f / (1f + MathF.Exp(50f))];
+        for (int i = 0; i < 5; i++) Assert.Equal((sigmoid[i] - targets.data[i]) / 5, grad[i], 6);
+    }
+
+    [Fact]
+    public void Fit_on_unscaled_data_reports_scikit_learns_binary_loss()
+    {
+        // On large inputs the logits pass 17, where a float sigmoid rounds to 1 and a sample of class 0 cost the
+        // cap, 36.04, where scikit-learn's float64 probability costs about the logit: here the reference's first
+        // epoch read 1.63 and this 2.04. One batch per epoch: the first epoch's loss is that of the initial weights.
+        const int N = 150, Features = 9;
+        var (x, y) = Blobs(N, Features, 2, seed: 5);
+        var unscaled = x * 20f;
+        var clf = new MLPClassifier(hiddenLayerSizes: [7, 5], activation: "relu", alpha: 0.0001f, learningRateInit: 0.01f, maxIter: 3, tol: 0, nIterNoChange: 100, randomState: 3);
+        clf.Fit(unscaled, y);
+        var expected = Reference(unscaled.ToArray(), y, N, Features, 2, [7, 5], "relu", 0.0001, 0.01, 3, 3, out _);
+        for (int i = 0; i < expected.Count; i++)
+            Assert.True(Math.Abs(expected[i] - clf.LossCurve[i]) <= 1e-4 * expected[i], $"epoch {i + 1}: reference loss {expected[i]}, MLPClassifier {clf.LossCurve[i]}");
+    }
 }
