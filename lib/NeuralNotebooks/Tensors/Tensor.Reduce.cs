@@ -167,7 +167,6 @@ public sealed partial class Tensor
         return idx;
     }
 
-    /// <summary>Views the shape as (outer, n, inner) around <paramref name="axis"/> and gives the reduced shape.</summary>
     /// <summary><see cref="Split"/> for a reduction that has no value over an empty axis (mean, max, min, argmax).</summary>
     private (int outer, int n, int inner, Shape outShape) SplitNonEmpty(int axis, bool keepDims, string op)
     {
@@ -176,6 +175,7 @@ public sealed partial class Tensor
         return split;
     }
 
+    /// <summary>Views the shape as (outer, n, inner) around <paramref name="axis"/> and gives the reduced shape.</summary>
     private (int outer, int n, int inner, Shape outShape) Split(int axis, bool keepDims, string op)
     {
         if (Rank == 0) throw new InvalidOperationException($"{op}: a scalar has no axis {axis}.");
