@@ -25,9 +25,10 @@ public sealed partial class Tensor
         var sb = new StringBuilder("tensor(");
         if (Rank == 0) sb.Append(fmt.Format(data[0]));
         else AppendAxis(sb, 0, 0, summarize, fmt, indent: 7);
-        sb.Append(", shape=").Append(Shape);
-        if (Op is not null && RequiresGrad) sb.Append(", grad_fn=").Append(Op);
-        else if (RequiresGrad) sb.Append(", requires_grad=True");
+        string shape = $"shape={Shape}";
+        if (Op is not null && RequiresGrad) AppendSuffixes(sb, 7, shape, $"grad_fn={Op}");
+        else if (RequiresGrad) AppendSuffixes(sb, 7, shape, "requires_grad=True");
+        else AppendSuffixes(sb, 7, shape);
         return sb.Append(')').ToString();
     }
 
@@ -50,28 +51,55 @@ public sealed partial class Tensor
         return [.. shown];
     }
 
+    /// <summary>The width PyTorch keeps a printed tensor within: a row of entries longer than this goes on over several lines.</summary>
+    private const int PrintLineWidth = 80;
+
+    // PyTorch's _tensor_str: the entries of the last axis as many to a line as fit in PrintLineWidth columns
+    // (a summary's " ..." counted as one), rows and blocks one under the other, a blank line between blocks.
     private void AppendAxis(StringBuilder sb, int axis, int offset, bool summarize, NumberFormat fmt, int indent)
     {
         int n = Shape[axis];
         int stride = 1;
         for (int i = axis + 1; i < Rank; i++) stride *= Shape[i];
+        bool cut = summarize && n > 2 * PrintEdgeItems, last = axis == Rank - 1;
+        string under = new(' ', indent + axis + 1);
+        string between = last ? ", " : "," + new string('\n', Rank - axis - 1) + under;
+        int perLine = Math.Max(1, (PrintLineWidth - indent - axis) / (fmt.Width + 2));
         sb.Append('[');
-        bool cut = summarize && n > 2 * PrintEdgeItems;
-        bool last = axis == Rank - 1;
-        for (int i = 0; i < n; i++)
+        for (int i = 0, shown = 0; i < n; i++, shown++)
         {
+            if (shown > 0) sb.Append(last && shown % perLine == 0 ? ",\n" + under : between);
             if (cut && i == PrintEdgeItems)
             {
-                sb.Append(last ? "..., " : "...,\n" + new string(' ', indent + axis + 1));
+                sb.Append(last ? " ..." : "...");
                 i = n - PrintEdgeItems - 1;
-                continue;
             }
-            if (last) sb.Append(fmt.Format(data[offset + i]));
+            else if (last) sb.Append(fmt.Format(data[offset + i]));
             else AppendAxis(sb, axis + 1, offset + i * stride, summarize, fmt, indent);
-            if (i < n - 1)
-                sb.Append(last ? ", " : "," + new string('\n', Rank - axis - 1) + new string(' ', indent + axis + 1));
         }
         sb.Append(']');
+    }
+
+    // PyTorch's _add_suffixes: each of ", shape=...", ", grad_fn=..." on the current line while it stays within
+    // PrintLineWidth, else on a line of its own. Its count of the first line is two more than the line's length.
+    private static void AppendSuffixes(StringBuilder sb, int indent, params string[] suffixes)
+    {
+        int line = sb.Length + 2;
+        for (int i = sb.Length - 1; i >= 0; i--)
+            if (sb[i] == '\n') { line = sb.Length - i + 1; break; }
+        foreach (var suffix in suffixes)
+        {
+            if (line + suffix.Length + 2 > PrintLineWidth)
+            {
+                sb.Append(",\n").Append(' ', indent).Append(suffix);
+                line = indent + suffix.Length;
+            }
+            else
+            {
+                sb.Append(", ").Append(suffix);
+                line += suffix.Length + 2;
+            }
+        }
     }
 
     /// <summary>A notebook shows a tensor as its printed values in a fixed-width block.</summary>
@@ -120,11 +148,21 @@ public sealed partial class Tensor
         {
             if (float.IsNaN(v)) return "nan";
             if (float.IsInfinity(v)) return v > 0 ? "inf" : "-inf";
-            if (_integers) return v.ToString("0", CultureInfo.InvariantCulture) + ".";
-            if (_scientific) return v.ToString("0.0000e+00", CultureInfo.InvariantCulture);
-            return v.ToString("0.0000", CultureInfo.InvariantCulture);
+            // As double, in standard formats: Python's, which PyTorch uses, round the exact value (ties to even).
+            // A float's custom format rounds to 7 significant digits first (4327.8262 printed as 4327.8260,
+            // 12345678 as 12345680), and a custom format rounds ties away from zero (0.03125 as 0.0313).
+            double d = v;
+            if (_integers) return d.ToString("F0", CultureInfo.InvariantCulture) + ".";
+            if (!_scientific) return d.ToString("F4", CultureInfo.InvariantCulture);
+            // "E4" writes 1.0000E-005; Python writes 1.0000e-05.
+            string e = d.ToString("E4", CultureInfo.InvariantCulture);
+            int at = e.IndexOf('E');
+            return string.Concat(e.AsSpan(0, at), "e", e.AsSpan(at + 1, 1), e.AsSpan(at + 2).TrimStart('0').ToString().PadLeft(2, '0'));
         }
 
         public string Format(float v) => Raw(v).PadLeft(_width);
+
+        /// <summary>The width every entry is padded to.</summary>
+        public int Width => _width;
     }
 }

@@ -375,24 +375,86 @@ public class FormatTests
     public void The_number_format_is_chosen_as_PyTorch_chooses_it(float[] values, string torch) =>
         Assert.Equal($"tensor({torch}, shape=({values.Length},))", Tensor.From(values).ToString());
 
+    // repr(torch.tensor(values)) in PyTorch 1.13. These printed 4327.8260, [ 1060.0110, -1157.7070], 12345680.,
+    // 6.9170e-02, 0.0313 and 4.1563e-05: a float's custom format rounded to 7 significant digits first, and ties
+    // away from zero where Python rounds the exact value, ties to even.
+    [Theory]
+    [InlineData(new float[] { 4327.8262f }, "[4327.8262]")]
+    [InlineData(new float[] { 1060.0107f, -1157.7065f }, "[ 1060.0107, -1157.7065]")]
+    [InlineData(new float[] { 12345678f }, "[12345678.]")]
+    [InlineData(new float[] { 0.0691695f, 1e-5f }, "[6.9169e-02, 1.0000e-05]")]
+    [InlineData(new float[] { 0.03125f, 0.5f }, "[0.0312, 0.5000]")]
+    [InlineData(new float[] { 4.15625e-5f, 1f }, "[4.1562e-05, 1.0000e+00]")]
+    public void Printed_digits_are_those_PyTorch_prints(float[] values, string torch) =>
+        Assert.Equal($"tensor({torch}, shape=({values.Length},))", Tensor.From(values).ToString());
+
     [Fact]
     public void A_summary_chooses_its_format_from_the_values_it_shows()
     {
-        // PyTorch prints torch.arange(0., 2000.).reshape(2, 1000) as [[0.0000e+00, 1.0000e+00, 2.0000e+00, ...:
-        // its corners span 1 to 1999. torch.arange(0., 1001.) shows 1 to 1000 and stays [   0.,    1., ...
-        Assert.StartsWith("tensor([[0.0000e+00, 1.0000e+00, 2.0000e+00, ..., 9.9700e+02", Tensor.Arange(0, 2000).Reshape(2, 1000).ToString());
-        Assert.StartsWith("tensor([   0.,    1.,    2., ...,  998.,  999., 1000.]", Tensor.Arange(0, 1001).ToString());
+        // repr(torch.arange(0., 2000.).reshape(2, 1000)): its corners span 1 to 1999. torch.arange(0., 1001.)
+        // shows 1 to 1000 and stays in whole numbers.
+        Assert.Equal("""
+            tensor([[0.0000e+00, 1.0000e+00, 2.0000e+00,  ..., 9.9700e+02, 9.9800e+02,
+                     9.9900e+02],
+                    [1.0000e+03, 1.0010e+03, 1.0020e+03,  ..., 1.9970e+03, 1.9980e+03,
+                     1.9990e+03]], shape=(2, 1000))
+            """, Tensor.Arange(0, 2000).Reshape(2, 1000).ToString());
+        Assert.Equal("tensor([   0.,    1.,    2.,  ...,  998.,  999., 1000.], shape=(1001,))", Tensor.Arange(0, 1001).ToString());
     }
 
     [Fact]
     public void Long_tensors_are_truncated()
     {
-        var s = Tensor.Arange(5000).ToString();
-        // PyTorch: tensor([0.0000e+00, 1.0000e+00, 2.0000e+00,  ..., 4.9970e+03, 4.9980e+03, 4.9990e+03]) (the corners span 1 to 4999).
-        Assert.StartsWith("tensor([0.0000e+00, 1.0000e+00, 2.0000e+00, ..., 4.9970e+03, 4.9980e+03, 4.9990e+03]", s);
+        // repr(torch.arange(0., 5000.)), and torch.zeros(3, 4, 1000) with a blank line between blocks.
+        Assert.Equal("""
+            tensor([0.0000e+00, 1.0000e+00, 2.0000e+00,  ..., 4.9970e+03, 4.9980e+03,
+                    4.9990e+03], shape=(5000,))
+            """, Tensor.Arange(5000).ToString());
+        Assert.Equal("""
+            tensor([[[0., 0., 0.,  ..., 0., 0., 0.],
+                     [0., 0., 0.,  ..., 0., 0., 0.],
+                     [0., 0., 0.,  ..., 0., 0., 0.],
+                     [0., 0., 0.,  ..., 0., 0., 0.]],
+
+                    [[0., 0., 0.,  ..., 0., 0., 0.],
+                     [0., 0., 0.,  ..., 0., 0., 0.],
+                     [0., 0., 0.,  ..., 0., 0., 0.],
+                     [0., 0., 0.,  ..., 0., 0., 0.]],
+
+                    [[0., 0., 0.,  ..., 0., 0., 0.],
+                     [0., 0., 0.,  ..., 0., 0., 0.],
+                     [0., 0., 0.,  ..., 0., 0., 0.],
+                     [0., 0., 0.,  ..., 0., 0., 0.]]], shape=(3, 4, 1000))
+            """, Tensor.Zeros(3, 4, 1000).ToString());
         var m = Tensor.Zeros(100, 100).ToString();
         Assert.Contains("...", m);
         Assert.True(m.Split('\n').Length < 10);
+    }
+
+    [Fact]
+    public void Long_rows_wrap_at_80_columns_as_in_PyTorch()
+    {
+        // repr(torch.arange(20.) / 3) and repr(torch.arange(9.) * 1.5): printed on one line of 190 characters, a
+        // flattened 28×28 image on one of over 6,000. The shape goes on a line of its own when the last is full.
+        var thirds = Tensor.From(Enumerable.Range(0, 20).Select(i => i / 3f).ToArray());
+        Assert.Equal("""
+            tensor([0.0000, 0.3333, 0.6667, 1.0000, 1.3333, 1.6667, 2.0000, 2.3333, 2.6667,
+                    3.0000, 3.3333, 3.6667, 4.0000, 4.3333, 4.6667, 5.0000, 5.3333, 5.6667,
+                    6.0000, 6.3333], shape=(20,))
+            """, thirds.ToString());
+        Assert.Equal("""
+            tensor([ 0.0000,  1.5000,  3.0000,  4.5000,  6.0000,  7.5000,  9.0000, 10.5000,
+                    12.0000], shape=(9,))
+            """, Tensor.From(Enumerable.Range(0, 9).Select(i => i * 1.5f).ToArray()).ToString());
+        Assert.Equal("""
+            tensor([0.0000, 0.3333, 0.6667, 1.0000, 1.3333, 1.6667, 2.0000, 2.3333, 2.6667,
+                    3.0000, 3.3333, 3.6667, 4.0000, 4.3333, 4.6667, 5.0000, 5.3333, 5.6667,
+                    6.0000, 6.3333], shape=(20,), requires_grad=True)
+            """, Tensor.From(Enumerable.Range(0, 20).Select(i => i / 3f).ToArray()).RequireGrad().ToString());
+        var wide = Tensor.From(Enumerable.Range(0, 8).Select(i => i + 0.5f).ToArray()).ToString();
+        Assert.True(wide.Split('\n').All(line => line.Length <= 80), wide);
+        var pixels = Tensor.From(Enumerable.Range(0, 784).Select(i => i % 7 == 0 ? i / 784f : 0f).ToArray()).ToString();
+        Assert.All(pixels.Split('\n'), line => Assert.True(line.Length <= 80, line));
     }
 
     [Fact]
