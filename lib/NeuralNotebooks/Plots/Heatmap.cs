@@ -1,3 +1,4 @@
+using System.Globalization;
 using NeuralNotebooks.Display;
 
 namespace NeuralNotebooks.Plots;
@@ -25,7 +26,8 @@ public sealed class Heatmap : Chart
         for (int i = 0; i < r; i++)
             for (int j = 0; j < c; j++)
                 if (!double.IsFinite(values[i, j]))
-                    throw new ArgumentException($"Heatmap: the value at row {i}, column {j} is {values[i, j]}; a heatmap needs finite numbers.", nameof(values));
+                    throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                        $"Heatmap: the value at row {i}, column {j} is {values[i, j]}; a heatmap needs finite numbers."), nameof(values));
         _rows = (rowLabels ?? Enumerable.Range(0, r).Select(i => i.ToString()).ToArray()).ToArray();
         _columns = (columnLabels ?? Enumerable.Range(0, c).Select(i => i.ToString()).ToArray()).ToArray();
         if (_rows.Length != r || _columns.Length != c)

@@ -1,3 +1,4 @@
+using System.Globalization;
 using NeuralNotebooks.Display;
 
 namespace NeuralNotebooks.Plots;
@@ -40,7 +41,8 @@ public sealed class ImageGrid : Chart
         if (_items.Count == 0) throw new ArgumentException("Image grid: no images.");
         if (colormap is not ("ink" or "gray" or "auto" or "diverging"))
             throw new ArgumentException($"Image grid: unknown colormap '{colormap}'; use \"ink\", \"gray\", \"auto\" or \"diverging\".");
-        if (pixelSize is <= 0) throw new ArgumentOutOfRangeException(nameof(pixelSize), $"Image grid: pixelSize must be positive, got {pixelSize}.");
+        if (pixelSize is <= 0) throw new ArgumentOutOfRangeException(nameof(pixelSize),
+            string.Create(CultureInfo.InvariantCulture, $"Image grid: pixelSize must be positive, got {pixelSize}."));
         foreach (var it in _items)
             if (it.Pixels.Length != it.Height * it.Width)
                 throw new ArgumentException($"Image grid: an image of {it.Height}x{it.Width} needs {it.Height * it.Width} pixels, got {it.Pixels.Length}.");

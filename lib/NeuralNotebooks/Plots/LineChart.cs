@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using NeuralNotebooks.Display;
 
@@ -47,7 +48,8 @@ public sealed class LineChart : Chart
         if (x.Length != y.Length) throw new ArgumentException($"Plot: x has {x.Length} values but y has {y.Length}.");
         for (int i = 0; i < x.Length; i++)
             if (!double.IsFinite(x[i]) || !double.IsFinite(y[i]))
-                throw new ArgumentException($"Plot: series '{label ?? $"series {_series.Count + 1}"}' has a non-finite value at index {i} (x = {x[i]}, y = {y[i]}).");
+                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                    $"Plot: series '{label ?? $"series {_series.Count + 1}"}' has a non-finite value at index {i} (x = {x[i]}, y = {y[i]})."));
         _series.Add(new Series(label ?? $"series {_series.Count + 1}", x, y, scatter));
         return this;
     }

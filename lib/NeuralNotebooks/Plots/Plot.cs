@@ -57,7 +57,8 @@ public static class Plot
         string Name(int c) => classNames is not null && c >= 0 && c < classNames.Count ? classNames[c] : c.ToString();
         var items = which.Select((index, k) =>
         {
-            if (index < 0 || index >= images.Shape[0]) throw new ArgumentOutOfRangeException(nameof(indices), $"Plot.Images: index {index} is outside 0..{images.Shape[0] - 1}.");
+            if (index < 0 || index >= images.Shape[0]) throw new ArgumentOutOfRangeException(nameof(indices),
+                string.Create(CultureInfo.InvariantCulture, $"Plot.Images: index {index} is outside 0..{images.Shape[0] - 1}."));
             var px = images.AsSpan().Slice(index * per, per).ToArray();
             bool wrong = labels is not null && predictions is not null && labels[k] != predictions[k];
             string? caption = titles?[k]

@@ -12,7 +12,7 @@ public static class Ticks
     public static double[] Nice(double min, double max, int target = 6)
     {
         if (double.IsNaN(min) || double.IsNaN(max) || double.IsInfinity(min) || double.IsInfinity(max))
-            throw new ArgumentException($"Axis range must be finite, got [{min}, {max}].");
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Axis range must be finite, got [{min}, {max}]."));
         if (min > max) (min, max) = (max, min);
         if (min == max)
         {
@@ -20,7 +20,7 @@ public static class Ticks
             min -= pad; max += pad;
         }
         if (double.IsInfinity(max - min))
-            throw new ArgumentException($"Axis range [{min}, {max}] is wider than a double can hold.");
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Axis range [{min}, {max}] is wider than a double can hold."));
         var (nice, exponent) = StepParts((max - min) / Math.Max(1, target - 1));
         double step = Scale(nice, exponent);
         double first = Math.Floor(min / step + 1e-9), last = Math.Ceiling(max / step - 1e-9);

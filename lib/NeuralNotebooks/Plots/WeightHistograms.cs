@@ -28,7 +28,7 @@ public sealed class WeightHistograms : IRichDisplay
     public WeightHistograms(Sequential model, int bins = 40)
     {
         ArgumentNullException.ThrowIfNull(model);
-        if (bins < 2) throw new ArgumentOutOfRangeException(nameof(bins), $"WeightHistograms: need at least 2 bins, got {bins}.");
+        if (bins < 2) throw new ArgumentOutOfRangeException(nameof(bins), string.Create(CultureInfo.InvariantCulture, $"WeightHistograms: need at least 2 bins, got {bins}."));
         _model = model;
         _bins = bins;
     }
@@ -70,7 +70,7 @@ public sealed class WeightHistograms : IRichDisplay
     /// </summary>
     public LineChart Chart(string layer, string kind = "weights", int curves = 5)
     {
-        if (curves < 1) throw new ArgumentOutOfRangeException(nameof(curves), $"WeightHistograms: curves must be at least 1, got {curves}.");
+        if (curves < 1) throw new ArgumentOutOfRangeException(nameof(curves), string.Create(CultureInfo.InvariantCulture, $"WeightHistograms: curves must be at least 1, got {curves}."));
         var snaps = kind switch
         {
             "weights" => WeightSnapshots(layer),

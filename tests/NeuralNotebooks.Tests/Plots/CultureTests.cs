@@ -45,6 +45,41 @@ public class CultureTests
         Assert.Contains("got 1.5", Under(CommaDecimals(), () => Assert.Throws<ArgumentOutOfRangeException>(() => new Dropout(1.5)).Message));
     }
 
+    /// <summary>A culture that also writes NaN, infinity and the minus sign its own way, as ICU's cultures do ("∞", "−").</summary>
+    private static CultureInfo LocalSymbols()
+    {
+        var c = CommaDecimals();
+        var f = c.NumberFormat;
+        f.NaNSymbol = "n. def.";
+        f.PositiveInfinitySymbol = "∞";
+        f.NegativeInfinitySymbol = "−∞";
+        f.NegativeSign = "−";
+        return c;
+    }
+
+    [Fact]
+    public void Refused_chart_data_is_written_as_in_the_invariant_culture()
+    {
+        // A heatmap's NaN cell read "n. def." and its infinite one "∞" in such a culture, an axis range "[0,5, ...]".
+        var refusals = new (string What, Func<Exception> Refuse)[]
+        {
+            ("Heatmap NaN", () => Assert.Throws<ArgumentException>(() => Plot.Heatmap(new double[,] { { 0.5, double.NaN } }))),
+            ("Heatmap infinity", () => Assert.Throws<ArgumentException>(() => Plot.Heatmap(new double[,] { { double.NegativeInfinity, 0.5 } }))),
+            ("Ticks", () => Assert.Throws<ArgumentException>(() => Ticks.Nice(-0.5, double.NaN))),
+            ("Ticks too wide", () => Assert.Throws<ArgumentException>(() => Ticks.Nice(-1.5e308, 1.5e308))),
+            ("Line", () => Assert.Throws<ArgumentException>(() => Plot.Line(new double[] { -1.5 }, new double[] { double.PositiveInfinity }, "loss"))),
+            ("Pixel size", () => Assert.Throws<ArgumentOutOfRangeException>(() => Plot.Images([Tensor.Zeros(2, 2)], pixelSize: -0.5))),
+            ("Image index", () => Assert.Throws<ArgumentOutOfRangeException>(() => Plot.Images(Tensor.Zeros(2, 2, 2), [-1]))),
+            ("Histogram bins", () => Assert.Throws<ArgumentOutOfRangeException>(() => new WeightHistograms(new Sequential(), bins: -1))),
+            ("Histogram curves", () => Assert.Throws<ArgumentOutOfRangeException>(() => new WeightHistograms(new Sequential()).Chart("dense", curves: -1))),
+        };
+        var differing = refusals.Where(r => Under(CultureInfo.InvariantCulture, () => r.Refuse().Message) != Under(LocalSymbols(), () => r.Refuse().Message))
+            .Select(r => $"{r.What}: {Under(LocalSymbols(), () => r.Refuse().Message)}").ToList();
+        Assert.True(differing.Count == 0, $"written in the culture's own way: {string.Join(" | ", differing)}");
+        Assert.Contains("is NaN", Under(LocalSymbols(), () => refusals[0].Refuse().Message));
+        Assert.Contains("is -Infinity", Under(LocalSymbols(), () => refusals[1].Refuse().Message));
+    }
+
     [Fact]
     public void Every_text_and_picture_is_the_same_in_a_culture_with_decimal_commas()
     {
