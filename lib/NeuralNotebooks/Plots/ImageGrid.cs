@@ -46,9 +46,18 @@ public sealed class ImageGrid : Chart
         foreach (var it in _items)
             if (it.Pixels.Length != it.Height * it.Width)
                 throw new ArgumentException($"Image grid: an image of {it.Height}x{it.Width} needs {it.Height * it.Width} pixels, got {it.Pixels.Length}.");
+        // A NaN pixel was drawn white (black in "gray") as though it were a value, hiding a diverged model's weights.
+        for (int n = 0; n < _items.Count; n++)
+        {
+            var it = _items[n];
+            int bad = Array.FindIndex(it.Pixels, v => !float.IsFinite(v));
+            if (bad >= 0)
+                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                    $"Image grid: image {n}{(string.IsNullOrEmpty(it.Caption) ? "" : $" ('{it.Caption}')")} of {it.Height}x{it.Width}: the pixel at row {bad / it.Width}, column {bad % it.Width} is {it.Pixels[bad]}; an image grid needs finite numbers."), nameof(items));
+        }
         _columns = Math.Max(1, Math.Min(columns, _items.Count));
         _colormap = colormap;
-        var all = _items.SelectMany(i => i.Pixels).Where(float.IsFinite).DefaultIfEmpty(0f).ToArray();
+        var all = _items.SelectMany(i => i.Pixels).DefaultIfEmpty(0f).ToArray();
         (_lo, _hi) = colormap switch
         {
             "diverging" => (-all.Max(Math.Abs), all.Max(Math.Abs)),

@@ -228,6 +228,28 @@ public class ChartTests
     }
 
     [Fact]
+    public void An_image_grid_refuses_a_non_finite_pixel_naming_its_image_and_pixel()
+    {
+        // A NaN pixel was drawn white in "ink" and "diverging", black in "gray", as if it were a value.
+        var pixels = new float[9];
+        pixels[2 * 3 + 1] = float.NaN;
+        foreach (var colormap in new[] { "ink", "gray", "auto", "diverging" })
+        {
+            var e = Assert.Throws<ArgumentException>(() => new ImageGrid(
+                [new ImageGrid.Item(new float[9], 3, 3, "fine", false), new ImageGrid.Item(pixels, 3, 3, "7", false)], colormap: colormap));
+            Assert.Contains("image 1 ('7')", e.Message);
+            Assert.Contains("row 2, column 1", e.Message);
+            Assert.Contains("NaN", e.Message);
+        }
+        // An infinite weight, in a convolution's filters: named by its filter.
+        var kernel = Tensor.Zeros(3, 3, 1, 4);
+        kernel.SetItem(float.PositiveInfinity, 0, 2, 0, 3);
+        var inf = Assert.Throws<ArgumentException>(() => Plot.Filters(kernel));
+        Assert.Contains("image 3 ('3')", inf.Message);
+        Assert.Contains("row 0, column 2 is Infinity", inf.Message);
+    }
+
+    [Fact]
     public void A_heatmap_of_small_values_writes_them_so_they_can_be_told_apart()
     {
         // Weights near 0.001 read 0.00 or -0.00 in every cell and the key ran from 0 to -0.
