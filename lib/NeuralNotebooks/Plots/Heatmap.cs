@@ -43,10 +43,13 @@ public sealed class Heatmap : Chart
         if (widest > cell - 2) ColumnAngle = cell * 0.7 >= LabelSize + 1 ? 45 : 90;
         double rise = ColumnAngle == 45 ? widest * 0.71 + 6 : ColumnAngle == 90 ? widest : 0;
         Top = 60 + Math.Max(0, (int)Math.Ceiling(rise) - 9);
-        Height = Top + r * cell + 50;
+        Height = Top + Math.Max(r * cell, MinKeyHeight) + 50;
     }
 
     private const int LabelSize = 11;
+    // The colour key is as tall as the cells, but no shorter than this: one row of 28 px cells had a key of
+    // 28 px, its two 10 px labels almost touching (16 px for two rows of 8 px cells, drawn over each other).
+    private const int MinKeyHeight = 60;
     private int Cell { get; }
     // 0 for level column labels, else how many degrees they are turned anticlockwise.
     private int ColumnAngle { get; }
@@ -177,7 +180,7 @@ public sealed class Heatmap : Chart
         if (_columnTitle is not null) Svg.Text(sb, left + c * Cell / 2.0, 36, _columnTitle, size: 13);
         if (_rowTitle is not null) Svg.Text(sb, 16 + shift, top + r * Cell / 2.0, _rowTitle, size: 13, extra: $"transform=\"rotate(-90 {16 + shift} {Svg.N(top + r * Cell / 2.0)})\"");
         // Colour scale.
-        double sx = left + c * Cell + 20, sh = r * Cell;
+        double sx = left + c * Cell + 20, sh = Math.Max(r * Cell, MinKeyHeight);
         for (int k = 0; k < 50; k++)
         {
             double t = 1 - k / 49.0;

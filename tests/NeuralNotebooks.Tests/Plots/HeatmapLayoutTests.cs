@@ -77,6 +77,31 @@ public class HeatmapLayoutTests
     }
 
     [Fact]
+    public void The_colour_key_of_a_heatmap_of_few_rows_is_at_least_60_pixels_tall()
+    {
+        // The key was as tall as the cells: 28 px for one row of 20 columns, 16 px for 2 rows of 70, where its
+        // two labels, 10 px high, were drawn over each other.
+        foreach (var (rows, columns) in new[] { (1, 20), (2, 70), (1, 2) })
+        {
+            var values = new double[rows, columns];
+            for (int j = 0; j < columns; j++) values[0, j] = j;
+            var chart = Plot.Heatmap(values);
+            var svg = XElement.Parse(chart.ToSvg());
+            var key = svg.Descendants(S + "rect").Where(r => r.Attribute("width")?.Value == "14").ToList();
+            double keyTop = key.Min(r => D(r, "y")), keyBottom = key.Max(r => D(r, "y") + D(r, "height"));
+            Assert.True(keyBottom - keyTop >= 60, $"{rows}x{columns}: the key is {keyBottom - keyTop:0.#} px tall");
+            var labels = svg.Descendants(S + "text").Where(t => t.Attribute("text-anchor")?.Value == "start" && t.Attribute("class") is null).ToList();
+            Assert.Equal(2, labels.Count);
+            Assert.True(D(labels[1], "y") - D(labels[0], "y") >= 10 + 10, $"{rows}x{columns}: the key's labels are {D(labels[1], "y") - D(labels[0], "y"):0} px apart");
+            Assert.True(keyBottom + 4 <= D(svg, "height"), $"{rows}x{columns}: the key ends at {keyBottom:0}, the picture at {D(svg, "height")}");
+            Assert.Equal(chart.Height, D(svg, "height"));
+        }
+        // A key as tall as the cells when they are 60 px or more, in a picture of the same height as before.
+        var two = Plot.ConfusionMatrix(new ConfusionMatrix(new[,] { { 50, 3 }, { 7, 40 } }));
+        Assert.Equal(60 + 2 * 48 + 50, two.Height);
+    }
+
+    [Fact]
     public void Long_row_labels_are_not_cut_off_on_the_left()
     {
         var chart = Plot.Heatmap(new double[,] { { 1, 2 }, { 3, 4 } }, ["a very long row label indeed", "short"], ["x", "y"]);
