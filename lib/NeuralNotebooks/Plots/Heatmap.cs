@@ -38,9 +38,12 @@ public sealed class Heatmap : Chart
         Cell = cell;
         // Column labels wider than a cell ran into each other ("T-shirt/top" into "Trouser" in 48 px, "10" into "11"
         // in 11 px): those are turned, by 45 degrees where the cells leave room between the slanted lines, else
-        // upright, and the cells move down by the height they take beyond a line of text.
+        // upright, and the cells move down by the height they take beyond a line of text. Cells narrower than a
+        // line of text (8 px from 70 rows or columns on) label every second or third, as upright labels (and the
+        // row labels) one cell apart overlapped.
         double widest = _columns.Max(l => Svg.TextWidth(l, LabelSize));
-        if (widest > cell - 2) ColumnAngle = cell * 0.7 >= LabelSize + 1 ? 45 : 90;
+        (ColumnAngle, ColumnStep) = SlotLabels.Fit(widest, cell, LabelSize);
+        RowStep = SlotLabels.Step(cell, LabelSize);
         double rise = ColumnAngle == 45 ? widest * 0.71 + 6 : ColumnAngle == 90 ? widest : 0;
         Top = 60 + Math.Max(0, (int)Math.Ceiling(rise) - 9);
         Height = Top + Math.Max(r * cell, MinKeyHeight) + 50;
@@ -53,6 +56,9 @@ public sealed class Heatmap : Chart
     private int Cell { get; }
     // 0 for level column labels, else how many degrees they are turned anticlockwise.
     private int ColumnAngle { get; }
+    // 1 when every column (row) is labelled, k when every k-th is.
+    private int ColumnStep { get; }
+    private int RowStep { get; }
     private int Top { get; }
 
     /// <summary>The left edge of the cells, how far everything is moved right to centre it under a wide title, and the picture's width.</summary>
@@ -145,7 +151,7 @@ public sealed class Heatmap : Chart
         if (TitleText is not null) Svg.Text(sb, width / 2.0, 22, TitleText, size: 15, extra: "font-weight=\"bold\"");
         for (int i = 0; i < r; i++)
         {
-            Svg.Text(sb, left - 6, top + i * Cell + Cell / 2.0 + 4, _rows[i], anchor: "end", size: LabelSize);
+            if (i % RowStep == 0) Svg.Text(sb, left - 6, top + i * Cell + Cell / 2.0 + 4, _rows[i], anchor: "end", size: LabelSize);
             for (int j = 0; j < c; j++)
             {
                 double v = _values[i, j];
@@ -167,7 +173,7 @@ public sealed class Heatmap : Chart
                         fill: darkness > 0.55 ? "white" : "#222", extra: "class=\"value\"");
             }
         }
-        for (int j = 0; j < c; j++)
+        for (int j = 0; j < c; j += ColumnStep)
         {
             double x = left + j * Cell + Cell / 2.0;
             if (ColumnAngle == 0) Svg.Text(sb, x, top - 6, _columns[j], size: LabelSize);

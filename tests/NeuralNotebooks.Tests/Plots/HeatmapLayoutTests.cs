@@ -101,6 +101,32 @@ public class HeatmapLayoutTests
         Assert.Equal(60 + 2 * 48 + 50, two.Height);
     }
 
+    [Theory]
+    [InlineData(80)]   // 8 px cells
+    [InlineData(60)]   // 9 px
+    [InlineData(56)]   // 10 px
+    public void Labels_of_cells_narrower_than_a_line_of_text_are_thinned_so_they_do_not_overlap(int n)
+    {
+        // In 8 px cells the upright 11 px column labels "0", "1", ... overlapped by 3 px, as did the row labels.
+        var chart = Plot.Heatmap(new double[n, n]);
+        var svg = XElement.Parse(chart.ToSvg());
+        double cell = D(Cells(svg)[0], "width");
+        Assert.True(cell < 11, $"{cell} px cells");
+        var columns = svg.Descendants(S + "text").Where(t => t.Attribute("class")?.Value == "column").ToList();
+        var rows = svg.Descendants(S + "text").Where(t => t.Attribute("text-anchor")?.Value == "end").ToList();
+        foreach (var (labels, position) in new[] { (columns, "x"), (rows, "y") })
+        {
+            Assert.Equal("0", labels[0].Value);
+            for (int i = 1; i < labels.Count; i++)
+                Assert.True(D(labels[i], position) - D(labels[i - 1], position) >= D(labels[i], "font-size"),
+                    $"'{labels[i - 1].Value}' and '{labels[i].Value}' are {D(labels[i], position) - D(labels[i - 1], position)} px apart");
+            // Every second (or third) label is left out, no more.
+            int step = int.Parse(labels[1].Value) - int.Parse(labels[0].Value);
+            Assert.True(step * cell < 2 * 11, $"every {step}th label of {cell} px cells");
+            Assert.Equal((n + step - 1) / step, labels.Count);
+        }
+    }
+
     [Fact]
     public void Long_row_labels_are_not_cut_off_on_the_left()
     {
