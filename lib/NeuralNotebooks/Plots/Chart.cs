@@ -25,7 +25,14 @@ public abstract class Chart : IRichDisplay
     private protected virtual int PictureWidth() => RequestedWidth;
 
     /// <summary>Height of the picture in pixels.</summary>
-    public int Height { get; protected set; }
+    public int Height { get => PictureHeight(); protected set => RequestedHeight = value; }
+
+    /// <summary>The height set by the constructor or a method; the picture is this tall unless <see cref="PictureHeight"/> says otherwise.</summary>
+    private protected int RequestedHeight { get; private set; }
+
+    // As PictureWidth, for a picture that grows taller than asked (a line chart's legend of many series), so that
+    // Height, by which Panels starts a new row, is always its SVG's height.
+    private protected virtual int PictureHeight() => RequestedHeight;
 
     /// <summary>
     /// The left margin of a chart with y ticks (12 px, ending 8 px left of the plot) and perhaps a y label

@@ -67,52 +67,63 @@ public sealed class LineChart : Chart
     /// <summary>Fixes the y range instead of fitting it to the data.</summary>
     public LineChart YRange(double min, double max) { _yRange = (min, max); return this; }
 
-    /// <summary>Where everything goes: the ticks, the margins, the legend and the picture's width.</summary>
-    private sealed record Layout(double[] XTicks, double[] YTicks, int Left, int Top, int Right, int Width,
+    /// <summary>Where everything goes: the ticks, the margins, the legend and the picture's size.</summary>
+    private sealed record Layout(double[] XTicks, double[] YTicks, int Left, int Top, int Right, int Width, int Height,
         bool HasLegend, bool Inside, int Corner, int LegendWidth, int LegendHeight);
+
+    // Below the plot area: the x ticks and the x label.
+    private const int Bottom = 52;
 
     // One computation for both Width and ToSvg: when an outside legend widened the SVG, Width used to keep the
     // requested width, and Panels placed the next chart over the legend and cut the picture at that width.
     private Layout Arrange()
     {
         int requested = RequestedWidth;
-        double xMin = _series.SelectMany(s => s.X).Min(), xMax = _series.SelectMany(s => s.X).Max();
-        double yMin = _yRange?.Min ?? _series.SelectMany(s => s.Y).Min(), yMax = _yRange?.Max ?? _series.SelectMany(s => s.Y).Max();
-        var xt = Ticks.Nice(xMin, xMax, Math.Max(3, requested / 90));
-        var yt = Ticks.Nice(yMin, yMax, Math.Max(3, Height / 70));
-        int left = LeftMargin(Ticks.Labels(yt), _yLabel is not null);
         int top = TitleText is null ? 16 : 40;
         bool hasLegend = _series.Count > 1 || _series[0].Label != "series 1";
         // 7 px a character fits most labels; capitals and wide letters ("WWWW", "MNIST") ran out of the box.
         int lw = hasLegend ? 24 + (int)Math.Ceiling(_series.Max(s => Math.Max(7 * s.Label.Length, Svg.TextWidth(s.Label, 12)))) + 12 : 0;
         int lh = 8 + 18 * _series.Count;
+        // A legend taller than the plot area (over 16 series in the default 400 px, 15 under a title) ran off the
+        // picture's bottom: it goes outside, and the picture grows until the plot area beside it holds it.
+        bool tall = hasLegend && lh + 16 > RequestedHeight - top - Bottom;
+        int height = tall ? top + lh + 16 + Bottom : RequestedHeight;
+        double xMin = _series.SelectMany(s => s.X).Min(), xMax = _series.SelectMany(s => s.X).Max();
+        double yMin = _yRange?.Min ?? _series.SelectMany(s => s.Y).Min(), yMax = _yRange?.Max ?? _series.SelectMany(s => s.Y).Max();
+        var xt = Ticks.Nice(xMin, xMax, Math.Max(3, requested / 90));
+        var yt = Ticks.Nice(yMin, yMax, Math.Max(3, height / 70));
+        int left = LeftMargin(Ticks.Labels(yt), _yLabel is not null);
         // The legend goes in the corner of the plot area that covers the fewest data points; when every
-        // corner holds data, the legend sits outside, right of a narrower plot area.
-        var (inside, corner) = hasLegend ? EmptiestCorner(xt, yt, left, top, lw, lh) : (true, 0);
+        // corner holds data, or the legend is wider or taller than the plot area, it sits outside, right of a
+        // narrower plot area.
+        var (inside, corner) = !hasLegend ? (true, 0)
+            : tall || lw + 16 > requested - left - 20 ? (false, 0)
+            : EmptiestCorner(xt, yt, left, top, lw, lh);
         int right = hasLegend && !inside ? 20 + lw + 12 : 20;
         // An outside legend takes its room from the plot area, so the picture keeps its size, unless its labels
         // are so long that the plot area would shrink below half its width (or below zero): then it widens.
         int width = WidthForTitle(Math.Max(requested, left + right + (requested - left - 20) / 2));
-        return new Layout(xt, yt, left, top, right, width, hasLegend, inside, corner, lw, lh);
+        return new Layout(xt, yt, left, top, right, width, height, hasLegend, inside, corner, lw, lh);
     }
 
     private bool HasData => _series.Count > 0 && _series.Any(s => s.X.Length > 0);
 
     private protected override int PictureWidth() => HasData ? Arrange().Width : RequestedWidth;
 
+    private protected override int PictureHeight() => HasData ? Arrange().Height : RequestedHeight;
+
     /// <inheritdoc/>
     public override string ToSvg()
     {
         if (!HasData)
             throw new InvalidOperationException("Plot: the chart has no data; add a series first.");
-        var (xt, yt, left, top, right, width, hasLegend, inside, corner, lw, lh) = Arrange();
-        const int bottom = 52;
-        double pw = width - left - right, ph = Height - top - bottom;
+        var (xt, yt, left, top, right, width, height, hasLegend, inside, corner, lw, lh) = Arrange();
+        double pw = width - left - right, ph = height - top - Bottom;
         double x0 = xt[0], x1 = xt[^1], y0 = yt[0], y1 = yt[^1];
         double X(double v) => left + (v - x0) / (x1 - x0) * pw;
         double Y(double v) => top + ph - (v - y0) / (y1 - y0) * ph;
 
-        var sb = Svg.Begin(width, Height);
+        var sb = Svg.Begin(width, height);
         if (TitleText is not null) Svg.Text(sb, TitleCentre(left + pw / 2, width), 24, TitleText, size: 15, extra: "font-weight=\"bold\"");
         foreach (var (from, to) in _bands)
         {
@@ -133,7 +144,7 @@ public sealed class LineChart : Chart
             Svg.Text(sb, left - 8, y + 4, yl[i], anchor: "end", extra: "class=\"ytick\"");
         }
         sb.Append($"<rect x=\"{left}\" y=\"{top}\" width=\"{Svg.N(pw)}\" height=\"{Svg.N(ph)}\" fill=\"none\" stroke=\"#444\"/>");
-        if (_xLabel is not null) Svg.Text(sb, left + pw / 2, Height - 12, _xLabel, size: 13, extra: "class=\"xlabel\"");
+        if (_xLabel is not null) Svg.Text(sb, left + pw / 2, height - 12, _xLabel, size: 13, extra: "class=\"xlabel\"");
         if (_yLabel is not null) Svg.Text(sb, 16, top + ph / 2, _yLabel, size: 13, extra: $"class=\"ylabel\" transform=\"rotate(-90 16 {Svg.N(top + ph / 2)})\"");
 
         // With a fixed y range, values outside it are cut at the plot area's edge instead of running over
@@ -194,7 +205,7 @@ public sealed class LineChart : Chart
     /// </summary>
     private (bool Inside, int Corner) EmptiestCorner(double[] xt, double[] yt, int left, int top, int lw, int lh)
     {
-        double pw = RequestedWidth - left - 20, ph = Height - top - 52;
+        double pw = RequestedWidth - left - 20, ph = RequestedHeight - top - Bottom;
         double x0 = xt[0], x1 = xt[^1], y0 = yt[0], y1 = yt[^1];
         double X(double v) => left + (v - x0) / (x1 - x0) * pw;
         double Y(double v) => top + ph - (v - y0) / (y1 - y0) * ph;

@@ -116,6 +116,48 @@ public class ChartLayoutTests
         Assert.Equal(24 + 7 * 12 + 12, D(usual.Descendants(S + "g").Single(g => g.Attribute("class")?.Value == "legend").Element(S + "rect")!, "width"));
     }
 
+    [Theory]
+    [InlineData(30, 640, 400)]
+    [InlineData(20, 640, 400)]
+    [InlineData(12, 300, 250)]
+    public void A_legend_of_many_series_grows_the_picture_so_nothing_is_cut_off(int count, int width, int height)
+    {
+        // 30 series in the default 640x400: the legend, 548 px tall, ran 196 px off the picture's bottom (20 series 16 px).
+        var x = Enumerable.Range(0, 20).Select(i => (double)i).ToArray();
+        var chart = new LineChart(width, height);
+        for (int s = 0; s < count; s++) chart.Add(x, x.Select(v => Math.Sin(v * 0.3 + s * 0.2) + s * 0.1).ToArray(), $"series number {s}");
+        var svg = XElement.Parse(chart.Title("Many series").XLabel("x").YLabel("y").ToSvg());
+        Assert.Equal(chart.Height, D(svg, "height"));
+        Assert.Equal(chart.Width, D(svg, "width"));
+        var legend = svg.Descendants(S + "g").Single(g => g.Attribute("class")?.Value == "legend");
+        var box = legend.Element(S + "rect")!;
+        Assert.True(D(box, "y") + D(box, "height") <= D(svg, "height"), $"the legend ends at {D(box, "y") + D(box, "height")}, the picture at {D(svg, "height")}");
+        Assert.True(D(box, "x") + D(box, "width") <= D(svg, "width"), $"the legend ends at x = {D(box, "x") + D(box, "width")}, the picture at {D(svg, "width")}");
+        Assert.Equal(count, legend.Elements(S + "text").Count());
+        // It does not cover the plot area, and the x axis label stays below the tick labels.
+        var frame = svg.Elements(S + "rect").Single(r => r.Attribute("stroke")?.Value == "#444");
+        Assert.True(D(box, "x") >= D(frame, "x") + D(frame, "width"), "the legend is over the plot area");
+        var xlabel = svg.Descendants(S + "text").Single(t => t.Attribute("class")?.Value == "xlabel");
+        Assert.True(D(xlabel, "y") > svg.Descendants(S + "text").Where(t => t.Attribute("class")?.Value == "xtick").Max(t => D(t, "y")));
+        // A chart in panels is placed by that height: the next row starts below the legend.
+        var composed = XElement.Parse(Panels.Compose([chart, Plot.Line(x, x, "next")], maxWidth: chart.Width));
+        Assert.True(D(composed.Elements(S + "svg").Last(), "y") >= D(svg, "height"));
+    }
+
+    [Fact]
+    public void A_legend_that_fits_keeps_the_pictures_size()
+    {
+        // The notebooks' charts: two or four series (notebook 03's dropout comparison), ten in 800x480.
+        var x = Enumerable.Range(0, 20).Select(i => (double)i).ToArray();
+        foreach (var (count, width, height) in new[] { (2, 640, 400), (4, 640, 400), (10, 800, 480), (16, 640, 400) })
+        {
+            var chart = new LineChart(width, height);
+            for (int s = 0; s < count; s++) chart.Add(x, x.Select(v => Math.Sin(v * 0.3 + s * 0.2)).ToArray(), $"validation {s}");
+            var svg = XElement.Parse(chart.ToSvg());
+            Assert.Equal((width, height), ((int)D(svg, "width"), (int)D(svg, "height")));
+        }
+    }
+
     [Fact]
     public void A_line_of_one_point_is_described_in_the_singular()
     {
