@@ -45,19 +45,52 @@ public sealed class BarChart : Chart
 
     private protected override int PictureWidth() => WidthForTitle(RequestedWidth);
 
+    private protected override int PictureHeight() => _values.Length == 0 ? RequestedHeight : Arrange().Height;
+
+    /// <summary>Where everything goes: the y ticks, the margins, the bars' labels (their size, angle and step) and the picture's height.</summary>
+    private sealed record Layout(double[] YTicks, string[] YLabels, int Left, int Top, int Bottom, int Height, int LabelSize, int LabelAngle, int LabelStep);
+
+    private const int Right = 16;
+    // How far below the axis a turned label ends (it is turned about its end).
+    private const int LabelGap = 8;
+
+    private Layout Arrange()
+    {
+        var yt = Ticks.Nice(Math.Min(0, _values.Min()), Math.Max(0, _values.Max()), 6);
+        var yl = Ticks.Labels(yt);
+        int left = LeftMargin(yl, _yLabel is not null);
+        int top = TitleText is null ? 24 : 44;
+        int level = _xLabel is null ? 40 : 58;
+        // Labels wider than their bars ran into each other (100 bars labelled 0 to 99 were 5.6 px apart): they are
+        // turned, 45 degrees where the bars are far enough apart for slanted lines, else upright, and where even
+        // upright lines are closer than a line of text only every k-th is drawn. Turned about their ends under the bars,
+        // they take the height of their width (0.71 of it, and of a line, slanted), below which the x label goes.
+        int size = _labels.Length > 12 ? 10 : 12;
+        double widest = _labels.Max(l => Svg.TextWidth(l, size));
+        var (angle, step) = SlotLabels.Fit(widest, (Width - left - Right) / (double)_labels.Length, size);
+        if (angle == 45)
+        {
+            // A slanted label runs down to the left of its bar: the first ones must not run off the picture.
+            double slot = (Width - left - Right) / (double)_labels.Length;
+            double reach = Enumerable.Range(0, _labels.Length).Max(i => Svg.TextWidth(_labels[i], size) * 0.71 - slot * (i + 0.5)) + 4;
+            left = Math.Max(left, (int)Math.Ceiling(reach));
+            (angle, step) = SlotLabels.Fit(widest, (Width - left - Right) / (double)_labels.Length, size);
+        }
+        double rise = angle == 45 ? (widest + size) * 0.71 : angle == 90 ? widest : 0;
+        int bottom = angle == 0 ? level : Math.Max(level, (int)Math.Ceiling(LabelGap + rise) + (_xLabel is null ? 6 : 24));
+        // Long turned labels would squash the bars: the picture grows so that they keep half the height they have under level labels.
+        int height = Math.Max(RequestedHeight, top + bottom + (RequestedHeight - top - level) / 2);
+        return new Layout(yt, yl, left, top, bottom, height, size, angle, step);
+    }
+
     /// <inheritdoc/>
     public override string ToSvg()
     {
         if (_values.Length == 0) throw new InvalidOperationException("Bar chart: no bars.");
-        var yt = Ticks.Nice(Math.Min(0, _values.Min()), Math.Max(0, _values.Max()), 6);
-        var yl = Ticks.Labels(yt);
-        int left = LeftMargin(yl, _yLabel is not null);
-        const int right = 16;
-        int bottom = _xLabel is null ? 40 : 58;
-        int top = TitleText is null ? 24 : 44;
-        double pw = Width - left - right, ph = Height - top - bottom, y0 = yt[0], y1 = yt[^1];
+        var (yt, yl, left, top, bottom, height, size, angle, step) = Arrange();
+        double pw = Width - left - Right, ph = height - top - bottom, y0 = yt[0], y1 = yt[^1];
         double Y(double v) => top + ph - (v - y0) / (y1 - y0) * ph;
-        var sb = Svg.Begin(Width, Height);
+        var sb = Svg.Begin(Width, height);
         if (TitleText is not null) Svg.Text(sb, TitleCentre(Width / 2.0, Width), 24, TitleText, size: 15, extra: "font-weight=\"bold\"");
         for (int i = 0; i < yt.Length; i++)
         {
@@ -72,10 +105,16 @@ public sealed class BarChart : Chart
             double x = left + slot * i + (slot - bw) / 2, ya = Y(Math.Max(0, _values[i])), yb = Y(Math.Min(0, _values[i]));
             string color = _highlightMax && i == best ? HighlightColour : Colour;
             sb.Append($"<rect class=\"bar\" data-label=\"{Svg.Escape(_labels[i])}\" x=\"{Svg.N(x)}\" y=\"{Svg.N(ya)}\" width=\"{Svg.N(bw)}\" height=\"{Svg.N(Math.Max(yb - ya, 0.5))}\" fill=\"{color}\"/>");
-            Svg.Text(sb, x + bw / 2, top + ph + 18, _labels[i], size: _labels.Length > 12 ? 10 : 12);
+            if (angle == 0) Svg.Text(sb, x + bw / 2, top + ph + 18, _labels[i], size: size);
+            else if (i % step == 0)
+            {
+                // Moved right by about half a line (0.35 em upright, 0.25 slanted) so that the text, not its baseline, points at the bar.
+                double lx = x + bw / 2 + size * (angle == 90 ? 0.35 : 0.25), ly = top + ph + LabelGap;
+                Svg.Text(sb, lx, ly, _labels[i], anchor: "end", size: size, extra: $"class=\"xtick\" transform=\"rotate({-angle} {Svg.N(lx)} {Svg.N(ly)})\"");
+            }
             Svg.Text(sb, x + bw / 2, ya - 4, FormatValue(_values[i]), size: 10, fill: "#444");
         }
-        if (_xLabel is not null) Svg.Text(sb, left + pw / 2, Height - 10, _xLabel, size: 13, extra: "class=\"xlabel\"");
+        if (_xLabel is not null) Svg.Text(sb, left + pw / 2, height - 10, _xLabel, size: 13, extra: "class=\"xlabel\"");
         sb.Append($"<line x1=\"{left}\" y1=\"{Svg.N(Y(0))}\" x2=\"{Svg.N(left + pw)}\" y2=\"{Svg.N(Y(0))}\" stroke=\"#444\"/>");
         return sb.Append("</svg>").ToString();
     }

@@ -116,6 +116,76 @@ public class ChartLayoutTests
         Assert.Equal(24 + 7 * 12 + 12, D(usual.Descendants(S + "g").Single(g => g.Attribute("class")?.Value == "legend").Element(S + "rect")!, "width"));
     }
 
+    private static double Angle(XElement text)
+    {
+        var transform = text.Attribute("transform")?.Value;
+        return transform is null ? 0 : -double.Parse(transform["rotate(".Length..].Split(' ')[0], CultureInfo.InvariantCulture);
+    }
+
+    public static TheoryData<int, string, bool> ManyBars => new()
+    {
+        { 100, "digits", false },     // 5.6 px a bar: upright, every second
+        { 50, "feature", false },     // "feature 12" 11.2 px apart: upright
+        { 30, "feature", true },      // 18.7 px apart: slanted
+        { 8, "long", true },          // "a rather long category name 7" 70 px apart: slanted
+    };
+
+    [Theory]
+    [MemberData(nameof(ManyBars))]
+    public void Bar_labels_that_do_not_fit_their_bars_are_turned_and_thinned_so_they_do_not_overlap(int count, string kind, bool xLabel)
+    {
+        // 100 bars labelled 0 to 99: the level labels, 13 px wide, were drawn 5.6 px apart, all over each other.
+        var labels = Enumerable.Range(0, count).Select(i => kind switch { "digits" => $"{i}", "feature" => $"feature {i}", _ => $"a rather long category name {i}" }).ToArray();
+        var chart = Plot.Bar(labels, Enumerable.Range(0, count).Select(i => (double)(i % 7 + 1)).ToArray());
+        if (xLabel) chart.XLabel("category");
+        var svg = XElement.Parse(chart.ToSvg());
+        Assert.Equal(chart.Height, D(svg, "height"));
+        var bars = svg.Descendants(S + "rect").Where(r => r.Attribute("class")?.Value == "bar").ToList();
+        double axis = bars.Max(b => D(b, "y") + D(b, "height")), slot = D(bars[1], "x") - D(bars[0], "x");
+        // The bars' labels, under them; the y ticks ("0") are level and anchored at their end.
+        var shown = svg.Descendants(S + "text").Where(t => labels.Contains(t.Value) && D(t, "y") > axis
+            && (t.Attribute("text-anchor")?.Value != "end" || t.Attribute("transform") is not null)).ToList();
+        Assert.NotEmpty(shown);
+        // Every k-th label from the first, and no fewer than could be drawn apart.
+        int step = Array.IndexOf(labels, shown.Count > 1 ? shown[1].Value : labels[0]);
+        Assert.Equal(Enumerable.Range(0, count).Where(i => i % Math.Max(step, 1) == 0).Select(i => labels[i]), shown.Select(t => t.Value));
+        double size = D(shown[0], "font-size"), angle = Angle(shown[0]);
+        Assert.True(angle is 45 or 90, $"labels at {angle} degrees");
+        Assert.True(step <= 1 || (step - 1) * slot < size, $"every {step}th label of bars {slot:0.#} px apart");
+        // As Chromium measures them in DejaVu Sans: "feature 28" 52 px at 10 px, "a rather long category name 7" 184 px at 12 px.
+        double width = kind switch { "digits" => labels.Max(l => DigitsWidth(l, size)), "feature" => 52.02 * size / 10, _ => 183.94 * size / 12 };
+        for (int i = 1; i < shown.Count; i++)
+        {
+            double apart = (D(shown[i], "x") - D(shown[i - 1], "x")) * Math.Sin(angle * Math.PI / 180);
+            Assert.True(apart >= size, $"'{shown[i - 1].Value}' and '{shown[i].Value}' are {apart:0.#} px apart in {size} px text");
+        }
+        // Turned about their ends, under the bars: they stay inside the picture and above the x axis label.
+        double lowest = D(shown[0], "y") + width * Math.Sin(angle * Math.PI / 180);
+        double limit = xLabel ? D(svg.Descendants(S + "text").Single(t => t.Attribute("class")?.Value == "xlabel"), "y") - 13 : D(svg, "height");
+        Assert.True(lowest <= limit, $"the labels reach y = {lowest:0}, beyond {limit:0}");
+        Assert.True(D(shown[0], "x") - width * Math.Cos(angle * Math.PI / 180) >= 0, "the first label runs off the left edge");
+        Assert.All(shown, t => Assert.True(D(t, "y") > axis && D(t, "y") < axis + 16));
+        // The plot area keeps at least half the height it has under level labels.
+        var grid = svg.Descendants(S + "line").Where(l => l.Attribute("stroke")?.Value == "#e5e5e5").Select(l => D(l, "y1")).ToList();
+        Assert.True(grid.Max() - grid.Min() >= (360 - 24 - (xLabel ? 58 : 40)) / 2.0, $"the plot area is {grid.Max() - grid.Min()} px tall");
+    }
+
+    [Fact]
+    public void Bar_labels_that_fit_stay_level_where_they_were()
+    {
+        // Notebook 01's ten digit classes and notebook 02's three implementations.
+        foreach (var (labels, xLabel) in new[] { (Enumerable.Range(0, 10).Select(d => $"{d}").ToArray(), "digit class"), (new[] { "plain loop", "library SIMD", "TensorPrimitives" }, "implementation") })
+        {
+            var chart = Plot.Bar(labels, labels.Select((_, i) => 0.1 * (i + 1)).ToArray()).XLabel(xLabel).YLabel("y").Title("t");
+            var svg = XElement.Parse(chart.ToSvg());
+            Assert.Equal(360, D(svg, "height"));
+            var shown = svg.Descendants(S + "text").Where(t => labels.Contains(t.Value) && t.Attribute("font-size")?.Value == "12").ToList();
+            Assert.Equal(labels, shown.Select(t => t.Value));
+            Assert.All(shown, t => Assert.Null(t.Attribute("transform")));
+            Assert.All(shown, t => Assert.Equal(360 - 58 + 18, D(t, "y")));
+        }
+    }
+
     [Theory]
     [InlineData(30, 640, 400)]
     [InlineData(20, 640, 400)]
