@@ -170,6 +170,43 @@ public class ChartLayoutTests
         Assert.True(grid.Max() - grid.Min() >= (360 - 24 - (xLabel ? 58 : 40)) / 2.0, $"the plot area is {grid.Max() - grid.Min()} px tall");
     }
 
+    private static List<XElement> BarValues(XElement svg) => svg.Descendants(S + "text").Where(t => t.Attribute("fill")?.Value == "#444").ToList();
+
+    /// <summary>How far apart the bars are.</summary>
+    private static double Slot(XElement svg)
+    {
+        var bars = svg.Descendants(S + "rect").Where(r => r.Attribute("class")?.Value == "bar").ToList();
+        return D(bars[1], "x") - D(bars[0], "x");
+    }
+
+    [Fact]
+    public void Values_wider_than_the_room_between_bars_are_left_out()
+    {
+        // 30 probabilities over bars 18.7 px apart: "0.123" (32 px) ran into its neighbours' values.
+        var values = Enumerable.Range(0, 30).Select(i => 0.1 + 0.029 * i).ToArray();
+        var crowded = XElement.Parse(Plot.Bar(values.Select((_, i) => $"{i}").ToArray(), values).ToSvg());
+        Assert.True(Slot(crowded) < DigitsWidth("0.123", 10));
+        Assert.Empty(BarValues(crowded));
+        // One value too wide leaves them all out, rather than label some bars and not others.
+        var mixed = XElement.Parse(new BarChart(["a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l"], [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 123456], width: 400).ToSvg());
+        Assert.True(Slot(mixed) < DigitsWidth("123,456", 10) && Slot(mixed) > DigitsWidth("10", 10) + 2, $"bars {Slot(mixed)} px apart");
+        Assert.Empty(BarValues(mixed));
+        // Values that keep apart are written above their bars: notebook 01's ten probabilities, and values a little
+        // wider than their bars ("82.5", 22 px, over 20 px bars 28 px apart).
+        var probabilities = new[] { 0.001, 0.002, 0.0005, 0.003, 0.0001, 0.0002, 0.00001, 0.99, 0.001, 0.002 };
+        var twenty = Enumerable.Range(0, 20).Select(i => 82.5 + i).ToArray();
+        foreach (var fits in new[] { Plot.Bar(Enumerable.Range(0, 10).Select(d => $"{d}").ToArray(), probabilities), Plot.Bar(twenty.Select((_, i) => $"{i}").ToArray(), twenty) })
+        {
+            var svg = XElement.Parse(fits.ToSvg());
+            var written = BarValues(svg);
+            Assert.Equal(fits.Values.Count, written.Count);
+            var ordered = written.OrderBy(t => D(t, "x")).ToList();
+            for (int i = 1; i < ordered.Count; i++)
+                Assert.True(D(ordered[i], "x") - D(ordered[i - 1], "x") >= (DigitsWidth(ordered[i].Value, 10) + DigitsWidth(ordered[i - 1].Value, 10)) / 2,
+                    $"'{ordered[i - 1].Value}' and '{ordered[i].Value}' overlap");
+        }
+    }
+
     [Fact]
     public void Bar_labels_that_fit_stay_level_where_they_were()
     {
