@@ -96,8 +96,17 @@ public sealed class ImageGrid : Chart
         return (it.Width * scale, it.Height * scale);
     }
 
-    // Captions are 11 px text; about 6.5 px a character keeps neighbouring captions apart.
-    private static double CaptionWidth(Item it) => string.IsNullOrEmpty(it.Caption) ? 0 : 6.5 * it.Caption.Length;
+    // The widest a caption can be: one column, with its gaps and the key, across the widest picture.
+    private double MaxCaptionWidth => MaxWidth - 2 * Gap - (HasKey ? KeyWidth : 0);
+
+    /// <summary>The caption as drawn (11 px, bold when marked wrong): shortened with "…" if it is wider than the widest column.</summary>
+    private string? Caption(Item it) => string.IsNullOrEmpty(it.Caption) ? it.Caption : Svg.Shorten(it.Caption, 11, MaxCaptionWidth, bold: it.Wrong);
+
+    // Captions were sized at 6.5 px a character, which capitals, arrows and bold (a wrong prediction's "SNEAKER→BOOT",
+    // 101 px in an 86 px column) overflow: measured, they keep apart, and the 6.5 px still sets the columns of
+    // captions it fits (notebook 03's "T-shirt/top"), so those grids keep their size.
+    private double CaptionWidth(Item it) => Caption(it) is { Length: > 0 } caption
+        ? Math.Min(MaxCaptionWidth, Math.Max(6.5 * caption.Length, Svg.TextWidth(caption, 11, bold: it.Wrong))) : 0;
 
     private int FullWidth() => _columns * Pitch() + Gap + (HasKey ? KeyWidth : 0);
 
@@ -110,9 +119,12 @@ public sealed class ImageGrid : Chart
     {
         if (TitleText is null) Height += 28;
         TitleText = title;
-        Width = Math.Max(Width, 9 * title.Length + 16);
         return this;
     }
+
+    // A title wider than the images widens the picture (it was guessed at 9 px a character, which "MNIST WEIGHTS",
+    // 138 px in bold capitals, overflowed), up to the widest picture; the images and their key are centred under it.
+    private protected override int PictureWidth() => WidthForTitle(RequestedWidth);
 
     /// <summary>Names what the colour key measures, e.g. "weight" or "activation".</summary>
     public ImageGrid KeyLabel(string label) { _keyLabel = label; return this; }
@@ -120,23 +132,28 @@ public sealed class ImageGrid : Chart
     /// <inheritdoc/>
     public override string ToSvg()
     {
-        var sb = Svg.Begin(Width, Height);
+        int width = Width, shift = (width - RequestedWidth) / 2;
+        var sb = Svg.Begin(width, Height);
         int top = Gap;
-        if (TitleText is not null) { Svg.Text(sb, Width / 2.0, 22, TitleText, size: 15, extra: "font-weight=\"bold\""); top += 28; }
+        if (TitleText is not null)
+        {
+            Svg.Text(sb, width / 2.0, 22, Svg.Shorten(TitleText, 15, MaxWidth - 16, bold: true), size: 15, extra: "font-weight=\"bold\"");
+            top += 28;
+        }
         int pitch = Pitch(), rowHeight = RowHeight();
         for (int n = 0; n < _items.Count; n++)
         {
             var it = _items[n];
             var (w, h) = Size(it);
-            double x = Gap + (n % _columns) * pitch + (pitch - Gap - w) / 2, y = top + (n / _columns) * rowHeight;
+            double x = shift + Gap + (n % _columns) * pitch + (pitch - Gap - w) / 2, y = top + (n / _columns) * rowHeight;
             string uri = Png.DataUri(Encode(it));
             sb.Append($"<image class=\"cell\" x=\"{Svg.N(x)}\" y=\"{y}\" width=\"{Svg.N(w)}\" height=\"{Svg.N(h)}\" preserveAspectRatio=\"none\" style=\"image-rendering:pixelated\" href=\"{uri}\"/>");
             sb.Append($"<rect x=\"{Svg.N(x)}\" y=\"{y}\" width=\"{Svg.N(w)}\" height=\"{Svg.N(h)}\" fill=\"none\" stroke=\"{(it.Wrong ? "#d62728" : "#ccc")}\" stroke-width=\"{(it.Wrong ? 3 : 1)}\"{(it.Wrong ? " class=\"wrong\"" : "")}/>");
             if (!string.IsNullOrEmpty(it.Caption))
-                Svg.Text(sb, x + w / 2, y + h + 16, it.Caption, size: 11, fill: it.Wrong ? "#d62728" : "#222",
+                Svg.Text(sb, x + w / 2, y + h + 16, Caption(it)!, size: 11, fill: it.Wrong ? "#d62728" : "#222",
                     extra: it.Wrong ? "class=\"caption wrong\" font-weight=\"bold\"" : "class=\"caption\"");
         }
-        if (HasKey) DrawKey(sb, Width - KeyWidth + 10, top + 4, Math.Max(100, Math.Min(240, Height - top - 24)));
+        if (HasKey) DrawKey(sb, shift + RequestedWidth - KeyWidth + 10, top + 4, Math.Max(100, Math.Min(240, Height - top - 24)));
         return sb.Append("</svg>").ToString();
     }
 

@@ -94,6 +94,79 @@ public class ReadabilityTests
         }
     }
 
+    // Widths as Chromium measures them in DejaVu Sans.
+    private const double SneakerBootBold11 = 101.48, W11 = 10.88, WBold15 = 16.55, MnistWeightsBold15 = 137.59, Ellipsis11 = 11, EllipsisBold15 = 15;
+
+    [Fact]
+    public void Captions_of_wide_letters_and_bold_wrong_ones_keep_apart()
+    {
+        // Columns were 6.5 px a character wide: "SNEAKER→BOOT", bold as a wrong prediction, is 101 px, its column 86.
+        var items = Enumerable.Range(0, 12).Select(i => new ImageGrid.Item(new float[28 * 28], 28, 28, "SNEAKER→BOOT", Wrong: true));
+        var grid = new ImageGrid(items, columns: 12);
+        Assert.True(grid.Width <= ImageGrid.MaxWidth, $"width {grid.Width}");
+        var captions = XElement.Parse(grid.ToSvg()).Descendants(S + "text").Where(t => t.Attribute("class")?.Value == "caption wrong").ToList();
+        Assert.Equal(12, captions.Count);
+        foreach (var row in captions.GroupBy(c => D(c, "y")))
+        {
+            var xs = row.Select(c => D(c, "x")).Order().ToList();
+            Assert.True(xs.Count > 1);
+            for (int i = 1; i < xs.Count; i++)
+                Assert.True(xs[i] - xs[i - 1] >= SneakerBootBold11, $"captions {xs[i] - xs[i - 1]:0.#} px apart, each {SneakerBootBold11} px wide");
+        }
+    }
+
+    [Fact]
+    public void A_caption_wider_than_the_page_is_shortened_to_fit()
+    {
+        // A 120-character caption made one column 788 px wide, and the picture 804, over the 960 px a notebook shows with a key.
+        var caption = new string('W', 120);
+        var grid = new ImageGrid([new ImageGrid.Item(new float[4], 2, 2, caption, false)], colormap: "auto");
+        var svg = XElement.Parse(grid.ToSvg());
+        Assert.True(grid.Width <= ImageGrid.MaxWidth, $"width {grid.Width}");
+        Assert.Equal(grid.Width, D(svg, "width"));
+        var text = svg.Descendants(S + "text").Single(t => t.Attribute("class")?.Value == "caption");
+        Assert.EndsWith("…", text.Value);
+        Assert.Matches("^W+…$", text.Value);
+        double width = (text.Value.Length - 1) * W11 + Ellipsis11;
+        Assert.True(D(text, "x") - width / 2 >= 0, $"the caption starts at {D(text, "x") - width / 2:0}");
+        var key = svg.Descendants(S + "g").Single(g => g.Attribute("class")?.Value == "key");
+        double keyLeft = key.Elements(S + "rect").Min(r => D(r, "x"));
+        Assert.True(D(text, "x") + width / 2 <= keyLeft, $"the caption ends at {D(text, "x") + width / 2:0}, the key starts at {keyLeft}");
+        Assert.True(width > 600, $"shortened to {width:0} px");
+        // Captions that fit are left whole.
+        Assert.Equal("WWWW", XElement.Parse(new ImageGrid([new ImageGrid.Item(new float[4], 2, 2, "WWWW", false)]).ToSvg())
+            .Descendants(S + "text").Single(t => t.Attribute("class")?.Value == "caption").Value);
+    }
+
+    [Fact]
+    public void A_grids_title_is_measured_so_it_is_not_cut_off_and_the_key_stays_beside_the_images()
+    {
+        // The picture was widened to 9 px a character: "MNIST WEIGHTS", 138 px in bold capitals, got 133 px.
+        var one = Plot.Images([Tensor.Zeros(28, 28)], cellSize: 56).Title("MNIST WEIGHTS");
+        var svg = XElement.Parse(one.ToSvg());
+        var title = svg.Descendants(S + "text").Single(t => t.Value == "MNIST WEIGHTS");
+        Assert.Equal(one.Width, D(svg, "width"));
+        Assert.True(D(title, "x") - MnistWeightsBold15 / 2 >= 0 && D(title, "x") + MnistWeightsBold15 / 2 <= D(svg, "width"),
+            $"the title spans {D(title, "x") - MnistWeightsBold15 / 2:0} to {D(title, "x") + MnistWeightsBold15 / 2:0} in a picture {D(svg, "width")} wide");
+        // A title wider than the page is shortened to fit it, and the picture keeps to the page.
+        var wide = Plot.Images([Tensor.Zeros(28, 28)]).Title(new string('W', 80));
+        var wsvg = XElement.Parse(wide.ToSvg());
+        var wtitle = wsvg.Descendants(S + "text").Single(t => t.Attribute("font-weight")?.Value == "bold");
+        Assert.Matches("^W+…$", wtitle.Value);
+        Assert.Equal(ImageGrid.MaxWidth, wide.Width);
+        Assert.True((wtitle.Value.Length - 1) * WBold15 + EllipsisBold15 <= ImageGrid.MaxWidth, "the shortened title is still too wide");
+        // Under a title wider than the images, the images and their key stay together, centred, the key below the title.
+        var maps = Plot.FeatureMaps(new Rng(1).Uniform(new Shape(4, 4, 2))).Title("Activations of the first convolution");
+        var msvg = XElement.Parse(maps.ToSvg());
+        double imagesRight = msvg.Descendants(S + "image").Max(i => D(i, "x") + D(i, "width")), imagesLeft = msvg.Descendants(S + "image").Min(i => D(i, "x"));
+        var keyRects = msvg.Descendants(S + "g").Single(g => g.Attribute("class")?.Value == "key").Elements(S + "rect").ToList();
+        double keyLeft = keyRects.Min(r => D(r, "x")), keyTop = keyRects.Min(r => D(r, "y"));
+        Assert.InRange(keyLeft - imagesRight, 0, 40);
+        Assert.True(keyTop >= 22 + 8, $"the key starts at y = {keyTop}, under the title's baseline at 22");
+        double keyRight = keyLeft + 14 + 72;
+        Assert.True(Math.Abs(imagesLeft - (D(msvg, "width") - keyRight)) <= 24, $"{imagesLeft:0} px left of the images, {D(msvg, "width") - keyRight:0} right of the key");
+    }
+
     [Fact]
     public void Filters_share_one_colour_scale_with_a_key_and_fit_the_page()
     {
