@@ -39,7 +39,7 @@ public static class Mnist
 
     /// <summary>The raw bytes (pixels 0-255 and labels), as stored in the files, without conversion.</summary>
     public static RawImages LoadBytes(string? directory = null) =>
-        IdxDataset.LoadBytes(directory ?? DataDirectory.Find("mnist"), Sha256);
+        IdxDataset.LoadBytes(directory ?? DataDirectory.Find("mnist"), ClassNames.Count, Sha256);
 }
 
 /// <summary>
@@ -94,10 +94,10 @@ internal static class IdxDataset
         return null;
     }
 
-    private static IdxFile[] ReadAll(string directory, IReadOnlyDictionary<string, string>? checksums) =>
+    private static IdxFile[] ReadAll(string directory, int classes, IReadOnlyDictionary<string, string>? checksums) =>
         // Keyed by the checksums themselves: keyed by "checked", Fashion-MNIST's folder, once loaded with its own
         // table, was returned to Mnist.Load without a check, as MNIST.
-        Cache.GetOrAdd(Path.GetFullPath(directory) + "|" + (checksums is null ? "" : string.Join(",", checksums.OrderBy(c => c.Key, StringComparer.Ordinal).Select(c => c.Key + "=" + c.Value))), _ =>
+        Cache.GetOrAdd(Path.GetFullPath(directory) + "|" + classes + "|" + (checksums is null ? "" : string.Join(",", checksums.OrderBy(c => c.Key, StringComparer.Ordinal).Select(c => c.Key + "=" + c.Value))), _ =>
         {
             var files = new IdxFile[4];
             try
@@ -124,12 +124,12 @@ internal static class IdxDataset
                 // Report the first file's problem as itself, not wrapped by the parallel loop.
                 System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
             }
-            Check(files[0], files[1]);
-            Check(files[2], files[3]);
+            Check(files[0], files[1], classes);
+            Check(files[2], files[3], classes);
             return files;
         });
 
-    private static void Check(IdxFile images, IdxFile labels)
+    private static void Check(IdxFile images, IdxFile labels, int classes)
     {
         if (images.ElementType != IdxElementType.UnsignedByte || images.Dimensions.Length != 3)
             throw new DataFormatException(images.Path, $"expected unsigned-byte images of rank 3 (count, height, width), found {images.ElementType} of rank {images.Dimensions.Length}.");
@@ -137,6 +137,10 @@ internal static class IdxDataset
             throw new DataFormatException(labels.Path, $"expected unsigned-byte labels of rank 1, found {labels.ElementType} of rank {labels.Dimensions.Length}.");
         if (images.Dimensions[0] != labels.Dimensions[0])
             throw new DataFormatException(labels.Path, $"expected {images.Dimensions[0]} labels to match {Path.GetFileName(images.Path)}, found {labels.Dimensions[0]}.");
+        // A label past the last class was loaded as it was, and failed later in one_hot or a loss, naming no file.
+        int bad = labels.Bytes.AsSpan().IndexOfAnyExceptInRange((byte)0, (byte)Math.Min(classes - 1, byte.MaxValue));
+        if (bad >= 0)
+            throw new DataFormatException(labels.Path, $"label at index {bad}: expected a class 0-{classes - 1}, found {labels.Bytes[bad]}.");
     }
 
     /// <summary>
@@ -146,13 +150,13 @@ internal static class IdxDataset
     /// </summary>
     public static ImageDataset Load(string name, string directory, bool channels, IReadOnlyList<string> classNames, IReadOnlyDictionary<string, string>? checksums)
     {
-        var f = ReadAll(directory, checksums);
+        var f = ReadAll(directory, classNames.Count, checksums);
         return new ImageDataset(name, Part(f[0], f[1], channels), Part(f[2], f[3], channels), classNames);
     }
 
-    public static RawImages LoadBytes(string directory, IReadOnlyDictionary<string, string>? checksums)
+    public static RawImages LoadBytes(string directory, int classes, IReadOnlyDictionary<string, string>? checksums)
     {
-        var f = ReadAll(directory, checksums);
+        var f = ReadAll(directory, classes, checksums);
         return new RawImages((byte[])f[0].Bytes.Clone(), (byte[])f[1].Bytes.Clone(), (byte[])f[2].Bytes.Clone(), (byte[])f[3].Bytes.Clone(),
             f[0].Dimensions[1], f[0].Dimensions[2]);
     }

@@ -202,6 +202,18 @@ public class OtherDatasetTests
     }
 
     [Fact]
+    public void A_label_beyond_the_classes_is_refused_naming_the_file_index_and_value()
+    {
+        // Label 12 of 10 classes was loaded as it was, and failed later in one_hot or a loss, naming no file.
+        var dir = IdxWriter.Dataset(TempFolder.New(), 6, 5);
+        var labels = Path.Combine(dir, "t10k-labels-idx1-ubyte.gz");
+        IdxWriter.Write(labels, IdxWriter.Bytes(0x08, [5], [0, 1, 2, 12, 4]), gzip: true);
+        var e = Assert.Throws<DataFormatException>(() => FashionMnist.Load(dir));
+        Assert.Equal(labels, e.Path);
+        Assert.Contains("label at index 3: expected a class 0-9, found 12.", e.Message);
+    }
+
+    [Fact]
     public void Cifar10_batch_format_is_read_channels_last()
     {
         var path = TempFolder.File("data_batch_1.bin");
