@@ -126,8 +126,14 @@ internal static class IdxDataset
             }
             Check(files[0], files[1], classes);
             Check(files[2], files[3], classes);
+            // Else 28×28 training and 32×32 test images loaded as they were: a model trained on one cannot read the other.
+            if (!files[0].Dimensions.AsSpan(1).SequenceEqual(files[2].Dimensions.AsSpan(1)))
+                throw new DataFormatException(files[2].Path,
+                    $"expected images of {Size(files[0])} pixels like those of {Path.GetFileName(files[0].Path)}, found {Size(files[2])}.");
             return files;
         });
+
+    private static string Size(IdxFile images) => $"{images.Dimensions[1]}×{images.Dimensions[2]}";
 
     private static void Check(IdxFile images, IdxFile labels, int classes)
     {

@@ -214,6 +214,19 @@ public class OtherDatasetTests
     }
 
     [Fact]
+    public void Train_and_test_images_of_different_sizes_are_refused_naming_both()
+    {
+        // 4×3 training and 5×5 test images were loaded as they were; a model trained on one cannot read the other.
+        var dir = IdxWriter.Dataset(TempFolder.New(), 6, 2);
+        IdxWriter.Write(Path.Combine(dir, "t10k-images-idx3-ubyte.gz"), IdxWriter.Bytes(0x08, [2, 5, 5], new byte[50]), gzip: true);
+        var e = Assert.Throws<DataFormatException>(() => FashionMnist.Load(dir));
+        Assert.Equal(Path.Combine(dir, "t10k-images-idx3-ubyte.gz"), e.Path);
+        Assert.Contains("5×5", e.Message);
+        Assert.Contains("4×3", e.Message);
+        Assert.Contains("train-images-idx3-ubyte.gz", e.Message);
+    }
+
+    [Fact]
     public void Cifar10_batch_format_is_read_channels_last()
     {
         var path = TempFolder.File("data_batch_1.bin");
