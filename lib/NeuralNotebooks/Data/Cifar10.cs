@@ -27,7 +27,7 @@ public static class Cifar10
         catch (FileNotFoundException) { dir = ""; }
         var trainFiles = Enumerable.Range(1, 5).Select(i => Path.Combine(dir, $"data_batch_{i}.bin")).ToArray();
         var testFile = Path.Combine(dir, "test_batch.bin");
-        var missing = dir == "" ? [] : trainFiles.Append(testFile).Where(f => !File.Exists(f)).Select(Path.GetFileName).ToArray();
+        var missing = dir == "" ? [] : trainFiles.Append(testFile).Where(f => !File.Exists(f) && !Directory.Exists(f)).Select(Path.GetFileName).ToArray();
         if (dir == "" || missing.Length > 0)
             throw new FileNotFoundException(
                 // A folder given (or found) is named with what it lacks; the search failing means data/ has none.
@@ -42,9 +42,11 @@ public static class Cifar10
     }
 
     /// <summary>Reads one batch file of the binary version: images (N, 32, 32, 3) in [0, 1] and labels.</summary>
+    /// <exception cref="FileNotFoundException">The file does not exist, or is a directory.</exception>
     /// <exception cref="DataFormatException">The size is not a whole number of records, or a label is not 0-9.</exception>
     public static LabeledImages ReadBatch(string path)
     {
+        DataDirectory.RequireFile(path);
         var bytes = File.ReadAllBytes(path);
         if (bytes.Length == 0 || bytes.Length % Record != 0)
             throw new DataFormatException(path, $"expected a whole number of {Record}-byte records (1 label + 3,072 pixels), found {bytes.Length} bytes.");

@@ -20,6 +20,13 @@ internal static class DataDirectory
             "Run from inside a clone of the repository, or pass the file's path explicitly.", relative);
     }
 
+    /// <summary>Refuses a path that is not a file, saying which: absent, or a directory (reading one said "access denied", or that it did not exist).</summary>
+    public static void RequireFile(string path)
+    {
+        if (Directory.Exists(path)) throw new FileNotFoundException($"{path} is a directory, not a file.", path);
+        if (!File.Exists(path)) throw new FileNotFoundException($"{path}: the file does not exist.", path);
+    }
+
     /// <summary>Where <see cref="Find"/> looks, for an error message: "in X, Y or any folder above them".</summary>
     public static string Searched() => $"in {string.Join(", ", Starts())} or any folder above them (the current directory and the library's folder)";
 

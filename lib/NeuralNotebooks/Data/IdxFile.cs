@@ -54,7 +54,7 @@ public sealed class IdxFile
     /// <exception cref="DataFormatException">The file is truncated, corrupt, has a wrong magic number, or has extra bytes.</exception>
     public static IdxFile Read(string path)
     {
-        if (!File.Exists(path)) throw new FileNotFoundException($"{path}: the file does not exist.", path);
+        DataDirectory.RequireFile(path);
         // Stream the file (decompressing on the fly) straight into one array of the exact size the
         // header announces: no intermediate copies of a 47 MB payload.
         using var file = File.OpenRead(path);

@@ -90,7 +90,8 @@ internal static class IdxDataset
     private static string? Resolve(string directory, string name)
     {
         foreach (var candidate in new[] { Path.Combine(directory, name + ".gz"), Path.Combine(directory, name) })
-            if (File.Exists(candidate)) return candidate;
+            // A directory is returned too, for IdxFile.Read to name as one: skipped, it was reported as missing.
+            if (File.Exists(candidate) || Directory.Exists(candidate)) return candidate;
         return null;
     }
 

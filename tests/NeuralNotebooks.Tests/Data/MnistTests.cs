@@ -227,6 +227,24 @@ public class OtherDatasetTests
     }
 
     [Fact]
+    public void A_directory_where_a_file_is_expected_is_named_as_a_directory()
+    {
+        // IdxFile.Read said the file did not exist, ReadBatch gave an UnauthorizedAccessException ("access denied"),
+        // and a dataset folder with a directory of a file's name said the file was missing.
+        var dir = TempFolder.New();
+        var idx = Directory.CreateDirectory(Path.Combine(dir, "labels.idx")).FullName;
+        Assert.Contains($"{idx} is a directory, not a file", Assert.Throws<FileNotFoundException>(() => IdxFile.Read(idx)).Message);
+        var batch = Directory.CreateDirectory(Path.Combine(dir, "data_batch_1.bin")).FullName;
+        Assert.Contains($"{batch} is a directory, not a file", Assert.Throws<FileNotFoundException>(() => Cifar10.ReadBatch(batch)).Message);
+
+        var data = IdxWriter.Dataset(TempFolder.New(), 6, 2);
+        var images = Path.Combine(data, "t10k-images-idx3-ubyte");
+        File.Delete(images + ".gz");
+        Directory.CreateDirectory(images);
+        Assert.Contains($"{images} is a directory, not a file", Assert.Throws<FileNotFoundException>(() => FashionMnist.Load(data)).Message);
+    }
+
+    [Fact]
     public void Cifar10_batch_format_is_read_channels_last()
     {
         var path = TempFolder.File("data_batch_1.bin");
