@@ -19,7 +19,7 @@ public static class Cifar10
     /// Loads data_batch_1..5.bin (training) and test_batch.bin from <c>data/cifar-10-batches-bin/</c>
     /// or <paramref name="directory"/>: images (N, 32, 32, 3) in [0, 1] (height, width, channels).
     /// </summary>
-    /// <exception cref="FileNotFoundException">The files are absent; the message says how to get them.</exception>
+    /// <exception cref="FileNotFoundException">The folder or some of its files are absent; the message names which and says how to get them.</exception>
     public static ImageDataset Load(string? directory = null)
     {
         string dir;
@@ -27,11 +27,16 @@ public static class Cifar10
         catch (FileNotFoundException) { dir = ""; }
         var trainFiles = Enumerable.Range(1, 5).Select(i => Path.Combine(dir, $"data_batch_{i}.bin")).ToArray();
         var testFile = Path.Combine(dir, "test_batch.bin");
-        var missing = dir == "" ? [] : trainFiles.Append(testFile).Where(f => !File.Exists(f) && !Directory.Exists(f)).Select(Path.GetFileName).ToArray();
-        if (dir == "" || missing.Length > 0)
+        bool folder = Directory.Exists(dir);
+        var missing = folder ? trainFiles.Append(testFile).Where(f => !File.Exists(f) && !Directory.Exists(f)).Select(Path.GetFileName).ToArray() : [];
+        const string Expected = "expected a folder holding data_batch_1.bin ... data_batch_5.bin and test_batch.bin. ";
+        if (!folder || missing.Length > 0)
             throw new FileNotFoundException(
                 // A folder given (or found) is named with what it lacks; the search failing means data/ has none.
+                // A folder given that is absent said it "lacks" the six files, as if it were there.
                 (dir == "" ? $"CIFAR-10 is not in data/cifar-10-batches-bin/: looked {DataDirectory.Searched()}. "
+                    : File.Exists(dir) ? $"{dir} is a file, not a folder: {Expected}"
+                    : !folder ? $"{dir} does not exist: {Expected}"
                     : $"{dir} lacks {string.Join(", ", missing)} of CIFAR-10's six batch files. ") +
                 "Download the binary version, cifar-10-binary.tar.gz, from " +
                 "https://www.cs.toronto.edu/~kriz/cifar.html and unpack it into data/ (tar xzf cifar-10-binary.tar.gz -C data), " +

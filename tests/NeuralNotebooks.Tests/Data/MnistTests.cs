@@ -245,6 +245,21 @@ public class OtherDatasetTests
     }
 
     [Fact]
+    public void Cifar10_in_a_folder_that_does_not_exist_says_so()
+    {
+        // It said the folder "lacks data_batch_1.bin, ..." as if it were there.
+        var dir = Path.Combine(TempFolder.New(), "cifar-10-batches-bin");
+        var e = Assert.Throws<FileNotFoundException>(() => Cifar10.Load(dir));
+        Assert.StartsWith($"{dir} does not exist: expected a folder holding data_batch_1.bin ... data_batch_5.bin and test_batch.bin.", e.Message);
+        Assert.Contains("cifar-10-binary.tar.gz", e.Message);
+        Assert.DoesNotContain("lacks", e.Message);
+
+        var file = TempFolder.File("cifar-10-batches-bin");
+        File.WriteAllBytes(file, [1]);
+        Assert.StartsWith($"{file} is a file, not a folder: expected a folder holding", Assert.Throws<FileNotFoundException>(() => Cifar10.Load(file)).Message);
+    }
+
+    [Fact]
     public void Cifar10_batch_format_is_read_channels_last()
     {
         var path = TempFolder.File("data_batch_1.bin");
