@@ -32,10 +32,14 @@ public sealed record LabeledImages(Tensor Images, int[] Labels)
     /// <summary>
     /// Splits off a validation set, stratified: each class keeps its share in both parts. As scikit-learn's
     /// <c>train_test_split(..., stratify=y)</c>, the validation set has ⌈fraction·N⌉ images, shared among the classes
-    /// in proportion to their sizes (the rounding's leftovers to the classes with the largest remainders), and each
-    /// part needs at least one image per class. The split is drawn from a seeded generator, so the same seed gives
-    /// the same split.
+    /// in proportion to their sizes (the rounding's leftovers to the classes with the largest remainders). Each part
+    /// must hold at least one image of every class: a split that would leave a class out of either part is refused
+    /// (a class of one image, or one so small that its share of the validation set rounds to none or to all of it;
+    /// a larger or smaller fraction, or more images of that class, mends it). The split is drawn from a seeded
+    /// generator, so the same seed gives the same split.
     /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The fraction is not between 0 and 1.</exception>
+    /// <exception cref="ArgumentException">A class would be missing from either part; the message names it.</exception>
     public (LabeledImages Train, LabeledImages Validation) Split(double validationFraction, int seed = 0)
     {
         if (validationFraction is not (> 0 and < 1))
@@ -49,6 +53,13 @@ public sealed record LabeledImages(Tensor Images, int[] Labels)
         var counts = shares.Select(s => (int)Math.Floor(s)).ToArray();
         foreach (int k in Enumerable.Range(0, groups.Length).OrderByDescending(k => shares[k] - counts[k]).ThenBy(k => k).Take(total - counts.Sum()))
             counts[k]++;
+        // Enough images for every class in each part, the rounding could still leave a small class out of one,
+        // silently: 96, 2 and 2 images at 0.1 gave 10 of class 0 for validation.
+        for (int k = 0; k < groups.Length; k++)
+            if (counts[k] == 0 || counts[k] == groups[k].Length)
+                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                    $"Split({validationFraction}): class {Labels[groups[k][0]]}, of {groups[k].Length} image{(groups[k].Length == 1 ? "" : "s")}, would have none in {(counts[k] == 0 ? "validation" : "training")} (its share of the {total} validation images rounds to {counts[k]}); a stratified split needs at least one image of each class in each part."),
+                    nameof(validationFraction));
         var rng = new Rng(seed);
         var train = new List<int>();
         var validation = new List<int>();

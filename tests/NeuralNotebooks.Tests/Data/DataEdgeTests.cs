@@ -65,6 +65,22 @@ public class DataEdgeTests
     }
 
     [Fact]
+    public void Split_refuses_to_leave_a_class_out_of_either_part()
+    {
+        // Enough images in each part for every class, yet a small class's share rounded to none in validation
+        // (96, 2 and 2 images at 0.1: 10 of class 0) or to all of it (10 and 1 at 0.6: class 1's one image), silently.
+        int[] small = [.. Enumerable.Repeat(0, 96), 1, 1, 2, 2];
+        var data = new LabeledImages(Tensor.Arange(100).Reshape(100, 1), small);
+        var e = Assert.Throws<ArgumentException>(() => data.Split(0.1));
+        Assert.Contains("class 1, of 2 images, would have none in validation (its share of the 10 validation images rounds to 0)", e.Message);
+        Assert.Equal(1, data.Split(0.5).Validation.Labels.Count(l => l == 1));   // half of each class is no trouble
+
+        int[] single = [.. Enumerable.Repeat(0, 10), 1];
+        var one = new LabeledImages(Tensor.Arange(11).Reshape(11, 1), single);
+        Assert.Contains("class 1, of 1 image, would have none in training", Assert.Throws<ArgumentException>(() => one.Split(0.6)).Message);
+    }
+
+    [Fact]
     public void Gather_and_Take_name_a_bad_index_or_count()
     {
         var data = new LabeledImages(Tensor.Zeros(3, 2, 2), [0, 1, 2]);
