@@ -82,8 +82,11 @@ public sealed class IdxFile
         catch (InvalidDataException e)
         {
             // zlib's message for a failed CRC or a bad block ("unsupported compression method") misleads; say what happened.
+            // GZipStream reads the file in chunks (8 KB), so how far it got bounds where the damage is: a bad block is
+            // found early, a changed stored byte only by the CRC at the end.
             throw new DataFormatException(path,
-                $"corrupt: the gzip data is damaged (decompression failed after {source.Position} bytes of content: a changed, missing or extra byte in the file).", e);
+                $"corrupt: the gzip data is damaged (decompression failed after {source.Position} bytes of content, with {file.Position} of the file's {length} bytes read: " +
+                $"the damage lies before byte {file.Position}, a changed, missing or extra byte).", e);
         }
     }
 
@@ -125,9 +128,18 @@ public sealed class IdxFile
 
         private int Fill(Span<byte> buffer)
         {
-            int got = stream.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false);
-            Position += got;
-            return got;
+            // One read at a time, each as much as the stream gives (GZipStream: what one 8 KB chunk of the file
+            // decompresses to), so that Position says how far the content got when one fails; filled in a single
+            // call, a 47 MB payload damaged anywhere was reported as failing "after 16 bytes of content".
+            int filled = 0;
+            while (filled < buffer.Length)
+            {
+                int got = stream.Read(buffer[filled..]);
+                if (got == 0) break;
+                filled += got;
+                Position += got;
+            }
+            return filled;
         }
 
         private DataFormatException Error(string message) => new(path, message);

@@ -128,6 +128,47 @@ public class IdxRobustnessTests
         }
     }
 
+    /// <summary>
+    /// A gzip file of <paramref name="content"/> in stored (uncompressed) deflate blocks of <paramref name="block"/>
+    /// bytes, laid out by the format itself rather than by a compressor, so that a byte's place is known.
+    /// </summary>
+    private static byte[] StoredGzip(byte[] content, int block)
+    {
+        var m = new MemoryStream();
+        m.Write([0x1F, 0x8B, 8, 0, 0, 0, 0, 0, 0, 0xFF]);
+        for (int at = 0; at < content.Length; at += block)
+        {
+            int n = Math.Min(block, content.Length - at);
+            m.WriteByte((byte)(at + n == content.Length ? 1 : 0));   // BFINAL on the last, BTYPE 00 (stored)
+            m.Write([(byte)n, (byte)(n >> 8), (byte)~n, (byte)(~n >> 8)]);
+            m.Write(content, at, n);
+        }
+        m.Write(new byte[4]);   // CRC-32 left 0: the damage below is found before it is read
+        m.Write(BitConverter.GetBytes(content.Length));
+        return m.ToArray();
+    }
+
+    [Fact]
+    public void A_damaged_gzip_file_is_reported_with_how_far_into_the_file_and_its_content_the_damage_was_found()
+    {
+        // The payload was read in one call, so a failure anywhere in it said "after 8 bytes of content"; and the
+        // message said nothing of where in the file to look.
+        var content = IdxWriter.Bytes(0x08, [400_000], new byte[400_000]);
+        var gz = StoredGzip(content, 10_000);
+        int damage = 10 + 20 * 10_005 + 3;   // block 20's NLEN, which must be LEN's complement
+        gz[damage] ^= 0xFF;
+        var path = TempFolder.File("damaged.gz");
+        File.WriteAllBytes(path, gz);
+        var e = ReadFails(path, maxAllocated: 2 << 20);
+        var m = System.Text.RegularExpressions.Regex.Match(e.Message, @"after (\d+) bytes of content, with (\d+) of the file's (\d+) bytes read");
+        Assert.True(m.Success, e.Message);
+        long done = long.Parse(m.Groups[1].Value), read = long.Parse(m.Groups[2].Value), length = long.Parse(m.Groups[3].Value);
+        Assert.Equal(gz.Length, length);
+        Assert.InRange(read, damage + 1, damage + 64 * 1024);   // read in chunks, not all at once
+        Assert.InRange(done, 200_000 - 64 * 1024, 200_000);     // 20 blocks of 10,000 bytes come before it
+        Assert.Contains($"the damage lies before byte {read}", e.Message);
+    }
+
     [Fact]
     public void A_good_gzip_file_and_its_raw_twin_read_the_same()
     {
