@@ -48,8 +48,9 @@ public sealed class IdxFile
     /// <remarks>
     /// The header's dimensions are checked against what the file can hold before anything is
     /// allocated: a raw file's length, a gzip file's trailer and the most deflate can compress, so a
-    /// corrupt header is reported, not a gigabyte allocated. A gzip file must end with its trailer
-    /// (CRC-32 and length), and damage anywhere in it is reported as corruption.
+    /// corrupt header is reported, not a gigabyte allocated. A gzip file of several members reads as their
+    /// concatenation and zero bytes after the last are padding, as gzip -d reads them; the file must end
+    /// with the last member's trailer (CRC-32 and length), and damage anywhere in it is reported as corruption.
     /// </remarks>
     /// <exception cref="DataFormatException">The file is truncated, corrupt, has a wrong magic number, or has extra bytes.</exception>
     public static IdxFile Read(string path)
@@ -77,7 +78,9 @@ public sealed class IdxFile
         var source = new Source(path, stream, gzip, length, recorded);
         try
         {
-            return source.ReadIdx();
+            var idx = source.ReadIdx();
+            if (gzip && (uint)(idx.HeaderLength + idx.Bytes.Length) != recorded) CheckTrailer(path, file, length, idx);
+            return idx;
         }
         catch (InvalidDataException e)
         {
@@ -89,6 +92,43 @@ public sealed class IdxFile
                 $"the damage lies before byte {file.Position}, a changed, missing or extra byte).", e);
         }
     }
+
+    /// <summary>
+    /// Checks that a gzip file whose last 4 bytes do not record the content's length still ends with a trailer.
+    /// GZipStream reads every member of a file of several and stops at bytes that are not one (zero padding),
+    /// and checks each trailer it reads, but reports none missing at the end: the file must end, before any
+    /// zero padding, with the CRC-32 and length of the content or of a last part of it (the last member's).
+    /// Those were refused as a trailer "missing or damaged, recording 0 bytes" (padding) or a part's length.
+    /// </summary>
+    private static void CheckTrailer(string path, FileStream file, long length, IdxFile idx)
+    {
+        var tail = new byte[(int)Math.Min(length, 15)];
+        file.Position = length - tail.Length;
+        file.ReadExactly(tail);
+        var header = HeaderBytes(idx.ElementType, idx.Dimensions);
+        long total = header.Length + idx.Bytes.Length;
+        var crcs = new Dictionary<uint, uint>();
+        // Eight or more zeros read as an empty last part (CRC-32 0, length 0), so fewer than 8 are tried as padding.
+        for (int end = tail.Length; end >= 8 && (end == tail.Length || tail[end] == 0); end--)
+        {
+            uint crc = BinaryPrimitives.ReadUInt32LittleEndian(tail.AsSpan(end - 8)), size = BinaryPrimitives.ReadUInt32LittleEndian(tail.AsSpan(end - 4));
+            if (size > total) continue;
+            if (!crcs.TryGetValue(size, out uint actual))
+            {
+                long skip = total - size;   // the part's CRC-32 covers the content from here on
+                actual = Crc32.Append(0, header.AsSpan((int)Math.Min(skip, header.Length)));
+                actual = Crc32.Append(actual, idx.Bytes.AsSpan((int)Math.Max(0, skip - header.Length)));
+                crcs[size] = actual;
+            }
+            if (actual == crc) return;
+        }
+        throw new DataFormatException(path,
+            $"corrupt: the gzip data decompresses to the {total} bytes the header announces, but the file does not end with their trailer " +
+            $"(its last 8 bytes, {Convert.ToHexString(tail.AsSpan(tail.Length - 8))}, are not the CRC-32 and length of the content, nor of a last gzip member's): " +
+            "the trailer is missing or damaged, or other bytes follow it.");
+    }
+
+    private int HeaderLength => 4 + 4 * Dimensions.Length;
 
     /// <summary>The SHA-256 of the IDX content (header and elements, uncompressed), lowercase hex: the same whether the file on disk is gzipped or not.</summary>
     public string ContentSha256()
@@ -196,8 +236,6 @@ public sealed class IdxFile
                 throw Error($"truncated: {what} need {total} bytes, found {header + bytes.Length}.");
             if (Fill(new byte[1]) > 0)
                 throw Error($"corrupt: {what} need {total} bytes, found more (extra data at the end).");
-            if (!trailerAgrees)
-                throw Error($"corrupt: the gzip trailer is missing or damaged: it records {recordedLength} bytes of content, the data has {total}.");
             return new IdxFile(path, type, dims, bytes);
         }
 

@@ -170,6 +170,48 @@ public class IdxRobustnessTests
     }
 
     [Fact]
+    public void A_gzip_file_of_several_members_reads_as_their_concatenation()
+    {
+        // GZipStream reads every member (as gzip -d does), but the check of the last 4 bytes against the whole
+        // content's length called the last member's trailer "missing or damaged".
+        var content = Sample();
+        var path = TempFolder.File("members.gz");
+        File.WriteAllBytes(path, [.. Gzip(content[..1000]), .. Gzip(content[1000..1500]), .. Gzip(content[1500..])]);
+        Assert.Equal(content[12..], IdxFile.Read(path).Bytes);
+
+        var cut = TempFolder.File("members-no-trailer.gz");
+        File.WriteAllBytes(cut, [.. Gzip(content[..1000]), .. Gzip(content[1000..])[..^8]]);
+        var e = ReadFails(cut);
+        Assert.Contains("corrupt", e.Message);
+        Assert.Contains("trailer", e.Message);
+    }
+
+    [Theory]
+    [InlineData(3)]
+    [InlineData(16)]
+    [InlineData(5000)]
+    public void A_gzip_file_padded_with_zeros_reads_as_gzip_d_reads_it(int zeros)
+    {
+        // The trailer is intact and checked; the zeros after it (padding from a block device or a tape) were
+        // reported as the trailer "missing or damaged, recording 0 bytes of content".
+        var content = Sample();
+        var path = TempFolder.File("padded.gz");
+        File.WriteAllBytes(path, [.. Gzip(content), .. new byte[zeros]]);
+        Assert.Equal(content[12..], IdxFile.Read(path).Bytes);
+    }
+
+    [Fact]
+    public void Other_bytes_after_the_gzip_data_are_reported_as_what_they_are()
+    {
+        var path = TempFolder.File("garbage.gz");
+        File.WriteAllBytes(path, [.. Gzip(Sample()), .. "garbage!"u8.ToArray()]);
+        var e = ReadFails(path);
+        Assert.Contains("the gzip data decompresses to the 2112 bytes the header announces, but the file does not end with their trailer", e.Message);
+        Assert.Contains("6761726261676521", e.Message);
+        Assert.Contains("other bytes follow it", e.Message);
+    }
+
+    [Fact]
     public void A_good_gzip_file_and_its_raw_twin_read_the_same()
     {
         var dir = TempFolder.New();
