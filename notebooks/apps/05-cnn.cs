@@ -163,7 +163,9 @@ display(
 history.ToPlotly()
 );
 
-// And the TensorBoard-style view of the weights and gradients of the convolution and the two dense layers, one curve per epoch (notebook 03 explains how to read it). Healthy curves change smoothly from epoch to epoch; a layer whose gradients collapse to a spike at 0 has stopped learning, and gradients that widen from epoch to epoch signal a learning rate that is too large.
+// And the TensorBoard-style view of the weights and gradients of the convolution and the two dense layers, one curve per epoch (notebook 03 explains how to read it). In this run the dense layer's weights widen smoothly at every epoch, and the convolution's and the last layer's keep their shape and move a little: all three layers are learning, as the falling validation loss says too.
+//
+// Two of the gradient charts look like the warning signs of notebook 03, and here they are not. The dense layers' gradients are a spike at 0: each curve is the gradient of one batch, the epoch's last, and a weight's gradient is proportional to the network's error on that batch's images, which is tiny once most of them are classified right with confidence. A layer that has stopped learning shows it in its weights, which stop moving while the loss is still high, and these do not. The convolution's gradients are wide at epoch 3 and narrow again at epoch 4: the gradients of one batch swing from batch to batch, while exploding gradients widen epoch after epoch and the loss rises with them.
 
 display(
 histograms
