@@ -27,16 +27,13 @@ public static class Cifar10
         catch (FileNotFoundException) { dir = ""; }
         var trainFiles = Enumerable.Range(1, 5).Select(i => Path.Combine(dir, $"data_batch_{i}.bin")).ToArray();
         var testFile = Path.Combine(dir, "test_batch.bin");
-        bool folder = Directory.Exists(dir);
-        var missing = folder ? trainFiles.Append(testFile).Where(f => !File.Exists(f) && !Directory.Exists(f)).Select(Path.GetFileName).ToArray() : [];
-        const string Expected = "expected a folder holding data_batch_1.bin ... data_batch_5.bin and test_batch.bin. ";
-        if (!folder || missing.Length > 0)
+        var folderProblem = dir == "" ? null : DataDirectory.FolderProblem(dir, "data_batch_1.bin ... data_batch_5.bin and test_batch.bin");
+        var missing = folderProblem is null ? trainFiles.Append(testFile).Where(f => !File.Exists(f) && !Directory.Exists(f)).Select(Path.GetFileName).ToArray() : [];
+        if (dir == "" || folderProblem is not null || missing.Length > 0)
             throw new FileNotFoundException(
                 // A folder given (or found) is named with what it lacks; the search failing means data/ has none.
-                // A folder given that is absent said it "lacks" the six files, as if it were there.
                 (dir == "" ? $"CIFAR-10 is not in data/cifar-10-batches-bin/: looked {DataDirectory.Searched()}. "
-                    : File.Exists(dir) ? $"{dir} is a file, not a folder: {Expected}"
-                    : !folder ? $"{dir} does not exist: {Expected}"
+                    : folderProblem is not null ? folderProblem + " "
                     : $"{dir} lacks {string.Join(", ", missing)} of CIFAR-10's six batch files. ") +
                 "Download the binary version, cifar-10-binary.tar.gz, from " +
                 "https://www.cs.toronto.edu/~kriz/cifar.html and unpack it into data/ (tar xzf cifar-10-binary.tar.gz -C data), " +

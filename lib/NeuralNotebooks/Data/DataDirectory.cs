@@ -27,6 +27,15 @@ internal static class DataDirectory
         if (!File.Exists(path)) throw new FileNotFoundException($"{path}: the file does not exist.", path);
     }
 
+    /// <summary>
+    /// Why <paramref name="path"/> is not a folder (absent, or a file), with what it should hold; null when it is one.
+    /// A missing folder was reported as its first file missing, as if the folder were there.
+    /// </summary>
+    public static string? FolderProblem(string path, string holding) =>
+        File.Exists(path) ? $"{path} is a file, not a folder: expected a folder holding {holding}."
+        : !Directory.Exists(path) ? $"{path} does not exist: expected a folder holding {holding}."
+        : null;
+
     /// <summary>Where <see cref="Find"/> looks, for an error message: "in X, Y or any folder above them".</summary>
     public static string Searched() => $"in {string.Join(", ", Starts())} or any folder above them (the current directory and the library's folder)";
 

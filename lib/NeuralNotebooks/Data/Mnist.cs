@@ -95,10 +95,13 @@ internal static class IdxDataset
         return null;
     }
 
-    private static IdxFile[] ReadAll(string directory, int classes, IReadOnlyDictionary<string, string>? checksums) =>
+    private static IdxFile[] ReadAll(string directory, int classes, IReadOnlyDictionary<string, string>? checksums)
+    {
+        if (DataDirectory.FolderProblem(directory, $"{string.Join(", ", Files[..3].Select(f => f + ".gz"))} and {Files[3]}.gz (or the same files without .gz)") is { } problem)
+            throw new FileNotFoundException(problem, directory);
         // Keyed by the checksums themselves: keyed by "checked", Fashion-MNIST's folder, once loaded with its own
         // table, was returned to Mnist.Load without a check, as MNIST.
-        Cache.GetOrAdd(Path.GetFullPath(directory) + "|" + classes + "|" + (checksums is null ? "" : string.Join(",", checksums.OrderBy(c => c.Key, StringComparer.Ordinal).Select(c => c.Key + "=" + c.Value))), _ =>
+        return Cache.GetOrAdd(Path.GetFullPath(directory) + "|" + classes + "|" + (checksums is null ? "" : string.Join(",", checksums.OrderBy(c => c.Key, StringComparer.Ordinal).Select(c => c.Key + "=" + c.Value))), _ =>
         {
             var files = new IdxFile[4];
             try
@@ -133,6 +136,7 @@ internal static class IdxDataset
                     $"expected images of {Size(files[0])} pixels like those of {Path.GetFileName(files[0].Path)}, found {Size(files[2])}.");
             return files;
         });
+    }
 
     private static string Size(IdxFile images) => $"{images.Dimensions[1]}×{images.Dimensions[2]}";
 

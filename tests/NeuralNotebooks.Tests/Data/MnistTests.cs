@@ -260,6 +260,23 @@ public class OtherDatasetTests
     }
 
     [Fact]
+    public void An_mnist_format_folder_that_does_not_exist_says_so()
+    {
+        // It said the folder's first file was missing, as if the folder were there.
+        var dir = Path.Combine(TempFolder.New(), "mnist");
+        foreach (var load in new Action[] { () => Mnist.Load(dir), () => Mnist.LoadBytes(dir), () => FashionMnist.Load(dir) })
+        {
+            var e = Assert.Throws<FileNotFoundException>(load);
+            Assert.StartsWith($"{dir} does not exist: expected a folder holding train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, t10k-images-idx3-ubyte.gz and t10k-labels-idx1-ubyte.gz", e.Message);
+            Assert.DoesNotContain("is missing", e.Message);
+        }
+
+        var file = TempFolder.File("mnist");
+        File.WriteAllBytes(file, [1]);
+        Assert.StartsWith($"{file} is a file, not a folder: expected a folder holding", Assert.Throws<FileNotFoundException>(() => Mnist.Load(file)).Message);
+    }
+
+    [Fact]
     public void Cifar10_batch_format_is_read_channels_last()
     {
         var path = TempFolder.File("data_batch_1.bin");
