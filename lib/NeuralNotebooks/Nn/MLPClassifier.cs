@@ -16,7 +16,6 @@ public sealed class MLPClassifier
     private List<Dense> _layers = [];
     private int[] _classLabels = [];
     private int _classes;
-    private List<float> _lossCurve = [];
     private readonly object _gate = new();
 
     /// <summary>Creates a classifier with scikit-learn's parameters and defaults.</summary>
@@ -69,12 +68,12 @@ public sealed class MLPClassifier
     public bool Verbose { get; }
 
     /// <summary>The class labels seen by <see cref="Fit"/>, in ascending order (scikit-learn's <c>classes_</c>): the columns of <see cref="PredictProba"/>.</summary>
-    public IReadOnlyList<int> Classes => _classLabels;
+    public IReadOnlyList<int> Classes { get; private set; } = [];
 
     /// <summary>The training loss after each epoch.</summary>
-    public IReadOnlyList<float> LossCurve => _lossCurve;
+    public IReadOnlyList<float> LossCurve { get; private set; } = [];
     /// <summary>The number of epochs run.</summary>
-    public int NIter => _lossCurve.Count;
+    public int NIter => LossCurve.Count;
     /// <summary>The weight matrices, one per layer (inputs, units).</summary>
     public IReadOnlyList<Tensor> Coefs => _layers.Select(l => l.Kernel).ToList();
 
@@ -138,7 +137,8 @@ public sealed class MLPClassifier
                 best = Math.Min(best, epochLoss);
                 if (noImprovement > NIterNoChange) break;
             }
-            (_layers, _lossCurve, _classLabels, _classes) = (layers, lossCurve, labels, classes);
+            // Handed out read-only: cast back to the array or list, a caller could relabel Predict or rewrite the curve.
+            (_layers, _classLabels, _classes, Classes, LossCurve) = (layers, labels, classes, Array.AsReadOnly(labels), lossCurve.AsReadOnly());
         }
         return this;
     }

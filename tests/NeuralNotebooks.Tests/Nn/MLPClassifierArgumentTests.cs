@@ -29,6 +29,21 @@ public class MLPClassifierArgumentTests
         Assert.Equal(new Shape(6, 4), clf.Coefs[1].Shape);
     }
 
+    [Fact]
+    public void Classes_and_loss_curve_are_read_only()
+    {
+        // Both were the model's own array and list behind the interface: cast back, a caller relabelled
+        // Predict's answers or rewrote the curve NIter counts.
+        var (x, y) = Data(40, 3, 3, seed: 2);
+        var clf = new MLPClassifier(hiddenLayerSizes: [6], maxIter: 3, randomState: 1).Fit(x, y);
+        var predicted = clf.Predict(x);
+        Assert.ThrowsAny<NotSupportedException>(() => ((IList<int>)clf.Classes)[0] = 9);
+        Assert.ThrowsAny<NotSupportedException>(() => ((IList<float>)clf.LossCurve).Clear());
+        Assert.Equal([0, 1, 2], clf.Classes);
+        Assert.Equal(3, clf.NIter);
+        Assert.Equal(predicted, clf.Predict(x));
+    }
+
     private static MLPClassifier Fitted(int features = 4)
     {
         var (x, y) = Data(40, features, 3, seed: 2);
