@@ -154,12 +154,12 @@ public sealed class LineChart : Chart
         for (int s = 0; s < _series.Count; s++)
         {
             var ser = _series[s];
-            string color = Svg.Palette[s % Svg.Palette.Length];
+            var (color, dash) = SeriesStyle(s);
             if (!ser.Scatter)
             {
                 var pts = new StringBuilder();
                 for (int i = 0; i < ser.X.Length; i++) pts.Append(Svg.N(X(ser.X[i]))).Append(',').Append(Svg.N(Y(ser.Y[i]))).Append(' ');
-                lines.Append($"<polyline class=\"series\" data-label=\"{Svg.Escape(ser.Label)}\" points=\"{pts.ToString().TrimEnd()}\" fill=\"none\" stroke=\"{color}\" stroke-width=\"2\"/>");
+                lines.Append($"<polyline class=\"series\" data-label=\"{Svg.Escape(ser.Label)}\" points=\"{pts.ToString().TrimEnd()}\" fill=\"none\" stroke=\"{color}\"{dash} stroke-width=\"2\"/>");
             }
             if (_markers || ser.Scatter)
                 for (int i = 0; i < ser.X.Length; i++)
@@ -180,13 +180,22 @@ public sealed class LineChart : Chart
             for (int s = 0; s < _series.Count; s++)
             {
                 double y = ly + 14 + 18 * s;
-                string color = Svg.Palette[s % Svg.Palette.Length];
-                sb.Append($"<line x1=\"{Svg.N(lx + 6)}\" y1=\"{Svg.N(y - 4)}\" x2=\"{Svg.N(lx + 24)}\" y2=\"{Svg.N(y - 4)}\" stroke=\"{color}\" stroke-width=\"3\"/>");
+                var (color, dash) = SeriesStyle(s);
+                sb.Append($"<line x1=\"{Svg.N(lx + 6)}\" y1=\"{Svg.N(y - 4)}\" x2=\"{Svg.N(lx + 24)}\" y2=\"{Svg.N(y - 4)}\" stroke=\"{color}\"{dash} stroke-width=\"3\"/>");
                 Svg.Text(sb, lx + 30, y, _series[s].Label, anchor: "start");
             }
             sb.Append("</g>");
         }
         return sb.Append("</svg>").ToString();
+    }
+
+    // Ten colours, then the same ten dashed: series 0 and 10 were drawn alike, in the plot and in the legend.
+    private static readonly string[] Dashes = ["", "7 4", "2 3", "9 3 2 3"];
+
+    private static (string Color, string Dash) SeriesStyle(int s)
+    {
+        string dash = Dashes[s / Svg.Palette.Length % Dashes.Length];
+        return (Svg.Palette[s % Svg.Palette.Length], dash == "" ? "" : $" stroke-dasharray=\"{dash}\"");
     }
 
     private static uint Fnv(string text)

@@ -67,6 +67,24 @@ public class ReadabilityTests
     }
 
     [Fact]
+    public void Series_past_the_tenth_colour_are_told_apart_by_their_dashes()
+    {
+        // The palette has ten colours: series 0 and 10 were drawn alike, in the plot and in the legend.
+        var x = new float[] { 0, 1, 2 };
+        var chart = Plot.Line(x, x, "s0");
+        for (int s = 1; s < 21; s++) chart.Add(x, x.Select(v => v + s).ToArray(), $"s{s}");
+        var svg = XElement.Parse(chart.ToSvg());
+        string Style(XElement e) => $"{e.Attribute("stroke")!.Value} {e.Attribute("stroke-dasharray")?.Value ?? "solid"}";
+        var lines = svg.Descendants(S + "polyline").Select(Style).ToList();
+        var keys = svg.Descendants(S + "g").Single(g => g.Attribute("class")?.Value == "legend").Elements(S + "line").Select(Style).ToList();
+        Assert.Equal(21, lines.Count);
+        Assert.Equal(21, lines.Distinct().Count());
+        Assert.Equal(lines, keys);
+        Assert.Equal("#1f77b4 solid", lines[0]);
+        Assert.StartsWith("#1f77b4 ", lines[10]);
+    }
+
+    [Fact]
     public void Bar_chart_labels_both_axes_and_does_not_use_red_for_the_winner()
     {
         var svg = XElement.Parse(Plot.Bar(["0", "1", "2"], [0.1, 0.7, 0.2]).XLabel("digit class").YLabel("probability").ToSvg());
