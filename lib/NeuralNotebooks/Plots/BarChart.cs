@@ -91,7 +91,7 @@ public sealed class BarChart : Chart
         double pw = Width - left - Right, ph = height - top - bottom, y0 = yt[0], y1 = yt[^1];
         double Y(double v) => top + ph - (v - y0) / (y1 - y0) * ph;
         var sb = Svg.Begin(Width, height);
-        if (TitleText is not null) Svg.Text(sb, TitleCentre(Width / 2.0, Width), 24, TitleText, size: 15, extra: "font-weight=\"bold\"");
+        WriteTitle(sb, Width / 2.0, 24, Width);
         for (int i = 0; i < yt.Length; i++)
         {
             sb.Append($"<line x1=\"{left}\" y1=\"{Svg.N(Y(yt[i]))}\" x2=\"{Svg.N(left + pw)}\" y2=\"{Svg.N(Y(yt[i]))}\" stroke=\"#e5e5e5\"/>");

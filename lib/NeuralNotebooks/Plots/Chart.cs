@@ -50,11 +50,16 @@ public abstract class Chart : IRichDisplay
     private protected int WidthForTitle(int width) =>
         TitleText is null ? width : Math.Max(width, Math.Min(ImageGrid.MaxWidth, (int)Math.Ceiling(TitleWidth + 16)));
 
-    /// <summary>Where to centre the title: at <paramref name="x"/>, moved just far enough to keep it 8 px inside the picture.</summary>
-    private protected double TitleCentre(double x, int width)
+    /// <summary>
+    /// Writes the title centred at <paramref name="x"/>, moved just far enough to keep it 8 px inside the picture;
+    /// one wider than the widest picture ends in an ellipsis (it was cut at both edges).
+    /// </summary>
+    private protected void WriteTitle(System.Text.StringBuilder sb, double x, double y, int width)
     {
-        double half = TitleWidth / 2 + 8;
-        return 2 * half >= width ? width / 2.0 : Math.Clamp(x, half, width - half);
+        if (TitleText is null) return;
+        string shown = Svg.Shorten(TitleText, 15, width - 16, bold: true);
+        double half = Svg.TextWidth(shown, 15, bold: true) / 2 + 8;
+        Svg.Text(sb, 2 * half >= width ? width / 2.0 : Math.Clamp(x, half, width - half), y, shown, size: 15, extra: "font-weight=\"bold\"");
     }
 
     /// <summary>The chart as a standalone SVG document.</summary>

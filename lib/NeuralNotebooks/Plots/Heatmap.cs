@@ -148,7 +148,7 @@ public sealed class Heatmap : Chart
         var (left, shift, width) = Horizontal();
         int top = Top;
         var sb = Svg.Begin(width, Height);
-        if (TitleText is not null) Svg.Text(sb, width / 2.0, 22, TitleText, size: 15, extra: "font-weight=\"bold\"");
+        WriteTitle(sb, width / 2.0, 22, width);
         for (int i = 0; i < r; i++)
         {
             if (i % RowStep == 0) Svg.Text(sb, left - 6, top + i * Cell + Cell / 2.0 + 4, _rows[i], anchor: "end", size: LabelSize);

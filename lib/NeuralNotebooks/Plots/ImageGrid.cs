@@ -135,11 +135,8 @@ public sealed class ImageGrid : Chart
         int width = Width, shift = (width - RequestedWidth) / 2;
         var sb = Svg.Begin(width, Height);
         int top = Gap;
-        if (TitleText is not null)
-        {
-            Svg.Text(sb, width / 2.0, 22, Svg.Shorten(TitleText, 15, MaxWidth - 16, bold: true), size: 15, extra: "font-weight=\"bold\"");
-            top += 28;
-        }
+        WriteTitle(sb, width / 2.0, 22, width);
+        if (TitleText is not null) top += 28;
         int pitch = Pitch(), rowHeight = RowHeight();
         for (int n = 0; n < _items.Count; n++)
         {

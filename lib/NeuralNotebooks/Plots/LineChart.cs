@@ -124,7 +124,7 @@ public sealed class LineChart : Chart
         double Y(double v) => top + ph - (v - y0) / (y1 - y0) * ph;
 
         var sb = Svg.Begin(width, height);
-        if (TitleText is not null) Svg.Text(sb, TitleCentre(left + pw / 2, width), 24, TitleText, size: 15, extra: "font-weight=\"bold\"");
+        WriteTitle(sb, left + pw / 2, 24, width);
         foreach (var (from, to) in _bands)
         {
             double a = X(Math.Max(from, x0)), b = X(Math.Min(to, x1));

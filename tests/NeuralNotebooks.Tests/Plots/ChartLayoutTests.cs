@@ -13,6 +13,32 @@ public class ChartLayoutTests
 {
 
     [Fact]
+    public void A_title_wider_than_the_widest_picture_ends_in_an_ellipsis_inside_it()
+    {
+        // The picture widens for a title up to 960 px; past that, line, bar and heatmap titles were cut at both edges
+        // (an image grid's was already shortened).
+        string title = string.Concat(Enumerable.Repeat("Training and validation loss of every model ", 3));
+        var charts = new Chart[]
+        {
+            Plot.Line(new float[] { 0, 1 }, new float[] { 0, 1 }, "a").Title(title),
+            Plot.Bar(["a", "b"], [1, 2]).Title(title),
+            Plot.Heatmap(new double[,] { { 1, 2 }, { 3, 4 } }).Title(title),
+        };
+        foreach (var chart in charts)
+        {
+            var svg = XElement.Parse(chart.ToSvg());
+            double width = D(svg, "width");
+            Assert.Equal(960, width);
+            var shown = svg.Descendants(S + "text").Single(t => t.Attribute("font-weight")?.Value == "bold");
+            Assert.EndsWith("…", shown.Value);
+            Assert.StartsWith(shown.Value.TrimEnd('…'), title);
+            double half = Svg.TextWidth(shown.Value, 15, bold: true) / 2;
+            Assert.InRange(D(shown, "x") - half, 7.99, width - 7.99);   // x is written to 2 decimals
+            Assert.InRange(D(shown, "x") + half, 7.99, width - 7.99);
+        }
+    }
+
+    [Fact]
     public void A_line_charts_width_is_the_width_of_its_svg_so_panels_do_not_cut_a_widened_legend()
     {
         var x = new double[] { 1, 2, 3 };
