@@ -175,15 +175,17 @@ public sealed class BinaryCrossentropy(bool fromLogits = false) : Loss
     {
         double sum = 0;
         int count = pred.Length;
+        // The clip's bounds on -log p and -log(1 - p), the same for every element (unused without a clip).
+        var (low, high) = ClipInDouble is { } clip ? (-Math.Log(1 - clip), -Math.Log(clip)) : (0, 0);
         for (int i = 0; i < count; i++)
         {
             float y = target[i], z = pred[i];
             if (FromLogits)
             {
-                if (ClipInDouble is { } c)
+                if (ClipInDouble is not null)
                 {
                     // -log p = log(1 + e^-z) and -log(1 - p) = log(1 + e^z), each stable as max(±z, 0) + log(1 + e^-|z|).
-                    double tail = Math.Log(1 + Math.Exp(-Math.Abs((double)z))), low = -Math.Log(1 - c), high = -Math.Log(c);
+                    double tail = Math.Log(1 + Math.Exp(-Math.Abs((double)z)));
                     sum += y * Math.Clamp(Math.Max(-(double)z, 0) + tail, low, high) + (1 - y) * Math.Clamp(Math.Max(z, 0) + tail, low, high);
                 }
                 // Stable: max(z, 0) - z·y + log(1 + e^-|z|).
