@@ -20,7 +20,11 @@ public static class ChartConversions
         ArgumentNullException.ThrowIfNull(chart);
         if (chart.AllSeries.Count == 0 || chart.AllSeries.All(s => s.X.Length == 0))
             throw new InvalidOperationException("ToPlotly: the chart has no data; add a series first.");
-        var traces = chart.AllSeries.Select((s, i) => LineTrace(s, Svg.Palette[i % Svg.Palette.Length], chart.ShowsMarkers)).ToList();
+        var traces = chart.AllSeries.Select((s, i) =>
+        {
+            var (color, dashes) = LineChart.SeriesStyle(i);
+            return LineTrace(s, color, chart.ShowsMarkers, dashes);
+        }).ToList();
         var layout = BaseLayout(chart.TitleValue, chart.Width, chart.Height);
         layout.xaxis = Axis(chart.XLabelValue);
         layout.yaxis = YAxis(chart.YLabelValue);
@@ -142,13 +146,14 @@ public static class ChartConversions
         return new PlotlyFigure(traces, layout);
     }
 
-    private static Scatter LineTrace(LineChart.Series s, string color, bool markers) => new()
+    private static Scatter LineTrace(LineChart.Series s, string color, bool markers, string dashes = "") => new()
     {
         x = s.X,
         y = s.Y,
         name = s.Label,
         mode = s.Scatter ? "markers" : markers ? "lines+markers" : "lines",
-        line = new Line { color = color, width = 2 },
+        // Past the palette's ten colours, the static chart's dashes: Plotly reads them as "7px,4px".
+        line = dashes == "" ? new Line { color = color, width = 2 } : new Line { color = color, width = 2, dash = string.Join(",", dashes.Split(' ').Select(d => d + "px")) },
         marker = s.Scatter ? new Marker { color = color, size = 5, opacity = 0.7 } : new Marker { color = color, size = 6 },
     };
 

@@ -31,6 +31,22 @@ public class LineChartFigureTests
     }
 
     [Fact]
+    public void Series_past_the_tenth_colour_are_dashed_as_in_the_static_chart()
+    {
+        // Series 0 and 10 shared a colour and a solid line: the interactive view could not tell them apart.
+        var x = new[] { 0.0, 1.0 };
+        var chart = Plot.Line(x, x, "s0");
+        for (int s = 1; s < 21; s++) chart.Add(x, x.Select(v => v + s).ToArray(), $"s{s}");
+        var figure = FigureJson.Parse(chart.ToPlotly());
+        var styles = Enumerable.Range(0, 21).Select(s => figure.Trace(s).GetProperty("line"))
+            .Select(l => $"{l.Text("color")} {(l.TryGetProperty("dash", out var d) ? d.GetString() : "solid")}").ToList();
+        Assert.Equal(21, styles.Distinct().Count());
+        Assert.Equal("#1f77b4 solid", styles[0]);
+        Assert.Equal("#1f77b4 7px,4px", styles[10]);
+        Assert.Equal("#1f77b4 2px,3px", styles[20]);
+    }
+
+    [Fact]
     public void Title_axis_labels_bands_and_range_carry_over()
     {
         var chart = Plot.Line(new[] { -5.0, 0, 5 }, new[] { 0.0, 0.5, 1 }, label: "sigmoid")

@@ -159,7 +159,7 @@ public sealed class LineChart : Chart
             {
                 var pts = new StringBuilder();
                 for (int i = 0; i < ser.X.Length; i++) pts.Append(Svg.N(X(ser.X[i]))).Append(',').Append(Svg.N(Y(ser.Y[i]))).Append(' ');
-                lines.Append($"<polyline class=\"series\" data-label=\"{Svg.Escape(ser.Label)}\" points=\"{pts.ToString().TrimEnd()}\" fill=\"none\" stroke=\"{color}\"{dash} stroke-width=\"2\"/>");
+                lines.Append($"<polyline class=\"series\" data-label=\"{Svg.Escape(ser.Label)}\" points=\"{pts.ToString().TrimEnd()}\" fill=\"none\" stroke=\"{color}\"{DashAttribute(dash)} stroke-width=\"2\"/>");
             }
             if (_markers || ser.Scatter)
                 for (int i = 0; i < ser.X.Length; i++)
@@ -181,7 +181,7 @@ public sealed class LineChart : Chart
             {
                 double y = ly + 14 + 18 * s;
                 var (color, dash) = SeriesStyle(s);
-                sb.Append($"<line x1=\"{Svg.N(lx + 6)}\" y1=\"{Svg.N(y - 4)}\" x2=\"{Svg.N(lx + 24)}\" y2=\"{Svg.N(y - 4)}\" stroke=\"{color}\"{dash} stroke-width=\"3\"/>");
+                sb.Append($"<line x1=\"{Svg.N(lx + 6)}\" y1=\"{Svg.N(y - 4)}\" x2=\"{Svg.N(lx + 24)}\" y2=\"{Svg.N(y - 4)}\" stroke=\"{color}\"{DashAttribute(dash)} stroke-width=\"3\"/>");
                 Svg.Text(sb, lx + 30, y, _series[s].Label, anchor: "start");
             }
             sb.Append("</g>");
@@ -192,11 +192,11 @@ public sealed class LineChart : Chart
     // Ten colours, then the same ten dashed: series 0 and 10 were drawn alike, in the plot and in the legend.
     private static readonly string[] Dashes = ["", "7 4", "2 3", "9 3 2 3"];
 
-    private static (string Color, string Dash) SeriesStyle(int s)
-    {
-        string dash = Dashes[s / Svg.Palette.Length % Dashes.Length];
-        return (Svg.Palette[s % Svg.Palette.Length], dash == "" ? "" : $" stroke-dasharray=\"{dash}\"");
-    }
+    /// <summary>Series <paramref name="s"/>'s colour and dash pattern (SVG's stroke-dasharray lengths, "" for a solid line).</summary>
+    internal static (string Color, string Dashes) SeriesStyle(int s) =>
+        (Svg.Palette[s % Svg.Palette.Length], Dashes[s / Svg.Palette.Length % Dashes.Length]);
+
+    private static string DashAttribute(string dashes) => dashes == "" ? "" : $" stroke-dasharray=\"{dashes}\"";
 
     private static uint Fnv(string text)
     {
