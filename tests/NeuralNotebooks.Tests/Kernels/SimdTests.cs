@@ -602,6 +602,35 @@ public class SimdTests
         Assert.Equal(BlockedPlainOrderSum(values, other, n, (a, b) => a * b, (a, b) => a * b), dot);
     }
 
+    [Theory]
+    [InlineData(128)] [InlineData(1087)] [InlineData(4113)]
+    public unsafe void Both_two_array_line_loops_keep_the_plain_loops_sums_at_every_alignment(int n)
+    {
+        // Which of the two a dot runs depends on the processor (the lookahead's), so each is called here itself:
+        // every accumulator, to the bit, is the plain loop's over the steps the loop took.
+        if (!System.Runtime.Intrinsics.X86.Avx512F.IsSupported) return;
+        var values = Data(n + 16, 43, specials: false);
+        var other = Data(n + 16, 44, specials: false);
+        for (int ox = 0; ox < 16; ox++)
+            for (int oy = 0; oy < 16; oy += 5)
+                fixed (float* px = &values[ox], py = &other[oy])
+                {
+                    var plain = new System.Runtime.Intrinsics.Vector512<float>[4];
+                    var op = default(MultiplyOperator);
+                    System.Runtime.Intrinsics.Vector512<float> b0 = default, b1 = default, b2 = default, b3 = default, c0 = default, c1 = default, c2 = default, c3 = default;
+                    int both = Loops.SumOfLineAligned(px, py, n, op, ref b0, ref b1, ref b2, ref b3);
+                    int first = Loops.SumOfFirstLineAligned(px, py, n, op, ref c0, ref c1, ref c2, ref c3);
+                    // Whole blocks while one more is left for the lookahead load of the next line: the rest is the plain loop's.
+                    Assert.Equal(n < 128 ? 0 : ((n - 128) / 64 + 1) * 64, both);
+                    Assert.Equal(both, first);
+                    for (int i = 0; i < both; i += 64)
+                        for (int j = 0; j < 4; j++)
+                            plain[j] += System.Runtime.Intrinsics.Vector512.Create(values.AsSpan(ox + i + 16 * j, 16)) * System.Runtime.Intrinsics.Vector512.Create(other.AsSpan(oy + i + 16 * j, 16));
+                    Assert.Equal(plain, new[] { b0, b1, b2, b3 });
+                    Assert.Equal(plain, new[] { c0, c1, c2, c3 });
+                }
+    }
+
     /// <summary>Blocks of 64K floats, each in the plain loop's order, their sums added in double (see Loops.SumOf).</summary>
     private static float BlockedPlainOrderSum(float[] x, float[] y, int n, Func<System.Runtime.Intrinsics.Vector512<float>, System.Runtime.Intrinsics.Vector512<float>, System.Runtime.Intrinsics.Vector512<float>> op, Func<float, float, float> scalar)
     {
