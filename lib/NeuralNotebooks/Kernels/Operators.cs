@@ -567,7 +567,8 @@ internal static class Loops
     /// ahead in both. Reading both by lines takes two permutations a vector where this takes one: dot over 1M
     /// floats on the Zen 5 ran at 13.2 to 13.4 Gelem/s (medians of 30 runs of 100 dots, a throwaway harness) at three
     /// of four pairs of alignments where both read by lines ran at 12.2 to 12.3 and TensorPrimitives at 12.0 to
-    /// 12.2; with both arrays on a line, 12.6 against 12.3 and 12.2. The order, and so every bit, is the same.
+    /// 12.2; with both arrays on a line, 12.6 against 12.3, where TensorPrimitives, which aligns one array and then
+    /// runs fastest when both are, ran at 12.2 to 13.5 in different runs. The order, and so every bit, is the same.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static unsafe int SumOfFirstLineAligned<T>(float* x, float* y, int n, T op, ref Vector512<float> a0, ref Vector512<float> a1,
