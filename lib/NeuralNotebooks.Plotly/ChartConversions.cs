@@ -22,8 +22,8 @@ public static class ChartConversions
             throw new InvalidOperationException("ToPlotly: the chart has no data; add a series first.");
         var traces = chart.AllSeries.Select((s, i) =>
         {
-            var (color, dashes) = LineChart.SeriesStyle(i);
-            return LineTrace(s, color, chart.ShowsMarkers, dashes);
+            var (color, dashes, symbol) = LineChart.SeriesStyle(i);
+            return LineTrace(s, color, chart.ShowsMarkers, dashes, symbol);
         }).ToList();
         var layout = BaseLayout(chart.TitleValue, chart.Width, chart.Height);
         layout.xaxis = Axis(chart.XLabelValue);
@@ -146,16 +146,24 @@ public static class ChartConversions
         return new PlotlyFigure(traces, layout);
     }
 
-    private static Scatter LineTrace(LineChart.Series s, string color, bool markers, string dashes = "") => new()
+    private static Scatter LineTrace(LineChart.Series s, string color, bool markers, string dashes = "", string symbol = "circle")
     {
-        x = s.X,
-        y = s.Y,
-        name = s.Label,
-        mode = s.Scatter ? "markers" : markers ? "lines+markers" : "lines",
-        // Past the palette's ten colours, the static chart's dashes: Plotly reads them as "7px,4px".
-        line = dashes == "" ? new Line { color = color, width = 2 } : new Line { color = color, width = 2, dash = string.Join(",", dashes.Split(' ').Select(d => d + "px")) },
-        marker = s.Scatter ? new Marker { color = color, size = 5, opacity = 0.7 } : new Marker { color = color, size = 6 },
-    };
+        var line = new Line { color = color, width = 2 };
+        var marker = s.Scatter ? new Marker { color = color, size = 5, opacity = 0.7 } : new Marker { color = color, size = 6 };
+        // Past the palette's ten colours, the static chart's dashes (Plotly reads them as "7px,4px") and markers. Set only
+        // then: a property set is written out, and every figure of ten series or fewer keeps the JSON it had.
+        if (dashes != "") line.dash = string.Join(",", dashes.Split(' ').Select(d => d + "px"));
+        if (symbol != "circle") marker.symbol = symbol;
+        return new Scatter
+        {
+            x = s.X,
+            y = s.Y,
+            name = s.Label,
+            mode = s.Scatter ? "markers" : markers ? "lines+markers" : "lines",
+            line = line,
+            marker = marker,
+        };
+    }
 
     private static PlotlyFigure HeatmapFigure(Plots.Heatmap chart, string[][] hover)
     {

@@ -47,6 +47,19 @@ public class LineChartFigureTests
     }
 
     [Fact]
+    public void Scatter_classes_past_the_tenth_colour_take_the_static_charts_markers()
+    {
+        var x = Enumerable.Range(0, 21).Select(i => (float)i).ToArray();
+        var figure = FigureJson.Parse(Plot.Scatter(x, x, Enumerable.Range(0, 21).ToArray()).ToPlotly());
+        string Symbol(int s) => figure.Trace(s).GetProperty("marker").TryGetProperty("symbol", out var v) ? v.GetString()! : "circle";
+        Assert.Equal("circle", Symbol(0));
+        Assert.False(figure.Trace(0).GetProperty("marker").TryGetProperty("symbol", out _));   // left to Plotly's default, as before
+        Assert.Equal("circle-open", Symbol(10));
+        Assert.Equal("square", Symbol(20));
+        Assert.Equal("#1f77b4", figure.Trace(20).GetProperty("marker").Text("color"));
+    }
+
+    [Fact]
     public void Title_axis_labels_bands_and_range_carry_over()
     {
         var chart = Plot.Line(new[] { -5.0, 0, 5 }, new[] { 0.0, 0.5, 1 }, label: "sigmoid")

@@ -154,7 +154,7 @@ public sealed class LineChart : Chart
         for (int s = 0; s < _series.Count; s++)
         {
             var ser = _series[s];
-            var (color, dash) = SeriesStyle(s);
+            var (color, dash, symbol) = SeriesStyle(s);
             if (!ser.Scatter)
             {
                 var pts = new StringBuilder();
@@ -163,7 +163,7 @@ public sealed class LineChart : Chart
             }
             if (_markers || ser.Scatter)
                 for (int i = 0; i < ser.X.Length; i++)
-                    lines.Append($"<circle cx=\"{Svg.N(X(ser.X[i]))}\" cy=\"{Svg.N(Y(ser.Y[i]))}\" r=\"{(ser.Scatter ? 2.5 : 3)}\" fill=\"{color}\"{(ser.Scatter ? " fill-opacity=\"0.7\"" : "")}/>");
+                    AppendMarker(lines, X(ser.X[i]), Y(ser.Y[i]), ser.Scatter ? 2.5 : 3, color, symbol, ser.Scatter ? " fill-opacity=\"0.7\"" : "");
         }
         if (_yRange is null) sb.Append(lines);
         else
@@ -180,8 +180,10 @@ public sealed class LineChart : Chart
             for (int s = 0; s < _series.Count; s++)
             {
                 double y = ly + 14 + 18 * s;
-                var (color, dash) = SeriesStyle(s);
-                sb.Append($"<line x1=\"{Svg.N(lx + 6)}\" y1=\"{Svg.N(y - 4)}\" x2=\"{Svg.N(lx + 24)}\" y2=\"{Svg.N(y - 4)}\" stroke=\"{color}\"{DashAttribute(dash)} stroke-width=\"3\"/>");
+                var (color, dash, symbol) = SeriesStyle(s);
+                // A scatter series' key is its marker: drawn as a line, a dashed one, it promised a line that is not there.
+                if (_series[s].Scatter) AppendMarker(sb, lx + 15, y - 4, 4, color, symbol, "");
+                else sb.Append($"<line x1=\"{Svg.N(lx + 6)}\" y1=\"{Svg.N(y - 4)}\" x2=\"{Svg.N(lx + 24)}\" y2=\"{Svg.N(y - 4)}\" stroke=\"{color}\"{DashAttribute(dash)} stroke-width=\"3\"/>");
                 Svg.Text(sb, lx + 30, y, _series[s].Label, anchor: "start");
             }
             sb.Append("</g>");
@@ -189,12 +191,28 @@ public sealed class LineChart : Chart
         return sb.Append("</svg>").ToString();
     }
 
-    // Ten colours, then the same ten dashed: series 0 and 10 were drawn alike, in the plot and in the legend.
+    // Ten colours, then the same ten dashed (and their markers hollow, square...): series 0 and 10 were drawn
+    // alike, in the plot and in the legend.
     private static readonly string[] Dashes = ["", "7 4", "2 3", "9 3 2 3"];
+    private static readonly string[] Symbols = ["circle", "circle-open", "square", "square-open"];
 
-    /// <summary>Series <paramref name="s"/>'s colour and dash pattern (SVG's stroke-dasharray lengths, "" for a solid line).</summary>
-    internal static (string Color, string Dashes) SeriesStyle(int s) =>
-        (Svg.Palette[s % Svg.Palette.Length], Dashes[s / Svg.Palette.Length % Dashes.Length]);
+    /// <summary>
+    /// Series <paramref name="s"/>'s colour, dash pattern (SVG's stroke-dasharray lengths, "" for a solid line) and
+    /// marker (named as Plotly names them).
+    /// </summary>
+    internal static (string Color, string Dashes, string Symbol) SeriesStyle(int s)
+    {
+        int round = s / Svg.Palette.Length;
+        return (Svg.Palette[s % Svg.Palette.Length], Dashes[round % Dashes.Length], Symbols[round % Symbols.Length]);
+    }
+
+    private static void AppendMarker(StringBuilder sb, double x, double y, double r, string color, string symbol, string extra)
+    {
+        string paint = symbol.EndsWith("-open") ? $"fill=\"none\" stroke=\"{color}\" stroke-width=\"1.5\"" : $"fill=\"{color}\"";
+        if (symbol.StartsWith("square"))
+            sb.Append($"<rect x=\"{Svg.N(x - r)}\" y=\"{Svg.N(y - r)}\" width=\"{Svg.N(2 * r)}\" height=\"{Svg.N(2 * r)}\" {paint}{extra}/>");
+        else sb.Append($"<circle cx=\"{Svg.N(x)}\" cy=\"{Svg.N(y)}\" r=\"{Svg.N(r)}\" {paint}{extra}/>");
+    }
 
     private static string DashAttribute(string dashes) => dashes == "" ? "" : $" stroke-dasharray=\"{dashes}\"";
 

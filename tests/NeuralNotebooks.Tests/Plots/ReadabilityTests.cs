@@ -85,6 +85,27 @@ public class ReadabilityTests
     }
 
     [Fact]
+    public void Scatter_classes_past_the_tenth_colour_are_told_apart_by_their_markers()
+    {
+        // Classes 0 and 10 were dots of one colour, in the plot and in the legend (which drew every class as a line).
+        var x = Enumerable.Range(0, 21).Select(i => (float)i).ToArray();
+        var svg = XElement.Parse(Plot.Scatter(x, x, Enumerable.Range(0, 21).ToArray()).ToSvg());
+        string[] palette = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"];
+        bool Marker(XElement e) => e.Name.LocalName is "circle" or "rect" && (palette.Contains(e.Attribute("fill")?.Value) || palette.Contains(e.Attribute("stroke")?.Value));
+        string Style(XElement e) => $"{e.Name.LocalName} {e.Attribute("fill")!.Value} {e.Attribute("stroke")?.Value ?? "-"}";
+        var legend = svg.Descendants(S + "g").Single(g => g.Attribute("class")?.Value == "legend");
+        var keys = legend.Elements().Where(Marker).Select(Style).ToList();
+        var points = svg.Descendants().Where(e => Marker(e) && !e.Ancestors().Contains(legend)).Select(Style).ToList();
+        Assert.Empty(legend.Elements(S + "line"));
+        Assert.Equal(21, keys.Count);
+        Assert.Equal(21, keys.Distinct().Count());
+        Assert.Equal(keys, points);   // one point a class, in class order
+        Assert.Equal("circle #1f77b4 -", points[0]);
+        Assert.Equal("circle none #1f77b4", points[10]);
+        Assert.Equal("rect #1f77b4 -", points[20]);
+    }
+
+    [Fact]
     public void Bar_chart_labels_both_axes_and_does_not_use_red_for_the_winner()
     {
         var svg = XElement.Parse(Plot.Bar(["0", "1", "2"], [0.1, 0.7, 0.2]).XLabel("digit class").YLabel("probability").ToSvg());
