@@ -14,8 +14,6 @@ public sealed class MLPClassifier
 {
     // Replaced as a whole by a Fit that succeeds, never changed in place: a failed refit keeps the fitted model.
     private List<Dense> _layers = [];
-    private int[] _classLabels = [];
-    private int _classes;
     private readonly object _gate = new();
 
     /// <summary>Creates a classifier with scikit-learn's parameters and defaults.</summary>
@@ -138,7 +136,7 @@ public sealed class MLPClassifier
                 if (noImprovement > NIterNoChange) break;
             }
             // Handed out read-only: cast back to the array or list, a caller could relabel Predict or rewrite the curve.
-            (_layers, _classLabels, _classes, Classes, LossCurve) = (layers, labels, classes, Array.AsReadOnly(labels), lossCurve.AsReadOnly());
+            (_layers, Classes, LossCurve) = (layers, Array.AsReadOnly(labels), lossCurve.AsReadOnly());
         }
         return this;
     }
@@ -159,7 +157,8 @@ public sealed class MLPClassifier
                 throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"MLPClassifier.{method}: trained on {_layers[0].InputShape[0]} features, got x of shape {x.Shape} with {features}."), nameof(x));
             CheckFinite(method, x, samples);
             x = samples;
-            var result = new float[n * _classes];
+            int classes = Classes.Count;
+            var result = new float[n * classes];
             const int Chunk = 1024;
             Tensor? xb = null;
             try
@@ -170,7 +169,7 @@ public sealed class MLPClassifier
                     int count = Math.Min(Chunk, n - start);
                     Tensor h = Batches.Gather(x, null, start, count, ref xb);
                     foreach (var layer in _layers) h = layer.Forward(h, false);
-                    if (_classes == 2)
+                    if (classes == 2)
                     {
                         Simd.Sigmoid(h.data.AsSpan(0, count), h.data.AsSpan(0, count));
                         for (int i = 0; i < count; i++)
@@ -180,11 +179,11 @@ public sealed class MLPClassifier
                             result[2 * (start + i) + 1] = h.data[i];
                         }
                     }
-                    else h.data.AsSpan(0, count * _classes).CopyTo(result.AsSpan(start * _classes));
+                    else h.data.AsSpan(0, count * classes).CopyTo(result.AsSpan(start * classes));
                 }
             }
             finally { Layer.EndInference(_layers); }
-            return new Tensor(result, n, _classes);
+            return new Tensor(result, n, classes);
         }
     }
 
@@ -194,8 +193,10 @@ public sealed class MLPClassifier
     private int[] Labels(string method, Tensor x)
     {
         var p = Probabilities(method, x);
+        var labels = Classes;
+        int classes = p.Shape[1];
         var r = new int[p.Shape[0]];
-        for (int i = 0; i < r.Length; i++) r[i] = _classLabels[Simd.IndexOfMax(p.data.AsSpan(i * _classes, _classes))];
+        for (int i = 0; i < r.Length; i++) r[i] = labels[Simd.IndexOfMax(p.data.AsSpan(i * classes, classes))];
         return r;
     }
 
