@@ -67,14 +67,15 @@ public sealed class BarChart : Chart
         // they take the height of their width (0.71 of it, and of a line, slanted), below which the x label goes.
         int size = _labels.Length > 12 ? 10 : 12;
         double widest = _labels.Max(l => Svg.TextWidth(l, size));
-        var (angle, step) = SlotLabels.Fit(widest, (Width - left - Right) / (double)_labels.Length, size);
+        double Slot() => (Width - left - Right) / (double)_labels.Length;
+        var (angle, step) = SlotLabels.Fit(widest, Slot(), size);
         if (angle == 45)
         {
             // A slanted label runs down to the left of its bar: the first ones must not run off the picture.
-            double slot = (Width - left - Right) / (double)_labels.Length;
+            double slot = Slot();
             double reach = Enumerable.Range(0, _labels.Length).Max(i => Svg.TextWidth(_labels[i], size) * 0.71 - slot * (i + 0.5)) + 4;
             left = Math.Max(left, (int)Math.Ceiling(reach));
-            (angle, step) = SlotLabels.Fit(widest, (Width - left - Right) / (double)_labels.Length, size);
+            (angle, step) = SlotLabels.Fit(widest, Slot(), size);
         }
         double rise = angle == 45 ? (widest + size) * 0.71 : angle == 90 ? widest : 0;
         int bottom = angle == 0 ? level : Math.Max(level, (int)Math.Ceiling(LabelGap + rise) + (_xLabel is null ? 6 : 24));

@@ -43,13 +43,12 @@ public sealed class ImageGrid : Chart
             throw new ArgumentException($"Image grid: unknown colormap '{colormap}'; use \"ink\", \"gray\", \"auto\" or \"diverging\".");
         if (pixelSize is <= 0) throw new ArgumentOutOfRangeException(nameof(pixelSize),
             string.Create(CultureInfo.InvariantCulture, $"Image grid: pixelSize must be positive, got {pixelSize}."));
-        foreach (var it in _items)
-            if (it.Pixels.Length != it.Height * it.Width)
-                throw new ArgumentException($"Image grid: an image of {it.Height}x{it.Width} needs {it.Height * it.Width} pixels, got {it.Pixels.Length}.");
-        // A NaN pixel was drawn white (black in "gray") as though it were a value, hiding a diverged model's weights.
         for (int n = 0; n < _items.Count; n++)
         {
             var it = _items[n];
+            if (it.Pixels.Length != it.Height * it.Width)
+                throw new ArgumentException($"Image grid: an image of {it.Height}x{it.Width} needs {it.Height * it.Width} pixels, got {it.Pixels.Length}.");
+            // A NaN pixel was drawn white (black in "gray") as though it were a value, hiding a diverged model's weights.
             int bad = Array.FindIndex(it.Pixels, v => !float.IsFinite(v));
             if (bad >= 0)
                 throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,

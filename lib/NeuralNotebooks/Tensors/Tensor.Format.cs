@@ -26,8 +26,7 @@ public sealed partial class Tensor
         if (Rank == 0) sb.Append(fmt.Format(data[0]));
         else AppendAxis(sb, 0, 0, summarize, fmt, indent: 7);
         string shape = $"shape={Shape}";
-        if (Op is not null && RequiresGrad) AppendSuffixes(sb, 7, shape, $"grad_fn={Op}");
-        else if (RequiresGrad) AppendSuffixes(sb, 7, shape, "requires_grad=True");
+        if (RequiresGrad) AppendSuffixes(sb, 7, shape, Op is not null ? $"grad_fn={Op}" : "requires_grad=True");
         else AppendSuffixes(sb, 7, shape);
         return sb.Append(')').ToString();
     }
