@@ -61,13 +61,36 @@ internal static unsafe partial class Gemm
     /// <summary>Below this many multiply-adds the packing costs more than it saves.</summary>
     private const long SmallWork = 16 * 1024;
     /// <summary>
-    /// Above this many multiply-adds (about 10 µs on one core) the cores share the work. A training step
-    /// runs its kernels back to back, so the other core's worker is usually still waiting for the next
-    /// loop and a fork costs a microsecond or two: the MLP's output layer (200×10 by 100, and its two
-    /// gradients) is worth sharing. At 2M they ran on one core; the MLP's epoch was 4-19% faster at 128K
-    /// (three runs of 12-16 alternating rounds).
+    /// Above this many multiply-adds (about 10 µs on one core) the cores share the work, unless the product
+    /// is narrow (<see cref="SharesCores"/>). A training step runs its kernels back to back, so the other
+    /// core's worker is usually still waiting for the next loop and a fork costs a microsecond or two.
     /// </summary>
     private const long ParallelWork = 1L << 17;
+
+    /// <summary>A product with at most this many columns, or this deep, is narrow (see <see cref="SharesCores"/>).</summary>
+    private const int NarrowSize = 32;
+
+    /// <summary>
+    /// Below this many multiply-adds a narrow product runs on one core: 2M with 512-bit vectors, 1M with
+    /// 256-bit, 512K with 128-bit, the same time on one core. The MLP's output layer (200×10 by 100, and
+    /// its gradients 100×10 by 200 and 200×100 by 10) took 9.6, 11.6 and 8.9 µs shared and 5.6, 6.2 and
+    /// 4.2 on one core (the Zen 5, 512-bit, best of five rounds of 400 calls): each core's half is too
+    /// small for what the split costs. Earlier, on the Zen 3, sharing them had made the MLP's
+    /// epochs 4-19% faster; on the Zen 5, MLPClassifier fits and MLP epochs alternating in one process
+    /// (7 to 10 of each) ran 1.055x, 1.059x and 1.047x as fast on one core, to the same bits.
+    /// </summary>
+    private static readonly long NarrowParallelWork = (1L << 21) * Lanes / 16;
+
+    /// <summary>
+    /// Whether an m×n×k product is shared among the cores: from <see cref="ParallelWork"/> multiply-adds, and
+    /// a narrow one only from <see cref="NarrowParallelWork"/> (a depth split, whose sums depend on it, always).
+    /// A choice by shape alone, so every run gives the same bits.
+    /// </summary>
+    internal static bool SharesCores(int m, int n, int k)
+    {
+        long work = (long)m * n * k;
+        return work >= ParallelWork && (Math.Min(n, k) > NarrowSize || work >= NarrowParallelWork || DepthSplitFor(m, n, k) != 0);
+    }
 
     [ThreadStatic] private static float[]? _packA;
     [ThreadStatic] private static float[]? _packB;
@@ -176,7 +199,7 @@ internal static unsafe partial class Gemm
             return;
         }
         fixed (float* pa = a, pb = b, pc = c, packed = packedB?.Data)
-            Blocked(m, n, k, pa, transposeA, pb, transposeB, pc, accumulate, work >= ParallelWork,
+            Blocked(m, n, k, pa, transposeA, pb, transposeB, pc, accumulate, SharesCores(m, n, k),
                 skipZeros: skipZeros && MostlyZeros(pa, transposeA ? k : m, transposeA ? m : k), packed, packedB?.Split ?? 0);
     }
 

@@ -212,6 +212,26 @@ public class GemmTests
         Assert.Equal(Math.Min(2, (n + Gemm.TileShape.Columns - 1) / Gemm.TileShape.Columns), Gemm.DepthSplitBands(n, cores: 4));
     }
 
+    /// <summary>
+    /// Which products the cores share, by shape alone: the MLP's output layer (200×10 by 100) and its two
+    /// gradients are too narrow to repay a split and run on one core (Gemm.NarrowParallelWork); its hidden layer's
+    /// products, the course CNN's dense layer and a square 128³ are shared; a narrow product shares from 2M
+    /// multiply-adds at 512 bits (1M at 256, 512K at 128), and below 128K none does.
+    /// </summary>
+    [Theory]
+    [InlineData(200, 10, 100, false)]     // the MLP's output layer
+    [InlineData(100, 10, 200, false)]     // its kernel gradient
+    [InlineData(200, 100, 10, false)]     // its input gradient
+    [InlineData(200, 100, 784, true)]     // the hidden layer
+    [InlineData(784, 100, 200, true)]     // its kernel gradient
+    [InlineData(32, 128, 4732, true)]     // the course CNN's dense layer (split in depth)
+    [InlineData(32, 10, 4732, true)]      // a deep, narrow product split in depth
+    [InlineData(128, 128, 128, true)]
+    [InlineData(4000, 16, 200, true)]     // narrow, but 12.8M multiply-adds
+    [InlineData(32, 10, 128, false)]      // the course CNN's output layer: 41K
+    public void Narrow_products_run_on_one_core_until_they_are_large(int m, int n, int k, bool shared) =>
+        Assert.Equal(shared, Gemm.SharesCores(m, n, k));
+
     private static void AssertSameBits(float[] expected, float[] actual, string what)
     {
         for (int i = 0; i < expected.Length; i++)
