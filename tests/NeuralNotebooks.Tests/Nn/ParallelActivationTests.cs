@@ -1,7 +1,7 @@
 namespace NeuralNotebooks.Tests.Nn;
 
 /// <summary>
-/// A layer whose output holds 16,384 floats or more applies its activation, and the activation's backward
+/// A layer whose output holds 32,768 floats or more applies its activation, and the activation's backward
 /// pass, on every core in bands of whole rows: each element must come out as the activation alone gives it
 /// on one thread, whatever the bands.
 /// </summary>
@@ -16,7 +16,7 @@ public class ParallelActivationTests
     [InlineData("softmax")]  // a whole row at a time
     public void A_large_layer_s_activation_is_the_activation_of_its_weighted_sum_to_the_bit(string activation)
     {
-        const int Rows = 203, Inputs = 30, Units = 100;   // 20,300 outputs, an odd number of rows
+        const int Rows = 331, Inputs = 30, Units = 100;   // 33,100 outputs, an odd number of rows
         var x = new Rng(3).Uniform(new Shape(Rows, Inputs), -1f, 1f);
         var layer = new Dense(Units, activation);
         layer.Build([Inputs], new Rng(7));
