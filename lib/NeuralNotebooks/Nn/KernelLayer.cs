@@ -121,7 +121,9 @@ public abstract class KernelLayer : Layer
     /// shared: its backward pass took 10.5 µs a batch on two cores inside a training step (presumably the
     /// worker fetching the half of dy the calling core had just written), and 1.35 µs alone on one core
     /// with its arrays in cache. Kept on one core, MLPClassifier fits ran 1.009x and 1.024x as fast and MLP epochs 1.041x and
-    /// 1.027x (alternating in one process, 7 to 14 of each, the Zen 5), the same bits.
+    /// 1.027x (alternating in one process, 7 to 14 of each, the Zen 5), the same bits. With AVX-512 switched off
+    /// (256-bit paths) fits ran 1.027x and 1.013x and epochs 1.008x and 1.007x; with AVX2 off too (128-bit) fits
+    /// 0.979x to 1.003x and epochs 1.000x to 1.010x (medians of 12 pairs a process): no width gains from sharing it.
     /// </summary>
     private const int ParallelActivationFloats = 32 * 1024;
 
