@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
 namespace NeuralNotebooks.Kernels;
@@ -21,6 +22,7 @@ public static class Finite
     }
 
     /// <inheritdoc cref="IndexOfNonFiniteScalar"/>
+    [MethodImpl(JitHints.PerBatch)]
     public static int IndexOfNonFinite(ReadOnlySpan<float> x, float limit = float.MaxValue)
     {
         int i = 0;

@@ -77,6 +77,7 @@ internal static unsafe class ForkJoin
     /// the last one taken could leave the other core idle for up to a quarter of a part (milliseconds, in a
     /// 1024×1024 product).
     /// </summary>
+    [MethodImpl(JitHints.PerBatch)]
     public static int ChunkStart(int length, int grain, bool balanced, int c)
     {
         if (c <= 0) return 0;
@@ -227,6 +228,7 @@ internal static unsafe class ForkJoin
         }
 
         /// <summary>Whether fewer workers than parts - 1 are on the loop, not counting <paramref name="counted"/> items the caller has counted in but not handed yet.</summary>
+        [MethodImpl(JitHints.PerBatch)]
         public bool ShortOfWorkers(int counted) =>
             Volatile.Read(ref _queued) - counted + Volatile.Read(ref _staying) < Volatile.Read(ref _parts) - 1;
 
@@ -361,6 +363,7 @@ internal static unsafe class ForkJoin
         /// either hands it the item or sees it counted. Checked outside the lock only, the caller found the stack
         /// empty (or another worker on it) and started a thread (or woke one) for nothing.
         /// </summary>
+        [MethodImpl(JitHints.PerBatch)]
         public static bool Hand(Job job)
         {
             Worker? worker;
@@ -379,6 +382,7 @@ internal static unsafe class ForkJoin
         }
 
         /// <summary>Called by a worker that is done with its work item (or about to be): it may be handed another from now on.</summary>
+        [MethodImpl(JitHints.PerBatch)]
         public static void Leaving() => Worker.Current?.BecomeFree();
 
         /// <summary>
@@ -386,6 +390,7 @@ internal static unsafe class ForkJoin
         /// off the free stack again if nobody has taken it meanwhile; false if somebody has (it is to run another
         /// caller's item next) or it is no longer on top (then it leaves, as it would have).
         /// </summary>
+        [MethodImpl(JitHints.PerBatch)]
         public static bool StayingOn() => Worker.Current?.TakeBack() ?? true;
 
         private sealed class Worker
@@ -407,18 +412,21 @@ internal static unsafe class ForkJoin
             }
 
             /// <summary>Under the lock: this worker, just taken off the free stack, is to run <paramref name="job"/> next.</summary>
+            [MethodImpl(JitHints.PerBatch)]
             public void Take(Job job)
             {
                 _free = false;
                 _pending = job;
             }
 
+            [MethodImpl(JitHints.PerBatch)]
             public void Signal() => _handed.Release();
 
             /// <summary>
             /// Onto the free stack, unless it is there already or has a work item waiting. A worker may become free
             /// inside a work item and then stay on with it: if it is handed another meanwhile, it runs that one next.
             /// </summary>
+            [MethodImpl(JitHints.PerBatch)]
             public void BecomeFree()
             {
                 lock (Free)
@@ -430,6 +438,7 @@ internal static unsafe class ForkJoin
             }
 
             /// <summary>Off the free stack again if it is on top of it (see <see cref="StayingOn"/>).</summary>
+            [MethodImpl(JitHints.PerBatch)]
             public bool TakeBack()
             {
                 lock (Free)
@@ -467,9 +476,11 @@ internal static unsafe class ForkJoin
     private static class ChunkBand
     {
         /// <summary>The band [next, end) as one long.</summary>
+        [MethodImpl(JitHints.PerBatch)]
         public static long Of(int next, int end) => (uint)next | (long)end << 32;
 
         /// <summary>The next chunk of the band, from its front or its back, or -1 once it is empty.</summary>
+        [MethodImpl(JitHints.PerBatch)]
         public static int Take(ref long band, bool fromBack)
         {
             while (true)

@@ -29,6 +29,7 @@ internal sealed class PackedB
     internal float[] Data => _data;
 
     /// <summary>Packs <paramref name="b"/> (K×N, or N×K when transposed) for products of <paramref name="rows"/> rows, reusing the buffer.</summary>
+    [MethodImpl(JitHints.PerBatch)]
     public unsafe void Pack(float[] b, int k, int n, bool transposeB, int rows)
     {
         ArgumentNullException.ThrowIfNull(b);
@@ -65,6 +66,7 @@ internal static unsafe partial class Gemm
     internal static long PackedSize(int n, int k) => (long)(n + NR - 1) / NR * NR * k;
 
     /// <summary>Packs depth [from, to) of B, cut into blocks as the blocked algorithm cuts it, into the whole-B layout at <paramref name="dst"/>.</summary>
+    [MethodImpl(JitHints.PerBatch)]
     internal static void PackDepthRange(float* b, bool transposeB, int k, int n, int from, int to, float* dst)
     {
         int panels = (n + NR - 1) / NR, depthStep = DepthStep(to - from);
@@ -80,6 +82,7 @@ internal static unsafe partial class Gemm
     /// Whether a product over depth [from, to) finds its blocks in a B packed with the depth split at
     /// <paramref name="split"/> (0: not split): the same range, so the same blocks.
     /// </summary>
+    [MethodImpl(JitHints.PerBatch)]
     private static bool PackedCovers(int split, int k, int from, int to) =>
         split == 0 ? from == 0 && to == k : (from == 0 && to == split) || (from == split && to == k);
 }

@@ -137,6 +137,7 @@ public sealed class Conv2D : KernelLayer
     /// The model's first two layers when they are a <see cref="Conv2D"/> and a <see cref="MaxPool2D"/>: the pair
     /// whose passes <see cref="ForwardFusesWith"/> and <see cref="BackwardFusesWith"/> ask about.
     /// </summary>
+    [MethodImpl(JitHints.PerBatch)]
     internal static (Conv2D Conv, MaxPool2D Pool)? FirstPair(IReadOnlyList<Layer> layers) =>
         layers.Count > 1 && layers[0] is Conv2D conv && layers[1] is MaxPool2D pool ? (conv, pool) : null;
 

@@ -224,12 +224,14 @@ public abstract class Layer
     /// Begins inference in the first <paramref name="count"/> of <paramref name="layers"/> for
     /// <paramref name="samples"/> samples passed in batches of <paramref name="batchSize"/> (one Predict or Evaluate).
     /// </summary>
+    [MethodImpl(JitHints.PerBatch)]
     internal static void BeginInference(IReadOnlyList<Layer> layers, int count, int samples, int batchSize)
     {
         for (int i = 0; i < count; i++) layers[i].BeginInference(Math.Min(batchSize, samples), Batches.Count(samples, batchSize));
     }
 
     /// <summary>Ends inference in every one of <paramref name="layers"/> (a layer that did not begin it ignores the call).</summary>
+    [MethodImpl(JitHints.PerBatch)]
     internal static void EndInference(IReadOnlyList<Layer> layers)
     {
         for (int i = 0; i < layers.Count; i++) layers[i].EndInference();

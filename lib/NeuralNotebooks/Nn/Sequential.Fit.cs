@@ -1,5 +1,6 @@
-using System.Globalization;
 using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.CompilerServices;
 
 namespace NeuralNotebooks;
 
@@ -141,6 +142,7 @@ public sealed partial class Sequential
     // drops a NaN that is not first in its window (and ReLU turned NaN into 0 before it kept it), so the course CNN
     // gave an image with one NaN pixel plausible probabilities and a finite loss. Predict and Evaluate check each batch as it is gathered,
     // while it is in cache: a pass over the whole input first would read it from memory once more.
+    [MethodImpl(Kernels.JitHints.PerBatch)]
     private static void CheckFinite(string method, Tensor x, string name = "x", int firstSample = 0)
     {
         int at = NeuralNotebooks.Kernels.Finite.IndexOfNonFinite(x.AsSpan());
@@ -179,6 +181,7 @@ public sealed partial class Sequential
     /// Evaluate's loop, for samples and targets already checked. Fit checks its validation data once, before the
     /// first epoch, and runs only this after each: through Evaluate it checked the targets and every input again.
     /// </summary>
+    [MethodImpl(Kernels.JitHints.PerBatch)]
     private Evaluation EvaluateBatches(Tensor x, Tensor y, Loss loss, int batchSize, bool checkInputs)
     {
         int n = x.Shape[0], bs = Math.Max(batchSize, MinInferenceBatch);
@@ -210,6 +213,7 @@ public sealed partial class Sequential
         lock (_gate) return PredictLocked(x, layer, batchSize);
     }
 
+    [MethodImpl(Kernels.JitHints.PerBatch)]
     private Tensor PredictLocked(Tensor x, int layer, int batchSize)
     {
         if (layer < 0 || layer >= _layers.Count) throw new ArgumentOutOfRangeException(nameof(layer), $"The model has layers 0..{_layers.Count - 1}, not {layer}.");

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace NeuralNotebooks;
 
 /// <summary>
@@ -190,6 +192,7 @@ public sealed partial class Sequential
     private Loss RequireLoss() => Loss ?? throw new InvalidOperationException("Compile the model first: model.Compile(optimizer: new Adam(), loss: \"...\", metrics: [\"accuracy\"]).");
 
     /// <summary>The layers' forward passes in turn, up to layer <paramref name="upTo"/>.</summary>
+    [MethodImpl(Kernels.JitHints.PerBatch)]
     private Tensor ForwardAll(Tensor x, bool training, int upTo = int.MaxValue)
     {
         var h = x;
