@@ -228,7 +228,6 @@ internal static unsafe class ForkJoin
         }
 
         /// <summary>Whether fewer workers than parts - 1 are on the loop, not counting <paramref name="counted"/> items the caller has counted in but not handed yet.</summary>
-        [MethodImpl(JitHints.PerBatch)]
         public bool ShortOfWorkers(int counted) =>
             Volatile.Read(ref _queued) - counted + Volatile.Read(ref _staying) < Volatile.Read(ref _parts) - 1;
 
@@ -382,7 +381,6 @@ internal static unsafe class ForkJoin
         }
 
         /// <summary>Called by a worker that is done with its work item (or about to be): it may be handed another from now on.</summary>
-        [MethodImpl(JitHints.PerBatch)]
         public static void Leaving() => Worker.Current?.BecomeFree();
 
         /// <summary>
@@ -412,14 +410,12 @@ internal static unsafe class ForkJoin
             }
 
             /// <summary>Under the lock: this worker, just taken off the free stack, is to run <paramref name="job"/> next.</summary>
-            [MethodImpl(JitHints.PerBatch)]
             public void Take(Job job)
             {
                 _free = false;
                 _pending = job;
             }
 
-            [MethodImpl(JitHints.PerBatch)]
             public void Signal() => _handed.Release();
 
             /// <summary>
@@ -476,7 +472,6 @@ internal static unsafe class ForkJoin
     private static class ChunkBand
     {
         /// <summary>The band [next, end) as one long.</summary>
-        [MethodImpl(JitHints.PerBatch)]
         public static long Of(int next, int end) => (uint)next | (long)end << 32;
 
         /// <summary>The next chunk of the band, from its front or its back, or -1 once it is empty.</summary>

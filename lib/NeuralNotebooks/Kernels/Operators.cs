@@ -59,8 +59,7 @@ internal static class JitHints
     /// <summary>
     /// For what runs once or a few times per batch: the layers' passes, the trainer's loop, Predict's and
     /// Evaluate's loops, the GEMM's and the optimizer's drivers, the fork-join (its hand-offs to the workers
-    /// too) and every body it runs. Compiled fully optimized at the first
-    /// call, once, instead of by the tiers: without code, then instrumented, then optimized. Tiered, the
+    /// too) and every body it runs. Compiled fully optimized at the first call, once, instead of by the tiers: without code, then instrumented, then optimized. Tiered, the
     /// course MLP's per-batch code (about 120 methods) was compiled again during its second to seventh
     /// epochs, on a background thread that took a core from the two-core fork-join, and ran instrumented
     /// meanwhile: epochs of 60,000 images at 190k-310k samples/s among epochs at 450k-520k, and 540-580 ms
@@ -69,9 +68,12 @@ internal static class JitHints
     /// processes each, old and new alternating, twice; throwaway harness). Predict's path and the workers'
     /// hand-offs were marked later: before, in a process that had trained the course CNN for three epochs,
     /// the tiers compiled 42, 11, 7 and 10 of the library's methods during the 1st, 2nd, 4th and 7th of eight
-    /// Predicts of the test set (the forward loop again at the 4th, 7.8 KB of code); marked, 22 in the first
-    /// (most of them once, fully optimized) and then only small helpers of shapes and buffers (10 at the 4th,
-    /// 9 at the 7th). The Predicts' times moved within the noise (five processes each, after two epochs). Small helpers these methods call are inlined into them and need no mark.
+    /// Predicts of the test set (the forward loop again at the 4th, 7.8 KB of code); marked, 21 in the first
+    /// (most of them once, fully optimized) and then only small helpers of shapes and buffers (11 at the 4th,
+    /// 11 at the 7th). The Predicts' times moved within the noise (five processes each, after two epochs).
+    /// Small helpers these methods call are inlined into them and need no mark (the JIT log lists no code of
+    /// their own: the workers' Take, Signal and Leaving, a chunk band's Of); one called out of line is marked
+    /// (a worker's StayingOn, compiled in three tiers unmarked).
     /// </summary>
     public const MethodImplOptions PerBatch = MethodImplOptions.AggressiveOptimization;
 }
