@@ -54,7 +54,15 @@ internal static unsafe partial class DirectConvolution
             for (int b = from; b < to; b++)
             {
                 float* image = Image(input, s, b, offsets);
-                if (filters > WideLanes) ForwardPooledWide<V2>(image, offsets, kernel, s, filters, pool, b, pooled, argmax);
+                if (argmax is null)
+                {
+                    int pitch = s.Unpadded ? s.Width : s.PaddedWidth;
+                    long right = (long)s.StrideW * s.Channels, down = (long)s.StrideH * pitch * s.Channels;
+                    float* maps = pooled + (long)b * pool.OutputSize;
+                    if (filters > WideLanes) PooledValuesWide<V2>(image, offsets, kernel, s.Patch, right, down, filters, pool.OutHeight, pool.OutWidth, maps);
+                    else PooledValuesWide<V1>(image, offsets, kernel, s.Patch, right, down, filters, pool.OutHeight, pool.OutWidth, maps);
+                }
+                else if (filters > WideLanes) ForwardPooledWide<V2>(image, offsets, kernel, s, filters, pool, b, pooled, argmax);
                 else ForwardPooledWide<V1>(image, offsets, kernel, s, filters, pool, b, pooled, argmax);
             }
         }
@@ -74,18 +82,20 @@ internal static unsafe partial class DirectConvolution
         int pitch = s.Unpadded ? s.Width : s.PaddedWidth;
         long right = (long)s.StrideW * s.Channels, down = (long)s.StrideH * pitch * s.Channels;
         int mapRow = s.OutW * filters, mapBase = b * pool.InputSize;
+        // The pooled sizes are properties that divide: read once, not at every window.
+        int outHeight = pool.OutHeight, outWidth = pool.OutWidth;
         long outBase = (long)b * pool.OutputSize;
         var lanes = Vector512.Create(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
         var windowOffsets = new WindowOffsets(Vector512.Create(filters), Vector512.Create(mapRow), Vector512.Create(mapRow + filters));
-        for (int py = 0; py < pool.OutHeight; py++)
-            for (int px = 0; px < pool.OutWidth; px++)
+        for (int py = 0; py < outHeight; py++)
+            for (int px = 0; px < outWidth; px++)
             {
                 float* top = image + 2 * py * down + 2 * px * right, bottom = top + down;
-                long o = outBase + ((long)py * pool.OutWidth + px) * filters;
+                long o = outBase + ((long)py * outWidth + px) * filters;
                 int first = mapBase + 2 * py * mapRow + 2 * px * filters;
                 Vector512<float> a0 = Vector512.Load(bias), a1 = n > 1 ? Vector512.Load(bias + WideLanes) : default;
                 Vector512<float> b0 = a0, c0 = a0, d0 = a0, b1 = a1, c1 = a1, d1 = a1;
-                if (px + 1 < pool.OutWidth)
+                if (px + 1 < outWidth)
                 {
                     // Window px: a, b (top row), c, d (bottom row); window px + 1: e, f, g, h.
                     Vector512<float> e0 = a0, f0 = a0, g0 = a0, h0 = a0, e1 = a1, f1 = a1, g1 = a1, h1 = a1;
@@ -143,6 +153,90 @@ internal static unsafe partial class DirectConvolution
             }
     }
 
+    /// <summary>
+    /// One image's pooled maps without their indices (inference): what <see cref="ForwardPooledWide{TV}"/> computes,
+    /// in the same order, with nothing else live in its loops. That one also carries the indices' vectors and
+    /// the window geometry, so its integer values spill to the stack between the multiply-adds; this one's loops
+    /// hold only the sums, the inputs and the kernel (docs/performance.md, 2026-12-04, has the measurements).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void PooledValuesWide<TV>(float* image, int* offsets, float* kernel, int patch, long right, long down, int filters,
+        int outHeight, int outWidth, float* pooled)
+        where TV : struct, IVectorCount
+    {
+        int n = TV.Count, stride = n * WideLanes, last = filters - WideLanes;
+        float* bias = kernel + (long)patch * stride;
+        for (int py = 0; py < outHeight; py++)
+        {
+            float* top = image + 2 * py * down, o = pooled + (long)py * outWidth * filters;
+            int px = 0;
+            // Two windows side by side (a, b, c, d and e, f, g, h, top row then bottom), as ForwardPooledWide.
+            for (; px + 1 < outWidth; px += 2, top += 4 * right, o += 2 * filters)
+            {
+                Vector512<float> a0 = Vector512.Load(bias), a1 = n > 1 ? Vector512.Load(bias + WideLanes) : default;
+                Vector512<float> b0 = a0, c0 = a0, d0 = a0, e0 = a0, f0 = a0, g0 = a0, h0 = a0;
+                Vector512<float> b1 = a1, c1 = a1, d1 = a1, e1 = a1, f1 = a1, g1 = a1, h1 = a1;
+                float* k = kernel;
+                for (int t = 0; t < patch; t++, k += stride)
+                {
+                    float* x = top + offsets[t], y = x + down;
+                    var xa = Vector512.Create(x[0]); var xb = Vector512.Create(x[right]);
+                    var xe = Vector512.Create(x[2 * right]); var xf = Vector512.Create(x[3 * right]);
+                    var xc = Vector512.Create(y[0]); var xd = Vector512.Create(y[right]);
+                    var xg = Vector512.Create(y[2 * right]); var xh = Vector512.Create(y[3 * right]);
+                    var kv = Vector512.Load(k);
+                    a0 = Vector512.MultiplyAddEstimate(xa, kv, a0); b0 = Vector512.MultiplyAddEstimate(xb, kv, b0);
+                    c0 = Vector512.MultiplyAddEstimate(xc, kv, c0); d0 = Vector512.MultiplyAddEstimate(xd, kv, d0);
+                    e0 = Vector512.MultiplyAddEstimate(xe, kv, e0); f0 = Vector512.MultiplyAddEstimate(xf, kv, f0);
+                    g0 = Vector512.MultiplyAddEstimate(xg, kv, g0); h0 = Vector512.MultiplyAddEstimate(xh, kv, h0);
+                    if (n > 1)
+                    {
+                        kv = Vector512.Load(k + WideLanes);
+                        a1 = Vector512.MultiplyAddEstimate(xa, kv, a1); b1 = Vector512.MultiplyAddEstimate(xb, kv, b1);
+                        c1 = Vector512.MultiplyAddEstimate(xc, kv, c1); d1 = Vector512.MultiplyAddEstimate(xd, kv, d1);
+                        e1 = Vector512.MultiplyAddEstimate(xe, kv, e1); f1 = Vector512.MultiplyAddEstimate(xf, kv, f1);
+                        g1 = Vector512.MultiplyAddEstimate(xg, kv, g1); h1 = Vector512.MultiplyAddEstimate(xh, kv, h1);
+                    }
+                }
+                MaxWide(a0, b0, c0, d0).Store(o);
+                MaxWide(e0, f0, g0, h0).Store(o + filters);
+                if (n > 1)
+                {
+                    MaxWide(a1, b1, c1, d1).Store(o + last);
+                    MaxWide(e1, f1, g1, h1).Store(o + filters + last);
+                }
+            }
+            if (px < outWidth)
+            {
+                Vector512<float> a0 = Vector512.Load(bias), a1 = n > 1 ? Vector512.Load(bias + WideLanes) : default;
+                Vector512<float> b0 = a0, c0 = a0, d0 = a0, b1 = a1, c1 = a1, d1 = a1;
+                float* k = kernel;
+                for (int t = 0; t < patch; t++, k += stride)
+                {
+                    float* x = top + offsets[t], y = x + down;
+                    var xa = Vector512.Create(x[0]); var xb = Vector512.Create(x[right]);
+                    var xc = Vector512.Create(y[0]); var xd = Vector512.Create(y[right]);
+                    var kv = Vector512.Load(k);
+                    a0 = Vector512.MultiplyAddEstimate(xa, kv, a0); b0 = Vector512.MultiplyAddEstimate(xb, kv, b0);
+                    c0 = Vector512.MultiplyAddEstimate(xc, kv, c0); d0 = Vector512.MultiplyAddEstimate(xd, kv, d0);
+                    if (n > 1)
+                    {
+                        kv = Vector512.Load(k + WideLanes);
+                        a1 = Vector512.MultiplyAddEstimate(xa, kv, a1); b1 = Vector512.MultiplyAddEstimate(xb, kv, b1);
+                        c1 = Vector512.MultiplyAddEstimate(xc, kv, c1); d1 = Vector512.MultiplyAddEstimate(xd, kv, d1);
+                    }
+                }
+                MaxWide(a0, b0, c0, d0).Store(o);
+                if (n > 1) MaxWide(a1, b1, c1, d1).Store(o + last);
+            }
+        }
+    }
+
+    /// <summary>A window's maximum in the pooling's order: maxps keeps its second operand unless the first is greater, as Pooling.Greater.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> MaxWide(Vector512<float> p00, Vector512<float> p01, Vector512<float> p10, Vector512<float> p11) =>
+        Avx512F.Max(p11, Avx512F.Max(p10, Avx512F.Max(p01, p00)));
+
     /// <summary>A window's other positions in the maps, from its first, in the pooling's order: (0, 1), (1, 0), (1, 1).</summary>
     private readonly record struct WindowOffsets(Vector512<int> W1, Vector512<int> W2, Vector512<int> W3);
 
@@ -156,8 +250,7 @@ internal static unsafe partial class DirectConvolution
     {
         if (argmax is null)
         {
-            // maxps keeps its second operand unless the first is greater, as Pooling.Greater.
-            Avx512F.Max(p11, Avx512F.Max(p10, Avx512F.Max(p01, p00))).Store(pooled + o + ch);
+            MaxWide(p00, p01, p10, p11).Store(pooled + o + ch);
             return;
         }
         var best = p00;

@@ -68,8 +68,8 @@ internal static unsafe partial class DirectConvolution
             throw new ArgumentException($"conv2d: the bias has {bias.Length} values for {filters} filters.");
         if (s.Batch == 0) return;
         int vectors = (filters + Lanes - 1) / Lanes, stride = vectors * Lanes;
-        var packed = Rent(ref _packed, (s.Patch + 1) * stride);
-        fixed (float* pk = packed, pi = input, po = output)
+        float* pk = AlignedPinned(ref _packed, (s.Patch + 1) * stride);
+        fixed (float* pi = input, po = output)
         {
             PackKernel(kernel, bias, s.Patch, filters, vectors, pk);
             ForImages(s, filters, new ForwardImages(pi, pk, po, s, filters, vectors, relu));
@@ -110,8 +110,8 @@ internal static unsafe partial class DirectConvolution
         if (s.Batch == 0) return;
         bool wide = PoolsWide(pool, filters);
         int vectors = (filters + Lanes - 1) / Lanes, stride = wide ? 2 * WideLanes : vectors * Lanes;
-        var packed = Rent(ref _packed, (s.Patch + 1) * stride);
-        fixed (float* pk = packed, pi = input, po = pooled)
+        float* pk = AlignedPinned(ref _packed, (s.Patch + 1) * stride);
+        fixed (float* pi = input, po = pooled)
         fixed (int* pa = argmax)
         {
             if (wide)
@@ -818,6 +818,18 @@ internal static unsafe partial class DirectConvolution
     {
         if (buffer is null || buffer.Length < Math.Max(1, length)) buffer = GC.AllocateArray<float>(Math.Max(1, length), pinned: true);
         return (float*)Unsafe.AsPointer(ref buffer[0]);
+    }
+
+    /// <summary>
+    /// As <see cref="Pinned"/>, at a multiple of 64 bytes: the packed kernel's rows are loaded a whole vector at
+    /// a time, and a 512-bit load from an array's usual 16-byte alignment spans two cache lines every time (the
+    /// course CNN's pooled convolution ran 2% to 4% slower so).
+    /// </summary>
+    private static float* AlignedPinned(ref float[]? buffer, int length)
+    {
+        const int pad = 64 / sizeof(float);
+        float* p = Pinned(ref buffer, length + pad);
+        return (float*)(((nint)p + 63) & ~(nint)63);
     }
 
     private static float[] Rent(ref float[]? buffer, int length)
