@@ -112,12 +112,46 @@ public sealed partial class Sequential
 
     /// <summary>
     /// Inference batches hold at least this many samples: the matrix products are faster, and the dense
-    /// layer's weights are read once per 256 images instead of once per 128. When the course CNN's feature
-    /// maps were written out and pooled afterwards, 256 images' maps (19 MB) overflowed the L3 cache and
-    /// 128 was faster; now that the convolution pools as it goes, 256 is 11-23% faster than 128 (the 10k
-    /// test images, same process, alternating), and 512 no faster than 256.
+    /// layer's weights are read once per batch. When the course CNN's feature maps were written out and
+    /// pooled afterwards, 256 images' maps (19 MB) overflowed the L3 cache and 128 was faster; once the
+    /// convolution pooled as it went, 256 was 11-23% faster than 128 (the 10k test images, same process,
+    /// alternating).
     /// </summary>
     private const int MinInferenceBatch = 256;
+
+    /// <summary>
+    /// Inference batches hold up to this many samples while their widest output fits in
+    /// <see cref="InferenceFloats"/>. The course CNN's dense layer reads its 2.4 MB of packed weights
+    /// from beyond the cores' caches once per batch: its Predict of the 10k test images ran 1.057x and
+    /// 1.069x faster at 1,024 images a batch than at 256, and 2,048 gained little more (1.00x to 1.05x
+    /// over 1,024; same process, alternating, 2026-12-04).
+    /// </summary>
+    private const int MaxInferenceBatch = 1024;
+
+    /// <summary>
+    /// The most floats the widest output of one inference batch may hold (32 MB): a model whose layers
+    /// write wide maps (a convolution's 26×26×64 is 43,264 floats an image) keeps to smaller batches, down
+    /// to <see cref="MinInferenceBatch"/>, rather than hold hundreds of MB of maps.
+    /// </summary>
+    private const long InferenceFloats = 1L << 23;
+
+    /// <summary>
+    /// The samples in each batch of an inference pass through layers 0..<paramref name="upTo"/>: at least
+    /// <paramref name="batchSize"/>, which never changes the results, and at least <see cref="MinInferenceBatch"/>;
+    /// more, up to <see cref="MaxInferenceBatch"/>, while the widest buffer the pass writes (the gathered
+    /// input, or a layer's output) fits in <see cref="InferenceFloats"/>. A first convolution pooled as it
+    /// goes never writes its maps, so they do not count.
+    /// </summary>
+    internal int InferenceBatch(int batchSize, int upTo)
+    {
+        bool fused = upTo >= 1 && Conv2D.FirstPair(_layers) is var (conv, pool) && conv.ForwardFusesWith(pool);
+        long widest = Size(_layers[0].InputShape);
+        for (int i = fused ? 1 : 0; i <= upTo; i++) widest = Math.Max(widest, Size(_layers[i].OutputShape));
+        int fits = (int)Math.Clamp(InferenceFloats / Math.Max(1, widest), MinInferenceBatch, MaxInferenceBatch);
+        return Math.Max(batchSize, fits);
+
+        static long Size(int[] shape) => shape.Aggregate(1L, (a, d) => a * d);
+    }
 
     /// <summary>The loss and accuracy on <paramref name="x"/> with labels <paramref name="y"/> (no training).</summary>
     public Evaluation Evaluate(Tensor x, int[] y, int batchSize = 32)
@@ -131,8 +165,8 @@ public sealed partial class Sequential
         lock (_gate) return EvaluateLocked(x, y, batchSize);
     }
 
-    // Evaluate and Predict run at least MinInferenceBatch samples a batch whatever batchSize says (the results do not
-    // depend on it), but a batch size of 0 or less is a mistake, refused as Fit refuses it rather than ignored.
+    // Evaluate and Predict run at least MinInferenceBatch samples a batch whatever batchSize says (InferenceBatch; the
+    // results do not depend on it), but a batch size of 0 or less is a mistake, refused as Fit refuses it rather than ignored.
     private static void CheckBatchSize(string method, int batchSize)
     {
         if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(batchSize), $"{method}: batchSize must be at least 1, got {batchSize}.");
@@ -184,7 +218,7 @@ public sealed partial class Sequential
     [MethodImpl(Kernels.JitHints.PerBatch)]
     private Evaluation EvaluateBatches(Tensor x, Tensor y, Loss loss, int batchSize, bool checkInputs)
     {
-        int n = x.Shape[0], bs = Math.Max(batchSize, MinInferenceBatch);
+        int n = x.Shape[0], bs = InferenceBatch(batchSize, _layers.Count - 1);
         double lossSum = 0; long correct = 0;
         try
         {
@@ -219,7 +253,7 @@ public sealed partial class Sequential
         if (layer < 0 || layer >= _layers.Count) throw new ArgumentOutOfRangeException(nameof(layer), $"The model has layers 0..{_layers.Count - 1}, not {layer}.");
         CheckBatchSize("Predict", batchSize);
         x = Adapt(x);
-        int n = x.Shape[0], bs = Math.Max(batchSize, MinInferenceBatch);
+        int n = x.Shape[0], bs = InferenceBatch(batchSize, layer);
         var outShape = _layers[layer].OutputShape;
         int per = outShape.Aggregate(1, (a, d) => a * d);
         var result = new float[n * per];

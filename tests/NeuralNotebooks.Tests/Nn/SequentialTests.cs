@@ -68,18 +68,19 @@ public class SequentialTests
     [Fact]
     public void Predict_over_many_batches_gives_the_bits_of_its_batches_run_layer_by_layer()
     {
-        // Over several inference batches (of 256) the dense layers pack their weights once, not per batch;
-        // each batch must come out as its layers give it one by one, and a change of the weights between
-        // two calls must show in the next.
+        // Over several inference batches (of 1,024 for this model, the last one short) the dense layers pack
+        // their weights once, not per batch; each batch must come out as its layers give it one by one, and a
+        // change of the weights between two calls must show in the next.
         var m = Mnist.Load(channels: true);
-        var x = m.Test.Images[..600];
+        const int n = 2100, batch = 1024;
+        var x = m.Test.Images[..n];
         var model = CourseCnn(seed: 4);
         float[] ByLayers()
         {
             var all = new List<float>();
-            for (int start = 0; start < 600; start += 256)
+            for (int start = 0; start < n; start += batch)
             {
-                Tensor h = x[start..Math.Min(600, start + 256)];
+                Tensor h = x[start..Math.Min(n, start + batch)];
                 foreach (var layer in model.Layers) h = layer.Forward(h, training: false);
                 all.AddRange(h.ToArray());
             }
@@ -91,8 +92,32 @@ public class SequentialTests
         for (int i = 0; i < kernel.Length; i += 3) kernel[i] = -kernel[i];
         var expected = ByLayers();
         Assert.Equal(expected, model.Predict(x).ToArray());
-        var (loss, _) = model.Evaluate(x, m.Test.Labels[..600]);
+        var (loss, _) = model.Evaluate(x, m.Test.Labels[..n]);
         Assert.True(float.IsFinite(loss));
+    }
+
+    [Fact]
+    public void Inference_batches_grow_to_1024_samples_while_their_widest_output_fits_in_32_MB()
+    {
+        var cnn = CourseCnn();
+        int last = cnn.Layers.Count - 1;
+        // The course CNN pools as it convolves: its widest output is the pooled 13×13×28, 4,732 floats an image.
+        Assert.Equal(1024, cnn.InferenceBatch(32, last));
+        Assert.Equal(1024, cnn.InferenceBatch(1, last));
+        Assert.Equal(5000, cnn.InferenceBatch(5000, last));   // a larger batch asked for is kept
+        // Up to the convolution its maps are written: 26×26×28 = 18,928 floats an image, 443 images in 32 MB.
+        Assert.Equal(443, cnn.InferenceBatch(32, 0));
+        // 64 maps of 26×26 not pooled (43,264 floats an image) would fit 193: no fewer than 256.
+        var wide = new Sequential(seed: 1);
+        wide.Add(new Conv2D(64, kernelSize: (3, 3), inputShape: (28, 28, 1), activation: "relu"));
+        wide.Add(new Flatten());
+        wide.Add(new Dense(10));
+        Assert.Equal(256, wide.InferenceBatch(32, 2));
+        // An MLP's widest buffer is its input: 784 floats.
+        var mlp = new Sequential(seed: 1);
+        mlp.Add(new Dense(100, activation: "sigmoid", inputShape: 784));
+        mlp.Add(new Dense(10, activation: "softmax"));
+        Assert.Equal(1024, mlp.InferenceBatch(32, 1));
     }
 
     [Fact]
