@@ -159,6 +159,18 @@ public sealed class Conv2D : KernelLayer
     }
 
     /// <summary>
+    /// <see cref="ForwardThroughPool"/> for inference, over <paramref name="n"/> samples read where they lie
+    /// (a slice of the caller's whole input, not a copy of it); nothing is kept for a backward pass.
+    /// </summary>
+    internal Tensor InferThroughPool(MaxPool2D pool, ReadOnlySpan<float> x, int n)
+    {
+        if (!ForwardFusesWith(pool)) throw new InvalidOperationException($"{Describe()}: cannot compute {pool.Describe()} as it goes.");
+        var (pooled, _) = pool.OutputsFor(n, training: false);
+        DirectConvolution.ForwardThroughMaxPool(x, Geometry(n), Kernel.data, Filters, UseBias ? Bias.data : default, pool.Geometry, pooled.data, default);
+        return pooled;
+    }
+
+    /// <summary>
     /// Whether, as a first layer followed by <paramref name="pool"/>, the backward passes of both can run as
     /// one (<see cref="BackwardThroughPool"/>): the direct path with no activation or ReLU, and a pooling
     /// that tiles its output.

@@ -195,17 +195,22 @@ public sealed partial class Sequential
     [MethodImpl(Kernels.JitHints.PerBatch)]
     private Tensor ForwardAll(Tensor x, bool training, int upTo = int.MaxValue)
     {
-        var h = x;
-        int start = 0;
-        if (upTo >= 1 && Conv2D.FirstPair(_layers) is var (conv, pool) && conv.ForwardFusesWith(pool))
-        {
-            // A first convolution pooled as it goes: its feature maps are not asked for, so they are not kept.
-            h = conv.ForwardThroughPool(pool, h, training);
-            start = 2;
-        }
-        for (int i = start; i < _layers.Count && i <= upTo; i++) h = _layers[i].CheckOutput(_layers[i].Forward(h, training), x.Shape[0]);
+        // A first convolution pooled as it goes: its feature maps are not asked for, so they are not kept.
+        if (FusedFirstPair(upTo) is var (conv, pool)) return ForwardFrom(2, conv.ForwardThroughPool(pool, x, training), x.Shape[0], training, upTo);
+        return ForwardFrom(0, x, x.Shape[0], training, upTo);
+    }
+
+    /// <summary>Layers <paramref name="first"/>..<paramref name="upTo"/> forward from <paramref name="h"/>, a batch of <paramref name="count"/>.</summary>
+    [MethodImpl(Kernels.JitHints.PerBatch)]
+    private Tensor ForwardFrom(int first, Tensor h, int count, bool training, int upTo)
+    {
+        for (int i = first; i < _layers.Count && i <= upTo; i++) h = _layers[i].CheckOutput(_layers[i].Forward(h, training), count);
         return h;
     }
+
+    /// <summary>The first two layers when the forward pass through layer <paramref name="upTo"/> runs them as one (<see cref="Conv2D.ForwardFusesWith"/>).</summary>
+    private (Conv2D Conv, MaxPool2D Pool)? FusedFirstPair(int upTo) =>
+        upTo >= 1 && Conv2D.FirstPair(_layers) is var (conv, pool) && conv.ForwardFusesWith(pool) ? (conv, pool) : null;
 
     /// <inheritdoc/>
     public override string ToString() => IsBuilt ? Summary().ToString() : $"Sequential '{Name}' with {_layers.Count} layers (not built)";

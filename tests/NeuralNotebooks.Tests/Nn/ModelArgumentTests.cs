@@ -213,6 +213,11 @@ public class ModelArgumentTests
         var images = new Tensor(pixels, 2, 28, 28, 1);
         Assert.Contains("sample 1 of x holds NaN (at element 783)", Assert.Throws<ArgumentException>(() => model.Predict(images)).Message);
         Assert.Contains("Evaluate: sample 1", Assert.Throws<ArgumentException>(() => model.Evaluate(images, [3, 4])).Message);
+        // In a later batch (this model's hold 1,024 images), read where it lies in the input: its index in the whole input.
+        var many = new float[1100 * 28 * 28];
+        many[1050 * 28 * 28 + 5] = float.NaN;
+        Assert.Contains("Predict: sample 1050 of x holds NaN (at element 5)", Assert.Throws<ArgumentException>(() => model.Predict(new Tensor(many, 1100, 28, 28, 1))).Message);
+        Assert.Contains("Evaluate: sample 1050 of x holds NaN", Assert.Throws<ArgumentException>(() => model.Evaluate(new Tensor(many, 1100, 28, 28, 1), new int[1100])).Message);
         pixels[28 * 28 + 28 * 28 - 1] = float.PositiveInfinity;
         Assert.Contains("Fit: sample 1 of validationData's X holds Infinity", Assert.Throws<ArgumentException>(
             () => model.Fit(Tensor.Zeros(2, 28, 28, 1), [1, 2], validationData: (images, [3, 4]), verbose: false)).Message);
