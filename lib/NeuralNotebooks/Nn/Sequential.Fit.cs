@@ -120,36 +120,39 @@ public sealed partial class Sequential
     private const int MinInferenceBatch = 256;
 
     /// <summary>
-    /// Inference batches hold up to this many samples while their widest output fits in
-    /// <see cref="InferenceFloats"/>. The course CNN's dense layer reads its 2.4 MB of packed weights
-    /// from beyond the cores' caches once per batch: its Predict of the 10k test images ran 1.057x and
-    /// 1.069x faster at 1,024 images a batch than at 256, and 2,048 gained little more (1.00x to 1.05x
-    /// over 1,024; same process, alternating, 2026-12-04).
+    /// Inference batches of a model whose first layers are a convolution pooled as it goes hold up to this
+    /// many samples while their widest output fits in <see cref="InferenceFloats"/>. The course CNN's dense
+    /// layer reads its 2.4 MB of packed weights from beyond the cores' caches once per batch: its Predict of
+    /// the 10k test images ran 1.057x and 1.069x faster at 1,024 images a batch than at 256, and 2,048 gained
+    /// little more (1.00x to 1.05x over 1,024; same process, alternating, 2026-12-04). Other models keep to
+    /// <see cref="MinInferenceBatch"/>: their batches are copied out of the input (<see cref="InferBatch"/>),
+    /// and a copy larger than a core's L2 cache is read back from farther away. The course MLP's Predict
+    /// and Evaluate of the test images ran 1.13x to 1.17x and 1.17x to 1.25x slower at 1,024 than at 256.
     /// </summary>
     private const int MaxInferenceBatch = 1024;
 
     /// <summary>
-    /// The most floats the widest output of one inference batch may hold (32 MB): a model whose layers
-    /// write wide maps (a convolution's 26×26×64 is 43,264 floats an image) keeps to smaller batches, down
-    /// to <see cref="MinInferenceBatch"/>, rather than hold hundreds of MB of maps.
+    /// The most floats the widest output of one inference batch may hold (32 MB): a model whose later layers
+    /// write wide maps keeps to smaller batches, down to <see cref="MinInferenceBatch"/>.
     /// </summary>
     private const long InferenceFloats = 1L << 23;
 
     /// <summary>
     /// The samples in each batch of an inference pass through layers 0..<paramref name="upTo"/>: at least
-    /// <paramref name="batchSize"/>, which never changes the results, and at least <see cref="MinInferenceBatch"/>;
-    /// more, up to <see cref="MaxInferenceBatch"/>, while the widest buffer the pass writes (the gathered
-    /// input, or a layer's output) fits in <see cref="InferenceFloats"/>. A first convolution pooled as it
-    /// goes never writes its maps, so they do not count.
+    /// <paramref name="batchSize"/> and at least <see cref="MinInferenceBatch"/>; where the first two layers
+    /// are a convolution pooled as it goes, which reads the samples where they lie, more, up to
+    /// <see cref="MaxInferenceBatch"/>, while the widest output the pass writes fits in
+    /// <see cref="InferenceFloats"/>. Each sample's outputs are computed on their own, but the size of its
+    /// batch can change them in their last bits: a dense layer's product of up to 256 rows is split between
+    /// the cores in depth, a larger one by rows, and the two add in different orders.
     /// </summary>
     internal int InferenceBatch(int batchSize, int upTo)
     {
-        long widest = Size(_layers[0].InputShape);
-        for (int i = FusedFirstPair(upTo) is null ? 0 : 1; i <= upTo; i++) widest = Math.Max(widest, Size(_layers[i].OutputShape));
-        int fits = (int)Math.Clamp(InferenceFloats / Math.Max(1, widest), MinInferenceBatch, MaxInferenceBatch);
+        if (FusedFirstPair(upTo) is null) return Math.Max(batchSize, MinInferenceBatch);
+        long widest = 1;
+        for (int i = 1; i <= upTo; i++) widest = Math.Max(widest, _layers[i].OutputShape.Aggregate(1L, (a, d) => a * d));
+        int fits = (int)Math.Clamp(InferenceFloats / widest, MinInferenceBatch, MaxInferenceBatch);
         return Math.Max(batchSize, fits);
-
-        static long Size(int[] shape) => shape.Aggregate(1L, (a, d) => a * d);
     }
 
     /// <summary>The loss and accuracy on <paramref name="x"/> with labels <paramref name="y"/> (no training).</summary>
@@ -164,8 +167,8 @@ public sealed partial class Sequential
         lock (_gate) return EvaluateLocked(x, y, batchSize);
     }
 
-    // Evaluate and Predict run at least MinInferenceBatch samples a batch whatever batchSize says (InferenceBatch; the
-    // results do not depend on it), but a batch size of 0 or less is a mistake, refused as Fit refuses it rather than ignored.
+    // Evaluate and Predict run at least MinInferenceBatch samples a batch whatever batchSize says (InferenceBatch), but a
+    // batch size of 0 or less is a mistake, refused as Fit refuses it rather than ignored.
     private static void CheckBatchSize(string method, int batchSize)
     {
         if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(batchSize), $"{method}: batchSize must be at least 1, got {batchSize}.");

@@ -97,27 +97,37 @@ public class SequentialTests
     }
 
     [Fact]
-    public void Inference_batches_grow_to_1024_samples_while_their_widest_output_fits_in_32_MB()
+    public void Inference_batches_grow_to_1024_samples_only_behind_a_pooled_convolution_and_while_their_widest_output_fits_in_32_MB()
     {
         var cnn = CourseCnn();
         int last = cnn.Layers.Count - 1;
-        // The course CNN pools as it convolves: its widest output is the pooled 13×13×28, 4,732 floats an image.
+        // The course CNN pools as it convolves, reading its samples in place: its widest output is the pooled
+        // 13×13×28, 4,732 floats an image.
         Assert.Equal(1024, cnn.InferenceBatch(32, last));
         Assert.Equal(1024, cnn.InferenceBatch(1, last));
         Assert.Equal(5000, cnn.InferenceBatch(5000, last));   // a larger batch asked for is kept
-        // Up to the convolution its maps are written: 26×26×28 = 18,928 floats an image, 443 images in 32 MB.
-        Assert.Equal(443, cnn.InferenceBatch(32, 0));
-        // 64 maps of 26×26 not pooled (43,264 floats an image) would fit 193: no fewer than 256.
-        var wide = new Sequential(seed: 1);
-        wide.Add(new Conv2D(64, kernelSize: (3, 3), inputShape: (28, 28, 1), activation: "relu"));
-        wide.Add(new Flatten());
-        wide.Add(new Dense(10));
-        Assert.Equal(256, wide.InferenceBatch(32, 2));
-        // An MLP's widest buffer is its input: 784 floats.
+        // Up to the convolution alone its maps are written, from a copy of each batch: 256.
+        Assert.Equal(256, cnn.InferenceBatch(32, 0));
+        // Behind the pooled convolution, a dense layer of 2,048 units (8,192 floats an image) fits 1,024 in
+        // 32 MB, one of 16,384 fits 512, one of 65,536 would fit 128: no fewer than 256.
+        Assert.Equal(1024, WithDense(8192).InferenceBatch(32, 3));
+        Assert.Equal(512, WithDense(16384).InferenceBatch(32, 3));
+        Assert.Equal(256, WithDense(65536).InferenceBatch(32, 3));
+        // An MLP's batches are copied out of its input: 256.
         var mlp = new Sequential(seed: 1);
         mlp.Add(new Dense(100, activation: "sigmoid", inputShape: 784));
         mlp.Add(new Dense(10, activation: "softmax"));
-        Assert.Equal(1024, mlp.InferenceBatch(32, 1));
+        Assert.Equal(256, mlp.InferenceBatch(32, 1));
+
+        static Sequential WithDense(int units)
+        {
+            var model = new Sequential(seed: 1);
+            model.Add(new Conv2D(16, kernelSize: (3, 3), inputShape: (10, 10, 1)));
+            model.Add(new MaxPool2D((2, 2)));
+            model.Add(new Flatten());
+            model.Add(new Dense(units));
+            return model;
+        }
     }
 
     [Fact]
