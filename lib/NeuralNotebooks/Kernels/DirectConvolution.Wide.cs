@@ -51,126 +51,60 @@ internal static unsafe partial class DirectConvolution
         public void Run(int from, int to)
         {
             int* offsets = stackalloc int[s.Patch];
+            int pitch = s.Unpadded ? s.Width : s.PaddedWidth;
+            long right = (long)s.StrideW * s.Channels, down = (long)s.StrideH * pitch * s.Channels;
+            // The pooled sizes are properties that divide: read once, not at every window.
+            int outHeight = pool.OutHeight, outWidth = pool.OutWidth;
             for (int b = from; b < to; b++)
             {
                 float* image = Image(input, s, b, offsets);
-                if (argmax is null)
-                {
-                    int pitch = s.Unpadded ? s.Width : s.PaddedWidth;
-                    long right = (long)s.StrideW * s.Channels, down = (long)s.StrideH * pitch * s.Channels;
-                    float* maps = pooled + (long)b * pool.OutputSize;
-                    if (filters > WideLanes) PooledValuesWide<V2>(image, offsets, kernel, s.Patch, right, down, filters, pool.OutHeight, pool.OutWidth, maps);
-                    else PooledValuesWide<V1>(image, offsets, kernel, s.Patch, right, down, filters, pool.OutHeight, pool.OutWidth, maps);
-                }
-                else if (filters > WideLanes) ForwardPooledWide<V2>(image, offsets, kernel, s, filters, pool, b, pooled, argmax);
-                else ForwardPooledWide<V1>(image, offsets, kernel, s, filters, pool, b, pooled, argmax);
+                var at = new PooledMaps(pooled + (long)b * pool.OutputSize, argmax is null ? null : argmax + (long)b * pool.OutputSize,
+                    b * pool.InputSize, s.OutW * filters);
+                bool two = filters > WideLanes;
+                if (argmax is null && two) ForwardPooledWide<V2, Values>(image, offsets, kernel, s.Patch, right, down, filters, outHeight, outWidth, at);
+                else if (argmax is null) ForwardPooledWide<V1, Values>(image, offsets, kernel, s.Patch, right, down, filters, outHeight, outWidth, at);
+                else if (two) ForwardPooledWide<V2, WithIndices>(image, offsets, kernel, s.Patch, right, down, filters, outHeight, outWidth, at);
+                else ForwardPooledWide<V1, WithIndices>(image, offsets, kernel, s.Patch, right, down, filters, outHeight, outWidth, at);
             }
         }
     }
 
     /// <summary>
-    /// One image's pooled maps, two windows side by side at a time (eight positions: 16 sums in flight with
-    /// 2 vectors of filters) and a last odd window alone. The map's last row and column, when its size is
-    /// odd, lie under no window and are not computed.
+    /// Where one image's pooled maps go: the maxima, their flat indices into the batch's feature maps when
+    /// training (null in inference), the image's first index and the maps' row length.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void ForwardPooledWide<TV>(float* image, int* offsets, float* kernel, ConvShape s, int filters, PoolGeometry pool, int b, float* pooled, int* argmax)
-        where TV : struct, IVectorCount
+    private readonly struct PooledMaps(float* values, int* indices, int mapBase, int mapRow)
     {
-        int n = TV.Count, stride = n * WideLanes, patch = s.Patch, last = filters - WideLanes;
-        float* bias = kernel + (long)patch * stride;
-        int pitch = s.Unpadded ? s.Width : s.PaddedWidth;
-        long right = (long)s.StrideW * s.Channels, down = (long)s.StrideH * pitch * s.Channels;
-        int mapRow = s.OutW * filters, mapBase = b * pool.InputSize;
-        // The pooled sizes are properties that divide: read once, not at every window.
-        int outHeight = pool.OutHeight, outWidth = pool.OutWidth;
-        long outBase = (long)b * pool.OutputSize;
-        var lanes = Vector512.Create(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
-        var windowOffsets = new WindowOffsets(Vector512.Create(filters), Vector512.Create(mapRow), Vector512.Create(mapRow + filters));
-        for (int py = 0; py < outHeight; py++)
-            for (int px = 0; px < outWidth; px++)
-            {
-                float* top = image + 2 * py * down + 2 * px * right, bottom = top + down;
-                long o = outBase + ((long)py * outWidth + px) * filters;
-                int first = mapBase + 2 * py * mapRow + 2 * px * filters;
-                Vector512<float> a0 = Vector512.Load(bias), a1 = n > 1 ? Vector512.Load(bias + WideLanes) : default;
-                Vector512<float> b0 = a0, c0 = a0, d0 = a0, b1 = a1, c1 = a1, d1 = a1;
-                if (px + 1 < outWidth)
-                {
-                    // Window px: a, b (top row), c, d (bottom row); window px + 1: e, f, g, h.
-                    Vector512<float> e0 = a0, f0 = a0, g0 = a0, h0 = a0, e1 = a1, f1 = a1, g1 = a1, h1 = a1;
-                    float* k = kernel;
-                    for (int t = 0; t < patch; t++, k += stride)
-                    {
-                        float* x = top + offsets[t], y = bottom + offsets[t];
-                        var xa = Vector512.Create(x[0]); var xb = Vector512.Create(x[right]);
-                        var xe = Vector512.Create(x[2 * right]); var xf = Vector512.Create(x[3 * right]);
-                        var xc = Vector512.Create(y[0]); var xd = Vector512.Create(y[right]);
-                        var xg = Vector512.Create(y[2 * right]); var xh = Vector512.Create(y[3 * right]);
-                        var kv = Vector512.Load(k);
-                        a0 = Vector512.MultiplyAddEstimate(xa, kv, a0); b0 = Vector512.MultiplyAddEstimate(xb, kv, b0);
-                        c0 = Vector512.MultiplyAddEstimate(xc, kv, c0); d0 = Vector512.MultiplyAddEstimate(xd, kv, d0);
-                        e0 = Vector512.MultiplyAddEstimate(xe, kv, e0); f0 = Vector512.MultiplyAddEstimate(xf, kv, f0);
-                        g0 = Vector512.MultiplyAddEstimate(xg, kv, g0); h0 = Vector512.MultiplyAddEstimate(xh, kv, h0);
-                        if (n > 1)
-                        {
-                            kv = Vector512.Load(k + WideLanes);
-                            a1 = Vector512.MultiplyAddEstimate(xa, kv, a1); b1 = Vector512.MultiplyAddEstimate(xb, kv, b1);
-                            c1 = Vector512.MultiplyAddEstimate(xc, kv, c1); d1 = Vector512.MultiplyAddEstimate(xd, kv, d1);
-                            e1 = Vector512.MultiplyAddEstimate(xe, kv, e1); f1 = Vector512.MultiplyAddEstimate(xf, kv, f1);
-                            g1 = Vector512.MultiplyAddEstimate(xg, kv, g1); h1 = Vector512.MultiplyAddEstimate(xh, kv, h1);
-                        }
-                    }
-                    int next = first + 2 * filters;
-                    PoolWide(a0, b0, c0, d0, pooled, argmax, o, first, 0, windowOffsets, lanes);
-                    PoolWide(e0, f0, g0, h0, pooled, argmax, o + filters, next, 0, windowOffsets, lanes);
-                    if (n > 1)
-                    {
-                        PoolWide(a1, b1, c1, d1, pooled, argmax, o, first, last, windowOffsets, lanes);
-                        PoolWide(e1, f1, g1, h1, pooled, argmax, o + filters, next, last, windowOffsets, lanes);
-                    }
-                    px++;
-                    continue;
-                }
-                float* kk = kernel;
-                for (int t = 0; t < patch; t++, kk += stride)
-                {
-                    float* x = top + offsets[t], y = bottom + offsets[t];
-                    var xa = Vector512.Create(x[0]); var xb = Vector512.Create(x[right]);
-                    var xc = Vector512.Create(y[0]); var xd = Vector512.Create(y[right]);
-                    var kv = Vector512.Load(kk);
-                    a0 = Vector512.MultiplyAddEstimate(xa, kv, a0); b0 = Vector512.MultiplyAddEstimate(xb, kv, b0);
-                    c0 = Vector512.MultiplyAddEstimate(xc, kv, c0); d0 = Vector512.MultiplyAddEstimate(xd, kv, d0);
-                    if (n > 1)
-                    {
-                        kv = Vector512.Load(kk + WideLanes);
-                        a1 = Vector512.MultiplyAddEstimate(xa, kv, a1); b1 = Vector512.MultiplyAddEstimate(xb, kv, b1);
-                        c1 = Vector512.MultiplyAddEstimate(xc, kv, c1); d1 = Vector512.MultiplyAddEstimate(xd, kv, d1);
-                    }
-                }
-                PoolWide(a0, b0, c0, d0, pooled, argmax, o, first, 0, windowOffsets, lanes);
-                if (n > 1) PoolWide(a1, b1, c1, d1, pooled, argmax, o, first, last, windowOffsets, lanes);
-            }
+        public readonly float* Values = values;
+        public readonly int* Indices = indices;
+        public readonly int MapBase = mapBase, MapRow = mapRow;
     }
 
+    /// <summary>Whether a pooled pass records where each maximum came from: fixed per instantiation, so that inference's loops carry nothing of it.</summary>
+    private interface IPoolIndices { static abstract bool Kept { get; } }
+    private readonly struct Values : IPoolIndices { public static bool Kept => false; }
+    private readonly struct WithIndices : IPoolIndices { public static bool Kept => true; }
+
     /// <summary>
-    /// One image's pooled maps without their indices (inference): what <see cref="ForwardPooledWide{TV}"/> computes,
-    /// in the same order, with nothing else live in its loops. That one also carries the indices' vectors and
-    /// the window geometry, so its integer values spill to the stack between the multiply-adds; this one's loops
-    /// hold only the sums, the inputs and the kernel (docs/performance.md, 2026-12-04, has the measurements).
+    /// One image's pooled maps, two windows side by side at a time (eight positions: 16 sums in flight with
+    /// 2 vectors of filters) and a last odd window alone. The map's last row and column, when its size is
+    /// odd, lie under no window and are not computed. The loops hold only the sums, the inputs and the
+    /// kernel; the indices' vectors are made where a window is stored, and only when training. When they
+    /// were live through the loops, with the pooled sizes (properties that divide) read at every window,
+    /// the integer values spilled to the stack between the multiply-adds (docs/performance.md, 2026-12-04).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void PooledValuesWide<TV>(float* image, int* offsets, float* kernel, int patch, long right, long down, int filters,
-        int outHeight, int outWidth, float* pooled)
-        where TV : struct, IVectorCount
+    private static void ForwardPooledWide<TV, TI>(float* image, int* offsets, float* kernel, int patch, long right, long down, int filters,
+        int outHeight, int outWidth, PooledMaps at)
+        where TV : struct, IVectorCount where TI : struct, IPoolIndices
     {
         int n = TV.Count, stride = n * WideLanes, last = filters - WideLanes;
         float* bias = kernel + (long)patch * stride;
         for (int py = 0; py < outHeight; py++)
         {
-            float* top = image + 2 * py * down, o = pooled + (long)py * outWidth * filters;
-            int px = 0;
-            // Two windows side by side (a, b, c, d and e, f, g, h, top row then bottom), as ForwardPooledWide.
+            float* top = image + 2 * py * down;
+            int o = py * outWidth * filters, px = 0;
+            // Window px: a, b (top row), c, d (bottom row); window px + 1: e, f, g, h.
             for (; px + 1 < outWidth; px += 2, top += 4 * right, o += 2 * filters)
             {
                 Vector512<float> a0 = Vector512.Load(bias), a1 = n > 1 ? Vector512.Load(bias + WideLanes) : default;
@@ -198,12 +132,12 @@ internal static unsafe partial class DirectConvolution
                         g1 = Vector512.MultiplyAddEstimate(xg, kv, g1); h1 = Vector512.MultiplyAddEstimate(xh, kv, h1);
                     }
                 }
-                MaxWide(a0, b0, c0, d0).Store(o);
-                MaxWide(e0, f0, g0, h0).Store(o + filters);
+                PoolWide<TI>(a0, b0, c0, d0, at, o, 0, py, px, filters);
+                PoolWide<TI>(e0, f0, g0, h0, at, o + filters, 0, py, px + 1, filters);
                 if (n > 1)
                 {
-                    MaxWide(a1, b1, c1, d1).Store(o + last);
-                    MaxWide(e1, f1, g1, h1).Store(o + filters + last);
+                    PoolWide<TI>(a1, b1, c1, d1, at, o, last, py, px, filters);
+                    PoolWide<TI>(e1, f1, g1, h1, at, o + filters, last, py, px + 1, filters);
                 }
             }
             if (px < outWidth)
@@ -226,8 +160,8 @@ internal static unsafe partial class DirectConvolution
                         c1 = Vector512.MultiplyAddEstimate(xc, kv, c1); d1 = Vector512.MultiplyAddEstimate(xd, kv, d1);
                     }
                 }
-                MaxWide(a0, b0, c0, d0).Store(o);
-                if (n > 1) MaxWide(a1, b1, c1, d1).Store(o + last);
+                PoolWide<TI>(a0, b0, c0, d0, at, o, 0, py, px, filters);
+                if (n > 1) PoolWide<TI>(a1, b1, c1, d1, at, o, last, py, px, filters);
             }
         }
     }
@@ -237,29 +171,30 @@ internal static unsafe partial class DirectConvolution
     private static Vector512<float> MaxWide(Vector512<float> p00, Vector512<float> p01, Vector512<float> p10, Vector512<float> p11) =>
         Avx512F.Max(p11, Avx512F.Max(p10, Avx512F.Max(p01, p00)));
 
-    /// <summary>A window's other positions in the maps, from its first, in the pooling's order: (0, 1), (1, 0), (1, 1).</summary>
-    private readonly record struct WindowOffsets(Vector512<int> W1, Vector512<int> W2, Vector512<int> W3);
-
     /// <summary>
-    /// A vector of 16 filters' maximum over one window's four positions, stored at filter <paramref name="ch"/>, with
-    /// its flat index when <paramref name="argmax"/> is given: as <see cref="PoolWindow"/>, at 512 bits.
+    /// A vector of 16 filters' maximum over window (<paramref name="py"/>, <paramref name="px"/>), stored at
+    /// <paramref name="o"/> + filter <paramref name="ch"/>, with its flat index into the batch's feature maps
+    /// when training: as <see cref="PoolWindow"/>, at 512 bits.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void PoolWide(Vector512<float> p00, Vector512<float> p01, Vector512<float> p10, Vector512<float> p11, float* pooled, int* argmax,
-        long o, int first, int ch, in WindowOffsets w, Vector512<int> lanes)
+    private static void PoolWide<TI>(Vector512<float> p00, Vector512<float> p01, Vector512<float> p10, Vector512<float> p11, PooledMaps at,
+        int o, int ch, int py, int px, int filters)
+        where TI : struct, IPoolIndices
     {
-        if (argmax is null)
+        if (!TI.Kept)
         {
-            MaxWide(p00, p01, p10, p11).Store(pooled + o + ch);
+            MaxWide(p00, p01, p10, p11).Store(at.Values + o + ch);
             return;
         }
+        // The window's other positions in the maps, from its first, in the pooling's order: (0, 1), (1, 0), (1, 1).
         var best = p00;
         var where = Vector512<int>.Zero;
-        KeepWide(p01, w.W1, ref best, ref where);
-        KeepWide(p10, w.W2, ref best, ref where);
-        KeepWide(p11, w.W3, ref best, ref where);
-        best.Store(pooled + o + ch);
-        (where + Vector512.Create(first + ch) + lanes).Store(argmax + o + ch);
+        KeepWide(p01, Vector512.Create(filters), ref best, ref where);
+        KeepWide(p10, Vector512.Create(at.MapRow), ref best, ref where);
+        KeepWide(p11, Vector512.Create(at.MapRow + filters), ref best, ref where);
+        best.Store(at.Values + o + ch);
+        int first = at.MapBase + 2 * py * at.MapRow + 2 * px * filters + ch;
+        (where + Vector512.Create(first) + Vector512.Create(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)).Store(at.Indices + o + ch);
     }
 
     /// <summary>One step of a window's running maximum, as <see cref="Pooling.Keep"/>: a greater value replaces it and records its offset.</summary>
