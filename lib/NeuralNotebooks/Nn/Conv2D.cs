@@ -150,11 +150,8 @@ public sealed class Conv2D : KernelLayer
     /// </summary>
     internal Tensor ForwardThroughPool(MaxPool2D pool, Tensor x, bool training)
     {
-        if (!ForwardFusesWith(pool)) throw new InvalidOperationException($"{Describe()}: cannot compute {pool.Describe()} as it goes.");
-        int n = x.Shape[0];
+        var pooled = ThroughPool(pool, x.data, x.Shape[0], training);
         _x = x;
-        var (pooled, argmax) = pool.OutputsFor(n, training);
-        DirectConvolution.ForwardThroughMaxPool(x.data, Geometry(n), Kernel.data, Filters, UseBias ? Bias.data : default, pool.Geometry, pooled.data, argmax);
         return pooled;
     }
 
@@ -162,11 +159,14 @@ public sealed class Conv2D : KernelLayer
     /// <see cref="ForwardThroughPool"/> for inference, over <paramref name="n"/> samples read where they lie
     /// (a slice of the caller's whole input, not a copy of it); nothing is kept for a backward pass.
     /// </summary>
-    internal Tensor InferThroughPool(MaxPool2D pool, ReadOnlySpan<float> x, int n)
+    internal Tensor InferThroughPool(MaxPool2D pool, ReadOnlySpan<float> x, int n) => ThroughPool(pool, x, n, training: false);
+
+    /// <summary>The pooled convolution of the <paramref name="n"/> samples in <paramref name="x"/>, with where each maximum came from when training.</summary>
+    private Tensor ThroughPool(MaxPool2D pool, ReadOnlySpan<float> x, int n, bool training)
     {
         if (!ForwardFusesWith(pool)) throw new InvalidOperationException($"{Describe()}: cannot compute {pool.Describe()} as it goes.");
-        var (pooled, _) = pool.OutputsFor(n, training: false);
-        DirectConvolution.ForwardThroughMaxPool(x, Geometry(n), Kernel.data, Filters, UseBias ? Bias.data : default, pool.Geometry, pooled.data, default);
+        var (pooled, argmax) = pool.OutputsFor(n, training);
+        DirectConvolution.ForwardThroughMaxPool(x, Geometry(n), Kernel.data, Filters, UseBias ? Bias.data : default, pool.Geometry, pooled.data, argmax);
         return pooled;
     }
 

@@ -182,7 +182,7 @@ public class DirectConvolutionTests
         Assert.Equal(guard, pooled[^1]);
         Assert.Equal(-7, argmax[^1]);
 
-        // Inference (no indices) has loops of its own: the same values, and nothing written past them.
+        // Inference (no indices) takes the loops' other instantiation: the same values, and nothing written past them.
         var values = Data(expected.Length + 1, 5);
         float valuesGuard = values[^1];
         DirectConvolution.ForwardThroughMaxPool(x, s, kernel, filters, bias, g, values, default);

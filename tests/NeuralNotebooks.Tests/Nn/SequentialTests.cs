@@ -108,8 +108,8 @@ public class SequentialTests
         Assert.Equal(5000, cnn.InferenceBatch(5000, last));   // a larger batch asked for is kept
         // Up to the convolution alone its maps are written, from a copy of each batch: 256.
         Assert.Equal(256, cnn.InferenceBatch(32, 0));
-        // Behind the pooled convolution, a dense layer of 2,048 units (8,192 floats an image) fits 1,024 in
-        // 32 MB, one of 16,384 fits 512, one of 65,536 would fit 128: no fewer than 256.
+        // Behind the pooled convolution, a dense layer of 8,192 units (floats an image) fits 1,024 in 32 MB,
+        // one of 16,384 fits 512, one of 65,536 would fit 128: no fewer than 256.
         Assert.Equal(1024, WithDense(8192).InferenceBatch(32, 3));
         Assert.Equal(512, WithDense(16384).InferenceBatch(32, 3));
         Assert.Equal(256, WithDense(65536).InferenceBatch(32, 3));
