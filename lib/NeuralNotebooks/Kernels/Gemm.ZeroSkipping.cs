@@ -1,18 +1,20 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
-using System.Runtime.Intrinsics.X86;
 
 namespace NeuralNotebooks.Kernels;
 
 /// <summary>
 /// The blocked product for an A that is mostly zeros, as a first dense layer's input is when it is raw
-/// pixels: four in five of MNIST's are 0, and the border of every digit is 0 in every image. A panel of
-/// A is packed without its depth steps whose six values are all zero, with the positions of the steps
-/// it keeps, and the micro-kernel reads the rows of B those positions name. A step skipped would have
-/// added six products 0·B[p,j] to sums that stay the same, so the result is the dense product's to the
-/// bit, but in a half-width last panel (whose even and odd steps are summed apart, so which steps are
-/// even changes), for the sign of a zero sum, and for an infinity or NaN in B (which 0·B would have
-/// spread). The course MLP's two 784×100 products keep 44% and 34% of their steps.
+/// pixels: four in five of MNIST's are 0, and the border of every digit is 0 in every image. For each
+/// 6-row panel of A the positions of its depth steps with a value other than ±0 are listed, and the
+/// micro-kernel multiplies those steps only, reading A's six values where A lies and B's row at each
+/// position. A step skipped would have added six products 0·B[p,j] to sums that stay the same, so the
+/// result is the dense product's to the bit, but in a half-width last panel (whose even and odd steps are
+/// summed apart, so which steps are even changes), for the sign of a zero sum, and for an infinity or NaN
+/// in B (which 0·B would have spread). The course MLP's two 784×100 products keep 44% and 34% of their steps.
+/// Until 2026-12-04 each panel's kept steps were copied into a packed panel first; listing them only, the
+/// products ran 1.07x-1.09x as fast (forward and weight gradient, on one core and on two, real MNIST
+/// batches, old and new alternating in one process).
 /// An untransposed B is not packed: the kernel reads its whole panels where they lie (the rows a panel
 /// keeps are scattered over B anyway), and only a partial last panel, whose vector loads would run past
 /// B's columns, is packed. The MLP's products at batch 200, packed and in place alternating in one
@@ -73,18 +75,21 @@ internal static unsafe partial class Gemm
         int jc, int nc, float* bp, float* bInPlace, float* c, bool add, int panelsB, float* edgePanel = null)
     {
         int panelsA = (mc + MR - 1) / MR;
-        // Eight floats of slack: the vector packing stores a step's six values as eight (see PackAPanelSkippingZeros).
-        var packA = Rent(ref _packA, panelsA * MR * kc + 8);
+        // Only a partial panel (the last of A's rows, at most one per block) is packed.
+        var packA = Rent(ref _packA, MR * kc);
         var steps = Rent(ref _steps, panelsA * kc);
         var counts = Rent(ref _stepCounts, panelsA);
         var tile = Rent(ref _tile, MR * NR);
         fixed (float* ap = packA, tp = tile)
         fixed (int* sp = steps, cp = counts)
         {
+            // A whole panel is read where A lies, and only the positions of its kept steps are written; a
+            // partial one (A's last rows) is packed, since reading it in place would run past A's rows.
             for (int ip = 0; ip < panelsA; ip++)
             {
-                int i = ip * MR;
-                cp[ip] = PackAPanelSkippingZeros(a, transposeA, m, k, ic + i, Math.Min(MR, mc - i), pc, kc, ap + (long)ip * MR * kc, sp + (long)ip * kc);
+                int i = ip * MR, mr = Math.Min(MR, mc - i);
+                cp[ip] = mr == MR ? FindKeptSteps(a, transposeA, m, k, ic + i, pc, kc, sp + (long)ip * kc)
+                    : PackAPanelSkippingZeros(a, transposeA, m, k, ic + i, mr, pc, kc, ap, sp + (long)ip * kc);
             }
             for (int jp = 0; jp < panelsB; jp++)
             {
@@ -97,20 +102,107 @@ internal static unsafe partial class Gemm
                 for (int ip = 0; ip < panelsA; ip++)
                 {
                     int i = ip * MR, mr = Math.Min(MR, mc - i);
-                    float* aPanel = ap + (long)ip * MR * kc;
                     int* kept = sp + (long)ip * kc;
                     float* cTile = c + (long)(ic + i) * n + jc + j;
-                    if (mr == MR && nr == NR)
+                    if (mr == MR)
                     {
-                        KeptStepsKernel(cp[ip], aPanel, kept, bPanel, stepB, cTile, n, add);
+                        // Row 0 of the panel at depth step pc, where A lies.
+                        float* aPanel = transposeA ? a + (long)pc * m + ic + i : a + (long)(ic + i) * k + pc;
+                        if (nr == NR) KeptStepsKernel(cp[ip], aPanel, transposeA, transposeA ? m : k, kept, bPanel, stepB, cTile, n, add);
+                        else
+                        {
+                            if (nr <= NR / 2) KeptStepsHalfKernel(cp[ip], aPanel, transposeA, transposeA ? m : k, kept, bPanel, stepB, tp);
+                            else KeptStepsKernel(cp[ip], aPanel, transposeA, transposeA ? m : k, kept, bPanel, stepB, tp, NR, false);
+                            PutEdgeTile(tp, cTile, mr, nr, n, add);
+                        }
                         continue;
                     }
-                    if (nr <= NR / 2) KeptStepsHalfKernel(cp[ip], aPanel, kept, bPanel, stepB, tp);
-                    else KeptStepsKernel(cp[ip], aPanel, kept, bPanel, stepB, tp, NR, false);
+                    // A partial panel, packed: its tile goes through the buffer, whose rows past A's are dropped.
+                    if (nr <= NR / 2) KeptStepsHalfKernel(cp[ip], ap, kept, bPanel, stepB, tp);
+                    else KeptStepsKernel(cp[ip], ap, kept, bPanel, stepB, tp, NR, false);
                     PutEdgeTile(tp, cTile, mr, nr, n, add);
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// The depth steps (p, from pc) of the full panel of rows [row, row + MR) of A over depth [pc, pc + kc)
+    /// that hold a value other than ±0, written in order to <paramref name="kept"/>; returns how many. The
+    /// kernels then read the panel where A lies, at those steps only. Until this was written every panel was
+    /// packed (its kept steps' values copied, as <see cref="PackAPanelSkippingZeros"/> still does for a
+    /// partial one), and the copying took a quarter of the MLP's forward product and a third of its weight
+    /// gradient on one core (a profile of the two products alone, 200×100×784 and 784×100×200, on an MNIST batch).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static int FindKeptSteps(float* a, bool transposeA, int m, int k, int row, int pc, int kc, int* kept)
+    {
+        int count = 0;
+        if (transposeA)
+        {
+            // Stored k×m (a weight gradient's xᵀ), a step's six values lie side by side: two overlapping
+            // 4-float vectors (0-3 and 2-5) test them. Every step is written where the next kept one goes
+            // and counted only if kept, so there is no branch to mispredict.
+            uint* step = (uint*)a + (long)pc * m + row;
+            if (Vector128.IsHardwareAccelerated)
+            {
+                var magnitude = Vector128.Create(0x7FFF_FFFFu);
+                for (int p = 0; p < kc; p++, step += m)
+                {
+                    kept[count] = p;
+                    count += ((Vector128.Load(step) | Vector128.Load(step + 2)) & magnitude) == Vector128<uint>.Zero ? 0 : 1;
+                }
+                return count;
+            }
+            for (int p = 0; p < kc; p++, step += m)
+            {
+                kept[count] = p;
+                count += ((step[0] | step[1] | step[2] | step[3] | step[4] | step[5]) & 0x7FFF_FFFF) != 0 ? 1 : 0;
+            }
+            return count;
+        }
+        // Stored m×k, the six rows are k floats apart and each row's steps adjacent: eight steps are tested at
+        // once, and a group of eight all-zero steps (the border of every digit) is passed over whole.
+        uint* r0 = (uint*)a + (long)row * k + pc, r1 = r0 + k, r2 = r1 + k, r3 = r2 + k, r4 = r3 + k, r5 = r4 + k;
+        int q = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var magnitude = Vector256.Create(0x7FFF_FFFFu);
+            for (; q + 8 <= kc; q += 8)
+            {
+                var any = (Vector256.Load(r0 + q) | Vector256.Load(r1 + q) | Vector256.Load(r2 + q) | Vector256.Load(r3 + q) | Vector256.Load(r4 + q) | Vector256.Load(r5 + q)) & magnitude;
+                uint zero = Vector256.Equals(any, Vector256<uint>.Zero).ExtractMostSignificantBits();
+                if (zero != 0xFF) count = PutKeptSteps(~zero, q, 8, kept, count);
+            }
+        }
+        else if (Vector128.IsHardwareAccelerated)
+        {
+            var magnitude = Vector128.Create(0x7FFF_FFFFu);
+            for (; q + 4 <= kc; q += 4)
+            {
+                var any = (Vector128.Load(r0 + q) | Vector128.Load(r1 + q) | Vector128.Load(r2 + q) | Vector128.Load(r3 + q) | Vector128.Load(r4 + q) | Vector128.Load(r5 + q)) & magnitude;
+                uint zero = Vector128.Equals(any, Vector128<uint>.Zero).ExtractMostSignificantBits();
+                if (zero != 0xF) count = PutKeptSteps(~zero, q, 4, kept, count);
+            }
+        }
+        for (; q < kc; q++)
+        {
+            kept[count] = q;
+            count += ((r0[q] | r1[q] | r2[q] | r3[q] | r4[q] | r5[q]) & 0x7FFF_FFFF) != 0 ? 1 : 0;
+        }
+        return count;
+    }
+
+    /// <summary>Writes steps first..first+width whose bit is set in <paramref name="nonzero"/> after the <paramref name="count"/> kept so far, without a branch per step.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int PutKeptSteps(uint nonzero, int first, int width, int* kept, int count)
+    {
+        for (int j = 0; j < width; j++)
+        {
+            kept[count] = first + j;
+            count += (int)(nonzero >> j) & 1;
+        }
+        return count;
     }
 
     /// <summary>
@@ -130,43 +222,6 @@ internal static unsafe partial class Gemm
         uint* src = (uint*)a + (transposeA ? (long)pc * m + row : (long)row * k + pc);
         uint* d = (uint*)dst;
         int count = 0;
-        if (mr == MR)
-        {
-            if (transposeA && Vector128.IsHardwareAccelerated)
-            {
-                // Stored k×m (a weight gradient's xᵀ), a step's six values lie side by side: two overlapping
-                // 4-float vectors (0-3 and 2-5) move them and test them, in place of six loads and stores
-                // (the MLP's weight-gradient product, 784×100 over a batch of 200: 197-249 → 160-210 µs, old and
-                // new alternating in one process).
-                var magnitude = Vector128.Create(0x7FFF_FFFFu);
-                for (int p = 0; p < kc; p++, src += stepStride)
-                {
-                    var lo = Vector128.Load(src);
-                    var hi = Vector128.Load(src + 2);
-                    uint* e = d + count * MR;
-                    lo.Store(e);
-                    hi.Store(e + 2);
-                    kept[count] = p;
-                    count += ((lo | hi) & magnitude) == Vector128<uint>.Zero ? 0 : 1;
-                }
-                return count;
-            }
-            int first = 0;
-            if (!transposeA && Avx.IsSupported)
-            {
-                count = PackEightStepsAtATime(src, k, kc, d, kept, out first);
-                src += first;
-            }
-            for (int p = first; p < kc; p++, src += stepStride)
-            {
-                uint v0 = src[0], v1 = src[rowStride], v2 = src[2 * rowStride], v3 = src[3 * rowStride], v4 = src[4 * rowStride], v5 = src[5 * rowStride];
-                uint* e = d + count * MR;
-                e[0] = v0; e[1] = v1; e[2] = v2; e[3] = v3; e[4] = v4; e[5] = v5;
-                kept[count] = p;
-                count += ((v0 | v1 | v2 | v3 | v4 | v5) & 0x7FFF_FFFF) != 0 ? 1 : 0;
-            }
-            return count;
-        }
         for (int p = 0; p < kc; p++, src += stepStride)
         {
             uint bits = 0;
@@ -181,64 +236,6 @@ internal static unsafe partial class Gemm
             count += (bits & 0x7FFF_FFFF) != 0 ? 1 : 0;
         }
         return count;
-    }
-
-    /// <summary>
-    /// The first kc / 8 · 8 steps of a full 6-row panel of A stored m×k (rows k floats apart), eight steps
-    /// at a time: six 8-float loads, one test of all eight steps, and an in-register transpose (AVX) whose
-    /// eight results each hold a step's six values and two zeros. Each is stored whole where the next kept
-    /// step goes, so its two zeros are overwritten by that step (the buffer has eight floats of slack), in
-    /// place of six loads and six stores per step (the MLP's forward product, 200×100 over 784 on an MNIST
-    /// batch, old and new alternating in one process: 241 → 212 and 222 → 195 µs). Returns how many steps were
-    /// kept, and in <paramref name="packed"/> how many it went through (the caller packs the rest).
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static int PackEightStepsAtATime(uint* src, int k, int kc, uint* dst, int* kept, out int packed)
-    {
-        float* s = (float*)src, d = (float*)dst;
-        var magnitude = Vector256.Create(0x7FFF_FFFFu).AsSingle();
-        var zero = Vector256<float>.Zero;
-        int count = 0, p = 0;
-        for (; p + 8 <= kc; p += 8, s += 8)
-        {
-            var r0 = Avx.LoadVector256(s);
-            var r1 = Avx.LoadVector256(s + k);
-            var r2 = Avx.LoadVector256(s + 2 * k);
-            var r3 = Avx.LoadVector256(s + 3 * k);
-            var r4 = Avx.LoadVector256(s + 4 * k);
-            var r5 = Avx.LoadVector256(s + 5 * k);
-            // Bit j set when step p + j has a value other than ±0 (a NaN or subnormal counts as nonzero).
-            var any = Avx.And(Avx.Or(Avx.Or(Avx.Or(r0, r1), Avx.Or(r2, r3)), Avx.Or(r4, r5)), magnitude);
-            int nonzero = Avx.MoveMask(Avx.CompareNotEqual(any, zero));
-            // t0 = [r0p0 r1p0 r0p1 r1p1 | r0p4 r1p4 r0p5 r1p5] and so on; then rows 0-3 and rows 4-5 of each
-            // step side by side; then each step's two halves joined across the 128-bit lanes.
-            var t0 = Avx.UnpackLow(r0, r1); var t1 = Avx.UnpackHigh(r0, r1);
-            var t2 = Avx.UnpackLow(r2, r3); var t3 = Avx.UnpackHigh(r2, r3);
-            var t4 = Avx.UnpackLow(r4, r5); var t5 = Avx.UnpackHigh(r4, r5);
-            var a0 = Avx.Shuffle(t0, t2, 0x44); var a1 = Avx.Shuffle(t0, t2, 0xEE);
-            var a2 = Avx.Shuffle(t1, t3, 0x44); var a3 = Avx.Shuffle(t1, t3, 0xEE);
-            var b0 = Avx.Shuffle(t4, zero, 0x44); var b1 = Avx.Shuffle(t4, zero, 0xEE);
-            var b2 = Avx.Shuffle(t5, zero, 0x44); var b3 = Avx.Shuffle(t5, zero, 0xEE);
-            count = PutStep(Avx.Permute2x128(a0, b0, 0x20), d, kept, count, p, nonzero);
-            count = PutStep(Avx.Permute2x128(a1, b1, 0x20), d, kept, count, p + 1, nonzero >> 1);
-            count = PutStep(Avx.Permute2x128(a2, b2, 0x20), d, kept, count, p + 2, nonzero >> 2);
-            count = PutStep(Avx.Permute2x128(a3, b3, 0x20), d, kept, count, p + 3, nonzero >> 3);
-            count = PutStep(Avx.Permute2x128(a0, b0, 0x31), d, kept, count, p + 4, nonzero >> 4);
-            count = PutStep(Avx.Permute2x128(a1, b1, 0x31), d, kept, count, p + 5, nonzero >> 5);
-            count = PutStep(Avx.Permute2x128(a2, b2, 0x31), d, kept, count, p + 6, nonzero >> 6);
-            count = PutStep(Avx.Permute2x128(a3, b3, 0x31), d, kept, count, p + 7, nonzero >> 7);
-        }
-        packed = p;
-        return count;
-    }
-
-    /// <summary>Stores one step's values (six and two zeros) where the next kept step goes; counts it if bit 0 of <paramref name="nonzero"/> says so.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int PutStep(Vector256<float> step, float* d, int* kept, int count, int p, int nonzero)
-    {
-        Avx.Store(d + count * MR, step);
-        kept[count] = p;
-        return count + (nonzero & 1);
     }
 
     /// <summary>The full micro-kernel over the kept steps only, in the widest accelerated width.</summary>
@@ -278,6 +275,126 @@ internal static unsafe partial class Gemm
             Step<TW, TV, PackedPanel>(0, a, a, a, a, a, a, b, b0, ref c00, ref c01, ref c10, ref c11, ref c20, ref c21, ref c30, ref c31, ref c40, ref c41, ref c50, ref c51);
         }
         PutTile<TW, TV>(c, ldc, add, c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51);
+    }
+
+    /// <summary>
+    /// <see cref="KeptStepsKernel(int, float*, int*, float*, long, float*, int, bool)"/> on a full panel read
+    /// where A lies (<paramref name="a"/>: row 0 at the panel's first depth step): stored m×k
+    /// (<paramref name="transposeA"/> false) its rows are <paramref name="ld"/> floats apart, stored k×m its
+    /// steps are. Same steps, same order, same bits as the packed panel's kernel.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void KeptStepsKernel(int count, float* a, bool transposeA, long ld, int* kept, float* b, long stepB, float* c, int ldc, bool add)
+    {
+        PrefetchTile(c, ldc);
+        if (transposeA)
+        {
+            if (Vector512.IsHardwareAccelerated) KeptStepsInPlace<Width512, Vector512<float>, ColumnPanel>(count, a, ld, kept, b, stepB, c, ldc, add);
+            else if (Vector256.IsHardwareAccelerated) KeptStepsInPlace<Width256, Vector256<float>, ColumnPanel>(count, a, ld, kept, b, stepB, c, ldc, add);
+            else KeptStepsInPlace<Width128, Vector128<float>, ColumnPanel>(count, a, ld, kept, b, stepB, c, ldc, add);
+        }
+        else if (Vector512.IsHardwareAccelerated) KeptStepsInPlace<Width512, Vector512<float>, RowPanel>(count, a, ld, kept, b, stepB, c, ldc, add);
+        else if (Vector256.IsHardwareAccelerated) KeptStepsInPlace<Width256, Vector256<float>, RowPanel>(count, a, ld, kept, b, stepB, c, ldc, add);
+        else KeptStepsInPlace<Width128, Vector128<float>, RowPanel>(count, a, ld, kept, b, stepB, c, ldc, add);
+    }
+
+    /// <summary>The twelve accumulators of <see cref="KeptStepsKernel{TW, TV}"/>, A's values read in place (<see cref="InPlaceStep"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void KeptStepsInPlace<TW, TV, TA>(int count, float* a, long ld, int* kept, float* b, long stepB, float* c, int ldc, bool add)
+        where TW : struct, IWidth<TV> where TV : struct where TA : struct, IPanelLayout
+    {
+        TV c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
+        TV c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+        // A pointer per row of a panel of rows (the JIT drops them for a panel of columns).
+        float* a1 = a + ld, a2 = a1 + ld, a3 = a2 + ld, a4 = a3 + ld, a5 = a4 + ld;
+        int* end4 = kept + (count & ~3), end = kept + count;
+        for (; kept < end4; kept += 4)
+        {
+            InPlaceStep<TW, TV, TA>(kept[0], a, a1, a2, a3, a4, a5, ld, b, stepB, ref c00, ref c01, ref c10, ref c11, ref c20, ref c21, ref c30, ref c31, ref c40, ref c41, ref c50, ref c51);
+            InPlaceStep<TW, TV, TA>(kept[1], a, a1, a2, a3, a4, a5, ld, b, stepB, ref c00, ref c01, ref c10, ref c11, ref c20, ref c21, ref c30, ref c31, ref c40, ref c41, ref c50, ref c51);
+            InPlaceStep<TW, TV, TA>(kept[2], a, a1, a2, a3, a4, a5, ld, b, stepB, ref c00, ref c01, ref c10, ref c11, ref c20, ref c21, ref c30, ref c31, ref c40, ref c41, ref c50, ref c51);
+            InPlaceStep<TW, TV, TA>(kept[3], a, a1, a2, a3, a4, a5, ld, b, stepB, ref c00, ref c01, ref c10, ref c11, ref c20, ref c21, ref c30, ref c31, ref c40, ref c41, ref c50, ref c51);
+        }
+        for (; kept < end; kept++)
+            InPlaceStep<TW, TV, TA>(kept[0], a, a1, a2, a3, a4, a5, ld, b, stepB, ref c00, ref c01, ref c10, ref c11, ref c20, ref c21, ref c30, ref c31, ref c40, ref c41, ref c50, ref c51);
+        PutTile<TW, TV>(c, ldc, add, c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51);
+    }
+
+    /// <summary>
+    /// Depth step <paramref name="p"/> of a panel read in place: two vectors of B's row p, six broadcasts of A
+    /// (row r at a_r[p] for a panel of rows; the six values side by side at p·ld for a panel of columns), twelve multiply-adds.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void InPlaceStep<TW, TV, TA>(long p, float* a0, float* a1, float* a2, float* a3, float* a4, float* a5, long ld, float* b, long stepB,
+        ref TV c00, ref TV c01, ref TV c10, ref TV c11, ref TV c20, ref TV c21, ref TV c30, ref TV c31, ref TV c40, ref TV c41, ref TV c50, ref TV c51)
+        where TW : struct, IWidth<TV> where TV : struct where TA : struct, IPanelLayout
+    {
+        float* row = b + p * stepB;
+        var b0 = TW.Load(row);
+        var b1 = TW.Load(row + TW.Lanes);
+        float* q = TA.Kind == PanelKind.Rows ? a0 : a0 + p * ld;
+        var x = TW.Broadcast(TA.Kind == PanelKind.Rows ? a0[p] : q[0]);
+        c00 = TW.MultiplyAdd(x, b0, c00); c01 = TW.MultiplyAdd(x, b1, c01);
+        x = TW.Broadcast(TA.Kind == PanelKind.Rows ? a1[p] : q[1]);
+        c10 = TW.MultiplyAdd(x, b0, c10); c11 = TW.MultiplyAdd(x, b1, c11);
+        x = TW.Broadcast(TA.Kind == PanelKind.Rows ? a2[p] : q[2]);
+        c20 = TW.MultiplyAdd(x, b0, c20); c21 = TW.MultiplyAdd(x, b1, c21);
+        x = TW.Broadcast(TA.Kind == PanelKind.Rows ? a3[p] : q[3]);
+        c30 = TW.MultiplyAdd(x, b0, c30); c31 = TW.MultiplyAdd(x, b1, c31);
+        x = TW.Broadcast(TA.Kind == PanelKind.Rows ? a4[p] : q[4]);
+        c40 = TW.MultiplyAdd(x, b0, c40); c41 = TW.MultiplyAdd(x, b1, c41);
+        x = TW.Broadcast(TA.Kind == PanelKind.Rows ? a5[p] : q[5]);
+        c50 = TW.MultiplyAdd(x, b0, c50); c51 = TW.MultiplyAdd(x, b1, c51);
+    }
+
+    /// <summary>The half-width kernel over the kept steps of a full panel read where A lies (see <see cref="KeptStepsKernel(int, float*, bool, long, int*, float*, long, float*, int, bool)"/>), into a tile of row stride NR.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void KeptStepsHalfKernel(int count, float* a, bool transposeA, long ld, int* kept, float* b, long stepB, float* c)
+    {
+        if (transposeA)
+        {
+            if (Vector512.IsHardwareAccelerated) KeptStepsHalfInPlace<Width512, Vector512<float>, ColumnPanel>(count, a, ld, kept, b, stepB, c);
+            else if (Vector256.IsHardwareAccelerated) KeptStepsHalfInPlace<Width256, Vector256<float>, ColumnPanel>(count, a, ld, kept, b, stepB, c);
+            else KeptStepsHalfInPlace<Width128, Vector128<float>, ColumnPanel>(count, a, ld, kept, b, stepB, c);
+        }
+        else if (Vector512.IsHardwareAccelerated) KeptStepsHalfInPlace<Width512, Vector512<float>, RowPanel>(count, a, ld, kept, b, stepB, c);
+        else if (Vector256.IsHardwareAccelerated) KeptStepsHalfInPlace<Width256, Vector256<float>, RowPanel>(count, a, ld, kept, b, stepB, c);
+        else KeptStepsHalfInPlace<Width128, Vector128<float>, RowPanel>(count, a, ld, kept, b, stepB, c);
+    }
+
+    /// <summary><see cref="KeptStepsHalfKernel{TW, TV}"/> with A read in place: even and odd kept steps in separate accumulators, as there.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void KeptStepsHalfInPlace<TW, TV, TA>(int count, float* a, long ld, int* kept, float* b, long stepB, float* c)
+        where TW : struct, IWidth<TV> where TV : struct where TA : struct, IPanelLayout
+    {
+        TV e0 = default, e1 = default, e2 = default, e3 = default, e4 = default, e5 = default;
+        TV o0 = default, o1 = default, o2 = default, o3 = default, o4 = default, o5 = default;
+        float* a1 = a + ld, a2 = a1 + ld, a3 = a2 + ld, a4 = a3 + ld, a5 = a4 + ld;
+        int t = 0;
+        for (; t + 1 < count; t += 2)
+        {
+            HalfStep<TW, TV, TA>(kept[t], a, a1, a2, a3, a4, a5, ld, b, stepB, ref e0, ref e1, ref e2, ref e3, ref e4, ref e5);
+            HalfStep<TW, TV, TA>(kept[t + 1], a, a1, a2, a3, a4, a5, ld, b, stepB, ref o0, ref o1, ref o2, ref o3, ref o4, ref o5);
+        }
+        if (t < count) HalfStep<TW, TV, TA>(kept[t], a, a1, a2, a3, a4, a5, ld, b, stepB, ref e0, ref e1, ref e2, ref e3, ref e4, ref e5);
+        TW.Store(TW.Add(e0, o0), c); TW.Store(TW.Add(e1, o1), c + NR); TW.Store(TW.Add(e2, o2), c + 2 * NR);
+        TW.Store(TW.Add(e3, o3), c + 3 * NR); TW.Store(TW.Add(e4, o4), c + 4 * NR); TW.Store(TW.Add(e5, o5), c + 5 * NR);
+    }
+
+    /// <summary>One step of the half-width kernel in place: one vector of B's row p, six broadcasts of A, six multiply-adds.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void HalfStep<TW, TV, TA>(long p, float* a0, float* a1, float* a2, float* a3, float* a4, float* a5, long ld, float* b, long stepB,
+        ref TV s0, ref TV s1, ref TV s2, ref TV s3, ref TV s4, ref TV s5)
+        where TW : struct, IWidth<TV> where TV : struct where TA : struct, IPanelLayout
+    {
+        var bv = TW.Load(b + p * stepB);
+        float* q = TA.Kind == PanelKind.Rows ? a0 : a0 + p * ld;
+        s0 = TW.MultiplyAdd(TW.Broadcast(TA.Kind == PanelKind.Rows ? a0[p] : q[0]), bv, s0);
+        s1 = TW.MultiplyAdd(TW.Broadcast(TA.Kind == PanelKind.Rows ? a1[p] : q[1]), bv, s1);
+        s2 = TW.MultiplyAdd(TW.Broadcast(TA.Kind == PanelKind.Rows ? a2[p] : q[2]), bv, s2);
+        s3 = TW.MultiplyAdd(TW.Broadcast(TA.Kind == PanelKind.Rows ? a3[p] : q[3]), bv, s3);
+        s4 = TW.MultiplyAdd(TW.Broadcast(TA.Kind == PanelKind.Rows ? a4[p] : q[4]), bv, s4);
+        s5 = TW.MultiplyAdd(TW.Broadcast(TA.Kind == PanelKind.Rows ? a5[p] : q[5]), bv, s5);
     }
 
     /// <summary>The half-width kernel (<see cref="HalfKernel"/>) over the kept steps only, into a tile of row stride NR.</summary>
