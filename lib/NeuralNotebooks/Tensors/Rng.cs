@@ -130,13 +130,40 @@ public sealed class Rng
     }
 
     /// <summary>Shuffles <paramref name="items"/> in place (Fisher-Yates).</summary>
+    /// <remarks>
+    /// Draws what <see cref="NextInt"/> would for each swap, with the state in locals for the whole shuffle
+    /// (as <see cref="FillDropoutMask"/> does): a training epoch's permutation of MNIST's 60,000 samples took
+    /// 1.3-1.4 ms a call through NextInt, about 1% of an MLPClassifier epoch.
+    /// </remarks>
     public void Shuffle<T>(Span<T> items)
     {
+        uint s0 = _s0, s1 = _s1, s2 = _s2, s3 = _s3;
         for (int i = items.Length - 1; i > 0; i--)
         {
-            int j = NextInt(i + 1);
+            // NextInt(i + 1): Lemire's multiply-shift, drawing again in the rare rejected case.
+            uint n = (uint)(i + 1);
+            ulong m = (ulong)Next(ref s0, ref s1, ref s2, ref s3) * n;
+            if ((uint)m < n)
+            {
+                uint threshold = (uint)-(int)n % n;
+                while ((uint)m < threshold) m = (ulong)Next(ref s0, ref s1, ref s2, ref s3) * n;
+            }
+            int j = (int)(m >> 32);
             (items[i], items[j]) = (items[j], items[i]);
         }
+        _s0 = s0; _s1 = s1; _s2 = s2; _s3 = s3;
+    }
+
+    /// <summary><see cref="NextUInt"/> on a state held in locals.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private static uint Next(ref uint s0, ref uint s1, ref uint s2, ref uint s3)
+    {
+        uint result = uint.RotateLeft(s1 * 5, 7) * 9;
+        uint t = s1 << 9;
+        s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3;
+        s2 ^= t;
+        s3 = uint.RotateLeft(s3, 11);
+        return result;
     }
 
     /// <summary>The numbers 0..n-1 in random order.</summary>

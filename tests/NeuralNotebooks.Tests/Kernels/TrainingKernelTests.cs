@@ -207,6 +207,30 @@ public class TrainingKernelTests
         Assert.Contains("3x3", e.Message);
     }
 
+    /// <summary>
+    /// A dataset-sized span is searched on every core, a part each: the lowest index must win whichever part
+    /// finishes first, in the first part, the last, at a part's edge, or in several at once.
+    /// </summary>
+    [Fact]
+    public void Finding_the_first_non_finite_value_in_a_large_span_returns_the_lowest_index()
+    {
+        int n = (1 << 22) + 77;
+        var x = Values(n, 11);
+        Assert.Equal(-1, Finite.IndexOfNonFinite(x));
+        int[][] cases = [[5], [n - 1], [n / 2], [n / 2 - 1, n / 2], [n - 3, 100], [(1 << 21) - 1, (1 << 21) + 5, n - 2], [(1 << 20) + 63, (1 << 20) + 64]];
+        foreach (var positions in cases)
+        {
+            var y = (float[])x.Clone();
+            foreach (int at in positions) y[at] = at % 2 == 0 ? float.NaN : float.NegativeInfinity;
+            Assert.Equal(positions.Min(), Finite.IndexOfNonFinite(y));
+            Assert.Equal(positions.Min(), Finite.IndexOfNonFiniteScalar(y));
+        }
+        var big = (float[])x.Clone();
+        big[n - 10] = 3e10f;
+        Assert.Equal(n - 10, Finite.IndexOfNonFinite(big, 1e10f));
+        Assert.Equal(-1, Finite.IndexOfNonFinite(big));
+    }
+
     [Theory]
     [MemberData(nameof(Lengths))]
     public void Finding_the_first_non_finite_value_matches_its_scalar_twin(int n)

@@ -207,6 +207,20 @@ public class MLPClassifierTests
         Assert.Equal(plain.Score(x, y), clf.Score(x, spaced));
     }
 
+    [Fact]
+    public void Labels_far_apart_are_classes_too()
+    {
+        // Labels spread over more than a table would hold take the sorting path: the same model, named otherwise.
+        var (x, y) = Blobs(120, 4, 3, seed: 3);
+        int[] names = [int.MinValue, 7, int.MaxValue];
+        int[] far = y.Select(l => names[l]).ToArray();
+        var clf = new MLPClassifier(hiddenLayerSizes: [6], maxIter: 30, randomState: 1).Fit(x, far);
+        Assert.Equal(names, clf.Classes);
+        var plain = new MLPClassifier(hiddenLayerSizes: [6], maxIter: 30, randomState: 1).Fit(x, y);
+        Assert.Equal(plain.PredictProba(x).ToArray(), clf.PredictProba(x).ToArray());
+        Assert.Equal(plain.Predict(x).Select(l => names[l]), clf.Predict(x));
+    }
+
     [Theory]
     [InlineData("maxIter")]
     [InlineData("alpha")]

@@ -3,6 +3,29 @@ namespace NeuralNotebooks.Tests.Tensors;
 public class RngTests
 {
     [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(17)]
+    [InlineData(1000)]
+    [InlineData(60_000)]
+    public void Shuffle_draws_what_NextInt_would(int n)
+    {
+        // The shuffle keeps the generator's state in locals: the same swaps, and the same state after, as
+        // Fisher-Yates through NextInt, so that every seeded run keeps its batches.
+        var reference = new Rng(42);
+        var expected = Enumerable.Range(0, n).ToArray();
+        for (int i = n - 1; i > 0; i--)
+        {
+            int j = reference.NextInt(i + 1);
+            (expected[i], expected[j]) = (expected[j], expected[i]);
+        }
+        var rng = new Rng(42);
+        Assert.Equal(expected, rng.Permutation(n));
+        Assert.Equal(reference.NextUInt(), rng.NextUInt());
+    }
+
+    [Theory]
     [InlineData(0.5f, 0)]
     [InlineData(0.5f, 1)]
     [InlineData(0.25f, 17)]
