@@ -13,7 +13,7 @@ namespace NeuralNotebooks.Kernels;
 /// summed apart, so which steps are even changes), for the sign of a zero sum, and for an infinity or NaN
 /// in B (which 0·B would have spread). The course MLP's two 784×100 products keep 44% and 34% of their steps.
 /// Until 2026-12-04 each panel's kept steps were copied into a packed panel first; listing them only, the
-/// products ran 1.07x-1.09x as fast (forward and weight gradient, on one core and on two, real MNIST
+/// products ran 1.06x-1.10x as fast (forward and weight gradient, on one core and on two, real MNIST
 /// batches, old and new alternating in one process).
 /// An untransposed B is not packed: the kernel reads its whole panels where they lie (the rows a panel
 /// keeps are scattered over B anyway), and only a partial last panel, whose vector loads would run past
@@ -26,7 +26,7 @@ internal static unsafe partial class Gemm
     /// <summary>
     /// At most this share of nonzeros in A (percent) takes the zero-skipping path; raw MNIST pixels are
     /// 19% nonzero. With 30% of its values nonzero at random, a 6-row panel has an all-zero step only
-    /// 12% of the time (0.7⁶), too rarely to repay packing A, which the dense path may read in place.
+    /// 12% of the time (0.7⁶), too rarely to repay listing the kept steps and reading B's rows by them.
     /// </summary>
     private const int SkipZerosMaxDensityPercent = 30;
     /// <summary>Stored rows of A whose nonzeros are counted to decide, spread evenly over A.</summary>
@@ -206,7 +206,8 @@ internal static unsafe partial class Gemm
     }
 
     /// <summary>
-    /// Packs rows [row, row + mr) of A over depth [pc, pc + kc) as <see cref="PackA"/> does (MR floats per
+    /// For a partial panel (A's last rows, mr &lt; MR), which read in place would run past A: packs rows
+    /// [row, row + mr) of A over depth [pc, pc + kc) as <see cref="PackA"/> does (MR floats per
     /// step, zero rows below mr), leaving out the steps whose values are all zero; writes the depth step
     /// (p, from pc) of each step kept, and returns how many were kept. The kernels find a step's row of B
     /// at p times B's step: NR in a packed panel, n in B read in place.

@@ -45,15 +45,7 @@ public sealed class Rng
     }
 
     /// <summary>The next 32 random bits.</summary>
-    public uint NextUInt()
-    {
-        uint result = uint.RotateLeft(_s1 * 5, 7) * 9;
-        uint t = _s1 << 9;
-        _s2 ^= _s0; _s3 ^= _s1; _s1 ^= _s2; _s0 ^= _s3;
-        _s2 ^= t;
-        _s3 = uint.RotateLeft(_s3, 11);
-        return result;
-    }
+    public uint NextUInt() => Next(ref _s0, ref _s1, ref _s2, ref _s3);
 
     /// <summary>
     /// Fills <paramref name="mask"/> with 0 where <c>NextFloat() &lt; rate</c> and <paramref name="keep"/>
@@ -69,11 +61,7 @@ public sealed class Rng
         uint s0 = _s0, s1 = _s1, s2 = _s2, s3 = _s3;
         for (int i = 0; i < mask.Length; i++)
         {
-            uint result = uint.RotateLeft(s1 * 5, 7) * 9;
-            uint t = s1 << 9;
-            s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3;
-            s2 ^= t;
-            s3 = uint.RotateLeft(s3, 11);
+            uint result = Next(ref s0, ref s1, ref s2, ref s3);
             // threshold - 1 - (bits >> 8) is negative exactly when the number is kept (both are at most 2²⁴):
             // its sign, spread over all 32 bits, selects keep's bits or zero.
             uint kept = (uint)((threshold - 1 - (int)(result >> 8)) >> 31);
@@ -154,7 +142,7 @@ public sealed class Rng
         _s0 = s0; _s1 = s1; _s2 = s2; _s3 = s3;
     }
 
-    /// <summary><see cref="NextUInt"/> on a state held in locals.</summary>
+    /// <summary>xoshiro128**'s step on a state the caller holds (its fields, or locals for a whole fill or shuffle).</summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     private static uint Next(ref uint s0, ref uint s1, ref uint s2, ref uint s3)
     {
