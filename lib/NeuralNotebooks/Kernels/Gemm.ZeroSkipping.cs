@@ -66,8 +66,8 @@ internal static unsafe partial class Gemm
     }
 
     /// <summary>
-    /// <see cref="RowBlock"/> for a mostly-zero A: each 6-row panel of A is packed without its all-zero
-    /// depth steps, and every tile of the block multiplies only the steps its panel kept. A partial last
+    /// <see cref="RowBlock"/> for a mostly-zero A: for each 6-row panel of A the positions of its depth steps
+    /// that are not all zero are listed, and every tile of the block multiplies only those steps. A partial last
     /// panel of B is read from <paramref name="edgePanel"/> when given, else from its place in <paramref name="bp"/>.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -75,7 +75,7 @@ internal static unsafe partial class Gemm
         int jc, int nc, float* bp, float* bInPlace, float* c, bool add, int panelsB, float* edgePanel = null)
     {
         int panelsA = (mc + MR - 1) / MR;
-        // Only a partial panel (the last of A's rows, at most one per block) is packed.
+        // Only a partial panel (the last of A's rows, at most one per block) is copied.
         var packA = Rent(ref _packA, MR * kc);
         var steps = Rent(ref _steps, panelsA * kc);
         var counts = Rent(ref _stepCounts, panelsA);
@@ -83,13 +83,11 @@ internal static unsafe partial class Gemm
         fixed (float* ap = packA, tp = tile)
         fixed (int* sp = steps, cp = counts)
         {
-            // A whole panel is read where A lies, and only the positions of its kept steps are written; a
-            // partial one (A's last rows) is packed, since reading it in place would run past A's rows.
             for (int ip = 0; ip < panelsA; ip++)
             {
                 int i = ip * MR, mr = Math.Min(MR, mc - i);
                 cp[ip] = mr == MR ? FindKeptSteps(a, transposeA, m, k, ic + i, pc, kc, sp + (long)ip * kc)
-                    : PackAPanelSkippingZeros(a, transposeA, m, k, ic + i, mr, pc, kc, ap, sp + (long)ip * kc);
+                    : PackPartialPanel(a, transposeA, m, k, ic + i, mr, pc, kc, ap, sp + (long)ip * kc);
             }
             for (int jp = 0; jp < panelsB; jp++)
             {
@@ -104,22 +102,20 @@ internal static unsafe partial class Gemm
                     int i = ip * MR, mr = Math.Min(MR, mc - i);
                     int* kept = sp + (long)ip * kc;
                     float* cTile = c + (long)(ic + i) * n + jc + j;
-                    if (mr == MR)
+                    // A whole panel is read where A lies (row 0 at depth step pc: stored m×k its rows are k floats
+                    // apart, stored k×m its steps m); a partial one from its copy, whose steps lie MR floats apart
+                    // with their values side by side, as a panel of A stored k×m does. Its tile goes through the
+                    // buffer, whose rows past A's are dropped.
+                    bool whole = mr == MR, columns = !whole || transposeA;
+                    float* aPanel = !whole ? ap : transposeA ? a + (long)pc * m + ic + i : a + (long)(ic + i) * k + pc;
+                    long ld = !whole ? MR : transposeA ? m : k;
+                    if (whole && nr == NR)
                     {
-                        // Row 0 of the panel at depth step pc, where A lies.
-                        float* aPanel = transposeA ? a + (long)pc * m + ic + i : a + (long)(ic + i) * k + pc;
-                        if (nr == NR) KeptStepsKernel(cp[ip], aPanel, transposeA, transposeA ? m : k, kept, bPanel, stepB, cTile, n, add);
-                        else
-                        {
-                            if (nr <= NR / 2) KeptStepsHalfKernel(cp[ip], aPanel, transposeA, transposeA ? m : k, kept, bPanel, stepB, tp);
-                            else KeptStepsKernel(cp[ip], aPanel, transposeA, transposeA ? m : k, kept, bPanel, stepB, tp, NR, false);
-                            PutEdgeTile(tp, cTile, mr, nr, n, add);
-                        }
+                        KeptStepsKernel(cp[ip], aPanel, columns, ld, kept, bPanel, stepB, cTile, n, add);
                         continue;
                     }
-                    // A partial panel, packed: its tile goes through the buffer, whose rows past A's are dropped.
-                    if (nr <= NR / 2) KeptStepsHalfKernel(cp[ip], ap, kept, bPanel, stepB, tp);
-                    else KeptStepsKernel(cp[ip], ap, kept, bPanel, stepB, tp, NR, false);
+                    if (nr <= NR / 2) KeptStepsHalfKernel(cp[ip], aPanel, columns, ld, kept, bPanel, stepB, tp);
+                    else KeptStepsKernel(cp[ip], aPanel, columns, ld, kept, bPanel, stepB, tp, NR, false);
                     PutEdgeTile(tp, cTile, mr, nr, n, add);
                 }
             }
@@ -130,8 +126,8 @@ internal static unsafe partial class Gemm
     /// The depth steps (p, from pc) of the full panel of rows [row, row + MR) of A over depth [pc, pc + kc)
     /// that hold a value other than ±0, written in order to <paramref name="kept"/>; returns how many. The
     /// kernels then read the panel where A lies, at those steps only. Until this was written every panel was
-    /// packed (its kept steps' values copied, as <see cref="PackAPanelSkippingZeros"/> still does for a
-    /// partial one), and the copying took a quarter of the MLP's forward product and a third of its weight
+    /// packed (its kept steps' values copied; <see cref="PackPartialPanel"/> still copies a partial one,
+    /// every step), and the copying took a quarter of the MLP's forward product and a third of its weight
     /// gradient on one core (a profile of the two products alone, 200×100×784 and 784×100×200, on an MNIST batch).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -206,31 +202,27 @@ internal static unsafe partial class Gemm
     }
 
     /// <summary>
-    /// For a partial panel (A's last rows, mr &lt; MR), which read in place would run past A: packs rows
-    /// [row, row + mr) of A over depth [pc, pc + kc) as <see cref="PackA"/> does (MR floats per
-    /// step, zero rows below mr), leaving out the steps whose values are all zero; writes the depth step
-    /// (p, from pc) of each step kept, and returns how many were kept. The kernels find a step's row of B
-    /// at p times B's step: NR in a packed panel, n in B read in place.
+    /// For a partial panel (A's last rows, mr &lt; MR), which read in place would run past A: copies rows
+    /// [row, row + mr) of A over depth [pc, pc + kc), MR floats a step (zeros below mr), every step at p·MR,
+    /// and writes the depth step (p, from pc) of each step whose values are not all zero; returns how many.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static int PackAPanelSkippingZeros(float* a, bool transposeA, int m, int k, int row, int mr, int pc, int kc, float* dst, int* kept)
+    private static int PackPartialPanel(float* a, bool transposeA, int m, int k, int row, int mr, int pc, int kc, float* dst, int* kept)
     {
         // Where A is stored m×k a panel's rows are k floats apart and its steps adjacent; stored k×m, the reverse.
         long rowStride = transposeA ? 1 : k, stepStride = transposeA ? m : 1;
         // The values are moved as their bits: a step is all zero (either sign) when its bits, sign bits
-        // aside, are all clear. Every step is written where the next kept one goes and counted only if
-        // kept, so there is no branch to mispredict (about half the course's steps are kept).
+        // aside, are all clear. Every step is written where the next kept one goes and counted only if kept.
         uint* src = (uint*)a + (transposeA ? (long)pc * m + row : (long)row * k + pc);
         uint* d = (uint*)dst;
         int count = 0;
-        for (int p = 0; p < kc; p++, src += stepStride)
+        for (int p = 0; p < kc; p++, src += stepStride, d += MR)
         {
             uint bits = 0;
-            uint* e = d + count * MR;
             for (int r = 0; r < MR; r++)
             {
                 uint v = r < mr ? src[r * rowStride] : 0u;
-                e[r] = v;
+                d[r] = v;
                 bits |= v;
             }
             kept[count] = p;
@@ -239,56 +231,19 @@ internal static unsafe partial class Gemm
         return count;
     }
 
-    /// <summary>The full micro-kernel over the kept steps only, in the widest accelerated width.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void KeptStepsKernel(int count, float* a, int* kept, float* b, long stepB, float* c, int ldc, bool add)
-    {
-        PrefetchTile(c, ldc);
-        if (Vector512.IsHardwareAccelerated) KeptStepsKernel<Width512, Vector512<float>>(count, a, kept, b, stepB, c, ldc, add);
-        else if (Vector256.IsHardwareAccelerated) KeptStepsKernel<Width256, Vector256<float>>(count, a, kept, b, stepB, c, ldc, add);
-        else KeptStepsKernel<Width128, Vector128<float>>(count, a, kept, b, stepB, c, ldc, add);
-    }
-
     /// <summary>
-    /// A 6×NR tile of C (two vectors per row, twelve accumulators, as the dense micro-kernel) from a
-    /// packed panel of A of <paramref name="count"/> steps and the rows of B they name (<paramref name="stepB"/> floats apart).
-    /// Its accumulators take the steps in the order of the one-step loop it replaced, to the bit.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void KeptStepsKernel<TW, TV>(int count, float* a, int* kept, float* b, long stepB, float* c, int ldc, bool add)
-        where TW : struct, IWidth<TV> where TV : struct
-    {
-        TV c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
-        TV c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
-        // Four steps a pass, as the dense kernel's (UnrolledKernel): A's offsets are constants in each load.
-        int* end4 = kept + (count & ~3), end = kept + count;
-        for (; kept < end4; kept += 4, a += 4 * MR)
-        {
-            long b0 = kept[0] * stepB, b1 = kept[1] * stepB, b2 = kept[2] * stepB, b3 = kept[3] * stepB;
-            Step<TW, TV, PackedPanel>(0, a, a, a, a, a, a, b, b0, ref c00, ref c01, ref c10, ref c11, ref c20, ref c21, ref c30, ref c31, ref c40, ref c41, ref c50, ref c51);
-            Step<TW, TV, PackedPanel>(1, a, a, a, a, a, a, b, b1, ref c00, ref c01, ref c10, ref c11, ref c20, ref c21, ref c30, ref c31, ref c40, ref c41, ref c50, ref c51);
-            Step<TW, TV, PackedPanel>(2, a, a, a, a, a, a, b, b2, ref c00, ref c01, ref c10, ref c11, ref c20, ref c21, ref c30, ref c31, ref c40, ref c41, ref c50, ref c51);
-            Step<TW, TV, PackedPanel>(3, a, a, a, a, a, a, b, b3, ref c00, ref c01, ref c10, ref c11, ref c20, ref c21, ref c30, ref c31, ref c40, ref c41, ref c50, ref c51);
-        }
-        for (; kept < end; kept++, a += MR)
-        {
-            long b0 = kept[0] * stepB;
-            Step<TW, TV, PackedPanel>(0, a, a, a, a, a, a, b, b0, ref c00, ref c01, ref c10, ref c11, ref c20, ref c21, ref c30, ref c31, ref c40, ref c41, ref c50, ref c51);
-        }
-        PutTile<TW, TV>(c, ldc, add, c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51);
-    }
-
-    /// <summary>
-    /// <see cref="KeptStepsKernel(int, float*, int*, float*, long, float*, int, bool)"/> on a full panel read
-    /// where A lies (<paramref name="a"/>: row 0 at the panel's first depth step): stored m×k
-    /// (<paramref name="transposeA"/> false) its rows are <paramref name="ld"/> floats apart, stored k×m its
-    /// steps are. Same steps, same order, same bits as the packed panel's kernel.
+    /// A 6×NR tile of C (two vectors per row, twelve accumulators, as the dense micro-kernel) over the
+    /// <paramref name="count"/> kept steps of a panel of A (<paramref name="a"/>: row 0 at the panel's first depth
+    /// step) and the rows of B they name (<paramref name="stepB"/> floats apart), in the widest accelerated width.
+    /// A panel of rows (<paramref name="columns"/> false) has its rows <paramref name="ld"/> floats apart; a panel
+    /// of columns has each step's six values side by side, its steps <paramref name="ld"/> apart. Each
+    /// accumulator takes the kept steps in order, as the dense product's one-step loop does: the same bits.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void KeptStepsKernel(int count, float* a, bool transposeA, long ld, int* kept, float* b, long stepB, float* c, int ldc, bool add)
+    private static void KeptStepsKernel(int count, float* a, bool columns, long ld, int* kept, float* b, long stepB, float* c, int ldc, bool add)
     {
         PrefetchTile(c, ldc);
-        if (transposeA)
+        if (columns)
         {
             if (Vector512.IsHardwareAccelerated) KeptStepsInPlace<Width512, Vector512<float>, ColumnPanel>(count, a, ld, kept, b, stepB, c, ldc, add);
             else if (Vector256.IsHardwareAccelerated) KeptStepsInPlace<Width256, Vector256<float>, ColumnPanel>(count, a, ld, kept, b, stepB, c, ldc, add);
@@ -299,7 +254,7 @@ internal static unsafe partial class Gemm
         else KeptStepsInPlace<Width128, Vector128<float>, RowPanel>(count, a, ld, kept, b, stepB, c, ldc, add);
     }
 
-    /// <summary>The twelve accumulators of <see cref="KeptStepsKernel{TW, TV}"/>, A's values read in place (<see cref="InPlaceStep"/>).</summary>
+    /// <summary>The twelve accumulators of <see cref="KeptStepsKernel"/>, four kept steps a pass (<see cref="InPlaceStep"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void KeptStepsInPlace<TW, TV, TA>(int count, float* a, long ld, int* kept, float* b, long stepB, float* c, int ldc, bool add)
         where TW : struct, IWidth<TV> where TV : struct where TA : struct, IPanelLayout
@@ -322,7 +277,7 @@ internal static unsafe partial class Gemm
     }
 
     /// <summary>
-    /// Depth step <paramref name="p"/> of a panel read in place: two vectors of B's row p, six broadcasts of A
+    /// Depth step <paramref name="p"/> of a panel (where A lies, or a partial panel's copy): two vectors of B's row p, six broadcasts of A
     /// (row r at a_r[p] for a panel of rows; the six values side by side at p·ld for a panel of columns), twelve multiply-adds.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -348,11 +303,11 @@ internal static unsafe partial class Gemm
         c50 = TW.MultiplyAdd(x, b0, c50); c51 = TW.MultiplyAdd(x, b1, c51);
     }
 
-    /// <summary>The half-width kernel over the kept steps of a full panel read where A lies (see <see cref="KeptStepsKernel(int, float*, bool, long, int*, float*, long, float*, int, bool)"/>), into a tile of row stride NR.</summary>
+    /// <summary>The half-width kernel (<see cref="HalfKernel"/>) over the kept steps of a panel laid out as <see cref="KeptStepsKernel"/>'s, into a tile of row stride NR.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void KeptStepsHalfKernel(int count, float* a, bool transposeA, long ld, int* kept, float* b, long stepB, float* c)
+    private static void KeptStepsHalfKernel(int count, float* a, bool columns, long ld, int* kept, float* b, long stepB, float* c)
     {
-        if (transposeA)
+        if (columns)
         {
             if (Vector512.IsHardwareAccelerated) KeptStepsHalfInPlace<Width512, Vector512<float>, ColumnPanel>(count, a, ld, kept, b, stepB, c);
             else if (Vector256.IsHardwareAccelerated) KeptStepsHalfInPlace<Width256, Vector256<float>, ColumnPanel>(count, a, ld, kept, b, stepB, c);
@@ -363,7 +318,7 @@ internal static unsafe partial class Gemm
         else KeptStepsHalfInPlace<Width128, Vector128<float>, RowPanel>(count, a, ld, kept, b, stepB, c);
     }
 
-    /// <summary><see cref="KeptStepsHalfKernel{TW, TV}"/> with A read in place: even and odd kept steps in separate accumulators, as there.</summary>
+    /// <summary>One vector per row; even and odd kept steps in separate accumulators to hide the multiply-add's latency.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void KeptStepsHalfInPlace<TW, TV, TA>(int count, float* a, long ld, int* kept, float* b, long stepB, float* c)
         where TW : struct, IWidth<TV> where TV : struct where TA : struct, IPanelLayout
@@ -396,46 +351,5 @@ internal static unsafe partial class Gemm
         s3 = TW.MultiplyAdd(TW.Broadcast(TA.Kind == PanelKind.Rows ? a3[p] : q[3]), bv, s3);
         s4 = TW.MultiplyAdd(TW.Broadcast(TA.Kind == PanelKind.Rows ? a4[p] : q[4]), bv, s4);
         s5 = TW.MultiplyAdd(TW.Broadcast(TA.Kind == PanelKind.Rows ? a5[p] : q[5]), bv, s5);
-    }
-
-    /// <summary>The half-width kernel (<see cref="HalfKernel"/>) over the kept steps only, into a tile of row stride NR.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void KeptStepsHalfKernel(int count, float* a, int* kept, float* b, long stepB, float* c)
-    {
-        if (Vector512.IsHardwareAccelerated) KeptStepsHalfKernel<Width512, Vector512<float>>(count, a, kept, b, stepB, c);
-        else if (Vector256.IsHardwareAccelerated) KeptStepsHalfKernel<Width256, Vector256<float>>(count, a, kept, b, stepB, c);
-        else KeptStepsHalfKernel<Width128, Vector128<float>>(count, a, kept, b, stepB, c);
-    }
-
-    /// <summary>One vector per row; even and odd kept steps in separate accumulators to hide the multiply-add's latency.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void KeptStepsHalfKernel<TW, TV>(int count, float* a, int* kept, float* b, long stepB, float* c)
-        where TW : struct, IWidth<TV> where TV : struct
-    {
-        TV e0 = default, e1 = default, e2 = default, e3 = default, e4 = default, e5 = default;
-        TV o0 = default, o1 = default, o2 = default, o3 = default, o4 = default, o5 = default;
-        int t = 0;
-        for (; t + 1 < count; t += 2, a += 2 * MR)
-        {
-            TV be = TW.Load(b + kept[t] * stepB), bo = TW.Load(b + kept[t + 1] * stepB);
-            e0 = TW.MultiplyAdd(TW.Broadcast(a[0]), be, e0); o0 = TW.MultiplyAdd(TW.Broadcast(a[MR]), bo, o0);
-            e1 = TW.MultiplyAdd(TW.Broadcast(a[1]), be, e1); o1 = TW.MultiplyAdd(TW.Broadcast(a[MR + 1]), bo, o1);
-            e2 = TW.MultiplyAdd(TW.Broadcast(a[2]), be, e2); o2 = TW.MultiplyAdd(TW.Broadcast(a[MR + 2]), bo, o2);
-            e3 = TW.MultiplyAdd(TW.Broadcast(a[3]), be, e3); o3 = TW.MultiplyAdd(TW.Broadcast(a[MR + 3]), bo, o3);
-            e4 = TW.MultiplyAdd(TW.Broadcast(a[4]), be, e4); o4 = TW.MultiplyAdd(TW.Broadcast(a[MR + 4]), bo, o4);
-            e5 = TW.MultiplyAdd(TW.Broadcast(a[5]), be, e5); o5 = TW.MultiplyAdd(TW.Broadcast(a[MR + 5]), bo, o5);
-        }
-        if (t < count)
-        {
-            TV be = TW.Load(b + kept[t] * stepB);
-            e0 = TW.MultiplyAdd(TW.Broadcast(a[0]), be, e0);
-            e1 = TW.MultiplyAdd(TW.Broadcast(a[1]), be, e1);
-            e2 = TW.MultiplyAdd(TW.Broadcast(a[2]), be, e2);
-            e3 = TW.MultiplyAdd(TW.Broadcast(a[3]), be, e3);
-            e4 = TW.MultiplyAdd(TW.Broadcast(a[4]), be, e4);
-            e5 = TW.MultiplyAdd(TW.Broadcast(a[5]), be, e5);
-        }
-        TW.Store(TW.Add(e0, o0), c); TW.Store(TW.Add(e1, o1), c + NR); TW.Store(TW.Add(e2, o2), c + 2 * NR);
-        TW.Store(TW.Add(e3, o3), c + 3 * NR); TW.Store(TW.Add(e4, o4), c + 4 * NR); TW.Store(TW.Add(e5, o5), c + 5 * NR);
     }
 }
