@@ -89,12 +89,21 @@ public sealed class Rng
     public int NextInt(int n)
     {
         if (n <= 0) throw new ArgumentOutOfRangeException(nameof(n), $"NextInt needs a positive bound, got {n}.");
-        // Lemire's multiply-shift with rejection: unbiased.
-        ulong m = (ulong)NextUInt() * (uint)n;
-        if ((uint)m < (uint)n)
+        return Below((uint)n, ref _s0, ref _s1, ref _s2, ref _s3);
+    }
+
+    /// <summary>
+    /// An integer uniformly distributed in [0, <paramref name="n"/>) from a state the caller holds: Lemire's
+    /// multiply-shift with rejection (unbiased), drawing again in the rare rejected case.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private static int Below(uint n, ref uint s0, ref uint s1, ref uint s2, ref uint s3)
+    {
+        ulong m = (ulong)Next(ref s0, ref s1, ref s2, ref s3) * n;
+        if ((uint)m < n)
         {
-            uint threshold = (uint)(-n) % (uint)n;
-            while ((uint)m < threshold) m = (ulong)NextUInt() * (uint)n;
+            uint threshold = (uint)-(int)n % n;
+            while ((uint)m < threshold) m = (ulong)Next(ref s0, ref s1, ref s2, ref s3) * n;
         }
         return (int)(m >> 32);
     }
@@ -128,15 +137,7 @@ public sealed class Rng
         uint s0 = _s0, s1 = _s1, s2 = _s2, s3 = _s3;
         for (int i = items.Length - 1; i > 0; i--)
         {
-            // NextInt(i + 1): Lemire's multiply-shift, drawing again in the rare rejected case.
-            uint n = (uint)(i + 1);
-            ulong m = (ulong)Next(ref s0, ref s1, ref s2, ref s3) * n;
-            if ((uint)m < n)
-            {
-                uint threshold = (uint)-(int)n % n;
-                while ((uint)m < threshold) m = (ulong)Next(ref s0, ref s1, ref s2, ref s3) * n;
-            }
-            int j = (int)(m >> 32);
+            int j = Below((uint)(i + 1), ref s0, ref s1, ref s2, ref s3);
             (items[i], items[j]) = (items[j], items[i]);
         }
         _s0 = s0; _s1 = s1; _s2 = s2; _s3 = s3;
