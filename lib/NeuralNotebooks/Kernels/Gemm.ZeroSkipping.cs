@@ -298,30 +298,22 @@ internal static unsafe partial class Gemm
     }
 
     /// <summary>
-    /// Depth step <paramref name="p"/> of a panel (where A lies, or a partial panel's copy): two vectors of B's row p, six broadcasts of A
-    /// (row r at a_r[p] for a panel of rows; the six values side by side at p·ld for a panel of columns), twelve multiply-adds.
+    /// Depth step <paramref name="p"/> of a panel (where A lies, or a partial panel's copy) through the dense
+    /// kernels' <see cref="Step"/>: a panel of rows reads row r at a_r[p]; a panel of columns has the step's
+    /// six values side by side at p·ld, which Step reads as a packed panel's step 0.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void InPlaceStep<TW, TV, TA>(long p, float* a0, float* a1, float* a2, float* a3, float* a4, float* a5, long ld, float* b, long stepB,
         ref TV c00, ref TV c01, ref TV c10, ref TV c11, ref TV c20, ref TV c21, ref TV c30, ref TV c31, ref TV c40, ref TV c41, ref TV c50, ref TV c51)
         where TW : struct, IWidth<TV> where TV : struct where TA : struct, IPanelLayout
     {
-        float* row = b + p * stepB;
-        var b0 = TW.Load(row);
-        var b1 = TW.Load(row + TW.Lanes);
-        float* q = TA.Kind == PanelKind.Rows ? a0 : a0 + p * ld;
-        var x = TW.Broadcast(TA.Kind == PanelKind.Rows ? a0[p] : q[0]);
-        c00 = TW.MultiplyAdd(x, b0, c00); c01 = TW.MultiplyAdd(x, b1, c01);
-        x = TW.Broadcast(TA.Kind == PanelKind.Rows ? a1[p] : q[1]);
-        c10 = TW.MultiplyAdd(x, b0, c10); c11 = TW.MultiplyAdd(x, b1, c11);
-        x = TW.Broadcast(TA.Kind == PanelKind.Rows ? a2[p] : q[2]);
-        c20 = TW.MultiplyAdd(x, b0, c20); c21 = TW.MultiplyAdd(x, b1, c21);
-        x = TW.Broadcast(TA.Kind == PanelKind.Rows ? a3[p] : q[3]);
-        c30 = TW.MultiplyAdd(x, b0, c30); c31 = TW.MultiplyAdd(x, b1, c31);
-        x = TW.Broadcast(TA.Kind == PanelKind.Rows ? a4[p] : q[4]);
-        c40 = TW.MultiplyAdd(x, b0, c40); c41 = TW.MultiplyAdd(x, b1, c41);
-        x = TW.Broadcast(TA.Kind == PanelKind.Rows ? a5[p] : q[5]);
-        c50 = TW.MultiplyAdd(x, b0, c50); c51 = TW.MultiplyAdd(x, b1, c51);
+        if (TA.Kind == PanelKind.Rows)
+            Step<TW, TV, RowPanel>((int)p, a0, a1, a2, a3, a4, a5, b, p * stepB, ref c00, ref c01, ref c10, ref c11, ref c20, ref c21, ref c30, ref c31, ref c40, ref c41, ref c50, ref c51);
+        else
+        {
+            float* q = a0 + p * ld;
+            Step<TW, TV, PackedPanel>(0, q, q, q, q, q, q, b, p * stepB, ref c00, ref c01, ref c10, ref c11, ref c20, ref c21, ref c30, ref c31, ref c40, ref c41, ref c50, ref c51);
+        }
     }
 
     /// <summary>The half-width kernel (<see cref="HalfKernel"/>) over the kept steps of a panel laid out as <see cref="KeptStepsKernel"/>'s, into a tile of row stride NR.</summary>
