@@ -89,7 +89,7 @@ float byHand = Math.Max(z, 0f);
 float byModel = model.PredictUpTo(xTest[..1], layer: 0).Item(0, 0);
 Console.WriteLine($"weighted sum z = {z:F5}; ReLU(z) by hand = {byHand:F5}; the model's first layer = {byModel:F5}");
 
-// They match: the model is nothing more than this, repeated for 64 neurons, then again for the 10 output neurons, followed by a softmax that turns ten scores into probabilities.
+// They match: the hidden layer is nothing more than this, repeated for 64 neurons. The 10 output neurons take the same kind of weighted sum of those 64 values, with no ReLU; a softmax then turns their ten scores into probabilities.
 //
 // What do the weights look like? Drawing neuron $j$'s 784 weights as a 28×28 image shows which pixels it looks for: red where a bright pixel pushes the neuron up (positive weight), blue where it pushes it down (negative weight), white where the pixel hardly matters. All 64 images share one colour scale, shown by the key on the right.
 

@@ -20,7 +20,7 @@ NeuralNotebooks.Display.FileBasedApp.Start("..");
 
 // # 04 — Handwritten digits from scratch
 //
-// No `Sequential`, no automatic differentiation, no training loop from the library: in this notebook we build a two-layer network for MNIST from tensors and their matrix product, derive its gradient by hand, and train it with mini-batch stochastic gradient descent to better than 97% test accuracy. The lines a learner should see (the ReLU mask in the backward pass, the parameter update, cutting the data into shuffled batches) are written as plain loops; the library's fast kernels for the same steps appear at the end, as an aside.
+// No `Sequential`, no automatic differentiation, no training loop from the library: in this notebook we build a two-layer network for MNIST from tensors and their matrix product, derive its gradient by hand, and train it with mini-batch stochastic gradient descent to better than 97% test accuracy. The lines a learner should see (the ReLU mask in the backward pass, the parameter update, cutting the data into shuffled batches) are written as plain loops; the library's fast kernels for the first two appear at the end, as an aside.
 //
 // Then we check our hand-written gradient three times: against the library's autograd on one batch, against TorchSharp (PyTorch's engine in .NET) on the same batch, and (for the softmax-cross-entropy part) against values computed by PyTorch.
 
