@@ -342,27 +342,28 @@ internal static unsafe partial class Gemm
         int t = 0;
         for (; t + 1 < count; t += 2)
         {
-            HalfStep<TW, TV, TA>(kept[t], a, a1, a2, a3, a4, a5, ld, b, stepB, ref e0, ref e1, ref e2, ref e3, ref e4, ref e5);
-            HalfStep<TW, TV, TA>(kept[t + 1], a, a1, a2, a3, a4, a5, ld, b, stepB, ref o0, ref o1, ref o2, ref o3, ref o4, ref o5);
+            KeptHalfStep<TW, TV, TA>(kept[t], a, a1, a2, a3, a4, a5, ld, b, stepB, ref e0, ref e1, ref e2, ref e3, ref e4, ref e5);
+            KeptHalfStep<TW, TV, TA>(kept[t + 1], a, a1, a2, a3, a4, a5, ld, b, stepB, ref o0, ref o1, ref o2, ref o3, ref o4, ref o5);
         }
-        if (t < count) HalfStep<TW, TV, TA>(kept[t], a, a1, a2, a3, a4, a5, ld, b, stepB, ref e0, ref e1, ref e2, ref e3, ref e4, ref e5);
-        TW.Store(TW.Add(e0, o0), c); TW.Store(TW.Add(e1, o1), c + NR); TW.Store(TW.Add(e2, o2), c + 2 * NR);
-        TW.Store(TW.Add(e3, o3), c + 3 * NR); TW.Store(TW.Add(e4, o4), c + 4 * NR); TW.Store(TW.Add(e5, o5), c + 5 * NR);
+        if (t < count) KeptHalfStep<TW, TV, TA>(kept[t], a, a1, a2, a3, a4, a5, ld, b, stepB, ref e0, ref e1, ref e2, ref e3, ref e4, ref e5);
+        PutHalfTile<TW, TV>(c, e0, e1, e2, e3, e4, e5, o0, o1, o2, o3, o4, o5);
     }
 
-    /// <summary>One step of the half-width kernel in place: one vector of B's row p, six broadcasts of A, six multiply-adds.</summary>
+    /// <summary>
+    /// Kept step <paramref name="p"/> of a panel where A lies through the dense kernel's <see cref="HalfStep"/>:
+    /// a panel of rows reads row r at a_r[p]; a panel of columns has the step's six values side by side at p·ld.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void HalfStep<TW, TV, TA>(long p, float* a0, float* a1, float* a2, float* a3, float* a4, float* a5, long ld, float* b, long stepB,
+    private static void KeptHalfStep<TW, TV, TA>(long p, float* a0, float* a1, float* a2, float* a3, float* a4, float* a5, long ld, float* b, long stepB,
         ref TV s0, ref TV s1, ref TV s2, ref TV s3, ref TV s4, ref TV s5)
         where TW : struct, IWidth<TV> where TV : struct where TA : struct, IPanelLayout
     {
         var bv = TW.Load(b + p * stepB);
-        float* q = TA.Kind == PanelKind.Rows ? a0 : a0 + p * ld;
-        s0 = TW.MultiplyAdd(TW.Broadcast(TA.Kind == PanelKind.Rows ? a0[p] : q[0]), bv, s0);
-        s1 = TW.MultiplyAdd(TW.Broadcast(TA.Kind == PanelKind.Rows ? a1[p] : q[1]), bv, s1);
-        s2 = TW.MultiplyAdd(TW.Broadcast(TA.Kind == PanelKind.Rows ? a2[p] : q[2]), bv, s2);
-        s3 = TW.MultiplyAdd(TW.Broadcast(TA.Kind == PanelKind.Rows ? a3[p] : q[3]), bv, s3);
-        s4 = TW.MultiplyAdd(TW.Broadcast(TA.Kind == PanelKind.Rows ? a4[p] : q[4]), bv, s4);
-        s5 = TW.MultiplyAdd(TW.Broadcast(TA.Kind == PanelKind.Rows ? a5[p] : q[5]), bv, s5);
+        if (TA.Kind == PanelKind.Rows) HalfStep<TW, TV>(p, a0, a1, a2, a3, a4, a5, bv, ref s0, ref s1, ref s2, ref s3, ref s4, ref s5);
+        else
+        {
+            float* q = a0 + p * ld;
+            HalfStep<TW, TV>(0, q, q + 1, q + 2, q + 3, q + 4, q + 5, bv, ref s0, ref s1, ref s2, ref s3, ref s4, ref s5);
+        }
     }
 }

@@ -650,24 +650,40 @@ internal static unsafe partial class Gemm
         int p = 0;
         for (; p + 1 < kc; p += 2, a += 2 * stepA, a3 += 2 * stepA, b += 2 * ldb)
         {
-            TV be = TW.Load(b), bo = TW.Load(b + ldb);
-            e0 = TW.MultiplyAdd(TW.Broadcast(a[0]), be, e0); o0 = TW.MultiplyAdd(TW.Broadcast(a[stepA]), bo, o0);
-            e1 = TW.MultiplyAdd(TW.Broadcast(a[rowA]), be, e1); o1 = TW.MultiplyAdd(TW.Broadcast(a[rowA + stepA]), bo, o1);
-            e2 = TW.MultiplyAdd(TW.Broadcast(a[rowA2]), be, e2); o2 = TW.MultiplyAdd(TW.Broadcast(a[rowA2 + stepA]), bo, o2);
-            e3 = TW.MultiplyAdd(TW.Broadcast(a3[0]), be, e3); o3 = TW.MultiplyAdd(TW.Broadcast(a3[stepA]), bo, o3);
-            e4 = TW.MultiplyAdd(TW.Broadcast(a3[rowA]), be, e4); o4 = TW.MultiplyAdd(TW.Broadcast(a3[rowA + stepA]), bo, o4);
-            e5 = TW.MultiplyAdd(TW.Broadcast(a3[rowA2]), be, e5); o5 = TW.MultiplyAdd(TW.Broadcast(a3[rowA2 + stepA]), bo, o5);
+            HalfStep<TW, TV>(0, a, a + rowA, a + rowA2, a3, a3 + rowA, a3 + rowA2, TW.Load(b), ref e0, ref e1, ref e2, ref e3, ref e4, ref e5);
+            float* ao = a + stepA, ao3 = a3 + stepA;
+            HalfStep<TW, TV>(0, ao, ao + rowA, ao + rowA2, ao3, ao3 + rowA, ao3 + rowA2, TW.Load(b + ldb), ref o0, ref o1, ref o2, ref o3, ref o4, ref o5);
         }
-        if (p < kc)
-        {
-            TV be = TW.Load(b);
-            e0 = TW.MultiplyAdd(TW.Broadcast(a[0]), be, e0);
-            e1 = TW.MultiplyAdd(TW.Broadcast(a[rowA]), be, e1);
-            e2 = TW.MultiplyAdd(TW.Broadcast(a[rowA2]), be, e2);
-            e3 = TW.MultiplyAdd(TW.Broadcast(a3[0]), be, e3);
-            e4 = TW.MultiplyAdd(TW.Broadcast(a3[rowA]), be, e4);
-            e5 = TW.MultiplyAdd(TW.Broadcast(a3[rowA2]), be, e5);
-        }
+        if (p < kc) HalfStep<TW, TV>(0, a, a + rowA, a + rowA2, a3, a3 + rowA, a3 + rowA2, TW.Load(b), ref e0, ref e1, ref e2, ref e3, ref e4, ref e5);
+        PutHalfTile<TW, TV>(c, e0, e1, e2, e3, e4, e5, o0, o1, o2, o3, o4, o5);
+    }
+
+    /// <summary>
+    /// One depth step of a half-width kernel, as <see cref="Step"/> is of the full one: one vector of B,
+    /// six broadcasts of A (row r at a_r[<paramref name="i"/>]), six multiply-adds. Callers pass pointers
+    /// the JIT folds into each load's address (a pointer plus a row stride or a constant; rows 3-5 through
+    /// a second pointer), so that every broadcast stays a single addressed load. The zero-skipping kernel's
+    /// loops compiled to the same instructions as with the step written out in them; the dense one's to one
+    /// fewer per pair of steps.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void HalfStep<TW, TV>(long i, float* a0, float* a1, float* a2, float* a3, float* a4, float* a5, TV b,
+        ref TV s0, ref TV s1, ref TV s2, ref TV s3, ref TV s4, ref TV s5)
+        where TW : struct, IWidth<TV> where TV : struct
+    {
+        s0 = TW.MultiplyAdd(TW.Broadcast(a0[i]), b, s0);
+        s1 = TW.MultiplyAdd(TW.Broadcast(a1[i]), b, s1);
+        s2 = TW.MultiplyAdd(TW.Broadcast(a2[i]), b, s2);
+        s3 = TW.MultiplyAdd(TW.Broadcast(a3[i]), b, s3);
+        s4 = TW.MultiplyAdd(TW.Broadcast(a4[i]), b, s4);
+        s5 = TW.MultiplyAdd(TW.Broadcast(a5[i]), b, s5);
+    }
+
+    /// <summary>A half-width tile's even and odd sums, added, into <paramref name="c"/> (row stride NR).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void PutHalfTile<TW, TV>(float* c, TV e0, TV e1, TV e2, TV e3, TV e4, TV e5, TV o0, TV o1, TV o2, TV o3, TV o4, TV o5)
+        where TW : struct, IWidth<TV> where TV : struct
+    {
         TW.Store(TW.Add(e0, o0), c); TW.Store(TW.Add(e1, o1), c + NR); TW.Store(TW.Add(e2, o2), c + 2 * NR);
         TW.Store(TW.Add(e3, o3), c + 3 * NR); TW.Store(TW.Add(e4, o4), c + 4 * NR); TW.Store(TW.Add(e5, o5), c + 5 * NR);
     }
