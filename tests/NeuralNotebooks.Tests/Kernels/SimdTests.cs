@@ -222,6 +222,51 @@ public class SimdTests
         }
     }
 
+    /// <summary>
+    /// Zip's 512-bit loop with non-temporal stores, which only a Zen 4 takes, and only from
+    /// <see cref="Loops.NonTemporalZipFloats"/> on: called here itself, on every processor and at lengths
+    /// where its stores must end on vector boundaries, at every distance to a 64-byte boundary and in place.
+    /// </summary>
+    [Theory, MemberData(nameof(AlignedLengths))]
+    public void Both_two_array_loops_give_the_scalar_results_at_every_distance_to_a_line(int n)
+    {
+        var x = Data(n + 32, n + 3); var y = Data(n + 32, n + 9);
+        foreach (bool nonTemporal in new[] { false, true })
+            for (int dOff = 0; dOff < 16; dOff++)
+            {
+                int xOff = (dOff + 5) % 17, yOff = (dOff * 3) % 16;
+                void Both<T>(T op, Binary scalar, string name) where T : struct, IBinaryOperator
+                {
+                    var expected = Enumerable.Repeat(42f, n + 16).ToArray(); var actual = Enumerable.Repeat(42f, n + 16).ToArray();
+                    scalar(x.AsSpan(xOff, n), y.AsSpan(yOff, n), expected.AsSpan(dOff, n));
+                    Loops.Zip(x.AsSpan(xOff, n), y.AsSpan(yOff, n), actual.AsSpan(dOff, n), op, nonTemporal);
+                    Same(expected, actual, $"{name}, {(nonTemporal ? "non-temporal" : "ordinary")} stores, destination offset {dOff}");
+                }
+                Both(default(AddOperator), Scalar.Add, "add");
+                Both(default(DivideOperator), Scalar.Divide, "divide");
+                Both(default(MaxOperator), Scalar.Max, "max");
+
+                var inPlace = (float[])x.Clone(); var twin = (float[])x.Clone();
+                Scalar.Subtract(twin.AsSpan(dOff, n), y.AsSpan(yOff, n), twin.AsSpan(dOff, n));
+                Loops.Zip(inPlace.AsSpan(dOff, n), y.AsSpan(yOff, n), inPlace.AsSpan(dOff, n), default(SubtractOperator), nonTemporal);
+                Same(twin, inPlace, $"subtract in place, {(nonTemporal ? "non-temporal" : "ordinary")} stores, offset {dOff}");
+            }
+    }
+
+    [Fact]
+    public void Two_array_kernels_around_the_non_temporal_length_match_their_twins()
+    {
+        // Simd's own choice of loop on this processor, on both sides of the length where a Zen 4 changes loops.
+        foreach (int n in new[] { Loops.NonTemporalZipFloats - 1, Loops.NonTemporalZipFloats, Loops.NonTemporalZipFloats + 17 })
+        {
+            var x = Data(n + 1, 61); var y = Data(n, 62);
+            var expected = new float[n + 2]; var actual = new float[n + 2];
+            Scalar.Multiply(x.AsSpan(1, n), y, expected.AsSpan(1, n));
+            Simd.Multiply(x.AsSpan(1, n), y, actual.AsSpan(1, n));
+            Same(expected, actual, $"multiply over {n} floats");
+        }
+    }
+
     [Theory, MemberData(nameof(Shapes))]
     public void Scalar_operand_arithmetic_matches_exactly(int n, int offset)
     {
