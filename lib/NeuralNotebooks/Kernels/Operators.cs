@@ -208,7 +208,7 @@ internal static class Loops
     private static readonly bool ZipStoresNonTemporal = Processor.AmdFamily == 0x19;
 
     /// <summary>d[i] = op(x[i], y[i]), with the same widths and ends as <see cref="Map"/>.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Zip<T>(ReadOnlySpan<float> x, ReadOnlySpan<float> y, Span<float> d, T op) where T : struct, IBinaryOperator =>
         Zip(x, y, d, op, nonTemporal: ZipStoresNonTemporal && x.Length >= NonTemporalZipFloats && !InPlace(x, y, d));
 
