@@ -242,7 +242,7 @@ internal static class Loops
                 tail = Once(op, Vector512.LoadUnsafe(ref xr, (nuint)(n - 16)), Vector512.LoadUnsafe(ref yr, (nuint)(n - 16)));
                 i = ToAligned(ref dr, 64);
             }
-            i = ends && nonTemporal ? ZipRun512NonTemporal(op, ref xr, ref yr, ref dr, i, n) : ZipRun512(op, ref xr, ref yr, ref dr, i, n);
+            i = ends && nonTemporal ? ZipRun512NonTemporal(op, ref xr, ref yr, ref dr, i, n) : ZipRun512<T, OrdinaryStores>(op, ref xr, ref yr, ref dr, i, n);
             if (ends)
             {
                 head.StoreUnsafe(ref dr);
@@ -363,8 +363,9 @@ internal static class Loops
         return i;
     }
 
+    /// <summary>Zip's 512-bit main loop, with ordinary or non-temporal stores (see <see cref="IStores"/>).</summary>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    private static int ZipRun512<T>(T op, ref float xr, ref float yr, ref float dr, int i, int n) where T : struct, IBinaryOperator
+    private static int ZipRun512<T, TStores>(T op, ref float xr, ref float yr, ref float dr, int i, int n) where T : struct, IBinaryOperator where TStores : IStores
     {
         for (; i <= n - 64; i += 64)
         {
@@ -372,38 +373,44 @@ internal static class Loops
             var b = op.Invoke(Vector512.LoadUnsafe(ref xr, (nuint)i + 16), Vector512.LoadUnsafe(ref yr, (nuint)i + 16));
             var c = op.Invoke(Vector512.LoadUnsafe(ref xr, (nuint)i + 32), Vector512.LoadUnsafe(ref yr, (nuint)i + 32));
             var e = op.Invoke(Vector512.LoadUnsafe(ref xr, (nuint)i + 48), Vector512.LoadUnsafe(ref yr, (nuint)i + 48));
-            a.StoreUnsafe(ref dr, (nuint)i); b.StoreUnsafe(ref dr, (nuint)i + 16);
-            c.StoreUnsafe(ref dr, (nuint)i + 32); e.StoreUnsafe(ref dr, (nuint)i + 48);
+            TStores.Store(a, ref dr, (nuint)i); TStores.Store(b, ref dr, (nuint)i + 16);
+            TStores.Store(c, ref dr, (nuint)i + 32); TStores.Store(e, ref dr, (nuint)i + 48);
         }
         for (; i <= n - 16; i += 16)
-            op.Invoke(Vector512.LoadUnsafe(ref xr, (nuint)i), Vector512.LoadUnsafe(ref yr, (nuint)i)).StoreUnsafe(ref dr, (nuint)i);
+            TStores.Store(op.Invoke(Vector512.LoadUnsafe(ref xr, (nuint)i), Vector512.LoadUnsafe(ref yr, (nuint)i)), ref dr, (nuint)i);
         return i;
     }
 
     /// <summary>
-    /// <see cref="ZipRun512"/> with non-temporal stores (see <see cref="NonTemporalZipFloats"/>), from the destination's
-    /// first 64-byte boundary, found again with the array pinned: an aligned store to an address the GC has since
-    /// moved off the boundary would fault. Returns <paramref name="i"/> as it was (nothing stored) for a destination
-    /// not on a float's boundary, which no boundary of 64 bytes can be reached from.
+    /// How a main loop stores its vectors, as a type argument so that each kind of store is compiled into a loop
+    /// of its own (as the sums' lookahead is).
+    /// </summary>
+    private interface IStores { static abstract void Store(Vector512<float> v, ref float d, nuint i); }
+    private readonly struct OrdinaryStores : IStores
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void Store(Vector512<float> v, ref float d, nuint i) => v.StoreUnsafe(ref d, i);
+    }
+    /// <summary>Aligned non-temporal stores: only into a destination the caller has pinned, from a 64-byte boundary.</summary>
+    private readonly unsafe struct NonTemporalStores : IStores
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void Store(Vector512<float> v, ref float d, nuint i) => v.StoreAlignedNonTemporal((float*)Unsafe.AsPointer(ref Unsafe.Add(ref d, i)));
+    }
+
+    /// <summary>
+    /// <see cref="ZipRun512{T, TStores}"/> with non-temporal stores (see <see cref="NonTemporalZipFloats"/>), from
+    /// the destination's first 64-byte boundary, found again with the array pinned: an aligned store to an address
+    /// the GC has since moved off the boundary would fault. A destination not on a float's boundary, from which no
+    /// boundary of 64 bytes can be reached, gets ordinary stores.
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static unsafe int ZipRun512NonTemporal<T>(T op, ref float xr, ref float yr, ref float dr, int i, int n) where T : struct, IBinaryOperator
     {
         fixed (float* d = &dr)
         {
-            if (((nuint)d & (sizeof(float) - 1)) != 0) return ZipRun512(op, ref xr, ref yr, ref dr, i, n);
-            i = ToAligned(ref *d, 64);
-            for (; i <= n - 64; i += 64)
-            {
-                var a = op.Invoke(Vector512.LoadUnsafe(ref xr, (nuint)i), Vector512.LoadUnsafe(ref yr, (nuint)i));
-                var b = op.Invoke(Vector512.LoadUnsafe(ref xr, (nuint)i + 16), Vector512.LoadUnsafe(ref yr, (nuint)i + 16));
-                var c = op.Invoke(Vector512.LoadUnsafe(ref xr, (nuint)i + 32), Vector512.LoadUnsafe(ref yr, (nuint)i + 32));
-                var e = op.Invoke(Vector512.LoadUnsafe(ref xr, (nuint)i + 48), Vector512.LoadUnsafe(ref yr, (nuint)i + 48));
-                a.StoreAlignedNonTemporal(d + i); b.StoreAlignedNonTemporal(d + i + 16);
-                c.StoreAlignedNonTemporal(d + i + 32); e.StoreAlignedNonTemporal(d + i + 48);
-            }
-            for (; i <= n - 16; i += 16)
-                op.Invoke(Vector512.LoadUnsafe(ref xr, (nuint)i), Vector512.LoadUnsafe(ref yr, (nuint)i)).StoreAlignedNonTemporal(d + i);
+            if (((nuint)d & (sizeof(float) - 1)) != 0) return ZipRun512<T, OrdinaryStores>(op, ref xr, ref yr, ref dr, i, n);
+            i = ZipRun512<T, NonTemporalStores>(op, ref xr, ref yr, ref dr, ToAligned(ref dr, 64), n);
             // Non-temporal stores are weakly ordered: fenced before the end vectors' ordinary stores, which may
             // overlap them, and before another thread is told the work is done.
             Sse.StoreFence();
