@@ -25,6 +25,9 @@ internal static class Compare
 {
     private sealed record Row(string Workload, string Description, double Library, double Peer, string PeerName, string Unit, double Goal, double TorchSharp = double.NaN)
     {
+        /// <summary>The link between two cores (<see cref="Link"/>, ns) just before each of the library's runs of the row, in order.</summary>
+        public IReadOnlyList<double> Links { get; init; } = [];
+
         /// <summary>Against the faster peer: PyTorch (or the row's other peer) or TorchSharp, whichever wins in this run.</summary>
         public double Ratio => Library / FastestPeer;
         public double FastestPeer => double.IsNaN(TorchSharp) ? Peer : Math.Max(Peer, TorchSharp);
@@ -156,8 +159,8 @@ internal static class Compare
         // (Rest), so that it does not share the cores with threads of the run before it that are still
         // spinning: LibTorch's OpenMP workers spin for about 10 ms after each parallel region (the
         // library's own workers for 50 µs).
-        (double Ours, double Theirs) Paired(Func<double> ours, Func<double>? theirs, bool theirsWarmsUpItself = false, int? pairs = null, double warmupSeconds = 0) =>
-            PairedRuns(repeats, ours, theirs, theirsWarmsUpItself, pairs, warmupSeconds);
+        (double Ours, double Theirs) Paired(Func<double> ours, Func<double>? theirs, bool theirsWarmsUpItself = false, List<double>? links = null) =>
+            PairedRuns(repeats, ours, theirs, theirsWarmsUpItself, links: links);
 
         // The ceiling of the library's products (Peak), measured next to the rows it bounds: a few times
         // before the SGEMMs and again before the CNN, as the machine's speed drifts.
@@ -173,9 +176,10 @@ internal static class Compare
             var a = new Rng(1).Uniform(new Shape(n * n)).ToArray(); var b = new Rng(2).Uniform(new Shape(n * n)).ToArray(); var c = new float[n * n];
             int iters = SgemmIterations(n);
             using var theirs = torchSharp?.Sgemm(n);
-            var (gflops, torchSharpGflops) = Paired(() => { var sw = Stopwatch.StartNew(); for (int i = 0; i < iters; i++) Simd.Gemm(n, n, n, a, false, b, false, c); return 2.0 * n * n * n * iters / sw.Elapsed.TotalSeconds / 1e9; }, theirs is null ? null : theirs.Measure);
+            var links = new List<double>();
+            var (gflops, torchSharpGflops) = Paired(() => { var sw = Stopwatch.StartNew(); for (int i = 0; i < iters; i++) Simd.Gemm(n, n, n, a, false, b, false, c); return 2.0 * n * n * n * iters / sw.Elapsed.TotalSeconds / 1e9; }, theirs is null ? null : theirs.Measure, links: links);
             rows.Add(new Row($"sgemm_{n}", $"SGEMM {n}x{n}x{n}", gflops, torchGemm!["sizes"]![n.ToString(CultureInfo.InvariantCulture)]!["gflops_median"]!.GetValue<double>(),
-                "OpenBLAS via torch.matmul", "GFLOP/s", n == 256 ? 1.5 : 1.0, torchSharpGflops));
+                "OpenBLAS via torch.matmul", "GFLOP/s", n == 256 ? 1.5 : 1.0, torchSharpGflops) { Links = links });
         }
 
         // Element-wise kernels against TensorPrimitives, measured in child processes (see ElementwiseProcesses).
@@ -194,16 +198,17 @@ internal static class Compare
         {
             Console.Error.WriteLine("MLP");
             using var theirs = torchSharp?.MlpTrain(mnist!.Train);
+            var links = new List<double>();
             var (mlp, torchSharpMlp) = Paired(() =>
             {
                 var m = Mlp();
                 return m.Fit(flat!, mnist!.Train.Labels, epochs: 1, batchSize: 200, verbose: false).SamplesPerSecond;
-            }, theirs is null ? null : theirs.Measure);
+            }, theirs is null ? null : theirs.Measure, links: links);
             var torchMlp2 = Peer("torch_mlp.py", "--threads", "2");
             var torchMlp1 = Peer("torch_mlp.py", "--threads", "1");
             double torchMlp = Math.Max(torchMlp2["samples_per_s"]!.GetValue<double>(), torchMlp1["samples_per_s"]!.GetValue<double>());
             rows.Add(new Row("mlp_train", "MLP 784-100-10 sigmoid, Adam, batch 200, 1 epoch", mlp, torchMlp, "PyTorch 1.13 (best of 1 and 2 threads)", "samples/s", 2.0,
-                torchSharpMlp));
+                torchSharpMlp) { Links = links });
         }
 
         // scikit-learn's fits take turns with the library's, one timed fit in a process of its own each time,
@@ -221,8 +226,9 @@ internal static class Compare
                 clf.Fit(flat!, mnist!.Train.Labels);
                 return 5.0 * flat!.Shape[0] / sw.Elapsed.TotalSeconds;
             }
-            var (ours, theirs) = Paired(Fit, () => PeerRuns("sklearn_mlp.py", 1)["samples_per_s"]!.GetValue<double>(), theirsWarmsUpItself: true);
-            rows.Add(new Row("mlpclassifier_train", "MLPClassifier(100, logistic), 5 epochs", ours, theirs, "scikit-learn 1.2", "samples/s", 3.0));
+            var links = new List<double>();
+            var (ours, theirs) = Paired(Fit, () => PeerRuns("sklearn_mlp.py", 1)["samples_per_s"]!.GetValue<double>(), theirsWarmsUpItself: true, links: links);
+            rows.Add(new Row("mlpclassifier_train", "MLPClassifier(100, logistic), 5 epochs", ours, theirs, "scikit-learn 1.2", "samples/s", 3.0) { Links = links });
         }
 
         // The course CNN.
@@ -232,24 +238,25 @@ internal static class Compare
             var images = Mnist.Load(mnistDir, channels: true);
             Sequential? trained = null;
             using var theirTraining = torchSharp?.CnnTrain(images.Train);
+            List<double> trainLinks = [], inferenceLinks = [];
             var (cnn, torchSharpCnn) = Paired(() =>
             {
                 var m = CourseCnn();
                 var h = m.Fit(images.Train.Images, images.Train.Labels, epochs: 1, batchSize: 32, verbose: false);
                 trained = m;
                 return h.SamplesPerSecond;
-            }, theirTraining is null ? null : theirTraining.Measure);
+            }, theirTraining is null ? null : theirTraining.Measure, links: trainLinks);
             MeasurePeak();
             cnnForwardFlops = Peak.ForwardFlops(trained!);
             using var theirInference = torchSharp?.CnnInference(images.Train, images.Test);
             var (infer, torchSharpInfer) = Paired(() => { var sw = Stopwatch.StartNew(); trained!.Predict(images.Test.Images); return images.Test.Count / sw.Elapsed.TotalSeconds; },
-                theirInference is null ? null : theirInference.Measure);
+                theirInference is null ? null : theirInference.Measure, links: inferenceLinks);
             var torchCnn = Peer("torch_cnn.py");
             double torchInfer = torchCnn["inference"]!.AsArray().Max(r => r!["samples_per_s"]!.GetValue<double>());
             rows.Add(new Row("cnn_train", "course CNN, Adam, batch 32, 1 epoch of 60k", cnn, torchCnn["train"]!["samples_per_s"]!.GetValue<double>(), "PyTorch 1.13", "samples/s", 4.0,
-                torchSharpCnn));
+                torchSharpCnn) { Links = trainLinks });
             rows.Add(new Row("cnn_inference", "course CNN, inference on the 10k test images", infer, torchInfer, "PyTorch 1.13 (best batch size)", "samples/s", 4.0,
-                torchSharpInfer));
+                torchSharpInfer) { Links = inferenceLinks });
             // Garbage of one more epoch of the warmed-up model: what a Fit allocates per batch.
             long before = GC.GetTotalAllocatedBytes(precise: true);
             trained!.Fit(images.Train.Images, images.Train.Labels, epochs: 1, batchSize: 32, verbose: false);
@@ -278,6 +285,9 @@ internal static class Compare
             Console.WriteLine($"{r.Workload,-28} {r.Library,12:N2} {r.Peer,12:N2} {(double.IsNaN(r.TorchSharp) ? "-" : r.TorchSharp.ToString("N2", CultureInfo.InvariantCulture)),12} {r.Unit,-10} {r.Ratio,7:F2} {r.Goal,6:F1}  {r.PeerName}{(r.FastestPeerName == r.PeerName ? "" : $" (ratio against {r.FastestPeerName})")}{(r.Ratio >= r.Goal ? "" : "  (below goal)")}");
         var ceiling = Ceiling(rows, peaks, cnnForwardFlops);
         foreach (var line in ceiling.Lines) Console.WriteLine(line);
+        if (rows.Any(r => r.Links.Any(l => !double.IsNaN(l))))
+            Console.WriteLine("link between two cores (`Link`), one way, before each of the library's runs: "
+                + string.Join("; ", rows.Where(r => r.Links.Count > 0).Select(r => $"{r.Workload} {string.Join(", ", r.Links.Select(l => l.ToString("F0", CultureInfo.InvariantCulture)))} ns")));
         var json = new JsonObject
         {
             ["date"] = date,
@@ -298,6 +308,7 @@ internal static class Compare
                 ["workload"] = r.Workload, ["description"] = r.Description, ["library"] = Math.Round(r.Library, 2), ["peer"] = Math.Round(r.Peer, 2),
                 ["peer_name"] = r.PeerName, ["unit"] = r.Unit, ["ratio"] = Math.Round(r.Ratio, 2), ["goal"] = r.Goal,
                 ["torchsharp"] = double.IsNaN(r.TorchSharp) ? null : Math.Round(r.TorchSharp, 2), ["ratio_against"] = r.FastestPeerName,
+                ["link_ns"] = r.Links.Count == 0 ? null : new JsonArray(r.Links.Select(l => (JsonNode?)(double.IsNaN(l) ? null : Math.Round(l))).ToArray()),
             }).ToArray()),
         };
         if (only is not null)
@@ -446,8 +457,13 @@ internal static class Compare
         return 0;
     }
 
-    /// <summary>The library's runs alternating with a peer's (see where it is called), and the median of each side.</summary>
-    private static (double Ours, double Theirs) PairedRuns(int repeats, Func<double> ours, Func<double>? theirs, bool theirsWarmsUpItself = false, int? pairs = null, double warmupSeconds = 0)
+    /// <summary>
+    /// The library's runs alternating with a peer's (see where it is called), and the median of each side; with
+    /// <paramref name="links"/>, the link between two cores (<see cref="Link"/>) is measured right before each of
+    /// the library's runs, after the rest, and added to it.
+    /// </summary>
+    private static (double Ours, double Theirs) PairedRuns(int repeats, Func<double> ours, Func<double>? theirs, bool theirsWarmsUpItself = false, int? pairs = null,
+        double warmupSeconds = 0, List<double>? links = null)
     {
         var warming = Stopwatch.StartNew();
         do
@@ -462,11 +478,13 @@ internal static class Compare
         for (int r = 0; r < (pairs ?? repeats); r++)
         {
             Thread.Sleep(Rest);
+            links?.Add(Link.Measure());
             a.Add(ours());
             Thread.Sleep(Rest);
             if (theirs is not null) b.Add(theirs());
             // Each pair on stderr, so that a drifting machine shows as both sides moving together.
-            Console.Error.WriteLine($"    run {r + 1}: library {a[^1]:N1}" + (theirs is null ? "" : $", peer {b[^1]:N1}, ratio {a[^1] / b[^1]:F2}"));
+            Console.Error.WriteLine($"    run {r + 1}: library {a[^1]:N1}" + (theirs is null ? "" : $", peer {b[^1]:N1}, ratio {a[^1] / b[^1]:F2}")
+                + (links is null ? "" : $" (link {links[^1]:F0} ns)"));
         }
         return (MedianOf(a), theirs is null ? double.NaN : MedianOf(b));
     }

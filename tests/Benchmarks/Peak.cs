@@ -15,7 +15,8 @@ namespace Benchmarks;
 /// than the ceiling cannot be met without a faster micro-kernel. It bounds this library's code, not the
 /// machine: a peer's own kernel may get more out of a core (OpenBLAS's SGEMM came out above it once).
 /// So <c>-- peak</c> also measures the machine's limit, the multiply-add units alone on registers, each
-/// time right after the kernel, and prints the kernel's share of it.
+/// time right after the kernel, and prints the kernel's share of it; and the link between two cores
+/// (<see cref="Link"/>), which bounds what a parallel step can hand from one core to the other.
 /// </summary>
 internal static class Peak
 {
@@ -31,6 +32,9 @@ internal static class Peak
         var units = Enumerable.Range(0, 5).Select(_ => (Kernel: Measure(), Units: MeasureUnits())).ToList();
         Console.WriteLine($"multiply-add units alone on {Environment.ProcessorCount} cores ({Vector<float>.Count}-float vectors, no loads), each after a kernel run: "
             + string.Join(", ", units.Select(u => $"{u.Units.ToString("F1", CultureInfo.InvariantCulture)} (kernel {u.Kernel.ToString("F1", CultureInfo.InvariantCulture)}, {100 * u.Kernel / u.Units:F0}%)")) + " GFLOP/s");
+        // The link between two cores: how soon what one core writes reaches the other (see Link).
+        if (Environment.ProcessorCount >= 2) Console.WriteLine("link between two cores, one way (a counter passed back and forth, `Link`): "
+            + string.Join(", ", Enumerable.Range(0, 5).Select(_ => Link.Measure().ToString("F0", CultureInfo.InvariantCulture))) + " ns");
         return 0;
     }
 
