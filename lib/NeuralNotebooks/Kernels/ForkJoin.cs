@@ -26,6 +26,18 @@ internal static unsafe class ForkJoin
     [ThreadStatic] private static Job? _job;
     /// <summary>How many parts this thread is running: a loop started inside a part runs its parts in order on the same thread.</summary>
     [ThreadStatic] private static int _depth;
+    [ThreadStatic] private static bool _alone;
+
+    /// <summary>
+    /// While true, this thread's loops run all their parts themselves, in order, without the workers: the same
+    /// cut, so the same results, on one core. A training loop sets it for the batches that run faster so
+    /// (<see cref="NeuralNotebooks.StepCores"/>).
+    /// </summary>
+    public static bool Alone
+    {
+        get => _alone;
+        set => _alone = value;
+    }
 
     /// <summary>The cores a loop is shared among: all the process may use (<see cref="Environment.ProcessorCount"/>).</summary>
     public static int Cores => Environment.ProcessorCount;
@@ -131,9 +143,9 @@ internal static unsafe class ForkJoin
             body.Run(0, count);
             return;
         }
-        if (_depth > 0)
+        if (_depth > 0 || _alone)
         {
-            // Already inside a part: the cores are busy with the outer loop.
+            // Already inside a part, the cores busy with the outer loop; or told to run alone.
             for (int t = 0; t < parts; t++) body.Run(t * size, Math.Min(count, (t + 1) * size));
             return;
         }

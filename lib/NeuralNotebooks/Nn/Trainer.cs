@@ -17,6 +17,8 @@ namespace NeuralNotebooks;
 /// step that breaks them, without a copy. (Until then each step was checked and copied aside in a pass of
 /// its own after the update in place: the course CNN's epochs ran 1.036x as fast without it, medians of
 /// eight pairs of runs in alternating processes, same bits.)
+/// Each batch shares its kernels among the cores or runs on the calling thread alone, whichever was
+/// faster when both were last timed (<see cref="StepCores"/>); the bits are the same either way.
 /// </summary>
 internal sealed class Trainer
 {
@@ -40,6 +42,8 @@ internal sealed class Trainer
     private readonly float[][] _original;
     private readonly Tensor?[] _outputs;
     private Tensor? _xBatch, _yBatch, _grad;
+    /// <summary>Whether each batch shares its kernels among the cores or runs on this thread alone.</summary>
+    private readonly StepCores _cores = new();
 
     public Trainer(IReadOnlyList<Layer> layers, Loss loss, Optimizer optimizer)
     {
@@ -103,6 +107,7 @@ internal sealed class Trainer
         }
         finally
         {
+            ForkJoin.Alone = false;
             // Whatever happened, each weight tensor ends on its own array, holding the weights, so that views of
             // it (Reshape) and arrays a learner wrapped in it see them.
             for (int i = 0; i < _parameters.Count; i++)
@@ -123,6 +128,7 @@ internal sealed class Trainer
         for (int start = 0, batch = 1; start < n; start += batchSize, batch++)
         {
             int count = Math.Min(batchSize, n - start);
+            ForkJoin.Alone = _cores.Begin();
             var xb = Batches.Gather(x, order, start, count, ref _xBatch);
             var yb = Batches.Gather(y, order, start, count, ref _yBatch);
             Tensor h = xb;
@@ -183,6 +189,7 @@ internal sealed class Trainer
                 throw Diverged(epoch, batch, what, _owners[broken], xb, order, start);
             }
             for (int i = 0; i < _parameters.Count; i++) _parameters[i].SwapData(ref _next[i]);
+            _cores.End(comparable: count == batchSize);
         }
         return (lossSum, correct);
     }

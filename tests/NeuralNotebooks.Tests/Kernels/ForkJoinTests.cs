@@ -39,6 +39,54 @@ public class ForkJoinTests
         for (int i = 0; i < count; i++) Assert.Equal(i / size, partOf[i]);
     }
 
+    /// <summary>Records, for each index, the thread that ran it and where the range it was run in started.</summary>
+    private readonly struct WhoRuns(int[] thread, int[] rangeStart) : IRangeBody
+    {
+        public void Run(int from, int to)
+        {
+            for (int i = from; i < to; i++)
+            {
+                thread[i] = Environment.CurrentManagedThreadId;
+                rangeStart[i] = from;
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void A_loop_told_to_run_alone_runs_the_same_parts_on_the_calling_thread(bool balanced)
+    {
+        const int Count = 100_000, Grain = 64;
+        ForkJoin.Parts(Count, Grain, out int size);
+        var thread = new int[Count];
+        var start = new int[Count];
+        // Several loops: shared, the first one's parts may all be run by the caller before a worker starts.
+        for (int loop = 0; loop < 10; loop++)
+        {
+            ForkJoin.Alone = true;
+            try
+            {
+                if (balanced) ForkJoin.ForBalanced(Count, Grain, new WhoRuns(thread, start));
+                else ForkJoin.For(Count, Grain, new WhoRuns(thread, start));
+            }
+            finally { ForkJoin.Alone = false; }
+            Assert.All(thread, t => Assert.Equal(Environment.CurrentManagedThreadId, t));
+            for (int i = 0; i < Count; i++) Assert.Equal(i / size * size, start[i]);
+        }
+        // The switch is this thread's: another thread's loop still shares its parts out.
+        ForkJoin.Alone = true;
+        bool elsewhere = true;
+        try
+        {
+            var other = new Thread(() => elsewhere = ForkJoin.Alone);
+            other.Start();
+            other.Join();
+        }
+        finally { ForkJoin.Alone = false; }
+        Assert.False(elsewhere);
+    }
+
     [Fact]
     public void The_cut_depends_only_on_the_count_the_grain_and_the_cores()
     {

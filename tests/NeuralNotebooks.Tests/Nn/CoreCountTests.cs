@@ -36,6 +36,23 @@ public class CoreCountTests
         Assert.True(passed, $"training on {cores} core(s) against {Environment.ProcessorCount} here (exit {exit}):\n{output}");
     }
 
+    /// <summary>
+    /// A Fit's batches share their kernels among the cores or run on the calling thread alone, whichever the
+    /// trainer found faster lately (<see cref="StepCores"/>): both ways end with the same bits.
+    /// </summary>
+    [Fact]
+    public void Training_gives_the_same_weights_whether_its_batches_run_alone_or_share_the_cores()
+    {
+        if (Environment.GetEnvironmentVariable(ExpectedDigest) is not null) return;   // a child of the test above
+        static string Digest(bool alone)
+        {
+            StepCores.Force = alone;
+            try { return CoreCountTests.Digest(); }
+            finally { StepCores.Force = null; }
+        }
+        Assert.Equal(Digest(alone: false), Digest(alone: true));
+    }
+
     /// <summary>In the child processes above: the runtime reports the cores it was told, and training ends with the parent's bits.</summary>
     [Fact]
     public void Child_process_trains_to_the_expected_weights()
