@@ -25,18 +25,23 @@ internal sealed class StepCores
     /// </summary>
     public static readonly TimeSpan Period = TimeSpan.FromSeconds(2);
 
-    /// <summary>
-    /// Timed batches of each way in a trial. Each way's run of them comes after one more that is not timed: the
-    /// first batch after a switch finds the data where the other way left it (an alone batch after shared ones
-    /// reads the half the other core wrote, across the link that made alone worth trying; a shared one after
-    /// alone ones first wakes the worker). Timed alone, shared, shared, alone, as first written, three of the
-    /// four alone batches paid that, and in a minute of the slow link the trials chose the shared way whose
-    /// epochs ran at 254k and 307k samples/s, against 394k to 400k alone.
-    /// </summary>
+    /// <summary>Timed batches of each way in a trial.</summary>
     public const int TrialBatches = 4;
 
-    /// <summary>Batches a trial runs: for each way, one to settle and then <see cref="TrialBatches"/> timed.</summary>
-    private const int Block = TrialBatches + 1;
+    /// <summary>
+    /// Batches each way runs untimed in a trial before its timed ones: the first batches after a switch find
+    /// the data where the other way left it (an alone batch after shared ones reads the half the other core
+    /// wrote, across the link that made alone worth trying; shared ones after alone ones wake the worker and
+    /// hand half the data back). In a slow-link minute the CNN's shared batches took 2.3, 1.6, 1.5 and then
+    /// 1.4 ms after an alone block, its alone ones 2.8, 2.0 and then 2.0. Timed the ways batch by batch in
+    /// turns, as first written, three of the four alone batches paid for a switch, and in a minute of the slow
+    /// link the trials chose to share, at 254k and 307k samples/s against 394k to 400k alone; with one batch
+    /// untimed, a trial in a slow minute chose alone for the CNN, whose epoch then ran at 15.5k against 22.9k.
+    /// </summary>
+    public const int SettleBatches = 2;
+
+    /// <summary>Batches a trial runs each way.</summary>
+    private const int Block = SettleBatches + TrialBatches;
 
     /// <summary>
     /// Batches before the first trial: a Fit's first batches rent their buffers and may still run code the JIT
@@ -45,11 +50,20 @@ internal sealed class StepCores
     /// </summary>
     public const int WarmupBatches = 8;
 
-    /// <summary>Alone is chosen when its median batch takes less than this share of the shared one's.</summary>
-    public const double Margin = 0.9;
+    /// <summary>
+    /// Alone is chosen when its median batch takes less than this share of the shared one's: choosing it
+    /// wrongly costs more than missing it (the CNN alone ran at two thirds of its speed shared even in the slow
+    /// link's minutes; the MLP alone at 1.3 times its speed then, where its trials timed alone at 0.72x to 0.79x).
+    /// </summary>
+    public const double Margin = 0.85;
 
     /// <summary>For the tests: when set, every batch on this thread runs this way (true: alone), with no trials.</summary>
     [ThreadStatic] internal static bool? Force;
+
+    private static long _batchesRun, _batchesAlone;
+
+    /// <summary>For the benchmarks: how many batches every training loop of the process has begun so far, and how many of them alone.</summary>
+    internal static (long Run, long Alone) Batches => (Interlocked.Read(ref _batchesRun), Interlocked.Read(ref _batchesAlone));
 
     private readonly Func<long> _clock;
     private readonly long _period;
@@ -72,9 +86,17 @@ internal sealed class StepCores
 
     /// <summary>
     /// Whether the batch about to run runs alone; it is timed from here to <see cref="End"/>. A trial runs
-    /// <see cref="Block"/> batches alone and then as many shared, and times all but the first of each.
+    /// <see cref="Block"/> batches alone and then as many shared, and times all but the first <see cref="SettleBatches"/> of each.
     /// </summary>
     public bool Begin()
+    {
+        bool alone = Choose();
+        Interlocked.Increment(ref _batchesRun);
+        if (alone) Interlocked.Increment(ref _batchesAlone);
+        return alone;
+    }
+
+    private bool Choose()
     {
         _running = true;
         if (Force is { } forced) return forced;
@@ -96,7 +118,7 @@ internal sealed class StepCores
         _batches++;
         if (_trial < 0 || Force is not null || !comparable) return;
         long took = _clock() - _started;
-        int slot = _trial % Block - 1;
+        int slot = _trial % Block - SettleBatches;
         if (slot >= 0) (AloneInTrial(_trial) ? _alone : _shared)[slot] = took;
         if (++_trial < 2 * Block) return;
         _chosenAlone = Median(_alone) < Margin * Median(_shared);

@@ -40,8 +40,9 @@ public class StepCoresTests
         return (new StepCores(() => clock.Now, Period), clock);
     }
 
-    /// <summary>The ways of a trial's batches: one alone to settle and the timed ones, then as many shared.</summary>
-    private static readonly bool[] TrialWays = [.. Enumerable.Repeat(true, StepCores.TrialBatches + 1), .. Enumerable.Repeat(false, StepCores.TrialBatches + 1)];
+    /// <summary>The ways of a trial's batches: alone ones to settle and the timed ones, then as many shared.</summary>
+    private static readonly bool[] TrialWays =
+        [.. Enumerable.Repeat(true, StepCores.SettleBatches + StepCores.TrialBatches), .. Enumerable.Repeat(false, StepCores.SettleBatches + StepCores.TrialBatches)];
 
     [Fact]
     public void Batches_share_the_cores_until_a_trial_finds_alone_clearly_faster()
@@ -61,8 +62,8 @@ public class StepCoresTests
     }
 
     [Theory]
-    [InlineData(35, 40, true)]
-    [InlineData(37, 40, false)]   // faster, but within the margin: not worth the worker's wake-ups
+    [InlineData(33, 40, true)]
+    [InlineData(35, 40, false)]   // faster, but within the margin: not worth the risk of a wrong choice
     [InlineData(40, 40, false)]
     [InlineData(60, 40, false)]
     public void Alone_is_chosen_only_when_its_median_batch_is_faster_by_the_margin(long alone, long shared, bool chosenAlone)
@@ -91,13 +92,13 @@ public class StepCoresTests
     }
 
     [Fact]
-    public void The_first_batch_of_each_way_one_slow_batch_and_a_batch_of_another_size_do_not_decide()
+    public void The_first_batches_of_each_way_one_slow_batch_and_a_batch_of_another_size_do_not_decide()
     {
         if (ForkJoin.Cores < 2) return;
         var (cores, clock) = Make();
         Run(cores, clock, StepCores.WarmupBatches, alone: 30, shared: 40);
         var ways = new List<bool>();
-        int firstShared = StepCores.TrialBatches + 1;
+        int firstShared = StepCores.SettleBatches + StepCores.TrialBatches;
         for (int t = 0; t < TrialWays.Length; t++)
         {
             if (t == 2)
@@ -111,9 +112,10 @@ public class StepCoresTests
             }
             bool a = cores.Begin();
             ways.Add(a);
-            // The first alone batch pays for the switch, as does the first shared one (which would make shared
-            // look slow: it is not counted either); one other alone batch meets a hiccup of the machine.
-            clock.Now += t == 0 ? 5_000 : t == firstShared ? 1 : t == 3 ? 4_000 : a ? 30 : 40;
+            // The first batches of each way pay for the switch (here the first shared ones as if they were fast,
+            // which would make alone lose if they counted); one other alone batch meets a hiccup of the machine.
+            bool settling = t % firstShared < StepCores.SettleBatches;
+            clock.Now += settling ? (a ? 5_000 : 1) : t == 3 ? 4_000 : a ? 30 : 40;
             cores.End(comparable: true);
         }
         Assert.Equal(TrialWays, ways);
