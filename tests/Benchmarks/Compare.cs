@@ -482,12 +482,13 @@ internal static class Compare
             var batches = StepCores.Batches;
             a.Add(ours());
             // How many of the run's training batches ran on one core (StepCores), for the rows that train.
-            var (run, alone) = (StepCores.Batches.Run - batches.Run, StepCores.Batches.Alone - batches.Alone);
+            var after = StepCores.Batches;
+            var (run, alone) = (after.Run - batches.Run, after.Alone - batches.Alone);
             Thread.Sleep(Rest);
             if (theirs is not null) b.Add(theirs());
             // Each pair on stderr, so that a drifting machine shows as both sides moving together.
             Console.Error.WriteLine($"    run {r + 1}: library {a[^1]:N1}" + (theirs is null ? "" : $", peer {b[^1]:N1}, ratio {a[^1] / b[^1]:F2}")
-                + (links is null ? "" : $" (link {links[^1]:F0} ns)") + (run == 0 ? "" : $" ({alone:N0} of {run:N0} batches alone)"));
+                + (links is null || double.IsNaN(links[^1]) ? "" : $" (link {links[^1]:F0} ns)") + (run == 0 ? "" : $" ({alone:N0} of {run:N0} batches alone)"));
         }
         return (MedianOf(a), theirs is null ? double.NaN : MedianOf(b));
     }

@@ -44,13 +44,13 @@ public class CoreCountTests
     public void Training_gives_the_same_weights_whether_its_batches_run_alone_or_share_the_cores()
     {
         if (Environment.GetEnvironmentVariable(ExpectedDigest) is not null) return;   // a child of the test above
-        static string Digest(bool alone)
+        static string Trained(bool alone)
         {
             StepCores.Force = alone;
-            try { return CoreCountTests.Digest(); }
+            try { return Digest(); }
             finally { StepCores.Force = null; }
         }
-        Assert.Equal(Digest(alone: false), Digest(alone: true));
+        Assert.Equal(Trained(alone: false), Trained(alone: true));
     }
 
     /// <summary>In the child processes above: the runtime reports the cores it was told, and training ends with the parent's bits.</summary>
