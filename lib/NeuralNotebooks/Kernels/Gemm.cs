@@ -156,11 +156,13 @@ internal static unsafe partial class Gemm
     /// <summary>
     /// The product, reading B's panels from <paramref name="packedB"/> (B packed beforehand, see
     /// <see cref="PackedB"/>) wherever the blocked algorithm would pack B with the same depth blocks;
-    /// the other paths read <paramref name="b"/>. Null: pack as usual.
+    /// the other paths read <paramref name="b"/>. Null: pack as usual. With <paramref name="splitDepth"/>, a
+    /// product the blocked algorithm shares among the cores is split in depth at k / 2, whatever its shape
+    /// (a dense layer's in training, see <see cref="InputSplitFor"/>).
     /// </summary>
     [MethodImpl(JitHints.PerBatch)]
     internal static void Multiply(int m, int n, int k, ReadOnlySpan<float> a, bool transposeA,
-        ReadOnlySpan<float> b, bool transposeB, Span<float> c, bool accumulate, bool skipZeros, PackedB? packedB)
+        ReadOnlySpan<float> b, bool transposeB, Span<float> c, bool accumulate, bool skipZeros, PackedB? packedB, bool splitDepth = false)
     {
         Scalar.CheckGemm(m, n, k, a, b, c);
         if (packedB is not null && !packedB.Holds(b, k, n, transposeB))
@@ -205,7 +207,7 @@ internal static unsafe partial class Gemm
         }
         fixed (float* pa = a, pb = b, pc = c, packed = packedB?.Data)
             Blocked(m, n, k, pa, transposeA, pb, transposeB, pc, accumulate, SharesCores(m, n, k),
-                skipZeros: skipZeros && MostlyZeros(pa, transposeA ? k : m, transposeA ? m : k), packed, packedB?.Split ?? 0);
+                skipZeros: skipZeros && MostlyZeros(pa, transposeA ? k : m, transposeA ? m : k), packed, packedB?.Split ?? 0, splitDepth);
     }
 
     /// <summary>Row-by-row: C[i,:] (+)= Σ_p A[i,p]·B[p,:], vectorized along the row of B.</summary>
@@ -243,14 +245,14 @@ internal static unsafe partial class Gemm
     /// </summary>
     [MethodImpl(JitHints.PerBatch)]
     private static void Blocked(int m, int n, int k, float* a, bool transposeA, float* b, bool transposeB,
-        float* c, bool accumulate, bool parallel, bool skipZeros, float* packed, int packedSplit)
+        float* c, bool accumulate, bool parallel, bool skipZeros, float* packed, int packedSplit, bool splitDepth = false)
     {
         if (!parallel)
         {
             Blocked(m, n, k, a, transposeA, b, transposeB, c, accumulate, 0, m, 0, n, 0, k, skipZeros, packed, packedSplit);
             return;
         }
-        if (DepthSplitFor(m, n, k) != 0)
+        if (splitDepth || DepthSplitFor(m, n, k) != 0)
         {
             // A batch of up to 256 through a narrow, deep matrix (a dense layer after a convolution: 32×4732
             // by 4732×128 in training, 256 rows in inference): split by columns, each core would read all of
@@ -262,6 +264,8 @@ internal static unsafe partial class Gemm
             // core count, so the sums (and the trained weights) are the same on every machine. On four cores
             // or more, each half's columns are shared too, in bands of whole panels of B: a band's tiles are
             // the ones the whole half would compute, to the bit, and each core reads a 1/cores share of B.
+            // Asked for (splitDepth), shallower products are split so too: a first dense layer's in training,
+            // which keeps each core on its own half of the features from step to step (InputSplitFor).
             DepthSplit(m, n, k, a, transposeA, b, transposeB, c, accumulate, skipZeros, packed, packedSplit, DepthSplitBands(n, ForkJoin.Cores));
             return;
         }
@@ -295,7 +299,7 @@ internal static unsafe partial class Gemm
     private static void Split<TBody>(int count, int grain, TBody body) where TBody : struct, IRangeBody =>
         ForkJoin.For(count, grain, body);
 
-    /// <summary>The depth split (see <see cref="Blocked(int, int, int, float*, bool, float*, bool, float*, bool, bool, bool, float*, int)"/>), each half's columns in <paramref name="bands"/> bands.</summary>
+    /// <summary>The depth split (see <see cref="Blocked(int, int, int, float*, bool, float*, bool, float*, bool, bool, bool, float*, int, bool)"/>), each half's columns in <paramref name="bands"/> bands.</summary>
     [MethodImpl(JitHints.PerBatch)]
     private static void DepthSplit(int m, int n, int k, float* a, bool transposeA, float* b, bool transposeB, float* c, bool accumulate, bool skipZeros,
         float* packed, int packedSplit, int bands)

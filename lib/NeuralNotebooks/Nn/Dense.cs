@@ -54,7 +54,7 @@ public sealed class Dense : KernelLayer
         if (UseBias) FillRows(y.data, Bias.data);
         // Within a Predict or Evaluate the kernel was packed once for all the batches (it cannot change then).
         var packed = !training && _inferring ? _packedKernel : null;
-        Gemm.Multiply(n, Units, inputs, x.data, false, Kernel.data, false, y.data, accumulate: UseBias, skipZeros: true, packed);
+        Gemm.Multiply(n, Units, inputs, x.data, false, Kernel.data, false, y.data, accumulate: UseBias, skipZeros: true, packed, splitDepth: training && InputSplit(n) != 0);
         _input = x;
         return Activate(y, Units);
     }
@@ -76,6 +76,9 @@ public sealed class Dense : KernelLayer
 
     /// <inheritdoc/>
     internal override void EndInference() => _inferring = false;
+
+    /// <inheritdoc/>
+    internal override int InputSplit(int rows) => Gemm.InputSplitFor(rows, Units, InputShape[0]);
 
     /// <inheritdoc/>
     [MethodImpl(JitHints.PerBatch)]

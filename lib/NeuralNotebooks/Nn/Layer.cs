@@ -221,6 +221,13 @@ public abstract class Layer
     internal virtual void EndInference() { }
 
     /// <summary>
+    /// Where a training forward pass over <paramref name="rows"/> samples cuts each sample's features in
+    /// two, the cores reading one half each (a product split in depth), or 0 when it does not. A batch gathered
+    /// in the same halves is then in the cache of the core that reads it (see <see cref="Batches.Gather"/>).
+    /// </summary>
+    internal virtual int InputSplit(int rows) => 0;
+
+    /// <summary>
     /// Begins inference in the first <paramref name="count"/> of <paramref name="layers"/> for
     /// <paramref name="samples"/> samples passed in batches of <paramref name="batchSize"/> (one Predict or Evaluate).
     /// </summary>

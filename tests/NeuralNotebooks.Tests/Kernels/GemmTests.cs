@@ -213,6 +213,43 @@ public class GemmTests
     }
 
     /// <summary>
+    /// A dense layer's product in training is split in depth where <see cref="Layer.InputSplit"/> says (the
+    /// trainer gathers the batch in the same halves): the bits of the two halves' products added, on any
+    /// number of cores. Where it says 0 the product is not split: the one-core product's bits. Predict's
+    /// product is never split for these shapes. A split product is at most eight tiles wide (256 columns with
+    /// 512-bit vectors, 128 with 256-bit, 64 with 128-bit): wider, the inline split is expected to be 0.
+    /// </summary>
+    [Theory]
+    [InlineData(200, 100, 784, 392)]    // the course MLP's first layer
+    [InlineData(64, 64, 784, 392)]      // the intro model's, at batch 64
+    [InlineData(32, 128, 4732, 2366)]   // the course CNN's dense layer, split in depth anyway
+    [InlineData(16, 100, 784, 0)]       // 16 rows take the small-result path
+    [InlineData(200, 32, 784, 0)]       // narrow
+    [InlineData(200, 100, 500, 0)]      // shallow
+    [InlineData(300, 100, 784, 0)]      // more rows than a depth split takes
+    [InlineData(200, 512, 784, 0)]      // wide (03-mlp's 512 units)
+    public void A_dense_layer_splits_its_training_product_where_its_input_split_says(int rows, int units, int inputs, int split)
+    {
+        var layer = new Dense(units, useBias: false, inputShape: inputs);
+        var rng = new Rng(rows + units + inputs);
+        layer.Build([inputs], rng);
+        if (units > 8 * Gemm.TileShape.Columns) split = 0;
+        Assert.Equal(split, layer.InputSplit(rows));
+        // Mostly zeros, as pixels are, so the zero-skipping path is taken as in training.
+        var x = rng.Uniform(new Shape(rows, inputs), -1f, 1f);
+        for (int i = 0; i < x.Size; i++) if (i % 5 != 0) x.data[i] = 0f;
+        var kernel = layer.Kernel.ToArray();
+        var expected = new float[rows * units];
+        if (split == 0) Gemm.MultiplyOnOneCore(rows, units, inputs, x.data, false, kernel, false, expected, accumulate: false, skipZeros: true);
+        else Gemm.MultiplyDepthSplit(rows, units, inputs, x.data, kernel, expected, accumulate: false, skipZeros: true, bands: 1);
+        AssertSameBits(expected, layer.Forward(x, training: true).ToArray(), "training");
+        if (split != 0 && split != inputs / 2) Assert.Fail($"the split lies at {split}, not at half of {inputs}");
+        var oneCore = new float[rows * units];
+        Gemm.MultiplyOnOneCore(rows, units, inputs, x.data, false, kernel, false, oneCore, accumulate: false, skipZeros: true);
+        if (inputs < 1024) AssertSameBits(oneCore, layer.Forward(x, training: false).ToArray(), "inference");
+    }
+
+    /// <summary>
     /// Which products the cores share, by shape alone: the MLP's output layer (200×10 by 100) and its two
     /// gradients are too narrow to repay a split and run on one core (Gemm.NarrowParallelWork); its hidden layer's
     /// products, the course CNN's dense layer and a square 128³ are shared; a narrow product shares from 2M
