@@ -17,14 +17,24 @@ internal static class Batches
     /// </summary>
     public static int Count(int samples, int batchSize) => samples / batchSize + (samples % batchSize == 0 ? 0 : 1);
 
-    /// <summary>Copies samples order[start..start+count) (or start.. in order when null) into a reused batch buffer.</summary>
+    /// <summary>
+    /// Copies samples order[start..start+count) (or start.. in order when null) into a reused batch buffer.
+    /// With <paramref name="splitAt"/> (a first layer's <see cref="Layer.InputSplit"/>), a shuffled batch is
+    /// shared out by features rather than by samples: features [0, splitAt) of every sample on the cores
+    /// that read them next, the rest on the others.
+    /// </summary>
     [MethodImpl(JitHints.PerBatch)]
-    public static Tensor Gather(Tensor source, int[]? order, int start, int count, ref Tensor? buffer)
+    public static Tensor Gather(Tensor source, int[]? order, int start, int count, ref Tensor? buffer, int splitAt = 0)
     {
         int per = source.Size / source.Shape[0];
         var b = Layer.EnsureBatch(ref buffer, count, source.Shape.AsSpan()[1..]);
         if (order is null) source.data.AsSpan(start * per, count * per).CopyTo(b.data);
         else if ((long)count * per < SharedFloats) new ShuffledRows(source.data, order, start, per, b.data).Run(0, count);
+        else if (splitAt > 0 && splitAt < per)
+        {
+            int bands = Math.Max(1, ForkJoin.Cores / 2);
+            ForkJoin.For(2 * bands, 1, new ShuffledHalves(source.data, order, start, count, per, splitAt, bands, b.data));
+        }
         else ForkJoin.For(count, 8, new ShuffledRows(source.data, order, start, per, b.data));
         return b;
     }
@@ -39,16 +49,43 @@ internal static class Batches
     private readonly struct ShuffledRows(float[] source, int[] order, int start, int per, float[] batch) : IRangeBody
     {
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // once per batch: no waiting for the JIT's second tier
-        public unsafe void Run(int from, int to)
+        public void Run(int from, int to) => Copy(source, order, start, per, 0, per, from, to, batch);
+    }
+
+    /// <summary>
+    /// Copies features [<paramref name="first"/>, <paramref name="first"/> + <paramref name="length"/>) of samples
+    /// [from, to) of a shuffled batch, asking for each sample's <see cref="Ahead"/> places ahead.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void Copy(float[] source, int[] order, int start, int per, int first, int length, int from, int to, float[] batch)
+    {
+        fixed (float* s = source)
         {
-            fixed (float* s = source)
+            for (int k = from; k < Math.Min(to, from + Ahead); k++) Prefetch.Lines(s + (long)order[start + k] * per + first, length);
+            for (int k = from; k < to; k++)
             {
-                for (int k = from; k < Math.Min(to, from + Ahead); k++) Prefetch.Lines(s + (long)order[start + k] * per, per);
-                for (int k = from; k < to; k++)
-                {
-                    if (k + Ahead < to) Prefetch.Lines(s + (long)order[start + k + Ahead] * per, per);
-                    source.AsSpan(order[start + k] * per, per).CopyTo(batch.AsSpan(k * per, per));
-                }
+                if (k + Ahead < to) Prefetch.Lines(s + (long)order[start + k + Ahead] * per + first, length);
+                source.AsSpan(order[start + k] * per + first, length).CopyTo(batch.AsSpan(k * per + first, length));
+            }
+        }
+    }
+
+    /// <summary>
+    /// Part q of a shuffled batch cut by features: features [0, splitAt) when q &lt; bands, else the rest, of
+    /// band q % bands of the samples. A first dense layer whose product is split in depth reads the first
+    /// features on one core and the others on another (on two cores; on more, each half's columns are shared too):
+    /// cut by samples, each core's product read half its features from the other core's cache, and its weight
+    /// gradient, cut by features, read the other core's samples.
+    /// </summary>
+    private readonly struct ShuffledHalves(float[] source, int[] order, int start, int count, int per, int splitAt, int bands, float[] batch) : IRangeBody
+    {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public void Run(int from, int to)
+        {
+            for (int q = from; q < to; q++)
+            {
+                int band = q % bands, first = q < bands ? 0 : splitAt, length = q < bands ? splitAt : per - splitAt;
+                Copy(source, order, start, per, first, length, band * count / bands, (band + 1) * count / bands, batch);
             }
         }
     }

@@ -129,7 +129,7 @@ internal sealed class Trainer
         {
             int count = Math.Min(batchSize, n - start);
             ForkJoin.Alone = _cores.Begin();
-            var xb = Batches.Gather(x, order, start, count, ref _xBatch);
+            var xb = Batches.Gather(x, order, start, count, ref _xBatch, _layers[0].InputSplit(count));
             var yb = Batches.Gather(y, order, start, count, ref _yBatch);
             Tensor h = xb;
             for (int i = 0; i < _layers.Count; i++)

@@ -1,3 +1,5 @@
+using NeuralNotebooks.Kernels;
+
 namespace NeuralNotebooks.Tests.Nn;
 
 public class BatchesTests
@@ -30,6 +32,34 @@ public class BatchesTests
         Assert.Equal([count, per], batch.Shape.AsSpan().ToArray());
         for (int k = 0; k < count; k++)
             Assert.True(source.data.AsSpan(order[start + k] * per, per).SequenceEqual(batch.data.AsSpan(k * per, per)), $"sample {k} (source row {order[start + k]}) differs");
+    }
+
+    /// <summary>
+    /// A shuffled batch cut by features (a first dense layer's split, each core copying its half of every
+    /// sample) holds the same floats as one cut by samples, wherever the cut falls, shared or run alone; a cut
+    /// at 0 or past the features is no cut.
+    /// </summary>
+    [Theory]
+    [InlineData(200, 784, 392)]   // the course MLP's
+    [InlineData(200, 784, 1)]
+    [InlineData(200, 784, 783)]
+    [InlineData(17, 784, 392)]    // 17 samples: bands of 8 and 9 on four cores
+    [InlineData(33, 255, 100)]
+    [InlineData(7, 784, 392)]     // too small to share: on the calling thread, by samples
+    [InlineData(200, 784, 0)]
+    [InlineData(200, 784, 784)]
+    public void A_gather_cut_by_features_copies_what_one_cut_by_samples_does(int count, int per, int splitAt)
+    {
+        int samples = count + 40;
+        var source = new Rng(count + per + splitAt).Uniform(new Shape(samples, per), -1f, 1f);
+        var order = Enumerable.Range(0, samples).ToArray();
+        new Random(count * per).Shuffle(order);
+        Tensor? bySamples = null, byFeatures = null, alone = null;
+        var expected = Batches.Gather(source, order, 30, count, ref bySamples).ToArray();
+        Assert.Equal(expected, Batches.Gather(source, order, 30, count, ref byFeatures, splitAt).ToArray());
+        ForkJoin.Alone = true;
+        try { Assert.Equal(expected, Batches.Gather(source, order, 30, count, ref alone, splitAt).ToArray()); }
+        finally { ForkJoin.Alone = false; }
     }
 
     [Fact]

@@ -75,7 +75,8 @@ public class CoreCountTests
         parts.Add("cnn weights " + Hash(cnn.GetWeights()));
         parts.Add("cnn predictions " + Hash([cnn.Predict(mnist.Test.Images[..600])]));
 
-        // The MLP's products take the shared row split, with zero skipping; Adam and the activations are shared out by cores too.
+        // The MLP's first product is split in depth in training (Gemm.InputSplitFor) and each batch gathered in the same two
+        // halves of its features; its weight gradient takes the shared row split, with zero skipping; Adam is shared out by cores too.
         var mlp = new Sequential(seed: 7);
         mlp.Add(new Dense(100, activation: "sigmoid", inputShape: 784));
         mlp.Add(new Dense(10, activation: "softmax"));
