@@ -92,11 +92,14 @@ public static class AdamKernel
         fixed (float* gp = g, mp = m, vp = v)
         {
             var part = new Part(p, next, gp, mp, vp, alpha, beta1, beta2, epsilon, epsilonInsideRoot, limit, l2, &outside);
-            // From 64K floats on, shared among the cores (below, waking a thread does not pay back), in
-            // parts of whole 4K-float grains: even ones. A 64K grain cut the MLP's 78,400 weights into
-            // 65,536 and 12,864, so one core did five sixths of the work while the other waited.
+            // From 64K floats on, shared among the cores (below, waking a thread does not pay back), cut in
+            // grains of one cache line, so that on two cores the cut falls at the middle: where a dense layer
+            // in training splits its kernel's rows (Gemm.InputSplitFor), so each core updates the half of
+            // the kernel it multiplied and finds it in its cache. (4K-float grains cut the MLP's 78,400
+            // weights at 40,960, 17 rows past the middle; a 64K grain at 65,536, so one core did five sixths
+            // of the work while the other waited.)
             if (n < 1 << 16) part.Run(0, n);
-            else ForkJoin.ForBalanced(n, 1 << 12, part);
+            else ForkJoin.ForBalanced(n, 16, part);
         }
         return outside == 0;
     }
