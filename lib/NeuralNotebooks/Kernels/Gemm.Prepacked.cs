@@ -75,8 +75,8 @@ internal static unsafe partial class Gemm
     /// read the half of the kernel the other core's optimizer had written, and the weight gradient, cut by
     /// features, read the samples the other core had gathered. On the Zen 4 VM, processes of three one-epoch
     /// MLP fits with every batch shared, the two builds taking turns: medians 579k and 614.5k samples/s
-    /// (1.06x) in a fast phase, and in minutes when the link between the cores was slow 255k to 305k against
-    /// 323k to 380k; five-epoch MLPClassifier fits 549.5k and 581.5k.
+    /// (1.06x) in a fast phase, and in minutes when the link between the cores was slow 236k to 305k against
+    /// 267k to 401k (most of them 322k to 377k); five-epoch MLPClassifier fits 549.5k and 581.5k.
     /// </summary>
     internal static int InputSplitFor(int m, int n, int k) =>
         DepthSplitFor(m, n, k) is var split and not 0 ? split

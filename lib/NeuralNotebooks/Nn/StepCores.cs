@@ -7,7 +7,8 @@ namespace NeuralNotebooks;
 /// Whether a training loop's batches share their kernels among the cores or run on the calling thread
 /// alone, chosen by timing both now and then. Sharing wins on an ordinary machine (the MLP's epochs ran
 /// 1.5x as fast on two cores as on one). But a parallel step hands data from core to core many times
-/// (the weights each core's share of the optimizer wrote are read by both in the next forward pass), and
+/// (the halves of a product each core computed are read by the next kernel on the calling thread, and the
+/// gradients that kernel writes by both cores in the next product), and
 /// on a VM whose two cores are now and then placed far apart, where one core takes four times as long to
 /// see what the other wrote (docs/performance.md, "The machines' slow phases"), those hand-overs cost more
 /// than the second core gives: in such a minute the MLP's epochs ran at 393k to 399k samples/s on one core
@@ -54,6 +55,9 @@ internal sealed class StepCores
     /// Alone is chosen when its median batch takes less than this share of the shared one's: choosing it
     /// wrongly costs more than missing it (the CNN alone ran at two thirds of its speed shared even in the slow
     /// link's minutes; the MLP alone at 1.3 times its speed then, where its trials timed alone at 0.72x to 0.79x).
+    /// Since each core keeps its half of the first dense layer's features (Gemm.InputSplitFor), the MLP's
+    /// trials in slow-link minutes timed alone at 0.61x to 1.08x of shared, most of them 0.87x to 1.03x (20
+    /// trials, median 0.95x): a looser margin would gain it little there.
     /// </summary>
     public const double Margin = 0.85;
 
