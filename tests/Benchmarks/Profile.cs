@@ -4,9 +4,9 @@ using NeuralNotebooks;
 namespace Benchmarks;
 
 /// <summary>
-/// Where a training step spends its time, layer by layer: each layer's forward and backward pass and the
-/// optimizer, averaged over 300 steps after at least 3 s of warm-up steps, for the course CNN (batches of
-/// 32 MNIST images) and the MLP of the benchmark table (batches of 200).
+/// Where a training step spends its time, layer by layer: gathering the batch, each layer's forward and
+/// backward pass and the optimizer, averaged over 300 steps after at least 3 s of warm-up steps, for the
+/// course CNN (batches of 32 MNIST images) and the MLP of the benchmark table (batches of 200).
 /// </summary>
 internal static class Profile
 {
@@ -26,8 +26,11 @@ internal static class Profile
     }
 
     /// <summary>
-    /// Prints microseconds per step of <paramref name="model"/>'s layers, loss and optimizer on batches of
-    /// <paramref name="batch"/> images taken in order, training on their labels as Fit does (the loss's
+    /// Prints microseconds per step of <paramref name="model"/>'s gather, layers, loss and optimizer on batches
+    /// of <paramref name="batch"/> shuffled images, gathered as Fit gathers them (into one reused buffer, a first
+    /// dense layer's halves of the features each on the core that multiplies it: a batch taken in order, copied
+    /// on the calling thread, left the other core reading half of it from this one's cache, which Fit does not),
+    /// training on their labels as Fit does (the loss's
     /// gradient fused with the softmax), so that the weights move as in Fit. (With an all-zero gradient in
     /// place of the loss's, Adam's pass took 197 to 263 µs a CNN step instead of 490 to 564, and the
     /// products whose operand was that gradient skipped all of it.)
@@ -59,6 +62,10 @@ internal static class Profile
         int width = layers[^1].OutputShape[^1];
         var grad = Tensor.Zeros(batch, width);
         Tensor? input = null;
+        var order = Enumerable.Range(0, images.Shape[0]).ToArray();
+        new Random(1).Shuffle(order);
+        var batchTargets = new float[batch];
+        double gather = 0;
         for (int step = 0; warmup < 0 || step < warmup + Timed; step++)
         {
             if (warmup < 0 && step >= MinWarmup && Stopwatch.GetTimestamp() >= warmupEnd) warmup = step;
@@ -67,8 +74,11 @@ internal static class Profile
             // Into one buffer reused from step to step, as Fit gathers its batches: with a new array a step, as
             // Slice makes, the MLP's first layer took 191 and 233 µs forward against 123 and 131 (old and new
             // alternating, two runs each).
-            Tensor h = Batches.Gather(images, null, first, batch, ref input);
-            var y = targets.AsSpan(first, batch);
+            var gatherClock = Stopwatch.StartNew();
+            Tensor h = Batches.Gather(images, order, first, batch, ref input, layers[0].InputSplit(batch));
+            for (int k = 0; k < batch; k++) batchTargets[k] = targets[order[first + k]];
+            if (timed) gather += gatherClock.Elapsed.TotalMilliseconds;
+            var y = batchTargets.AsSpan();
             for (int i = 0; i < layers.Count; i++)
             {
                 var sw = Stopwatch.StartNew();
@@ -115,11 +125,12 @@ internal static class Profile
         }
         Console.WriteLine($"{title}, batch {batch}: microseconds per step, mean of {Timed} steps after {warmup:N0} warm-up steps");
         Console.WriteLine($"{"layer",-26} {"forward",9} {"backward",9}");
+        Console.WriteLine($"{"gather (shuffled, as Fit)",-26} {gather / Timed * 1000,9:F0}");
         for (int i = 0; i < layers.Count; i++)
             Console.WriteLine($"{layers[i].Name + " (" + layers[i].GetType().Name + ")",-26} {(i == 1 && pooledAsItGoes ? "in conv2d" : (forward[i] / Timed * 1000).ToString("F0")),9} {(i == 1 && fusedFirst ? "in conv2d" : (backward[i] / Timed * 1000).ToString("F0")),9}");
         Console.WriteLine($"{"loss and its gradient",-26} {lossTime / Timed * 1000,9:F0}");
         Console.WriteLine($"{$"{model.Optimizer!.GetType().Name} ({parameters.Sum(p => (long)p.Size):N0} parameters)",-26} {optimizer / Timed * 1000,9:F0}   (with the check of the new weights)");
-        double total = (forward.Sum() + backward.Sum() + lossTime + optimizer) / Timed;
-        Console.WriteLine($"{"total",-26} {total * 1000,9:F0}   ({batch / total * 1000:N0} samples/s without data gathering)");
+        double total = (gather + forward.Sum() + backward.Sum() + lossTime + optimizer) / Timed, withoutGather = total - gather / Timed;
+        Console.WriteLine($"{"total",-26} {total * 1000,9:F0}   ({batch / total * 1000:N0} samples/s; {batch / withoutGather * 1000:N0} without the gather)");
     }
 }
