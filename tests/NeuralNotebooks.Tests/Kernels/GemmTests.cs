@@ -243,7 +243,6 @@ public class GemmTests
         if (split == 0) Gemm.MultiplyOnOneCore(rows, units, inputs, x.data, false, kernel, false, expected, accumulate: false, skipZeros: true);
         else Gemm.MultiplyDepthSplit(rows, units, inputs, x.data, kernel, expected, accumulate: false, skipZeros: true, bands: 1);
         AssertSameBits(expected, layer.Forward(x, training: true).ToArray(), "training");
-        if (split != 0 && split != inputs / 2) Assert.Fail($"the split lies at {split}, not at half of {inputs}");
         var oneCore = new float[rows * units];
         Gemm.MultiplyOnOneCore(rows, units, inputs, x.data, false, kernel, false, oneCore, accumulate: false, skipZeros: true);
         if (inputs < 1024) AssertSameBits(oneCore, layer.Forward(x, training: false).ToArray(), "inference");
