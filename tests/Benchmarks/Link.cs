@@ -6,9 +6,9 @@ namespace Benchmarks;
 /// The link between two cores: how long one core takes to see a value another core has just written,
 /// one way, measured by two threads passing a counter back and forth. A training step on two cores
 /// hands data across it every time a kernel reads what the other core's share of the kernel before
-/// wrote (the weights each core's share of Adam wrote, read by both in the next forward pass; each
-/// core's half of an activation), so a slow link slows such steps while the multiply-adds run as fast
-/// as ever. Cores that share a cache hand a line over in a few tens of nanoseconds. The 2-core Zen 4 VM
+/// wrote (the second half of a product split in depth, added on the calling thread; a gradient the
+/// calling thread wrote, read by both cores in the next product), so a slow link slows such steps while
+/// the multiply-adds run as fast as ever. Cores that share a cache hand a line over in a few tens of nanoseconds. The 2-core Zen 4 VM
 /// measured 27 to 70 ns most of the time and 170 to 215 ns for a minute or more now and then, and in
 /// those minutes its MLP and CNN steps took about twice as long (docs/performance.md, "The machines'
 /// slow phases"). <c>compare</c> measures it before each of the library's runs and prints it below the

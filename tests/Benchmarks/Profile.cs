@@ -47,7 +47,7 @@ internal static class Profile
         var loss = model.Loss!;
         var last = layers[^1] as KernelLayer;
         bool fusedLast = last is not null && loss.FusesWith(last.Activation);
-        var targets = labels.Select(l => (float)l).ToArray();
+        var targets = new Tensor(labels.Select(l => (float)l).ToArray(), labels.Length);
         var pair = Conv2D.FirstPair(layers);
         bool fusedFirst = pair is var (conv, pool) && conv.BackwardFusesWith(pool);
         bool pooledAsItGoes = fusedFirst && pair!.Value.Conv.ForwardFusesWith(pair.Value.Pool);
@@ -61,10 +61,9 @@ internal static class Profile
         int batches = images.Shape[0] / batch, warmup = -1;
         int width = layers[^1].OutputShape[^1];
         var grad = Tensor.Zeros(batch, width);
-        Tensor? input = null;
+        Tensor? input = null, batchTargets = null;
         var order = Enumerable.Range(0, images.Shape[0]).ToArray();
         new Random(1).Shuffle(order);
-        var batchTargets = new float[batch];
         double gather = 0;
         for (int step = 0; warmup < 0 || step < warmup + Timed; step++)
         {
@@ -76,9 +75,8 @@ internal static class Profile
             // alternating, two runs each).
             var gatherClock = Stopwatch.StartNew();
             Tensor h = Batches.Gather(images, order, first, batch, ref input, layers[0].InputSplit(batch));
-            for (int k = 0; k < batch; k++) batchTargets[k] = targets[order[first + k]];
+            var y = Batches.Gather(targets, order, first, batch, ref batchTargets).data.AsSpan(0, batch);
             if (timed) gather += gatherClock.Elapsed.TotalMilliseconds;
-            var y = batchTargets.AsSpan();
             for (int i = 0; i < layers.Count; i++)
             {
                 var sw = Stopwatch.StartNew();

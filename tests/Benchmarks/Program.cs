@@ -5,7 +5,7 @@ namespace Benchmarks;
 
 /// <summary>
 /// <c>dotnet run -c Release --project tests/Benchmarks -- compare</c>: the library against PyTorch and
-/// scikit-learn, end to end; <c>-- profile</c>: where a CNN training step spends its time; <c>-- memory</c>: the CNN's garbage per batch and peak working set in a process of its own; <c>-- peak</c>: the ceiling of the library's products (the GEMM micro-kernel alone on every core), its share of the multiply-add units' own rate, and the link between two cores; <c>-- kernels</c>: BenchmarkDotNet over the kernels (SIMD vs scalar vs TensorPrimitives).
+/// scikit-learn, end to end; <c>-- profile</c>: where a training step of the CNN and of the MLP spends its time, from the gather to the optimizer; <c>-- memory</c>: the CNN's garbage per batch and peak working set in a process of its own; <c>-- peak</c>: the ceiling of the library's products (the GEMM micro-kernel alone on every core), its share of the multiply-add units' own rate, and the link between two cores; <c>-- kernels</c>: BenchmarkDotNet over the kernels (SIMD vs scalar vs TensorPrimitives).
 /// </summary>
 public static class Program
 {
