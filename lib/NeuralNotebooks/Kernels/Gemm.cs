@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.Arm;
 
 namespace NeuralNotebooks.Kernels;
 
@@ -619,12 +620,13 @@ internal static unsafe partial class Gemm
         else Kernel<Width128, Vector128<float>>(kc, a, rowA, stepA, b, ldb, c, ldc, add);
     }
 
-    /// <summary>The unrolled micro-kernel for a packed B and a panel of A laid out as <typeparamref name="TA"/>, in the widest accelerated width.</summary>
+    /// <summary>The unrolled micro-kernel for a packed B and a panel of A laid out as <typeparamref name="TA"/>, in the widest accelerated width (on Arm, the one that multiplies by lanes of A).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Unrolled<TA>(int kc, float* a, long rowA, long stepA, float* b, float* c, int ldc, bool add) where TA : struct, IPanelLayout
     {
         if (Vector512.IsHardwareAccelerated) UnrolledKernel<Width512, Vector512<float>, TA>(kc, a, rowA, stepA, b, c, ldc, add);
         else if (Vector256.IsHardwareAccelerated) UnrolledKernel<Width256, Vector256<float>, TA>(kc, a, rowA, stepA, b, c, ldc, add);
+        else if (AdvSimd.Arm64.IsSupported) ByElementKernel<TA>(kc, a, rowA, stepA, b, c, ldc, add);
         else UnrolledKernel<Width128, Vector128<float>, TA>(kc, a, rowA, stepA, b, c, ldc, add);
     }
 
