@@ -11,7 +11,9 @@ set -euo pipefail
 # git: the newcomer tests copy the repository's files as git lists them (git ls-files) and run README's commands
 # on that copy. TorchSharp's fix for Debian 12 needs nothing installed: the library edits a copy of
 # its native glue in C# (README, "TorchSharp on Debian 12").
-packages=(git)
+# qemu-user and the arm64 C and C++ libraries: tests/ArmEmulation/run.sh runs the kernel tests on 64-bit Arm
+# under emulation (the cross-compilers' copies of the libraries, which need no second architecture in apt).
+packages=(git qemu-user libc6-arm64-cross libstdc++6-arm64-cross)
 for arg in "$@"; do
     case "$arg" in
         --benchmarks) packages+=(python3-torch python3-sklearn libopenblas0-pthread) ;;
