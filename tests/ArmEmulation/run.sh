@@ -10,6 +10,7 @@
 #
 # Needs qemu-user and the arm64 C and C++ libraries: tests/install-debian-packages.sh installs them.
 set -euo pipefail
+case "${1:-}" in -h|--help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;; esac
 cd "$(dirname "$0")/../.."
 
 # Every SIMD kernel against its scalar twin; the GEMM micro-kernels to the bit against the general one
