@@ -513,6 +513,21 @@ public class SimdTests
         Assert.Equal(1f, s[2]); Assert.Equal(-1f, s[7]); Assert.Equal(0f, s[8]); Assert.Equal(1e-10f, s[15]);
     }
 
+    /// <summary>
+    /// A long sum is as accurate at every vector width: each lane of the four accumulators adds at most 1,024
+    /// terms before the blocks' sums are added in double. With blocks of 64K floats at every width, a 128-bit
+    /// lane (an Arm Mac's) took 4,096 terms and a million floats of 0.1 summed 3.9e-5 high, a 256-bit lane
+    /// 2,048 and 1.6e-5 high; a 512-bit one 1,024 and 9.7e-6 low.
+    /// </summary>
+    [Fact]
+    public void A_long_sum_is_as_accurate_at_every_vector_width()
+    {
+        var x = new float[1 << 20];
+        Array.Fill(x, 0.1f);
+        double exact = 0.1f * (double)x.Length;   // the float nearest 0.1, a million times
+        Assert.InRange(Simd.Sum(x), exact * (1 - 1.2e-5), exact * (1 + 1.2e-5));
+    }
+
     [Theory, MemberData(nameof(Shapes))]
     public void Reductions_match_within_rounding_of_the_sum(int n, int offset)
     {
