@@ -26,7 +26,7 @@ internal static unsafe partial class Gemm
     private const int NC = 2048;
 
     /// <summary>Floats per vector of the widest accelerated width.</summary>
-    private static readonly int Lanes = Vector512.IsHardwareAccelerated ? 16 : Vector256.IsHardwareAccelerated ? 8 : 4;
+    private static readonly int Lanes = WidestVector.Lanes;
     /// <summary>The widest C the small-depth and small-result paths hold in registers: 4 vectors of 16 or 8 of 8 or 4 floats.</summary>
     private static readonly int SmallColumns = Math.Min(64, 8 * Lanes);
 

@@ -3,6 +3,13 @@ using System.Runtime.Intrinsics;
 
 namespace NeuralNotebooks.Kernels;
 
+/// <summary>The widest vectors this processor accelerates.</summary>
+internal static class WidestVector
+{
+    /// <summary>Floats per vector of the widest accelerated width: 16, 8 or 4.</summary>
+    public static readonly int Lanes = Vector512.IsHardwareAccelerated ? 16 : Vector256.IsHardwareAccelerated ? 8 : 4;
+}
+
 /// <summary>The vector operations a kernel written once needs, for one width (TensorPrimitives' way: small structs plugged into one loop).</summary>
 internal unsafe interface IWidth<TV> where TV : struct
 {
