@@ -120,7 +120,7 @@ internal static unsafe partial class DirectConvolution
                 ForImages(s, filters, new ForwardPooledImagesWide(pi, pk, po, pa, s, filters, pool));
                 return;
             }
-            PackKernel(kernel, bias, s.Patch, filters, vectors, pk);
+            PackKernel(kernel, bias, s.Patch, filters, vectors, pk, PoolsInRegisters(pool, vectors, withIndices: !argmax.IsEmpty).Group);
             ForImages(s, filters, new ForwardPooledImages(pi, pk, po, pa, s, filters, vectors, pool));
         }
     }
@@ -131,11 +131,18 @@ internal static unsafe partial class DirectConvolution
         public void Run(int from, int to)
         {
             int* offsets = stackalloc int[s.Patch];
-            var way = PoolsInRegisters(pool, vectors, withIndices: argmax is not null);
+            var (way, group) = PoolsInRegisters(pool, vectors, withIndices: argmax is not null);
             if (way != InRegisters.No)
             {
                 for (int b = from; b < to; b++)
-                    ForwardPooledImage(vectors, way == InRegisters.ByRows, Image(input, s, b, offsets), offsets, kernel, s, filters, pool, b, pooled, argmax);
+                {
+                    float* image = Image(input, s, b, offsets);
+                    for (int first = 0; first < vectors; first += group)
+                    {
+                        var g = new FilterGroup(first, Math.Min(group, vectors - first), vectors, filters);
+                        ForwardPooledImage(way == InRegisters.ByRows, image, offsets, kernel + g.PackedAt(s.Patch), s, g, pool, b, pooled, argmax);
+                    }
+                }
                 return;
             }
             int length = s.Positions * filters;
@@ -152,36 +159,56 @@ internal static unsafe partial class DirectConvolution
     private enum InRegisters { No, Whole, ByRows }
 
     /// <summary>
-    /// How the convolution is pooled in registers (<see cref="ForwardPooledWhole{TV}"/>, <see cref="ForwardPooledByRows{TV}"/>), if it does: 2×2 windows with stride 2
-    /// (nearly every CNN's) and up to 4 vectors of filters, when its sums fit in the vector registers (32 with
-    /// AVX-512 and on Arm, 16 with AVX2). The whole window at once needs 4 sums a vector of filters and 5
-    /// registers more; a row of the window at a time, 2 sums a vector, its running maxima (and their indices),
-    /// and 3 more.
+    /// How the convolution is pooled in registers (<see cref="ForwardPooledWhole{TV}"/>, <see cref="ForwardPooledByRows{TV}"/>), if it does, and how many vectors of
+    /// filters one pass over the image takes: 2×2 windows with stride 2 (nearly every CNN's), with as many
+    /// sums as fit in the vector registers (32 with AVX-512 and on Arm, 16 with AVX2). The whole window at once
+    /// needs 4 sums a vector of filters and 5 registers more; a row of the window at a time, 2 sums a vector,
+    /// its running maxima (and their indices), and 3 more. With 32 registers, more than 4 vectors of filters
+    /// are taken in groups of 4, each group a whole pass over the image (the course CNN's 32 filters are 8
+    /// vectors where vectors are 128-bit, as on Arm): each pixel is read once a group, but the feature map is
+    /// never written and read back to be pooled. With 16, groups of 3 by rows were slower than the map and
+    /// its pooling pass (the course CNN's first layer with AVX2, `-- profile`: 133 and 119 µs a batch against
+    /// 112 and 110), so the map stays there.
     /// </summary>
-    private static InRegisters PoolsInRegisters(PoolGeometry pool, int vectors, bool withIndices)
+    private static (InRegisters Way, int Group) PoolsInRegisters(PoolGeometry pool, int vectors, bool withIndices)
     {
-        if (pool.PoolHeight != 2 || pool.PoolWidth != 2 || pool.StrideHeight != 2 || pool.StrideWidth != 2 || vectors > 4) return InRegisters.No;
+        if (pool.PoolHeight != 2 || pool.PoolWidth != 2 || pool.StrideHeight != 2 || pool.StrideWidth != 2) return (InRegisters.No, vectors);
         int registers = Avx512F.VL.IsSupported || AdvSimd.Arm64.IsSupported ? 32 : 16;
-        if (4 * vectors + 5 <= registers) return InRegisters.Whole;
-        return (withIndices ? 4 : 3) * vectors + 3 <= registers ? InRegisters.ByRows : InRegisters.No;
+        if (vectors > 4) return registers == 32 ? (InRegisters.Whole, 4) : (InRegisters.No, vectors);
+        if (4 * vectors + 5 <= registers) return (InRegisters.Whole, vectors);
+        return (withIndices ? 4 : 3) * vectors + 3 <= registers ? (InRegisters.ByRows, vectors) : (InRegisters.No, vectors);
     }
 
-    private static void ForwardPooledImage(int vectors, bool byRows, float* image, int* offsets, float* kernel, ConvShape s, int filters, PoolGeometry pool, int b, float* pooled, int* argmax)
+    /// <summary>
+    /// Vectors [<see cref="First"/>, First + <see cref="Count"/>) of a row of <see cref="Vectors"/> vectors of
+    /// filters (the last overlapping the one before when the filters are not a whole number of vectors),
+    /// computed in one pass over an image. Its part of the packed kernel lies after the groups before it.
+    /// </summary>
+    private readonly record struct FilterGroup(int First, int Count, int Vectors, int Filters)
     {
-        switch (vectors)
+        /// <summary>The first filter of the group's vector <paramref name="j"/>.</summary>
+        public int Filter(int j) => First + j == Vectors - 1 ? Filters - Lanes : (First + j) * Lanes;
+
+        /// <summary>Where the group's kernel rows and bias begin in the packed kernel: after (patch + 1) rows of each vector before it.</summary>
+        public long PackedAt(int patch) => (long)(patch + 1) * First * Lanes;
+    }
+
+    private static void ForwardPooledImage(bool byRows, float* image, int* offsets, float* kernel, ConvShape s, FilterGroup g, PoolGeometry pool, int b, float* pooled, int* argmax)
+    {
+        switch (g.Count)
         {
-            case 1: PooledImage<V1>(byRows, image, offsets, kernel, s, filters, pool, b, pooled, argmax); break;
-            case 2: PooledImage<V2>(byRows, image, offsets, kernel, s, filters, pool, b, pooled, argmax); break;
-            case 3: PooledImage<V3>(byRows, image, offsets, kernel, s, filters, pool, b, pooled, argmax); break;
-            default: PooledImage<V4>(byRows, image, offsets, kernel, s, filters, pool, b, pooled, argmax); break;
+            case 1: PooledImage<V1>(byRows, image, offsets, kernel, s, g, pool, b, pooled, argmax); break;
+            case 2: PooledImage<V2>(byRows, image, offsets, kernel, s, g, pool, b, pooled, argmax); break;
+            case 3: PooledImage<V3>(byRows, image, offsets, kernel, s, g, pool, b, pooled, argmax); break;
+            default: PooledImage<V4>(byRows, image, offsets, kernel, s, g, pool, b, pooled, argmax); break;
         }
     }
 
-    private static void PooledImage<TV>(bool byRows, float* image, int* offsets, float* kernel, ConvShape s, int filters, PoolGeometry pool, int b, float* pooled, int* argmax)
+    private static void PooledImage<TV>(bool byRows, float* image, int* offsets, float* kernel, ConvShape s, FilterGroup g, PoolGeometry pool, int b, float* pooled, int* argmax)
         where TV : struct, IVectorCount
     {
-        if (byRows) ForwardPooledByRows<TV>(image, offsets, kernel, s, filters, pool, b, pooled, argmax);
-        else ForwardPooledWhole<TV>(image, offsets, kernel, s, filters, pool, b, pooled, argmax);
+        if (byRows) ForwardPooledByRows<TV>(image, offsets, kernel, s, g, pool, b, pooled, argmax);
+        else ForwardPooledWhole<TV>(image, offsets, kernel, s, g, pool, b, pooled, argmax);
     }
 
     /// <summary>
@@ -190,11 +217,11 @@ internal static unsafe partial class DirectConvolution
     /// pooling's order, so the bits are the same.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void ForwardPooledByRows<TV>(float* image, int* offsets, float* kernel, ConvShape s, int filters, PoolGeometry pool, int b, float* pooled, int* argmax)
+    private static void ForwardPooledByRows<TV>(float* image, int* offsets, float* kernel, ConvShape s, FilterGroup g, PoolGeometry pool, int b, float* pooled, int* argmax)
         where TV : struct, IVectorCount
     {
-        int n = TV.Count, last = filters - Lanes;
-        var w = new PoolWindows(s, filters, pool, b);
+        int n = TV.Count, f0 = g.Filter(0), f1 = g.Filter(1), f2 = g.Filter(2), f3 = g.Filter(3);
+        var w = new PoolWindows(s, g.Filters, pool, b);
         Vector<int> w1 = w.W1, w2 = w.W2, w3 = w.W3, laneNumbers = Pooling.LaneNumbers;
         for (int py = 0; py < w.Height; py++)
             for (int px = 0; px < w.Width; px++)
@@ -209,10 +236,10 @@ internal static unsafe partial class DirectConvolution
                 var (c0, c1, c2, c3, d0, d1, d2, d3) = TwoPositions<TV>(x00 + w.Down, x00 + w.Down + w.Right, offsets, kernel, s.Patch);
                 long o = w.Output(py, px);
                 int first = w.FirstInMap(py, px);
-                BottomRow(m0, i0, c0, d0, pooled, argmax, o, first, 0, w2, w3, laneNumbers);
-                if (n > 1) BottomRow(m1, i1, c1, d1, pooled, argmax, o, first, n == 2 ? last : Lanes, w2, w3, laneNumbers);
-                if (n > 2) BottomRow(m2, i2, c2, d2, pooled, argmax, o, first, n == 3 ? last : 2 * Lanes, w2, w3, laneNumbers);
-                if (n > 3) BottomRow(m3, i3, c3, d3, pooled, argmax, o, first, last, w2, w3, laneNumbers);
+                BottomRow(m0, i0, c0, d0, pooled, argmax, o, first, f0, w2, w3, laneNumbers);
+                if (n > 1) BottomRow(m1, i1, c1, d1, pooled, argmax, o, first, f1, w2, w3, laneNumbers);
+                if (n > 2) BottomRow(m2, i2, c2, d2, pooled, argmax, o, first, f2, w2, w3, laneNumbers);
+                if (n > 3) BottomRow(m3, i3, c3, d3, pooled, argmax, o, first, f3, w2, w3, laneNumbers);
             }
     }
 
@@ -327,12 +354,12 @@ internal static unsafe partial class DirectConvolution
     /// column, when its size is odd, lie under no window and are not computed.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void ForwardPooledWhole<TV>(float* image, int* offsets, float* kernel, ConvShape s, int filters, PoolGeometry pool, int b, float* pooled, int* argmax)
+    private static void ForwardPooledWhole<TV>(float* image, int* offsets, float* kernel, ConvShape s, FilterGroup g, PoolGeometry pool, int b, float* pooled, int* argmax)
         where TV : struct, IVectorCount
     {
-        int n = TV.Count, stride = n * Lanes, patch = s.Patch, last = filters - Lanes;
+        int n = TV.Count, stride = n * Lanes, patch = s.Patch, f0 = g.Filter(0), f1 = g.Filter(1), f2 = g.Filter(2), f3 = g.Filter(3);
         float* bias = kernel + (long)patch * stride;
-        var w = new PoolWindows(s, filters, pool, b);
+        var w = new PoolWindows(s, g.Filters, pool, b);
         Vector<int> w1 = w.W1, w2 = w.W2, w3 = w.W3, laneNumbers = Pooling.LaneNumbers;
         for (int py = 0; py < w.Height; py++)
             for (int px = 0; px < w.Width; px++)
@@ -372,10 +399,10 @@ internal static unsafe partial class DirectConvolution
                 }
                 long o = w.Output(py, px);
                 int first = w.FirstInMap(py, px);
-                PoolWindow(a0, b0, c0, d0, pooled, argmax, o, first, 0, w1, w2, w3, laneNumbers);
-                if (n > 1) PoolWindow(a1, b1, c1, d1, pooled, argmax, o, first, n == 2 ? last : Lanes, w1, w2, w3, laneNumbers);
-                if (n > 2) PoolWindow(a2, b2, c2, d2, pooled, argmax, o, first, n == 3 ? last : 2 * Lanes, w1, w2, w3, laneNumbers);
-                if (n > 3) PoolWindow(a3, b3, c3, d3, pooled, argmax, o, first, last, w1, w2, w3, laneNumbers);
+                PoolWindow(a0, b0, c0, d0, pooled, argmax, o, first, f0, w1, w2, w3, laneNumbers);
+                if (n > 1) PoolWindow(a1, b1, c1, d1, pooled, argmax, o, first, f1, w1, w2, w3, laneNumbers);
+                if (n > 2) PoolWindow(a2, b2, c2, d2, pooled, argmax, o, first, f2, w1, w2, w3, laneNumbers);
+                if (n > 3) PoolWindow(a3, b3, c3, d3, pooled, argmax, o, first, f3, w1, w2, w3, laneNumbers);
             }
     }
 
@@ -630,25 +657,80 @@ internal static unsafe partial class DirectConvolution
 
     /// <summary>
     /// One image's sums, in vector order: the taps are taken a few at a time (up to 12 vectors of sums in
-    /// registers: 3 taps of up to 4 vectors, or 1 tap of up to 8), each group in one pass over the
-    /// image's positions, whose rows of dz stay in the core's cache between passes.
+    /// registers: 3 taps of up to 4 vectors, or 1 tap of up to 8; with 32 registers, 3 taps of up to 8), each
+    /// group in one pass over the image's positions, whose rows of dz stay in the core's cache between passes.
     /// </summary>
     private static void GradientOfImage<TV>(float* image, int* offsets, float* dz, float* sums, ConvShape s, int filters)
         where TV : struct, IVectorCount
     {
-        int n = TV.Count, stride = n * Lanes, group = n <= 4 ? 3 : 1;
+        int n = TV.Count, stride = n * Lanes, group = n <= 4 || Avx512F.VL.IsSupported || AdvSimd.Arm64.IsSupported ? 3 : 1;
         for (int t = 0; t < s.Patch; t += group)
         {
             // The number of taps is a type too, so that each pass compiles to straight-line code.
             float* at = sums + (long)t * stride;
             switch (Math.Min(group, s.Patch - t))
             {
-                case 3: SumTaps<TV, V3>(image, offsets, t, dz, at, s, filters); break;
-                case 2: SumTaps<TV, V2>(image, offsets, t, dz, at, s, filters); break;
+                case 3: if (n > 4) SumWideTaps<TV, V3>(image, offsets, t, dz, at, s, filters); else SumTaps<TV, V3>(image, offsets, t, dz, at, s, filters); break;
+                case 2: if (n > 4) SumWideTaps<TV, V2>(image, offsets, t, dz, at, s, filters); else SumTaps<TV, V2>(image, offsets, t, dz, at, s, filters); break;
                 default: SumTaps<TV, V1>(image, offsets, t, dz, at, s, filters); break;
             }
         }
         SumRows<TV>(dz, sums + (long)s.Patch * stride, s.Positions, filters);
+    }
+
+    /// <summary>
+    /// <see cref="SumTaps{TV, TT}"/> for 5 to 8 vectors of filters: up to three taps' sums (a, b, c: 8 vectors
+    /// each) over one pass of the image's positions, each vector of dz loaded once for all of them. Three taps
+    /// keep 24 sums, three pixels and a vector of dz in 28 of the 32 registers of AVX-512 and Arm, and load dz
+    /// once for every three multiply-adds instead of every one; with AVX2's 16 registers, one tap a pass. Each
+    /// sum still runs over the positions in order, so the bits are those of one tap a pass.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void SumWideTaps<TV, TT>(float* image, int* offsets, int first, float* dz, float* sums, ConvShape s, int filters)
+        where TV : struct, IVectorCount where TT : struct, IVectorCount
+    {
+        int n = TV.Count, taps = TT.Count, last = filters - Lanes, pitch = s.Unpadded ? s.Width : s.PaddedWidth;
+        int o0 = offsets[first], o1 = taps > 1 ? offsets[first + 1] : 0, o2 = taps > 2 ? offsets[first + 2] : 0;
+        int outH = s.OutH, outW = s.OutW;
+        long rowStep = (long)s.StrideH * pitch * s.Channels, step = (long)s.StrideW * s.Channels;
+        // dz's vectors 4 to 7 in the order the sums keep them: the last one overlaps the one before it.
+        int g4 = n == 5 ? last : 4 * Lanes, g5 = n == 6 ? last : 5 * Lanes, g6 = n == 7 ? last : 6 * Lanes;
+        Vector<float> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default;
+        Vector<float> b0 = default, b1 = default, b2 = default, b3 = default, b4 = default, b5 = default, b6 = default, b7 = default;
+        Vector<float> c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default, c6 = default, c7 = default;
+        float* g = dz;
+        for (int oy = 0; oy < outH; oy++)
+        {
+            float* x = image + oy * rowStep;
+            for (int ox = 0; ox < outW; ox++, g += filters, x += step)
+            {
+                var x0 = new Vector<float>(x[o0]);
+                var x1 = taps > 1 ? new Vector<float>(x[o1]) : default;
+                var x2 = taps > 2 ? new Vector<float>(x[o2]) : default;
+                WideStep(taps, x0, x1, x2, Vector.Load(g), ref a0, ref b0, ref c0);
+                WideStep(taps, x0, x1, x2, Vector.Load(g + Lanes), ref a1, ref b1, ref c1);
+                WideStep(taps, x0, x1, x2, Vector.Load(g + 2 * Lanes), ref a2, ref b2, ref c2);
+                WideStep(taps, x0, x1, x2, Vector.Load(g + 3 * Lanes), ref a3, ref b3, ref c3);
+                WideStep(taps, x0, x1, x2, Vector.Load(g + g4), ref a4, ref b4, ref c4);
+                if (n > 5) WideStep(taps, x0, x1, x2, Vector.Load(g + g5), ref a5, ref b5, ref c5);
+                if (n > 6) WideStep(taps, x0, x1, x2, Vector.Load(g + g6), ref a6, ref b6, ref c6);
+                if (n > 7) WideStep(taps, x0, x1, x2, Vector.Load(g + last), ref a7, ref b7, ref c7);
+            }
+        }
+        int stride = n * Lanes;
+        Put4<TV>(sums, 0, a0, a1, a2, a3);
+        Put4<TV>(sums, 4, a4, a5, a6, a7);
+        if (taps > 1) { Put4<TV>(sums + stride, 0, b0, b1, b2, b3); Put4<TV>(sums + stride, 4, b4, b5, b6, b7); }
+        if (taps > 2) { Put4<TV>(sums + 2 * stride, 0, c0, c1, c2, c3); Put4<TV>(sums + 2 * stride, 4, c4, c5, c6, c7); }
+    }
+
+    /// <summary>One vector of dz into the sums of up to three taps.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void WideStep(int taps, Vector<float> x0, Vector<float> x1, Vector<float> x2, Vector<float> gv, ref Vector<float> a, ref Vector<float> b, ref Vector<float> c)
+    {
+        a = Vector.MultiplyAddEstimate(x0, gv, a);
+        if (taps > 1) b = Vector.MultiplyAddEstimate(x1, gv, b);
+        if (taps > 2) c = Vector.MultiplyAddEstimate(x2, gv, c);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -656,7 +738,7 @@ internal static unsafe partial class DirectConvolution
         where TV : struct, IVectorCount where TT : struct, IVectorCount
     {
         // a, b, c: the sums of taps first, first + 1, first + 2 (4 vectors each); with more than 4 vectors
-        // per tap (one tap per pass), b holds vectors 4..7 of tap `first`. Each vector of dz is loaded and
+        // per tap (one tap per pass; two or three go to SumWideTaps), b holds vectors 4..7 of tap `first`. Each vector of dz is loaded and
         // used by every tap before the next: twelve sums, three pixels and one vector of dz fill the 16
         // registers of AVX2. (Loading dz's four vectors first needed a 17th, and one sum went through
         // memory at every position, which made the pass three times as slow.)
@@ -771,13 +853,7 @@ internal static unsafe partial class DirectConvolution
         return image;
     }
 
-    /// <summary>A row of filters in vector order: whole vectors, then the last <see cref="Lanes"/> filters.</summary>
-    private static void ToVectorOrder(ReadOnlySpan<float> row, float* to, int vectors)
-    {
-        for (int v = 0; v < vectors; v++)
-            row.Slice(v == vectors - 1 ? row.Length - Lanes : v * Lanes, Lanes).CopyTo(new Span<float>(to + v * Lanes, Lanes));
-    }
-
+    /// <summary>A row of filters back from vector order: whole vectors, then the last <see cref="Lanes"/> filters (written over the vector before).</summary>
     private static void FromVectorOrder(float* from, Span<float> row, int vectors)
     {
         for (int v = 0; v < vectors; v++)
@@ -793,14 +869,24 @@ internal static unsafe partial class DirectConvolution
 
     /// <summary>
     /// The kernel's rows and the bias (zeros for none) in vector order, the bias as row <paramref name="patch"/>,
-    /// so the loops read each tap's filters as <paramref name="vectors"/> aligned loads.
+    /// so the loops read each tap's filters as <paramref name="vectors"/> aligned loads; with a
+    /// <paramref name="group"/> of fewer vectors, each group of that many (the last one what is left) has its
+    /// own rows and bias, one after the other (<see cref="FilterGroup.PackedAt"/>).
     /// </summary>
-    private static void PackKernel(ReadOnlySpan<float> kernel, ReadOnlySpan<float> bias, int patch, int filters, int vectors, float* packed)
+    private static void PackKernel(ReadOnlySpan<float> kernel, ReadOnlySpan<float> bias, int patch, int filters, int vectors, float* packed, int group = int.MaxValue)
     {
-        int stride = vectors * Lanes;
-        for (int t = 0; t < patch; t++) ToVectorOrder(kernel.Slice(t * filters, filters), packed + t * stride, vectors);
-        if (bias.IsEmpty) new Span<float>(packed + patch * stride, stride).Clear();
-        else ToVectorOrder(bias, packed + patch * stride, vectors);
+        for (int first = 0; first < vectors; first += group)
+        {
+            var g = new FilterGroup(first, Math.Min(group, vectors - first), vectors, filters);
+            float* to = packed + g.PackedAt(patch);
+            int stride = g.Count * Lanes;
+            for (int t = 0; t <= patch; t++, to += stride)
+                for (int j = 0; j < g.Count; j++)
+                {
+                    if (t == patch && bias.IsEmpty) new Span<float>(to + j * Lanes, Lanes).Clear();
+                    else (t == patch ? bias : kernel.Slice(t * filters, filters)).Slice(g.Filter(j), Lanes).CopyTo(new Span<float>(to + j * Lanes, Lanes));
+                }
+        }
     }
 
     /// <summary>Runs <paramref name="body"/> on the batch's images, shared among the cores when there is enough work to repay waking them.</summary>

@@ -148,7 +148,9 @@ public class DirectConvolutionTests
     [InlineData(2, 9, 9, 8, 2, 3, 1, 1, "valid")]     // windows with gaps between them
     [InlineData(2, 9, 11, 12, 2, 2, 1, 1, "same")]    // a padded image
     [InlineData(2, 12, 13, 8, 2, 2, 3, 2, "same")]    // three channels (27 taps) and a strided convolution
-    [InlineData(2, 10, 10, 40, 2, 2, 1, 1, "valid")]  // more vectors of filters than the registers take
+    [InlineData(2, 10, 10, 40, 2, 2, 1, 1, "valid")]  // more vectors of filters than the registers take: groups of them
+    [InlineData(2, 9, 11, 64, 2, 2, 1, 1, "same")]    // 4 to 16 vectors, in groups (two of 4 with AVX-512's 8 lanes and 32 registers)
+    [InlineData(3, 8, 10, 33, 2, 2, 2, 1, "valid")]   // a last group of one overlapping vector
     [InlineData(0, 8, 8, 8, 2, 2, 1, 1, "valid")]
     // 16 to 32 filters take 512-bit vectors where Vector<T> is narrower: exactly one and two vectors, an odd
     // number of windows across (two at a time, then one), padding, three channels and a strided convolution.
