@@ -17,9 +17,11 @@ namespace Benchmarks;
 /// </summary>
 /// <remarks>
 /// Options: <c>--repeats N</c>; <c>--only sgemm,elementwise,mlp,mlpclassifier,cnn</c> runs some rows
-/// (printed, not written); <c>--isa avx2|vector128</c> reruns the table in a child process with the
-/// wider instruction sets switched off (DOTNET_EnableAVX512=0, DOTNET_EnableAVX2=0), as on an AVX2
-/// laptop or an Arm Mac, and writes data/benchmarks/latest-ISA.json.
+/// (printed, not written); <c>--isa avx2|vector128|arm-shaped</c> reruns the table in a child process with
+/// the wider instruction sets switched off (DOTNET_EnableAVX512=0, DOTNET_EnableAVX2=0), as on an AVX2
+/// laptop or an old x86 one, or with 128-bit vectors that keep FMA and AVX-512's 32 registers
+/// (DOTNET_PreferredVectorBitWidth=128), the shape of an Arm Mac's NEON in x86 instructions, and writes
+/// data/benchmarks/latest-ISA.json.
 /// </remarks>
 internal static class Compare
 {
@@ -74,11 +76,16 @@ internal static class Compare
     /// <summary>The groups of rows <c>--only</c> chooses from.</summary>
     private static readonly string[] Groups = ["sgemm", "elementwise", "mlp", "mlpclassifier", "cnn"];
 
-    /// <summary>The environment variable that switches each <c>--isa</c> off, and the widest vectors left.</summary>
-    private static readonly Dictionary<string, (string Knob, string Vectors)> Isas = new()
+    /// <summary>The environment variable (and its value) that narrows the vectors for each <c>--isa</c>, and the vectors left, as <see cref="Vectors"/> names them.</summary>
+    private static readonly Dictionary<string, (string Knob, string Value, string Vectors)> Isas = new()
     {
-        ["avx2"] = ("DOTNET_EnableAVX512", "256-bit"),
-        ["vector128"] = ("DOTNET_EnableAVX2", "128-bit"),
+        ["avx2"] = ("DOTNET_EnableAVX512", "0", "256-bit"),
+        ["vector128"] = ("DOTNET_EnableAVX2", "0", "128-bit"),
+        // Arm's NEON has 128-bit vectors, fused multiply-add and 32 registers; on x86, AVX-512 kept but
+        // narrowed to 128 bits gives the same shape, so the paths Arm takes (by vector width and register
+        // count) can be timed where no Arm machine is at hand. The instructions stay x86's: Arm's own
+        // (its multiply-add by a lane of A, Gemm.ByElementKernel) are not measured by this.
+        ["arm-shaped"] = ("DOTNET_PreferredVectorBitWidth", "128", "128-bit (FMA, 32 registers)"),
     };
 
     public static int Run(string[] args)
@@ -110,11 +117,12 @@ internal static class Compare
         if (isa is not null && !Isas.ContainsKey(isa))
             throw new UsageException($"compare --isa: unknown '{isa}'; choose {string.Join(" or ", Isas.Keys)}.");
         // --isa: the same program again, in a child process whose runtime ignores the wider instructions.
-        if (isa is not null && Environment.GetEnvironmentVariable(Isas[isa].Knob) != "0") return RunAsChild(args, Isas[isa].Knob);
+        if (isa is not null && Environment.GetEnvironmentVariable(Isas[isa].Knob) != Isas[isa].Value) return RunAsChild(args, Isas[isa].Knob, Isas[isa].Value);
         // A knob the runtime does not know is ignored without a word (.NET 10 renamed EnableAVX512F to
         // EnableAVX512): refuse to write a table of the wrong width under the requested one's name.
         if (isa is not null && !Vectors().StartsWith(Isas[isa].Vectors, StringComparison.Ordinal))
-            throw new InvalidOperationException($"compare --isa {isa}: with {Isas[isa].Knob}=0 this process still runs on {Vectors()} vectors, not {Isas[isa].Vectors}; the runtime did not switch the wider instructions off.");
+            throw new InvalidOperationException($"compare --isa {isa}: with {Isas[isa].Knob}={Isas[isa].Value} this process runs on {Vectors()} vectors, not {Isas[isa].Vectors}; "
+                + (isa == "arm-shaped" ? "it needs a processor with AVX-512 (for its 32 registers) and FMA." : "the runtime did not switch the wider instructions off."));
         bool Want(string group) => only is null || only.Contains(group);
 
         var root = FindRoot();
@@ -356,12 +364,12 @@ internal static class Compare
         return (lines, json);
     }
 
-    /// <summary>Runs this program again with one more environment variable, the knob that switches an instruction set off.</summary>
-    private static int RunAsChild(string[] args, string knob)
+    /// <summary>Runs this program again with one more environment variable, the knob that narrows the vectors.</summary>
+    private static int RunAsChild(string[] args, string knob, string value)
     {
         var psi = SelfProcess.StartInfo(["compare", .. args]);
-        psi.Environment[knob] = "0";
-        Console.Error.WriteLine($"compare: rerunning with {knob}=0");
+        psi.Environment[knob] = value;
+        Console.Error.WriteLine($"compare: rerunning with {knob}={value}");
         using var child = Process.Start(psi)!;
         child.WaitForExit();
         return child.ExitCode;
@@ -497,7 +505,17 @@ internal static class Compare
     private static string Vectors() =>
         System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? "512-bit (AVX-512)"
         : System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated ? "256-bit (AVX2)"
-        : System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? "128-bit" : "scalar";
+        : System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? "128-bit" + Vector128Shape() : "scalar";
+
+    /// <summary>What 128-bit vectors keep of the wider sets: fused multiply-add, and AVX-512's 32 registers (Arm's NEON has both).</summary>
+    private static string Vector128Shape()
+    {
+        if (System.Runtime.Intrinsics.Arm.AdvSimd.Arm64.IsSupported) return " (NEON)";
+        var kept = new List<string>();
+        if (System.Runtime.Intrinsics.X86.Fma.IsSupported) kept.Add("FMA");
+        if (System.Runtime.Intrinsics.X86.Avx512F.VL.IsSupported) kept.Add("32 registers");
+        return kept.Count == 0 ? "" : $" ({string.Join(", ", kept)})";
+    }
 
     private static readonly string[] PeerPackages = ["python3-torch", "python3-sklearn", "libopenblas0-pthread"];
 

@@ -27,7 +27,7 @@ public static class Program
                 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args[1..]);
                 return 0;
             default:
-                Console.Error.WriteLine("usage: dotnet run -c Release --project tests/Benchmarks -- compare [--repeats N] [--only GROUPS] [--isa avx2|vector128] | profile | memory | peak | kernels [BenchmarkDotNet options]");
+                Console.Error.WriteLine("usage: dotnet run -c Release --project tests/Benchmarks -- compare [--repeats N] [--only GROUPS] [--isa avx2|vector128|arm-shaped] | profile | memory | peak | kernels [BenchmarkDotNet options]");
                 return 2;
         }
     }
