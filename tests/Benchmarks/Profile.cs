@@ -5,8 +5,8 @@ namespace Benchmarks;
 
 /// <summary>
 /// Where a training step spends its time, layer by layer: gathering the batch, each layer's forward and
-/// backward pass and the optimizer, averaged over 300 steps after at least 3 s of warm-up steps, for the
-/// course CNN (batches of 32 MNIST images) and the MLP of the benchmark table (batches of 200).
+/// backward pass and the optimizer, the median over 300 steps after at least 3 s of warm-up steps (the mean
+/// beside it), for the course CNN (batches of 32 MNIST images) and the MLP of the benchmark table (batches of 200).
 /// </summary>
 internal static class Profile
 {
@@ -41,9 +41,12 @@ internal static class Profile
         var parameters = model.GetWeights();
         var gradients = layers.SelectMany(l => l.Gradients).ToList();
         var next = parameters.Select(p => new float[p.Size]).ToArray();
-        var forward = new double[layers.Count];
-        var backward = new double[layers.Count];
-        double optimizer = 0, lossTime = 0;
+        // Each timed step's milliseconds per part, for medians: this machine's slow phases (a step now and then
+        // many times longer) moved the means of whole runs, Adam's by 8x in some, and a median stays put.
+        var forward = new double[layers.Count][];
+        var backward = new double[layers.Count][];
+        for (int i = 0; i < layers.Count; i++) { forward[i] = new double[Timed]; backward[i] = new double[Timed]; }
+        double[] optimizer = new double[Timed], lossTime = new double[Timed], gather = new double[Timed];
         var loss = model.Loss!;
         var last = layers[^1] as KernelLayer;
         bool fusedLast = last is not null && loss.FusesWith(last.Activation);
@@ -56,7 +59,7 @@ internal static class Profile
         // called 30 times, in the background. After 100 steps (about 0.4 s) much of a step still ran the
         // first, unoptimized code: the CNN's step measured 3.7 to 4.3 ms, against 1.8 to 2.8 ms after 1,500
         // steps (three alternating pairs of runs).
-        const int Timed = 300, MinWarmup = 100;
+        const int MinWarmup = 100;
         long warmupEnd = Stopwatch.GetTimestamp() + 3 * Stopwatch.Frequency;
         int batches = images.Shape[0] / batch, warmup = -1;
         int width = layers[^1].OutputShape[^1];
@@ -64,11 +67,11 @@ internal static class Profile
         Tensor? input = null, batchTargets = null;
         var order = Enumerable.Range(0, images.Shape[0]).ToArray();
         new Random(1).Shuffle(order);
-        double gather = 0;
         for (int step = 0; warmup < 0 || step < warmup + Timed; step++)
         {
             if (warmup < 0 && step >= MinWarmup && Stopwatch.GetTimestamp() >= warmupEnd) warmup = step;
             bool timed = warmup >= 0;
+            int t = timed ? step - warmup : 0;
             int first = batch * (step % batches);
             // Into one buffer reused from step to step, as Fit gathers its batches: with a new array a step, as
             // Slice makes, the MLP's first layer took 191 and 233 µs forward against 123 and 131 (old and new
@@ -76,7 +79,7 @@ internal static class Profile
             var gatherClock = Stopwatch.StartNew();
             Tensor h = Batches.Gather(images, order, first, batch, ref input, layers[0].InputSplit(batch));
             var y = Batches.Gather(targets, order, first, batch, ref batchTargets).data.AsSpan(0, batch);
-            if (timed) gather += gatherClock.Elapsed.TotalMilliseconds;
+            if (timed) gather[t] = gatherClock.Elapsed.TotalMilliseconds;
             for (int i = 0; i < layers.Count; i++)
             {
                 var sw = Stopwatch.StartNew();
@@ -84,17 +87,17 @@ internal static class Profile
                 {
                     // As Fit runs them: the pooling computed inside the first convolution's forward pass.
                     h = pair!.Value.Conv.ForwardThroughPool(pair.Value.Pool, h, training: true);
-                    if (timed) forward[0] += sw.Elapsed.TotalMilliseconds;
+                    if (timed) forward[0][t] = sw.Elapsed.TotalMilliseconds;
                     i = 1;
                     continue;
                 }
                 h = layers[i].Forward(h, training: true);
-                if (timed) forward[i] += sw.Elapsed.TotalMilliseconds;
+                if (timed) forward[i][t] = sw.Elapsed.TotalMilliseconds;
             }
             var lossClock = Stopwatch.StartNew();
             if (fusedLast) { loss.Forward(h.data, y, batch, width, default); loss.FusedGradient(h.data, y, batch, width, grad.data); }
             else loss.Forward(h.data, y, batch, width, grad.data);
-            if (timed) lossTime += lossClock.Elapsed.TotalMilliseconds;
+            if (timed) lossTime[t] = lossClock.Elapsed.TotalMilliseconds;
             Tensor? g = grad;
             for (int i = layers.Count - 1; i >= 0 && g is not null; i--)
             {
@@ -102,33 +105,54 @@ internal static class Profile
                 if (i == layers.Count - 1 && fusedLast)
                 {
                     g = last!.BackwardFromPreActivation(g, needInputGradient: i > 0);
-                    if (timed) backward[i] += sw.Elapsed.TotalMilliseconds;
+                    if (timed) backward[i][t] = sw.Elapsed.TotalMilliseconds;
                     continue;
                 }
                 if (i == 1 && fusedFirst)
                 {
                     // As Fit runs them: the pooling's backward pass inside the first convolution's.
                     pair!.Value.Conv.BackwardThroughPool(pair.Value.Pool, g);
-                    if (timed) backward[0] += sw.Elapsed.TotalMilliseconds;
+                    if (timed) backward[0][t] = sw.Elapsed.TotalMilliseconds;
                     break;
                 }
                 g = layers[i].Backward(g, needInputGradient: i > 0);
-                if (timed) backward[i] += sw.Elapsed.TotalMilliseconds;
+                if (timed) backward[i][t] = sw.Elapsed.TotalMilliseconds;
             }
             // As Fit steps: the new weights written into the other arrays and checked on the way, then swapped in.
             var clock = Stopwatch.StartNew();
             if (model.Optimizer!.StepInto(parameters, gradients, next, Trainer.WeightLimit) >= 0) throw new InvalidOperationException($"{title}: training diverged in step {step}.");
             for (int i = 0; i < parameters.Count; i++) parameters[i].SwapData(ref next[i]);
-            if (timed) optimizer += clock.Elapsed.TotalMilliseconds;
+            if (timed) optimizer[t] = clock.Elapsed.TotalMilliseconds;
         }
-        Console.WriteLine($"{title}, batch {batch}: microseconds per step, mean of {Timed} steps after {warmup:N0} warm-up steps");
-        Console.WriteLine($"{"layer",-26} {"forward",9} {"backward",9}");
-        Console.WriteLine($"{"gather (shuffled, as Fit)",-26} {gather / Timed * 1000,9:F0}");
+        Console.WriteLine($"{title}, batch {batch}: microseconds per step, the median of {Timed} steps after {warmup:N0} warm-up steps (the mean in brackets)");
+        Console.WriteLine($"{"layer",-26} {"forward",15} {"backward",15}");
+        Console.WriteLine($"{"gather (shuffled, as Fit)",-26} {Cell(gather),15}");
         for (int i = 0; i < layers.Count; i++)
-            Console.WriteLine($"{layers[i].Name + " (" + layers[i].GetType().Name + ")",-26} {(i == 1 && pooledAsItGoes ? "in conv2d" : (forward[i] / Timed * 1000).ToString("F0")),9} {(i == 1 && fusedFirst ? "in conv2d" : (backward[i] / Timed * 1000).ToString("F0")),9}");
-        Console.WriteLine($"{"loss and its gradient",-26} {lossTime / Timed * 1000,9:F0}");
-        Console.WriteLine($"{$"{model.Optimizer!.GetType().Name} ({parameters.Sum(p => (long)p.Size):N0} parameters)",-26} {optimizer / Timed * 1000,9:F0}   (with the check of the new weights)");
-        double total = (gather + forward.Sum() + backward.Sum() + lossTime + optimizer) / Timed, withoutGather = total - gather / Timed;
-        Console.WriteLine($"{"total",-26} {total * 1000,9:F0}   ({batch / total * 1000:N0} samples/s; {batch / withoutGather * 1000:N0} without the gather)");
+            Console.WriteLine($"{layers[i].Name + " (" + layers[i].GetType().Name + ")",-26} {(i == 1 && pooledAsItGoes ? "in conv2d" : Cell(forward[i])),15} {(i == 1 && fusedFirst ? "in conv2d" : Cell(backward[i])),15}");
+        Console.WriteLine($"{"loss and its gradient",-26} {Cell(lossTime),15}");
+        Console.WriteLine($"{$"{model.Optimizer!.GetType().Name} ({parameters.Sum(p => (long)p.Size):N0} parameters)",-26} {Cell(optimizer),15}   (with the check of the new weights)");
+        // The total is each step's own total, its median and mean: not the sum of the parts' medians.
+        var totals = new double[Timed];
+        var withoutGather = new double[Timed];
+        for (int t = 0; t < Timed; t++)
+        {
+            withoutGather[t] = lossTime[t] + optimizer[t];
+            for (int i = 0; i < layers.Count; i++) withoutGather[t] += forward[i][t] + backward[i][t];
+            totals[t] = gather[t] + withoutGather[t];
+        }
+        double median = Median(totals);
+        Console.WriteLine($"{"total",-26} {Cell(totals),15}   ({batch / median * 1000:N0} samples/s at the median; {batch / Median(withoutGather) * 1000:N0} without the gather)");
     }
+
+    /// <summary>Microseconds: the median of a part's steps, the mean in brackets.</summary>
+    private static string Cell(double[] milliseconds) => $"{Median(milliseconds) * 1000:F0} ({milliseconds.Average() * 1000:F0})";
+
+    private static double Median(double[] values)
+    {
+        var sorted = values.Order().ToArray();
+        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
+    }
+
+    /// <summary>Steps timed after the warm-up.</summary>
+    private const int Timed = 300;
 }
