@@ -48,6 +48,9 @@ internal static unsafe partial class DirectConvolution
     /// <summary>Whether these kernels take a convolution: at most 32 taps, and 1 to 8 whole vectors' worth of filters.</summary>
     public static bool Takes(int patch, int filters) => patch <= 32 && filters >= Lanes && filters <= 8 * Lanes;
 
+    /// <summary>Whether the processor has 32 vector registers (AVX-512's, Arm's) rather than AVX2's 16, so more sums fit in them.</summary>
+    private static bool ThirtyTwoRegisters => Avx512F.VL.IsSupported || AdvSimd.Arm64.IsSupported;
+
     [ThreadStatic] private static float[]? _packed;
     [ThreadStatic] private static float[]? _partials;
     [ThreadStatic] private static float[]? _image;
@@ -173,7 +176,7 @@ internal static unsafe partial class DirectConvolution
     private static (InRegisters Way, int Group) PoolsInRegisters(PoolGeometry pool, int vectors, bool withIndices)
     {
         if (pool.PoolHeight != 2 || pool.PoolWidth != 2 || pool.StrideHeight != 2 || pool.StrideWidth != 2) return (InRegisters.No, vectors);
-        int registers = Avx512F.VL.IsSupported || AdvSimd.Arm64.IsSupported ? 32 : 16;
+        int registers = ThirtyTwoRegisters ? 32 : 16;
         if (vectors > 4) return registers == 32 ? (InRegisters.Whole, 4) : (InRegisters.No, vectors);
         if (4 * vectors + 5 <= registers) return (InRegisters.Whole, vectors);
         return (withIndices ? 4 : 3) * vectors + 3 <= registers ? (InRegisters.ByRows, vectors) : (InRegisters.No, vectors);
@@ -663,7 +666,7 @@ internal static unsafe partial class DirectConvolution
     private static void GradientOfImage<TV>(float* image, int* offsets, float* dz, float* sums, ConvShape s, int filters)
         where TV : struct, IVectorCount
     {
-        int n = TV.Count, stride = n * Lanes, group = n <= 4 || Avx512F.VL.IsSupported || AdvSimd.Arm64.IsSupported ? 3 : 1;
+        int n = TV.Count, stride = n * Lanes, group = n <= 4 || ThirtyTwoRegisters ? 3 : 1;
         for (int t = 0; t < s.Patch; t += group)
         {
             // The number of taps is a type too, so that each pass compiles to straight-line code.
@@ -738,10 +741,10 @@ internal static unsafe partial class DirectConvolution
         where TV : struct, IVectorCount where TT : struct, IVectorCount
     {
         // a, b, c: the sums of taps first, first + 1, first + 2 (4 vectors each); with more than 4 vectors
-        // per tap (one tap per pass; two or three go to SumWideTaps), b holds vectors 4..7 of tap `first`. Each vector of dz is loaded and
-        // used by every tap before the next: twelve sums, three pixels and one vector of dz fill the 16
-        // registers of AVX2. (Loading dz's four vectors first needed a 17th, and one sum went through
-        // memory at every position, which made the pass three times as slow.)
+        // per tap (one tap per pass; two or three go to SumWideTaps), b holds vectors 4..7 of tap `first`.
+        // Each vector of dz is loaded and used by every tap before the next: twelve sums, three pixels and
+        // one vector of dz fill the 16 registers of AVX2. (Loading dz's four vectors first needed a 17th,
+        // and one sum went through memory at every position, which made the pass three times as slow.)
         int n = TV.Count, taps = TT.Count, last = filters - Lanes, pitch = s.Unpadded ? s.Width : s.PaddedWidth;
         int o0 = offsets[first], o1 = taps > 1 ? offsets[first + 1] : 0, o2 = taps > 2 ? offsets[first + 2] : 0;
         int outH = s.OutH, outW = s.OutW;
