@@ -1,13 +1,12 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
-using System.Runtime.InteropServices;
 
 namespace NeuralNotebooks.Kernels;
 
 /// <summary>
 /// Finds the first value that is NaN, infinite or larger in magnitude than a limit, to catch diverging
-/// training in the batch where it starts. <see cref="IndexOfNonFinite"/> is vectorized (512-, 256- and
-/// 128-bit vectors, widest first); <see cref="IndexOfNonFiniteScalar"/> is its twin.
+/// training in the batch where it starts. <see cref="IndexOfNonFinite"/> is vectorized, one loop written
+/// for every width (512-, 256- or 128-bit vectors, the widest accelerated); <see cref="IndexOfNonFiniteScalar"/> is its twin.
 /// </summary>
 public static class Finite
 {
@@ -52,60 +51,47 @@ public static class Finite
         }
     }
 
-    /// <summary>The search on the calling thread.</summary>
+    /// <summary>The search on the calling thread, in the widest accelerated vectors.</summary>
     [MethodImpl(JitHints.PerBatch)]
-    private static int IndexOfNonFiniteHere(ReadOnlySpan<float> x, float limit)
+    private static unsafe int IndexOfNonFiniteHere(ReadOnlySpan<float> x, float limit)
     {
-        int i = 0;
-        // |x| <= limit is false for NaN as well as for large values: one comparison per vector.
-        if (Vector512.IsHardwareAccelerated)
+        fixed (float* p = x)
         {
-            var bound = Vector512.Create(limit);
-            ref float start = ref MemoryMarshal.GetReference(x);
-            // Four vectors a pass, tested together; the first one out of bounds is then found in them.
-            for (; i <= x.Length - 64; i += 64)
-            {
-                var a = Vector512.Abs(Vector512.LoadUnsafe(ref start, (nuint)i));
-                var b = Vector512.Abs(Vector512.LoadUnsafe(ref start, (nuint)i + 16));
-                var c = Vector512.Abs(Vector512.LoadUnsafe(ref start, (nuint)i + 32));
-                var d = Vector512.Abs(Vector512.LoadUnsafe(ref start, (nuint)i + 48));
-                // A lane is all ones where |x| <= limit: never for a NaN.
-                var within = Vector512.LessThanOrEqual(a, bound) & Vector512.LessThanOrEqual(b, bound) & Vector512.LessThanOrEqual(c, bound) & Vector512.LessThanOrEqual(d, bound);
-                if (within.AsUInt32() != Vector512<uint>.AllBitsSet) return i + IndexOfNonFiniteScalar(x.Slice(i, 64), limit);
-            }
-            for (; i <= x.Length - 16; i += 16)
-                if (!Vector512.LessThanOrEqualAll(Vector512.Abs(Vector512.LoadUnsafe(ref start, (nuint)i)), bound))
-                    return i + IndexOfNonFiniteScalar(x.Slice(i, 16), limit);
+            int i = 0, at = Vector512.IsHardwareAccelerated ? Search<Width512, Vector512<float>>(p, x.Length, limit, ref i)
+                : Vector256.IsHardwareAccelerated ? Search<Width256, Vector256<float>>(p, x.Length, limit, ref i)
+                : Vector128.IsHardwareAccelerated ? Search<Width128, Vector128<float>>(p, x.Length, limit, ref i)
+                : -1;
+            if (at >= 0) return at;
+            for (; i < x.Length; i++)
+                if (!(MathF.Abs(p[i]) <= limit)) return i;
+            return -1;
         }
-        if (Vector256.IsHardwareAccelerated)
+    }
+
+    /// <summary>
+    /// The whole vectors of the search from its start (<paramref name="next"/> set to the first element left):
+    /// the index found, or -1. |x| ≤ limit is false for NaN as well as for large values, so one comparison a
+    /// vector finds both. Four vectors a pass are tested together (testing a mask for all ones takes a
+    /// reduction across lanes, on Arm especially), and the first one out of bounds is then found in them.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe int Search<TW, TV>(float* x, int length, float limit, ref int next) where TW : IWidth<TV> where TV : struct
+    {
+        var bound = TW.Broadcast(limit);
+        int lanes = TW.Lanes, i = 0;   // a local counter: the loops keep it in a register, not behind the reference
+        for (; i <= length - 4 * lanes; i += 4 * lanes)
         {
-            var bound = Vector256.Create(limit);
-            for (; i <= x.Length - 8; i += 8)
-                if (!Vector256.LessThanOrEqualAll(Vector256.Abs(Vector256.Create(x.Slice(i, 8))), bound))
-                    return i + IndexOfNonFiniteScalar(x.Slice(i, 8), limit);
+            float* p = x + i;
+            // One chain of ands: paired as (a & b) & (c & d), the JIT's 512-bit code turned more of the masks
+            // back into vectors, and a search over 1M floats took 57.0 µs instead of 52.8.
+            var within = TW.And(TW.And(TW.And(TW.AbsWithin(TW.Load(p), bound), TW.AbsWithin(TW.Load(p + lanes), bound)),
+                TW.AbsWithin(TW.Load(p + 2 * lanes), bound)), TW.AbsWithin(TW.Load(p + 3 * lanes), bound));
+            if (!TW.AllSet(within)) return i + IndexOfNonFiniteScalar(new ReadOnlySpan<float>(p, 4 * lanes), limit);
         }
-        if (Vector128.IsHardwareAccelerated)
-        {
-            // Where 128 bits are the widest (Arm's NEON), four vectors a pass as at 512 bits: testing a
-            // mask for all ones is a reduction across lanes there, worth making once for four vectors.
-            // After a wider loop at most one vector is left for it.
-            var bound = Vector128.Create(limit);
-            ref float start = ref MemoryMarshal.GetReference(x);
-            for (; i <= x.Length - 16; i += 16)
-            {
-                var a = Vector128.Abs(Vector128.LoadUnsafe(ref start, (nuint)i));
-                var b = Vector128.Abs(Vector128.LoadUnsafe(ref start, (nuint)i + 4));
-                var c = Vector128.Abs(Vector128.LoadUnsafe(ref start, (nuint)i + 8));
-                var d = Vector128.Abs(Vector128.LoadUnsafe(ref start, (nuint)i + 12));
-                var within = Vector128.LessThanOrEqual(a, bound) & Vector128.LessThanOrEqual(b, bound) & Vector128.LessThanOrEqual(c, bound) & Vector128.LessThanOrEqual(d, bound);
-                if (within.AsUInt32() != Vector128<uint>.AllBitsSet) return i + IndexOfNonFiniteScalar(x.Slice(i, 16), limit);
-            }
-            for (; i <= x.Length - 4; i += 4)
-                if (!Vector128.LessThanOrEqualAll(Vector128.Abs(Vector128.LoadUnsafe(ref start, (nuint)i)), bound))
-                    return i + IndexOfNonFiniteScalar(x.Slice(i, 4), limit);
-        }
-        for (; i < x.Length; i++)
-            if (!(MathF.Abs(x[i]) <= limit)) return i;
+        for (; i <= length - lanes; i += lanes)
+            if (!TW.AllSet(TW.AbsWithin(TW.Load(x + i), bound)))
+                return i + IndexOfNonFiniteScalar(new ReadOnlySpan<float>(x + i, lanes), limit);
+        next = i;
         return -1;
     }
 }
