@@ -123,18 +123,20 @@ internal static unsafe partial class DirectConvolution
                 ForImages(s, filters, new ForwardPooledImagesWide(pi, pk, po, pa, s, filters, pool));
                 return;
             }
-            PackKernel(kernel, bias, s.Patch, filters, vectors, pk, PoolsInRegisters(pool, vectors, withIndices: !argmax.IsEmpty).Group);
-            ForImages(s, filters, new ForwardPooledImages(pi, pk, po, pa, s, filters, vectors, pool));
+            // Decided once: the kernel is packed in the groups the passes then read.
+            var (way, group) = PoolsInRegisters(pool, vectors, withIndices: !argmax.IsEmpty);
+            PackKernel(kernel, bias, s.Patch, filters, vectors, pk, group);
+            ForImages(s, filters, new ForwardPooledImages(pi, pk, po, pa, s, filters, vectors, pool, way, group));
         }
     }
 
-    private readonly struct ForwardPooledImages(float* input, float* kernel, float* pooled, int* argmax, ConvShape s, int filters, int vectors, PoolGeometry pool) : IRangeBody
+    private readonly struct ForwardPooledImages(float* input, float* kernel, float* pooled, int* argmax, ConvShape s, int filters, int vectors,
+        PoolGeometry pool, InRegisters way, int group) : IRangeBody
     {
         [MethodImpl(JitHints.PerBatch)]
         public void Run(int from, int to)
         {
             int* offsets = stackalloc int[s.Patch];
-            var (way, group) = PoolsInRegisters(pool, vectors, withIndices: argmax is not null);
             if (way != InRegisters.No)
             {
                 for (int b = from; b < to; b++)
