@@ -17,7 +17,7 @@ internal static unsafe partial class Gemm
     /// <summary>Rows of C per micro-tile: 6 rows × 2 vectors = 12 accumulators (of 16 or 32 vector registers).</summary>
     private const int MR = 6;
     /// <summary>Columns of C per micro-tile: two vectors of the widest accelerated width.</summary>
-    private static readonly int NR = Vector512.IsHardwareAccelerated ? 32 : Vector256.IsHardwareAccelerated ? 16 : 8;
+    private static readonly int NR = 2 * WidestVector.Lanes;
     /// <summary>Depth of a packed block: a 6×KC panel of A and a KC×NR panel of B stay in L1/L2.</summary>
     private const int KC = 256;
     /// <summary>Rows of A per packed block (a multiple of MR): MC×KC floats ≈ 96 KB sit in L2.</summary>
