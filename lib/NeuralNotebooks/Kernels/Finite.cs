@@ -62,9 +62,9 @@ public static class Finite
                 : Vector128.IsHardwareAccelerated ? Search<Width128, Vector128<float>>(p, x.Length, limit, ref i)
                 : -1;
             if (at >= 0) return at;
-            for (; i < x.Length; i++)
-                if (!(MathF.Abs(p[i]) <= limit)) return i;
-            return -1;
+            // What the vectors left: fewer floats than one holds (all of them where none is accelerated).
+            int tail = IndexOfNonFiniteScalar(x[i..], limit);
+            return tail < 0 ? -1 : i + tail;
         }
     }
 
