@@ -580,9 +580,11 @@ internal static unsafe partial class DirectConvolution
     /// The kernel gradient of a convolution followed by max pooling, from the pooling's output gradient
     /// <paramref name="dPooled"/> and the indices its forward pass recorded: each image's gradient is routed
     /// back through the pooling (and, given <paramref name="reluOutput"/>, masked by ReLU's output) in a
-    /// buffer in the core's cache, then summed as <see cref="KernelGradient"/> sums it. The same numbers as
-    /// the pooling's backward pass (then ReLU's), then <see cref="KernelGradient"/>, without writing the
-    /// batch's feature-map gradient and reading it back. The pooling must tile (<see cref="Pooling.GradientByImage"/>).
+    /// buffer in the core's cache, then summed as <see cref="KernelGradient"/> sums it; with AVX-512, a 3×3
+    /// kernel over one channel, 16 to 32 filters, 2×2 windows and no activation (the course CNN's first
+    /// layer), routed in registers as one walk over the image sums every tap (DirectConvolution.WideGradient.cs).
+    /// The same numbers as the pooling's backward pass (then ReLU's), then <see cref="KernelGradient"/>, without
+    /// writing the batch's feature-map gradient and reading it back. The pooling must tile (<see cref="Pooling.GradientByImage"/>).
     /// </summary>
     public static void KernelGradientThroughMaxPool(ReadOnlySpan<float> input, in ConvShape s, ReadOnlySpan<float> dPooled,
         ReadOnlySpan<int> argmax, PoolGeometry pool, int filters, Span<float> kernelGradient, Span<float> biasGradient, ReadOnlySpan<float> reluOutput = default)
@@ -604,18 +606,25 @@ internal static unsafe partial class DirectConvolution
     private static void Sum(ReadOnlySpan<float> input, in ConvShape s, ReadOnlySpan<float> gradient, int filters,
         Span<float> kernelGradient, Span<float> biasGradient, ReadOnlySpan<float> reluOutput, ReadOnlySpan<int> argmax, PoolGeometry pool)
     {
-        int vectors = (filters + Lanes - 1) / Lanes, stride = vectors * Lanes, perImage = (s.Patch + 1) * stride;
+        // The 512-bit walk keeps each image's sums in filter order; the others in vector order.
+        bool wide = !argmax.IsEmpty && GradientPoolsWide(s, pool, filters, relu: !reluOutput.IsEmpty);
+        int vectors = (filters + Lanes - 1) / Lanes, stride = wide ? filters : vectors * Lanes, perImage = (s.Patch + 1) * stride;
         var partials = Rent(ref _partials, Math.Max(1, s.Batch) * perImage);
         fixed (float* pp = partials, pi = input, pd = gradient, py = reluOutput)
         fixed (int* pa = argmax)
         {
-            var body = new GradientImages(pi, pd, pp, s, filters, vectors, py, pa, pool);
-            ForImages(s, filters, body);
+            if (wide) ForImages(s, filters, new PooledGradientImagesWide(pi, pd, pa, pp, s, filters, pool));
+            else ForImages(s, filters, new GradientImages(pi, pd, pp, s, filters, vectors, py, pa, pool));
             var total = partials.AsSpan(0, perImage);
             if (s.Batch == 0) total.Clear();
             for (int b = 1; b < s.Batch; b++) Simd.Add(total, partials.AsSpan(b * perImage, perImage), total);
-            for (int t = 0; t < s.Patch; t++) FromVectorOrder(pp + t * stride, kernelGradient.Slice(t * filters, filters), vectors);
-            if (!biasGradient.IsEmpty) FromVectorOrder(pp + s.Patch * stride, biasGradient, vectors);
+            for (int t = 0; t <= s.Patch; t++)
+            {
+                var row = t < s.Patch ? kernelGradient.Slice(t * filters, filters) : biasGradient;
+                if (row.IsEmpty) continue;
+                if (wide) new ReadOnlySpan<float>(pp + t * stride, filters).CopyTo(row);
+                else FromVectorOrder(pp + t * stride, row, vectors);
+            }
         }
     }
 

@@ -94,14 +94,19 @@ public class DirectConvolutionTests
         Assert.Equal(dbExpected, db);
     }
 
+    // With AVX-512, 16 to 32 filters without an activation take the 512-bit walk (DirectConvolution.WideGradient.cs).
     [Theory]
-    [InlineData(2, 8, 8, 9, 2)]     // windows tile the map; the last vector of filters overlaps
-    [InlineData(3, 7, 9, 17, 2)]    // odd sizes: the last row and column get no gradient
-    [InlineData(2, 28, 28, 28, 2)]  // the course CNN's first layer
-    [InlineData(1, 9, 9, 8, 3)]     // 3x3 windows, exactly one vector of filters
-    public void Through_max_pooling_the_kernel_gradient_matches_pooling_then_relu_then_the_kernel_gradient(int batch, int h, int w, int filters, int pool)
+    [InlineData(2, 8, 8, 9, 2, 1, "valid")]     // windows tile the map; the last vector of filters overlaps
+    [InlineData(3, 7, 9, 17, 2, 1, "valid")]    // odd sizes: the last row and column get no gradient
+    [InlineData(2, 28, 28, 28, 2, 1, "valid")]  // the course CNN's first layer
+    [InlineData(1, 9, 9, 8, 3, 1, "valid")]     // 3x3 windows, exactly one vector of filters
+    [InlineData(2, 10, 10, 16, 2, 1, "valid")]  // one 512-bit vector of filters
+    [InlineData(2, 9, 12, 32, 2, 1, "same")]    // two whole 512-bit vectors, a padded image
+    [InlineData(3, 11, 10, 24, 2, 2, "same")]   // a strided convolution, odd map sizes
+    public void Through_max_pooling_the_kernel_gradient_matches_pooling_then_relu_then_the_kernel_gradient(int batch, int h, int w, int filters, int pool,
+        int stride, string padding)
     {
-        var s = Geometry(batch, h, w, 1, 3, 3, 1, "valid");
+        var s = Geometry(batch, h, w, 1, 3, 3, stride, padding);
         var g = new PoolGeometry(s.OutH, s.OutW, filters, pool, pool, pool, pool);
         if (!DirectConvolution.Takes(s.Patch, filters) || !Pooling.GradientByImage(g)) return;
         var x = Data(batch * h * w, 1);
