@@ -9,7 +9,7 @@ internal static unsafe partial class Gemm
 {
     /// <summary>
     /// The unrolled micro-kernel on Arm (NEON, as on an Apple Silicon Mac), whose multiply-add can take its
-    /// scalar from one lane of a vector (FMLA by element). <see cref="UnrolledKernel{TW, TV, TA}"/> broadcasts
+    /// scalar from one lane of a vector (FMLA by element). <see cref="UnrolledKernel{TW, TV, TA, TR}"/> broadcasts
     /// each value of A into a vector of its own; on Arm the JIT compiles that to a scalar load and a DUP, and
     /// the DUP runs on the vector pipes the multiply-adds need: six of them for every twelve multiply-adds.
     /// Here A is loaded whole vectors at a time and each multiply-add picks its lane, so a depth step is two
@@ -40,7 +40,7 @@ internal static unsafe partial class Gemm
                 LaneStep(3, b + 3 * NR, r0, r1, r2, r3, r4, r5, ref c00, ref c01, ref c10, ref c11, ref c20, ref c21, ref c30, ref c31, ref c40, ref c41, ref c50, ref c51);
             }
             for (; p < kc; p++, a++, a1++, a2++, a3++, a4++, a5++, b += NR)
-                Step<Width128, Vector128<float>, RowPanel>(0, a, a1, a2, a3, a4, a5, b, 0, ref c00, ref c01, ref c10, ref c11, ref c20, ref c21, ref c30, ref c31, ref c40, ref c41, ref c50, ref c51);
+                Step<Width128, Vector128<float>, RowPanel, Rows6>(0, a, a1, a2, a3, a4, a5, b, 0, ref c00, ref c01, ref c10, ref c11, ref c20, ref c21, ref c30, ref c31, ref c40, ref c41, ref c50, ref c51);
         }
         else
         {
@@ -56,7 +56,7 @@ internal static unsafe partial class Gemm
                 AdjacentStep(TA.Kind == PanelKind.Packed ? a + 3 * MR : q3, b + 3 * NR, ref c00, ref c01, ref c10, ref c11, ref c20, ref c21, ref c30, ref c31, ref c40, ref c41, ref c50, ref c51);
             }
             for (; p < kc; p++, a += stepA, b += NR)
-                Step<Width128, Vector128<float>, PackedPanel>(0, a, a, a, a, a, a, b, 0, ref c00, ref c01, ref c10, ref c11, ref c20, ref c21, ref c30, ref c31, ref c40, ref c41, ref c50, ref c51);
+                Step<Width128, Vector128<float>, PackedPanel, Rows6>(0, a, a, a, a, a, a, b, 0, ref c00, ref c01, ref c10, ref c11, ref c20, ref c21, ref c30, ref c31, ref c40, ref c41, ref c50, ref c51);
         }
         PutTile<Width128, Vector128<float>>(c, ldc, add, c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51);
     }

@@ -117,6 +117,7 @@ internal static unsafe partial class Gemm
                         continue;
                     }
                     if (nr <= NR / 2) KeptStepsHalfKernel(cp[ip], aPanel, columns, ld, kept, bPanel, stepB, tp);
+                    else if (!whole) KeptStepsEdge(mr, cp[ip], aPanel, ld, kept, bPanel, stepB, tp);
                     else KeptStepsKernel(cp[ip], aPanel, columns, ld, kept, bPanel, stepB, tp, NR, false);
                     PutEdgeTile(tp, cTile, mr, nr, n, add);
                 }
@@ -261,24 +262,44 @@ internal static unsafe partial class Gemm
     /// accumulator takes the kept steps in order, as the dense product's one-step loop does: the same bits.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void KeptStepsKernel(int count, float* a, bool columns, long ld, int* kept, float* b, long stepB, float* c, int ldc, bool add)
+    private static void KeptStepsKernel(int count, float* a, bool columns, long ld, int* kept, float* b, long stepB, float* c, int ldc, bool add) =>
+        KeptStepsKernel<Rows6>(count, a, columns, ld, kept, b, stepB, c, ldc, add);
+
+    /// <summary><see cref="KeptStepsKernel(int, float*, bool, long, int*, float*, long, float*, int, bool)"/> for the first <typeparamref name="TR"/>'s count of the panel's rows.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void KeptStepsKernel<TR>(int count, float* a, bool columns, long ld, int* kept, float* b, long stepB, float* c, int ldc, bool add)
+        where TR : struct, ITileRows
     {
         PrefetchTile(c, ldc);
         if (columns)
         {
-            if (Vector512.IsHardwareAccelerated) KeptStepsInPlace<Width512, Vector512<float>, ColumnPanel>(count, a, ld, kept, b, stepB, c, ldc, add);
-            else if (Vector256.IsHardwareAccelerated) KeptStepsInPlace<Width256, Vector256<float>, ColumnPanel>(count, a, ld, kept, b, stepB, c, ldc, add);
-            else KeptStepsInPlace<Width128, Vector128<float>, ColumnPanel>(count, a, ld, kept, b, stepB, c, ldc, add);
+            if (Vector512.IsHardwareAccelerated) KeptStepsInPlace<Width512, Vector512<float>, ColumnPanel, TR>(count, a, ld, kept, b, stepB, c, ldc, add);
+            else if (Vector256.IsHardwareAccelerated) KeptStepsInPlace<Width256, Vector256<float>, ColumnPanel, TR>(count, a, ld, kept, b, stepB, c, ldc, add);
+            else KeptStepsInPlace<Width128, Vector128<float>, ColumnPanel, TR>(count, a, ld, kept, b, stepB, c, ldc, add);
         }
-        else if (Vector512.IsHardwareAccelerated) KeptStepsInPlace<Width512, Vector512<float>, RowPanel>(count, a, ld, kept, b, stepB, c, ldc, add);
-        else if (Vector256.IsHardwareAccelerated) KeptStepsInPlace<Width256, Vector256<float>, RowPanel>(count, a, ld, kept, b, stepB, c, ldc, add);
-        else KeptStepsInPlace<Width128, Vector128<float>, RowPanel>(count, a, ld, kept, b, stepB, c, ldc, add);
+        else if (Vector512.IsHardwareAccelerated) KeptStepsInPlace<Width512, Vector512<float>, RowPanel, TR>(count, a, ld, kept, b, stepB, c, ldc, add);
+        else if (Vector256.IsHardwareAccelerated) KeptStepsInPlace<Width256, Vector256<float>, RowPanel, TR>(count, a, ld, kept, b, stepB, c, ldc, add);
+        else KeptStepsInPlace<Width128, Vector128<float>, RowPanel, TR>(count, a, ld, kept, b, stepB, c, ldc, add);
+    }
+
+    /// <summary>
+    /// The first <paramref name="rows"/> (1 to 5) rows of a tile into <paramref name="c"/> (row stride NR), from a
+    /// partial panel's copy (each step's values side by side, <paramref name="ld"/> apart): the kernel compiled for
+    /// that many rows, as <see cref="EdgeRows(int, int, float*, float*, long, float*)"/> for the dense product.
+    /// </summary>
+    private static void KeptStepsEdge(int rows, int count, float* a, long ld, int* kept, float* b, long stepB, float* c)
+    {
+        if (rows == 1) KeptStepsKernel<Rows1>(count, a, true, ld, kept, b, stepB, c, NR, false);
+        else if (rows == 2) KeptStepsKernel<Rows2>(count, a, true, ld, kept, b, stepB, c, NR, false);
+        else if (rows == 3) KeptStepsKernel<Rows3>(count, a, true, ld, kept, b, stepB, c, NR, false);
+        else if (rows == 4) KeptStepsKernel<Rows4>(count, a, true, ld, kept, b, stepB, c, NR, false);
+        else KeptStepsKernel<Rows5>(count, a, true, ld, kept, b, stepB, c, NR, false);
     }
 
     /// <summary>The twelve accumulators of <see cref="KeptStepsKernel"/>, four kept steps a pass (<see cref="InPlaceStep"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void KeptStepsInPlace<TW, TV, TA>(int count, float* a, long ld, int* kept, float* b, long stepB, float* c, int ldc, bool add)
-        where TW : struct, IWidth<TV> where TV : struct where TA : struct, IPanelLayout
+    private static void KeptStepsInPlace<TW, TV, TA, TR>(int count, float* a, long ld, int* kept, float* b, long stepB, float* c, int ldc, bool add)
+        where TW : struct, IWidth<TV> where TV : struct where TA : struct, IPanelLayout where TR : struct, ITileRows
     {
         TV c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
         TV c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
@@ -287,14 +308,14 @@ internal static unsafe partial class Gemm
         int* end4 = kept + (count & ~3), end = kept + count;
         for (; kept < end4; kept += 4)
         {
-            InPlaceStep<TW, TV, TA>(kept[0], a, a1, a2, a3, a4, a5, ld, b, stepB, ref c00, ref c01, ref c10, ref c11, ref c20, ref c21, ref c30, ref c31, ref c40, ref c41, ref c50, ref c51);
-            InPlaceStep<TW, TV, TA>(kept[1], a, a1, a2, a3, a4, a5, ld, b, stepB, ref c00, ref c01, ref c10, ref c11, ref c20, ref c21, ref c30, ref c31, ref c40, ref c41, ref c50, ref c51);
-            InPlaceStep<TW, TV, TA>(kept[2], a, a1, a2, a3, a4, a5, ld, b, stepB, ref c00, ref c01, ref c10, ref c11, ref c20, ref c21, ref c30, ref c31, ref c40, ref c41, ref c50, ref c51);
-            InPlaceStep<TW, TV, TA>(kept[3], a, a1, a2, a3, a4, a5, ld, b, stepB, ref c00, ref c01, ref c10, ref c11, ref c20, ref c21, ref c30, ref c31, ref c40, ref c41, ref c50, ref c51);
+            InPlaceStep<TW, TV, TA, TR>(kept[0], a, a1, a2, a3, a4, a5, ld, b, stepB, ref c00, ref c01, ref c10, ref c11, ref c20, ref c21, ref c30, ref c31, ref c40, ref c41, ref c50, ref c51);
+            InPlaceStep<TW, TV, TA, TR>(kept[1], a, a1, a2, a3, a4, a5, ld, b, stepB, ref c00, ref c01, ref c10, ref c11, ref c20, ref c21, ref c30, ref c31, ref c40, ref c41, ref c50, ref c51);
+            InPlaceStep<TW, TV, TA, TR>(kept[2], a, a1, a2, a3, a4, a5, ld, b, stepB, ref c00, ref c01, ref c10, ref c11, ref c20, ref c21, ref c30, ref c31, ref c40, ref c41, ref c50, ref c51);
+            InPlaceStep<TW, TV, TA, TR>(kept[3], a, a1, a2, a3, a4, a5, ld, b, stepB, ref c00, ref c01, ref c10, ref c11, ref c20, ref c21, ref c30, ref c31, ref c40, ref c41, ref c50, ref c51);
         }
         for (; kept < end; kept++)
-            InPlaceStep<TW, TV, TA>(kept[0], a, a1, a2, a3, a4, a5, ld, b, stepB, ref c00, ref c01, ref c10, ref c11, ref c20, ref c21, ref c30, ref c31, ref c40, ref c41, ref c50, ref c51);
-        PutTile<TW, TV>(c, ldc, add, c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51);
+            InPlaceStep<TW, TV, TA, TR>(kept[0], a, a1, a2, a3, a4, a5, ld, b, stepB, ref c00, ref c01, ref c10, ref c11, ref c20, ref c21, ref c30, ref c31, ref c40, ref c41, ref c50, ref c51);
+        PutRows<TW, TV, TR>(c, ldc, add, c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51);
     }
 
     /// <summary>
@@ -303,16 +324,16 @@ internal static unsafe partial class Gemm
     /// six values side by side at p·ld, which Step reads as a packed panel's step 0.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void InPlaceStep<TW, TV, TA>(long p, float* a0, float* a1, float* a2, float* a3, float* a4, float* a5, long ld, float* b, long stepB,
+    private static void InPlaceStep<TW, TV, TA, TR>(long p, float* a0, float* a1, float* a2, float* a3, float* a4, float* a5, long ld, float* b, long stepB,
         ref TV c00, ref TV c01, ref TV c10, ref TV c11, ref TV c20, ref TV c21, ref TV c30, ref TV c31, ref TV c40, ref TV c41, ref TV c50, ref TV c51)
-        where TW : struct, IWidth<TV> where TV : struct where TA : struct, IPanelLayout
+        where TW : struct, IWidth<TV> where TV : struct where TA : struct, IPanelLayout where TR : struct, ITileRows
     {
         if (TA.Kind == PanelKind.Rows)
-            Step<TW, TV, RowPanel>((int)p, a0, a1, a2, a3, a4, a5, b, p * stepB, ref c00, ref c01, ref c10, ref c11, ref c20, ref c21, ref c30, ref c31, ref c40, ref c41, ref c50, ref c51);
+            Step<TW, TV, RowPanel, TR>((int)p, a0, a1, a2, a3, a4, a5, b, p * stepB, ref c00, ref c01, ref c10, ref c11, ref c20, ref c21, ref c30, ref c31, ref c40, ref c41, ref c50, ref c51);
         else
         {
             float* q = a0 + p * ld;
-            Step<TW, TV, PackedPanel>(0, q, q, q, q, q, q, b, p * stepB, ref c00, ref c01, ref c10, ref c11, ref c20, ref c21, ref c30, ref c31, ref c40, ref c41, ref c50, ref c51);
+            Step<TW, TV, PackedPanel, TR>(0, q, q, q, q, q, q, b, p * stepB, ref c00, ref c01, ref c10, ref c11, ref c20, ref c21, ref c30, ref c31, ref c40, ref c41, ref c50, ref c51);
         }
     }
 

@@ -509,6 +509,7 @@ internal static unsafe partial class Gemm
                         // Edge tile: compute it into a scratch buffer, then copy the valid part. A last panel of
                         // at most half the width (units = 100: 6 panels of 16 and one of 4) needs one vector per row.
                         if (nr <= NR / 2) HalfKernel(kc, aPanel, aRow, aStep, bPanel, bStride, tp);
+                        else if (mr < MR && aRow == 1 && aStep == MR) EdgeRows(mr, kc, aPanel, bPanel, bStride, tp);
                         else MicroKernel(kc, aPanel, aRow, aStep, bPanel, bStride, tp, NR, false);
                         PutEdgeTile(tp, cTile, mr, nr, n, add);
                     }
@@ -611,23 +612,54 @@ internal static unsafe partial class Gemm
         else Kernel(kc, a, rowA, stepA, b, ldb, c, ldc, add);
     }
 
+    /// <summary>
+    /// The first <paramref name="rows"/> (1 to 5) rows of a tile into <paramref name="c"/> (row stride NR), from a
+    /// partial last panel of A packed with its zero padding and a panel of B <paramref name="ldb"/> floats a step
+    /// (NR when packed): the kernels compiled for that many rows, so that the padding is not multiplied. A batch
+    /// of 32 rows is five panels and two rows, and through the full kernel those two cost a whole panel. Each
+    /// row's sums are the full kernel's, step for step. On Arm, the full kernel that multiplies by lanes of A.
+    /// </summary>
+    private static void EdgeRows(int rows, int kc, float* a, float* b, long ldb, float* c)
+    {
+        if (AdvSimd.Arm64.IsSupported) MicroKernel(kc, a, 1, MR, b, ldb, c, NR, false);
+        else if (rows == 1) EdgeRows<Rows1>(kc, a, b, ldb, c);
+        else if (rows == 2) EdgeRows<Rows2>(kc, a, b, ldb, c);
+        else if (rows == 3) EdgeRows<Rows3>(kc, a, b, ldb, c);
+        else if (rows == 4) EdgeRows<Rows4>(kc, a, b, ldb, c);
+        else EdgeRows<Rows5>(kc, a, b, ldb, c);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void EdgeRows<TR>(int kc, float* a, float* b, long ldb, float* c) where TR : struct, ITileRows
+    {
+        if (ldb != NR)
+        {
+            if (Vector512.IsHardwareAccelerated) Kernel<Width512, Vector512<float>, TR>(kc, a, 1, MR, b, ldb, c, NR, false);
+            else if (Vector256.IsHardwareAccelerated) Kernel<Width256, Vector256<float>, TR>(kc, a, 1, MR, b, ldb, c, NR, false);
+            else Kernel<Width128, Vector128<float>, TR>(kc, a, 1, MR, b, ldb, c, NR, false);
+        }
+        else if (Vector512.IsHardwareAccelerated) UnrolledKernel<Width512, Vector512<float>, PackedPanel, TR>(kc, a, 1, MR, b, c, NR, false);
+        else if (Vector256.IsHardwareAccelerated) UnrolledKernel<Width256, Vector256<float>, PackedPanel, TR>(kc, a, 1, MR, b, c, NR, false);
+        else UnrolledKernel<Width128, Vector128<float>, PackedPanel, TR>(kc, a, 1, MR, b, c, NR, false);
+    }
+
     /// <summary>The general micro-kernel (any strides) in the widest accelerated width.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Kernel(int kc, float* a, long rowA, long stepA, float* b, long ldb, float* c, int ldc, bool add)
     {
-        if (Vector512.IsHardwareAccelerated) Kernel<Width512, Vector512<float>>(kc, a, rowA, stepA, b, ldb, c, ldc, add);
-        else if (Vector256.IsHardwareAccelerated) Kernel<Width256, Vector256<float>>(kc, a, rowA, stepA, b, ldb, c, ldc, add);
-        else Kernel<Width128, Vector128<float>>(kc, a, rowA, stepA, b, ldb, c, ldc, add);
+        if (Vector512.IsHardwareAccelerated) Kernel<Width512, Vector512<float>, Rows6>(kc, a, rowA, stepA, b, ldb, c, ldc, add);
+        else if (Vector256.IsHardwareAccelerated) Kernel<Width256, Vector256<float>, Rows6>(kc, a, rowA, stepA, b, ldb, c, ldc, add);
+        else Kernel<Width128, Vector128<float>, Rows6>(kc, a, rowA, stepA, b, ldb, c, ldc, add);
     }
 
     /// <summary>The unrolled micro-kernel for a packed B and a panel of A laid out as <typeparamref name="TA"/>, in the widest accelerated width (on Arm, the one that multiplies by lanes of A).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Unrolled<TA>(int kc, float* a, long rowA, long stepA, float* b, float* c, int ldc, bool add) where TA : struct, IPanelLayout
     {
-        if (Vector512.IsHardwareAccelerated) UnrolledKernel<Width512, Vector512<float>, TA>(kc, a, rowA, stepA, b, c, ldc, add);
-        else if (Vector256.IsHardwareAccelerated) UnrolledKernel<Width256, Vector256<float>, TA>(kc, a, rowA, stepA, b, c, ldc, add);
+        if (Vector512.IsHardwareAccelerated) UnrolledKernel<Width512, Vector512<float>, TA, Rows6>(kc, a, rowA, stepA, b, c, ldc, add);
+        else if (Vector256.IsHardwareAccelerated) UnrolledKernel<Width256, Vector256<float>, TA, Rows6>(kc, a, rowA, stepA, b, c, ldc, add);
         else if (AdvSimd.Arm64.IsSupported) ByElementKernel<TA>(kc, a, rowA, stepA, b, c, ldc, add);
-        else UnrolledKernel<Width128, Vector128<float>, TA>(kc, a, rowA, stepA, b, c, ldc, add);
+        else UnrolledKernel<Width128, Vector128<float>, TA, Rows6>(kc, a, rowA, stepA, b, c, ldc, add);
     }
 
     /// <summary>
@@ -714,8 +746,8 @@ internal static unsafe partial class Gemm
     /// as a hand-written one (the 256-bit listing was compared line by line).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Kernel<TW, TV>(int kc, float* a, long rowA, long stepA, float* b, long ldb, float* c, int ldc, bool add)
-        where TW : struct, IWidth<TV> where TV : struct
+    private static void Kernel<TW, TV, TR>(int kc, float* a, long rowA, long stepA, float* b, long ldb, float* c, int ldc, bool add)
+        where TW : struct, IWidth<TV> where TV : struct where TR : struct, ITileRows
     {
         TV c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
         TV c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
@@ -729,31 +761,42 @@ internal static unsafe partial class Gemm
             var b1 = TW.Load(b + lanes);
             var x = TW.Broadcast(a[0]);
             c00 = TW.MultiplyAdd(x, b0, c00); c01 = TW.MultiplyAdd(x, b1, c01);
+            if (TR.Rows < 2) continue;
             x = TW.Broadcast(a[rowA]);
             c10 = TW.MultiplyAdd(x, b0, c10); c11 = TW.MultiplyAdd(x, b1, c11);
+            if (TR.Rows < 3) continue;
             x = TW.Broadcast(a[rowA2]);
             c20 = TW.MultiplyAdd(x, b0, c20); c21 = TW.MultiplyAdd(x, b1, c21);
+            if (TR.Rows < 4) continue;
             x = TW.Broadcast(a3[0]);
             c30 = TW.MultiplyAdd(x, b0, c30); c31 = TW.MultiplyAdd(x, b1, c31);
+            if (TR.Rows < 5) continue;
             x = TW.Broadcast(a3[rowA]);
             c40 = TW.MultiplyAdd(x, b0, c40); c41 = TW.MultiplyAdd(x, b1, c41);
+            if (TR.Rows < 6) continue;
             x = TW.Broadcast(a3[rowA2]);
             c50 = TW.MultiplyAdd(x, b0, c50); c51 = TW.MultiplyAdd(x, b1, c51);
         }
-        PutTile<TW, TV>(c, ldc, add, c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51);
+        PutRows<TW, TV, TR>(c, ldc, add, c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51);
     }
 
     /// <summary>A 6×2V tile's twelve accumulators into C, row by row: the end of both full micro-kernels.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void PutTile<TW, TV>(float* c, int ldc, bool add, TV c00, TV c01, TV c10, TV c11, TV c20, TV c21,
-        TV c30, TV c31, TV c40, TV c41, TV c50, TV c51) where TW : struct, IWidth<TV> where TV : struct
+        TV c30, TV c31, TV c40, TV c41, TV c50, TV c51) where TW : struct, IWidth<TV> where TV : struct =>
+        PutRows<TW, TV, Rows6>(c, ldc, add, c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51);
+
+    /// <summary>The first <typeparamref name="TR"/>'s count of a tile's rows into C, row by row.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void PutRows<TW, TV, TR>(float* c, int ldc, bool add, TV c00, TV c01, TV c10, TV c11, TV c20, TV c21,
+        TV c30, TV c31, TV c40, TV c41, TV c50, TV c51) where TW : struct, IWidth<TV> where TV : struct where TR : struct, ITileRows
     {
         PutPair<TW, TV>(c, c00, c01, add); c += ldc;
-        PutPair<TW, TV>(c, c10, c11, add); c += ldc;
-        PutPair<TW, TV>(c, c20, c21, add); c += ldc;
-        PutPair<TW, TV>(c, c30, c31, add); c += ldc;
-        PutPair<TW, TV>(c, c40, c41, add); c += ldc;
-        PutPair<TW, TV>(c, c50, c51, add);
+        if (TR.Rows > 1) PutPair<TW, TV>(c, c10, c11, add); c += ldc;
+        if (TR.Rows > 2) PutPair<TW, TV>(c, c20, c21, add); c += ldc;
+        if (TR.Rows > 3) PutPair<TW, TV>(c, c30, c31, add); c += ldc;
+        if (TR.Rows > 4) PutPair<TW, TV>(c, c40, c41, add); c += ldc;
+        if (TR.Rows > 5) PutPair<TW, TV>(c, c50, c51, add);
     }
 
     /// <summary>Two vectors of a tile's row into C, added to what is there when <paramref name="add"/>.</summary>
