@@ -50,7 +50,8 @@ internal static unsafe partial class Gemm
     /// multiply-add units: from L1 on one core its loop ran at 71-75 GFLOP/s, the same loop with constant
     /// offsets unrolled four times at 88-90, the units alone at 94 (the loops written out in assembly, one
     /// process); in other phases all three ran at 95-100. Each accumulator takes its depth steps in the
-    /// same order as in the general kernel, so the two give the same bits.
+    /// same order as in the general kernel, so the two give the same bits. For a partial last panel of A,
+    /// compiled for <typeparamref name="TR"/>'s count of its rows (<see cref="EdgeRows(int, int, float*, float*, long, float*)"/>).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void UnrolledKernel<TW, TV, TA, TR>(int kc, float* a, long rowA, long stepA, float* b, float* c, int ldc, bool add)

@@ -743,7 +743,8 @@ internal static unsafe partial class Gemm
     /// of C (V floats per vector: 6×32 with AVX-512, 6×16 with AVX2, 6×8 with SSE or NEON) from a 6×kc
     /// panel of A and a kc×2V panel of B. Twelve independent accumulators hide the fused multiply-add's
     /// 4-cycle latency on both FMA pipes. The JIT compiles one copy per width with the same instructions
-    /// as a hand-written one (the 256-bit listing was compared line by line).
+    /// as a hand-written one (the 256-bit listing was compared line by line). For a partial last panel of A,
+    /// only <typeparamref name="TR"/>'s count of its rows (<see cref="EdgeRows(int, int, float*, float*, long, float*)"/>).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Kernel<TW, TV, TR>(int kc, float* a, long rowA, long stepA, float* b, long ldb, float* c, int ldc, bool add)
