@@ -5,22 +5,28 @@ namespace NeuralNotebooks.Kernels;
 
 /// <summary>
 /// The kernel gradient through 2×2 max pooling (<see cref="KernelGradientThroughMaxPool"/>) in 512-bit
-/// vectors, for a 3×3 kernel over one channel, 16 to 32 filters and no activation: the course CNN's first
-/// layer. The other path routes each image's pooled gradient into a buffer (three quarters of it zeros),
+/// vectors, for a 3×3 kernel over one channel and 16 to 32 filters: the course CNN's first layer. The other path routes each image's pooled gradient into a buffer (three quarters of it zeros),
 /// then walks the image three times, three taps a pass, reading the buffer back each time. Here all nine
 /// taps' sums (2 vectors of 16 filters each: 18 sums, and the bias's 2) stay in registers through one walk
 /// over the positions, and each position's gradient is routed in registers: a filter's lane takes the
 /// pooled gradient where its window's maximum lay at this position, and zero elsewhere, the values the
-/// buffer would hold. Each sum runs over the positions in the same order with the same multiply-adds, so
-/// the bits are the other path's.
+/// buffer would hold. Behind ReLU, a lane's gradient is also dropped where its window's maximum is zero or
+/// less, as ReLU's backward pass drops it where the output at the recorded index, that maximum, is. Each sum runs over the
+/// positions in the same order with the same multiply-adds, so the bits are the other path's.
 /// </summary>
 internal static unsafe partial class DirectConvolution
 {
     /// <summary>Whether the kernel gradient through this pooling takes the one-walk 512-bit path.</summary>
-    private static bool GradientPoolsWide(in ConvShape s, PoolGeometry pool, int filters, bool relu) =>
-        !relu && s.KernelH == 3 && s.KernelW == 3 && s.Channels == 1 && PoolsWide(pool, filters);
+    private static bool GradientPoolsWide(in ConvShape s, PoolGeometry pool, int filters) =>
+        s.KernelH == 3 && s.KernelW == 3 && s.Channels == 1 && PoolsWide(pool, filters);
 
-    private readonly struct PooledGradientImagesWide(float* input, float* dPooled, int* argmax, float* partials, ConvShape s, int filters,
+    /// <summary>Whether a pass masks each lane's gradient by its window's maximum (behind ReLU): fixed per instantiation, so that the other loop carries nothing of it.</summary>
+    private interface IReluMask { static abstract bool Masked { get; } }
+    private readonly struct NoActivation : IReluMask { public static bool Masked => false; }
+    private readonly struct BehindRelu : IReluMask { public static bool Masked => true; }
+
+    /// <summary>The images' walks; <paramref name="maxima"/>, the pooled outputs behind ReLU, or null without an activation.</summary>
+    private readonly struct PooledGradientImagesWide(float* input, float* dPooled, int* argmax, float* maxima, float* partials, ConvShape s, int filters,
         PoolGeometry pool) : IRangeBody
     {
         [MethodImpl(JitHints.PerBatch)]
@@ -33,22 +39,26 @@ internal static unsafe partial class DirectConvolution
                 float* image = Image(input, s, b, offsets);
                 long pooled = (long)b * pool.OutputSize;
                 var at = new PooledMaps(dPooled + pooled, argmax + pooled, b * pool.InputSize, s.OutW * filters);
-                float* sums = partials + (long)b * perImage;
-                if (filters > WideLanes) PooledGradientWide<V2>(image, s, at, outHeight, outWidth, filters, sums);
-                else PooledGradientWide<V1>(image, s, at, outHeight, outWidth, filters, sums);
+                float* sums = partials + (long)b * perImage, max = maxima is null ? null : maxima + pooled;
+                bool two = filters > WideLanes;
+                if (max is null && two) PooledGradientWide<V2, NoActivation>(image, s, at, max, outHeight, outWidth, filters, sums);
+                else if (max is null) PooledGradientWide<V1, NoActivation>(image, s, at, max, outHeight, outWidth, filters, sums);
+                else if (two) PooledGradientWide<V2, BehindRelu>(image, s, at, max, outHeight, outWidth, filters, sums);
+                else PooledGradientWide<V1, BehindRelu>(image, s, at, max, outHeight, outWidth, filters, sums);
             }
         }
     }
 
     /// <summary>
     /// One image's kernel and bias sums, in filter order (tap after tap, then the bias), from its pooled
-    /// gradient <c>at.Values</c> and the flat indices <c>at.Indices</c> its forward pass recorded. Positions
+    /// gradient <c>at.Values</c> and the flat indices <c>at.Indices</c> its forward pass recorded (behind ReLU,
+    /// masked where the pooled <paramref name="maxima"/> are zero or less). Positions
     /// are walked row by row as the routed buffer is; a position under no window (the map's last row or
     /// column, when its size is odd) has a zero gradient, as in that buffer.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void PooledGradientWide<TV>(float* image, ConvShape s, PooledMaps at, int outHeight, int outWidth, int filters, float* sums)
-        where TV : struct, IVectorCount
+    private static void PooledGradientWide<TV, TM>(float* image, ConvShape s, PooledMaps at, float* maxima, int outHeight, int outWidth, int filters, float* sums)
+        where TV : struct, IVectorCount where TM : struct, IReluMask
     {
         int n = TV.Count, last = filters - WideLanes, pitch = s.Unpadded ? s.Width : s.PaddedWidth;
         long down = (long)s.StrideH * pitch, right = s.StrideW;
@@ -72,10 +82,15 @@ internal static unsafe partial class DirectConvolution
                     // A lane's gradient lands here when its window's maximum was this position: its index here + filter.
                     int o = (py * outWidth + px) * filters;
                     var mine = Vector512.Create(here) + lanes;
-                    d0 = Vector512.ConditionalSelect(Vector512.Equals(Vector512.Load(at.Indices + o), mine).AsSingle(), Vector512.Load(at.Values + o), default);
+                    var lands0 = Vector512.Equals(Vector512.Load(at.Indices + o), mine).AsSingle();
+                    if (TM.Masked) lands0 = Vector512.AndNot(lands0, Vector512.LessThanOrEqual(Vector512.Load(maxima + o), Vector512<float>.Zero));
+                    d0 = Vector512.ConditionalSelect(lands0, Vector512.Load(at.Values + o), default);
                     if (n > 1)
-                        d1 = Vector512.ConditionalSelect(Vector512.Equals(Vector512.Load(at.Indices + o + last), mine + Vector512.Create(last)).AsSingle(),
-                            Vector512.Load(at.Values + o + last), default);
+                    {
+                        var lands1 = Vector512.Equals(Vector512.Load(at.Indices + o + last), mine + Vector512.Create(last)).AsSingle();
+                        if (TM.Masked) lands1 = Vector512.AndNot(lands1, Vector512.LessThanOrEqual(Vector512.Load(maxima + o + last), Vector512<float>.Zero));
+                        d1 = Vector512.ConditionalSelect(lands1, Vector512.Load(at.Values + o + last), default);
+                    }
                 }
                 Tap<TV>(r0 + 0, d0, d1, ref a0, ref b0);
                 Tap<TV>(r0 + 1, d0, d1, ref a1, ref b1);

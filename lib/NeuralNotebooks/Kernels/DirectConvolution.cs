@@ -581,13 +581,16 @@ internal static unsafe partial class DirectConvolution
     /// <paramref name="dPooled"/> and the indices its forward pass recorded: each image's gradient is routed
     /// back through the pooling (and, given <paramref name="reluOutput"/>, masked by ReLU's output) in a
     /// buffer in the core's cache, then summed as <see cref="KernelGradient"/> sums it; with AVX-512, a 3×3
-    /// kernel over one channel, 16 to 32 filters, 2×2 windows and no activation (the course CNN's first
-    /// layer), routed in registers as one walk over the image sums every tap (DirectConvolution.WideGradient.cs).
+    /// kernel over one channel, 16 to 32 filters and 2×2 windows (the course CNN's first layer), routed in
+    /// registers as one walk over the image sums every tap (DirectConvolution.WideGradient.cs). That walk
+    /// takes ReLU's mask from <paramref name="pooledOutput"/>, the pooling's output: the maximum of a window
+    /// of ReLU's outputs is the one at its recorded index, so the gradient is dropped where it is zero or less.
     /// The same numbers as the pooling's backward pass (then ReLU's), then <see cref="KernelGradient"/>, without
     /// writing the batch's feature-map gradient and reading it back. The pooling must tile (<see cref="Pooling.GradientByImage"/>).
     /// </summary>
     public static void KernelGradientThroughMaxPool(ReadOnlySpan<float> input, in ConvShape s, ReadOnlySpan<float> dPooled,
-        ReadOnlySpan<int> argmax, PoolGeometry pool, int filters, Span<float> kernelGradient, Span<float> biasGradient, ReadOnlySpan<float> reluOutput = default)
+        ReadOnlySpan<int> argmax, PoolGeometry pool, int filters, Span<float> kernelGradient, Span<float> biasGradient, ReadOnlySpan<float> reluOutput = default,
+        ReadOnlySpan<float> pooledOutput = default)
     {
         if (pool.Height != s.OutH || pool.Width != s.OutW || pool.Channels != filters || !Pooling.GradientByImage(pool))
             throw new ArgumentException($"conv2d: a {pool.PoolHeight}x{pool.PoolWidth} pooling with strides {pool.StrideHeight}x{pool.StrideWidth} over {pool.Height}x{pool.Width}x{pool.Channels} cannot take the gradient of a {s.OutH}x{s.OutW}x{filters} convolution by image.");
@@ -597,23 +600,27 @@ internal static unsafe partial class DirectConvolution
         Check(input, s, kernelGradient, filters, default, null);
         if (!reluOutput.IsEmpty && reluOutput.Length < (long)s.Batch * s.Positions * filters)
             throw new ArgumentException($"conv2d: the ReLU output needs {s.Batch}x{s.OutH}x{s.OutW}x{filters} elements, got {reluOutput.Length}.");
+        if (!pooledOutput.IsEmpty && (reluOutput.IsEmpty || pooledOutput.Length < pooled))
+            throw new ArgumentException($"conv2d: the pooling's output masks ReLU's gradient: it needs the ReLU output and {s.Batch}x{pool.OutHeight}x{pool.OutWidth}x{filters} elements, got {pooledOutput.Length}.");
         if (!biasGradient.IsEmpty && biasGradient.Length != filters)
             throw new ArgumentException($"conv2d: the bias gradient has {biasGradient.Length} values for {filters} filters.");
-        Sum(input, s, dPooled, filters, kernelGradient, biasGradient, reluOutput, argmax, pool);
+        Sum(input, s, dPooled, filters, kernelGradient, biasGradient, reluOutput, argmax, pool, pooledOutput);
     }
 
     /// <summary>The kernel and bias gradients from dz, or from a pooled gradient routed back by image when <paramref name="argmax"/> is given.</summary>
     private static void Sum(ReadOnlySpan<float> input, in ConvShape s, ReadOnlySpan<float> gradient, int filters,
-        Span<float> kernelGradient, Span<float> biasGradient, ReadOnlySpan<float> reluOutput, ReadOnlySpan<int> argmax, PoolGeometry pool)
+        Span<float> kernelGradient, Span<float> biasGradient, ReadOnlySpan<float> reluOutput, ReadOnlySpan<int> argmax, PoolGeometry pool,
+        ReadOnlySpan<float> pooledOutput = default)
     {
-        // The 512-bit walk keeps each image's sums in filter order; the others in vector order.
-        bool wide = !argmax.IsEmpty && GradientPoolsWide(s, pool, filters, relu: !reluOutput.IsEmpty);
+        // The 512-bit walk keeps each image's sums in filter order; the others in vector order. It masks ReLU's
+        // gradient by the pooled maxima, so with ReLU it needs them.
+        bool wide = !argmax.IsEmpty && (reluOutput.IsEmpty || !pooledOutput.IsEmpty) && GradientPoolsWide(s, pool, filters);
         int vectors = (filters + Lanes - 1) / Lanes, stride = wide ? filters : vectors * Lanes, perImage = (s.Patch + 1) * stride;
         var partials = Rent(ref _partials, Math.Max(1, s.Batch) * perImage);
-        fixed (float* pp = partials, pi = input, pd = gradient, py = reluOutput)
+        fixed (float* pp = partials, pi = input, pd = gradient, py = reluOutput, pm = pooledOutput)
         fixed (int* pa = argmax)
         {
-            if (wide) ForImages(s, filters, new PooledGradientImagesWide(pi, pd, pa, pp, s, filters, pool));
+            if (wide) ForImages(s, filters, new PooledGradientImagesWide(pi, pd, pa, pm, pp, s, filters, pool));
             else ForImages(s, filters, new GradientImages(pi, pd, pp, s, filters, vectors, py, pa, pool));
             var total = partials.AsSpan(0, perImage);
             if (s.Batch == 0) total.Clear();

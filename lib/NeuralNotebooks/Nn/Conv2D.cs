@@ -191,8 +191,11 @@ public sealed class Conv2D : KernelLayer
         // Without an activation only the input is needed: the forward pass may have pooled as it went.
         if (_x is null || (Activation is ReluActivation && _out is null)) throw new InvalidOperationException($"{Describe()}: backward before forward.");
         int n = dPooled.Shape[0];
+        bool relu = Activation is ReluActivation;
+        // Behind ReLU the pooling's own output (the windows' maxima of ReLU's) masks the gradient as ReLU's output at each maximum would.
         DirectConvolution.KernelGradientThroughMaxPool(_x.data, Geometry(n), dPooled.data, pool.Argmax, pool.Geometry, Filters,
-            KernelGradient.data, UseBias ? BiasGradient.data : default, reluOutput: Activation is ReluActivation ? _out!.data : default);
+            KernelGradient.data, UseBias ? BiasGradient.data : default, reluOutput: relu ? _out!.data : default,
+            pooledOutput: relu && pool.LastOutput is { } maxima ? maxima.data : default);
     }
 
     /// <inheritdoc/>

@@ -47,6 +47,9 @@ public sealed class MaxPool2D : Layer
     /// <summary>Where each maximum of the last training forward pass came from (flat indices into its input batch).</summary>
     internal int[] Argmax => _indexed ? _argmax! : throw BackwardWithoutIndices();
 
+    /// <summary>The output of the last forward pass (the window maxima), or null before one.</summary>
+    internal Tensor? LastOutput => _out;
+
     private InvalidOperationException BackwardWithoutIndices() =>
         new($"{Describe()}: backward needs a forward pass with training: true, which records where each maximum came from.");
 

@@ -94,7 +94,8 @@ public class DirectConvolutionTests
         Assert.Equal(dbExpected, db);
     }
 
-    // With AVX-512, 16 to 32 filters without an activation take the 512-bit walk (DirectConvolution.WideGradient.cs).
+    // With AVX-512, 16 to 32 filters take the 512-bit walk (DirectConvolution.WideGradient.cs): without an activation,
+    // and behind ReLU when given the pooling's output.
     [Theory]
     [InlineData(2, 8, 8, 9, 2, 1, "valid")]     // windows tile the map; the last vector of filters overlaps
     [InlineData(3, 7, 9, 17, 2, 1, "valid")]    // odd sizes: the last row and column get no gradient
@@ -134,6 +135,14 @@ public class DirectConvolutionTests
         Assert.Equal(dkExpected, dk);
         Assert.Equal(dbExpected, db);
         Assert.Contains(0f, y);   // some windows' maxima are masked by ReLU
+        if (pool == 2) Assert.Contains(0f, pooled);   // and some windows of 2x2 hold no positive value, whose gradient the mask drops
+
+        // With the pooling's output, from which the 512-bit walk takes ReLU's mask.
+        dk = Data(s.Patch * filters, 7);
+        db = Data(filters, 8);
+        DirectConvolution.KernelGradientThroughMaxPool(x, s, dPooled, argmax, g, filters, dk, db, y, pooled);
+        Assert.Equal(dkExpected, dk);
+        Assert.Equal(dbExpected, db);
 
         // Without an activation: the pooling's gradient straight into the kernel gradient.
         DirectConvolution.KernelGradient(x, s, dy, filters, dkExpected, dbExpected);
