@@ -5,14 +5,15 @@ namespace NeuralNotebooks.Kernels;
 
 /// <summary>
 /// The kernel gradient through 2×2 max pooling (<see cref="KernelGradientThroughMaxPool"/>) in 512-bit
-/// vectors, for a 3×3 kernel over one channel and 16 to 32 filters: the course CNN's first layer. The other path routes each image's pooled gradient into a buffer (three quarters of it zeros),
-/// then walks the image three times, three taps a pass, reading the buffer back each time. Here all nine
-/// taps' sums (2 vectors of 16 filters each: 18 sums, and the bias's 2) stay in registers through one walk
-/// over the positions, and each position's gradient is routed in registers: a filter's lane takes the
-/// pooled gradient where its window's maximum lay at this position, and zero elsewhere, the values the
-/// buffer would hold. Behind ReLU, a lane's gradient is also dropped where its window's maximum is zero or
-/// less, as ReLU's backward pass drops it where the output at the recorded index, that maximum, is. Each sum runs over the
-/// positions in the same order with the same multiply-adds, so the bits are the other path's.
+/// vectors, for a 3×3 kernel over one channel and 16 to 32 filters: the course CNN's first layer. The
+/// other path routes each image's pooled gradient into a buffer (three quarters of it zeros), then walks
+/// the image three times, three taps a pass, reading the buffer back each time. Here all nine taps' sums
+/// (2 vectors of 16 filters each: 18 sums, and the bias's 2) stay in registers through one walk over the
+/// positions, and each position's gradient is routed in registers: a filter's lane takes the pooled
+/// gradient where its window's maximum lay at this position, and zero elsewhere, the values the buffer
+/// would hold. Behind ReLU, a lane's gradient is also dropped where its window's maximum is zero or less,
+/// as ReLU's backward pass drops it where the output at the recorded index (that maximum) is. Each sum
+/// runs over the positions in the same order with the same multiply-adds, so the bits are the other path's.
 /// </summary>
 internal static unsafe partial class DirectConvolution
 {
@@ -52,9 +53,9 @@ internal static unsafe partial class DirectConvolution
     /// <summary>
     /// One image's kernel and bias sums, in filter order (tap after tap, then the bias), from its pooled
     /// gradient <c>at.Values</c> and the flat indices <c>at.Indices</c> its forward pass recorded (behind ReLU,
-    /// masked where the pooled <paramref name="maxima"/> are zero or less). Positions
-    /// are walked row by row as the routed buffer is; a position under no window (the map's last row or
-    /// column, when its size is odd) has a zero gradient, as in that buffer.
+    /// masked where the pooled <paramref name="maxima"/> are zero or less). Positions are walked row by row
+    /// as the routed buffer is; a position under no window (the map's last row or column, when its size is
+    /// odd) has a zero gradient, as in that buffer.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void PooledGradientWide<TV, TM>(float* image, ConvShape s, PooledMaps at, float* maxima, int outHeight, int outWidth, int filters, float* sums)
