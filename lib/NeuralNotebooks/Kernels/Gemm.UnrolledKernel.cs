@@ -45,7 +45,7 @@ internal static unsafe partial class Gemm
     /// The micro-kernel for a packed B (NR floats per depth step), four depth steps per pass of its loop,
     /// compiled once per layout of A. With the layout known, each load's address is a register plus a
     /// constant, and a pass costs a few integer instructions for four steps where the general kernel
-    /// (<see cref="Kernel(int, float*, long, long, float*, long, float*, int, bool)"/>) spends six per step.
+    /// (<see cref="Kernel{TR}(int, float*, long, long, float*, long, float*, int, bool)"/>) spends six per step.
     /// In some phases of the 2-core VM this was measured on, those held the general kernel below the
     /// multiply-add units: from L1 on one core its loop ran at 71-75 GFLOP/s, the same loop with constant
     /// offsets unrolled four times at 88-90, the units alone at 94 (the loops written out in assembly, one

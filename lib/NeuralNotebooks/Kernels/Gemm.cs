@@ -140,7 +140,7 @@ internal static unsafe partial class Gemm
             throw new ArgumentException($"TileProduct: depth {depth} with rows {rowA} and steps {stepA} apart needs {reach} floats of A (got {a.Length}), {NR * depth} of B (got {b.Length}) and a {MR}×{NR} tile (got {tile.Length}).");
         fixed (float* ap = a, bp = b, c = tile)
         {
-            if (general) Kernel(depth, ap, rowA, stepA, bp, NR, c, NR, add: false);
+            if (general) Kernel<Rows6>(depth, ap, rowA, stepA, bp, NR, c, NR, add: false);
             else MicroKernel(depth, ap, rowA, stepA, bp, NR, c, NR, add: false);
         }
     }
@@ -603,13 +603,18 @@ internal static unsafe partial class Gemm
     /// the unrolled one compiled for A's layout when B is packed, else the general one (a B read in place).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void MicroKernel(int kc, float* a, long rowA, long stepA, float* b, long ldb, float* c, int ldc, bool add)
+    private static void MicroKernel(int kc, float* a, long rowA, long stepA, float* b, long ldb, float* c, int ldc, bool add) =>
+        MicroKernel<Rows6>(kc, a, rowA, stepA, b, ldb, c, ldc, add);
+
+    /// <summary><see cref="MicroKernel(int, float*, long, long, float*, long, float*, int, bool)"/> for the first <typeparamref name="TR"/>'s count of a panel's rows.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void MicroKernel<TR>(int kc, float* a, long rowA, long stepA, float* b, long ldb, float* c, int ldc, bool add) where TR : struct, ITileRows
     {
         PrefetchTile(c, ldc);
-        if (ldb == NR && rowA == 1 && stepA == MR) Unrolled<PackedPanel>(kc, a, rowA, stepA, b, c, ldc, add);
-        else if (ldb == NR && stepA == 1) Unrolled<RowPanel>(kc, a, rowA, stepA, b, c, ldc, add);
-        else if (ldb == NR && rowA == 1) Unrolled<ColumnPanel>(kc, a, rowA, stepA, b, c, ldc, add);
-        else Kernel(kc, a, rowA, stepA, b, ldb, c, ldc, add);
+        if (ldb == NR && rowA == 1 && stepA == MR) Unrolled<PackedPanel, TR>(kc, a, rowA, stepA, b, c, ldc, add);
+        else if (ldb == NR && stepA == 1) Unrolled<RowPanel, TR>(kc, a, rowA, stepA, b, c, ldc, add);
+        else if (ldb == NR && rowA == 1) Unrolled<ColumnPanel, TR>(kc, a, rowA, stepA, b, c, ldc, add);
+        else Kernel<TR>(kc, a, rowA, stepA, b, ldb, c, ldc, add);
     }
 
     /// <summary>
@@ -622,44 +627,34 @@ internal static unsafe partial class Gemm
     private static void EdgeRows(int rows, int kc, float* a, float* b, long ldb, float* c)
     {
         if (AdvSimd.Arm64.IsSupported) MicroKernel(kc, a, 1, MR, b, ldb, c, NR, false);
-        else if (rows == 1) EdgeRows<Rows1>(kc, a, b, ldb, c);
-        else if (rows == 2) EdgeRows<Rows2>(kc, a, b, ldb, c);
-        else if (rows == 3) EdgeRows<Rows3>(kc, a, b, ldb, c);
-        else if (rows == 4) EdgeRows<Rows4>(kc, a, b, ldb, c);
-        else EdgeRows<Rows5>(kc, a, b, ldb, c);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void EdgeRows<TR>(int kc, float* a, float* b, long ldb, float* c) where TR : struct, ITileRows
-    {
-        if (ldb != NR)
-        {
-            if (Vector512.IsHardwareAccelerated) Kernel<Width512, Vector512<float>, TR>(kc, a, 1, MR, b, ldb, c, NR, false);
-            else if (Vector256.IsHardwareAccelerated) Kernel<Width256, Vector256<float>, TR>(kc, a, 1, MR, b, ldb, c, NR, false);
-            else Kernel<Width128, Vector128<float>, TR>(kc, a, 1, MR, b, ldb, c, NR, false);
-        }
-        else if (Vector512.IsHardwareAccelerated) UnrolledKernel<Width512, Vector512<float>, PackedPanel, TR>(kc, a, 1, MR, b, c, NR, false);
-        else if (Vector256.IsHardwareAccelerated) UnrolledKernel<Width256, Vector256<float>, PackedPanel, TR>(kc, a, 1, MR, b, c, NR, false);
-        else UnrolledKernel<Width128, Vector128<float>, PackedPanel, TR>(kc, a, 1, MR, b, c, NR, false);
+        else if (rows == 1) MicroKernel<Rows1>(kc, a, 1, MR, b, ldb, c, NR, false);
+        else if (rows == 2) MicroKernel<Rows2>(kc, a, 1, MR, b, ldb, c, NR, false);
+        else if (rows == 3) MicroKernel<Rows3>(kc, a, 1, MR, b, ldb, c, NR, false);
+        else if (rows == 4) MicroKernel<Rows4>(kc, a, 1, MR, b, ldb, c, NR, false);
+        else MicroKernel<Rows5>(kc, a, 1, MR, b, ldb, c, NR, false);
     }
 
     /// <summary>The general micro-kernel (any strides) in the widest accelerated width.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Kernel(int kc, float* a, long rowA, long stepA, float* b, long ldb, float* c, int ldc, bool add)
+    private static void Kernel<TR>(int kc, float* a, long rowA, long stepA, float* b, long ldb, float* c, int ldc, bool add) where TR : struct, ITileRows
     {
-        if (Vector512.IsHardwareAccelerated) Kernel<Width512, Vector512<float>, Rows6>(kc, a, rowA, stepA, b, ldb, c, ldc, add);
-        else if (Vector256.IsHardwareAccelerated) Kernel<Width256, Vector256<float>, Rows6>(kc, a, rowA, stepA, b, ldb, c, ldc, add);
-        else Kernel<Width128, Vector128<float>, Rows6>(kc, a, rowA, stepA, b, ldb, c, ldc, add);
+        if (Vector512.IsHardwareAccelerated) Kernel<Width512, Vector512<float>, TR>(kc, a, rowA, stepA, b, ldb, c, ldc, add);
+        else if (Vector256.IsHardwareAccelerated) Kernel<Width256, Vector256<float>, TR>(kc, a, rowA, stepA, b, ldb, c, ldc, add);
+        else Kernel<Width128, Vector128<float>, TR>(kc, a, rowA, stepA, b, ldb, c, ldc, add);
     }
 
-    /// <summary>The unrolled micro-kernel for a packed B and a panel of A laid out as <typeparamref name="TA"/>, in the widest accelerated width (on Arm, the one that multiplies by lanes of A).</summary>
+    /// <summary>
+    /// The unrolled micro-kernel for a packed B and a panel of A laid out as <typeparamref name="TA"/>, in the widest
+    /// accelerated width (on Arm, for a whole panel, the one that multiplies by lanes of A).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Unrolled<TA>(int kc, float* a, long rowA, long stepA, float* b, float* c, int ldc, bool add) where TA : struct, IPanelLayout
+    private static void Unrolled<TA, TR>(int kc, float* a, long rowA, long stepA, float* b, float* c, int ldc, bool add)
+        where TA : struct, IPanelLayout where TR : struct, ITileRows
     {
-        if (Vector512.IsHardwareAccelerated) UnrolledKernel<Width512, Vector512<float>, TA, Rows6>(kc, a, rowA, stepA, b, c, ldc, add);
-        else if (Vector256.IsHardwareAccelerated) UnrolledKernel<Width256, Vector256<float>, TA, Rows6>(kc, a, rowA, stepA, b, c, ldc, add);
-        else if (AdvSimd.Arm64.IsSupported) ByElementKernel<TA>(kc, a, rowA, stepA, b, c, ldc, add);
-        else UnrolledKernel<Width128, Vector128<float>, TA, Rows6>(kc, a, rowA, stepA, b, c, ldc, add);
+        if (Vector512.IsHardwareAccelerated) UnrolledKernel<Width512, Vector512<float>, TA, TR>(kc, a, rowA, stepA, b, c, ldc, add);
+        else if (Vector256.IsHardwareAccelerated) UnrolledKernel<Width256, Vector256<float>, TA, TR>(kc, a, rowA, stepA, b, c, ldc, add);
+        else if (AdvSimd.Arm64.IsSupported && TR.Rows == MR) ByElementKernel<TA>(kc, a, rowA, stepA, b, c, ldc, add);
+        else UnrolledKernel<Width128, Vector128<float>, TA, TR>(kc, a, rowA, stepA, b, c, ldc, add);
     }
 
     /// <summary>
