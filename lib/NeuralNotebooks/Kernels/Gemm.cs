@@ -787,12 +787,12 @@ internal static unsafe partial class Gemm
     private static void PutRows<TW, TV, TR>(float* c, int ldc, bool add, TV c00, TV c01, TV c10, TV c11, TV c20, TV c21,
         TV c30, TV c31, TV c40, TV c41, TV c50, TV c51) where TW : struct, IWidth<TV> where TV : struct where TR : struct, ITileRows
     {
-        PutPair<TW, TV>(c, c00, c01, add); c += ldc;
-        if (TR.Rows > 1) PutPair<TW, TV>(c, c10, c11, add); c += ldc;
-        if (TR.Rows > 2) PutPair<TW, TV>(c, c20, c21, add); c += ldc;
-        if (TR.Rows > 3) PutPair<TW, TV>(c, c30, c31, add); c += ldc;
-        if (TR.Rows > 4) PutPair<TW, TV>(c, c40, c41, add); c += ldc;
-        if (TR.Rows > 5) PutPair<TW, TV>(c, c50, c51, add);
+        PutPair<TW, TV>(c, c00, c01, add);
+        if (TR.Rows > 1) PutPair<TW, TV>(c + ldc, c10, c11, add);
+        if (TR.Rows > 2) PutPair<TW, TV>(c + 2 * ldc, c20, c21, add);
+        if (TR.Rows > 3) PutPair<TW, TV>(c + 3 * ldc, c30, c31, add);
+        if (TR.Rows > 4) PutPair<TW, TV>(c + 4 * ldc, c40, c41, add);
+        if (TR.Rows > 5) PutPair<TW, TV>(c + 5 * ldc, c50, c51, add);
     }
 
     /// <summary>Two vectors of a tile's row into C, added to what is there when <paramref name="add"/>.</summary>
