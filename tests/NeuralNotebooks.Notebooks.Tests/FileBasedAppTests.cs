@@ -53,6 +53,29 @@ public class FileBasedAppTests(Newcomer newcomer)
         }
     }
 
+    [Fact]
+    public async Task The_apps_take_package_files_as_links_not_copies()
+    {
+        // Copied, the five apps' builds held 4.1 GB (LibTorch alone is 475 MB each) and filled CI's disk.
+        // A hard link needs the NuGet cache and the build on one file system; elsewhere MSBuild copies, and there is nothing to check.
+        await newcomer.Through(Newcomer.Step.Apps);
+        var check = await newcomer.Copy.Run(
+            $$"""
+            packages="${NUGET_PACKAGES:-$HOME/.nuget/packages}"
+            if [ "$(stat -c %d "$packages")" != "$(stat -c %d '{{newcomer.Copy.DataHome}}')" ]; then echo "the NuGet cache is on another file system"; exit 0; fi
+            find '{{newcomer.Copy.DataHome}}' -path '*/bin/*' -type f -links 1 -size +1M -printf '%s %p\n'
+            """, TimeSpan.FromMinutes(1));
+        Assert.True(check.ExitCode == 0, check.ToString());
+        if (check.Stdout.StartsWith("the NuGet cache is on another file system", StringComparison.Ordinal)) return;
+        var copied = check.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(line => (Bytes: long.Parse(line[..line.IndexOf(' ')]), Path: line[(line.IndexOf(' ') + 1)..]))
+            .OrderByDescending(f => f.Bytes).ToList();
+        Assert.True(copied.Count == 0,
+            $"{copied.Count} files over 1 MB, {copied.Sum(f => f.Bytes) / (1 << 20)} MB in all, were copied into the apps' bin/ instead of linked " +
+            "(CreateHardLinksForCopyLocalIfPossible in Directory.Build.props); the largest:\n" +
+            string.Join('\n', copied.Take(3).Select(f => $"{f.Bytes / (1 << 20)} MB {f.Path}")));
+    }
+
     [Theory, MemberData(nameof(Headlines))]
     public async Task App_runs_and_reaches_its_notebooks_headline(string name, string pattern)
     {

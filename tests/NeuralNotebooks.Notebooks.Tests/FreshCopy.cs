@@ -23,13 +23,16 @@ public sealed class FreshCopy : IDisposable
     /// <summary>The root of the copy.</summary>
     public string Root { get; }
 
+    /// <summary>The user's data folder its commands see (XDG_DATA_HOME), where file-based apps are built.</summary>
+    public string DataHome => Path.Combine(_temp, "data-home");
+
     /// <summary>Copies the repository at <paramref name="repository"/> into a new temporary folder.</summary>
     public FreshCopy(string repository)
     {
         _temp = Path.Combine(Path.GetTempPath(), "neuralnotebooks-newcomer-" + Guid.NewGuid().ToString("N")[..8]);
         Root = Path.Combine(_temp, "NeuralNotebooks");
         // Output of file-based apps goes under the user's data folder; keep this run's there, to delete it with the copy.
-        Directory.CreateDirectory(Path.Combine(_temp, "data-home"));
+        Directory.CreateDirectory(DataHome);
         var files = Git(repository, "ls-files", "-z", "--cached", "--others", "--exclude-standard").Split('\0', StringSplitOptions.RemoveEmptyEntries);
         foreach (var file in files.Distinct())
         {
@@ -63,7 +66,7 @@ public sealed class FreshCopy : IDisposable
             psi.Environment.Remove(key);
         psi.Environment["MSBUILDDISABLENODEREUSE"] = "1";       // no build nodes left running after the test
         psi.Environment["DOTNET_CLI_USE_MSBUILD_SERVER"] = "0";
-        psi.Environment["XDG_DATA_HOME"] = Path.Combine(_temp, "data-home");
+        psi.Environment["XDG_DATA_HOME"] = DataHome;
         foreach (var (key, value) in environment ?? new Dictionary<string, string>()) psi.Environment[key] = value;
 
         var clock = Stopwatch.StartNew();
