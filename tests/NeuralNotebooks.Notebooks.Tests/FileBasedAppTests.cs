@@ -59,16 +59,19 @@ public class FileBasedAppTests(Newcomer newcomer)
         // Copied, the five apps' builds held 4.1 GB (LibTorch alone is 475 MB each) and filled CI's disk.
         // A hard link needs the NuGet cache and the build on one file system; elsewhere MSBuild copies, and there is nothing to check.
         await newcomer.Through(Newcomer.Step.Apps);
+        // df -P, find -links/-size and wc -c read the same with GNU's tools (Linux) and BSD's (macOS).
         var check = await newcomer.Copy.Run(
             $$"""
             packages="${NUGET_PACKAGES:-$HOME/.nuget/packages}"
-            if [ "$(stat -c %d "$packages")" != "$(stat -c %d '{{newcomer.Copy.DataHome}}')" ]; then echo "the NuGet cache is on another file system"; exit 0; fi
-            find '{{newcomer.Copy.DataHome}}' -path '*/bin/*' -type f -links 1 -size +1M -printf '%s %p\n'
+            if [ "$(df -P "$packages" | awk 'NR == 2 { print $1 }')" != "$(df -P '{{newcomer.Copy.DataHome}}' | awk 'NR == 2 { print $1 }')" ]; then echo "the NuGet cache is on another file system"; exit 0; fi
+            find '{{newcomer.Copy.DataHome}}' -path '*/bin/*' -type f -links 1 -size +1M -exec wc -c {} +
             """, TimeSpan.FromMinutes(1));
         Assert.True(check.ExitCode == 0, check.ToString());
         if (check.Stdout.StartsWith("the NuGet cache is on another file system", StringComparison.Ordinal)) return;
-        var copied = check.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)
-            .Select(line => (Bytes: long.Parse(line[..line.IndexOf(' ')]), Path: line[(line.IndexOf(' ') + 1)..]))
+        // wc prints "<bytes> <path>" a file, and a line of the total after two or more.
+        var copied = check.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(line => (Bytes: long.Parse(line[..line.IndexOf(' ')]), Path: line[(line.IndexOf(' ') + 1)..].Trim()))
+            .Where(f => f.Path != "total")
             .OrderByDescending(f => f.Bytes).ToList();
         Assert.True(copied.Count == 0,
             $"{copied.Count} files over 1 MB, {copied.Sum(f => f.Bytes) / (1 << 20)} MB in all, were copied into the apps' bin/ instead of linked " +
