@@ -198,7 +198,7 @@ internal sealed class Trainer
     {
         double sum = 0;
         for (int i = 0; i < _layers.Count; i++)
-            if (_layers[i] is KernelLayer k) sum += Simd.SumOfSquares(k.Kernel.data);
+            if (_layers[i] is KernelLayer k) sum += Reductions.SumOfSquaresInHalves(k.Kernel.data);
         return sum;
     }
 

@@ -248,6 +248,28 @@ public class TrainingKernelTests
         Assert.Contains("3x3", e.Message);
     }
 
+    [Theory]
+    [MemberData(nameof(Lengths))]
+    public void The_L2_penaltys_sum_of_squares_in_halves_has_the_same_bits_on_one_core_and_on_two(int n)
+    {
+        var x = Values(n, 5);
+        double shared = Reductions.SumOfSquaresInHalves(x);
+        double alone;
+        ForkJoin.Alone = true;
+        try { alone = Reductions.SumOfSquaresInHalves(x); }
+        finally { ForkJoin.Alone = false; }
+        Assert.Equal(BitConverter.DoubleToInt64Bits(shared), BitConverter.DoubleToInt64Bits(alone));
+        // Short spans are one pass; long ones two halves added in double, cut where Adam's pass cuts them on two
+        // cores: half the 16-float lines, rounded up (the MLP's 78,400 weights at 39,200, row 392 of 784).
+        int half = ((n + 15) / 16 + 1) / 2 * 16;
+        double halves = n < 1 << 16 ? Simd.SumOfSquares(x) : (double)Simd.SumOfSquares(x.AsSpan(0, half)) + Simd.SumOfSquares(x.AsSpan(half));
+        Assert.Equal(BitConverter.DoubleToInt64Bits(halves), BitConverter.DoubleToInt64Bits(shared));
+        if (n == 78_400) Assert.Equal(39_200, half);
+        double exact = 0;
+        foreach (var v in x) exact += (double)v * v;
+        Assert.True(Math.Abs(exact - shared) <= 1e-5 * Math.Max(1, exact), $"n = {n}: {shared} against {exact}");
+    }
+
     /// <summary>
     /// A dataset-sized span is searched on every core, a part each: the lowest index must win whichever part
     /// finishes first, in the first part, the last, at a part's edge, or in several at once.
