@@ -27,7 +27,7 @@ internal static class Reductions
     public static unsafe double SumOfSquaresInHalves(ReadOnlySpan<float> x)
     {
         if (x.Length < SharedSquares) return Simd.SumOfSquares(x);
-        int lines = (x.Length + 15) / 16, half = (lines + 1) / 2 * 16;
+        int half = (int)((((long)x.Length + 15) / 16 + 1) / 2 * 16);
         double* sums = stackalloc double[2];
         fixed (float* p = x) ForkJoin.For(2, 1, new SquaredHalves(p, x.Length, half, sums));
         return sums[0] + sums[1];
