@@ -28,6 +28,12 @@ public static class AdamKernel
     /// </summary>
     private const float SmallestNormal = 1.17549435e-38f;
 
+    /// <summary>From this many parameters on, a tensor's update is shared among the cores (see <see cref="Run"/>).</summary>
+    internal const int SharedFloats = 1 << 16;
+
+    /// <summary>The shared update's grain: one 64-byte cache line of floats (see <see cref="Run"/>).</summary>
+    internal const int GrainFloats = 16;
+
     /// <summary>
     /// <c>m ← β₁ m + (1 - β₁) g; v ← β₂ v + (1 - β₂) g²; p ← p - α m / d</c> with <c>d = √v + ε</c>, or
     /// <c>d = √(v + ε)</c> when <paramref name="epsilonInsideRoot"/>. α already holds the bias correction.
@@ -116,8 +122,8 @@ public static class AdamKernel
             // the kernel it multiplied and finds it in its cache. (4K-float grains cut the MLP's 78,400
             // weights at 40,960, 17 rows past the middle; a 64K grain at 65,536, so one core did five sixths
             // of the work while the other waited.)
-            if (n < 1 << 16) part.Run(0, n);
-            else ForkJoin.ForBalanced(n, 16, part);
+            if (n < SharedFloats) part.Run(0, n);
+            else ForkJoin.ForBalanced(n, GrainFloats, part);
         }
         return outside == 0;
     }

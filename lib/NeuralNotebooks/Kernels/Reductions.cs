@@ -13,21 +13,19 @@ namespace NeuralNotebooks.Kernels;
 /// </summary>
 internal static class Reductions
 {
-    /// <summary>From this many floats on, <see cref="SumOfSquaresInHalves"/> sums its halves on two cores: where Adam's pass shares its update (see AdamKernel).</summary>
-    private const int SharedSquares = 1 << 16;
-
     /// <summary>
     /// Σx² (an L2 penalty's), summed as two halves added in double, each half on the core that Adam's pass over a
     /// tensor this long updates it on: the halves are cut as that pass cuts x on two cores, at a whole number of
     /// 16-float cache lines. Summed on one core, the half another core had just written crossed between their
     /// caches: the MLPClassifier's 784×100 kernel, 157 KB of it every batch. Always two halves, on one core or on
-    /// many, so the sum is the same on every machine; under <see cref="SharedSquares"/> floats, one pass.
+    /// many, so the sum is the same on every machine; under <see cref="AdamKernel.SharedFloats"/>, where Adam's pass runs on one core, one pass.
     /// </summary>
     [MethodImpl(JitHints.PerBatch)]
     public static unsafe double SumOfSquaresInHalves(ReadOnlySpan<float> x)
     {
-        if (x.Length < SharedSquares) return Simd.SumOfSquares(x);
-        int half = (int)((((long)x.Length + 15) / 16 + 1) / 2 * 16);
+        if (x.Length < AdamKernel.SharedFloats) return Simd.SumOfSquares(x);
+        const int Grain = AdamKernel.GrainFloats;
+        int half = (int)((((long)x.Length + Grain - 1) / Grain + 1) / 2 * Grain);
         double* sums = stackalloc double[2];
         fixed (float* p = x) ForkJoin.For(2, 1, new SquaredHalves(p, x.Length, half, sums));
         return sums[0] + sums[1];
