@@ -70,4 +70,56 @@ public class BatchesTests
         var batch = Batches.Gather(source, null, 5, 20, ref buffer);
         Assert.True(source.data.AsSpan(50, 200).SequenceEqual(batch.data.AsSpan(0, 200)));
     }
+
+    /// <summary>
+    /// Gathered cut by features, a batch comes with its transpose (features × samples), written by each core for the
+    /// features it copied, 16 samples at a time: the same batch as without it, and its transpose float for float,
+    /// shared or run alone, whatever the cut and however many samples are left for the last block.
+    /// </summary>
+    [Theory]
+    [InlineData(200, 784, 392)]   // the course MLP's: 12 blocks of 16 samples and one of 8
+    [InlineData(17, 784, 392)]
+    [InlineData(33, 255, 100)]
+    [InlineData(200, 784, 1)]
+    [InlineData(41, 300, 299)]
+    public void A_gather_with_its_transpose_writes_the_batch_turned_round(int count, int per, int splitAt)
+    {
+        int samples = count + 40;
+        var source = new Rng(count * 3 + per + splitAt).Uniform(new Shape(samples, per), -1f, 1f);
+        var order = Enumerable.Range(0, samples).ToArray();
+        new Random(count + splitAt).Shuffle(order);
+        Tensor? plain = null;
+        var expected = Batches.Gather(source, order, 30, count, ref plain, splitAt).ToArray();
+        foreach (bool alone in new[] { false, true })
+        {
+            Tensor? buffer = null, transposedBuffer = null;
+            ForkJoin.Alone = alone;
+            try
+            {
+                var (batch, transposed) = Batches.GatherWithTranspose(source, order, 30, count, ref buffer, ref transposedBuffer, splitAt);
+                Assert.Equal(expected, batch.ToArray());
+                Assert.NotNull(transposed);
+                Assert.Equal([per, count], transposed.Shape.AsSpan().ToArray());
+                for (int k = 0; k < count; k++)
+                    for (int f = 0; f < per; f++)
+                        Assert.True(transposed.data[f * count + k] == expected[k * per + f], $"sample {k}, feature {f} (alone: {alone})");
+            }
+            finally { ForkJoin.Alone = false; }
+        }
+    }
+
+    /// <summary>Only a batch gathered shuffled and cut by features comes with its transpose: in stored order, uncut or too small to share, none.</summary>
+    [Theory]
+    [InlineData(200, 784, 392, false)]   // in stored order
+    [InlineData(200, 784, 0, true)]      // not cut
+    [InlineData(7, 784, 392, true)]      // too small to share: on the calling thread, by samples
+    public void A_gather_taken_another_way_makes_no_transpose(int count, int per, int splitAt, bool shuffled)
+    {
+        var source = new Rng(5).Uniform(new Shape(count + 10, per), -1f, 1f);
+        var order = shuffled ? Enumerable.Range(0, count + 10).Reverse().ToArray() : null;
+        Tensor? buffer = null, transposedBuffer = null, plain = null;
+        var (batch, transposed) = Batches.GatherWithTranspose(source, order, 3, count, ref buffer, ref transposedBuffer, splitAt);
+        Assert.Null(transposed);
+        Assert.Equal(Batches.Gather(source, order, 3, count, ref plain, splitAt).ToArray(), batch.ToArray());
+    }
 }
