@@ -64,7 +64,7 @@ internal static class Profile
         int batches = images.Shape[0] / batch, warmup = -1;
         int width = layers[^1].OutputShape[^1];
         var grad = Tensor.Zeros(batch, width);
-        Tensor? input = null, inputTransposed = null, batchTargets = null;
+        Tensor? input = null, batchTargets = null;
         var order = Enumerable.Range(0, images.Shape[0]).ToArray();
         new Random(1).Shuffle(order);
         for (int step = 0; warmup < 0 || step < warmup + Timed; step++)
@@ -77,13 +77,7 @@ internal static class Profile
             // Slice makes, the MLP's first layer took 191 and 233 µs forward against 123 and 131 (old and new
             // alternating, two runs each).
             var gatherClock = Stopwatch.StartNew();
-            Tensor h;
-            if (layers[0].ReadsInputTransposed)
-            {
-                (h, var transposed) = Batches.GatherWithTranspose(images, order, first, batch, ref input, ref inputTransposed, layers[0].InputSplit(batch));
-                layers[0].NextInputTransposed = transposed;
-            }
-            else h = Batches.Gather(images, order, first, batch, ref input, layers[0].InputSplit(batch));
+            Tensor h = Batches.Gather(images, order, first, batch, ref input, layers[0].InputSplit(batch));
             var y = Batches.Gather(targets, order, first, batch, ref batchTargets).data.AsSpan(0, batch);
             if (timed) gather[t] = gatherClock.Elapsed.TotalMilliseconds;
             for (int i = 0; i < layers.Count; i++)

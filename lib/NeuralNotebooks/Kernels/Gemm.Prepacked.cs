@@ -64,7 +64,7 @@ internal static unsafe partial class Gemm
 
     /// <summary>
     /// Where a dense layer's product in training, an m×n×k product of its input and its kernel, splits the
-    /// depth in two (asked for with <see cref="Multiply(int, int, int, ReadOnlySpan{float}, bool, ReadOnlySpan{float}, bool, Span{float}, bool, bool, PackedB?, bool, bool?)"/>'s
+    /// depth in two (asked for with <see cref="Multiply(int, int, int, ReadOnlySpan{float}, bool, ReadOnlySpan{float}, bool, Span{float}, bool, bool, PackedB?, bool)"/>'s
     /// splitDepth), or 0: where <see cref="DepthSplitFor"/> splits it, and also from half that depth (512)
     /// for a product that goes through the blocked algorithm on every core (more than 16 rows, more than
     /// <see cref="NarrowSize"/> columns). Split so, a first layer's product, its weight gradient (cut by its

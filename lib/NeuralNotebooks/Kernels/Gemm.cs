@@ -159,13 +159,11 @@ internal static unsafe partial class Gemm
     /// <see cref="PackedB"/>) wherever the blocked algorithm would pack B with the same depth blocks;
     /// the other paths read <paramref name="b"/>. Null: pack as usual. With <paramref name="splitDepth"/>, a
     /// product the blocked algorithm shares among the cores is split in depth at k / 2, whatever its shape
-    /// (a dense layer's in training, see <see cref="InputSplitFor"/>). With <paramref name="mostlyZeros"/>, whether A
-    /// is mostly zeros has been judged already (on another layout of the same matrix: see <see cref="MostlyZeros(ReadOnlySpan{float}, int, int)"/>)
-    /// and the blocked product takes that judgement rather than sampling A as it is laid out here.
+    /// (a dense layer's in training, see <see cref="InputSplitFor"/>).
     /// </summary>
     [MethodImpl(JitHints.PerBatch)]
     internal static void Multiply(int m, int n, int k, ReadOnlySpan<float> a, bool transposeA,
-        ReadOnlySpan<float> b, bool transposeB, Span<float> c, bool accumulate, bool skipZeros, PackedB? packedB, bool splitDepth = false, bool? mostlyZeros = null)
+        ReadOnlySpan<float> b, bool transposeB, Span<float> c, bool accumulate, bool skipZeros, PackedB? packedB, bool splitDepth = false)
     {
         Scalar.CheckGemm(m, n, k, a, b, c);
         if (packedB is not null && !packedB.Holds(b, k, n, transposeB))
@@ -210,7 +208,7 @@ internal static unsafe partial class Gemm
         }
         fixed (float* pa = a, pb = b, pc = c, packed = packedB?.Data)
             Blocked(m, n, k, pa, transposeA, pb, transposeB, pc, accumulate, SharesCores(m, n, k),
-                skipZeros: skipZeros && (mostlyZeros ?? MostlyZeros(pa, transposeA ? k : m, transposeA ? m : k)), packed, packedB?.Split ?? 0, splitDepth);
+                skipZeros: skipZeros && MostlyZeros(pa, transposeA ? k : m, transposeA ? m : k), packed, packedB?.Split ?? 0, splitDepth);
     }
 
     /// <summary>Row-by-row: C[i,:] (+)= Σ_p A[i,p]·B[p,:], vectorized along the row of B.</summary>

@@ -15,12 +15,4 @@ internal static unsafe class Prefetch
         for (; p < end; p += 64) Sse.Prefetch0(p);
         Sse.Prefetch0(end - 1);   // the range need not start on a line
     }
-
-    /// <summary>Asks for the cache line of each of <paramref name="count"/> floats <paramref name="stride"/> floats apart from <paramref name="start"/> (a column of a matrix) to be brought into L1.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Column(float* start, int count, long stride)
-    {
-        if (!Sse.IsSupported) return;
-        for (int i = 0; i < count; i++) Sse.Prefetch0(start + i * stride);
-    }
 }

@@ -26,37 +26,17 @@ internal static class Batches
     [MethodImpl(JitHints.PerBatch)]
     public static Tensor Gather(Tensor source, int[]? order, int start, int count, ref Tensor? buffer, int splitAt = 0)
     {
-        Tensor? unused = null;
-        return GatherInto(source, order, start, count, ref buffer, splitAt, ref unused, transpose: false).Batch;
-    }
-
-    /// <summary>
-    /// <see cref="Gather(Tensor, int[], int, int, ref Tensor, int)"/>, and where the batch is gathered shuffled and cut
-    /// by features (the path a first dense layer's split takes), its transpose too, features × samples, into
-    /// <paramref name="transposed"/>: each core writes the transpose of the features it copies, 16 samples at a
-    /// time, while they are still in its cache. A dense layer's weight gradient xᵀ·dz reads it row by row (see
-    /// <see cref="Transpose"/>). <c>Transposed</c> is null where the batch was gathered another way.
-    /// </summary>
-    [MethodImpl(JitHints.PerBatch)]
-    public static (Tensor Batch, Tensor? Transposed) GatherWithTranspose(Tensor source, int[]? order, int start, int count, ref Tensor? buffer, ref Tensor? transposed, int splitAt) =>
-        GatherInto(source, order, start, count, ref buffer, splitAt, ref transposed, transpose: true);
-
-    [MethodImpl(JitHints.PerBatch)]
-    private static (Tensor Batch, Tensor? Transposed) GatherInto(Tensor source, int[]? order, int start, int count, ref Tensor? buffer, int splitAt, ref Tensor? transposed, bool transpose)
-    {
         int per = source.Size / source.Shape[0];
         var b = Layer.EnsureBatch(ref buffer, count, source.Shape.AsSpan()[1..]);
         if (order is null) source.data.AsSpan(start * per, count * per).CopyTo(b.data);
         else if ((long)count * per < SharedFloats) new ShuffledRows(source.data, order, start, per, b.data).Run(0, count);
         else if (splitAt > 0 && splitAt < per)
         {
-            var t = transpose ? Layer.EnsureBatch(ref transposed, per, [count]) : null;
             int bands = Math.Max(1, ForkJoin.Cores / 2);
-            ForkJoin.For(2 * bands, 1, new ShuffledHalves(source.data, order, start, count, per, splitAt, bands, b.data, t?.data));
-            return (b, t);
+            ForkJoin.For(2 * bands, 1, new ShuffledHalves(source.data, order, start, count, per, splitAt, bands, b.data));
         }
         else ForkJoin.For(count, 8, new ShuffledRows(source.data, order, start, per, b.data));
-        return (b, null);
+        return b;
     }
 
     /// <summary>
@@ -82,41 +62,10 @@ internal static class Batches
         fixed (float* s = source)
         {
             for (int k = from; k < Math.Min(to, from + Ahead); k++) Prefetch.Lines(s + (long)order[start + k] * per + first, length);
-            for (int k = from; k < to; k++) CopySample(s, source, order, start, per, first, length, k, to, batch);
-        }
-    }
-
-    /// <summary>Copies sample k's features [first, first + length), asking for the sample <see cref="Ahead"/> places on (before <paramref name="to"/>).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe void CopySample(float* s, float[] source, int[] order, int start, int per, int first, int length, int k, int to, float[] batch)
-    {
-        if (k + Ahead < to) Prefetch.Lines(s + (long)order[start + k + Ahead] * per + first, length);
-        source.AsSpan(order[start + k] * per + first, length).CopyTo(batch.AsSpan(k * per + first, length));
-    }
-
-    /// <summary>Samples turned round at a time by <see cref="CopyTransposing"/>: 16 floats, one cache line of each feature's row of the transpose.</summary>
-    private const int TransposedSamples = 16;
-
-    /// <summary>
-    /// <see cref="Copy"/>, and the transpose of what it copies into <paramref name="transposed"/> (features × <paramref name="count"/>):
-    /// every <see cref="TransposedSamples"/> samples, once copied, are turned round from the batch, where they are still in L1.
-    /// Each feature's line of the transpose is asked for just before: each is written whole by one block, and without
-    /// asking, every store waited for its line (the course MLP's transpose alone, one core: 36 µs a batch against 18 to 22
-    /// with the lines asked for; five-epoch MLPClassifier fits 1.006x against 1.030x to 1.053x with them).
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void CopyTransposing(float[] source, int[] order, int start, int per, int first, int length, int from, int to, float[] batch, float[] transposed, int count)
-    {
-        fixed (float* s = source, b = batch, t = transposed)
-        {
-            for (int k = from; k < Math.Min(to, from + Ahead); k++) Prefetch.Lines(s + (long)order[start + k] * per + first, length);
-            for (int k0 = from; k0 < to; k0 += TransposedSamples)
+            for (int k = from; k < to; k++)
             {
-                int k1 = Math.Min(to, k0 + TransposedSamples);
-                for (int k = k0; k < k1; k++) CopySample(s, source, order, start, per, first, length, k, to, batch);
-                float* columns = t + (long)first * count + k0;
-                Prefetch.Column(columns, length, count);
-                Transpose.Into(b + (long)k0 * per + first, k1 - k0, length, per, columns, count);
+                if (k + Ahead < to) Prefetch.Lines(s + (long)order[start + k + Ahead] * per + first, length);
+                source.AsSpan(order[start + k] * per + first, length).CopyTo(batch.AsSpan(k * per + first, length));
             }
         }
     }
@@ -128,7 +77,7 @@ internal static class Batches
     /// cut by samples, each core's product read half its features from the other core's cache, and its weight
     /// gradient, cut by features, read the other core's samples.
     /// </summary>
-    private readonly struct ShuffledHalves(float[] source, int[] order, int start, int count, int per, int splitAt, int bands, float[] batch, float[]? transposed) : IRangeBody
+    private readonly struct ShuffledHalves(float[] source, int[] order, int start, int count, int per, int splitAt, int bands, float[] batch) : IRangeBody
     {
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Run(int from, int to)
@@ -136,9 +85,7 @@ internal static class Batches
             for (int q = from; q < to; q++)
             {
                 int band = q % bands, first = q < bands ? 0 : splitAt, length = q < bands ? splitAt : per - splitAt;
-                int firstSample = band * count / bands, endSample = (band + 1) * count / bands;
-                if (transposed is null) Copy(source, order, start, per, first, length, firstSample, endSample, batch);
-                else CopyTransposing(source, order, start, per, first, length, firstSample, endSample, batch, transposed, count);
+                Copy(source, order, start, per, first, length, band * count / bands, (band + 1) * count / bands, batch);
             }
         }
     }

@@ -10,8 +10,6 @@ namespace NeuralNotebooks;
 public sealed class Dense : KernelLayer
 {
     private Tensor? _out, _dx, _input;
-    /// <summary>The transpose of <see cref="_input"/> that the trainer's gather made with it, or null (see <see cref="Layer.NextInputTransposed"/>).</summary>
-    private Tensor? _inputTransposed;
     /// <summary>The kernel packed for the products of the current Predict or Evaluate (see <see cref="BeginInference"/>), kept for the next.</summary>
     private PackedB? _packedKernel;
     private bool _inferring;
@@ -58,8 +56,6 @@ public sealed class Dense : KernelLayer
         var packed = !training && _inferring ? _packedKernel : null;
         Gemm.Multiply(n, Units, inputs, x.data, false, Kernel.data, false, y.data, accumulate: UseBias, skipZeros: true, packed, splitDepth: training && InputSplit(n) != 0);
         _input = x;
-        _inputTransposed = training && NextInputTransposed is { Rank: 2 } t && t.Shape[0] == inputs && t.Shape[1] == n ? t : null;
-        NextInputTransposed = null;
         return Activate(y, Units);
     }
 
@@ -85,21 +81,12 @@ public sealed class Dense : KernelLayer
     internal override int InputSplit(int rows) => Gemm.InputSplitFor(rows, Units, InputShape[0]);
 
     /// <inheritdoc/>
-    internal override bool ReadsInputTransposed => true;
-
-    /// <inheritdoc/>
     [MethodImpl(JitHints.PerBatch)]
     protected internal override Tensor? BackwardFromPreActivation(Tensor dz, bool needInputGradient)
     {
         int n = dz.Shape[0], inputs = InputShape[0];
         var x = _input ?? throw new InvalidOperationException($"{Describe()}: backward before forward.");
-        // dW = xᵀ·dz, from xᵀ as the gather wrote it where there is one (read row by row: 1.5x as fast on one core for
-        // the course MLP's first layer). Whether to skip zeros is judged on x, as the product reading x transposed
-        // judges it, so that both take the same path to the same bits.
-        if (_inputTransposed is { } xt)
-            Gemm.Multiply(inputs, Units, n, xt.data, false, dz.data, false, KernelGradient.data, accumulate: false,
-                skipZeros: true, packedB: null, mostlyZeros: Gemm.MostlyZeros(x.data, n, inputs));
-        else Simd.Gemm(inputs, Units, n, x.data, true, dz.data, false, KernelGradient.data);
+        Simd.Gemm(inputs, Units, n, x.data, true, dz.data, false, KernelGradient.data);          // dW = xᵀ·dz
         SumRowsIntoBiasGradient(dz, Units);                                                      // db = Σ rows of dz
         if (!needInputGradient) return null;
         var dx = Ensure(ref _dx, n, inputs);

@@ -228,19 +228,6 @@ public abstract class Layer
     internal virtual int InputSplit(int rows) => 0;
 
     /// <summary>
-    /// Whether the backward pass reads the layer's input transposed (a dense layer's weight gradient, xᵀ·dz), so
-    /// that a trainer that gathers that input hands the layer its transpose too (<see cref="NextInputTransposed"/>).
-    /// </summary>
-    internal virtual bool ReadsInputTransposed => false;
-
-    /// <summary>
-    /// Set by a trainer just before a training <see cref="Forward"/>: the transpose of the input it is about to
-    /// pass (features × samples, see <see cref="Batches.GatherWithTranspose"/>), or null. The forward pass takes
-    /// it for its own backward pass and clears it, so it never outlives the batch it was made for.
-    /// </summary>
-    internal Tensor? NextInputTransposed { get; set; }
-
-    /// <summary>
     /// Begins inference in the first <paramref name="count"/> of <paramref name="layers"/> for
     /// <paramref name="samples"/> samples passed in batches of <paramref name="batchSize"/> (one Predict or Evaluate).
     /// </summary>

@@ -41,7 +41,7 @@ internal sealed class Trainer
     /// <summary>Per weight tensor, its array when the trainer was made, which holds the weights again whenever <see cref="RunEpoch"/> returns.</summary>
     private readonly float[][] _original;
     private readonly Tensor?[] _outputs;
-    private Tensor? _xBatch, _xBatchTransposed, _yBatch, _grad;
+    private Tensor? _xBatch, _yBatch, _grad;
     /// <summary>Whether each batch shares its kernels among the cores or runs on this thread alone.</summary>
     private readonly StepCores _cores = new();
 
@@ -129,11 +129,7 @@ internal sealed class Trainer
         {
             int count = Math.Min(batchSize, n - start);
             ForkJoin.Alone = _cores.Begin();
-            // A first dense layer gets the transpose of its input too, written by the gather (Batches.GatherWithTranspose).
-            var (xb, xbTransposed) = _layers[0].ReadsInputTransposed
-                ? Batches.GatherWithTranspose(x, order, start, count, ref _xBatch, ref _xBatchTransposed, _layers[0].InputSplit(count))
-                : (Batches.Gather(x, order, start, count, ref _xBatch, _layers[0].InputSplit(count)), null);
-            _layers[0].NextInputTransposed = xbTransposed;
+            var xb = Batches.Gather(x, order, start, count, ref _xBatch, _layers[0].InputSplit(count));
             var yb = Batches.Gather(y, order, start, count, ref _yBatch);
             Tensor h = xb;
             for (int i = 0; i < _layers.Count; i++)
