@@ -55,9 +55,18 @@ internal static unsafe class ForkJoin
         int grains = (int)(((long)count + grain - 1) / grain);
         int parts = Math.Min(Cores, grains);
         if (parts <= 1) { size = count; return 1; }
-        long per = ((long)grains + parts - 1) / parts * grain;
-        size = (int)Math.Min(per, count);
+        size = PartSize(count, grain, parts);
         return (int)(((long)count + size - 1) / size);
+    }
+
+    /// <summary>
+    /// The size of each part when [0, <paramref name="count"/>) is cut into <paramref name="parts"/> as <see cref="Parts"/>
+    /// cuts it: the grains shared out evenly, rounded up (the last part may be shorter).
+    /// </summary>
+    internal static int PartSize(int count, int grain, int parts)
+    {
+        long grains = ((long)count + grain - 1) / grain;
+        return (int)Math.Min((grains + parts - 1) / parts * grain, count);
     }
 
     /// <summary>

@@ -24,8 +24,7 @@ internal static class Reductions
     public static unsafe double SumOfSquaresInHalves(ReadOnlySpan<float> x)
     {
         if (x.Length < AdamKernel.SharedFloats) return Simd.SumOfSquares(x);
-        const int Grain = AdamKernel.GrainFloats;
-        int half = (int)((((long)x.Length + Grain - 1) / Grain + 1) / 2 * Grain);
+        int half = ForkJoin.PartSize(x.Length, AdamKernel.GrainFloats, 2);
         double* sums = stackalloc double[2];
         fixed (float* p = x) ForkJoin.For(2, 1, new SquaredHalves(p, x.Length, half, sums));
         return sums[0] + sums[1];
