@@ -10,6 +10,13 @@ internal interface IRangeBody
     void Run(int from, int to);
 }
 
+/// <summary>Work <see cref="ForkJoin.Beside"/> hands to a worker, to run beside the calling thread.</summary>
+internal interface ISideTask
+{
+    /// <summary>Does the work, on the worker that took it.</summary>
+    void Run();
+}
+
 /// <summary>
 /// A parallel loop that makes no garbage, for the kernels that run once per layer per batch. The range
 /// is cut into one contiguous part per core (<see cref="Environment.ProcessorCount"/>), the same cut
@@ -18,7 +25,8 @@ internal interface IRangeBody
 /// yet is run by the caller, so busy workers only make the loop serial, never stuck. <c>Parallel.For</c>
 /// with a lambda allocates a closure, a delegate, loop state and tasks on every call (2-3 KB); here the
 /// body is a struct passed by address to workers while the caller waits, and each calling thread reuses
-/// one work item.
+/// one work item. Between two loops, a caller may also hand the worker staying with them a task of its own
+/// to run beside it (<see cref="Beside"/>).
 /// </summary>
 internal static unsafe class ForkJoin
 {
@@ -119,6 +127,25 @@ internal static unsafe class ForkJoin
         return c;
     }
 
+    /// <summary>
+    /// Hands <paramref name="task"/> to a worker staying with this thread's loops (between two of them), to run
+    /// beside this thread while it goes on alone; false, and nothing handed, when no worker is staying (or the
+    /// thread runs alone). The caller must end it with <see cref="JoinBeside"/> before its next loop can use
+    /// that worker, and whatever the task makes is the caller's to use only after that.
+    /// </summary>
+    public static bool Beside(ISideTask task)
+    {
+        if (_alone || _depth > 0 || Cores < 2 || _job is not { } job) return false;
+        return job.Post(task);
+    }
+
+    /// <summary>
+    /// Ends the task handed by <see cref="Beside"/>: true once a worker has run it (waiting for it to finish);
+    /// false if no worker had taken it yet (it is withdrawn and never runs) or none was handed. An exception
+    /// thrown by the task is rethrown here.
+    /// </summary>
+    public static bool JoinBeside() => _job?.JoinSide() ?? false;
+
     private static long _workItemsQueued;
 
     /// <summary>For the tests: how many work items every loop so far has handed to the workers.</summary>
@@ -198,6 +225,60 @@ internal static unsafe class ForkJoin
         private int _next = Idle, _done, _queued, _staying;
         private Exception? _error;
 
+        // A side task (Beside): none, handed and not taken yet, run by a worker, or finished.
+        private const int NoSide = 0, SidePosted = 1, SideRunning = 2, SideDone = 3;
+        private ISideTask? _side;
+        private int _sideState;
+        private Exception? _sideError;
+
+        /// <summary>Hands <paramref name="task"/> to the workers staying with this job, if any is.</summary>
+        public bool Post(ISideTask task)
+        {
+            if (Volatile.Read(ref _sideState) != NoSide) throw new InvalidOperationException("ForkJoin.Beside: the previous side task was not joined.");
+            if (Volatile.Read(ref _staying) == 0) return false;
+            _side = task;
+            Volatile.Write(ref _sideState, SidePosted);
+            return true;
+        }
+
+        /// <summary>Withdraws the side task if nobody took it, else waits for it to finish; true if it ran.</summary>
+        public bool JoinSide()
+        {
+            int state = Interlocked.CompareExchange(ref _sideState, NoSide, SidePosted);
+            if (state == NoSide) return false;
+            bool ran = state != SidePosted;
+            if (ran)
+            {
+                var spin = new SpinWait();
+                while (Volatile.Read(ref _sideState) != SideDone) spin.SpinOnce(sleep1Threshold: -1);
+                Volatile.Write(ref _sideState, NoSide);
+            }
+            _side = null;
+            if (_sideError is { } error)
+            {
+                _sideError = null;
+                ExceptionDispatchInfo.Capture(error).Throw();
+            }
+            return ran;
+        }
+
+        /// <summary>On a staying worker: runs the side task if one is handed and nobody has taken it; true if it did.</summary>
+        [MethodImpl(JitHints.PerBatch)]
+        private bool RunSide()
+        {
+            if (Volatile.Read(ref _sideState) != SidePosted || Interlocked.CompareExchange(ref _sideState, SideRunning, SidePosted) != SidePosted) return false;
+            // Loops the task starts run their parts in order on this thread: the same cut, so the same bits.
+            _depth++;
+            try { _side!.Run(); }
+            catch (Exception e) { _sideError = e; }
+            finally
+            {
+                _depth--;
+                Volatile.Write(ref _sideState, SideDone);
+            }
+            return true;
+        }
+
         [MethodImpl(JitHints.PerBatch)]
         public void Run(delegate*<void*, int, int, void> body, void* state, int count, int size, int parts, int grain, bool balanced)
         {
@@ -276,6 +357,11 @@ internal static unsafe class ForkJoin
                     if (Volatile.Read(ref _next) < Volatile.Read(ref _parts))
                     {
                         if (RunParts()) _finishedByWorker.Set();
+                        idle = System.Diagnostics.Stopwatch.GetTimestamp();
+                        until = idle + StayTicks;
+                    }
+                    else if (RunSide())
+                    {
                         idle = System.Diagnostics.Stopwatch.GetTimestamp();
                         until = idle + StayTicks;
                     }
