@@ -58,13 +58,13 @@ internal sealed class PackedB
 
 internal static unsafe partial class Gemm
 {
-    /// <summary>Where <see cref="Blocked(int, int, int, float*, bool, float*, bool, float*, bool, bool, bool, float*, int, bool)"/> splits the depth of an m×n×k product in two (see there), or 0.</summary>
+    /// <summary>Where <see cref="Blocked(int, int, int, float*, bool, float*, bool, float*, bool, bool, bool, float*, int, bool, float*, int)"/> splits the depth of an m×n×k product in two (see there), or 0.</summary>
     internal static int DepthSplitFor(int m, int n, int k) =>
         (long)m * n * k >= ParallelWork && m <= DepthSplitRows && n <= 8 * NR && k >= 4 * KC ? k / 2 : 0;
 
     /// <summary>
     /// Where a dense layer's product in training, an m×n×k product of its input and its kernel, splits the
-    /// depth in two (asked for with <see cref="Multiply(int, int, int, ReadOnlySpan{float}, bool, ReadOnlySpan{float}, bool, Span{float}, bool, bool, PackedB?, bool)"/>'s
+    /// depth in two (asked for with <see cref="Multiply(int, int, int, ReadOnlySpan{float}, bool, ReadOnlySpan{float}, bool, Span{float}, bool, bool, PackedB?, bool, ReadOnlySpan{float}, int)"/>'s
     /// splitDepth), or 0: where <see cref="DepthSplitFor"/> splits it, and also from half that depth (512)
     /// for a product that goes through the blocked algorithm on every core (more than 16 rows, more than
     /// <see cref="NarrowSize"/> columns). Split so, a first layer's product, its weight gradient (cut by its

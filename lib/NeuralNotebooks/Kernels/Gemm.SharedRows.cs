@@ -73,7 +73,7 @@ internal static unsafe partial class Gemm
     /// </summary>
     [MethodImpl(JitHints.PerBatch)]
     private static void SharedRows(int m, int n, int k, float* a, bool transposeA, float* b, bool transposeB,
-        float* c, bool accumulate, bool skipZeros, float* prepacked)
+        float* c, bool accumulate, bool skipZeros, float* prepacked, float* bCopy = null, int copyThread = 0)
     {
         int panelsA = (m + MR - 1) / MR, panelsB = (n + NR - 1) / NR;
         // The same depth blocks as the one-core product.
@@ -94,7 +94,8 @@ internal static unsafe partial class Gemm
                 int grain = (int)Math.Max(1, PackGrainFloats / ((long)PanelsPerPiece * NR * depthStep));
                 ForkJoin.ForBalanced(blocks * piecesPerBlock, grain, new PackShared(n, k, b, transposeB, bp, panelsB, piecesPerBlock, depthStep));
             }
-            ForkJoin.ForBalanced(panelsA, 1, new SharedRowPanels(m, n, k, a, transposeA, c, accumulate, skipZeros, bp, inPlace ? b : null, panelsB, depthStep, edgeProduct));
+            ForkJoin.ForBalanced(panelsA, 1, new SharedRowPanels(m, n, k, a, transposeA, c, accumulate, skipZeros, bp, inPlace ? b : null, panelsB, depthStep, edgeProduct,
+                inPlace ? bCopy : null, copyThread));
         }
     }
 
@@ -144,12 +145,14 @@ internal static unsafe partial class Gemm
     /// even as they come (a range of 17 panels is 9 + 8, not 16 + 1).
     /// </summary>
     private readonly struct SharedRowPanels(int m, int n, int k, float* a, bool transposeA, float* c, bool accumulate, bool skipZeros,
-        float* packed, float* bInPlace, int panelsB, int depthStep, long edgeProduct) : IRangeBody
+        float* packed, float* bInPlace, int panelsB, int depthStep, long edgeProduct, float* bCopy, int copyThread) : IRangeBody
     {
         [MethodImpl(JitHints.PerBatch)]
         public void Run(int from, int to)
         {
-            var edge = edgeProduct != 0 ? OwnEdgePanel(bInPlace, k, n, depthStep, edgeProduct) : null;
+            // The thread that made a copy of B reads its own (see MultiplyWithCopyOfB).
+            float* bRead = bCopy != null && Environment.CurrentManagedThreadId == copyThread ? bCopy : bInPlace;
+            var edge = edgeProduct != 0 ? OwnEdgePanel(bRead, k, n, depthStep, edgeProduct) : null;
             fixed (float* e = edge)
             {
                 int rowBlocks = (to - from + MC / MR - 1) / (MC / MR), perBlock = (to - from + rowBlocks - 1) / rowBlocks;
@@ -161,7 +164,7 @@ internal static unsafe partial class Gemm
                         int kc = Math.Min(depthStep, k - pc);
                         bool add = accumulate || pc > 0;
                         float* bp = packed == null ? null : PackedPanel(packed, pc, panelsB, 0, kc);   // null: B read in place
-                        if (skipZeros) RowBlockSkippingZeros(ic, mc, m, k, n, a, transposeA, pc, kc, 0, n, bp, bInPlace, c, add, panelsB, e == null ? null : e + (long)pc * NR);
+                        if (skipZeros) RowBlockSkippingZeros(ic, mc, m, k, n, a, transposeA, pc, kc, 0, n, bp, bRead, c, add, panelsB, e == null ? null : e + (long)pc * NR);
                         else RowBlock(ic, mc, m, k, n, a, transposeA, pc, kc, 0, n, bp, c, add, 0, panelsB, null);
                     }
                 }

@@ -163,7 +163,8 @@ internal static unsafe partial class Gemm
     /// </summary>
     [MethodImpl(JitHints.PerBatch)]
     internal static void Multiply(int m, int n, int k, ReadOnlySpan<float> a, bool transposeA,
-        ReadOnlySpan<float> b, bool transposeB, Span<float> c, bool accumulate, bool skipZeros, PackedB? packedB, bool splitDepth = false)
+        ReadOnlySpan<float> b, bool transposeB, Span<float> c, bool accumulate, bool skipZeros, PackedB? packedB, bool splitDepth = false,
+        ReadOnlySpan<float> bCopy = default, int copyThread = 0)
     {
         Scalar.CheckGemm(m, n, k, a, b, c);
         if (packedB is not null && !packedB.Holds(b, k, n, transposeB))
@@ -206,9 +207,22 @@ internal static unsafe partial class Gemm
             }
             return;
         }
-        fixed (float* pa = a, pb = b, pc = c, packed = packedB?.Data)
+        fixed (float* pa = a, pb = b, pc = c, packed = packedB?.Data, pcopy = bCopy)
             Blocked(m, n, k, pa, transposeA, pb, transposeB, pc, accumulate, SharesCores(m, n, k),
-                skipZeros: skipZeros && MostlyZeros(pa, transposeA ? k : m, transposeA ? m : k), packed, packedB?.Split ?? 0, splitDepth);
+                skipZeros: skipZeros && MostlyZeros(pa, transposeA ? k : m, transposeA ? m : k), packed, packedB?.Split ?? 0, splitDepth,
+                transposeB ? null : pcopy, copyThread);
+    }
+
+    /// <summary>
+    /// The product C = op(A)·B, where thread <paramref name="copyThread"/> reads B from <paramref name="bCopy"/>,
+    /// a copy of B it made itself (the same floats), wherever the product reads B in place: that thread's cache
+    /// holds the copy, while B was written by another core. The same bits as reading B everywhere.
+    /// </summary>
+    internal static void MultiplyWithCopyOfB(int m, int n, int k, ReadOnlySpan<float> a, bool transposeA, ReadOnlySpan<float> b,
+        ReadOnlySpan<float> bCopy, int copyThread, Span<float> c, bool skipZeros)
+    {
+        if (bCopy.Length < k * n) throw new ArgumentException($"Gemm: the copy of B holds {bCopy.Length} floats, fewer than B's {k}×{n}.");
+        Multiply(m, n, k, a, transposeA, b, false, c, accumulate: false, skipZeros, packedB: null, splitDepth: false, bCopy, copyThread);
     }
 
     /// <summary>Row-by-row: C[i,:] (+)= Σ_p A[i,p]·B[p,:], vectorized along the row of B.</summary>
@@ -246,7 +260,8 @@ internal static unsafe partial class Gemm
     /// </summary>
     [MethodImpl(JitHints.PerBatch)]
     private static void Blocked(int m, int n, int k, float* a, bool transposeA, float* b, bool transposeB,
-        float* c, bool accumulate, bool parallel, bool skipZeros, float* packed, int packedSplit, bool splitDepth = false)
+        float* c, bool accumulate, bool parallel, bool skipZeros, float* packed, int packedSplit, bool splitDepth = false,
+        float* bCopy = null, int copyThread = 0)
     {
         if (!parallel)
         {
@@ -285,7 +300,7 @@ internal static unsafe partial class Gemm
         if (byRows && !skipZeros && n >= 4 * NR && n <= 16 * NR && m <= 2 * n) byRows = false;
         if (byRows && FitsSharedPacking(n, k))
         {
-            SharedRows(m, n, k, a, transposeA, b, transposeB, c, accumulate, skipZeros, packedSplit == 0 ? packed : null);
+            SharedRows(m, n, k, a, transposeA, b, transposeB, c, accumulate, skipZeros, packedSplit == 0 ? packed : null, bCopy, copyThread);
             return;
         }
         if (byRows) Split(m, MR, new BlockedBand(m, n, k, a, transposeA, b, transposeB, c, accumulate, byRows: true, skipZeros, packed, packedSplit));
@@ -300,7 +315,7 @@ internal static unsafe partial class Gemm
     private static void Split<TBody>(int count, int grain, TBody body) where TBody : struct, IRangeBody =>
         ForkJoin.For(count, grain, body);
 
-    /// <summary>The depth split (see <see cref="Blocked(int, int, int, float*, bool, float*, bool, float*, bool, bool, bool, float*, int, bool)"/>), each half's columns in <paramref name="bands"/> bands.</summary>
+    /// <summary>The depth split (see <see cref="Blocked(int, int, int, float*, bool, float*, bool, float*, bool, bool, bool, float*, int, bool, float*, int)"/>), each half's columns in <paramref name="bands"/> bands.</summary>
     [MethodImpl(JitHints.PerBatch)]
     private static void DepthSplit(int m, int n, int k, float* a, bool transposeA, float* b, bool transposeB, float* c, bool accumulate, bool skipZeros,
         float* packed, int packedSplit, int bands)

@@ -168,6 +168,50 @@ public class GemmTests
     }
 
     /// <summary>
+    /// The first layer's weight gradient xᵀ·dz with a copy of dz made by one thread (the trainer's worker):
+    /// that thread reads the copy wherever the product reads B in place, every other thread B. On the calling
+    /// thread alone every part is the caller's, so the product is the copy's when the copy is the caller's and
+    /// B's when it is another thread's; shared, with a copy of the same floats, it is the one-core product to the bit.
+    /// </summary>
+    [Theory]
+    [InlineData(784, 100, 200)]
+    [InlineData(257, 37, 300)]
+    [InlineData(100, 48, 70)]
+    public void A_product_with_a_copy_of_B_reads_the_copy_on_the_copy_s_thread_only(int m, int n, int k)
+    {
+        var rng = new Rng(3 * m + n + k);
+        var a = rng.Uniform(new Shape(k * m), -1f, 1f).ToArray();   // x, k×m: A is its transpose
+        for (int i = 0; i < a.Length; i++) if (i % 5 != 0) a[i] = 0f;
+        var b = rng.Uniform(new Shape(k * n), -1f, 1f).ToArray();
+        var other = b.Select(v => v * -2f + 0.5f).ToArray();
+        float[] OneCore(float[] of)
+        {
+            var c = new float[m * n];
+            Gemm.MultiplyOnOneCore(m, n, k, a, true, of, false, c, accumulate: false, skipZeros: true);
+            return c;
+        }
+        var ofB = OneCore(b);
+        var ofOther = OneCore(other);
+        var product = new float[m * n];
+        ForkJoin.Alone = true;
+        try
+        {
+            Gemm.MultiplyWithCopyOfB(m, n, k, a, true, b, other, Environment.CurrentManagedThreadId, product, skipZeros: true);
+            AssertSameBits(ofOther, product, "alone, the copy the calling thread's");
+            Gemm.MultiplyWithCopyOfB(m, n, k, a, true, b, other, copyThread: -1, product, skipZeros: true);
+            AssertSameBits(ofB, product, "alone, the copy another thread's");
+        }
+        finally { ForkJoin.Alone = false; }
+        for (int run = 0; run < 5; run++)
+        {
+            Array.Clear(product);
+            Gemm.MultiplyWithCopyOfB(m, n, k, a, true, b, (float[])b.Clone(), Environment.CurrentManagedThreadId, product, skipZeros: true);
+            AssertSameBits(ofB, product, $"shared, a copy of the same floats, run {run}");
+        }
+        Assert.Throws<ArgumentException>(() => Gemm.MultiplyWithCopyOfB(m, n, k, a, true, b, new float[k * n - 1], 0, product, skipZeros: true));
+    }
+
+    /// <summary>
     /// The depth split's sums are the same on every machine: the one-core products of the two halves of
     /// the depth, added, however many bands of columns the cores cut each half into (one on two or three
     /// cores, two on four, four on eight; three, and more bands than panels of B, on no machine but here).
