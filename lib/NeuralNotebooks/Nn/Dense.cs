@@ -77,6 +77,13 @@ public sealed class Dense : KernelLayer
     /// <inheritdoc/>
     internal override void EndInference() => _inferring = false;
 
+    /// <summary>
+    /// For the next backward pass only: a copy of its pre-activation gradient dz, made by the thread whose
+    /// managed id is Thread, which that thread reads instead of dz in the weight gradient's parts it runs
+    /// (see <see cref="HiddenGradientCopy"/>).
+    /// </summary>
+    internal (float[] Data, int Thread)? GradientCopy { get; set; }
+
     /// <inheritdoc/>
     internal override int InputSplit(int rows) => Gemm.InputSplitFor(rows, Units, InputShape[0]);
 
@@ -86,7 +93,14 @@ public sealed class Dense : KernelLayer
     {
         int n = dz.Shape[0], inputs = InputShape[0];
         var x = _input ?? throw new InvalidOperationException($"{Describe()}: backward before forward.");
-        Simd.Gemm(inputs, Units, n, x.data, true, dz.data, false, KernelGradient.data);          // dW = xᵀ·dz
+        if (GradientCopy is var (copy, thread))
+        {
+            // One use: the trainer hands a copy for the batch in hand.
+            GradientCopy = null;
+            HiddenGradientCopy.Received?.Invoke(dz.data, copy);
+            Gemm.MultiplyWithCopyOfB(inputs, Units, n, x.data, true, dz.data, copy, thread, KernelGradient.data, skipZeros: true);   // dW = xᵀ·dz
+        }
+        else Simd.Gemm(inputs, Units, n, x.data, true, dz.data, false, KernelGradient.data);     // dW = xᵀ·dz
         SumRowsIntoBiasGradient(dz, Units);                                                      // db = Σ rows of dz
         if (!needInputGradient) return null;
         var dx = Ensure(ref _dx, n, inputs);

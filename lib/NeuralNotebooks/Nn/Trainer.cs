@@ -18,7 +18,9 @@ namespace NeuralNotebooks;
 /// its own after the update in place: the course CNN's epochs ran 1.036x as fast without it, medians of
 /// eight pairs of runs in alternating processes, same bits.)
 /// Each batch shares its kernels among the cores or runs on the calling thread alone, whichever was
-/// faster when both were last timed (<see cref="StepCores"/>); the bits are the same either way.
+/// faster when both were last timed (<see cref="StepCores"/>); the bits are the same either way. Shared, a
+/// network of one hidden dense layer has the worker make its own copy of the hidden gradient while the
+/// calling thread runs the output layer and the loss (<see cref="HiddenGradientCopy"/>).
 /// </summary>
 internal sealed class Trainer
 {
@@ -44,6 +46,8 @@ internal sealed class Trainer
     private Tensor? _xBatch, _yBatch, _grad;
     /// <summary>Whether each batch shares its kernels among the cores or runs on this thread alone.</summary>
     private readonly StepCores _cores = new();
+    /// <summary>For a network of one hidden dense layer, the hidden gradient the worker makes of its own (else null).</summary>
+    private readonly HiddenGradientCopy? _copy;
 
     public Trainer(IReadOnlyList<Layer> layers, Loss loss, Optimizer optimizer)
     {
@@ -65,6 +69,7 @@ internal sealed class Trainer
         _next = _parameters.Select(p => new float[p.Size]).ToArray();
         _original = _parameters.Select(p => p.data).ToArray();
         _outputs = new Tensor?[layers.Count];
+        _copy = HiddenGradientCopy.For(layers, _fusedLast);
     }
 
     /// <summary>
@@ -107,6 +112,8 @@ internal sealed class Trainer
         }
         finally
         {
+            // A step that threw may have left the worker on the copy, or a copy for a backward pass that never ran.
+            _copy?.End(use: false);
             ForkJoin.Alone = false;
             // Whatever happened, each weight tensor ends on its own array, holding the weights, so that views of
             // it (Reshape) and arrays a learner wrapped in it see them.
@@ -131,6 +138,10 @@ internal sealed class Trainer
             ForkJoin.Alone = _cores.Begin();
             var xb = Batches.Gather(x, order, start, count, ref _xBatch, _layers[0].InputSplit(count));
             var yb = Batches.Gather(y, order, start, count, ref _yBatch);
+            // Summed before the forward pass, not with the loss: the cores' loops in between then need not wait
+            // for a worker busy with the copy, and each core's half of the kernel is still in its cache from the
+            // last step. The weights are the same until this step's update, so the sum is too.
+            double squares = L2PerBatch != 0 ? KernelSquares() : 0;
             Tensor h = xb;
             for (int i = 0; i < _layers.Count; i++)
             {
@@ -143,12 +154,14 @@ internal sealed class Trainer
                     continue;
                 }
                 h = _outputs[i] = _layers[i].CheckOutput(_layers[i].Forward(h, training: true), count);
+                if (i == 0) _copy?.Begin(h, count);
             }
             var grad = Layer.EnsureLike(ref _grad, h.Shape);
             int width = h.Size / count;
             double batchLoss = _fusedLast is null ? _loss.Forward(h.data, yb.data, count, width, grad.data) : _loss.Forward(h.data, yb.data, count, width, default);
             if (_fusedLast is not null) _loss.FusedGradient(h.data, yb.data, count, width, grad.data);
-            if (L2PerBatch != 0) batchLoss += 0.5 * L2PerBatch * KernelSquares() / count;
+            _copy?.OutputGradientReady(grad.data);
+            if (L2PerBatch != 0) batchLoss += 0.5 * L2PerBatch * squares / count;
             if (!double.IsFinite(batchLoss)) throw Diverged(epoch, batch, string.Create(CultureInfo.InvariantCulture, $"the loss became {(float)batchLoss}"), FirstNonFiniteOutput(xb), xb, order, start);
             lossSum += batchLoss * count;
             if (countCorrect) correct += Metrics.CountCorrect(h, yb, _loss.SparseTargets, _loss.SingleOutputThreshold);
@@ -156,6 +169,7 @@ internal sealed class Trainer
             Tensor? g = grad;
             for (int i = _layers.Count - 1; i >= 0 && g is not null; i--)
             {
+                if (i == 0) _copy?.End(use: true);
                 if (i == 1 && _fusedFirst is { } first)
                 {
                     first.Conv.BackwardThroughPool(first.Pool, g);
