@@ -40,17 +40,25 @@ public class HiddenGradientCopyTests
             }
         }
 
-        HiddenGradientCopy.Received += Compare;
-        MLPClassifier withCopy;
-        try { withCopy = Fit(copy: true); }
-        finally { HiddenGradientCopy.Received -= Compare; }
         var without = Fit(copy: false);
+        // On two cores or more most batches find the worker staying with the step's loops; with other tests
+        // keeping both cores busy (and the workers on their loops), a whole fit may find none, so fit again, for
+        // up to 20 s, until one batch has read a copy. Every fit must end with the weights trained without it.
+        var fits = new List<MLPClassifier>();
+        var trying = System.Diagnostics.Stopwatch.StartNew();
+        HiddenGradientCopy.Received += Compare;
+        try
+        {
+            do fits.Add(Fit(copy: true));
+            while (received == 0 && Environment.ProcessorCount >= 2 && trying.Elapsed.TotalSeconds < 20);
+        }
+        finally { HiddenGradientCopy.Received -= Compare; }
 
         Assert.Empty(mismatches);
-        // 30 batches; on two cores or more most find the worker staying with the step's loops.
-        if (Environment.ProcessorCount >= 2) Assert.True(received > 0, "no batch's weight gradient read a copy made by the worker");
+        if (Environment.ProcessorCount >= 2) Assert.True(received > 0, $"in {fits.Count} fits of 30 batches no batch's weight gradient read a copy made by the worker");
         else Assert.Equal(0, received);
-        Assert.Equal(without.LossCurve, withCopy.LossCurve);
+        var withCopy = fits[^1];
+        Assert.All(fits, fit => Assert.Equal(without.LossCurve, fit.LossCurve));
         for (int l = 0; l < without.Coefs.Count; l++) Assert.Equal(without.Coefs[l].ToArray(), withCopy.Coefs[l].ToArray());
         var test = mnist.Test.Images[..500].Reshape(-1, 784);
         Assert.Equal(without.PredictProba(test).ToArray(), withCopy.PredictProba(test).ToArray());
