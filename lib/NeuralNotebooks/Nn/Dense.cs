@@ -77,6 +77,10 @@ public sealed class Dense : KernelLayer
     /// <inheritdoc/>
     internal override void EndInference() => _inferring = false;
 
+    /// <summary>dx = dz·Wᵀ for <paramref name="rows"/> samples: the input gradient of the backward pass (and of <see cref="HiddenGradientCopy"/>'s, to the same bits).</summary>
+    internal void InputGradient(ReadOnlySpan<float> dz, int rows, Span<float> dx) =>
+        Simd.Gemm(rows, InputShape[0], Units, dz, false, Kernel.data, true, dx);
+
     /// <summary>
     /// For the next backward pass only: a copy of its pre-activation gradient dz, made by the thread whose
     /// managed id is Thread, which that thread reads instead of dz in the weight gradient's parts it runs
@@ -104,7 +108,7 @@ public sealed class Dense : KernelLayer
         SumRowsIntoBiasGradient(dz, Units);                                                      // db = Σ rows of dz
         if (!needInputGradient) return null;
         var dx = Ensure(ref _dx, n, inputs);
-        Simd.Gemm(n, inputs, Units, dz.data, false, Kernel.data, true, dx.data);                 // dx = dz·Wᵀ
+        InputGradient(dz.data, n, dx.data);
         return dx;
     }
 }

@@ -17,11 +17,6 @@ internal sealed class HiddenGradientCopy : ISideTask
     /// <summary>For the tests: while set on a thread, its training loops make no copy.</summary>
     [ThreadStatic] internal static bool Off;
 
-    private static long _handedCount, _usedCount;
-
-    /// <summary>For the tests and benchmarks: how many batches of every loop so far handed a copy to a worker, and how many used one.</summary>
-    internal static (long Handed, long Used) Batches => (Interlocked.Read(ref _handedCount), Interlocked.Read(ref _usedCount));
-
     /// <summary>For the tests: called with the calling thread's dz and the worker's copy, when the weight gradient reads both.</summary>
     internal static Action<float[], float[]>? Received;
 
@@ -31,7 +26,7 @@ internal sealed class HiddenGradientCopy : ISideTask
     private int _rows, _thread;
     /// <summary>0: the output gradient is not there yet; 1: it is; -1: the step went another way, give up.</summary>
     private int _stage;
-    private bool _made, _handed;
+    private bool _handed;
 
     private HiddenGradientCopy(Dense hidden, Dense output)
     {
@@ -61,11 +56,8 @@ internal sealed class HiddenGradientCopy : ISideTask
         if (_h.Length != size) (_h, _dh, _dz) = (new float[size], new float[size], new float[size]);
         _hiddenOutput = hiddenOutput.data;
         _rows = rows;
-        _made = false;
         Volatile.Write(ref _stage, 0);
-        if (!ForkJoin.Beside(this)) return;
-        _handed = true;
-        Interlocked.Increment(ref _handedCount);
+        _handed = ForkJoin.Beside(this);
     }
 
     /// <summary>The loss's gradient of the output layer's pre-activation is in <paramref name="gradient"/>: the worker may go on.</summary>
@@ -91,10 +83,10 @@ internal sealed class HiddenGradientCopy : ISideTask
             return;
         }
         _handed = false;
-        Interlocked.CompareExchange(ref _stage, -1, 0);
+        // Once the gradient was there, a worker that took the task made the copy (or threw, which the join rethrows).
+        bool ready = Interlocked.CompareExchange(ref _stage, -1, 0) == 1;
         bool ran = ForkJoin.JoinBeside();
-        _hidden.GradientCopy = use && ran && _made && Volatile.Read(ref _stage) == 1 ? (_dz, _thread) : null;
-        if (_hidden.GradientCopy is not null) Interlocked.Increment(ref _usedCount);
+        _hidden.GradientCopy = use && ran && ready ? (_dz, _thread) : null;
     }
 
     /// <summary>On the worker.</summary>
@@ -108,8 +100,7 @@ internal sealed class HiddenGradientCopy : ISideTask
         while ((stage = Volatile.Read(ref _stage)) == 0) spin.SpinOnce(sleep1Threshold: -1);
         if (stage < 0) return;
         // As the output layer's and the activation's backward passes compute them on the calling thread.
-        Simd.Gemm(_rows, _hidden.Units, _output.Units, _outputGradient, false, _output.Kernel.data, true, _dh);
+        _output.InputGradient(_outputGradient, _rows, _dh);
         _hidden.Activation.Backward(default, _h, _dh, _dz, _hidden.Units);
-        _made = true;
     }
 }
