@@ -178,6 +178,8 @@ internal static class IdxDataset
         // bring its pages in before they could be asked for in 2 MB).
         var pixels = HugePages.UninitializedArray(images.Bytes.Length);
         PixelConversion.ToUnitFloatsParallel(images.Bytes, pixels);
+        // The cached bytes stay in memory for the process anyway: a fit may gather its batches from them.
+        PixelBytes.Remember(pixels, images.Bytes);
         int[] dims = channels ? [.. images.Dimensions, 1] : [.. images.Dimensions];
         var y = new int[labels.Bytes.Length];
         for (int i = 0; i < y.Length; i++) y[i] = labels.Bytes[i];

@@ -8,10 +8,14 @@ internal static unsafe class Prefetch
 {
     /// <summary>Asks for every cache line of the <paramref name="floats"/> floats from <paramref name="start"/> to be brought into L1.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Lines(float* start, int floats)
+    public static void Lines(float* start, int floats) => Lines((byte*)start, floats * sizeof(float));
+
+    /// <summary>Asks for every cache line of the <paramref name="bytes"/> bytes from <paramref name="start"/> to be brought into L1.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Lines(byte* start, int bytes)
     {
         if (!Sse.IsSupported) return;
-        byte* p = (byte*)start, end = (byte*)(start + floats);
+        byte* p = start, end = start + bytes;
         for (; p < end; p += 64) Sse.Prefetch0(p);
         Sse.Prefetch0(end - 1);   // the range need not start on a line
     }

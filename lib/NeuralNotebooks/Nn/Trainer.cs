@@ -103,12 +103,13 @@ internal sealed class Trainer
     /// <summary>
     /// One pass over <paramref name="x"/> in batches, in <paramref name="order"/> (null: as stored).
     /// Returns the sum over samples of the batch losses and, when asked, the number of correct predictions.
+    /// With <paramref name="xBytes"/> (<see cref="PixelBytes.Matching"/> of x), the batches are gathered from those bytes.
     /// </summary>
-    public (double LossSum, long Correct) RunEpoch(Tensor x, Tensor y, int[]? order, int batchSize, int epoch, bool countCorrect)
+    public (double LossSum, long Correct) RunEpoch(Tensor x, Tensor y, int[]? order, int batchSize, int epoch, bool countCorrect, byte[]? xBytes = null)
     {
         try
         {
-            return RunBatches(x, y, order, batchSize, epoch, countCorrect);
+            return RunBatches(x, y, order, batchSize, epoch, countCorrect, xBytes);
         }
         finally
         {
@@ -127,7 +128,7 @@ internal sealed class Trainer
     }
 
     [MethodImpl(JitHints.PerBatch)]
-    private (double LossSum, long Correct) RunBatches(Tensor x, Tensor y, int[]? order, int batchSize, int epoch, bool countCorrect)
+    private (double LossSum, long Correct) RunBatches(Tensor x, Tensor y, int[]? order, int batchSize, int epoch, bool countCorrect, byte[]? xBytes)
     {
         int n = x.Shape[0];
         double lossSum = 0;
@@ -136,7 +137,7 @@ internal sealed class Trainer
         {
             int count = Math.Min(batchSize, n - start);
             ForkJoin.Alone = _cores.Begin();
-            var xb = Batches.Gather(x, order, start, count, ref _xBatch, _layers[0].InputSplit(count));
+            var xb = Batches.Gather(x, order, start, count, ref _xBatch, _layers[0].InputSplit(count), xBytes);
             var yb = Batches.Gather(y, order, start, count, ref _yBatch);
             // Summed before the forward pass, not with the loss: the cores' loops in between then need not wait
             // for a worker busy with the copy, and each core's half of the kernel is still in its cache from the

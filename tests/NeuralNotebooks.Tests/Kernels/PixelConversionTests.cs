@@ -57,6 +57,65 @@ public class PixelConversionTests
         Assert.Equal(expected, actual);
     }
 
+    /// <summary>
+    /// The check a fit runs before gathering from bytes: true for exactly what the conversion makes, at lengths
+    /// around its vectors and its 4,096-float blocks; false for one float changed anywhere, -0 for 0, a NaN, or
+    /// another length.
+    /// </summary>
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(15)]
+    [InlineData(17)]
+    [InlineData(1023)]
+    [InlineData(4095)]
+    [InlineData(4096)]
+    [InlineData(4097)]
+    [InlineData(3 * 4096 + 5)]
+    public void AreUnitFloats_holds_for_the_conversion_and_for_nothing_else(int n)
+    {
+        var source = new byte[n];
+        new Random(n).NextBytes(source);
+        var floats = new float[n];
+        PixelConversion.ToUnitFloatsScalar(source, floats);
+        Assert.True(PixelConversion.AreUnitFloats(source, floats));
+        Assert.False(PixelConversion.AreUnitFloats(source, new float[n + 1]));
+        if (n == 0) return;
+        Assert.False(PixelConversion.AreUnitFloats(source.AsSpan(1), floats));
+        foreach (int at in new[] { 0, n / 2, n - 1 })
+        {
+            var changed = (float[])floats.Clone();
+            changed[at] = BitConverter.Int32BitsToSingle(BitConverter.SingleToInt32Bits(changed[at]) ^ 1);   // one bit off
+            Assert.False(PixelConversion.AreUnitFloats(source, changed), $"one bit changed at {at} of {n}");
+            changed[at] = float.NaN;
+            Assert.False(PixelConversion.AreUnitFloats(source, changed), $"NaN at {at} of {n}");
+            var zeros = new byte[n];
+            var negativeZero = new float[n];
+            negativeZero[at] = -0f;
+            Assert.True(PixelConversion.AreUnitFloats(zeros, new float[n]));
+            Assert.False(PixelConversion.AreUnitFloats(zeros, negativeZero), $"-0 at {at} of {n}");
+        }
+    }
+
+    [Fact]
+    public void AreUnitFloats_shared_among_the_cores_finds_one_difference_at_a_chunk_edge()
+    {
+        var source = new byte[3 * (1 << 20) + 17];
+        new Random(6).NextBytes(source);
+        var floats = new float[source.Length + 3];   // a longer array, compared over the bytes' length
+        PixelConversion.ToUnitFloatsParallel(source, floats);
+        Assert.True(PixelConversion.AreUnitFloatsParallel(source, floats, source.Length));
+        Assert.False(PixelConversion.AreUnitFloatsParallel(source, floats, source.Length - 1));
+        foreach (int at in new[] { 0, (1 << 20) - 1, 1 << 20, 2 << 20, source.Length - 1 })
+        {
+            float kept = floats[at];
+            floats[at] = kept + 1f;
+            Assert.False(PixelConversion.AreUnitFloatsParallel(source, floats, source.Length), $"changed at {at}");
+            floats[at] = kept;
+        }
+        Assert.True(PixelConversion.AreUnitFloatsParallel(source, floats, source.Length));
+    }
+
     [Fact]
     public void A_short_destination_is_an_error_naming_both_lengths()
     {

@@ -62,6 +62,39 @@ public class BatchesTests
         finally { ForkJoin.Alone = false; }
     }
 
+    /// <summary>
+    /// Read from the bytes the floats were made of, every kind of gather (in stored order, shuffled on the calling
+    /// thread, shared by samples, cut by features, alone on one core) gives the floats a gather of the floats gives.
+    /// </summary>
+    [Theory]
+    [InlineData(200, 784, 392)]
+    [InlineData(200, 784, 0)]
+    [InlineData(7, 784, 392)]
+    [InlineData(17, 784, 100)]
+    [InlineData(33, 255, 0)]
+    [InlineData(1, 1, 0)]
+    public void A_gather_from_bytes_gives_the_floats_a_gather_from_floats_does(int count, int per, int splitAt)
+    {
+        int samples = count + 40;
+        var bytes = new byte[samples * per];
+        new Random(count + per).NextBytes(bytes);
+        var floats = new float[bytes.Length];
+        PixelConversion.ToUnitFloats(bytes, floats);
+        var source = new Tensor(floats, samples, per);
+        var order = Enumerable.Range(0, samples).ToArray();
+        new Random(count * per).Shuffle(order);
+        foreach (var o in new[] { order, null })
+        {
+            int start = o is null ? 11 : 30;
+            Tensor? fromFloats = null, fromBytes = null, alone = null;
+            var expected = Batches.Gather(source, o, start, count, ref fromFloats, splitAt).ToArray();
+            Assert.Equal(expected, Batches.Gather(source, o, start, count, ref fromBytes, splitAt, bytes).ToArray());
+            ForkJoin.Alone = true;
+            try { Assert.Equal(expected, Batches.Gather(source, o, start, count, ref alone, splitAt, bytes).ToArray()); }
+            finally { ForkJoin.Alone = false; }
+        }
+    }
+
     [Fact]
     public void A_gather_in_stored_order_copies_the_contiguous_samples()
     {

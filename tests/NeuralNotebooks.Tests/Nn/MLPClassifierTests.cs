@@ -248,6 +248,38 @@ public class MLPClassifierTests
         Assert.StartsWith("MLPClassifier: ", e.Message);
     }
 
+    /// <summary>
+    /// Images that are still the bytes their loader kept, divided by 255 (mostly zeros, like pixels), are gathered from
+    /// those bytes: the same loss curve and weights, to the bit, as gathered from the floats. Changed in place to hold
+    /// a NaN, they are floats like any others and refused by name.
+    /// </summary>
+    [Fact]
+    public void Fit_on_images_gathered_from_their_bytes_trains_the_same_bits_as_from_their_floats()
+    {
+        const int N = 700, Features = 784;
+        var bytes = new byte[N * Features];
+        var rng = new Random(12);
+        for (int i = 0; i < bytes.Length; i++) bytes[i] = rng.Next(5) == 0 ? (byte)rng.Next(1, 256) : (byte)0;
+        var floats = new float[bytes.Length];
+        NeuralNotebooks.Kernels.PixelConversion.ToUnitFloats(bytes, floats);
+        PixelBytes.Remember(floats, bytes);
+        var images = new Tensor(floats, N, 28, 28);
+        var y = Enumerable.Range(0, N).Select(i => (bytes[i * Features + 400] + i) % 10).ToArray();
+        Assert.Same(bytes, PixelBytes.Matching(images.Reshape(N, Features)));
+        MLPClassifier Fit() => new MLPClassifier(hiddenLayerSizes: [16], activation: "logistic", maxIter: 3, tol: 0, nIterNoChange: 100, randomState: 4).Fit(images, y);
+        var fromBytes = Fit();
+        MLPClassifier.BytesOff = true;
+        MLPClassifier fromFloats;
+        try { fromFloats = Fit(); }
+        finally { MLPClassifier.BytesOff = false; }
+        Assert.Equal(fromFloats.LossCurve.Select(BitConverter.SingleToInt32Bits), fromBytes.LossCurve.Select(BitConverter.SingleToInt32Bits));
+        for (int l = 0; l < fromFloats.Coefs.Count; l++)
+            Assert.Equal(fromFloats.Coefs[l].ToArray().Select(BitConverter.SingleToInt32Bits), fromBytes.Coefs[l].ToArray().Select(BitConverter.SingleToInt32Bits));
+        floats[3 * Features + 5] = float.NaN;
+        var e = Assert.Throws<ArgumentException>(() => Fit());
+        Assert.Contains("row 3, column 5", e.Message);
+    }
+
     [Fact]
     public void Fit_stops_when_the_loss_stops_improving_by_tol()
     {
