@@ -14,6 +14,9 @@ internal static class PixelBytes
     /// <summary>Keyed by the float array itself: the entry goes when the array does, and every view of it (a reshape shares it) finds it.</summary>
     private static readonly ConditionalWeakTable<float[], byte[]> Sources = new();
 
+    /// <summary>For tests: on this thread <see cref="Matching"/> finds nothing, so fits gather from the floats.</summary>
+    [ThreadStatic] internal static bool Off;
+
     /// <summary>Records that <paramref name="pixels"/> was made from <paramref name="bytes"/> (which nobody may change afterwards) by <see cref="PixelConversion.ToUnitFloats"/>.</summary>
     public static void Remember(float[] pixels, byte[] bytes) => Sources.AddOrUpdate(pixels, bytes);
 
@@ -24,7 +27,7 @@ internal static class PixelBytes
     /// </summary>
     public static byte[]? Matching(Tensor x)
     {
-        if (!Sources.TryGetValue(x.data, out var bytes) || bytes.Length != x.Size) return null;
+        if (Off || !Sources.TryGetValue(x.data, out var bytes) || bytes.Length != x.Size) return null;
         return PixelConversion.AreUnitFloatsParallel(bytes, x.data, x.Size) ? bytes : null;
     }
 }

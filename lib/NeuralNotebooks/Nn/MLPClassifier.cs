@@ -85,7 +85,7 @@ public sealed class MLPClassifier
         // One pass over x either way: images as their loader made them (every float k / 255f for a byte it
         // kept) are finite, and their batches are gathered from those bytes, the same floats from a quarter of
         // the memory; anything else is checked for NaN and infinity.
-        var bytes = BytesOff ? null : PixelBytes.Matching(samples);
+        var bytes = PixelBytes.Matching(samples);
         if (bytes is null) CheckFinite("Fit", x, samples);
         lock (_gate)
         {
@@ -273,9 +273,6 @@ public sealed class MLPClassifier
         throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
             $"MLPClassifier.{method}: x of shape {x.Shape} holds {samples.AsSpan()[at]} at row {at / features}, column {at % features}{(x.Rank > 2 ? " of the flattened samples" : "")}; scikit-learn refuses NaN and infinity in its input too."), nameof(x));
     }
-
-    /// <summary>For tests: <see cref="Fit"/> on this thread gathers from x's floats even when they are its loader's bytes / 255f.</summary>
-    [ThreadStatic] internal static bool BytesOff;
 
     /// <summary>numpy's <c>finfo(float64).eps</c>, 2⁻⁵², where scikit-learn 1.2's log-loss clips probabilities.</summary>
     private const double Float64Epsilon = 2.220446049250313e-16;

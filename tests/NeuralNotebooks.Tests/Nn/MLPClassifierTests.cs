@@ -268,10 +268,10 @@ public class MLPClassifierTests
         Assert.Same(bytes, PixelBytes.Matching(images.Reshape(N, Features)));
         MLPClassifier Fit() => new MLPClassifier(hiddenLayerSizes: [16], activation: "logistic", maxIter: 3, tol: 0, nIterNoChange: 100, randomState: 4).Fit(images, y);
         var fromBytes = Fit();
-        MLPClassifier.BytesOff = true;
+        PixelBytes.Off = true;
         MLPClassifier fromFloats;
         try { fromFloats = Fit(); }
-        finally { MLPClassifier.BytesOff = false; }
+        finally { PixelBytes.Off = false; }
         Assert.Equal(fromFloats.LossCurve.Select(BitConverter.SingleToInt32Bits), fromBytes.LossCurve.Select(BitConverter.SingleToInt32Bits));
         for (int l = 0; l < fromFloats.Coefs.Count; l++)
             Assert.Equal(fromFloats.Coefs[l].ToArray().Select(BitConverter.SingleToInt32Bits), fromBytes.Coefs[l].ToArray().Select(BitConverter.SingleToInt32Bits));
