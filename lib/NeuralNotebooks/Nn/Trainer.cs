@@ -101,7 +101,8 @@ internal sealed class Trainer
     public float L2PerBatch { get; init; }
 
     /// <summary>
-    /// One pass over <paramref name="x"/> in batches, in <paramref name="order"/> (null: as stored).
+    /// One pass over the first y.Shape[0] samples of <paramref name="x"/> in batches, in <paramref name="order"/>
+    /// (null: as stored); x may hold more after them (a validation split's, left in place rather than copied out).
     /// Returns the sum over samples of the batch losses and, when asked, the number of correct predictions.
     /// With <paramref name="xBytes"/> (<see cref="PixelBytes.Matching"/> of x), the batches are gathered from those bytes.
     /// </summary>
@@ -130,7 +131,7 @@ internal sealed class Trainer
     [MethodImpl(JitHints.PerBatch)]
     private (double LossSum, long Correct) RunBatches(Tensor x, Tensor y, int[]? order, int batchSize, int epoch, bool countCorrect, byte[]? xBytes)
     {
-        int n = x.Shape[0];
+        int n = y.Shape[0];
         double lossSum = 0;
         long correct = 0;
         for (int start = 0, batch = 1; start < n; start += batchSize, batch++)

@@ -68,6 +68,26 @@ public class FitArgumentTests
         Assert.Equal(model.Evaluate(x[7..], y[7..]).Loss, history["val_loss"][0]);
     }
 
+    /// <summary>
+    /// The split's training samples are read where they lie in x, not copied out: the same loss curves and
+    /// weights, to the bit, as a fit given the two parts as separate tensors, shuffled or not.
+    /// </summary>
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void A_validation_split_trains_the_bits_of_the_parts_given_apart(bool shuffle)
+    {
+        var x = X(40);
+        var y = Labels(40);
+        var split = Model("sparse_categorical_crossentropy");
+        var apart = Model("sparse_categorical_crossentropy");
+        var h1 = split.Fit(x, y, epochs: 3, batchSize: 8, validationSplit: 0.25, shuffle: shuffle, verbose: false);
+        var h2 = apart.Fit(x[..30], y[..30], epochs: 3, batchSize: 8, validationData: (x[30..], y[30..]), shuffle: shuffle, verbose: false);
+        Assert.Equal(h2["loss"], h1["loss"]);
+        Assert.Equal(h2["val_loss"], h1["val_loss"]);
+        for (int i = 0; i < split.GetWeights().Count; i++) Assert.Equal(apart.GetWeights()[i].ToArray(), split.GetWeights()[i].ToArray());
+    }
+
     [Fact]
     public void A_small_split_still_validates_on_one_sample_and_one_that_leaves_nothing_to_train_on_is_refused()
     {
