@@ -304,7 +304,7 @@ internal static class Compare
         Console.WriteLine($"TorchSharp peer: {(torchSharp is null ? "not available (see above)" : TorchSharpPeer.Name)}; ratio = library / the faster peer");
         Console.WriteLine($"{"workload",-28} {"library",12} {"peer",12} {"TorchSharp",12} {"unit",-10} {"ratio",7} {"goal",6}  peer");
         foreach (var r in rows)
-            Console.WriteLine($"{r.Workload,-28} {r.Library,12:N2} {r.Peer,12:N2} {(double.IsNaN(r.TorchSharp) ? "-" : r.TorchSharp.ToString("N2", CultureInfo.InvariantCulture)),12} {r.Unit,-10} {r.RoundedRatio.ToString(r.RoundedRatio == Math.Round(r.Ratio, 2) ? "F2" : "0.00####", CultureInfo.InvariantCulture),7} {r.Goal,6:F1}  {r.PeerName}{(r.FastestPeerName == r.PeerName ? "" : $" (ratio against {r.FastestPeerName})")}{(r.Ratio >= r.Goal ? "" : "  (below goal)")}");
+            Console.WriteLine($"{r.Workload,-28} {r.Library,12:N2} {r.Peer,12:N2} {(double.IsNaN(r.TorchSharp) ? "-" : r.TorchSharp.ToString("N2", CultureInfo.InvariantCulture)),12} {r.Unit,-10} {r.RoundedRatio.ToString("0.00####", CultureInfo.InvariantCulture),7} {r.Goal,6:F1}  {r.PeerName}{(r.FastestPeerName == r.PeerName ? "" : $" (ratio against {r.FastestPeerName})")}{(r.Ratio >= r.Goal ? "" : "  (below goal)")}");
         var ceiling = Ceiling(rows, peaks, cnnForwardFlops);
         foreach (var line in ceiling.Lines) Console.WriteLine(line);
         if (rows.Any(r => r.Links.Any(l => !double.IsNaN(l))))

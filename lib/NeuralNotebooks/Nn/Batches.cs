@@ -69,27 +69,20 @@ internal static class Batches
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void Copy(Rows source, int[] order, int start, int first, int length, int from, int to, float[] batch)
     {
-        int per = source.Per;
-        if (source.Bytes is { } bytes)
+        // The rows are asked for by their bytes in memory, a byte or a float a value.
+        int per = source.Per, size = source.Bytes is null ? sizeof(float) : 1;
+        fixed (float* floats = source.Floats)
+        fixed (byte* bytes = source.Bytes)
         {
-            fixed (byte* s = bytes)
-            {
-                for (int k = from; k < Math.Min(to, from + Ahead); k++) Prefetch.Lines(s + (long)order[start + k] * per + first, length);
-                for (int k = from; k < to; k++)
-                {
-                    if (k + Ahead < to) Prefetch.Lines(s + (long)order[start + k + Ahead] * per + first, length);
-                    PixelConversion.ToUnitFloats(bytes.AsSpan(order[start + k] * per + first, length), batch.AsSpan(k * per + first, length));
-                }
-            }
-            return;
-        }
-        fixed (float* s = source.Floats)
-        {
-            for (int k = from; k < Math.Min(to, from + Ahead); k++) Prefetch.Lines(s + (long)order[start + k] * per + first, length);
+            byte* s = bytes != null ? bytes : (byte*)floats;
+            for (int k = from; k < Math.Min(to, from + Ahead); k++) Prefetch.Lines(s + ((long)order[start + k] * per + first) * size, length * size);
             for (int k = from; k < to; k++)
             {
-                if (k + Ahead < to) Prefetch.Lines(s + (long)order[start + k + Ahead] * per + first, length);
-                source.Floats.AsSpan(order[start + k] * per + first, length).CopyTo(batch.AsSpan(k * per + first, length));
+                if (k + Ahead < to) Prefetch.Lines(s + ((long)order[start + k + Ahead] * per + first) * size, length * size);
+                int at = order[start + k] * per + first;
+                var into = batch.AsSpan(k * per + first, length);
+                if (source.Bytes is { } b) PixelConversion.ToUnitFloats(b.AsSpan(at, length), into);
+                else source.Floats.AsSpan(at, length).CopyTo(into);
             }
         }
     }
