@@ -664,9 +664,9 @@ public class SimdTests
 
     [Theory]
     [InlineData(128)] [InlineData(1087)] [InlineData(4113)]
-    public unsafe void Both_two_array_line_loops_keep_the_plain_loops_sums_at_every_alignment(int n)
+    public unsafe void The_two_array_line_loops_keep_the_plain_loops_sums_at_every_alignment(int n)
     {
-        // Which of the two a dot runs depends on the processor (the lookahead's), so each is called here itself:
+        // Which of the three a dot runs depends on the processor (the lookahead's) and on where y lies, so each is called here itself:
         // every accumulator, to the bit, is the plain loop's over the steps the loop took.
         if (!System.Runtime.Intrinsics.X86.Avx512F.IsSupported) return;
         var values = Data(n + 16, 43, specials: false);
@@ -678,17 +678,43 @@ public class SimdTests
                     var plain = new System.Runtime.Intrinsics.Vector512<float>[4];
                     var op = default(MultiplyOperator);
                     System.Runtime.Intrinsics.Vector512<float> b0 = default, b1 = default, b2 = default, b3 = default, c0 = default, c1 = default, c2 = default, c3 = default;
+                    System.Runtime.Intrinsics.Vector512<float> d0 = default, d1 = default, d2 = default, d3 = default;
                     int both = Loops.SumOfLineAligned(px, py, n, op, ref b0, ref b1, ref b2, ref b3);
                     int first = Loops.SumOfFirstLineAligned(px, py, n, op, ref c0, ref c1, ref c2, ref c3);
+                    int lying = Loops.SumWhereTheyLie(px, py, n, op, ref d0, ref d1, ref d2, ref d3);
                     // Whole blocks while one more is left for the lookahead load of the next line: the rest is the plain loop's.
                     Assert.Equal(n < 128 ? 0 : ((n - 128) / 64 + 1) * 64, both);
                     Assert.Equal(both, first);
+                    Assert.Equal(both, lying);
                     for (int i = 0; i < both; i += 64)
                         for (int j = 0; j < 4; j++)
                             plain[j] += System.Runtime.Intrinsics.Vector512.Create(values.AsSpan(ox + i + 16 * j, 16)) * System.Runtime.Intrinsics.Vector512.Create(other.AsSpan(oy + i + 16 * j, 16));
                     Assert.Equal(plain, new[] { b0, b1, b2, b3 });
                     Assert.Equal(plain, new[] { c0, c1, c2, c3 });
+                    Assert.Equal(plain, new[] { d0, d1, d2, d3 });
                 }
+    }
+
+    [Theory]
+    [InlineData(1087)] [InlineData(70_001)]
+    public unsafe void A_dot_with_y_on_a_cache_line_keeps_the_plain_loops_sum_wherever_x_lies(int n)
+    {
+        // y on a line takes its own loop at 512 bits (Loops.SumWhereTheyLie); the sum must not change with it.
+        var values = Data(n + 16, 45, specials: false);
+        var other = Data(n + 16, 46, specials: false);
+        var x = GC.AllocateArray<float>(n + 16, pinned: true);
+        var y = GC.AllocateArray<float>(n + 16, pinned: true);
+        int oy;
+        fixed (float* p = y) oy = (int)((64 - (nint)p % 64) % 64 / sizeof(float));
+        other.AsSpan(0, n).CopyTo(y.AsSpan(oy));
+        var ys = y.AsSpan(oy, n);
+        fixed (float* p = ys) Assert.Equal(0, (nint)p % 64);
+        float expected = System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? BlockedPlainOrderSum(values, other, n, (a, b) => a * b, (a, b) => a * b) : Simd.Dot(values.AsSpan(0, n), other.AsSpan(0, n));
+        for (int ox = 0; ox < 16; ox++)
+        {
+            values.AsSpan(0, n).CopyTo(x.AsSpan(ox));
+            Assert.Equal(BitConverter.SingleToInt32Bits(expected), BitConverter.SingleToInt32Bits(Simd.Dot(x.AsSpan(ox, n), ys)));
+        }
     }
 
     /// <summary>Blocks of 64K floats, each in the plain loop's order, their sums added in double (see Loops.SumOf).</summary>
