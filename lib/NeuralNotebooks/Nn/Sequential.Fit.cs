@@ -57,9 +57,9 @@ public sealed partial class Sequential
             CheckData("Fit", Adapt(given.X), given.Y, loss, "validate", "validationData's X", "validationData's Y", nameof(validationData));
             CheckFinite("Fit", given.X, "validationData's X");
         }
-        // Where the validation targets sit in the learner's data, for the check's message below.
+        // Where the validation targets sit in the learner's data, for the check's message below; the validation
+        // samples start at the same row of validationData's X (a split's, left in x, at nTrain).
         (int First, string? Source) validationTargets = (0, "validationData's Y");
-        int validationFirst = 0;   // where the validation samples start in validationData's X
         if (validationSplit > 0 && validationData is null)
         {
             // Like Keras: the last fraction of the data, taken before shuffling, the first ⌊n·(1 - split)⌋
@@ -73,7 +73,6 @@ public sealed partial class Sequential
             int per = x.Size / x.Shape[0];
             CheckFinite("Fit", x.AsSpan().Slice(nTrain * per, nVal * per), per, "x (in its validation split)", nTrain);   // before an epoch trains, not in Evaluate after it
             validationData = (x, y.Slice(nTrain, nVal));
-            validationFirst = nTrain;
             y = y.Slice(0, nTrain);
             validationTargets = (nTrain, null);
         }
@@ -96,7 +95,7 @@ public sealed partial class Sequential
             if (Metrics.Count > 0) metrics["accuracy"] = (float)correct / n;
             if (validationData is { } vd)
             {
-                var (vLoss, vAcc) = EvaluateBatches(Adapt(vd.X), vd.Y, loss, batchSize, checkInputs: false, validationFirst);
+                var (vLoss, vAcc) = EvaluateBatches(Adapt(vd.X), vd.Y, loss, batchSize, checkInputs: false, validationTargets.First);
                 metrics["val_loss"] = vLoss;
                 if (Metrics.Count > 0) metrics["val_accuracy"] = vAcc;
             }
