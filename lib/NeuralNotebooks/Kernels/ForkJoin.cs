@@ -354,14 +354,16 @@ internal static unsafe class ForkJoin
                 while (true)
                 {
                     long now = System.Diagnostics.Stopwatch.GetTimestamp();
+                    bool worked;
                     if (Volatile.Read(ref _next) < Volatile.Read(ref _parts))
                     {
                         if (RunParts()) _finishedByWorker.Set();
-                        idle = System.Diagnostics.Stopwatch.GetTimestamp();
-                        until = idle + StayTicks;
+                        worked = true;
                     }
-                    else if (RunSide())
+                    else worked = RunSide();
+                    if (worked)
                     {
+                        // The stay starts again from the end of the work, not from before it.
                         idle = System.Diagnostics.Stopwatch.GetTimestamp();
                         until = idle + StayTicks;
                     }
