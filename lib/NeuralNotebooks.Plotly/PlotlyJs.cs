@@ -16,11 +16,11 @@ public static class PlotlyJs
     /// <summary>What a reader sees where the interactive figure would be when no script runs (GitHub, an offline page).</summary>
     public static string PlaceholderText(string? title) =>
         $"Interactive view{(title is null ? "" : $" of \u201c{title}\u201d")} (Plotly). It needs plotly.js {Version}, which the notebook loads from cdn.plot.ly " +
-        "when it runs in VS Code. This page did not run it (offline, or a viewer without scripts): the static figure shows the same data.";
+        "when it runs in VS Code. This page did not run it (offline, or a viewer without scripts): the static charts and printed tables of the notebook show the same data.";
 
     /// <summary>The text that replaces the placeholder when the script runs but cannot fetch plotly.js.</summary>
     public const string OfflineText =
-        "Could not load plotly.js " + Version + " from cdn.plot.ly (no network?). The static figure shows the same data; " +
+        "Could not load plotly.js " + Version + " from cdn.plot.ly (no network?). The static charts and printed tables of the notebook show the same data; " +
         "the file-based app writes this view as a self-contained HTML file that works offline.";
 
     /// <summary>

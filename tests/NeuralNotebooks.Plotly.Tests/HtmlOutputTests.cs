@@ -22,7 +22,7 @@ public partial class HtmlOutputTests
         var id = DivId().Match(html).Groups["id"].Value;
         Assert.NotEmpty(id);
         Assert.Contains($"id=\"{id}-placeholder\"", html);
-        Assert.Contains("the static figure shows the same data", html);
+        Assert.Contains("the static charts and printed tables of the notebook show the same data", html);
         Assert.Contains($"https://cdn.plot.ly/plotly-{PlotlyJs.Version}.min.js", html);
         // A title cannot close the script early; the figure inside it is the figure's JSON.
         Assert.Single(Regex.Matches(html, "</script>"));
