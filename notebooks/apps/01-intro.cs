@@ -69,7 +69,7 @@ var confidentMistakes = Enumerable.Range(0, yTest.Length)
     .Take(12).ToArray();
 display(
 Plot.Images(mnist.Test.Images, confidentMistakes,
-    titles: confidentMistakes.Select(i => $"{yTest[i]}→{predicted[i]} ({probabilities.Item(i, predicted[i]):P0})").ToArray(), columns: 6)
+    titles: confidentMistakes.Select(i => $"{yTest[i]}→{predicted[i]} ({probabilities.Item(i, predicted[i]):P1})").ToArray(), columns: 6)
 );
 
 // ## Opening the box: one neuron by hand

@@ -127,6 +127,11 @@ foreach (var chart in charts) display(chart);
 
 // Each chart draws the function and its derivative. Away from 0 the sigmoid's and tanh's derivatives shrink fast: the table below reads them off at $z = 0, 2, 5$. At $z = 2$ the sigmoid's slope is about 0.1 and tanh's below 0.08; at $z = 5$ both are nearly 0. A neuron whose weighted sum lands there learns very slowly, and a deep stack of such neurons multiplies many small numbers together. This is the **vanishing gradient** problem, and the reason ReLU, whose derivative is exactly 1 for every positive input, became the default in hidden layers. Arctan's slope decays far more slowly than tanh's (0.04 against 0.0002 at $z = 5$).
 
+var probe = Tensor.From(0f, 2f, 5f);
+var rows = functions.Select(name => (name, d: Activations.Get(name).Derivative(probe).ToArray()));
+Console.WriteLine($"{"",-11}{"f'(0)",9}{"f'(2)",9}{"f'(5)",9}");
+foreach (var (name, d) in rows) Console.WriteLine($"{name,-11}{d[0],9:F4}{d[1],9:F4}{d[2],9:F4}");
+
 // ### The same curves, interactive
 //
 // All five functions and their derivatives in one Plotly figure. Hover anywhere to read every curve at that $z$ (at $z = 2$ the sigmoid's derivative is already down to about 0.105), drag a box to zoom into a flat tail, double-click to zoom back out, and click a name in the legend to hide that curve (double-click it to show only that one). The interactive view needs plotly.js, which VS Code fetches from the internet the first time it shows one; offline, and on GitHub, a note stands in its place and the static figure above shows the same numbers.
@@ -140,12 +145,6 @@ foreach (var name in functions)
 display(
 activationCurves.ToPlotly()
 );
-
-var probe = Tensor.From(0f, 2f, 5f);
-var rows = functions.Select(name => (name, d: Activations.Get(name).Derivative(probe).ToArray()));
-Console.WriteLine($"{"",-11}{"f'(0)",9}{"f'(2)",9}{"f'(5)",9}");
-foreach (var (name, d) in rows) Console.WriteLine($"{name,-11}{d[0],9:F4}{d[1],9:F4}{d[2],9:F4}");
-var sigmoidSlopeAt2 = Activations.Get("sigmoid").Derivative(Tensor.Scalar(2f)).Item();
 
 // ## The same tensors in TorchSharp
 //
@@ -240,7 +239,7 @@ Console.WriteLine($"leaky ReLU: {deadLeaky} of 100 (every negative input still p
 
 // ## One activation, three ways, a million numbers
 //
-// How does the library compute an activation over a million numbers quickly? The library's kernels use **SIMD** (single instruction, multiple data) instructions: one instruction works on a whole vector of floats, 16 at a time with AVX-512, 8 with AVX2 (most x86 laptops), 4 with Arm's NEON (Apple Silicon); the kernels use the widest the processor has. Here is the same sigmoid computed
+// How does the library compute an activation over a million numbers quickly? The library's kernels use **SIMD** (single instruction, multiple data) instructions: one instruction works on a whole vector of floats, 16 at a time with AVX-512, 8 with AVX2 (most x86 laptops), 4 with Arm's NEON (Apple Silicon); the element-wise kernels, this sigmoid among them, use the widest the processor has. Here is the same sigmoid computed
 //
 // 1. with a plain C# loop, one element at a time;
 // 2. with the library's SIMD kernel `Kernels.Simd.Sigmoid`;
@@ -304,6 +303,6 @@ Plot.Bar(new[] { "plain loop", "library SIMD", "TensorPrimitives" }, new[] { loo
     .Title("Sigmoid of 1,000,000 floats (lower is better)").XLabel("implementation").YLabel("milliseconds (best of 20)").HighlightMax(false)
 );
 
-// The three agree to about $10^{-7}$, the rounding error of a float32 near 1. The plain loop is more than ten times slower than the library's kernel (the sentence under the timings gives this run's factor): it computes one element per instruction while a SIMD kernel computes several at once (8 or 16 on an x86 processor, 4 on Apple Silicon). TensorPrimitives is vectorized too; in the repository's benchmark (README, "Performance") the library's kernel was 1.6x as fast on 512-bit vectors, 2.1x on 256-bit and 1.6x on 128-bit ones in the tables quoted there (both warmed up first), and the ratio moves from run to run; the sentence under the timings, computed from this run's numbers, says which was faster here and by how much. Timings in a notebook move a lot from run to run, especially on a busy machine, where one of the two can come out several times slower than in the benchmark (in some runs TensorPrimitives is no faster than the plain loop); the benchmark measures them carefully.
+// The three agree to about $10^{-7}$, the rounding error of a float32 near 1. The plain loop is more than ten times slower than the library's kernel (the sentence under the timings gives this run's factor): it computes one element per instruction while a SIMD kernel computes several at once (8 or 16 on an x86 processor, 4 on Apple Silicon). TensorPrimitives is vectorized too; in the repository's benchmark (README, "Performance") the library's kernel was 1.7x as fast on 512-bit vectors, 2.1x on 256-bit and 1.6x on 128-bit ones in the tables quoted there (both warmed up first), and the ratio moves from run to run; the sentence under the timings, computed from this run's numbers, says which was faster here and by how much. Timings in a notebook move a lot from run to run, especially on a busy machine, where one of the two can come out several times slower than in the benchmark (in some runs TensorPrimitives is no faster than the plain loop); the benchmark measures them carefully.
 //
 // **Next:** [03 — The multilayer perceptron](03-mlp.ipynb) stacks neurons into layers and trains them.

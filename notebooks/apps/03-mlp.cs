@@ -124,7 +124,7 @@ model.Summary()
 // - **`Dropout(0.2)`**: while training, each of the 512 outputs is set to 0 with probability 0.2, a fresh random choice at every step, and the survivors are multiplied by $1/0.8$ so that the next layer's sums keep their size. When predicting, nothing is dropped. No neuron can count on any other being there, so the network cannot lean on a few fragile combinations; this curbs overfitting, as an experiment below shows.
 // - **`Dense(10, activation: "softmax")`**: ten output scores $z_0 \dots z_9$, one per digit, turned into probabilities by the **softmax** $p_k = e^{z_k} / \sum_j e^{z_j}$: all positive, summing to 1, the largest score getting the largest share.
 // - **`"sparse_categorical_crossentropy"`**: the loss, $-\log p_y$, minus the log of the probability the network gives the true class $y$ (averaged over the images). It is 0 when the network is certain and right and grows without bound when it is certain and wrong. "Sparse" means the labels are class numbers (`7`) rather than one-hot vectors (`0 0 0 0 0 0 0 1 0 0`).
-// - **`RMSprop(learningRate: 0.001)`**: gradient descent that divides each weight's step by a running average of the size of that weight's recent gradients, so weights with large gradients take cautious steps and weights with small ones are not left behind.
+// - **`RMSprop(learningRate: 0.001)`**: gradient descent that divides each weight's step by the root of a running average of that weight's squared recent gradients (the *root mean square* of its name: the typical size of its recent gradients), so weights with large gradients take cautious steps and weights with small ones are not left behind.
 //
 // **Batches and epochs.** `Fit` does not compute the gradient on all images at once. It shuffles the training images, cuts them into **batches** of `batchSize` images, and for each batch computes the loss, its gradient, and one update of every weight. One pass over all the training images is an **epoch**. We use the Keras example's settings: 20 epochs, batches of 512, RMSprop with learning rate 0.001.
 //
@@ -162,7 +162,7 @@ histograms
 
 // ### The same history, interactive
 //
-// The history of the Keras-style model trained above (20 epochs on 54,000 images), interactive. Hover an epoch to read the training and the validation loss side by side, and look for the valley of the validation loss: once it stops falling while the training loss keeps going down, the network is learning the training set by heart (overfitting), and that is the epoch to stop at. The right panel shows the accuracies the same way. Drag to zoom, double-click to reset, click a legend entry to hide its line. The interactive view needs plotly.js, which VS Code fetches from the internet the first time it shows one; offline, and on GitHub, a note stands in its place; the loss chart above and the table printed while the model trained show the same numbers.
+// The history of the Keras-style model trained above (20 epochs on 54,000 images), interactive. Hover an epoch to read the training and the validation loss side by side, and look for the valley of the validation loss: once it stops falling while the training loss keeps going down, the network is learning the training set by heart (overfitting), and that is the epoch to stop at. (In this run there is none yet: as the line under the training log says, the validation loss is still at its lowest after the last epoch. The experiment on 1,000 images below has one.) The right panel shows the accuracies the same way. Drag to zoom, double-click to reset, click a legend entry to hide its line. The interactive view needs plotly.js, which VS Code fetches from the internet the first time it shows one; offline, and on GitHub, a note stands in its place; the loss chart above and the table printed while the model trained show the same numbers.
 
 display(
 history.ToPlotly()
@@ -324,7 +324,7 @@ if (torchSharp.Ready)
 }
 else Console.WriteLine(torchSharp.Message);
 
-// About 92% with no hidden layer at all: most digits can be told apart by one template each. The hidden layer of the MLP above is what takes it to about 98%.
+// About 92% with no hidden layer at all: most digits can be told apart by one template each. (Should the two accuracies print the same, that is chance: the two engines start from different random weights and see the images in different orders.) The hidden layer of the MLP above is what takes it to about 98%.
 
 // ## How many hidden units? The scikit-learn experiment
 //

@@ -226,7 +226,7 @@ Plot.Line(epochAxis, epochLoss.ToArray(), label: "training loss")
     .Title("Cross-entropy per epoch").XLabel("epoch").YLabel("cross-entropy loss").Markers()
 );
 
-// The training loss falls at every epoch. The validation loss falls with it at first and flattens out over the last epochs: the network is still fitting its training images more closely, but that no longer carries over much to digits it does not train on. Had the validation loss started to climb, the network would be memorising its training images (overfitting, shown in [03](03-mlp.ipynb)), and that would be the moment to stop; ten epochs stop near that point.
+// The training loss falls at every epoch. The validation loss falls with it at first and slows down over the last epochs, with small ups and downs (here it rose a little in the last one): the network is still fitting its training images more closely, but that no longer carries over much to digits it does not train on. Had the validation loss kept climbing, epoch after epoch, the network would be memorising its training images (overfitting, shown in [03](03-mlp.ipynb)), and that would be the moment to stop; ten epochs stop near that point.
 //
 // ## The test set, once
 //
@@ -284,7 +284,7 @@ Simd.AddScaled(-LearningRate, gradProbe.AsSpan(), paramsKernel.AsSpan());
 var kernelDifference = Math.Max((maskLoop - maskKernel).Abs().Max().Item(), (paramsLoop - paramsKernel).Abs().Max().Item());
 Console.WriteLine($"max |loop - kernel| over the ReLU mask and the SGD update: {kernelDifference:E2}");
 
-// **Summary.** Two matrix products forward, their transposes backward, a mask for ReLU and a softmax whose gradient is simply $P - Y$: that is all it takes to read handwritten digits at better than 97% accuracy on the test set. [05 — Convolutional networks](05-cnn.ipynb) shows how layers that look at small patches of the image do better still.
+// **Summary.** Two matrix products forward, their transposes backward, a mask for ReLU and a softmax with cross-entropy, whose gradient with respect to the scores is simply $(P - Y)/N$: that is all it takes to read handwritten digits at better than 97% accuracy on the test set. [05 — Convolutional networks](05-cnn.ipynb) shows how layers that look at small patches of the image do better still.
 
 // Types declared in the notebook (a program's type declarations follow its statements).
 record Gradients(Tensor W1, Tensor B1, Tensor W2, Tensor B2);

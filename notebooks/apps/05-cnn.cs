@@ -39,7 +39,7 @@ Console.WriteLine($"train {xTrain.Shape}, test {xTest.Shape}");
 
 // ## Convolution by hand
 //
-// A 3×3 **filter** (or kernel) $K$ is laid over a 3×3 patch of the image; the output at that position is the sum of the element-wise products, $\sum_{i,j} K_{ij}\, X_{y+i,\,x+j}$. Sliding it over every position gives a new image, a **feature map**. The filter below responds to vertical edges: it adds up the column of pixels on the left of each position and subtracts the column on the right. In the numbers, ink is 1 and paper is 0 (ink is drawn dark, but its value is the high one), so the response is positive where ink gives way to paper from left to right, negative where paper gives way to ink, and 0 where nothing changes.
+// A 3×3 **filter** (or kernel) $K$ is laid over a 3×3 patch of the image; the output at that position is the sum of the element-wise products, $\sum_{i,j} K_{ij}\, X_{y+i,\,x+j}$. Sliding it over every position gives a new image, a **feature map**. The filter below responds to vertical edges: it adds up the column of pixels on the left of each position and subtracts the column on the right. In the numbers, ink is 1 and paper is 0 (ink is drawn dark, but its value is the high one), so the response is positive where ink gives way to paper from left to right, negative where paper gives way to ink, and 0 where nothing changes. (Strictly, this sum without flipping the filter is a *cross-correlation*; the convolution of mathematics and signal processing flips the filter first. Deep-learning libraries, Keras and PyTorch among them, compute this form and call it convolution; for a filter that is learned, the flip makes no difference.)
 
 var digit = xTest[0].Reshape(28, 28);
 var verticalEdge = Tensor.From(new float[,] { { 1, 0, -1 }, { 1, 0, -1 }, { 1, 0, -1 } });
@@ -105,7 +105,7 @@ Plot.Images(new[] { valid, pooled }, titles: new[] { "feature map 26×26", "max-
     .KeyLabel("filter response")
 );
 
-// In the pooled map the red edge survives and most of the blue one is gone: of each 2×2 block, max pooling keeps the largest value, so a negative response survives only where no positive one shares its block. The course CNN below pools its convolution's outputs the same way, with no activation in between, so each of its filters passes on mainly what it responds to positively.
+// In the pooled map the red edge survives and most of the blue one is gone: of each 2×2 block, max pooling keeps the largest value, so a negative response survives only where all four values of its block are negative (a 0, where the filter sees only paper, beats it too). The course CNN below pools its convolution's outputs the same way, with no activation in between, so each of its filters passes on mainly what it responds to positively.
 //
 // The library's `Conv2D` layer computes exactly this, for many filters and a whole batch at once. Check it against our loop with the same filter:
 
@@ -124,10 +124,10 @@ Console.WriteLine($"max |Conv2D - hand-written loop| = {convolutionDifference:E2
 // - **`Conv2D(28, kernelSize: (3, 3))`**: 28 filters of 3×3, each learned, each producing a 26×26 feature map (valid padding); as in the course's Keras model it has no activation function of its own, so its maps keep negative values (the first non-linearity is the max pooling, then the ReLU of the dense layer);
 // - **`MaxPool2D((2, 2))`**: halves each map to 13×13;
 // - **`Flatten()`**: a `Dense` layer takes a vector, so this layer lays the (13, 13, 28) block of numbers out as one vector of $13 \cdot 13 \cdot 28 = 4{,}732$ numbers; it has no parameters and changes no value, only the shape;
-// - **`Dense(128, activation: "relu")`** followed by **`Dropout(0.2)`** (explained in [03](03-mlp.ipynb): while training, 20% of the 128 outputs are zeroed at random at each step);
+// - **`Dense(128, activation: "relu")`** followed by **`Dropout(0.2)`** (explained in [03](03-mlp.ipynb): while training, each of the 128 outputs is set to 0 with probability 0.2 at each step, and the survivors are multiplied by 1/0.8);
 // - **`Dense(10, activation: "softmax")`**: the ten digit probabilities.
 //
-// It is compiled with **Adam**, an optimizer that, like RMSprop, scales each weight's step by the size of its recent gradients, and also follows a running average of the gradients themselves (momentum), which smooths the noisy steps of small batches.
+// It is compiled with **Adam**, an optimizer that, like RMSprop, divides each weight's step by the root of a running average of its squared recent gradients, and also follows a running average of the gradients themselves (momentum), which smooths the noisy steps of small batches.
 
 var model = new Sequential(seed: 1);
 model.Add(new Conv2D(28, kernelSize: (3, 3), inputShape: (28, 28, 1)));
@@ -208,7 +208,7 @@ display(
 Plot.Images(mnist.Test.Images, shownMistakes, labels: shownMistakes.Select(i => yTest[i]).ToArray(), predictions: shownMistakes.Select(i => predicted[i]).ToArray(), columns: 12)
 );
 
-// The confusion matrix again, interactive: hover a cell to read how many test digits of its true class (row) were predicted as its column, and what share of that class they are. The diagonal holds the correct answers; hover the brightest cells off the diagonal to find the pairs the network mixes up, the same ones listed above.
+// The confusion matrix again, interactive: hover a cell to read how many test digits of its true class (row) were predicted as its column, and what share of that class they are. The diagonal holds the correct answers; hover the brightest cells off the diagonal to find the pairs the network mixes up: the five listed above, and any that tie with the last of them (the list stops at five).
 
 display(
 confusion.ToPlotly()
@@ -287,17 +287,23 @@ if (torchSharp.Ready)
 }
 else Console.WriteLine(torchSharp.Message);
 
-var steps = Enumerable.Range(1, libraryLosses.Count).Select(s => (float)s).ToArray();
-display(
-Plot.Line(steps, libraryLosses, label: "library")
-    .Add(steps, torchLosses, label: "TorchSharp")
-    .Title($"Training loss per batch, same weights and batches ({CompareBatches} batches of {CompareBatch})")
-    .XLabel("batch").YLabel("cross-entropy")
-);
+if (torchSharp.Ready)
+{
+    var steps = Enumerable.Range(1, libraryLosses.Count).Select(s => (float)s).ToArray();
+    display(Plot.Line(steps, libraryLosses, label: "library")
+        .Add(steps, torchLosses, label: "TorchSharp")
+        .Title($"Training loss per batch, same weights and batches ({CompareBatches} batches of {CompareBatch})")
+        .XLabel("batch").YLabel("cross-entropy"));
+}
+else Console.WriteLine(torchSharp.Message);
 
-Console.WriteLine($"{"",-34}{"library",12}{"TorchSharp",12}");
-Console.WriteLine($"{"test accuracy after 200 batches",-34}{libraryTwinAccuracy,12:P2}{torchTwinAccuracy,12:P2}");
-Console.WriteLine($"{"training speed (images/s)",-34}{CompareBatches * CompareBatch / librarySeconds,12:N0}{CompareBatches * CompareBatch / torchSeconds,12:N0}");
+if (torchSharp.Ready)
+{
+    Console.WriteLine($"{"",-34}{"library",12}{"TorchSharp",12}");
+    Console.WriteLine($"{"test accuracy after 200 batches",-34}{libraryTwinAccuracy,12:P2}{torchTwinAccuracy,12:P2}");
+    Console.WriteLine($"{"training speed (images/s)",-34}{CompareBatches * CompareBatch / librarySeconds,12:N0}{CompareBatches * CompareBatch / torchSeconds,12:N0}");
+}
+else Console.WriteLine(torchSharp.Message);
 
 // The curves coincide: the same model, weights, batches and optimizer give the same losses in both engines, up to float32 rounding that grows slowly over the steps. The speeds are from this one short run on a shared machine. The benchmark (README, "Performance") measures both engines over a full epoch.
 //
