@@ -40,6 +40,8 @@ public sealed class Conv2D : KernelLayer
         KernelSize = kernelSize;
         Strides = strides ?? (1, 1);
         if (Strides.Height <= 0 || Strides.Width <= 0) throw new ArgumentOutOfRangeException(nameof(strides), $"Conv2D: strides must be positive, got {Strides}.");
+        if (inputShape is { } given && (given.Height <= 0 || given.Width <= 0 || given.Channels <= 0))
+            throw new ArgumentOutOfRangeException(nameof(inputShape), $"Conv2D: inputShape (height, width, channels) must be positive, got {given}.");
         DeclaredInputShape = inputShape is { } s ? [s.Height, s.Width, s.Channels] : null;
     }
 

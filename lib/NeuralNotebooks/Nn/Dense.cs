@@ -28,6 +28,7 @@ public sealed class Dense : KernelLayer
     {
         if (units <= 0) throw new ArgumentOutOfRangeException(nameof(units), $"Dense: units must be positive, got {units}.");
         Units = units;
+        if (inputShape is <= 0) throw new ArgumentOutOfRangeException(nameof(inputShape), $"Dense: inputShape must be positive (the number of features of one sample), got {inputShape}.");
         DeclaredInputShape = inputShape is int n ? [n] : null;
     }
 

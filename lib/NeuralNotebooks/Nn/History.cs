@@ -39,6 +39,13 @@ public sealed class History : IRichDisplay
     /// <summary>Wall-clock seconds of each epoch (training and validation).</summary>
     public IReadOnlyList<double> Seconds => _seconds;
 
+    /// <summary>
+    /// Set when training went wrong without a NaN: an epoch's training loss far above what guessing every class
+    /// alike scores (<see cref="Loss.GuessingLoss"/>), the network sure of wrong answers. Fit also prints it on
+    /// the error output. Null when no epoch did.
+    /// </summary>
+    public string? Warning { get; internal set; }
+
     /// <summary>Training samples per second, over all epochs (the training passes only).</summary>
     public double SamplesPerSecond => _trainSeconds > 0 ? _samples / _trainSeconds : 0;
 

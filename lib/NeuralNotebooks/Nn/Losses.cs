@@ -21,6 +21,18 @@ public abstract class Loss
     /// <summary>Keras's name, e.g. "sparse_categorical_crossentropy".</summary>
     public abstract string Name { get; }
 
+    /// <summary>
+    /// The loss of a model that gives every class the same probability, for an output of <paramref name="width"/>
+    /// values: ln K for the categorical cross-entropies over K classes, ln 2 for the binary one; null for losses
+    /// that have no such yardstick (mse). An epoch's loss far above it means training is going wrong.
+    /// </summary>
+    public double? GuessingLoss(int width) => this switch
+    {
+        CategoricalCrossentropy or SparseCategoricalCrossentropy when width >= 2 => Math.Log(width),
+        BinaryCrossentropy => Math.Log(2),
+        _ => null,
+    };
+
     /// <summary>Whether the targets are class indices (one per sample) rather than tensors shaped like the predictions.</summary>
     public virtual bool SparseTargets => false;
 

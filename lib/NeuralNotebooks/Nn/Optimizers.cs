@@ -51,8 +51,8 @@ public abstract class Optimizer
         _learningRate = Positive(learningRate, nameof(learningRate));
     }
 
-    private static float Positive(float learningRate, string name) => learningRate > 0 ? learningRate
-        : throw new ArgumentOutOfRangeException(name, string.Create(CultureInfo.InvariantCulture, $"The learning rate must be positive, got {learningRate}."));
+    private static float Positive(float learningRate, string name) => float.IsFinite(learningRate) && learningRate > 0 ? learningRate
+        : throw new ArgumentOutOfRangeException(name, string.Create(CultureInfo.InvariantCulture, $"The learning rate must be a positive, finite number, got {learningRate}."));
 
     /// <summary>
     /// A decay rate or momentum in [0, 1) (or [0, 1] where <paramref name="oneAllowed"/>), an ε of 0 or more:

@@ -129,11 +129,16 @@ public sealed partial class Sequential
     /// <summary>Chooses the optimizer, the loss and the metrics.</summary>
     public void Compile(Optimizer optimizer, Loss loss, IEnumerable<string>? metrics = null)
     {
-        _trainer = null;
-        Optimizer = optimizer ?? throw new ArgumentNullException(nameof(optimizer));
-        Loss = loss ?? throw new ArgumentNullException(nameof(loss));
-        Metrics = (metrics ?? []).Select(m => (m ?? throw new ArgumentNullException(nameof(metrics), "Compile: a metric name is null.")).ToLowerInvariant() is "accuracy" or "acc" ? "accuracy"
+        ArgumentNullException.ThrowIfNull(optimizer);
+        ArgumentNullException.ThrowIfNull(loss);
+        // Every argument checked before any is kept: a Compile refused for a misspelt metric left the new
+        // optimizer and loss in place beside the old metrics, and the next Fit trained with them.
+        var names = (metrics ?? []).Select(m => (m ?? throw new ArgumentNullException(nameof(metrics), "Compile: a metric name is null.")).ToLowerInvariant() is "accuracy" or "acc" ? "accuracy"
             : throw new ArgumentException($"Unknown metric '{m}'; supported: accuracy.")).Distinct().ToArray();
+        _trainer = null;
+        Optimizer = optimizer;
+        Loss = loss;
+        Metrics = names;
     }
 
     /// <summary>The layers with their output shapes and parameter counts, like Keras's <c>model.summary()</c>.</summary>
@@ -155,7 +160,15 @@ public sealed partial class Sequential
         // Every shape first, as LoadWeights does: copied as they were checked, the tensors before a wrong one were
         // already overwritten when it was refused.
         for (int i = 0; i < mine.Count; i++)
+        {
             if (weights[i].Shape != mine[i].Shape) throw new ArgumentException($"SetWeights: weight {i} has shape {mine[i].Shape}, got {weights[i].Shape}.");
+            // As LoadWeights refuses a file that holds one: a NaN set here came out of Predict and Evaluate as NaN
+            // with no error, and Fit then blamed the learning rate.
+            int bad = Kernels.Finite.IndexOfNonFinite(weights[i].AsSpan());
+            if (bad >= 0)
+                throw new ArgumentException(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                    $"SetWeights: weight {i} {weights[i].Shape} holds {weights[i].AsSpan()[bad]} at element {bad}; the model's weights are unchanged."));
+        }
         for (int i = 0; i < mine.Count; i++) weights[i].AsSpan().CopyTo(mine[i].AsSpan());
     }
 
@@ -164,7 +177,7 @@ public sealed partial class Sequential
     /// <summary>Views x as (N, sample shape) the first layer expects; (N, 28, 28) is accepted for (28, 28, 1).</summary>
     private Tensor Adapt(Tensor x)
     {
-        if (_layers.Count == 0) throw new InvalidOperationException("The model has no layers; Add some first.");
+        RequireLayers();
         if (x.Rank == 0) throw new ArgumentException($"Expected a batch of samples, got a scalar.");
         if (!IsBuilt)
         {
@@ -183,10 +196,28 @@ public sealed partial class Sequential
     private Tensor Targets(int[] labels, Loss loss)
     {
         ArgumentNullException.ThrowIfNull(labels);
+        RequireLayers();
         if (loss.SparseTargets) return new Tensor(labels.Select(l => (float)l).ToArray(), labels.Length);
         int width = _layers[^1].OutputShape.Aggregate(1, (a, d) => a * d);
         if (width == 1) return new Tensor(labels.Select(l => (float)l).ToArray(), labels.Length, 1);
         return Tensor.OneHot(labels, width);
+    }
+
+    private void RequireLayers()
+    {
+        if (_layers.Count == 0) throw new InvalidOperationException("The model has no layers; Add some first.");
+    }
+
+    /// <summary>
+    /// Refuses samples and targets of different counts before <see cref="Adapt"/> may build the model from x: built
+    /// from the data a call then refused (x transposed, say), the model kept that input shape and refused the
+    /// corrected call too.
+    /// </summary>
+    private static void CheckCounts(string op, Tensor x, Shape y, string xName = "x", string yName = "y")
+    {
+        ArgumentNullException.ThrowIfNull(x, xName);
+        if (x.Rank > 0 && (y.Rank == 0 || y[0] != x.Shape[0]))
+            throw new ArgumentException($"{op}: {x.Shape[0]} samples in {xName} {x.Shape} but {(y.Rank == 0 ? 0 : y[0])} targets in {yName} {y}.");
     }
 
     private Loss RequireLoss() => Loss ?? throw new InvalidOperationException("Compile the model first: model.Compile(optimizer: new Adam(), loss: \"...\", metrics: [\"accuracy\"]).");

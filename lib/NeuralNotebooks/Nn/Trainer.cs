@@ -235,6 +235,16 @@ internal sealed class Trainer
             int k = at / (xb.Size / xb.Shape[0]);
             what += string.Create(CultureInfo.InvariantCulture, $"; the input holds {xb.data[at]} in sample {(order is null ? start + k : order[start + k])}");
         }
-        return new(epoch, batch, what, where, _optimizer.LearningRate);
+        return new(epoch, batch, what, where, _optimizer.LearningRate, LargestWeight());
+    }
+
+    /// <summary>The largest size of a weight the model keeps (those from before the refused batch), for the advice of <see cref="TrainingDivergedException"/>.</summary>
+    private float LargestWeight()
+    {
+        float largest = 0;
+        foreach (var p in _parameters)
+            foreach (float w in p.AsSpan())
+                if (float.IsFinite(w)) largest = Math.Max(largest, Math.Abs(w));
+        return largest;
     }
 }

@@ -33,9 +33,18 @@ public sealed partial class Sequential
             tensors.Add(w);
         }
         var json = Encoding.UTF8.GetBytes(header.ToJsonString());
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        // A folder for a file name was created and then refused with "could not find a part of the path".
+        if (Path.EndsInDirectorySeparator(path) || Directory.Exists(path))
+            throw new ArgumentException($"SaveWeights: {path} is a folder; give a file name, such as {Path.Combine(path, "model.safetensors")}.", nameof(path));
         var full = Path.GetFullPath(path);
         var dir = Path.GetDirectoryName(full)!;
-        Directory.CreateDirectory(dir);
+        try { Directory.CreateDirectory(dir); }
+        catch (IOException e)
+        {
+            // .NET said only that a file "already exists": a file stands where a folder of the path should be.
+            throw new IOException($"SaveWeights: cannot write {full}: the folder {dir} cannot be created ({e.Message})", e);
+        }
         // The file is replaced by a rename, which a read-only flag on the file does not stop: refused here,
         // as writing to it in place would be.
         if (File.Exists(full) && File.GetAttributes(full).HasFlag(FileAttributes.ReadOnly))
@@ -49,6 +58,11 @@ public sealed partial class Sequential
             {
                 // The error named the hidden temporary file, which the learner never asked for.
                 throw new UnauthorizedAccessException($"SaveWeights: cannot write {full}: the folder {dir} is not writable.", e);
+            }
+            catch (IOException e)
+            {
+                // As above: in a folder where no file can be made (/proc), .NET "could not find" the temporary file.
+                throw new IOException($"SaveWeights: cannot write {full}: no file can be created in {dir} ({e.GetType().Name}).", e);
             }
             using (var f = created)
             {
