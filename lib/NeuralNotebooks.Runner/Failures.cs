@@ -28,6 +28,24 @@ internal static class Failures
     }
 
     /// <summary>
+    /// A cell the kernel threw on instead of reporting a failure. Its parser does so on a magic command whose
+    /// argument is not in quotes (<c>#r nuget: XPlot.Plotly, 4.1.0</c>), so the first such line is named.
+    /// </summary>
+    internal static JsonObject DescribeThrown(Exception e, string cellSource)
+    {
+        var lines = cellSource.Replace("\r\n", "\n").Split('\n');
+        for (int i = 0; i < lines.Length; i++)
+        {
+            var text = lines[i].Trim();
+            if (!(text.StartsWith("#r ", StringComparison.Ordinal) || text.StartsWith("#i ", StringComparison.Ordinal))) continue;
+            var argument = text[3..].Trim();
+            if (argument.Length < 2 || argument[0] != '"' || argument[^1] != '"')
+                return Make("Error", $"the magic command {text[..2]} takes its argument in quotes, as in #r \"nuget: XPlot.Plotly, 4.1.0\"; this line has {argument} (the kernel failed with {e.GetType().Name}: {e.Message})", i + 1, []);
+        }
+        return Make(e.GetType().Name, $"the kernel failed on this cell before running it: {e.Message}", 0, Frames(e).ToList());
+    }
+
+    /// <summary>
     /// The failure of a command the cell's command started (an imported notebook's cell), which the kernel reports
     /// only as events: at the cell's <c>#!import</c> line, naming the imported file, its cell and line when they are found.
     /// </summary>

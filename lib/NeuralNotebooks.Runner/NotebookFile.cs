@@ -68,8 +68,15 @@ public sealed class NotebookFile
     private static NotebookFile ParseIpynb(string path, string text)
     {
         JsonNode? parsed;
+        if (string.IsNullOrWhiteSpace(text)) throw new FormatException($"{path}: the file is empty; a notebook is a JSON document (VS Code writes one when it saves a new notebook).");
         try { parsed = JsonNode.Parse(text); }
-        catch (JsonException e) { throw new FormatException($"{path}: not valid JSON ({e.Message}).", e); }
+        catch (JsonException e)
+        {
+            // The parser counts lines and bytes from 0 and says so in its own words; an editor counts from 1.
+            string where = e.LineNumber is long l ? $" at line {l + 1}{(e.BytePositionInLine is long b ? $", column {b + 1}" : "")}" : "";
+            string reason = e.Message.Split(" LineNumber:")[0].Split(" Path:")[0].TrimEnd();
+            throw new FormatException($"{path}: not valid JSON{where} ({reason}).", e);
+        }
         // JsonObject refuses a repeated key only when first read, with an ArgumentException that ended the runner.
         if (NotebookJson.RepeatedKey(text) is var (key, line))
             throw new FormatException($"{path}: the key \"{key}\" appears twice in one object (line {line}); VS Code and Jupyter would silently keep the last one, so remove the one that is not meant.");

@@ -189,7 +189,7 @@ public static class NotebookRunner
         {
             int last = outputs.Keys.DefaultIfEmpty(-1).Max();
             var why = $"the notebook's process exited with code {worker.ExitCode} before the notebook finished";
-            var detail = diagnostics.ToString().Trim();
+            var detail = CrashReport(diagnostics.ToString());
             if (last >= 0)
             {
                 failure = Failure(name, last, 0, $"{why} (Environment.Exit in a cell, or a crash).{(detail.Length > 0 ? "\n" + detail : "")}");
@@ -207,6 +207,31 @@ public static class NotebookRunner
         result.Error = failure;
         result.Seconds = clock.Elapsed.TotalSeconds;
         return result;
+    }
+
+
+    /// <summary>
+    /// What the worker wrote to its console before it died, for the failure's message: the runtime's report of a
+    /// crash (a stack overflow, Environment.FailFast) without the kernel's own frames below the cell's, which
+    /// buried it under about 8 KB of Roslyn's scripting and .NET Interactive's pipeline.
+    /// </summary>
+    internal static string CrashReport(string text)
+    {
+        var kept = new List<string>();
+        int left = 0;
+        foreach (var raw in text.Replace("\r\n", "\n").Split('\n'))
+        {
+            var line = raw.TrimStart();
+            if (line.StartsWith("at Microsoft.CodeAnalysis.", StringComparison.Ordinal) || line.StartsWith("at Microsoft.DotNet.Interactive.", StringComparison.Ordinal)
+                || line.StartsWith("at System.", StringComparison.Ordinal) || line.StartsWith("at NeuralNotebooks.Runner.", StringComparison.Ordinal))
+            {
+                left++;
+                continue;
+            }
+            kept.Add(raw.TrimEnd());
+        }
+        var report = string.Join('\n', kept).Trim();
+        return left == 0 ? report : $"{report}\n({left} frames of the kernel and the runtime left out)";
     }
 
     private static string Failure(string notebook, int cell, int line, string message) =>

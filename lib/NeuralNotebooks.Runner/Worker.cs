@@ -64,7 +64,16 @@ internal static class Worker
             current = i;
             lock (errors) errors.Clear();
             channel.Send(new JsonObject { ["event"] = "start", ["cell"] = i });
-            var result = await kernel.SendAsync(new SubmitCode(cell.Source, cell.Kernel));
+            KernelCommandResult result;
+            try { result = await kernel.SendAsync(new SubmitCode(cell.Source, cell.Kernel)); }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                // The kernel threw instead of failing the cell (its parser, on a magic command without quotes:
+                // "Sequence contains more than one element"), and the exception left this method, closing the
+                // pipe before the crash could be told: the notebook "exited with code 3", the cause lost.
+                channel.Send(new JsonObject { ["event"] = "done", ["cell"] = i, ["failure"] = Failures.DescribeThrown(e, cell.Source) });
+                break;
+            }
             var failed = result.Events.OfType<CommandFailed>().LastOrDefault();
             var done = new JsonObject { ["event"] = "done", ["cell"] = i };
             if (failed is not null)

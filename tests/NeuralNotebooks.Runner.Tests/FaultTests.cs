@@ -25,6 +25,40 @@ public class FaultTests
     }
 
     [Fact]
+    public async Task A_magic_command_without_quotes_fails_its_cell_at_its_line_instead_of_ending_the_process()
+    {
+        // The kernel's parser threw ("Sequence contains more than one element"), the worker's pipe closed with the
+        // exception, and the run said only that the notebook's process exited with code 3.
+        using var f = new Fixture();
+        var path = f.Ipynb("unquoted.ipynb", "Console.WriteLine(\"first cell\");", "using System;\n// charts\n#r nuget: XPlot.Plotly, 4.1.0\nConsole.WriteLine(2);", "var never = 1;");
+
+        var result = await NotebookRunner.RunAsync(path, Options);
+
+        Assert.False(result.Succeeded);
+        Assert.StartsWith("unquoted.ipynb cell 2 line 3: the magic command #r takes its argument in quotes, as in #r \"nuget: XPlot.Plotly, 4.1.0\"; this line has nuget: XPlot.Plotly, 4.1.0", result.Error);
+        var cells = result.Notebook.Cells;
+        Assert.Equal("first cell\n", Assert.Single(cells[0].Outputs).Text());
+        Assert.Equal("error", cells[1].Outputs[^1].Type());
+        Assert.Null(cells[2].ExecutionCount);
+    }
+
+    [Fact]
+    public async Task A_process_killed_by_the_runtime_is_reported_without_the_kernels_stack_frames()
+    {
+        // The runtime's report was followed by about 8 KB of Roslyn's and the kernel's frames, cut off mid-name.
+        using var f = new Fixture();
+        var path = f.Ipynb("failfast.ipynb", "Console.WriteLine(\"first cell\");", "Environment.FailFast(\"fail fast here\");");
+
+        var result = await NotebookRunner.RunAsync(path, Options);
+
+        Assert.False(result.Succeeded);
+        Assert.StartsWith("failfast.ipynb cell 2: the notebook's process exited with code", result.Error);
+        Assert.Contains("fail fast here", result.Error);
+        Assert.DoesNotContain("at Microsoft.", result.Error);
+        Assert.Matches(@"\(\d+ frames of the kernel and the runtime left out\)", result.Error);
+    }
+
+    [Fact]
     public async Task An_exception_on_a_new_thread_fails_the_cell_naming_it_and_keeps_the_outputs_before_it()
     {
         using var f = new Fixture();

@@ -184,6 +184,20 @@ public class FileTests
         Assert.Contains(expected, e.Message);
     }
 
+    [Fact]
+    public void Broken_JSON_is_a_format_error_at_the_line_and_column_an_editor_shows()
+    {
+        // The parser's own numbers, from 0, said "LineNumber: 4 | BytePositionInLine: 19" for line 5, column 20.
+        using var f = new Fixture();
+        var path = f.Write("broken.ipynb", "{\n \"cells\": [\n  {\n   \"cell_type\": \"code\",\n   \"source\": [\"x\"],,\n  }\n ]\n}\n");
+        var e = Assert.Throws<FormatException>(() => NotebookFile.Load(path));
+        Assert.Contains("broken.ipynb: not valid JSON at line 5, column 20 (", e.Message);
+        Assert.DoesNotContain("LineNumber", e.Message);
+
+        var empty = f.Write("empty.ipynb", "");
+        Assert.Contains("empty.ipynb: the file is empty", Assert.Throws<FormatException>(() => NotebookFile.Load(empty)).Message);
+    }
+
     [Theory]
     [InlineData("{\"cells\": [], \"cells\": [], \"metadata\": {}, \"nbformat\": 4, \"nbformat_minor\": 5}", "cells", 1)]
     [InlineData("{\"cells\": [\n {\"cell_type\": \"code\",\n  \"source\": \"1\", \"source\": \"2\"}]}", "source", 3)]
