@@ -191,7 +191,9 @@ public sealed class IdxFile
             if (got < 4)
                 throw Error($"truncated: expected at least a 4-byte IDX magic number, found {got} bytes.");
             if (magic[0] != 0 || magic[1] != 0 || !Enum.IsDefined((IdxElementType)magic[2]) || magic[3] is 0 or > 8)
-                throw Error($"wrong magic number: expected 00 00 then a type byte (08, 09, 0B, 0C, 0D or 0E) and 1-8 dimensions, found {Convert.ToHexString(magic)}.");
+                throw Error($"wrong magic number: expected 00 00 then a type byte (08, 09, 0B, 0C, 0D or 0E) and 1-8 dimensions, found {Convert.ToHexString(magic)}." +
+                    // A gzip file whose first bytes are damaged is read as an uncompressed one, and only its name says otherwise.
+                    (!gzip && path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase) ? " The name ends in .gz, but a gzip file starts with 1F 8B: if this is one, its header is damaged." : ""));
             var type = (IdxElementType)magic[2];
             int rank = magic[3];
             int header = 4 + 4 * rank;

@@ -115,6 +115,23 @@ public class IdxFileTests
         Assert.Contains("bad-magic.idx", e.Message);
         Assert.Contains("wrong magic number", e.Message);
         Assert.Contains("12340801", e.Message);
+        Assert.DoesNotContain("gzip", e.Message);
+    }
+
+    [Fact]
+    public void A_gz_file_whose_gzip_signature_is_damaged_is_said_to_have_a_damaged_header()
+    {
+        // One bit flipped in the second byte (8B to 9B): the file was read as uncompressed IDX, and the message
+        // spoke only of IDX magic numbers.
+        var path = TempFolder.File("labels.gz");
+        IdxWriter.Write(path, IdxWriter.Bytes(0x08, [3], [1, 2, 3]), gzip: true);
+        var bytes = File.ReadAllBytes(path);
+        bytes[1] ^= 0x10;
+        File.WriteAllBytes(path, bytes);
+        var e = Assert.Throws<DataFormatException>(() => IdxFile.Read(path));
+        Assert.Contains("labels.gz", e.Message);
+        Assert.Contains("found 1F9B", e.Message);
+        Assert.Contains("The name ends in .gz, but a gzip file starts with 1F 8B: if this is one, its header is damaged.", e.Message);
     }
 
     [Fact]
