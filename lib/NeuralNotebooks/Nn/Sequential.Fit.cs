@@ -124,7 +124,7 @@ public sealed partial class Sequential
     /// <summary>
     /// How many times the loss of guessing (<see cref="Loss.GuessingLoss"/>) an epoch's training loss may reach before
     /// Fit says that training is diverging. A learning rate far too large (SGD at 100 on MNIST) trained with a loss
-    /// of 13 to 16 against 2.3 for guessing, its weights in the millions and every image given the same class, and
+    /// near 13 against 2.3 for guessing, its weights in the millions and every image given the same class, and
     /// no NaN ever came: the cross-entropy clips its probabilities, so the exception for a NaN never fired. A model
     /// that learns sits below the yardstick after its first epoch (the course's: 0.24 to 0.45 against 2.3).
     /// </summary>

@@ -97,7 +97,7 @@ public class LearnerMistakeTests
     [Fact]
     public void Training_that_goes_wrong_without_a_NaN_says_so_and_training_that_learns_does_not()
     {
-        // SGD at 100: the loss stayed near 13 to 16 (the cross-entropy clips its probabilities), the weights
+        // SGD at 100: the loss stayed near 13 (the cross-entropy clips its probabilities), the weights
         // grew into the millions, and Fit returned as if nothing had happened.
         var x = Features(96, 1); var y = Labels(96, 2);
         var wild = Mlp(new SGD(100f)).Fit(x, y, epochs: 3, batchSize: 8, verbose: false);
