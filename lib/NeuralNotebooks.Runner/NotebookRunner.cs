@@ -209,7 +209,6 @@ public static class NotebookRunner
         return result;
     }
 
-
     /// <summary>
     /// What the worker wrote to its console before it died, for the failure's message: the runtime's report of a
     /// crash (a stack overflow, Environment.FailFast) without the kernel's own frames below the cell's, which
