@@ -72,6 +72,13 @@ public sealed class MLPClassifier
     public IReadOnlyList<float> LossCurve { get; private set; } = [];
     /// <summary>The number of epochs run.</summary>
     public int NIter => LossCurve.Count;
+
+    /// <summary>
+    /// Set by <see cref="Fit"/> when training went wrong without a NaN: the loss rose from one epoch to the next while
+    /// over twice that of guessing every class alike (a learning rate far too large). Also printed on the error
+    /// output. Null when training did not.
+    /// </summary>
+    public string? Warning { get; private set; }
     /// <summary>The weight matrices, one per layer (inputs, units).</summary>
     public IReadOnlyList<Tensor> Coefs => _layers.Select(l => l.Kernel).ToList();
 
@@ -126,6 +133,7 @@ public sealed class MLPClassifier
             int noImprovement = 0;
             float best = float.PositiveInfinity;
             var order = new int[n];   // one array for all epochs, reshuffled each time
+            string? warning = null;
             if (!Shuffle) for (int i = 0; i < n; i++) order[i] = i;
             for (int epoch = 0; epoch < MaxIter; epoch++)
             {
@@ -134,12 +142,21 @@ public sealed class MLPClassifier
                 float epochLoss = (float)(lossSum / n);
                 lossCurve.Add(epochLoss);
                 if (Verbose) Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Iteration {epoch + 1}, loss = {epochLoss:F8}"));
+                // As Sequential.Fit's check, but on a rise: this loss holds the L2 term too, which a large alpha makes
+                // large in the first epochs while the weights shrink and the loss falls.
+                if (warning is null && epoch > 0 && epochLoss > lossCurve[^2] && loss.GuessingLoss(binary ? 1 : classes) is double guess
+                    && epochLoss > Sequential.DivergingFactor * guess)
+                {
+                    warning = string.Create(CultureInfo.InvariantCulture,
+                        $"Warning: training is diverging. The loss rose to {epochLoss:G4} at iteration {epoch + 1}, far above the {guess:G3} of guessing every class alike. Fit again with a smaller learningRateInit than {LearningRateInit}.");
+                    Console.Error.WriteLine(warning);
+                }
                 if (epochLoss > best - Tol) noImprovement++; else noImprovement = 0;
                 best = Math.Min(best, epochLoss);
                 if (noImprovement > NIterNoChange) break;
             }
             // Handed out read-only: cast back to the array or list, a caller could relabel Predict or rewrite the curve.
-            (_layers, Classes, LossCurve) = (layers, Array.AsReadOnly(labels), lossCurve.AsReadOnly());
+            (_layers, Classes, LossCurve, Warning) = (layers, Array.AsReadOnly(labels), lossCurve.AsReadOnly(), warning);
         }
         return this;
     }

@@ -111,6 +111,23 @@ public class LearnerMistakeTests
     }
 
     [Fact]
+    public void An_MLPClassifier_whose_loss_climbs_far_above_guessing_says_so_and_a_large_alpha_does_not()
+    {
+        // learningRateInit 100: the loss climbed from 38 to 419 over the epochs, and Fit returned as if nothing had happened.
+        var x = Features(120, 1); var y = Labels(120, 2);
+        var wild = new MLPClassifier(hiddenLayerSizes: [16], learningRateInit: 100f, maxIter: 8, tol: 0, nIterNoChange: 100, randomState: 1).Fit(x, y);
+        Assert.NotNull(wild.Warning);
+        Assert.StartsWith("Warning: training is diverging. The loss rose to", wild.Warning);
+        Assert.Contains("smaller learningRateInit than 100", wild.Warning);
+
+        // A large alpha makes the loss large at first, with its L2 term, but the loss falls: no warning.
+        var heavy = new MLPClassifier(hiddenLayerSizes: [16], alpha: 100f, maxIter: 8, tol: 0, nIterNoChange: 100, randomState: 1).Fit(x, y);
+        Assert.True(heavy.LossCurve[0] > Sequential.DivergingFactor * Math.Log(3), $"first loss {heavy.LossCurve[0]}");
+        Assert.Null(heavy.Warning);
+        Assert.Null(new MLPClassifier(hiddenLayerSizes: [16], maxIter: 8, randomState: 1).Fit(x, y).Warning);
+    }
+
+    [Fact]
     public void The_divergence_advice_depends_on_whether_the_kept_weights_were_already_ruined()
     {
         var fine = new TrainingDivergedException(1, 2, "the loss became NaN", null, 0.1f, largestKeptWeight: 3f);
