@@ -144,8 +144,7 @@ public sealed class MLPClassifier
                 if (Verbose) Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Iteration {epoch + 1}, loss = {epochLoss:F8}"));
                 // As Sequential.Fit's check, but on a rise: this loss holds the L2 term too, which a large alpha makes
                 // large in the first epochs while the weights shrink and the loss falls.
-                if (warning is null && epoch > 0 && epochLoss > lossCurve[^2] && loss.GuessingLoss(binary ? 1 : classes) is double guess
-                    && epochLoss > Sequential.DivergingFactor * guess)
+                if (warning is null && epoch > 0 && epochLoss > lossCurve[^2] && loss.FarAboveGuessing(epochLoss, binary ? 1 : classes) is double guess)
                 {
                     warning = string.Create(CultureInfo.InvariantCulture,
                         $"Warning: training is diverging. The loss rose to {epochLoss:G4} at iteration {epoch + 1}, far above the {guess:G3} of guessing every class alike. Fit again with a smaller learningRateInit than {LearningRateInit}.");

@@ -121,17 +121,8 @@ public sealed partial class Sequential
         return history;
     }
 
-    /// <summary>
-    /// How many times the loss of guessing (<see cref="Loss.GuessingLoss"/>) an epoch's training loss may reach before
-    /// Fit says that training is diverging. A learning rate far too large (SGD at 100 on MNIST) trained with a loss
-    /// near 13 against 2.3 for guessing, its weights in the millions and every image given the same class, and
-    /// no NaN ever came: the cross-entropy clips its probabilities, so the exception for a NaN never fired. A model
-    /// that learns sits below the yardstick after its first epoch (the course's: 0.24 to 0.45 against 2.3).
-    /// </summary>
-    internal const double DivergingFactor = 2;
-
     private string? DivergingWarning(Loss loss, float epochLoss, int epoch, Optimizer optimizer) =>
-        loss.GuessingLoss(OutputWidth) is double guess && epochLoss > DivergingFactor * guess
+        loss.FarAboveGuessing(epochLoss, OutputWidth) is double guess
             ? string.Create(CultureInfo.InvariantCulture,
                 $"Warning: training is diverging. After epoch {epoch} the training loss is {epochLoss:G4}, far above the {guess:G3} of guessing every class alike: the network is sure of wrong answers. " +
                 $"Build the model again and train it with a smaller learning rate than {optimizer.LearningRate}.")

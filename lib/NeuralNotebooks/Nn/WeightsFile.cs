@@ -18,6 +18,10 @@ public sealed partial class Sequential
     public void SaveWeights(string path)
     {
         if (!IsBuilt) throw new InvalidOperationException("SaveWeights: the model is not built yet.");
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        // A folder for a file name was created and then refused with "could not find a part of the path".
+        if (Path.EndsInDirectorySeparator(path) || Directory.Exists(path))
+            throw new ArgumentException($"SaveWeights: {path} is a folder; give a file name, such as {Path.Combine(path, "model.safetensors")}.", nameof(path));
         var header = new JsonObject { ["__metadata__"] = new JsonObject { ["format"] = "neuralnotebooks", ["model"] = Name } };
         long offset = 0;
         var tensors = new List<Tensor>();
@@ -33,10 +37,6 @@ public sealed partial class Sequential
             tensors.Add(w);
         }
         var json = Encoding.UTF8.GetBytes(header.ToJsonString());
-        ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        // A folder for a file name was created and then refused with "could not find a part of the path".
-        if (Path.EndsInDirectorySeparator(path) || Directory.Exists(path))
-            throw new ArgumentException($"SaveWeights: {path} is a folder; give a file name, such as {Path.Combine(path, "model.safetensors")}.", nameof(path));
         var full = Path.GetFullPath(path);
         var dir = Path.GetDirectoryName(full)!;
         try { Directory.CreateDirectory(dir); }

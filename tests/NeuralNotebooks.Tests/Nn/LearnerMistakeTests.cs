@@ -104,7 +104,7 @@ public class LearnerMistakeTests
         Assert.NotNull(wild.Warning);
         Assert.StartsWith("Warning: training is diverging. After epoch", wild.Warning);
         Assert.Contains("smaller learning rate than 100", wild.Warning);
-        Assert.True(wild["loss"].Max() > Sequential.DivergingFactor * Math.Log(3));
+        Assert.True(wild["loss"].Max() > Loss.DivergingFactor * Math.Log(3));
 
         var calm = Mlp(new Adam()).Fit(x, y, epochs: 3, batchSize: 8, verbose: false);
         Assert.Null(calm.Warning);
@@ -122,7 +122,7 @@ public class LearnerMistakeTests
 
         // A large alpha makes the loss large at first, with its L2 term, but the loss falls: no warning.
         var heavy = new MLPClassifier(hiddenLayerSizes: [16], alpha: 100f, maxIter: 8, tol: 0, nIterNoChange: 100, randomState: 1).Fit(x, y);
-        Assert.True(heavy.LossCurve[0] > Sequential.DivergingFactor * Math.Log(3), $"first loss {heavy.LossCurve[0]}");
+        Assert.True(heavy.LossCurve[0] > Loss.DivergingFactor * Math.Log(3), $"first loss {heavy.LossCurve[0]}");
         Assert.Null(heavy.Warning);
         Assert.Null(new MLPClassifier(hiddenLayerSizes: [16], maxIter: 8, randomState: 1).Fit(x, y).Warning);
     }
