@@ -43,6 +43,11 @@ public static class Plot
     /// Images <paramref name="indices"/> of a batch (N, H, W) or (N, H, W, 1), captioned with their labels,
     /// or "label → prediction" with wrong predictions marked in red, or free <paramref name="titles"/>.
     /// </summary>
+    /// <remarks>
+    /// <paramref name="labels"/>, <paramref name="predictions"/> and <paramref name="titles"/> hold one entry per
+    /// image shown, in the order of <paramref name="indices"/> (without indices, the first 40 images), not one
+    /// per image of the batch: for <c>indices: wrong</c>, pass <c>labels: wrong.Select(i => yTest[i]).ToArray()</c>.
+    /// </remarks>
     public static ImageGrid Images(Tensor images, IReadOnlyList<int>? indices = null, IReadOnlyList<int>? labels = null,
         IReadOnlyList<int>? predictions = null, IReadOnlyList<string>? titles = null, int columns = 10, string colormap = "ink",
         IReadOnlyList<string>? classNames = null)
@@ -52,7 +57,9 @@ public static class Plot
         int per = h * w;
         foreach (var (name, list) in new[] { ("labels", labels), ("predictions", predictions) })
             if (list is not null && list.Count != which.Count)
-                throw new ArgumentException($"Plot.Images: {which.Count} images but {list.Count} {name}.");
+                throw new ArgumentException($"Plot.Images: {which.Count} images but {list.Count} {name}" + (list.Count != images.Shape[0] ? "."
+                    : indices is null ? $": without indices the first {which.Count} images are shown; give their {name} ({name}[..{which.Count}])."
+                    : $": give one per image shown, in the order of indices (indices.Select(i => {name}[i]).ToArray())."));
         if (titles is not null && titles.Count != which.Count) throw new ArgumentException($"Plot.Images: {which.Count} images but {titles.Count} titles.");
         string Name(int c) => classNames is not null && c >= 0 && c < classNames.Count ? classNames[c] : c.ToString();
         var items = which.Select((index, k) =>

@@ -80,6 +80,20 @@ public class ChartTests
     }
 
     [Fact]
+    public void Image_captions_given_for_the_whole_batch_are_refused_with_the_slice_to_pass()
+    {
+        var images = Tensor.Zeros(50, 2, 2);
+        int[] all = Enumerable.Range(0, 50).Select(i => i % 10).ToArray();
+        var first = Assert.Throws<ArgumentException>(() => Plot.Images(images, labels: all));
+        Assert.Equal("Plot.Images: 40 images but 50 labels: without indices the first 40 images are shown; give their labels (labels[..40]).", first.Message);
+        var picked = Assert.Throws<ArgumentException>(() => Plot.Images(images, indices: [3, 7], predictions: all));
+        Assert.Equal("Plot.Images: 2 images but 50 predictions: give one per image shown, in the order of indices (indices.Select(i => predictions[i]).ToArray()).", picked.Message);
+        var other = Assert.Throws<ArgumentException>(() => Plot.Images(images, indices: [3, 7], labels: [1, 2, 3]));
+        Assert.Equal("Plot.Images: 2 images but 3 labels.", other.Message);
+        Assert.Equal(["3", "7"], Plot.Images(images, indices: [3, 7], labels: [all[3], all[7]]).Items.Select(i => i.Caption));
+    }
+
+    [Fact]
     public void Nice_ticks_reject_non_finite_ranges() => Assert.Throws<ArgumentException>(() => Ticks.Nice(0, double.NaN));
 
     [Theory]
