@@ -21,7 +21,7 @@ public abstract class ActivationFunction
 
     /// <summary>
     /// Applies the function in place on a batch laid out in rows of <paramref name="width"/> values. A layer
-    /// with a large output (16,384 values or more) calls it on several threads at once, each with its own band
+    /// with a large output (32,768 values or more) calls it on several threads at once, each with its own band
     /// of whole rows, so it must touch only the rows it is given.
     /// </summary>
     public abstract void ForwardInPlace(Span<float> z, int width);
@@ -197,7 +197,9 @@ public static class Activations
 
     /// <summary>
     /// The activation called <paramref name="name"/>: "sigmoid" (or "logistic"), "tanh", "arctan", "relu",
-    /// "leaky_relu" (with <paramref name="slope"/>), "softmax", "linear" (or "identity", or null).
+    /// "leaky_relu" (with <paramref name="slope"/>, 0.3 unless given, as Keras's <c>LeakyReLU</c> layer; the string
+    /// "leaky_relu" in Keras means its <c>leaky_relu</c> function, whose slope is 0.2), "softmax", "linear" (or
+    /// "identity", or null).
     /// </summary>
     /// <exception cref="ArgumentException">An unknown name; the message lists the known ones.</exception>
     public static ActivationFunction Get(string? name, float slope = 0.3f) =>

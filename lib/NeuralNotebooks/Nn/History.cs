@@ -30,6 +30,10 @@ public sealed class History : IRichDisplay
     public IReadOnlyDictionary<string, float[]> Values => _values.ToDictionary(kv => kv.Key, kv => kv.Value.ToArray());
 
     /// <summary>One series, e.g. <c>history["val_loss"]</c>.</summary>
+    /// <exception cref="KeyNotFoundException">
+    /// No such series: "accuracy" needs <c>metrics: ["accuracy"]</c> in Compile, and the "val_" series a validation
+    /// split or validation data in Fit. The message lists the series there are.
+    /// </exception>
     public float[] this[string name] => _values.TryGetValue(name, out var v) ? v.ToArray()
         : throw new KeyNotFoundException($"History has no '{name}'; it has: {string.Join(", ", _values.Keys)}.");
 

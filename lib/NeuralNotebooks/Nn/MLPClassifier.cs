@@ -16,7 +16,10 @@ public sealed class MLPClassifier
     private List<Dense> _layers = [];
     private readonly object _gate = new();
 
-    /// <summary>Creates a classifier with scikit-learn's parameters and defaults.</summary>
+    /// <summary>
+    /// Creates a classifier with scikit-learn's parameters and defaults, but for <paramref name="randomState"/>:
+    /// 0 here, so that a fit is the same on every run (scikit-learn's None draws a new seed each time).
+    /// </summary>
     public MLPClassifier(int[]? hiddenLayerSizes = null, string activation = "relu", string solver = "adam", float alpha = 0.0001f,
         int? batchSize = null, float learningRateInit = 0.001f, int maxIter = 200, float tol = 1e-4f, int nIterNoChange = 10,
         bool shuffle = true, int randomState = 0, bool verbose = false)
@@ -56,7 +59,7 @@ public sealed class MLPClassifier
     public int MaxIter { get; }
     /// <summary>Minimum loss improvement that counts.</summary>
     public float Tol { get; }
-    /// <summary>Epochs without improvement before stopping.</summary>
+    /// <summary>Training stops once more than this many epochs in a row fail to improve the best loss by <see cref="Tol"/> (as in scikit-learn).</summary>
     public int NIterNoChange { get; }
     /// <summary>Whether each epoch visits the samples in a new order.</summary>
     public bool Shuffle { get; }

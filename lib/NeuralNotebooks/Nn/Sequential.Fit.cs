@@ -17,6 +17,15 @@ public sealed partial class Sequential
     /// <paramref name="validationSplit"/> trains on the first ⌊n·(1 - split)⌋ samples and validates on the rest,
     /// split before shuffling, as Keras does; <paramref name="validationData"/>, when given, is used instead.
     /// </remarks>
+    /// <exception cref="InvalidOperationException">The model was not compiled, or has no layers.</exception>
+    /// <exception cref="ArgumentException">
+    /// x and y hold different numbers of samples, the targets do not fit the loss or the last layer (e.g. a
+    /// label outside 0 … units − 1), or an argument is out of range (epochs, batchSize, validationSplit).
+    /// </exception>
+    /// <exception cref="TrainingDivergedException">
+    /// A loss or a weight became NaN or infinite, or a weight grew beyond ±1e10; the model keeps the weights
+    /// it had before that batch.
+    /// </exception>
     public History Fit(Tensor x, int[] y, int epochs = 1, int batchSize = 32, (Tensor X, int[] Y)? validationData = null,
         double validationSplit = 0, bool shuffle = true, bool verbose = true, Action<EpochLog>? onEpochEnd = null)
     {
@@ -37,6 +46,15 @@ public sealed partial class Sequential
     /// <paramref name="validationSplit"/> trains on the first ⌊n·(1 - split)⌋ samples and validates on the rest,
     /// split before shuffling, as Keras does; <paramref name="validationData"/>, when given, is used instead.
     /// </remarks>
+    /// <exception cref="InvalidOperationException">The model was not compiled, or has no layers.</exception>
+    /// <exception cref="ArgumentException">
+    /// x and y hold different numbers of samples, the targets do not fit the loss or the last layer (e.g. a
+    /// label outside 0 … units − 1), or an argument is out of range (epochs, batchSize, validationSplit).
+    /// </exception>
+    /// <exception cref="TrainingDivergedException">
+    /// A loss or a weight became NaN or infinite, or a weight grew beyond ±1e10; the model keeps the weights
+    /// it had before that batch.
+    /// </exception>
     public History Fit(Tensor x, Tensor y, int epochs = 1, int batchSize = 32, (Tensor X, Tensor Y)? validationData = null,
         double validationSplit = 0, bool shuffle = true, bool verbose = true, Action<EpochLog>? onEpochEnd = null)
     {
@@ -176,12 +194,20 @@ public sealed partial class Sequential
     }
 
     /// <summary>The loss and accuracy on <paramref name="x"/> with labels <paramref name="y"/> (no training).</summary>
+    /// <remarks>
+    /// <paramref name="batchSize"/> is a lower bound: inference runs 256 samples or more at a time, which is faster
+    /// and changes each sample's outputs in their last bits at most.
+    /// </remarks>
     public Evaluation Evaluate(Tensor x, int[] y, int batchSize = 32)
     {
         lock (_gate) return EvaluateLocked(x, Targets(y, RequireLoss()), batchSize);
     }
 
     /// <summary>The loss and accuracy on <paramref name="x"/> with targets <paramref name="y"/> (no training).</summary>
+    /// <remarks>
+    /// <paramref name="batchSize"/> is a lower bound: inference runs 256 samples or more at a time, which is faster
+    /// and changes each sample's outputs in their last bits at most.
+    /// </remarks>
     public Evaluation Evaluate(Tensor x, Tensor y, int batchSize = 32)
     {
         lock (_gate) return EvaluateLocked(x, y, batchSize);
@@ -288,6 +314,10 @@ public sealed partial class Sequential
     }
 
     /// <summary>The model's outputs for <paramref name="x"/> (for a softmax model: class probabilities, one row per sample).</summary>
+    /// <remarks>
+    /// <paramref name="batchSize"/> is a lower bound: inference runs 256 samples or more at a time, which is faster
+    /// and changes each sample's outputs in their last bits at most.
+    /// </remarks>
     public Tensor Predict(Tensor x, int batchSize = 32) => PredictUpTo(x, _layers.Count - 1, batchSize);
 
     /// <summary>The output of layer <paramref name="layer"/> (0 = the first) for <paramref name="x"/>: feature maps, hidden activations.</summary>

@@ -8,7 +8,10 @@ public sealed partial class Tensor
     /// <summary>
     /// The matrix product: (m, k) by (k, n) gives (m, n); a batch (b, m, k) by (k, n) gives (b, m, n).
     /// </summary>
-    /// <exception cref="ArgumentException">The inner dimensions differ; the message names both shapes.</exception>
+    /// <exception cref="ArgumentException">
+    /// The inner dimensions differ, or a shape is not one of those above (a vector of k values must first be
+    /// reshaped to (1, k) or (k, 1), where PyTorch's matmul takes it as it is); the message names both shapes.
+    /// </exception>
     public Tensor MatMul(Tensor other)
     {
         ArgumentNullException.ThrowIfNull(other);

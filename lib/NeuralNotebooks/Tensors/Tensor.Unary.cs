@@ -56,7 +56,7 @@ public sealed partial class Tensor
     /// <summary>The rectified linear unit, <c>max(x, 0)</c>; its derivative is 1 where x &gt; 0, else 0. NaN stays NaN, as in PyTorch.</summary>
     public Tensor Relu() => Unary("relu", Simd.Relu, (x, _, g, dx) => Simd.ReluBackward(x, g, dx));
 
-    /// <summary>Leaky ReLU: <c>x</c> where positive, <c>slope·x</c> elsewhere (Keras's default slope is 0.3).</summary>
+    /// <summary>Leaky ReLU: <c>x</c> where positive, <c>slope·x</c> elsewhere (slope 0.3 unless given, as Keras's <c>LeakyReLU</c> layer; Keras's <c>leaky_relu</c> function defaults to 0.2, PyTorch's to 0.01).</summary>
     public Tensor LeakyRelu(float slope = 0.3f) =>
         Unary("leaky_relu", (x, d) => Simd.LeakyRelu(x, slope, d), (x, _, g, dx) => Simd.LeakyReluBackward(x, slope, g, dx));
 
