@@ -36,6 +36,15 @@ public class KerasParityTests
             var g = loss.Gradient(targets, p).ToArray();
             FiniteDifferences.Check(p.AsSpan(), g, () => loss.Compute(targets, p), loss.Name, h: 1e-3f);
         }
+
+        // Clipped values: finite differences would step out of the clip, so the gradient is checked by hand. With
+        // S = Σp = 2 and the middle value clipped (1e-9 / 2 < ε), ∂L/∂p_j = (Σ of y inside the clip - y_j / q_j) / S
+        // where q_j is inside, and (0.2 + 0.3) / S where it is not: the clipped value gets no 1 / q_j term.
+        var y = Tensor.From(new float[,] { { 0.2f, 0.5f, 0.3f } });
+        var partly = new CategoricalCrossentropy().Gradient(y, Tensor.From(new float[,] { { 1f, 1e-9f, 1f } })).ToArray();
+        Assert.Equal([0.05f, 0.25f, -0.05f], partly, (a, b) => MathF.Abs(a - b) < 1e-6f);
+        // Every value clipped (r = 1, 0, 0): the loss is flat there, and so is its gradient.
+        Assert.All(new CategoricalCrossentropy().Gradient(y, Tensor.From(new float[,] { { 2f, 0f, 0f } })).ToArray(), v => Assert.Equal(0f, v));
     }
 
     [Fact]
