@@ -17,8 +17,9 @@ public class ActivationAndLossTests
     [InlineData("leaky_relu")]
     public void Activation_values_and_derivatives(string name)
     {
-        // Awkward lengths and values from deep saturation to zero (ReLU's kink is excluded: both sides pick 0 there).
+        // Awkward lengths and values from deep saturation to zero; not 0 itself, ReLU's kink, where the derivative is a convention.
         var z = Live.Uniform(11, -12, 12, 3, 1023);
+        Assert.DoesNotContain(0f, z.ToArray());
         var f = NeuralNotebooks.Activations.Get(name);
         using var tz = z.ToTorch(true);
         using var ty = name switch
@@ -81,5 +82,31 @@ public class ActivationAndLossTests
         var fromLogits = new SparseCategoricalCrossentropy(fromLogits: true);
         Assert.Equal(loss.item<float>(), fromLogits.Compute(labelTensor, logits), 5);
         Live.Close(fromLogits.Gradient(labelTensor, logits), tlogits.grad!, 1e-5f, 1e-7f, "cross-entropy gradient");
+    }
+
+    [Fact]
+    public void Sparse_and_categorical_crossentropy_gradients_on_probabilities_that_do_not_sum_to_1()
+    {
+        // Keras divides probabilities by their row's sum before the log (q = p / Σp), so a row that does not sum to 1
+        // gets a gradient in every column, not only the true class's: TorchSharp differentiates the same formula.
+        var p = Live.Uniform(16, 0.05f, 1f, 32, 10);
+        int[] labels = Enumerable.Range(0, 32).Select(i => i * 3 % 10).ToArray();
+        var labelTensor = new Tensor(labels.Select(l => (float)l).ToArray(), 32);
+        var soft = Live.Uniform(17, 0f, 1f, 32, 10);
+        foreach (var (name, loss, targets) in new (string, Loss, Tensor)[]
+        {
+            ("sparse", new SparseCategoricalCrossentropy(), labelTensor),
+            ("categorical, one-hot", new CategoricalCrossentropy(), Tensor.OneHot(labels, 10)),
+            ("categorical, soft targets", new CategoricalCrossentropy(), soft),
+        })
+        {
+            using var scope = NewDisposeScope();
+            var tp = p.ToTorch(true);
+            var ty = name == "sparse" ? nn.functional.one_hot(torch.tensor(labels.Select(l => (long)l).ToArray()), 10).to(float32) : targets.ToTorch();
+            var tloss = -(ty * (tp / tp.sum(-1, keepdim: true)).log()).sum(-1).mean();
+            tloss.backward();
+            Assert.Equal(tloss.item<float>(), loss.Compute(targets, p), 5);
+            Live.Close(loss.Gradient(targets, p), tp.grad!, 1e-5f, 1e-7f, $"{name} gradient");
+        }
     }
 }

@@ -97,6 +97,7 @@ public class OpsTests
         Live.Close(x.Mean(axis, keepDims: true), tx.mean([axis], keepdim: true), 1e-5f, 1e-6f, "mean");
         Live.Close(x.Max(axis), tx.amax([axis]), 0, 0, "max");
         Assert.Equal(tx.argmax().item<long>(), x.ArgMax());
+        Live.Close(x.ArgMax(axis), tx.argmax(axis).to(torch.float32), 0, 0, "argmax");
     }
 
     [Fact]
