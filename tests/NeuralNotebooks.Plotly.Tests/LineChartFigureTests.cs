@@ -11,9 +11,15 @@ public class LineChartFigureTests
     public void Every_series_keeps_its_numbers_name_and_colour()
     {
         var x = new[] { -2.0, -0.5, 0.0, 1.25, 3.0 };
-        var chart = Plot.Line(x, x.Select(v => Math.Tanh(v)).ToArray(), label: "tanh")
-            .Add(x, x.Select(v => 1 - Math.Tanh(v) * Math.Tanh(v)).ToArray(), label: "tanh'")
-            .Add(x, x.Select(v => 0.1 * v * v - 1e-7).ToArray(), label: "third");
+        // The numbers given, not the chart's copies of them: a chart that changed them would change both.
+        double[][] ys =
+        [
+            x.Select(v => Math.Tanh(v)).ToArray(),
+            x.Select(v => 1 - Math.Tanh(v) * Math.Tanh(v)).ToArray(),
+            x.Select(v => 0.1 * v * v - 1e-7).ToArray(),
+        ];
+        string[] labels = ["tanh", "tanh'", "third"];
+        var chart = Plot.Line(x, ys[0], label: labels[0]).Add(x, ys[1], label: labels[1]).Add(x, ys[2], label: labels[2]);
 
         var figure = FigureJson.Parse(chart.ToPlotly());
 
@@ -22,9 +28,9 @@ public class LineChartFigureTests
         {
             var trace = figure.Trace(s);
             Assert.Equal("scatter", trace.Text("type"));
-            Assert.Equal(chart.AllSeries[s].Label, trace.Text("name"));
-            Assert.Equal(chart.AllSeries[s].X, trace.GetProperty("x").Numbers());
-            Assert.Equal(chart.AllSeries[s].Y, trace.GetProperty("y").Numbers());
+            Assert.Equal(labels[s], trace.Text("name"));
+            Assert.Equal(x, trace.GetProperty("x").Numbers());
+            Assert.Equal(ys[s], trace.GetProperty("y").Numbers());
             Assert.Equal(Palette[s], trace.GetProperty("line").Text("color"));
             Assert.Equal("lines", trace.Text("mode"));
         }
@@ -121,8 +127,8 @@ public class LineChartFigureTests
         var bar = figure.Trace(0);
 
         Assert.Equal("bar", bar.Text("type"));
-        Assert.Equal(chart.Labels, bar.GetProperty("x").Strings());
-        Assert.Equal(chart.Values, bar.GetProperty("y").Numbers());
+        Assert.Equal(new[] { "plain loop", "library SIMD", "TensorPrimitives" }, bar.GetProperty("x").Strings());
+        Assert.Equal(new[] { 4.5, 0.61, 0.58 }, bar.GetProperty("y").Numbers());
         Assert.Equal(new[] { "#08306b", "#6baed6", "#6baed6" }, bar.GetProperty("marker").GetProperty("color").Strings());
         Assert.Equal("ms", figure.Layout().Text("title"));
         Assert.Equal("milliseconds", figure.Layout().GetProperty("yaxis").Text("title"));
