@@ -20,6 +20,12 @@ public class NotebookTests(Newcomer newcomer)
         return notebook;
     }
 
+    /// <summary>
+    /// The TorchSharp cells ran: where TorchSharp cannot load they print why and skip their comparison, which
+    /// a learner on an Arm Linux machine should see, but which here would leave every check of them unrun.
+    /// </summary>
+    private static void TorchSharpLoaded(ExecutedNotebook nb) => nb.Find(@"^TorchSharp 0\.107\.0 \(LibTorch [^)]+\) loaded");
+
     [Fact]
     public void Every_notebook_is_tested() =>
         Assert.Equal(["01-intro", "02-tensors-and-activations", "03-mlp", "04-digits-from-scratch", "05-cnn"], Newcomer.NotebookNames);
@@ -43,6 +49,13 @@ public class NotebookTests(Newcomer newcomer)
         Assert.Contains("(2, 3)", error);
         Assert.Contains("(2,)", error);
         Assert.Equal(0.104994, Number(nb.Find(@"^sigmoid\s+(\S+)\s+(\S+)\s+(\S+)\s*$")[1]), 4);
+
+        // The prose under the TorchSharp table: float32 rounding, about 1e-7, and exactly 0 for ReLU and leaky ReLU.
+        TorchSharpLoaded(nb);
+        var table = nb.Find(@"^function\s+max \|f - TorchSharp f\|\s+max \|f' - autograd f'\|\s*\n" +
+            @"sigmoid\s+(\S+)\s+(\S+)\s*\ntanh\s+(\S+)\s+(\S+)\s*\narctan\s+(\S+)\s+(\S+)\s*\nrelu\s+(\S+)\s+(\S+)\s*\nleaky_relu\s+(\S+)\s+(\S+)\s*$");
+        Assert.All(table[..6], d => Assert.True(Number(d) <= 3e-7, $"sigmoid, tanh, arctan: a difference of {d}"));
+        Assert.All(table[6..], d => Assert.Equal(0, Number(d)));
     }
 
     [Fact]
@@ -71,16 +84,34 @@ public class NotebookTests(Newcomer newcomer)
         Assert.True(dropped.Last < plain.Lowest, $"dropout's last validation loss {dropped.Last}, no dropout's lowest {plain.Lowest}");
         Assert.True(dropped.Last < dropped.Lowest + 0.02, $"dropout: lowest {dropped.Lowest}, last {dropped.Last}");
         Assert.True(dropped.Accuracy > plain.Accuracy, $"validation accuracy {dropped.Accuracy} with dropout, {plain.Accuracy} without");
+
+        // The same MLP in TorchSharp: the losses fall alike, and the accuracies end near each other (different
+        // shuffles and dropout masks), both below the model trained on all 54,000 images.
+        TorchSharpLoaded(nb);
+        var fullModel = Percent(nb.Find(@"^Test accuracy: (\S+ ?%)")[0]);
+        var losses = Enumerable.Range(1, 5).Select(e => nb.Find($@"^training loss, epoch {e}\s+(\S+)\s+(\S+)\s*$").Select(Number).ToArray()).ToArray();
+        for (int e = 1; e < 5; e++)
+            Assert.True(losses[e][0] < losses[e - 1][0] && losses[e][1] < losses[e - 1][1], $"epoch {e + 1}: library {losses[e][0]}, TorchSharp {losses[e][1]}");
+        Assert.All(losses, l => Assert.True(Math.Abs(l[0] - l[1]) < 0.1 * l[1], $"epoch losses {l[0]} and {l[1]}"));
+        var both = nb.Find(@"^test accuracy\s+(\S+ ?%)\s+(\S+ ?%)\s*$").Select(Percent).ToArray();
+        Assert.True(Math.Abs(both[0] - both[1]) < 0.04 && both.Max() < fullModel, $"library {both[0]}, TorchSharp {both[1]}, the full model {fullModel}");
+        var linear = nb.Find(@"one linear layer, 3 epochs of SGD: test accuracy (\S+ ?%) in TorchSharp, (\S+ ?%) in the library").Select(Percent).ToArray();
+        Assert.All(linear, a => Assert.InRange(a, 0.90, 0.94));   // "about 92%"
     }
 
     [Fact]
-    public async Task Digits_from_scratch_reach_97_percent_and_match_autograd_and_pytorch()
+    public async Task Digits_from_scratch_reach_97_percent_and_match_autograd_pytorch_and_torchsharp()
     {
         var nb = await Executed("04-digits-from-scratch");
         var accuracy = Percent(nb.Find(@"^Test accuracy: (\S+ ?%)")[0]);
         Assert.True(accuracy >= 0.97, $"test accuracy {accuracy}");
         Assert.True(Number(nb.Find(@"between the hand-written and autograd gradients: (\S+)")[0]) < 1e-5);
         Assert.True(Number(nb.Find(@"from scratch vs PyTorch: max abs difference (\S+)")[0]) < 1e-6);
+        // "All four gradients agree to float32 rounding" with TorchSharp's autograd on the same batch.
+        TorchSharpLoaded(nb);
+        var loss = nb.Find(@"^loss: by hand (\S+), TorchSharp (\S+)$");
+        Assert.Equal(Number(loss[1]), Number(loss[0]), 5);
+        Assert.True(Number(nb.Find(@"Max \|hand - TorchSharp\| over all gradients: (\S+)")[0]) < 1e-6);
     }
 
     [Fact]
@@ -90,5 +121,10 @@ public class NotebookTests(Newcomer newcomer)
         var accuracy = Percent(nb.Find(@"^Test accuracy: (\S+ ?%)")[0]);
         Assert.True(accuracy >= 0.98, $"test accuracy {accuracy}");
         Assert.True(Number(nb.Find(@"max \|Conv2D - hand-written loop\| = (\S+)")[0]) < 1e-5);
+        // "The curves coincide": the same weights, batches and optimizer in TorchSharp, up to float32 rounding.
+        TorchSharpLoaded(nb);
+        Assert.True(Number(nb.Find(@"largest difference between the two loss curves: (\S+)")[0]) < 1e-4);
+        var both = nb.Find(@"^test accuracy after 200 batches\s+(\S+ ?%)\s+(\S+ ?%)\s*$").Select(Percent).ToArray();
+        Assert.True(Math.Abs(both[0] - both[1]) <= 0.002, $"test accuracy after 200 batches: library {both[0]}, TorchSharp {both[1]}");
     }
 }
