@@ -895,7 +895,7 @@ internal static unsafe partial class DirectConvolution
             new ReadOnlySpan<float>(from + v * Lanes, Lanes).CopyTo(row.Slice(v == vectors - 1 ? row.Length - Lanes : v * Lanes, Lanes));
     }
 
-    /// <summary>x &gt; 0 ? x : 0, lane by lane (NaN and -0 become +0, as <see cref="Scalar.Relu"/>).</summary>
+    /// <summary>max(x, 0), lane by lane, as <see cref="Scalar.Relu"/>: -0 becomes +0, and NaN stays NaN.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector<float> Relu(Vector<float> x) => Vector.ConditionalSelect(Vector.LessThanOrEqual(x, Vector<float>.Zero), Vector<float>.Zero, x);   // NaN passes, as in ReluOperator
 

@@ -75,6 +75,31 @@ public class DirectConvolutionTests
     }
 
     [Theory]
+    [InlineData(8)]
+    [InlineData(12)]
+    [InlineData(17)]
+    [InlineData(28)]
+    [InlineData(64)]
+    public void With_relu_a_NaN_input_stays_NaN_as_in_the_separate_passes(int filters)
+    {
+        // ReLU keeps NaN (as ReluOperator and PyTorch do): a fused max(x, 0) that returned 0 would hide it.
+        var s = Geometry(2, 6, 5, 1, 3, 3, 1, "same");
+        if (Refused(s, filters)) return;
+        var x = Data(2 * 6 * 5, 1);
+        x[7] = float.NaN;
+        var kernel = Data(s.Patch * filters, 2);
+        var bias = Data(filters, 3);
+        int length = 2 * s.Positions * filters;
+        var expected = new float[length];
+        DirectConvolution.Forward(x, s, kernel, filters, bias, expected);
+        Scalar.Relu(expected, expected);
+        Assert.Contains(expected, float.IsNaN);
+        var actual = new float[length];
+        DirectConvolution.Forward(x, s, kernel, filters, bias, actual, relu: true);
+        Assert.Equal(expected.Select(BitConverter.SingleToInt32Bits), actual.Select(BitConverter.SingleToInt32Bits));
+    }
+
+    [Theory]
     [MemberData(nameof(Shapes))]
     public void With_relu_the_forward_pass_and_the_masked_gradient_match_the_separate_passes(int batch, int h, int w, int c, int kh, int kw, int stride, string padding, int filters)
     {

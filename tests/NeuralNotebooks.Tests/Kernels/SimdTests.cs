@@ -50,6 +50,39 @@ public class SimdTests
         }
     }
 
+    [Theory, MemberData(nameof(Shapes))]
+    public void A_NaN_anywhere_makes_max_and_min_NaN_and_index_of_max_its_twins(int n, int offset)
+    {
+        // The specials of Data reach a NaN only from index 117: a NaN in the first vector, in the single-vector
+        // loop or in the short path below one vector was never met.
+        if (n == 0) return;
+        var positions = n <= 64 ? Enumerable.Range(0, n) : new[] { 0, 1, 15, 16, n / 2, n - 17, n - 1 };
+        foreach (int at in positions)
+        {
+            var data = Data(n + offset, n + at, specials: false);
+            data[offset + at] = float.NaN;
+            var x = data.AsSpan(offset);
+            Assert.True(float.IsNaN(Simd.Max(x)), $"max, length {n}, NaN at {at}: {Simd.Max(x)}");
+            Assert.True(float.IsNaN(Simd.Min(x)), $"min, length {n}, NaN at {at}: {Simd.Min(x)}");
+            Assert.Equal(Scalar.IndexOfMax(x), Simd.IndexOfMax(x));
+        }
+    }
+
+    [Fact]
+    public void Atan_of_minus_zero_is_minus_zero_as_in_its_twin()
+    {
+        foreach (int n in new[] { 1, 4, 15, 17, 33, 64, 1023 })
+        {
+            var x = new float[n];
+            Array.Fill(x, -0f);
+            x[0] = 0f;
+            var d = new float[n];
+            Simd.Atan(x, d);
+            Assert.True(BitConverter.SingleToInt32Bits(d[0]) == 0, "atan(+0) is +0");
+            for (int i = 1; i < n; i++) Assert.True(BitConverter.SingleToInt32Bits(d[i]) == BitConverter.SingleToInt32Bits(-0f), $"length {n}, element {i}: {d[i]}");
+        }
+    }
+
     [Fact]
     public void Tanh_of_minus_zero_is_minus_zero_as_in_its_twin()
     {
