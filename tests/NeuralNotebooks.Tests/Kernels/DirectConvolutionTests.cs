@@ -24,8 +24,9 @@ public class DirectConvolutionTests
     }
 
     /// <summary>
-    /// Whether the kernels refuse the shape (fewer filters than one vector of this machine's width, or more
-    /// than eight): then they must say so rather than compute, and the layer takes im2col instead.
+    /// Whether the kernels refuse the shape (a patch of more than 32 taps, or fewer filters than one vector of
+    /// this machine's width or more than eight vectors' worth): then they must say so rather than compute,
+    /// and the layer takes im2col instead.
     /// </summary>
     private static bool Refused(in ConvShape s, int filters)
     {
