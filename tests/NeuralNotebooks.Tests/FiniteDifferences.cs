@@ -9,7 +9,7 @@ public static class FiniteDifferences
     /// <summary>
     /// Central differences with step h have error h²·|f‴|/6 from truncation plus about ε·|f|/h from the float32
     /// forward pass's rounding: for values of order 1 at h = 1e-2, about 2e-5 and 1e-5. A tolerance of 1e-3
-    /// leaves a wide margin and still catches a gradient off by 1e-3, or by a tenth of a percent where it is
+    /// leaves a wide margin and still catches a gradient off by more than 1e-3, or by more than a tenth of a percent where it is
     /// larger than 1. It was 2e-2, which let a sigmoid's gradient 2% too large pass, and a max pooling's
     /// window trade places under the step unnoticed (its test now steps 1e-3).
     /// </summary>

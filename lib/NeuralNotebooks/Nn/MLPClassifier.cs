@@ -17,8 +17,8 @@ public sealed class MLPClassifier
     private readonly object _gate = new();
 
     /// <summary>
-    /// Creates a classifier with scikit-learn's parameters and defaults, but for <paramref name="randomState"/>:
-    /// 0 here, so that a fit is the same on every run (scikit-learn's None draws a new seed each time).
+    /// Creates a classifier with scikit-learn's parameters and defaults, except <paramref name="randomState"/>, which
+    /// defaults to 0 rather than None so that every run fits the same model.
     /// </summary>
     public MLPClassifier(int[]? hiddenLayerSizes = null, string activation = "relu", string solver = "adam", float alpha = 0.0001f,
         int? batchSize = null, float learningRateInit = 0.001f, int maxIter = 200, float tol = 1e-4f, int nIterNoChange = 10,

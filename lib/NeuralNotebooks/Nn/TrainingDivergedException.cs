@@ -2,9 +2,9 @@ using System.Globalization;
 namespace NeuralNotebooks;
 
 /// <summary>
-/// Training stopped because a loss or a weight became NaN or infinite, or a weight grew beyond ±1e10.
-/// It is thrown in the batch where
-/// that first happens, and the model keeps the weights it had before that batch, so they can be inspected.
+/// Training stopped because a loss or a weight became NaN or infinite, or a weight grew beyond ±1e10. It is
+/// thrown in the batch where that first happens, and the model keeps the weights it had before that batch, so
+/// they can be inspected.
 /// </summary>
 public sealed class TrainingDivergedException : Exception
 {

@@ -23,7 +23,7 @@ public class GemmTests
         { 65, 28, 9 }, { 129, 17, 3 }, { 99, 8, 16 },
         // Rows of one or two vectors four at a time: 2 and 3 rows left over, and a product the cores share.
         { 130, 9, 5 }, { 131, 32, 11 }, { 2000, 5, 9 },
-        // Rows of exactly six vectors (41 to 48 columns at 256 bits, 21 to 24 at 128; never at 512): the small-shape kernels' widest step.
+        // Rows of exactly six vectors (41 to 48 columns at 256 bits, 21 to 24 at 128; never at 512): the small-shape kernels' sixth accumulator as the last one in use.
         { 100, 48, 9 }, { 100, 24, 9 }, { 9, 48, 300 }, { 9, 24, 300 },
     };
 

@@ -51,7 +51,7 @@ public class SimdTests
     }
 
     [Theory, MemberData(nameof(Shapes))]
-    public void A_NaN_anywhere_makes_max_and_min_NaN_and_index_of_max_its_twins(int n, int offset)
+    public void A_NaN_anywhere_makes_max_and_min_NaN_and_index_of_max_agree_with_its_twin(int n, int offset)
     {
         // The specials of Data reach a NaN only from index 117: a NaN in the first vector, in the single-vector
         // loop or in the short path below one vector was never met.
@@ -117,9 +117,9 @@ public class SimdTests
             if (float.IsNaN(e)) { Assert.True(float.IsNaN(a), $"{what}[{i}]: expected NaN, got {a}"); continue; }
             if (ulps == 0) { Assert.True(BitConverter.SingleToInt32Bits(e) == BitConverter.SingleToInt32Bits(a) || (e == 0 && a == 0 && what.Contains("nosign")), $"{what}[{i}]: scalar {e}, simd {a}"); continue; }
             if (float.IsInfinity(e) || e == a) { Assert.Equal(e, a); continue; }
-            // Distance in units in the last place of the expected value, relative at every size (an absolute floor of
-            // 1e-7 let a result below about 0.8 be off by far more than a few ulps, 0 included), down to the
-            // smallest normal floats, below which a float has fewer bits.
+            // Distance in units in the last place of the expected value, relative down to about 1e-31 and within
+            // ulps · 1e-38 below that (an absolute floor of 1e-7 let a result below about 0.8 be off by far more
+            // than a few ulps, 0 included).
             float tol = ulps * MathF.Max(MathF.Abs(e) * 1.2e-7f, 1e-38f);
             Assert.True(MathF.Abs(e - a) <= tol, $"{what}[{i}] (x-dependent): scalar {e}, simd {a}");
         }

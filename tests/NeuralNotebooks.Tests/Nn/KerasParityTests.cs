@@ -43,7 +43,7 @@ public class KerasParityTests
         var y = Tensor.From(new float[,] { { 0.2f, 0.5f, 0.3f } });
         var partly = new CategoricalCrossentropy().Gradient(y, Tensor.From(new float[,] { { 1f, 1e-9f, 1f } })).ToArray();
         Assert.Equal([0.05f, 0.25f, -0.05f], partly, (a, b) => MathF.Abs(a - b) < 1e-6f);
-        // Every value clipped (r = 1, 0, 0): the loss is flat there, and so is its gradient.
+        // Every value clipped (q = 1, 0, 0): the loss is flat there, and so is its gradient.
         Assert.All(new CategoricalCrossentropy().Gradient(y, Tensor.From(new float[,] { { 2f, 0f, 0f } })).ToArray(), v => Assert.Equal(0f, v));
     }
 

@@ -117,7 +117,7 @@ public class LayerGradientTests
     [Fact]
     public void MaxPool2D_even_and_odd_sizes()
     {
-        // A smaller step: two values of a window within 2h of each other trade places as the step moves one
+        // A smaller step: two values of a window within h of each other trade places as the step moves one
         // (at h = 1e-2, inputs 90 and 93 of one window, 0.9468 and 0.9382, did: 90's difference read -0.165 against
         // the gradient's -0.178).
         Check(new MaxPool2D((2, 2)), [2, 4, 4, 3], seed: 3, h: 1e-3f);
