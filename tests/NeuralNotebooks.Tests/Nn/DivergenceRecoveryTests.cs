@@ -1,22 +1,11 @@
 using System.Globalization;
+using static NeuralNotebooks.Tests.Nn.SmallMlp;
 
 namespace NeuralNotebooks.Tests.Nn;
 
 /// <summary>After Fit reports divergence, doing what its message says lets the same model train on.</summary>
 public class DivergenceRecoveryTests
 {
-    private static Tensor Features(int n, int seed) => new Rng(seed).Uniform(new Shape(n, 20), 0f, 1f);
-    private static int[] Labels(int n, int seed) { var r = new Rng(seed); return Enumerable.Range(0, n).Select(_ => r.NextInt(3)).ToArray(); }
-
-    private static Sequential Mlp(Optimizer optimizer)
-    {
-        var m = new Sequential(seed: 3);
-        m.Add(new Dense(16, activation: "relu", inputShape: 20));
-        m.Add(new Dense(3, activation: "softmax"));
-        m.Compile(optimizer, "sparse_categorical_crossentropy", ["accuracy"]);
-        return m;
-    }
-
     [Fact]
     public void After_a_NaN_input_stops_Adam_fixing_the_input_lets_the_same_model_train_again()
     {

@@ -1,3 +1,5 @@
+using static NeuralNotebooks.Tests.Nn.SmallMlp;
+
 namespace NeuralNotebooks.Tests.Nn;
 
 /// <summary>
@@ -6,18 +8,6 @@ namespace NeuralNotebooks.Tests.Nn;
 /// </summary>
 public class LearnerMistakeTests
 {
-    private static Tensor Features(int n, int seed) => new Rng(seed).Uniform(new Shape(n, 20), 0f, 1f);
-    private static int[] Labels(int n, int seed) { var r = new Rng(seed); return Enumerable.Range(0, n).Select(_ => r.NextInt(3)).ToArray(); }
-
-    private static Sequential Mlp(Optimizer optimizer, bool inputShape = true)
-    {
-        var m = new Sequential(seed: 3);
-        m.Add(inputShape ? new Dense(16, activation: "relu", inputShape: 20) : new Dense(16, activation: "relu"));
-        m.Add(new Dense(3, activation: "softmax"));
-        m.Compile(optimizer, "sparse_categorical_crossentropy", ["accuracy"]);
-        return m;
-    }
-
     private static float[] Weights(Sequential m) => m.GetWeights().SelectMany(w => w.ToArray()).ToArray();
 
     [Fact]
