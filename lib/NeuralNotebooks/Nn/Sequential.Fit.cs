@@ -46,23 +46,8 @@ public sealed partial class Sequential
     }
 
     /// <summary>Trains on <paramref name="x"/> with targets <paramref name="y"/> shaped as the loss expects.</summary>
-    /// <remarks>
-    /// <paramref name="validationSplit"/> trains on the first ⌊n·(1 - split)⌋ samples and validates on the rest,
-    /// split before shuffling, as Keras does; <paramref name="validationData"/>, when given, is used instead.
-    /// </remarks>
-    /// <exception cref="InvalidOperationException">
-    /// The model was not compiled, has no layers, or its loss cannot learn from its one-unit output (a softmax
-    /// over one unit, or a categorical cross-entropy).
-    /// </exception>
-    /// <exception cref="ArgumentException">
-    /// x and y hold different numbers of samples, x does not fit the first layer's input shape, validation data
-    /// hold NaN or ±∞, the targets do not fit the loss or the last layer (e.g. a label outside 0 … units − 1),
-    /// or an argument is out of range (epochs, batchSize, validationSplit).
-    /// </exception>
-    /// <exception cref="TrainingDivergedException">
-    /// A loss or a weight became NaN or infinite, or a weight grew beyond ±1e10; the model keeps the weights
-    /// it had before that batch.
-    /// </exception>
+    /// <inheritdoc cref="Fit(Tensor, int[], int, int, Nullable{ValueTuple{Tensor, int[]}}, double, bool, bool, Action{EpochLog})" path="/remarks"/>
+    /// <inheritdoc cref="Fit(Tensor, int[], int, int, Nullable{ValueTuple{Tensor, int[]}}, double, bool, bool, Action{EpochLog})" path="/exception"/>
     public History Fit(Tensor x, Tensor y, int epochs = 1, int batchSize = 32, (Tensor X, Tensor Y)? validationData = null,
         double validationSplit = 0, bool shuffle = true, bool verbose = true, Action<EpochLog>? onEpochEnd = null)
     {
@@ -213,11 +198,7 @@ public sealed partial class Sequential
     }
 
     /// <summary>The loss and accuracy on <paramref name="x"/> with targets <paramref name="y"/> (no training).</summary>
-    /// <remarks>
-    /// <paramref name="batchSize"/> is only a lower bound: batches hold at least 256 samples (the last may hold
-    /// fewer), up to 1,024 when the model starts with a convolution pooled as it goes. Larger batches run faster;
-    /// the batch size can change a sample's outputs in their last bits, no more.
-    /// </remarks>
+    /// <inheritdoc cref="Evaluate(Tensor, int[], int)" path="/remarks"/>
     public Evaluation Evaluate(Tensor x, Tensor y, int batchSize = 32)
     {
         lock (_gate) return EvaluateLocked(x, y, batchSize);
@@ -324,19 +305,11 @@ public sealed partial class Sequential
     }
 
     /// <summary>The model's outputs for <paramref name="x"/> (for a softmax model: class probabilities, one row per sample).</summary>
-    /// <remarks>
-    /// <paramref name="batchSize"/> is only a lower bound: batches hold at least 256 samples (the last may hold
-    /// fewer), up to 1,024 when the model starts with a convolution pooled as it goes. Larger batches run faster;
-    /// the batch size can change a sample's outputs in their last bits, no more.
-    /// </remarks>
+    /// <inheritdoc cref="Evaluate(Tensor, int[], int)" path="/remarks"/>
     public Tensor Predict(Tensor x, int batchSize = 32) => PredictUpTo(x, _layers.Count - 1, batchSize);
 
     /// <summary>The output of layer <paramref name="layer"/> (0 = the first) for <paramref name="x"/>: feature maps, hidden activations.</summary>
-    /// <remarks>
-    /// <paramref name="batchSize"/> is only a lower bound: batches hold at least 256 samples (the last may hold
-    /// fewer), up to 1,024 when the model starts with a convolution pooled as it goes. Larger batches run faster;
-    /// the batch size can change a sample's outputs in their last bits, no more.
-    /// </remarks>
+    /// <inheritdoc cref="Evaluate(Tensor, int[], int)" path="/remarks"/>
     public Tensor PredictUpTo(Tensor x, int layer, int batchSize = 32)
     {
         lock (_gate) return PredictLocked(x, layer, batchSize);
