@@ -194,7 +194,8 @@ public class SimdTests
         CheckBinary((x, y, d) => Simd.LeakyReluBackward(x, 0.3f, y, d), (x, y, d) => Scalar.LeakyReluBackward(x, 0.3f, y, d), n, offset, "leaky relu backward");
     }
 
-    public static readonly TheoryData<int> AlignedLengths = new() { 64, 65, 79, 127, 128, 129, 1023, 4097 };
+    /// <summary>Lengths around the loops' steps: the widest loop of Zip takes 128 floats a step with AVX-512 (255, 257: one step and the rest).</summary>
+    public static readonly TheoryData<int> AlignedLengths = new() { 64, 65, 79, 127, 128, 129, 255, 257, 1023, 4097 };
 
     /// <summary>
     /// From 64 elements on, Map and Zip start their loops at the destination's first vector boundary and store
