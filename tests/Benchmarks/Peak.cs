@@ -55,8 +55,8 @@ internal static class Peak
 
     private static double MeasureUnits<TW, TV>() where TW : struct, IWidth<TV> where TV : struct
     {
-        // 12 multiply-adds of a vector a pass, as many flops a core as the kernel's run (Measure): a run of a
-        // fifth as many (14 ms) read 287 to 547 GFLOP/s in one minute, against 421 to 451 for these.
+        // 12 multiply-adds of a vector a pass, as many flops a core as the kernel's run (Measure): runs half as
+        // long (14 ms) read 287 to 547 GFLOP/s within one minute, these 396 to 447 in the next.
         var (rows, cols) = Gemm.TileShape;
         long passes = (long)KernelCalls * rows * cols * Depth / (12 * TW.Lanes);
         var sums = new float[Environment.ProcessorCount];
