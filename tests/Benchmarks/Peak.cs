@@ -90,7 +90,6 @@ internal static class Peak
     public static double Measure()
     {
         var (rows, cols) = Gemm.TileShape;
-        const int Calls = KernelCalls;
         double seconds = SecondsOnEveryCore(t =>
         {
             var rng = new Rng(t + 1);
@@ -98,9 +97,9 @@ internal static class Peak
             var b = rng.Uniform(new Shape(cols * Depth), -1f, 1f).ToArray();
             var tile = new float[rows * cols];
             Gemm.TileProduct(Depth, a, b, tile, 100);   // compiled and in cache before the clock starts
-            return () => Gemm.TileProduct(Depth, a, b, tile, Calls);
+            return () => Gemm.TileProduct(Depth, a, b, tile, KernelCalls);
         });
-        return 2.0 * rows * cols * Depth * Calls * Environment.ProcessorCount / seconds / 1e9;
+        return 2.0 * rows * cols * Depth * KernelCalls * Environment.ProcessorCount / seconds / 1e9;
     }
 
     /// <summary>
